@@ -1,0 +1,1 @@
+"""responses_parser package."""
