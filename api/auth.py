@@ -1,0 +1,85 @@
+"""Admin API authentication: ``Authorization: Bearer <key>``.
+
+The service's admin key reaches every tenant; a tenant's API key reaches only that tenant, and any
+other tenant's resources answer 404 to it, exactly as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from db import secrets as secret_values
+from db import tenants as tenant_repo
+from db.models import Tenant
+
+bearer = HTTPBearer(auto_error=False, description="The admin API key, or a tenant's API key.")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    is_admin: bool
+    tenant_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return "admin" if self.is_admin else f"tenant-key:{self.tenant_id}"
+
+    def can_see(self, tenant_id: str) -> bool:
+        return self.is_admin or self.tenant_id == tenant_id
+
+
+def get_db_session(request: Request):  # type: ignore[no-untyped-def]
+    with request.app.state.database.transaction() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db_session)]
+
+
+def get_principal(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Missing API key: send it as 'Authorization: Bearer <key>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    key = credentials.credentials
+    configured = request.app.state.settings.admin_api_key
+    if configured and secret_values.matches(key, secret_values.digest(configured)):
+        return Principal(is_admin=True)
+    if not configured and secret_values.matches(key, tenant_repo.admin_key_digest(session)):
+        return Principal(is_admin=True)
+    api_key = tenant_repo.find_api_key(session, key)
+    if api_key is not None:
+        return Principal(is_admin=False, tenant_id=api_key.tenant_id)
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "The API key is not valid.", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_admin(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This action needs the service's admin API key.")
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_admin)]
+
+
+def tenant_or_404(session: Session, principal: Principal, tenant_id: str) -> Tenant:
+    tenant = tenant_repo.get_tenant(session, tenant_id) if principal.can_see(tenant_id) else None
+    if tenant is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No tenant with id {tenant_id!r}.")
+    return tenant

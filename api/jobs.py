@@ -1,0 +1,136 @@
+"""Jobs: queue raw qbXML, read a job with its steps, list a tenant's jobs, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
+from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
+from db import audit, queue
+from db.models import Job, Step, utcnow
+from mapping.steps import RAW_QBXML
+from requests_builder.raw import RawQbxmlError, check_raw_qbxml
+
+router = APIRouter(tags=["jobs"])
+
+
+def job_out(session: Session, job: Job) -> JobOut:
+    steps = session.scalars(select(Step).where(Step.job_id == job.id).order_by(Step.position))
+    return JobOut(
+        id=job.public_id,
+        tenant_id=job.tenant_id,
+        kind=job.kind,
+        status=job.status,  # type: ignore[arg-type]
+        error=job.error,
+        warnings=job.warnings or [],
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        finished_at=job.finished_at,
+        result=job.result or {},
+        steps=[
+            StepOut(
+                position=s.position,
+                kind=s.kind,
+                state=s.state,  # type: ignore[arg-type]
+                request=s.request,
+                response=s.response,
+                status_code=s.status_code,
+                status_severity=s.status_severity,
+                status_message=s.status_message,
+                hresult=s.hresult,
+                error=s.error,
+                attempts=s.attempts,
+                claimed_at=s.claimed_at,
+                completed_at=s.completed_at,
+                result=s.result or {},
+            )
+            for s in steps
+        ],
+    )
+
+
+def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
+    job = session.scalars(select(Job).where(Job.public_id == job_id)).first()
+    if job is None or not principal.can_see(job.tenant_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with id {job_id!r}.")
+    return job
+
+
+@router.post(
+    "/api/v1/tenants/{tenant_id}/qbxml",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    responses={422: {"description": "The qbXML is malformed; nothing was queued."}},
+)
+def queue_raw_qbxml(
+    tenant_id: str, body: RawQbxmlCreate, session: DbSession, principal: CurrentPrincipal
+) -> JobAccepted:
+    """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    try:
+        check = check_raw_qbxml(body.qbxml)
+    except RawQbxmlError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body", "qbxml"], "msg": str(exc), "type": "qbxml_invalid"}],
+        ) from exc
+    job = queue.enqueue(
+        session,
+        tenant_id=tenant.id,
+        kind=RAW_QBXML,
+        payload={"requestTypes": check.request_types},
+        steps=[queue.NewStep(kind=RAW_QBXML, intent={"qbxml": body.qbxml})],
+    )
+    audit.record(
+        session, actor=principal.actor, action="job.queue", tenant_id=tenant.id, job_id=job.public_id
+    )
+    return JobAccepted(job_id=job.public_id)
+
+
+@router.get("/api/v1/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+    return job_out(session, job_or_404(session, principal, job_id))
+
+
+@router.post("/api/v1/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+    """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
+    job = job_or_404(session, principal, job_id)
+    if not queue.cancel_job(session, job, now=utcnow()):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Job {job_id} has nothing left to cancel (it is {job.status})."
+        )
+    audit.record(
+        session, actor=principal.actor, action="job.cancel", tenant_id=job.tenant_id, job_id=job.public_id
+    )
+    return job_out(session, job)
+
+
+@router.get("/api/v1/tenants/{tenant_id}/jobs", response_model=JobList)
+def list_jobs(
+    tenant_id: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    status_filter: Annotated[JobStatusName | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="nextCursor from the previous page")] = None,
+) -> JobList:
+    """The tenant's jobs, newest first."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    query = select(Job).where(Job.tenant_id == tenant.id)
+    if status_filter is not None:
+        query = query.where(Job.status == status_filter)
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor: use the nextCursor of a previous page"
+            )
+        query = query.where(Job.id < int(cursor))
+    jobs = list(session.scalars(query.order_by(Job.id.desc()).limit(limit + 1)))
+    more = len(jobs) > limit
+    jobs = jobs[:limit]
+    return JobList(items=[job_out(session, j) for j in jobs], next_cursor=str(jobs[-1].id) if more else None)

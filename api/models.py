@@ -1,0 +1,115 @@
+"""The admin API's contract: request and response bodies, in camelCase like Fusion Operations' API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class TenantCreate(ApiModel):
+    name: str = Field(
+        min_length=1, max_length=200, description="The customer's name, as support staff know it."
+    )
+
+
+class TenantOut(ApiModel):
+    id: str
+    name: str
+    qbwc_username: str = Field(description="The Web Connector user name written into the .qwc file.")
+    file_id: str = Field(description="The braced GUID that identifies this tenant's company file link.")
+    has_token: bool = Field(description="Whether a Web Connector password (token) has been generated.")
+    token_created_at: dt.datetime | None
+    company_file: str = Field(description='Company file path sent at authenticate; "" uses the open file.')
+    created_at: dt.datetime
+
+
+class TokenOut(ApiModel):
+    token: str = Field(description="The Web Connector password. Shown once; only a digest is kept.")
+
+
+class ApiKeyCreate(ApiModel):
+    name: str = Field(default="", max_length=200)
+
+
+class ApiKeyOut(ApiModel):
+    id: str
+    tenant_id: str
+    name: str
+    prefix: str
+    key: str = Field(description="The API key. Shown once; only a digest is kept.")
+    created_at: dt.datetime
+
+
+class ConnectionOut(ApiModel):
+    tenant_id: str
+    last_contact_at: dt.datetime | None
+    web_connector_version: str | None
+    company_file: str | None
+    quickbooks_product: str | None
+    qbxml_version: str | None = Field(description="The qbXML version the connected QuickBooks reported.")
+    supported_qbxml_versions: list[str] | None
+    country: str | None
+    last_connection_error: str | None
+    last_connection_error_at: dt.datetime | None
+    open_sessions: int
+
+
+class RawQbxmlCreate(ApiModel):
+    qbxml: str = Field(
+        min_length=1,
+        description='A whole qbXML request message set: <?xml …?><?qbxml version="13.0"?><QBXML>…</QBXML>.',
+    )
+
+
+class JobAccepted(ApiModel):
+    job_id: str
+
+
+JobStatusName = Literal["queued", "in_flight", "succeeded", "failed", "unknown_outcome", "cancelled"]
+
+
+class StepOut(ApiModel):
+    position: int
+    kind: str
+    state: JobStatusName
+    request: str | None = Field(description="The qbXML sent to QuickBooks (null until it is sent).")
+    response: str | None = Field(description="QuickBooks' raw qbXML answer.")
+    status_code: int | None
+    status_severity: str | None
+    status_message: str | None
+    hresult: str | None
+    error: str | None = Field(description="What went wrong, in plain language, and what to do.")
+    attempts: int
+    claimed_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    result: dict[str, Any]
+
+
+class JobOut(ApiModel):
+    id: str
+    tenant_id: str
+    kind: str
+    status: JobStatusName
+    error: str | None
+    warnings: list[Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    finished_at: dt.datetime | None
+    result: dict[str, Any]
+    steps: list[StepOut]
+
+
+class JobList(ApiModel):
+    items: list[JobOut]
+    next_cursor: str | None = None
+
+
+class Problem(ApiModel):
+    detail: Any

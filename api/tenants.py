@@ -1,0 +1,136 @@
+"""Tenants, their Web Connector credentials, the .qwc file and what we know of their connection."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlalchemy import func, select
+
+from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
+from api.models import ApiKeyCreate, ApiKeyOut, ConnectionOut, TenantCreate, TenantOut, TokenOut
+from db import audit
+from db import tenants as tenant_repo
+from db.models import Tenant, WcSession
+from db.states import SessionState
+from qbwc.qwc import QwcError, QwcSettings, render_qwc
+
+router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
+
+
+def tenant_out(tenant: Tenant) -> TenantOut:
+    return TenantOut(
+        id=tenant.id,
+        name=tenant.name,
+        qbwc_username=tenant.qbwc_username,
+        file_id=tenant.file_id,
+        has_token=tenant.token_digest is not None,
+        token_created_at=tenant.token_created_at,
+        company_file=tenant.company_file,
+        created_at=tenant.created_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TenantOut)
+def create_tenant(body: TenantCreate, session: DbSession, principal: AdminPrincipal) -> TenantOut:
+    tenant = tenant_repo.create_tenant(session, body.name.strip())
+    audit.record(
+        session, actor=principal.actor, action="tenant.create", tenant_id=tenant.id, name=tenant.name
+    )
+    return tenant_out(tenant)
+
+
+@router.get("", response_model=list[TenantOut])
+def list_tenants(session: DbSession, principal: CurrentPrincipal) -> list[TenantOut]:
+    only = None if principal.is_admin else principal.tenant_id
+    return [tenant_out(t) for t in tenant_repo.list_tenants(session, only_id=only)]
+
+
+@router.get("/{tenant_id}", response_model=TenantOut, responses={404: {"description": "No such tenant"}})
+def get_tenant(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
+    return tenant_out(tenant_or_404(session, principal, tenant_id))
+
+
+@router.post("/{tenant_id}/token", status_code=status.HTTP_201_CREATED, response_model=TokenOut)
+def generate_token(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
+    """A new Web Connector password. The previous one stops working and its open sessions end."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    token = tenant_repo.issue_token(session, tenant)
+    audit.record(session, actor=principal.actor, action="tenant.token.generate", tenant_id=tenant.id)
+    return TokenOut(token=token)
+
+
+@router.post("/{tenant_id}/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyOut)
+def create_api_key(
+    tenant_id: str, body: ApiKeyCreate, session: DbSession, principal: CurrentPrincipal
+) -> ApiKeyOut:
+    """An API key that reaches only this tenant."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    record, key = tenant_repo.create_api_key(session, tenant, body.name)
+    audit.record(
+        session, actor=principal.actor, action="tenant.api_key.create", tenant_id=tenant.id, key_id=record.id
+    )
+    return ApiKeyOut(
+        id=record.id,
+        tenant_id=record.tenant_id,
+        name=record.name,
+        prefix=record.prefix,
+        key=key,
+        created_at=record.created_at,
+    )
+
+
+@router.get(
+    "/{tenant_id}/qwc",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "The .qwc file, as an attachment."},
+        409: {"description": "The service's public URL cannot be used by the Web Connector."},
+    },
+)
+def download_qwc(
+    tenant_id: str, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    tenant = tenant_or_404(session, principal, tenant_id)
+    settings = request.app.state.settings
+    try:
+        body = render_qwc(
+            QwcSettings(
+                app_url=settings.qbwc_url,
+                support_url=settings.support_url,
+                username=tenant.qbwc_username,
+                file_id=tenant.file_id,
+                tenant_name=tenant.name,
+                run_every_minutes=settings.run_every_minutes,
+            )
+        )
+    except QwcError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    filename = f"qbbridge-{tenant.qbwc_username}.qwc"
+    return Response(
+        body,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/{tenant_id}/connection", response_model=ConnectionOut)
+def get_connection(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> ConnectionOut:
+    """What we know of the customer's Web Connector and QuickBooks, from their last calls."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    open_sessions = session.scalar(
+        select(func.count())
+        .select_from(WcSession)
+        .where(WcSession.tenant_id == tenant.id, WcSession.state == SessionState.OPEN)
+    )
+    return ConnectionOut(
+        tenant_id=tenant.id,
+        last_contact_at=tenant.last_contact_at,
+        web_connector_version=tenant.qbwc_version,
+        company_file=tenant.connected_company_file,
+        quickbooks_product=tenant.qb_product,
+        qbxml_version=tenant.qbxml_version,
+        supported_qbxml_versions=tenant.supported_qbxml_versions,
+        country=tenant.qb_country,
+        last_connection_error=tenant.last_connection_error,
+        last_connection_error_at=tenant.last_connection_error_at,
+        open_sessions=int(open_sessions or 0),
+    )

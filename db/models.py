@@ -1,0 +1,225 @@
+"""SQLAlchemy models: tenants, credentials, Web Connector sessions, jobs and their steps, audit log.
+
+The schema itself is owned by the Alembic migrations in ``db/migrations``; these classes must match
+them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC in Python on every database.
+
+    SQLite has no time zones and hands back naive values; comparing those with aware ones fails, so
+    values are normalised to aware UTC on the way out and to UTC on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+    }
+
+
+class ServiceConfig(Base):
+    """Service-wide values generated once and kept (the admin key's digest)."""
+
+    __tablename__ = "service_config"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    qbwc_username: Mapped[str] = mapped_column(String(64), unique=True)
+    file_id: Mapped[str] = mapped_column(String(38), unique=True)
+    token_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_created_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    company_file: Mapped[str] = mapped_column(String(1000), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # What we know of the customer's side, from the Web Connector's calls.
+    last_contact_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    qbwc_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    connected_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    qb_product: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    qb_country: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    qbxml_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    supported_qbxml_versions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    host_info: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    host_info_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_connection_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_connection_error_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class ApiKey(Base):
+    """A per-tenant admin API key. Only the SHA-256 digest of the key is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class AuthThrottle(Base):
+    """Failed Web Connector logins per username, to slow down password guessing."""
+
+    __tablename__ = "auth_throttle"
+
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class ClientHello(Base):
+    """The Web Connector version last announced (``clientVersion``) from one network address."""
+
+    __tablename__ = "qbwc_client_hello"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WcSession(Base):
+    """One Web Connector update session. The ticket is stored only as a digest."""
+
+    __tablename__ = "qbwc_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    client_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    qbxml_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hcp_received: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    wait_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    waits: Mapped[int] = mapped_column(Integer, default=0)
+    close_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (Index("ix_qbwc_sessions_tenant_state", "tenant_id", "state"),)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),)
+
+
+class Step(Base):
+    """One qbXML request message set of a job, in its position; the unit the queue hands out."""
+
+    __tablename__ = "job_steps"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    intent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    request: Mapped[str | None] = mapped_column(Text, nullable=True)
+    request_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status_severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hresult: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("qbwc_sessions.id"), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (
+        Index("ix_job_steps_queue", "tenant_id", "state", "job_id", "position"),
+        Index("ix_job_steps_job", "job_id", "position"),
+        Index("ix_job_steps_session", "session_id", "state"),
+    )
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,158 @@
+"""Tenants and their Web Connector credentials."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import secrets as secret_values
+from db.models import ApiKey, AuthThrottle, ClientHello, ServiceConfig, Tenant, utcnow
+from db.queue import revoke_open_sessions
+
+
+def _username_for(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "tenant"
+    # The suffix keeps usernames unique even for two tenants with the same name.
+    return f"qbb-{slug}-{secrets.token_hex(3)}"
+
+
+def new_file_id() -> str:
+    return "{" + str(uuid.uuid4()).upper() + "}"
+
+
+def create_tenant(session: Session, name: str) -> Tenant:
+    tenant = Tenant(
+        id=str(uuid.uuid4()),
+        name=name,
+        qbwc_username=_username_for(name),
+        file_id=new_file_id(),
+        settings={},
+        company_file="",
+    )
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def get_tenant(session: Session, tenant_id: str) -> Tenant | None:
+    return session.get(Tenant, tenant_id)
+
+
+def list_tenants(session: Session, *, only_id: str | None = None) -> list[Tenant]:
+    query = select(Tenant).order_by(Tenant.created_at, Tenant.id)
+    if only_id is not None:
+        query = query.where(Tenant.id == only_id)
+    return list(session.scalars(query))
+
+
+def find_by_username(session: Session, username: str) -> Tenant | None:
+    return session.scalars(select(Tenant).where(Tenant.qbwc_username == username)).first()
+
+
+def issue_token(session: Session, tenant: Tenant) -> str:
+    """Give the tenant a new Web Connector password; the old one and its open sessions stop working."""
+    token = secret_values.new_secret(24)
+    tenant.token_digest = secret_values.digest(token)
+    tenant.token_created_at = utcnow()
+    revoke_open_sessions(session, tenant_id=tenant.id, reason="a new token was generated", now=utcnow())
+    return token
+
+
+def create_api_key(session: Session, tenant: Tenant, name: str = "") -> tuple[ApiKey, str]:
+    key = "qbbk_" + secret_values.new_secret(24)
+    record = ApiKey(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant.id,
+        name=name,
+        prefix=key[:12],
+        digest=secret_values.digest(key),
+    )
+    session.add(record)
+    session.flush()
+    return record, key
+
+
+def find_api_key(session: Session, key: str) -> ApiKey | None:
+    return session.scalars(
+        select(ApiKey).where(ApiKey.digest == secret_values.digest(key), ApiKey.revoked_at.is_(None))
+    ).first()
+
+
+# --- the service's own admin key -------------------------------------------------------------
+
+ADMIN_KEY_DIGEST = "admin_api_key_digest"
+
+
+def admin_key_digest(session: Session) -> str | None:
+    row = session.get(ServiceConfig, ADMIN_KEY_DIGEST)
+    return row.value if row else None
+
+
+def ensure_admin_key(session: Session, configured: str | None) -> str | None:
+    """Make sure an admin key exists. Returns a newly generated key (to print once), else None.
+
+    A key given in the environment wins and is not stored; without one, a key is generated on the
+    first start and only its digest is kept, so later starts reuse it without ever showing it again.
+    """
+    if configured:
+        return None
+    if admin_key_digest(session) is not None:
+        return None
+    key = "qbba_" + secret_values.new_secret(24)
+    session.add(ServiceConfig(key=ADMIN_KEY_DIGEST, value=secret_values.digest(key)))
+    return key
+
+
+# --- login throttling --------------------------------------------------------------------------
+
+
+def is_throttled(session: Session, username: str, now: dt.datetime) -> bool:
+    row = session.get(AuthThrottle, username[:200])
+    return bool(row and row.blocked_until and row.blocked_until > now)
+
+
+def record_failed_login(
+    session: Session, username: str, now: dt.datetime, *, limit: int, window: dt.timedelta
+) -> None:
+    row = session.get(AuthThrottle, username[:200])
+    if row is None:
+        session.add(AuthThrottle(username=username[:200], failures=1, window_started_at=now))
+        return
+    if now - row.window_started_at > window:
+        row.failures = 0
+        row.window_started_at = now
+    row.failures += 1
+    if row.failures >= limit:
+        row.blocked_until = now + window
+
+
+def clear_failed_logins(session: Session, username: str) -> None:
+    row = session.get(AuthThrottle, username[:200])
+    if row is not None:
+        session.delete(row)
+
+
+# --- Web Connector version, announced before authenticate -------------------------------------
+
+CLIENT_HELLO_TTL = dt.timedelta(minutes=2)
+
+
+def remember_client_version(session: Session, address: str, version: str, now: dt.datetime) -> None:
+    row = session.get(ClientHello, address[:64])
+    if row is None:
+        session.add(ClientHello(address=address[:64], version=version, seen_at=now))
+    else:
+        row.version = version
+        row.seen_at = now
+
+
+def recall_client_version(session: Session, address: str, now: dt.datetime) -> str | None:
+    row = session.get(ClientHello, address[:64])
+    if row is None or now - row.seen_at > CLIENT_HELLO_TTL:
+        return None
+    return row.version

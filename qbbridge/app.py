@@ -1,0 +1,82 @@
+"""Assembling the ASGI application: the admin API, the Web Connector endpoint and two small pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Route
+
+from api import jobs, tenants
+from db.engine import Database
+from qbbridge import __version__
+from qbbridge.config import Settings, load_settings
+from qbwc.endpoint import WebConnectorEndpoint
+from qbwc.service import ServiceOptions, WebConnectorService
+from qbwc.spyne_adapter import build_wsdl, build_wsgi
+
+SUPPORT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>qbbridge support</title></head>
+<body><h1>qbbridge</h1>
+<p>qbbridge keeps Autodesk Fusion Operations and QuickBooks Desktop in sync through the
+QuickBooks Web Connector.</p>
+<p>If the Web Connector shows an error, open Fusion Operations' QuickBooks Desktop integration page
+and use "Test connection", or contact your Fusion Operations support team with the message the
+Web Connector shows.</p>
+</body></html>
+"""
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    database = database or Database(settings.database_url)
+    service = WebConnectorService(
+        database,
+        ServiceOptions(
+            session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
+            min_client_version=settings.min_client_version,
+            auth_failure_limit=settings.auth_failure_limit,
+            auth_failure_window=dt.timedelta(minutes=settings.auth_failure_window_minutes),
+        ),
+    )
+    endpoint = WebConnectorEndpoint(
+        build_wsgi(service),
+        build_wsdl(service, settings.qbwc_url),
+        max_body_bytes=settings.max_soap_body_bytes,
+    )
+    app = FastAPI(
+        title="qbbridge admin API",
+        version=__version__,
+        description=(
+            "Admin API of qbbridge, the QuickBooks Desktop Web Connector service for Autodesk Fusion "
+            "Operations. Authenticate with `Authorization: Bearer <key>`: the service's admin key, or a "
+            "tenant's API key (which reaches only that tenant)."
+        ),
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.web_connector = service
+    app.include_router(tenants.router)
+    app.include_router(jobs.router)
+    for path in ("/qbwc", "/qbwc/"):
+        app.router.routes.append(Route(path, endpoint.__call__, methods=["GET", "HEAD", "POST"]))
+
+    @app.get("/support", response_class=HTMLResponse, include_in_schema=False)
+    def support_page() -> str:
+        return SUPPORT_PAGE
+
+    @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
+    def healthz() -> str:
+        return "ok"
+
+    @app.get("/ping", response_class=PlainTextResponse, include_in_schema=False)
+    async def ping() -> str:
+        return "pong"
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several worker processes read the same environment)."""
+    return create_app(load_settings(port=int(os.environ.get("QBBRIDGE_PORT", "8000"))))

@@ -1,0 +1,106 @@
+"""The ``qbbridge`` command: ``serve``, ``db upgrade`` and ``simulate``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from db.engine import Database
+from db.migrate import upgrade
+from db.tenants import ensure_admin_key
+from qbbridge.config import Settings, load_settings
+
+
+def _prepare_database(settings: Settings) -> Database:
+    database = Database(settings.database_url)
+    upgrade(database.engine)
+    return database
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    database = _prepare_database(settings)
+    where = database.engine.url.render_as_string(hide_password=True)
+    print(f"qbbridge: database schema is up to date ({where})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    os.environ["QBBRIDGE_PORT"] = str(args.port)
+    settings = load_settings(port=args.port)
+    database = _prepare_database(settings)
+    with database.transaction() as session:
+        new_key = ensure_admin_key(session, settings.admin_api_key)
+    database.dispose()
+    print(f"qbbridge: database {database.engine.url.render_as_string(hide_password=True)}", flush=True)
+    if new_key:
+        print(
+            f"qbbridge: admin API key (shown once; set QBBRIDGE_ADMIN_API_KEY to choose your own): {new_key}",
+            flush=True,
+        )
+    elif settings.admin_api_key:
+        print("qbbridge: admin API key: the value of QBBRIDGE_ADMIN_API_KEY", flush=True)
+    else:
+        print("qbbridge: admin API key: the one printed at first start (only its digest is kept)", flush=True)
+    print(f"qbbridge: listening on http://{args.host}:{args.port}", flush=True)
+    print(
+        f"qbbridge: Web Connector endpoint {settings.qbwc_url} (WSDL at {settings.qbwc_url}?wsdl)", flush=True
+    )
+    print(f"qbbridge: admin API docs at http://{args.host}:{args.port}/docs", flush=True)
+    uvicorn.run(
+        "qbbridge.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        access_log=not args.no_access_log,
+    )
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    # The simulator is a separate program with options of its own; it only shares the command name.
+    from simulator import cli as simulator_cli
+
+    return simulator_cli.main(args.simulator_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qbbridge", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="upgrade the database schema, then serve the API and /qbwc")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--no-access-log", action="store_true", help="do not log each HTTP request")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="upgrade the database schema to the latest version")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    simulate = commands.add_parser(
+        "simulate",
+        add_help=False,
+        help="run a simulated QuickBooks Desktop and Web Connector session (see 'qbbridge simulate --help')",
+    )
+    simulate.add_argument("simulator_args", nargs=argparse.REMAINDER)
+    simulate.set_defaults(handler=cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Configuration from environment variables, read once at start-up.
+
+Every knob is an environment variable so that the same image runs on a laptop (SQLite file, plain
+http on localhost) and in production (PostgreSQL, https behind a proxy) without code changes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("var") / "qbbridge.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    public_url: str
+    admin_api_key: str | None
+    session_timeout_minutes: int = 30
+    max_soap_body_bytes: int = 64 * 1024 * 1024
+    min_client_version: str = "2.1.0.30"
+    run_every_minutes: int = 30
+    auth_failure_limit: int = 5
+    auth_failure_window_minutes: int = 15
+    log_level: str = "info"
+
+    @property
+    def qbwc_url(self) -> str:
+        return self.public_url.rstrip("/") + "/qbwc"
+
+    @property
+    def support_url(self) -> str:
+        return self.public_url.rstrip("/") + "/support"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_settings(*, port: int = 8000) -> Settings:
+    """Settings from the environment; ``port`` only shapes the default public URL."""
+    return Settings(
+        database_url=os.environ.get("QBBRIDGE_DATABASE_URL") or default_database_url(),
+        public_url=(os.environ.get("QBBRIDGE_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/"),
+        admin_api_key=os.environ.get("QBBRIDGE_ADMIN_API_KEY") or None,
+        session_timeout_minutes=_int_env("QBBRIDGE_SESSION_TIMEOUT_MINUTES", 30),
+        max_soap_body_bytes=_int_env("QBBRIDGE_MAX_SOAP_BODY_BYTES", 64 * 1024 * 1024),
+        min_client_version=os.environ.get("QBBRIDGE_MIN_CLIENT_VERSION") or "2.1.0.30",
+        run_every_minutes=_int_env("QBBRIDGE_RUN_EVERY_MINUTES", 30),
+        auth_failure_limit=_int_env("QBBRIDGE_AUTH_FAILURE_LIMIT", 5),
+        auth_failure_window_minutes=_int_env("QBBRIDGE_AUTH_FAILURE_WINDOW_MINUTES", 15),
+        log_level=os.environ.get("QBBRIDGE_LOG_LEVEL") or "info",
+    )
