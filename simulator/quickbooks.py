@@ -1,0 +1,160 @@
+"""The simulated QuickBooks request processor: one message set in, one response message set out."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from simulator import customfields, lists, qbxml_out, queries, statuses, transactions
+from simulator.company import Company
+from simulator.host import HostFacts, host_response
+from simulator.qbxml_in import QBXMLParseError, read_message_set
+from simulator.records import Context, Reply
+from simulator.schema import SchemaValidator, default_schema_dir
+from simulator.spec import RETS
+
+__all__ = ["HostFacts", "QBXMLParseError", "QuickBooks"]
+
+Handler = Callable[[Context, etree._Element], Reply]
+
+HANDLERS: dict[str, Handler] = {
+    "AccountAddRq": lists.account_add,
+    "CustomerAddRq": lists.customer_add,
+    "VendorAddRq": lists.vendor_add,
+    "EmployeeAddRq": lists.employee_add,
+    "ItemServiceAddRq": lists.item_service_add,
+    "ItemNonInventoryAddRq": lists.item_non_inventory_add,
+    "ItemInventoryAddRq": lists.item_inventory_add,
+    "PayrollItemWageAddRq": lists.payroll_item_wage_add,
+    "DataExtDefAddRq": customfields.dataext_def_add,
+    "DataExtAddRq": customfields.dataext_add,
+    "DataExtModRq": customfields.dataext_mod,
+    "SalesOrderAddRq": transactions.sales_order_add,
+    "SalesOrderModRq": transactions.sales_order_mod,
+    "InvoiceAddRq": transactions.invoice_add,
+    "EstimateAddRq": transactions.estimate_add,
+    "PurchaseOrderAddRq": transactions.purchase_order_add,
+    "BillAddRq": transactions.bill_add,
+    "TimeTrackingAddRq": transactions.time_tracking_add,
+    "InventoryAdjustmentAddRq": transactions.inventory_adjustment_add,
+    "TxnVoidRq": transactions.txn_void,
+    "TxnDelRq": transactions.txn_del,
+    **{tag: queries.run_query for tag in queries.QUERY_TAGS},
+}
+
+
+def _subject(tag: str) -> str:
+    """`CustomerAddRq` -> `Customer`, for QuickBooks' wording of save errors."""
+    body = tag[:-2]
+    for suffix in ("Add", "Mod", "Query"):
+        if body.endswith(suffix):
+            return body[: -len(suffix)]
+    return body
+
+
+class QuickBooks:
+    """A QuickBooks Desktop company open in the request processor.
+
+    `process` behaves like QBXMLRP2's ProcessRequest: an invalid message set raises QBXMLParseError
+    (an HRESULT, nothing processed); otherwise each request gets its *Rs with QuickBooks' status.
+    """
+
+    def __init__(
+        self,
+        company: Company,
+        *,
+        host: HostFacts | None = None,
+        schema_dir: Path | None = None,
+        use_default_schema: bool = True,
+    ) -> None:
+        self.company = company
+        self.host = host or HostFacts()
+        if schema_dir is None and use_default_schema:
+            schema_dir = default_schema_dir()
+        self.validator = SchemaValidator(schema_dir) if schema_dir is not None else None
+        self._ctx = Context(company=company, host=self.host)
+        self.in_session = False
+
+    # Iterators only live for the application's QuickBooks session, as in the real SDK.
+    def begin_session(self) -> None:
+        self._ctx.iterators.clear()
+        self.in_session = True
+
+    def end_session(self) -> None:
+        self._ctx.iterators.clear()
+        self.in_session = False
+
+    def host_response(self) -> str:
+        return host_response(self.host, self.company)
+
+    def validate(self, qbxml: str) -> None:
+        """Raise QBXMLParseError when QuickBooks would reject the whole message set."""
+        message_set = read_message_set(qbxml)
+        self._check_version(message_set.version)
+        if self.validator is not None:
+            self.validator.validate(message_set.document, message_set.version)
+
+    def _check_version(self, version: str) -> None:
+        if not self.host.supports(version):
+            raise QBXMLParseError(f"qbXML version {version} is not supported by {self.host.product_name}")
+
+    def process(self, qbxml: str, *, busy: bool = False) -> str:
+        message_set = read_message_set(qbxml)
+        self._check_version(message_set.version)
+        if self.validator is not None:
+            self.validator.validate(message_set.document, message_set.version)
+        root, msgs = qbxml_out.response_envelope()
+        snapshot = copy.deepcopy(self.company) if message_set.on_error == "rollbackOnError" else None
+        stopped = False
+        for rq in message_set.requests:
+            rs_tag = rq.tag[:-2] + "Rs"
+            request_id = rq.get("requestID")
+            if stopped:
+                failure = statuses.not_processed()
+                qbxml_out.rs_element(msgs, rs_tag, request_id, failure.code, failure.message)
+                continue
+            try:
+                if busy:
+                    raise statuses.in_use(_subject(rq.tag))
+                handler = HANDLERS.get(rq.tag)
+                if handler is None:
+                    raise statuses.not_available()
+                reply = handler(self._ctx, rq)
+            except statuses.QBStatus as status:
+                qbxml_out.rs_element(msgs, rs_tag, request_id, status.code, status.message)
+                if statuses.is_error(status.code) and message_set.on_error != "continueOnError":
+                    stopped = True
+                continue
+            self._write_reply(msgs, rs_tag, request_id, reply)
+        if stopped and snapshot is not None:
+            self._restore(snapshot)
+        return qbxml_out.serialize(root)
+
+    def _write_reply(self, msgs: etree._Element, rs_tag: str, request_id: str | None, reply: Reply) -> None:
+        missing = reply.attrs.pop("_partial", None)
+        if missing is not None:
+            warning = statuses.partial(missing)
+            code, message = warning.code, warning.message
+        else:
+            code, message = statuses.status_ok()
+        extra = {}
+        if "iteratorID" in reply.attrs:
+            extra["retCount"] = str(len(reply.rets))
+        extra.update(reply.attrs)
+        rs = qbxml_out.rs_element(msgs, rs_tag, request_id, code, message, extra)
+        for tag, record in reply.rets:
+            if tag:
+                qbxml_out.add(rs, tag, record)
+            else:
+                # TxnVoidRs/TxnDelRs carry their fields directly, without a Ret aggregate.
+                order = RETS.get(rs_tag, "").split()
+                for key in sorted(record, key=lambda k: order.index(k) if k in order else len(order)):
+                    if record[key] is not None:
+                        qbxml_out.add(rs, key, record[key])
+
+    def _restore(self, snapshot: Company) -> None:
+        for name in snapshot.__dataclass_fields__:
+            setattr(self.company, name, getattr(snapshot, name))
