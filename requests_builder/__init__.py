@@ -1,1 +1,74 @@
-"""requests_builder package."""
+"""Typed qbXML request builders: schema order, lengths, versions and text rules enforced by construction.
+
+See docs/qbxml.md. Build with :func:`build_message_set`; store with ``request.to_dict()`` and
+:func:`request_from_dict`.
+"""
+
+from requests_builder.codec import request_from_dict
+from requests_builder.dataext import DataExtAdd, DataExtDefAdd, DataExtDefQuery, DataExtMod
+from requests_builder.errors import BuildError, BuildWarning
+from requests_builder.lists import (
+    CustomerAdd,
+    EmployeeAdd,
+    EmployeeAddress,
+    ItemInventoryAdd,
+    ItemNonInventoryAdd,
+    ItemServiceAdd,
+    SalesAndPurchase,
+    SalesOrPurchase,
+)
+from requests_builder.message import BuildResult, build_message_set
+from requests_builder.model import REQUEST_TYPES, Address, LineDataExt, LinkToTxn, QBObject, Ref, Request
+from requests_builder.queries import (
+    AccountQuery,
+    CompanyQuery,
+    CustomerQuery,
+    EmployeeQuery,
+    EntityFilter,
+    EstimateQuery,
+    HostQuery,
+    InvoiceQuery,
+    ItemQuery,
+    ModifiedDateRangeFilter,
+    NameFilter,
+    NameRangeFilter,
+    PayrollItemWageQuery,
+    PurchaseOrderQuery,
+    RefNumberFilter,
+    RefNumberRangeFilter,
+    SalesOrderQuery,
+    TxnDateRangeFilter,
+    VendorQuery,
+)
+from requests_builder.transactions import (
+    BillAdd,
+    BillExpenseLine,
+    BillItemLine,
+    InventoryAdjustmentAdd,
+    InventoryAdjustmentLine,
+    InvoiceAdd,
+    InvoiceLine,
+    PurchaseOrderAdd,
+    PurchaseOrderLine,
+    QuantityAdjustment,
+    SalesOrderAdd,
+    SalesOrderLine,
+    SalesOrderLineMod,
+    SalesOrderMod,
+    TimeTrackingAdd,
+)
+from requests_builder.versions import SUPPORTED_VERSIONS, pick_version
+
+__all__ = [
+    "REQUEST_TYPES", "SUPPORTED_VERSIONS", "AccountQuery", "Address", "BillAdd", "BillExpenseLine",
+    "BillItemLine", "BuildError", "BuildResult", "BuildWarning", "CompanyQuery", "CustomerAdd",
+    "CustomerQuery", "DataExtAdd", "DataExtDefAdd", "DataExtDefQuery", "DataExtMod", "EmployeeAdd",
+    "EmployeeAddress", "EmployeeQuery", "EntityFilter", "EstimateQuery", "HostQuery",
+    "InventoryAdjustmentAdd", "InventoryAdjustmentLine", "InvoiceAdd", "InvoiceLine", "InvoiceQuery",
+    "ItemInventoryAdd", "ItemNonInventoryAdd", "ItemQuery", "ItemServiceAdd", "LineDataExt", "LinkToTxn",
+    "ModifiedDateRangeFilter", "NameFilter", "NameRangeFilter", "PayrollItemWageQuery", "PurchaseOrderAdd",
+    "PurchaseOrderLine", "PurchaseOrderQuery", "QBObject", "QuantityAdjustment", "Ref", "RefNumberFilter",
+    "RefNumberRangeFilter", "Request", "SalesAndPurchase", "SalesOrPurchase", "SalesOrderAdd",
+    "SalesOrderLine", "SalesOrderLineMod", "SalesOrderMod", "SalesOrderQuery", "TimeTrackingAdd",
+    "TxnDateRangeFilter", "VendorQuery", "build_message_set", "pick_version", "request_from_dict",
+]  # fmt: skip

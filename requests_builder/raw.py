@@ -65,7 +65,7 @@ def check_raw_qbxml(text: str) -> RawCheck:
     on_error = msgs.get("onError")
     if on_error not in {"stopOnError", "continueOnError", "rollbackOnError"}:
         raise RawQbxmlError(
-            "qbxml: QBXMLMsgsRq needs onError=\"stopOnError\", \"continueOnError\" or \"rollbackOnError\""
+            'qbxml: QBXMLMsgsRq needs onError="stopOnError", "continueOnError" or "rollbackOnError"'
         )
     match = _VERSION_PI.search(text)
     version = match.group(2) if match else None

@@ -1,0 +1,86 @@
+"""Requests as JSON and back: the queue stores a step's intent and renders qbXML only when a session
+with a known host version claims it.
+
+``to_dict`` writes only the fields that are set, with numbers as strings (exact decimals), dates as ISO
+text and durations as ``PT#H#M#S``; ``request_from_dict`` restores the same objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from requests_builder.errors import BuildError
+from requests_builder.fields import duration
+from requests_builder.model import REQUEST_TYPES, QBObject, Ref, Request
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, QBObject):
+        return object_to_dict(value)
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, Decimal | float):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration(value, "duration", "Duration")
+    raise TypeError(f"cannot store {type(value).__name__} in a request")
+
+
+def object_to_dict(obj: QBObject) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(obj, Request):
+        out["type"] = type(obj).__name__
+    for fld in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, fld.name)
+        if value is None or value == []:
+            continue
+        out[fld.name] = _encode(value)
+    return out
+
+
+def _decode(kind: str | None, cls: type | None, value: Any, where: str) -> Any:
+    if kind == "ref":
+        return Ref(**value)
+    if kind == "agg":
+        return _object_from_dict(cls, value, where)  # type: ignore[arg-type]
+    if kind == "aggs":
+        return [_object_from_dict(cls, item, f"{where}[{i}]") for i, item in enumerate(value)]  # type: ignore[arg-type]
+    if kind in ("amount", "price") and isinstance(value, str):
+        return Decimal(value)
+    if kind == "date" and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if kind == "datetime" and isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed.date() if "T" not in value else parsed
+    return value
+
+
+def _object_from_dict(cls: type[QBObject], data: dict[str, Any], where: str) -> QBObject:
+    if not isinstance(data, dict):
+        raise BuildError(where, "expected an object", value=data)
+    known = {fld.name: fld for fld in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "type":
+            continue
+        fld = known.get(key)
+        if fld is None:
+            raise BuildError(f"{where}.{key}", f"{cls.__name__} has no such field", value=value)
+        kwargs[key] = _decode(fld.metadata.get("kind"), fld.metadata.get("cls"), value, f"{where}.{key}")
+    return cls(**kwargs)
+
+
+def request_from_dict(data: dict[str, Any]) -> Request:
+    """Rebuild a request stored with :meth:`QBObject.to_dict`."""
+    name = data.get("type") if isinstance(data, dict) else None
+    cls = REQUEST_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise BuildError("type", "not a request type we build", limit=sorted(REQUEST_TYPES), value=name)
+    return _object_from_dict(cls, data, name)  # type: ignore[return-value,arg-type]

@@ -1,0 +1,219 @@
+"""List requests: customers and jobs, employees, and items (non-inventory, inventory, service)."""
+
+# `el()` returns a dataclasses.field (see requests_builder.model), which RUF009 cannot see through.
+# ruff: noqa: RUF009
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar
+
+from requests_builder.enums import EMPLOYEE_TYPE, GENDER, JOB_STATUS
+from requests_builder.errors import BuildError
+from requests_builder.model import Address, QBObject, Ref, Request, el
+
+Number = Decimal | int | float | str
+Day = date | str
+
+
+@dataclass(kw_only=True, slots=True)
+class CustomerAdd(Request):
+    """A customer, or a job when ``parent`` names its customer (QuickBooks then calls it
+    ``Customer:Job``)."""
+
+    RQ: ClassVar[str] = "CustomerAddRq"
+    BODY: ClassVar[str | None] = "CustomerAdd"
+
+    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
+    is_active: bool | None = el("IsActive", "bool")
+    class_ref: Ref | None = el("ClassRef", "ref")
+    parent: Ref | None = el("ParentRef", "ref")
+    company_name: str | None = el("CompanyName", ident=True)
+    salutation: str | None = el("Salutation")
+    first_name: str | None = el("FirstName")
+    middle_name: str | None = el("MiddleName")
+    last_name: str | None = el("LastName")
+    job_title: str | None = el("JobTitle")
+    bill_address: Address | None = el("BillAddress", "agg", cls=Address)
+    ship_address: Address | None = el("ShipAddress", "agg", cls=Address)
+    print_as: str | None = el("PrintAs")
+    phone: str | None = el("Phone")
+    mobile: str | None = el("Mobile")
+    alt_phone: str | None = el("AltPhone")
+    fax: str | None = el("Fax")
+    email: str | None = el("Email", ident=True)
+    cc: str | None = el("Cc", ident=True)
+    contact: str | None = el("Contact")
+    alt_contact: str | None = el("AltContact")
+    customer_type: Ref | None = el("CustomerTypeRef", "ref")
+    terms: Ref | None = el("TermsRef", "ref")
+    sales_rep: Ref | None = el("SalesRepRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+    item_sales_tax: Ref | None = el("ItemSalesTaxRef", "ref")
+    resale_number: str | None = el("ResaleNumber", ident=True)
+    account_number: str | None = el("AccountNumber", ident=True)
+    credit_limit: Number | None = el("CreditLimit", "amount")
+    job_status: str | None = el("JobStatus", "enum", choices=JOB_STATUS)
+    job_start_date: Day | None = el("JobStartDate", "date")
+    job_projected_end_date: Day | None = el("JobProjectedEndDate", "date")
+    job_end_date: Day | None = el("JobEndDate", "date")
+    job_desc: str | None = el("JobDesc")
+    job_type: Ref | None = el("JobTypeRef", "ref")
+    notes: str | None = el("Notes")
+    price_level: Ref | None = el("PriceLevelRef", "ref")
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+    currency: Ref | None = el("CurrencyRef", "ref")
+
+
+@dataclass(kw_only=True, slots=True)
+class EmployeeAddress(QBObject):
+    addr1: str | None = el("Addr1")
+    addr2: str | None = el("Addr2")
+    addr3: str | None = el("Addr3")
+    addr4: str | None = el("Addr4")
+    city: str | None = el("City")
+    state: str | None = el("State")
+    postal_code: str | None = el("PostalCode")
+    country: str | None = el("Country")
+
+
+@dataclass(kw_only=True, slots=True)
+class EmployeeAdd(Request):
+    RQ: ClassVar[str] = "EmployeeAddRq"
+    BODY: ClassVar[str | None] = "EmployeeAdd"
+
+    is_active: bool | None = el("IsActive", "bool")
+    salutation: str | None = el("Salutation")
+    first_name: str | None = el("FirstName", ident=True)
+    middle_name: str | None = el("MiddleName", ident=True)
+    last_name: str | None = el("LastName", ident=True)
+    job_title: str | None = el("JobTitle")
+    supervisor: Ref | None = el("SupervisorRef", "ref")
+    department: str | None = el("Department")
+    description: str | None = el("Description")
+    employee_address: EmployeeAddress | None = el("EmployeeAddress", "agg", cls=EmployeeAddress)
+    print_as: str | None = el("PrintAs")
+    phone: str | None = el("Phone")
+    mobile: str | None = el("Mobile")
+    fax: str | None = el("Fax")
+    email: str | None = el("Email", ident=True)
+    employee_type: str | None = el("EmployeeType", "enum", choices=EMPLOYEE_TYPE)
+    gender: str | None = el("Gender", "enum", choices=GENDER)
+    hired_date: Day | None = el("HiredDate", "date")
+    released_date: Day | None = el("ReleasedDate", "date")
+    birth_date: Day | None = el("BirthDate", "date")
+    account_number: str | None = el("AccountNumber", ident=True)
+    notes: str | None = el("Notes")
+    billing_rate: Ref | None = el("BillingRateRef", "ref")
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        # The schema makes every field optional (its Name is QuickBooks Online only); QuickBooks Desktop
+        # still refuses an employee with no name.
+        if self.first_name is None and self.last_name is None:
+            raise BuildError(f"{field}.last_name", "an employee needs a first_name or a last_name")
+
+
+@dataclass(kw_only=True, slots=True)
+class SalesOrPurchase(QBObject):
+    """An item bought or sold but not both (one description, one price, one account)."""
+
+    desc: str | None = el("Desc")
+    price: Number | None = el("Price", "price")
+    price_percent: Number | None = el("PricePercent", "price")
+    account: Ref | None = el("AccountRef", "ref")
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        if self.price is not None and self.price_percent is not None:
+            raise BuildError(field, "give only one of price, price_percent")
+
+
+@dataclass(kw_only=True, slots=True)
+class SalesAndPurchase(QBObject):
+    """An item both bought and sold, with separate sales and purchase descriptions, prices and accounts."""
+
+    sales_desc: str | None = el("SalesDesc")
+    sales_price: Number | None = el("SalesPrice", "price")
+    income_account: Ref | None = el("IncomeAccountRef", "ref")
+    purchase_desc: str | None = el("PurchaseDesc")
+    purchase_cost: Number | None = el("PurchaseCost", "price")
+    purchase_tax_code: Ref | None = el("PurchaseTaxCodeRef", "ref")
+    expense_account: Ref | None = el("ExpenseAccountRef", "ref")
+    pref_vendor: Ref | None = el("PrefVendorRef", "ref")
+
+
+def _one_of_sales_purchase(obj: ItemNonInventoryAdd | ItemServiceAdd, field: str) -> None:
+    if (obj.sales_or_purchase is None) == (obj.sales_and_purchase is None):
+        raise BuildError(field, "give exactly one of sales_or_purchase, sales_and_purchase")
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemNonInventoryAdd(Request):
+    RQ: ClassVar[str] = "ItemNonInventoryAddRq"
+    BODY: ClassVar[str | None] = "ItemNonInventoryAdd"
+
+    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
+    is_active: bool | None = el("IsActive", "bool")
+    parent: Ref | None = el("ParentRef", "ref")
+    class_ref: Ref | None = el("ClassRef", "ref")
+    manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
+    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
+    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _one_of_sales_purchase(self, field)
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemServiceAdd(Request):
+    RQ: ClassVar[str] = "ItemServiceAddRq"
+    BODY: ClassVar[str | None] = "ItemServiceAdd"
+
+    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
+    is_active: bool | None = el("IsActive", "bool")
+    class_ref: Ref | None = el("ClassRef", "ref")
+    parent: Ref | None = el("ParentRef", "ref")
+    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
+    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _one_of_sales_purchase(self, field)
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemInventoryAdd(Request):
+    """An inventory part. The schema makes the three accounts optional; QuickBooks requires them."""
+
+    RQ: ClassVar[str] = "ItemInventoryAddRq"
+    BODY: ClassVar[str | None] = "ItemInventoryAdd"
+
+    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
+    is_active: bool | None = el("IsActive", "bool")
+    class_ref: Ref | None = el("ClassRef", "ref")
+    parent: Ref | None = el("ParentRef", "ref")
+    manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
+    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+    sales_desc: str | None = el("SalesDesc")
+    sales_price: Number | None = el("SalesPrice", "price")
+    income_account: Ref | None = el("IncomeAccountRef", "ref", required=True)
+    purchase_desc: str | None = el("PurchaseDesc")
+    purchase_cost: Number | None = el("PurchaseCost", "price")
+    purchase_tax_code: Ref | None = el("PurchaseTaxCodeRef", "ref")
+    cogs_account: Ref | None = el("COGSAccountRef", "ref", required=True)
+    pref_vendor: Ref | None = el("PrefVendorRef", "ref")
+    asset_account: Ref | None = el("AssetAccountRef", "ref", required=True)
+    reorder_point: Number | None = el("ReorderPoint", "price")
+    max_quantity: Number | None = el("Max", "price")
+    quantity_on_hand: Number | None = el("QuantityOnHand", "price")
+    total_value: Number | None = el("TotalValue", "amount")
+    inventory_date: Day | None = el("InventoryDate", "date")
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)

@@ -1,0 +1,208 @@
+"""The one writer: turns a request object into qbXML text following :mod:`requests_builder.schema`.
+
+Every element is written in the order of ``SEQUENCES[path]`` whatever order the caller set fields in,
+because the order comes from the table and never from the class. For each set field the writer checks
+the element exists in the host's qbXML version, applies the type and length rules of
+:mod:`requests_builder.fields`, and recurses into aggregates with the aggregate's own path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any, NamedTuple
+
+from requests_builder import fields as f
+from requests_builder.errors import BuildError, BuildWarning
+from requests_builder.model import QBObject, Ref, Request
+from requests_builder.schema import REF_FULLNAME_MAX, REQUEST_SINCE, SEQUENCES
+from requests_builder.versions import version_tuple
+
+# FullName limits QuickBooks enforces where the schema and its notes are silent (qbxml-notes §4): items
+# and accounts nest 5 levels of 31 characters, customers/jobs 5 of 41.
+_REF_DEFAULT_MAX = {
+    "ItemRef": 159, "ItemServiceRef": 159, "ParentRef": 209, "ListObjRef": 209, "AccountRef": 159,
+    "OverrideItemAccountRef": 159, "EntityRef": 209, "CustomerRef": 209, "VendorRef": 41,
+}  # fmt: skip
+
+
+class Step(NamedTuple):
+    attr: str
+    element: str
+    kind: str
+    since: tuple[int, int] | None
+    max_len: int | None
+    ident: bool
+    required: bool
+    drop_if_old: bool
+    choices: tuple[str, ...] | None
+    sub_path: str  # path of the element itself, for aggregates and references
+    known: bool  # False: the element does not exist in this aggregate at all
+    leaf_name: bool
+
+
+@cache
+def plan(cls: type[QBObject], path: str) -> tuple[tuple[Step, ...], tuple[tuple[str, str], ...]]:
+    """The steps to write ``cls`` as the aggregate at ``path``, in schema order, and its attributes."""
+    rows = SEQUENCES.get(path)
+    if rows is None:
+        raise KeyError(f"no element table for {path}")
+    position = {name: (index, since, max_len) for index, (name, since, max_len) in enumerate(rows)}
+    steps: list[tuple[int, Step]] = []
+    attributes: list[tuple[str, str]] = []
+    for fld in dataclasses.fields(cls):  # type: ignore[arg-type]
+        meta = fld.metadata
+        if "attribute" in meta:
+            attributes.append((fld.name, meta["attribute"]))
+            continue
+        if "element" not in meta:
+            continue
+        element = meta["element"]
+        index, since, max_len = position.get(element, (len(rows), None, None))
+        steps.append(
+            (
+                index,
+                Step(
+                    attr=fld.name,
+                    element=element,
+                    kind=meta["kind"],
+                    since=version_tuple(since) if since else None,
+                    max_len=meta["max_len"] or max_len,
+                    ident=meta["ident"],
+                    required=meta["required"],
+                    drop_if_old=meta["drop_if_old"],
+                    choices=meta["choices"],
+                    sub_path=f"{path}/{element}",
+                    known=element in position,
+                    leaf_name=meta["leaf_name"],
+                ),
+            )
+        )
+    steps.sort(key=lambda pair: pair[0])
+    return tuple(step for _, step in steps), tuple(attributes)
+
+
+def _scalar(step: Step, value: Any, field: str, warnings: list[BuildWarning]) -> str:
+    kind = step.kind
+    element = step.element
+    if kind == "text":
+        if step.leaf_name and isinstance(value, str) and ":" in value:
+            raise BuildError(
+                field,
+                f"{element} cannot contain ':' (QuickBooks' separator between a parent and its sub-entries); "
+                "give the parent in ParentRef",
+                value=value,
+            )
+        return f.text(value, field, element, step.max_len, step.ident, warnings)
+    if kind == "amount":
+        return f.amount(value, field, element)
+    if kind == "price":
+        return f.decimal5(value, field, element)
+    if kind == "id":
+        return f.identifier(value, field, element)
+    if kind == "bool":
+        return f.boolean(value, field, element)
+    if kind == "date":
+        return f.date(value, field, element)
+    if kind == "datetime":
+        return f.datetime(value, field, element)
+    if kind == "int":
+        return f.integer(value, field, element)
+    if kind == "guid":
+        return f.guid(value, field, element)
+    if kind == "duration":
+        return f.duration(value, field, element)
+    if kind == "enum":
+        return f.enum(value, field, element, step.choices or ())
+    raise AssertionError(f"unknown kind {kind}")
+
+
+def write_ref(ref: Any, path: str, field: str, warnings: list[BuildWarning], out: list[str]) -> None:
+    if not isinstance(ref, Ref):
+        raise BuildError(field, "must be a Ref(list_id=..., full_name=...)", value=ref)
+    if ref.list_id is None and ref.full_name is None:
+        raise BuildError(field, "a reference needs a ListID or a FullName")
+    if ref.list_id is not None:
+        out.append(f"<ListID>{f.identifier(ref.list_id, field + '.list_id', 'ListID')}</ListID>")
+    if ref.full_name is not None:
+        element = path.rpartition("/")[2]
+        limit = REF_FULLNAME_MAX.get(path) or _REF_DEFAULT_MAX.get(element)
+        name = f.text(ref.full_name, field + ".full_name", f"{element} FullName", limit, True, warnings)
+        out.append(f"<FullName>{name}</FullName>")
+
+
+def write_object(
+    obj: QBObject,
+    path: str,
+    field: str,
+    version: tuple[int, int],
+    warnings: list[BuildWarning],
+    out: list[str],
+) -> None:
+    """Append the children of ``obj`` (written as the aggregate at ``path``) to ``out``."""
+    obj.check(field, version)
+    steps, _ = plan(type(obj), path)
+    for step in steps:
+        value = getattr(obj, step.attr)
+        if value is None or (step.kind in _LISTS and not value):
+            if step.required:
+                raise BuildError(f"{field}.{step.attr}", f"{step.element} is required")
+            continue
+        where = f"{field}.{step.attr}"
+        if not step.known:
+            raise BuildError(where, f"{step.element} does not exist in {path}")
+        if step.since is not None and step.since > version:
+            needed = f"qbXML {step.since[0]}.{step.since[1]}"
+            if step.drop_if_old:
+                warnings.append(BuildWarning(where, f"{step.element} left out: it needs {needed}"))
+                continue
+            raise BuildError(where, f"{step.element} needs a newer QuickBooks", limit=needed, value=value)
+        element = step.element
+        kind = step.kind
+        if kind == "ref":
+            out.append(f"<{element}>")
+            write_ref(value, step.sub_path, where, warnings, out)
+            out.append(f"</{element}>")
+        elif kind == "agg":
+            out.append(f"<{element}>")
+            write_object(value, step.sub_path, where, version, warnings, out)
+            out.append(f"</{element}>")
+        elif kind == "aggs":
+            for index, item in enumerate(value):
+                out.append(f"<{element}>")
+                write_object(item, step.sub_path, f"{where}[{index}]", version, warnings, out)
+                out.append(f"</{element}>")
+        elif kind in _LISTS:
+            single = step._replace(kind=_LISTS[kind])
+            for index, item in enumerate(value):
+                out.append(f"<{element}>{_scalar(single, item, f'{where}[{index}]', warnings)}</{element}>")
+        else:
+            out.append(f"<{element}>{_scalar(step, value, where, warnings)}</{element}>")
+
+
+_LISTS = {"texts": "text", "ids": "id", "guids": "guid", "enums": "enum", "aggs": "agg"}
+
+
+def write_request(
+    request: Request, request_id: str, version: tuple[int, int], warnings: list[BuildWarning], out: list[str]
+) -> None:
+    """Append ``<XxxRq requestID="…">…</XxxRq>`` for one request."""
+    rq = request.RQ
+    name = type(request).__name__
+    since = REQUEST_SINCE.get(rq)
+    if since is not None and version_tuple(since) > version:
+        raise BuildError(name, f"{rq} needs a newer QuickBooks", limit=f"qbXML {since}", value=name)
+    _, attributes = plan(type(request), rq)
+    head = [f'<{rq} requestID="{f.escape(request_id)}"']
+    for attr_name, xml_name in attributes:
+        value = getattr(request, attr_name)
+        if value is not None:
+            head.append(f' {xml_name}="{f.escape(str(value)).replace(chr(34), "&quot;")}"')
+    out.append("".join(head) + ">")
+    if request.BODY is not None:
+        out.append(f"<{request.BODY}>")
+        write_object(request, request.BODY, name, version, warnings, out)
+        out.append(f"</{request.BODY}>")
+    else:
+        write_object(request, rq, name, version, warnings, out)
+    out.append(f"</{rq}>")
