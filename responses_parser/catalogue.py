@@ -1,0 +1,378 @@
+"""What a QuickBooks status code or Web Connector HRESULT means, in words a bookkeeper can act on.
+
+Each code maps to a :class:`Category` that tells the queue what to do (carry on, retry later, stop and
+ask the user, or report our own bug) and to a plain-language text that quotes the object from
+QuickBooks' own message and says what to do. Codes and meanings: Intuit's "Status codes in response
+messages" table and observed messages (docs/qbxml.md lists the sources).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    SUCCESS = "success"
+    NO_MATCH = "no_match"
+    WARNING = "warning"
+    RETRY_LATER = "retry_later"
+    NEEDS_USER_ACTION = "needs_user_action"
+    OUR_BUG = "our_bug"
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    category: Category
+    code: str  # the statusCode as text ("3140") or the HRESULT ("0x80040400")
+    text: str
+    object_type: str | None = None  # e.g. "Item", from QuickBooks' message when it names one
+    object_name: str | None = None  # e.g. "WIDGET-1"
+
+
+# Words for the object types QuickBooks names in its messages, and what turns on creating them.
+_NOUNS = {
+    "Customer": ("customer", "customer or job", "Create missing customers"),
+    "Item": ("item", "item", "Create missing items"),
+    "Vendor": ("vendor", "vendor", "Create missing vendors"),
+    "Employee": ("employee", "employee", None),
+    "Account": ("account", "account", None),
+    "Class": ("class", "class", None),
+    "Terms": ("terms", "payment terms", None),
+    "SalesTaxCode": ("sales tax code", "sales tax code", None),
+    "ItemSalesTax": ("sales tax item", "sales tax item", None),
+    "SalesRep": ("sales rep", "sales rep", None),
+    "ShipMethod": ("shipping method", "shipping method", None),
+    "PayrollItemWage": ("payroll item", "payroll wage item", None),
+    "Template": ("form template", "form template", None),
+    "InventorySite": ("inventory site", "inventory site", None),
+    "PriceLevel": ("price level", "price level", None),
+}
+
+_TXN_WORDS = {
+    "SalesOrder": "sales order",
+    "PurchaseOrder": "purchase order",
+    "Invoice": "invoice",
+    "Bill": "bill",
+    "Estimate": "estimate",
+    "TimeTracking": "time entry",
+    "InventoryAdjustment": "inventory adjustment",
+    "ItemReceipt": "item receipt",
+}
+
+_INVALID_REF = re.compile(
+    r'invalid reference to QuickBooks (?P<type>[A-Za-z ]+?) "(?P<name>.*?)" in the (?P<where>\w+)'
+)
+_NAME_IN_USE = re.compile(r'The name "(?P<name>.*?)" of the list element is already in use')
+_NOT_FOUND = re.compile(r'Object "(?P<name>.*?)" specified in the request cannot be found')
+_SAVING = re.compile(
+    r'error when (?:saving|modifying) an? (?P<type>[A-Za-z ]+?)(?: list)?, element "(?P<name>.*?)"'
+)
+_EDIT_SEQUENCE = re.compile(r'edit sequence "(?P<name>.*?)" is out-of-date')
+_INVALID_VALUE = re.compile(r'The "(?P<field>.*?)" field has an invalid value "(?P<name>.*?)"')
+_MISSING_ELEMENT = re.compile(r'required element \("(?P<name>.*?)"\) that could not be found')
+_QB_DETAIL = re.compile(r"QuickBooks error message:\s*(?P<detail>.*)$", re.S)
+_FIRST_QUOTED = re.compile(r'"(?P<name>[^"]*)"')
+_BUSY = re.compile(r"another user|in use|could not be locked|lock", re.I)
+
+
+def _detail(message: str) -> str:
+    match = _QB_DETAIL.search(message)
+    return f' QuickBooks said: "{match.group("detail").strip()}".' if match else ""
+
+
+def _txn_word(request_type: str | None, where: str | None = None) -> str:
+    for name in (where, request_type):
+        if name:
+            base = re.sub(r"(Add|Mod|Query|Del)(Rq|Rs)?$", "", name)
+            if base in _TXN_WORDS:
+                return _TXN_WORDS[base]
+    return "record"
+
+
+def _noun(object_type: str | None) -> tuple[str, str, str | None]:
+    if object_type and object_type.replace(" ", "") in _NOUNS:
+        return _NOUNS[object_type.replace(" ", "")]
+    word = (object_type or "record").lower()
+    return word, word, None
+
+
+def _explain_invalid_reference(
+    code: str, message: str, request_type: str | None, context: dict
+) -> Explanation:
+    match = _INVALID_REF.search(message)
+    object_type = match.group("type").strip() if match else context.get("object_type")
+    name = match.group("name") if match else context.get("object_name")
+    where = match.group("where") if match else None
+    short, long_word, option = _noun(object_type)
+    in_line = " line" if match and message[match.end() : match.end() + 5] == " line" else ""
+    txn = _txn_word(request_type, where)
+    text = (
+        f'QuickBooks has no {long_word} "{name}", which this {txn}{in_line} refers to. '
+        f"Create the {short} in QuickBooks with exactly that name"
+    )
+    if option:
+        text += f', or turn on "{option}" in qbbridge so it is created for you'
+    else:
+        text += ", or correct the mapping in qbbridge to an existing one"
+    text += ", then retry."
+    return Explanation(Category.NEEDS_USER_ACTION, code, text, object_type, name)
+
+
+def _quoted(message: str, pattern: re.Pattern[str]) -> str | None:
+    match = pattern.search(message) or _FIRST_QUOTED.search(message)
+    return match.group("name") if match else None
+
+
+# code -> (category, text); texts may use {name}, {object}, {txn}, {detail}, {field}.
+_FIXED: dict[int, tuple[Category, str]] = {
+    0: (Category.SUCCESS, "Done."),
+    1: (Category.NO_MATCH, "QuickBooks found nothing matching the query; there is nothing to import."),
+    500: (
+        Category.WARNING,
+        'Some of the requested records ("{name}") do not exist in QuickBooks; the others were returned. '
+        "Check whether they were deleted or renamed in QuickBooks.",
+    ),
+    501: (
+        Category.WARNING,
+        "This QuickBooks version does not know part of the request; that part was skipped.",
+    ),
+    510: (
+        Category.WARNING,
+        "QuickBooks saved the {txn} but could not return it; it will be read back later.",
+    ),
+    530: (Category.WARNING, "This QuickBooks edition ignored a field we sent.{detail}"),
+    531: (Category.WARNING, "This QuickBooks edition ignored a value it does not support.{detail}"),
+    550: (Category.WARNING, "QuickBooks saved the {txn} but not its notes.{detail}"),
+    560: (Category.WARNING, "QuickBooks accepted the request but reported a deprecated field.{detail}"),
+    570: (
+        Category.WARNING,
+        "QuickBooks saved the {txn} but could not link it to a closed transaction. Reopen that order in "
+        "QuickBooks if the link matters, then retry.",
+    ),
+    600: (Category.WARNING, "QuickBooks had no saved state for this message set; it will be sent again."),
+    1000: (
+        Category.RETRY_LATER,
+        "QuickBooks had an internal error; qbbridge will retry at the next sync.{detail}",
+    ),
+    1010: (Category.RETRY_LATER, "QuickBooks was not available; qbbridge will retry at the next sync."),
+    1030: (Category.OUR_BUG, "QuickBooks does not know this request type; qbbridge sent it by mistake."),
+    1060: (Category.OUR_BUG, "qbbridge sent an invalid request ID; this is a qbbridge problem."),
+    3000: (
+        Category.OUR_BUG,
+        'QuickBooks rejected the identifier "{name}" as malformed; this is a qbbridge problem.',
+    ),
+    3010: (Category.OUR_BUG, "QuickBooks rejected a true/false value; this is a qbbridge problem.{detail}"),
+    3020: (Category.OUR_BUG, "QuickBooks rejected a date; this is a qbbridge problem.{detail}"),
+    3030: (Category.OUR_BUG, "QuickBooks rejected a date range; this is a qbbridge problem.{detail}"),
+    3031: (Category.OUR_BUG, "QuickBooks rejected a name range; this is a qbbridge problem.{detail}"),
+    3035: (Category.OUR_BUG, "QuickBooks rejected a duration; this is a qbbridge problem.{detail}"),
+    3070: (
+        Category.OUR_BUG,
+        'A value was too long for QuickBooks ("{name}"); this is a qbbridge problem.{detail}',
+    ),
+    3100: (
+        Category.NEEDS_USER_ACTION,
+        'The name "{name}" is already used in QuickBooks, possibly by a customer, vendor, employee or other '
+        "name of another type (QuickBooks names must be unique across them). "
+        "Rename one of them in QuickBooks, "
+        "or map this record to the existing one in qbbridge, then retry.",
+    ),
+    3120: (
+        Category.NEEDS_USER_ACTION,
+        'QuickBooks cannot find "{name}"; it was probably deleted or merged in QuickBooks. '
+        "Re-link the record "
+        "in qbbridge (or recreate it in QuickBooks), then retry.{detail}",
+    ),
+    3150: (
+        Category.OUR_BUG,
+        "QuickBooks says a required field is missing; this is a qbbridge problem.{detail}",
+    ),
+    3175: (
+        Category.RETRY_LATER,
+        "The record is locked by someone working in QuickBooks; qbbridge will retry.",
+    ),
+    3176: (
+        Category.RETRY_LATER,
+        "The record is locked by someone working in QuickBooks; qbbridge will retry.",
+    ),
+    3200: (
+        Category.RETRY_LATER,
+        'The {txn} was changed in QuickBooks since qbbridge last read it (edit sequence "{name}"); qbbridge '
+        "will read it again and reapply the change.",
+    ),
+    3210: (
+        Category.NEEDS_USER_ACTION,
+        'QuickBooks refused the value "{name}" for "{field}".{detail} Correct it in Fusion Operations or '
+        "QuickBooks, then retry.",
+    ),
+    3231: (
+        Category.RETRY_LATER,
+        "QuickBooks skipped this request because an earlier request in the same batch failed; "
+        "it will be sent "
+        "again once that one is resolved.",
+    ),
+    3250: (
+        Category.NEEDS_USER_ACTION,
+        "This feature is turned off or not available in this QuickBooks edition (for example sales orders "
+        "need QuickBooks Premier or Enterprise, inventory needs "
+        "Edit > Preferences > Items & Inventory).{detail}"
+        " Turn it on in QuickBooks, or turn off the matching option in qbbridge.",
+    ),
+    3260: (
+        Category.NEEDS_USER_ACTION,
+        "The QuickBooks user the Web Connector runs as lacks permission for this. "
+        "In QuickBooks, give that user "
+        "(or the integrated application) access, then retry.{detail}",
+    ),
+    3261: (
+        Category.NEEDS_USER_ACTION,
+        "qbbridge is not allowed to read personal data (such as SSNs or birth dates). Allow it under "
+        "Edit > Preferences > Integrated Applications in QuickBooks, or leave those fields out.",
+    ),
+}
+
+
+def explain_status(
+    status_code: int,
+    status_message: str,
+    *,
+    severity: str = "Error",
+    request_type: str | None = None,
+    context: dict | None = None,
+) -> Explanation:
+    """Explain one ``*Rs`` status. ``request_type`` (``"SalesOrderAdd"`` or ``"SalesOrderAddRs"``) and
+    ``context`` (``object_type``/``object_name`` when the caller knows better) sharpen the text."""
+    context = context or {}
+    message = status_message or ""
+    code = str(status_code)
+    txn = _txn_word(request_type)
+    if status_code == 3140:
+        return _explain_invalid_reference(code, message, request_type, context)
+    if status_code in (3170, 3180):
+        match = _SAVING.search(message)
+        object_type = match.group("type").strip() if match else context.get("object_type")
+        name = match.group("name") if match else context.get("object_name")
+        what = f'{_noun(object_type)[0]} "{name}"' if name else f"this {txn}"
+        if _BUSY.search(message):
+            return Explanation(
+                Category.RETRY_LATER,
+                code,
+                f"QuickBooks could not save the {what} because someone else is editing it in QuickBooks; "
+                "qbbridge will retry at the next sync.",
+                object_type,
+                name,
+            )
+        return Explanation(
+            Category.NEEDS_USER_ACTION,
+            code,
+            f"QuickBooks refused to save the {what}.{_detail(message)} Fix this in QuickBooks (for example a "
+            "closed accounting period or a required field), then retry.",
+            object_type,
+            name,
+        )
+    fixed = _FIXED.get(status_code)
+    if fixed is not None:
+        category, template = fixed
+        pattern = {
+            3100: _NAME_IN_USE,
+            3120: _NOT_FOUND,
+            3200: _EDIT_SEQUENCE,
+            3210: _INVALID_VALUE,
+            500: _MISSING_ELEMENT,
+        }.get(status_code, _FIRST_QUOTED)
+        name = context.get("object_name") or _quoted(message, pattern) or "?"
+        field_match = _INVALID_VALUE.search(message)
+        text = template.format(
+            name=name,
+            txn=txn,
+            detail=_detail(message),
+            field=field_match.group("field") if field_match else "a field",
+        )
+        return Explanation(category, code, text, context.get("object_type"), None if name == "?" else name)
+    return _by_range(status_code, message, severity, code)
+
+
+def _by_range(status_code: int, message: str, severity: str, code: str) -> Explanation:
+    # Codes QuickBooks may add later: fall back on Intuit's ranges and the severity it reports.
+    quoted = f' QuickBooks said: "{message.strip()}".' if message.strip() else ""
+    if severity.lower() == "info" or 0 <= status_code < 500:
+        return Explanation(Category.SUCCESS, code, "Done." + quoted)
+    if severity.lower() == "warn" or 500 <= status_code < 1000:
+        return Explanation(
+            Category.WARNING, code, "QuickBooks processed the request with a warning." + quoted
+        )
+    if 1000 <= status_code < 3000 or 3000 <= status_code < 3100 or 9100 <= status_code < 9200:
+        return Explanation(
+            Category.OUR_BUG,
+            code,
+            "QuickBooks rejected the request as malformed; this is a qbbridge problem." + quoted,
+        )
+    return Explanation(
+        Category.NEEDS_USER_ACTION,
+        code,
+        f"QuickBooks refused the request (status {status_code}).{quoted} "
+        "Fix the cause in QuickBooks, then retry.",
+    )
+
+
+_HRESULTS: dict[str, tuple[Category, str]] = {
+    "0x80040400": (
+        Category.OUR_BUG,
+        "QuickBooks could not parse the request qbbridge sent; "
+        "this is a qbbridge problem and has been reported.",
+    ),
+    "0x80040401": (
+        Category.RETRY_LATER,
+        "The Web Connector could not reach QuickBooks; it will retry at the next sync.",
+    ),
+    "0x80040402": (
+        Category.RETRY_LATER,
+        "QuickBooks hit an unexpected error; qbbridge will retry at the next sync.",
+    ),
+    "0x80040408": (
+        Category.NEEDS_USER_ACTION,
+        "The Web Connector could not start QuickBooks. "
+        "Open QuickBooks with the company file on that computer "
+        "(and close any dialog it shows), then run the Web Connector again.",
+    ),
+    "0x8004040d": (
+        Category.RETRY_LATER,
+        "The Web Connector session expired; a new one will start at the next sync.",
+    ),
+    "0x80040416": (
+        Category.NEEDS_USER_ACTION,
+        "QuickBooks is not running and no company file is set for unattended access. "
+        "Open the company file in "
+        "QuickBooks, or allow qbbridge to log in automatically under Edit > Preferences > Integrated "
+        "Applications, then run the Web Connector again.",
+    ),
+    "0x80040420": (
+        Category.NEEDS_USER_ACTION,
+        "The QuickBooks user denied qbbridge access. In QuickBooks (as Admin, single-user mode) open Edit > "
+        "Preferences > Integrated Applications > Company Preferences and allow qbbridge, then run the Web "
+        "Connector again.",
+    ),
+}
+
+
+def explain_hresult(hresult: str, message: str) -> Explanation:
+    """Explain an HRESULT the Web Connector passes to ``receiveResponseXML``/``connectionError``."""
+    raw = (hresult or "").strip()
+    key = raw.lower()
+    if key and not key.startswith("0x"):
+        # Some clients send the HRESULT as a signed decimal.
+        with contextlib.suppress(ValueError):
+            key = hex(int(key) & 0xFFFFFFFF)
+    quoted = f' The Web Connector said: "{message.strip()}".' if message and message.strip() else ""
+    known = _HRESULTS.get(key)
+    if known is not None:
+        return Explanation(known[0], raw or key, known[1] + quoted)
+    return Explanation(
+        Category.RETRY_LATER,
+        raw or "?",
+        "The Web Connector reported an error talking to QuickBooks; qbbridge will retry at the next sync."
+        + quoted,
+    )
