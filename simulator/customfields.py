@@ -23,6 +23,10 @@ def dataext_def_add(ctx: Context, rq: etree._Element) -> Reply:
         "DataExtName": name,
         "DataExtType": text(add, "DataExtType"),
         "AssignToObject": texts(add, "AssignToObject"),
+        # QuickBooks reports these on every definition; the schema requires them.
+        "DataExtListRequire": "false",
+        "DataExtTxnRequire": "false",
+        "DataExtFormatString": "",
     }
     ctx.company.dataext_defs.append(definition)
     return Reply([("DataExtDefRet", definition)])
@@ -33,6 +37,13 @@ def _definition(ctx: Context, owner: str, name: str) -> Record:
         if definition["OwnerID"] == owner and definition["DataExtName"] == name:
             return definition
     raise statuses.not_found(name)
+
+
+def _maybe_definition(ctx: Context, owner: str, name: str) -> Record | None:
+    try:
+        return _definition(ctx, owner, name)
+    except statuses.QBStatus:
+        return None
 
 
 def _target(ctx: Context, ext: etree._Element) -> tuple[Record | None, list[Record], str]:
@@ -80,7 +91,8 @@ def _set(ctx: Context, rq: etree._Element, must_exist: bool) -> Reply:
     ext = rq[0]
     owner = text(ext, "OwnerID") or "0"
     name = text(ext, "DataExtName") or ""
-    definition = _definition(ctx, owner, name) if owner == "0" or ctx.company.dataext_defs else None
+    # Owner 0 fields must be defined in QuickBooks; private (GUID-owned) data needs no definition.
+    definition = _definition(ctx, owner, name) if owner == "0" else _maybe_definition(ctx, owner, name)
     _, values, _kind = _target(ctx, ext)
     current = next((v for v in values if v["OwnerID"] == owner and v["DataExtName"] == name), None)
     if must_exist and current is None:

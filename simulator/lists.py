@@ -177,6 +177,8 @@ def _item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
         vendor = require_ref(company, company.vendors, add.find("PrefVendorRef"), "Vendor", item_type)
         if vendor is not None:
             record["PrefVendorRef"] = ref_of(vendor)
+        record.setdefault("SalesPrice", "0.00")
+        record.setdefault("PurchaseCost", "0.00")
         record["QuantityOnHand"] = quantity(
             decimal(text(add, "QuantityOnHand"), "QuantityOnHand") or Decimal(0)
         )
