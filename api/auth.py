@@ -38,7 +38,9 @@ def get_db_session(request: Request):  # type: ignore[no-untyped-def]
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db_session)]
+# scope="function": the transaction commits before the response is sent, so a client that reads
+# right after a 201 always sees what it just created.
+DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
 
 
 def get_principal(

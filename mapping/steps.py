@@ -78,9 +78,14 @@ def settle_response(step: Step, response: str) -> Outcome:
     try:
         statuses = read_statuses(response)
     except (ResponseFormatError, HostileXMLError) as exc:
+        # We cannot tell what QuickBooks did, so the step must not look failed (and be re-sent).
         return Outcome(
-            state=StepState.FAILED,
-            error=f"QuickBooks' answer could not be read ({exc}); the request may or may not have been saved.",  # noqa: E501
+            state=StepState.UNKNOWN_OUTCOME,
+            error=(
+                f"QuickBooks' answer could not be read ({exc}), so we cannot tell whether QuickBooks "
+                "saved this request. It will not be sent again automatically; check QuickBooks, then "
+                "retry or cancel the job."
+            ),
         )
     ours = [s for s in statuses if s.request_id is None or s.request_id in step.request_ids] or statuses
     if not ours:

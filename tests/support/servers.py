@@ -1,0 +1,134 @@
+"""Real qbbridge servers for tests: ``qbbridge serve`` in a subprocess, on a real port, on a real database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("QBBRIDGE_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("QBBRIDGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def create_postgres_database() -> str:
+    """A new, empty PostgreSQL database for one test run; returns its SQLAlchemy URL."""
+    admin_url = make_url(postgres_admin_url())
+    name = f"qbbridge_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    parsed = make_url(url)
+    engine = create_engine(make_url(postgres_admin_url()), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    admin_key: str
+    database_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {self.admin_key}"}, timeout=30
+        )
+
+    @property
+    def qbwc_url(self) -> str:
+        return self.base_url + "/qbwc"
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_server(
+    database_url: str,
+    workdir: Path,
+    *,
+    admin_key: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    workers: int = 1,
+    port: int | None = None,
+) -> LiveServer:
+    port = port or free_port()
+    admin_key = admin_key or f"test-admin-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "QBBRIDGE_DATABASE_URL": database_url,
+        "QBBRIDGE_ADMIN_API_KEY": admin_key,
+        "QBBRIDGE_LOG_LEVEL": "warning",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra_env or {})
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / f"server-{port}.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qbbridge.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=workdir,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    server = LiveServer(
+        base_url=f"http://127.0.0.1:{port}",
+        admin_key=admin_key,
+        database_url=database_url,
+        log_path=log_path,
+        process=process,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"qbbridge serve exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"qbbridge serve did not start in time:\n{log_path.read_text(errors='replace')}")
