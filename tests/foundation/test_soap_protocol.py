@@ -102,7 +102,7 @@ def test_a_full_session_delivers_the_request_and_records_the_response(live_serve
     tenant = new_tenant(admin)
     job_id = queue_raw(admin, tenant.id, customer_query("Acme & Sons", version="16.0"))
     assert wc.client_version() == ""
-    ticket, company = wc.authenticate(tenant.username, tenant.token)
+    ticket, _ = wc.authenticate(tenant.username, tenant.token)
     hcp = (
         '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><HostQueryRs statusCode="0" statusSeverity="Info" '
         'statusMessage="Status OK"><HostRet><ProductName>QuickBooks Enterprise Solutions 23.0</ProductName>'
