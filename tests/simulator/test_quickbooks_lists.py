@@ -27,8 +27,13 @@ def test_hierarchy_stops_at_five_levels(empty_qb: QuickBooks) -> None:
     codes = []
     for level in range(6):
         ref = f"<ParentRef><FullName>{parent}</FullName></ParentRef>" if parent else ""
-        rs = rs_list(empty_qb.process(message_set(
-            f"<CustomerAddRq><CustomerAdd><Name>L{level}</Name>{ref}</CustomerAdd></CustomerAddRq>")))
+        rs = rs_list(
+            empty_qb.process(
+                message_set(
+                    f"<CustomerAddRq><CustomerAdd><Name>L{level}</Name>{ref}</CustomerAdd></CustomerAddRq>"
+                )
+            )
+        )
         codes.append(rs[0].get("statusCode"))
         parent = f"{parent}:L{level}" if parent else f"L{level}"
     assert codes == ["0", "0", "0", "0", "0", "3180"]
@@ -92,12 +97,16 @@ def test_query_statuses_1_500_and_3120(send: Send) -> None:
         on_error="continueOnError",
     )
     assert (rs[0].get("statusCode"), rs[0].get("statusMessage")) == (
-        "1", "A query request did not find a matching object in QuickBooks")
+        "1",
+        "A query request did not find a matching object in QuickBooks",
+    )
     assert rs[1].get("statusCode") == "500" and rs[1].get("statusSeverity") == "Warn"
     assert '("bleech")' in rs[1].get("statusMessage")
     assert [c.findtext("Name") for c in rs[1]] == ["Globex"]
     assert rs[2].get("statusCode") == "3120"
-    assert rs[2].get("statusMessage").startswith('Object "8000FFFF-1" specified in the request cannot be found.')
+    assert (
+        rs[2].get("statusMessage").startswith('Object "8000FFFF-1" specified in the request cannot be found.')
+    )
 
 
 def test_stop_on_error_answers_the_rest_with_3231(send: Send) -> None:
@@ -109,28 +118,41 @@ def test_stop_on_error_answers_the_rest_with_3231(send: Send) -> None:
 
 
 def test_continue_on_error_processes_the_rest(qb: QuickBooks) -> None:
-    rs = rs_list(qb.process(message_set(
-        "<VendorAddRq><VendorAdd><Name>Globex</Name></VendorAdd></VendorAddRq>",
-        "<VendorAddRq><VendorAdd><Name>Initech</Name></VendorAdd></VendorAddRq>",
-        on_error="continueOnError")))
+    rs = rs_list(
+        qb.process(
+            message_set(
+                "<VendorAddRq><VendorAdd><Name>Globex</Name></VendorAdd></VendorAddRq>",
+                "<VendorAddRq><VendorAdd><Name>Initech</Name></VendorAdd></VendorAddRq>",
+                on_error="continueOnError",
+            )
+        )
+    )
     assert [r.get("statusCode") for r in rs] == ["3100", "0"]
     assert qb.company.find_list(qb.company.vendors, name="Initech") is not None
 
 
 def test_rollback_on_error_undoes_earlier_requests(qb: QuickBooks) -> None:
-    qb.process(message_set(
-        "<VendorAddRq><VendorAdd><Name>Initech</Name></VendorAdd></VendorAddRq>",
-        "<VendorAddRq><VendorAdd><Name>Globex</Name></VendorAdd></VendorAddRq>",
-        on_error="rollbackOnError"))
+    qb.process(
+        message_set(
+            "<VendorAddRq><VendorAdd><Name>Initech</Name></VendorAdd></VendorAddRq>",
+            "<VendorAddRq><VendorAdd><Name>Globex</Name></VendorAdd></VendorAddRq>",
+            on_error="rollbackOnError",
+        )
+    )
     assert qb.company.find_list(qb.company.vendors, name="Initech") is None
 
 
 @pytest.mark.parametrize(
     ("body", "why"),
     [
-        ("<CustomerAddRq><CustomerAdd><CompanyName>X</CompanyName><Name>X</Name></CustomerAdd></CustomerAddRq>",
-         "order"),
-        ("<CustomerAddRq><CustomerAdd><CompanyName>X</CompanyName></CustomerAdd></CustomerAddRq>", "required"),
+        (
+            "<CustomerAddRq><CustomerAdd><CompanyName>X</CompanyName><Name>X</Name></CustomerAdd></CustomerAddRq>",
+            "order",
+        ),
+        (
+            "<CustomerAddRq><CustomerAdd><CompanyName>X</CompanyName></CustomerAdd></CustomerAddRq>",
+            "required",
+        ),
         (f"<CustomerAddRq><CustomerAdd><Name>{'x' * 42}</Name></CustomerAdd></CustomerAddRq>", "length"),
         ("<CustomerAddRq><CustomerAdd><Name>X</Name><Bogus/></CustomerAdd></CustomerAddRq>", "unknown"),
         ("<SalesOrderQueryRq><IncludeLineItems>yes</IncludeLineItems></SalesOrderQueryRq>", "boolean"),
@@ -161,7 +183,9 @@ def test_doctype_missing_pi_and_bad_on_error_are_rejected() -> None:
 def test_host_query_reports_configured_facts() -> None:
     from simulator.host import HostFacts
 
-    qb = QuickBooks(Company.new(), host=HostFacts(country="CA", max_qbxml_version="12.0"), use_default_schema=False)
+    qb = QuickBooks(
+        Company.new(), host=HostFacts(country="CA", max_qbxml_version="12.0"), use_default_schema=False
+    )
     ret = rs_list(qb.process(message_set("<HostQueryRq/>", version="12.0")))[0].find("HostRet")
     assert ret.findtext("Country") == "CA"
     assert [v.text for v in ret.findall("SupportedQBXMLVersion")][-1] == "12.0"
@@ -173,8 +197,13 @@ def test_pro_edition_cannot_add_sales_orders() -> None:
     from simulator.host import HostFacts
 
     qb = QuickBooks(seed_demo(), host=HostFacts(edition="Pro"), use_default_schema=False)
-    rs = rs_list(qb.process(message_set(
-        "<SalesOrderAddRq><SalesOrderAdd><CustomerRef><FullName>Globex</FullName></CustomerRef>"
-        "<SalesOrderLineAdd><ItemRef><FullName>PAINT</FullName></ItemRef></SalesOrderLineAdd>"
-        "</SalesOrderAdd></SalesOrderAddRq>")))
+    rs = rs_list(
+        qb.process(
+            message_set(
+                "<SalesOrderAddRq><SalesOrderAdd><CustomerRef><FullName>Globex</FullName></CustomerRef>"
+                "<SalesOrderLineAdd><ItemRef><FullName>PAINT</FullName></ItemRef></SalesOrderLineAdd>"
+                "</SalesOrderAdd></SalesOrderAddRq>"
+            )
+        )
+    )
     assert rs[0].get("statusCode") == "3250"

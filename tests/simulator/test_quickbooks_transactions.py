@@ -7,8 +7,10 @@ from decimal import Decimal
 from simulator.quickbooks import QuickBooks
 from tests.simulator.conftest import Send, message_set, rs_list
 
-SO_QUERY = "<SalesOrderQueryRq><RefNumber>{ref}</RefNumber><IncludeLineItems>true</IncludeLineItems>" \
+SO_QUERY = (
+    "<SalesOrderQueryRq><RefNumber>{ref}</RefNumber><IncludeLineItems>true</IncludeLineItems>"
     "<IncludeLinkedTxns>true</IncludeLinkedTxns></SalesOrderQueryRq>"
+)
 
 
 def test_sales_order_gets_sequential_ref_number_and_line_amounts(send: Send, qb: QuickBooks) -> None:
@@ -34,7 +36,10 @@ def test_invoice_linked_to_sales_order_invoices_every_line(send: Send, qb: Quick
     )
     assert rs[0].get("statusCode") == "0"
     invoice = rs[0].find("InvoiceRet")
-    assert [ln.findtext("ItemRef/FullName") for ln in invoice.findall("InvoiceLineRet")] == ["WIDGET-1", "LABOR"]
+    assert [ln.findtext("ItemRef/FullName") for ln in invoice.findall("InvoiceLineRet")] == [
+        "WIDGET-1",
+        "LABOR",
+    ]
     assert invoice.findtext("LinkedTxn/TxnID") == order["TxnID"]
     so = rs[1].find("SalesOrderRet")
     assert so.findtext("IsFullyInvoiced") == "true"
@@ -149,24 +154,42 @@ def test_dataext_mod_without_value_is_not_found(send: Send) -> None:
 
 def test_iterator_pages_and_dies_with_the_session(qb: QuickBooks) -> None:
     qb.begin_session()
-    first = rs_list(qb.process(message_set(
-        '<CustomerQueryRq requestID="7" iterator="Start"><MaxReturned>2</MaxReturned></CustomerQueryRq>')))[0]
+    first = rs_list(
+        qb.process(
+            message_set(
+                '<CustomerQueryRq requestID="7" iterator="Start"><MaxReturned>2</MaxReturned></CustomerQueryRq>'
+            )
+        )
+    )[0]
     assert (first.get("retCount"), first.get("iteratorRemainingCount")) == ("2", "1")
     iterator_id = first.get("iteratorID")
     assert iterator_id.startswith("{") and iterator_id.endswith("}")
-    nxt = rs_list(qb.process(message_set(
-        f'<CustomerQueryRq iterator="Continue" iteratorID="{iterator_id}"><MaxReturned>2</MaxReturned>'
-        "</CustomerQueryRq>")))[0]
+    nxt = rs_list(
+        qb.process(
+            message_set(
+                f'<CustomerQueryRq iterator="Continue" iteratorID="{iterator_id}"><MaxReturned>2</MaxReturned>'
+                "</CustomerQueryRq>"
+            )
+        )
+    )[0]
     assert nxt.get("iteratorRemainingCount") == "0" and len(nxt.findall("CustomerRet")) == 1
     names = [c.findtext("FullName") for c in [*first, *nxt]]
     assert sorted(names) == ["Acme Manufacturing", "Acme Manufacturing:Plant 2", "Globex"]
-    again = rs_list(qb.process(message_set(
-        '<CustomerQueryRq iterator="Start"><MaxReturned>1</MaxReturned></CustomerQueryRq>')))[0]
+    again = rs_list(
+        qb.process(
+            message_set('<CustomerQueryRq iterator="Start"><MaxReturned>1</MaxReturned></CustomerQueryRq>')
+        )
+    )[0]
     qb.end_session()
     qb.begin_session()
-    dead = rs_list(qb.process(message_set(
-        f'<CustomerQueryRq iterator="Continue" iteratorID="{again.get("iteratorID")}">'
-        "<MaxReturned>1</MaxReturned></CustomerQueryRq>")))[0]
+    dead = rs_list(
+        qb.process(
+            message_set(
+                f'<CustomerQueryRq iterator="Continue" iteratorID="{again.get("iteratorID")}">'
+                "<MaxReturned>1</MaxReturned></CustomerQueryRq>"
+            )
+        )
+    )[0]
     assert dead.get("statusCode") == "3120"
 
 

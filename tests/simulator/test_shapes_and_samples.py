@@ -16,9 +16,16 @@ SAMPLES = shared_dir() / "qbxml-samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"qbXML samples not found under {SAMPLES}")
 
 EVERYTHING = [
-    "<HostQueryRq/>", "<CompanyQueryRq/>", "<PreferencesQueryRq/>",
-    "<AccountQueryRq/>", "<CustomerQueryRq><OwnerID>0</OwnerID></CustomerQueryRq>", "<VendorQueryRq/>",
-    "<EmployeeQueryRq/>", "<ItemQueryRq/>", "<ItemInventoryQueryRq/>", "<PayrollItemWageQueryRq/>",
+    "<HostQueryRq/>",
+    "<CompanyQueryRq/>",
+    "<PreferencesQueryRq/>",
+    "<AccountQueryRq/>",
+    "<CustomerQueryRq><OwnerID>0</OwnerID></CustomerQueryRq>",
+    "<VendorQueryRq/>",
+    "<EmployeeQueryRq/>",
+    "<ItemQueryRq/>",
+    "<ItemInventoryQueryRq/>",
+    "<PayrollItemWageQueryRq/>",
     "<DataExtDefQueryRq/>",
     "<SalesOrderQueryRq><IncludeLineItems>true</IncludeLineItems><IncludeLinkedTxns>true</IncludeLinkedTxns>"
     "</SalesOrderQueryRq>",
@@ -36,23 +43,25 @@ EVERYTHING = [
 def _busy_company() -> QuickBooks:
     qb = QuickBooks(seed_demo(), schema_dir=schema_dir(), use_default_schema=False)
     so, po = qb.company.sales_orders[0], qb.company.purchase_orders[0]
-    qb.process(message_set(
-        "<InvoiceAddRq><InvoiceAdd><CustomerRef><FullName>Acme Manufacturing:Plant 2</FullName></CustomerRef>"
-        f"<LinkToTxnID>{so['TxnID']}</LinkToTxnID></InvoiceAdd></InvoiceAddRq>",
-        "<BillAddRq><BillAdd><VendorRef><FullName>Steel Supply Co</FullName></VendorRef>"
-        f"<LinkToTxnID>{po['TxnID']}</LinkToTxnID></BillAdd></BillAddRq>",
-        "<EstimateAddRq><EstimateAdd><CustomerRef><FullName>Globex</FullName></CustomerRef><EstimateLineAdd>"
-        "<ItemRef><FullName>LABOR</FullName></ItemRef></EstimateLineAdd></EstimateAdd></EstimateAddRq>",
-        "<TimeTrackingAddRq><TimeTrackingAdd><EntityRef><FullName>Dana Smith</FullName></EntityRef>"
-        "<Duration>PT1H0M0S</Duration></TimeTrackingAdd></TimeTrackingAddRq>",
-        "<InventoryAdjustmentAddRq><InventoryAdjustmentAdd><AccountRef><FullName>Inventory Adjustments</FullName>"
-        "</AccountRef><InventoryAdjustmentLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef>"
-        "<QuantityAdjustment><NewQuantity>90</NewQuantity></QuantityAdjustment></InventoryAdjustmentLineAdd>"
-        "</InventoryAdjustmentAdd></InventoryAdjustmentAddRq>",
-        "<DataExtAddRq><DataExtAdd><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
-        "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
-        "<DataExtValue>FO-9</DataExtValue></DataExtAdd></DataExtAddRq>",
-    ))
+    qb.process(
+        message_set(
+            "<InvoiceAddRq><InvoiceAdd><CustomerRef><FullName>Acme Manufacturing:Plant 2</FullName></CustomerRef>"
+            f"<LinkToTxnID>{so['TxnID']}</LinkToTxnID></InvoiceAdd></InvoiceAddRq>",
+            "<BillAddRq><BillAdd><VendorRef><FullName>Steel Supply Co</FullName></VendorRef>"
+            f"<LinkToTxnID>{po['TxnID']}</LinkToTxnID></BillAdd></BillAddRq>",
+            "<EstimateAddRq><EstimateAdd><CustomerRef><FullName>Globex</FullName></CustomerRef><EstimateLineAdd>"
+            "<ItemRef><FullName>LABOR</FullName></ItemRef></EstimateLineAdd></EstimateAdd></EstimateAddRq>",
+            "<TimeTrackingAddRq><TimeTrackingAdd><EntityRef><FullName>Dana Smith</FullName></EntityRef>"
+            "<Duration>PT1H0M0S</Duration></TimeTrackingAdd></TimeTrackingAddRq>",
+            "<InventoryAdjustmentAddRq><InventoryAdjustmentAdd><AccountRef><FullName>Inventory Adjustments</FullName>"
+            "</AccountRef><InventoryAdjustmentLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef>"
+            "<QuantityAdjustment><NewQuantity>90</NewQuantity></QuantityAdjustment></InventoryAdjustmentLineAdd>"
+            "</InventoryAdjustmentAdd></InventoryAdjustmentAddRq>",
+            "<DataExtAddRq><DataExtAdd><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
+            "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
+            "<DataExtValue>FO-9</DataExtValue></DataExtAdd></DataExtAddRq>",
+        )
+    )
     return qb
 
 
@@ -67,13 +76,18 @@ def test_every_answer_validates_against_the_official_schema(xsd: etree.XMLSchema
 def test_host_response_validates_and_matches_real_shape(xsd: etree.XMLSchema) -> None:
     ours = etree.fromstring(QuickBooks(Company.new(), use_default_schema=False).host_response().encode())
     assert xsd.validate(ours), xsd.error_log
-    assert [c.tag for c in ours.find("QBXMLMsgsRs")] == ["HostQueryRs", "CompanyQueryRs", "PreferencesQueryRs"]
+    assert [c.tag for c in ours.find("QBXMLMsgsRs")] == [
+        "HostQueryRs",
+        "CompanyQueryRs",
+        "PreferencesQueryRs",
+    ]
     assert [c.get("requestID") for c in ours.find("QBXMLMsgsRs")] == ["0", "1", "2"]
     real = SAMPLES / "HostQueryRs_strHCPResponse_fixed_example1.xml"
     if real.is_file():
         theirs = etree.parse(str(real)).getroot()
         assert [c.tag for c in theirs.find("QBXMLMsgsRs/HostQueryRs/HostRet")] == [
-            c.tag for c in ours.find("QBXMLMsgsRs/HostQueryRs/HostRet")]
+            c.tag for c in ours.find("QBXMLMsgsRs/HostQueryRs/HostRet")
+        ]
 
 
 def _tags(element: etree._Element, depth: int = 2) -> set[str]:
@@ -102,12 +116,16 @@ def _tags(element: etree._Element, depth: int = 2) -> set[str]:
         ("CustomerQueryRq_fullnameColon_example2.xml", None),
     ],
 )
-def test_real_requests_are_accepted_and_answered_in_kind(request_file: str, response_file: str | None) -> None:
+def test_real_requests_are_accepted_and_answered_in_kind(
+    request_file: str, response_file: str | None
+) -> None:
     text = (SAMPLES / request_file).read_text(encoding="utf-8")
     qb = QuickBooks(seed_demo(), schema_dir=schema_dir(), use_default_schema=False)
     qb.begin_session()
     response = qb.process(text)
-    request_tags = [c.tag for c in etree.fromstring(text.encode()).find("QBXMLMsgsRq") if isinstance(c.tag, str)]
+    request_tags = [
+        c.tag for c in etree.fromstring(text.encode()).find("QBXMLMsgsRq") if isinstance(c.tag, str)
+    ]
     ours = rs_list(response)
     assert [r.tag for r in ours] == [t[:-2] + "Rs" for t in request_tags]
     assert all(r.get("statusCode") in ("0", "1", "500") for r in ours), [r.attrib for r in ours]
@@ -115,7 +133,9 @@ def test_real_requests_are_accepted_and_answered_in_kind(request_file: str, resp
         theirs = etree.parse(str(SAMPLES / response_file)).getroot().find("QBXMLMsgsRs")[0]
         missing = _tags(theirs) - _tags(ours[0])
         # Fields the sample company had and ours does not (address blocks, sales-tax lists) may differ.
-        allowed = {t for t in missing if any(k in t for k in ("AddressBlock", "SalesTax", "Balance", "Contact"))}
+        allowed = {
+            t for t in missing if any(k in t for k in ("AddressBlock", "SalesTax", "Balance", "Contact"))
+        }
         assert missing - allowed == set()
 
 
@@ -134,18 +154,29 @@ def test_error_statuses_have_the_real_wording() -> None:
     real_rs = real.find("QBXMLMsgsRs")[0]
     name = real_rs.get("statusMessage").split('"')[1]
     qb = QuickBooks(seed_demo(), use_default_schema=False)
-    add = (f"<ItemInventoryAddRq><ItemInventoryAdd><Name>{name}</Name>"
-           "<IncomeAccountRef><FullName>Sales</FullName></IncomeAccountRef>"
-           "<COGSAccountRef><FullName>Cost of Goods Sold</FullName></COGSAccountRef>"
-           "<AssetAccountRef><FullName>Inventory Asset</FullName></AssetAccountRef></ItemInventoryAdd>"
-           "</ItemInventoryAddRq>")
+    add = (
+        f"<ItemInventoryAddRq><ItemInventoryAdd><Name>{name}</Name>"
+        "<IncomeAccountRef><FullName>Sales</FullName></IncomeAccountRef>"
+        "<COGSAccountRef><FullName>Cost of Goods Sold</FullName></COGSAccountRef>"
+        "<AssetAccountRef><FullName>Inventory Asset</FullName></AssetAccountRef></ItemInventoryAdd>"
+        "</ItemInventoryAddRq>"
+    )
     ours = rs_list(qb.process(message_set(add, add, on_error="continueOnError")))[1]
     assert ours.get("statusMessage") == real_rs.get("statusMessage")
     assert ours.get("statusSeverity") == real_rs.get("statusSeverity")
-    real_1 = etree.parse(str(SAMPLES / "ItemInventoryQueryRs_status1_example2.xml")).getroot().find("QBXMLMsgsRs")[0]
-    ours_1 = rs_list(qb.process(message_set(
-        "<ItemInventoryQueryRq><NameFilter><MatchCriterion>Contains</MatchCriterion><Name>zz</Name>"
-        "</NameFilter></ItemInventoryQueryRq>")))[0]
+    real_1 = (
+        etree.parse(str(SAMPLES / "ItemInventoryQueryRs_status1_example2.xml"))
+        .getroot()
+        .find("QBXMLMsgsRs")[0]
+    )
+    ours_1 = rs_list(
+        qb.process(
+            message_set(
+                "<ItemInventoryQueryRq><NameFilter><MatchCriterion>Contains</MatchCriterion><Name>zz</Name>"
+                "</NameFilter></ItemInventoryQueryRq>"
+            )
+        )
+    )[0]
     assert ours_1.get("statusMessage") == real_1.get("statusMessage")
 
 
