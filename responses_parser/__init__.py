@@ -1,1 +1,43 @@
-"""responses_parser package."""
+"""Reading what QuickBooks answers: streaming records, host information and the error catalogue."""
+
+from responses_parser.catalogue import Category, Explanation, explain_hresult, explain_status
+from responses_parser.host import HostInfo, parse_host_response
+from responses_parser.records import (
+    Account,
+    AddressValue,
+    Bill,
+    Company,
+    Customer,
+    DataExtDef,
+    DataExtValue,
+    Employee,
+    Estimate,
+    GenericRecord,
+    Host,
+    InventoryAdjustment,
+    Invoice,
+    Item,
+    LinkedTxn,
+    PayrollItemWage,
+    Preferences,
+    PurchaseOrder,
+    Record,
+    RefValue,
+    SalesOrder,
+    TimeTracking,
+    Transaction,
+    TxnLine,
+    Vendor,
+)
+from responses_parser.safe_xml import HostileXMLError
+from responses_parser.status import ResponseFormatError, ResponseStatus, read_statuses
+from responses_parser.stream import RsResult, parse_response
+
+__all__ = [
+    "Account", "AddressValue", "Bill", "Category", "Company", "Customer", "DataExtDef", "DataExtValue",
+    "Employee", "Estimate", "Explanation", "GenericRecord", "Host", "HostInfo", "HostileXMLError",
+    "InventoryAdjustment", "Invoice", "Item", "LinkedTxn", "PayrollItemWage", "Preferences", "PurchaseOrder",
+    "Record", "RefValue", "ResponseFormatError", "ResponseStatus", "RsResult", "SalesOrder", "TimeTracking",
+    "Transaction", "TxnLine", "Vendor", "explain_hresult", "explain_status", "parse_host_response",
+    "parse_response", "read_statuses",
+]  # fmt: skip

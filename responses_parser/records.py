@@ -1,0 +1,709 @@
+"""Typed, immutable records for what QuickBooks returns inside ``*Ret`` elements.
+
+Each record class declares, per field, the XML element it comes from and how its text is read
+(:func:`x`). Elements we do not model are kept, never dropped, in ``extra`` as ``(tag, value)`` pairs
+(value: text, or a nested dict for aggregates), and values outside the schema's enumerations are kept as
+text: QuickBooks adds elements and values in new versions, and a reader must not fail on them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+# `x()` returns a dataclasses.field, which RUF009 cannot see through.
+# ruff: noqa: RUF009
+
+Reader = Callable[[etree._Element], Any]
+
+
+def x(tag: str, read: str = "str", *, many: bool = False) -> Any:
+    """Declare a field read from child ``tag`` with reader ``read`` (a name in ``_READERS``)."""
+    meta = {"tag": tag, "read": read, "many": many}
+    if many:
+        return dataclasses.field(default=(), metadata=meta)
+    return dataclasses.field(default=None, metadata=meta)
+
+
+class Record:
+    """Base of every record: ``to_dict()`` gives JSON-ready data (decimals and dates as text)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"record_type": type(self).__name__}
+        for fld in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, fld.name)
+            if value is None or value == ():
+                continue
+            out[fld.name] = _plain(value)
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- Readers: lenient, a value that does not parse is kept as its text --------------------------------
+
+
+def read_str(elem: etree._Element) -> str:
+    return elem.text or ""
+
+
+def read_decimal(elem: etree._Element) -> Decimal | str:
+    text = elem.text or ""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+def read_int(elem: etree._Element) -> int | str:
+    text = elem.text or ""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def read_bool(elem: etree._Element) -> bool | str:
+    text = (elem.text or "").strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    return elem.text or ""
+
+
+def read_date(elem: etree._Element) -> dt.date | str:
+    text = elem.text or ""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def read_datetime(elem: etree._Element) -> dt.datetime | str:
+    text = elem.text or ""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def read_plain(elem: etree._Element) -> Any:
+    """Any element as plain data: its text, or a dict of its children (repeated children as lists)."""
+    children = [child for child in elem if isinstance(child.tag, str)]
+    if not children:
+        return elem.text or ""
+    out: dict[str, Any] = {}
+    for child in children:
+        value = read_plain(child)
+        if child.tag in out:
+            previous = out[child.tag]
+            if isinstance(previous, list):
+                previous.append(value)
+            else:
+                out[child.tag] = [previous, value]
+        else:
+            out[child.tag] = value
+    return out
+
+
+# --- Shared aggregates --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefValue(Record):
+    list_id: str | None = x("ListID")
+    full_name: str | None = x("FullName")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AddressValue(Record):
+    addr1: str | None = x("Addr1")
+    addr2: str | None = x("Addr2")
+    addr3: str | None = x("Addr3")
+    addr4: str | None = x("Addr4")
+    addr5: str | None = x("Addr5")
+    city: str | None = x("City")
+    state: str | None = x("State")
+    postal_code: str | None = x("PostalCode")
+    country: str | None = x("Country")
+    note: str | None = x("Note")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DataExtValue(Record):
+    """A custom field value (``DataExtRet``); ``owner_id`` ``"0"`` = a field the QuickBooks user sees."""
+
+    owner_id: str | None = x("OwnerID")
+    name: str | None = x("DataExtName")
+    type: str | None = x("DataExtType")
+    value: str | None = x("DataExtValue")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedTxn(Record):
+    txn_id: str | None = x("TxnID")
+    txn_type: str | None = x("TxnType")
+    txn_date: dt.date | str | None = x("TxnDate", "date")
+    ref_number: str | None = x("RefNumber")
+    link_type: str | None = x("LinkType")
+    amount: Decimal | str | None = x("Amount", "decimal")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+_LINE_TAGS = (
+    "SalesOrderLineRet", "SalesOrderLineGroupRet", "PurchaseOrderLineRet", "PurchaseOrderLineGroupRet",
+    "InvoiceLineRet", "InvoiceLineGroupRet", "EstimateLineRet", "EstimateLineGroupRet", "ItemLineRet",
+    "ItemGroupLineRet", "ExpenseLineRet", "InventoryAdjustmentLineRet",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TxnLine(Record):
+    """One line of any transaction. ``kind`` is its element (``SalesOrderLineRet``, ``ExpenseLineRet``,
+    ``SalesOrderLineGroupRet``...); a group line carries its member lines in ``lines``."""
+
+    kind: str = ""
+    txn_line_id: str | None = x("TxnLineID")
+    item: RefValue | None = x("ItemRef", "ref")
+    item_group: RefValue | None = x("ItemGroupRef", "ref")
+    account: RefValue | None = x("AccountRef", "ref")
+    desc: str | None = x("Desc")
+    memo: str | None = x("Memo")
+    quantity: Decimal | str | None = x("Quantity", "decimal")
+    unit_of_measure: str | None = x("UnitOfMeasure")
+    rate: Decimal | str | None = x("Rate", "decimal")
+    rate_percent: Decimal | str | None = x("RatePercent", "decimal")
+    cost: Decimal | str | None = x("Cost", "decimal")
+    class_ref: RefValue | None = x("ClassRef", "ref")
+    amount: Decimal | str | None = x("Amount", "decimal")
+    total_amount: Decimal | str | None = x("TotalAmount", "decimal")
+    inventory_site: RefValue | None = x("InventorySiteRef", "ref")
+    inventory_site_location: RefValue | None = x("InventorySiteLocationRef", "ref")
+    serial_number: str | None = x("SerialNumber")
+    lot_number: str | None = x("LotNumber")
+    service_date: dt.date | str | None = x("ServiceDate", "date")
+    customer: RefValue | None = x("CustomerRef", "ref")
+    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
+    billable_status: str | None = x("BillableStatus")
+    invoiced: Decimal | str | None = x("Invoiced", "decimal")
+    received_quantity: Decimal | str | None = x("ReceivedQuantity", "decimal")
+    is_billed: bool | str | None = x("IsBilled", "bool")
+    is_manually_closed: bool | str | None = x("IsManuallyClosed", "bool")
+    quantity_difference: Decimal | str | None = x("QuantityDifference", "decimal")
+    value_difference: Decimal | str | None = x("ValueDifference", "decimal")
+    other1: str | None = x("Other1")
+    other2: str | None = x("Other2")
+    lines: tuple[TxnLine, ...] = x("*line", "line", many=True)
+    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction(Record):
+    """Fields shared by sales orders, purchase orders, invoices, estimates and bills."""
+
+    txn_id: str | None = x("TxnID")
+    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
+    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
+    edit_sequence: str | None = x("EditSequence")
+    txn_number: int | str | None = x("TxnNumber", "int")
+    customer: RefValue | None = x("CustomerRef", "ref")
+    vendor: RefValue | None = x("VendorRef", "ref")
+    class_ref: RefValue | None = x("ClassRef", "ref")
+    ar_account: RefValue | None = x("ARAccountRef", "ref")
+    ap_account: RefValue | None = x("APAccountRef", "ref")
+    template: RefValue | None = x("TemplateRef", "ref")
+    txn_date: dt.date | str | None = x("TxnDate", "date")
+    ref_number: str | None = x("RefNumber")
+    bill_address: AddressValue | None = x("BillAddress", "address")
+    ship_address: AddressValue | None = x("ShipAddress", "address")
+    vendor_address: AddressValue | None = x("VendorAddress", "address")
+    po_number: str | None = x("PONumber")
+    terms: RefValue | None = x("TermsRef", "ref")
+    due_date: dt.date | str | None = x("DueDate", "date")
+    expected_date: dt.date | str | None = x("ExpectedDate", "date")
+    sales_rep: RefValue | None = x("SalesRepRef", "ref")
+    fob: str | None = x("FOB")
+    ship_date: dt.date | str | None = x("ShipDate", "date")
+    ship_method: RefValue | None = x("ShipMethodRef", "ref")
+    subtotal: Decimal | str | None = x("Subtotal", "decimal")
+    item_sales_tax: RefValue | None = x("ItemSalesTaxRef", "ref")
+    sales_tax_percentage: Decimal | str | None = x("SalesTaxPercentage", "decimal")
+    sales_tax_total: Decimal | str | None = x("SalesTaxTotal", "decimal")
+    total_amount: Decimal | str | None = x("TotalAmount", "decimal")
+    amount_due: Decimal | str | None = x("AmountDue", "decimal")
+    applied_amount: Decimal | str | None = x("AppliedAmount", "decimal")
+    balance_remaining: Decimal | str | None = x("BalanceRemaining", "decimal")
+    open_amount: Decimal | str | None = x("OpenAmount", "decimal")
+    currency: RefValue | None = x("CurrencyRef", "ref")
+    exchange_rate: Decimal | str | None = x("ExchangeRate", "decimal")
+    is_manually_closed: bool | str | None = x("IsManuallyClosed", "bool")
+    is_fully_invoiced: bool | str | None = x("IsFullyInvoiced", "bool")
+    is_fully_received: bool | str | None = x("IsFullyReceived", "bool")
+    is_paid: bool | str | None = x("IsPaid", "bool")
+    is_pending: bool | str | None = x("IsPending", "bool")
+    is_to_be_printed: bool | str | None = x("IsToBePrinted", "bool")
+    is_to_be_emailed: bool | str | None = x("IsToBeEmailed", "bool")
+    memo: str | None = x("Memo")
+    vendor_msg: str | None = x("VendorMsg")
+    customer_msg: RefValue | None = x("CustomerMsgRef", "ref")
+    other: str | None = x("Other")
+    other1: str | None = x("Other1")
+    other2: str | None = x("Other2")
+    external_guid: str | None = x("ExternalGUID")
+    linked_txns: tuple[LinkedTxn, ...] = x("LinkedTxn", "linked", many=True)
+    lines: tuple[TxnLine, ...] = x("*line", "line", many=True)
+    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SalesOrder(Transaction):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder(Transaction):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice(Transaction):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate(Transaction):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Bill(Transaction):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TimeTracking(Record):
+    txn_id: str | None = x("TxnID")
+    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
+    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
+    edit_sequence: str | None = x("EditSequence")
+    txn_number: int | str | None = x("TxnNumber", "int")
+    txn_date: dt.date | str | None = x("TxnDate", "date")
+    entity: RefValue | None = x("EntityRef", "ref")
+    customer: RefValue | None = x("CustomerRef", "ref")
+    item_service: RefValue | None = x("ItemServiceRef", "ref")
+    rate: Decimal | str | None = x("Rate", "decimal")
+    duration: str | None = x("Duration")  # QuickBooks' own ``PT#H#M#S`` text
+    class_ref: RefValue | None = x("ClassRef", "ref")
+    payroll_item_wage: RefValue | None = x("PayrollItemWageRef", "ref")
+    notes: str | None = x("Notes")
+    billable_status: str | None = x("BillableStatus")
+    is_billable: bool | str | None = x("IsBillable", "bool")
+    is_billed: bool | str | None = x("IsBilled", "bool")
+    external_guid: str | None = x("ExternalGUID")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryAdjustment(Record):
+    txn_id: str | None = x("TxnID")
+    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
+    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
+    edit_sequence: str | None = x("EditSequence")
+    txn_number: int | str | None = x("TxnNumber", "int")
+    account: RefValue | None = x("AccountRef", "ref")
+    inventory_site: RefValue | None = x("InventorySiteRef", "ref")
+    txn_date: dt.date | str | None = x("TxnDate", "date")
+    ref_number: str | None = x("RefNumber")
+    customer: RefValue | None = x("CustomerRef", "ref")
+    class_ref: RefValue | None = x("ClassRef", "ref")
+    memo: str | None = x("Memo")
+    external_guid: str | None = x("ExternalGUID")
+    lines: tuple[TxnLine, ...] = x("*line", "line", many=True)
+    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ListRecord(Record):
+    """Fields every list object has."""
+
+    list_id: str | None = x("ListID")
+    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
+    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
+    edit_sequence: str | None = x("EditSequence")
+    name: str | None = x("Name")
+    full_name: str | None = x("FullName")
+    is_active: bool | str | None = x("IsActive", "bool")
+    parent: RefValue | None = x("ParentRef", "ref")
+    sublevel: int | str | None = x("Sublevel", "int")
+    class_ref: RefValue | None = x("ClassRef", "ref")
+    external_guid: str | None = x("ExternalGUID")
+    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Customer(ListRecord):
+    """A customer, or a job when ``parent`` is set (``full_name`` is then ``Customer:Job``)."""
+
+    company_name: str | None = x("CompanyName")
+    salutation: str | None = x("Salutation")
+    first_name: str | None = x("FirstName")
+    middle_name: str | None = x("MiddleName")
+    last_name: str | None = x("LastName")
+    job_title: str | None = x("JobTitle")
+    bill_address: AddressValue | None = x("BillAddress", "address")
+    ship_address: AddressValue | None = x("ShipAddress", "address")
+    phone: str | None = x("Phone")
+    alt_phone: str | None = x("AltPhone")
+    fax: str | None = x("Fax")
+    email: str | None = x("Email")
+    contact: str | None = x("Contact")
+    customer_type: RefValue | None = x("CustomerTypeRef", "ref")
+    terms: RefValue | None = x("TermsRef", "ref")
+    sales_rep: RefValue | None = x("SalesRepRef", "ref")
+    balance: Decimal | str | None = x("Balance", "decimal")
+    total_balance: Decimal | str | None = x("TotalBalance", "decimal")
+    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
+    item_sales_tax: RefValue | None = x("ItemSalesTaxRef", "ref")
+    account_number: str | None = x("AccountNumber")
+    credit_limit: Decimal | str | None = x("CreditLimit", "decimal")
+    job_status: str | None = x("JobStatus")
+    job_start_date: dt.date | str | None = x("JobStartDate", "date")
+    job_projected_end_date: dt.date | str | None = x("JobProjectedEndDate", "date")
+    job_end_date: dt.date | str | None = x("JobEndDate", "date")
+    job_desc: str | None = x("JobDesc")
+    job_type: RefValue | None = x("JobTypeRef", "ref")
+    notes: str | None = x("Notes")
+    price_level: RefValue | None = x("PriceLevelRef", "ref")
+    currency: RefValue | None = x("CurrencyRef", "ref")
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor(ListRecord):
+    company_name: str | None = x("CompanyName")
+    first_name: str | None = x("FirstName")
+    last_name: str | None = x("LastName")
+    vendor_address: AddressValue | None = x("VendorAddress", "address")
+    phone: str | None = x("Phone")
+    fax: str | None = x("Fax")
+    email: str | None = x("Email")
+    contact: str | None = x("Contact")
+    name_on_check: str | None = x("NameOnCheck")
+    account_number: str | None = x("AccountNumber")
+    vendor_type: RefValue | None = x("VendorTypeRef", "ref")
+    terms: RefValue | None = x("TermsRef", "ref")
+    balance: Decimal | str | None = x("Balance", "decimal")
+    currency: RefValue | None = x("CurrencyRef", "ref")
+
+
+@dataclass(frozen=True, slots=True)
+class Employee(ListRecord):
+    first_name: str | None = x("FirstName")
+    middle_name: str | None = x("MiddleName")
+    last_name: str | None = x("LastName")
+    job_title: str | None = x("JobTitle")
+    employee_address: AddressValue | None = x("EmployeeAddress", "address")
+    phone: str | None = x("Phone")
+    mobile: str | None = x("Mobile")
+    email: str | None = x("Email")
+    employee_type: str | None = x("EmployeeType")
+    gender: str | None = x("Gender")
+    hired_date: dt.date | str | None = x("HiredDate", "date")
+    released_date: dt.date | str | None = x("ReleasedDate", "date")
+    account_number: str | None = x("AccountNumber")
+    notes: str | None = x("Notes")
+    billing_rate: RefValue | None = x("BillingRateRef", "ref")
+
+
+@dataclass(frozen=True, slots=True)
+class Item(ListRecord):
+    """An item of any type; ``item_type`` is its element (``ItemInventoryRet``, ``ItemServiceRet``...).
+    The fields of ``SalesOrPurchase`` / ``SalesAndPurchase`` are read into this record directly."""
+
+    item_type: str = ""
+    manufacturer_part_number: str | None = x("ManufacturerPartNumber")
+    unit_of_measure_set: RefValue | None = x("UnitOfMeasureSetRef", "ref")
+    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
+    desc: str | None = x("Desc")
+    price: Decimal | str | None = x("Price", "decimal")
+    price_percent: Decimal | str | None = x("PricePercent", "decimal")
+    account: RefValue | None = x("AccountRef", "ref")
+    sales_desc: str | None = x("SalesDesc")
+    sales_price: Decimal | str | None = x("SalesPrice", "decimal")
+    income_account: RefValue | None = x("IncomeAccountRef", "ref")
+    purchase_desc: str | None = x("PurchaseDesc")
+    purchase_cost: Decimal | str | None = x("PurchaseCost", "decimal")
+    purchase_tax_code: RefValue | None = x("PurchaseTaxCodeRef", "ref")
+    expense_account: RefValue | None = x("ExpenseAccountRef", "ref")
+    cogs_account: RefValue | None = x("COGSAccountRef", "ref")
+    asset_account: RefValue | None = x("AssetAccountRef", "ref")
+    pref_vendor: RefValue | None = x("PrefVendorRef", "ref")
+    reorder_point: Decimal | str | None = x("ReorderPoint", "decimal")
+    max_quantity: Decimal | str | None = x("Max", "decimal")
+    quantity_on_hand: Decimal | str | None = x("QuantityOnHand", "decimal")
+    average_cost: Decimal | str | None = x("AverageCost", "decimal")
+    quantity_on_order: Decimal | str | None = x("QuantityOnOrder", "decimal")
+    quantity_on_sales_order: Decimal | str | None = x("QuantityOnSalesOrder", "decimal")
+    # Markers only: these aggregates' children are read into the fields above, so these stay None.
+    sales_or_purchase: None = x("SalesOrPurchase", "merge")
+    sales_and_purchase: None = x("SalesAndPurchase", "merge")
+
+
+@dataclass(frozen=True, slots=True)
+class Account(ListRecord):
+    account_type: str | None = x("AccountType")
+    special_account_type: str | None = x("SpecialAccountType")
+    account_number: str | None = x("AccountNumber")
+    desc: str | None = x("Desc")
+    balance: Decimal | str | None = x("Balance", "decimal")
+    total_balance: Decimal | str | None = x("TotalBalance", "decimal")
+    currency: RefValue | None = x("CurrencyRef", "ref")
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollItemWage(ListRecord):
+    wage_type: str | None = x("WageType")
+    expense_account: RefValue | None = x("ExpenseAccountRef", "ref")
+
+
+@dataclass(frozen=True, slots=True)
+class DataExtDef(Record):
+    owner_id: str | None = x("OwnerID")
+    name: str | None = x("DataExtName")
+    type: str | None = x("DataExtType")
+    assign_to_objects: tuple[str, ...] = x("AssignToObject", many=True)
+    list_require: bool | str | None = x("DataExtListRequire", "bool")
+    txn_require: bool | str | None = x("DataExtTxnRequire", "bool")
+    format_string: str | None = x("DataExtFormatString")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Host(Record):
+    product_name: str | None = x("ProductName")
+    major_version: int | str | None = x("MajorVersion", "int")
+    minor_version: int | str | None = x("MinorVersion", "int")
+    country: str | None = x("Country")
+    supported_versions: tuple[str, ...] = x("SupportedQBXMLVersion", many=True)
+    is_automatic_login: bool | str | None = x("IsAutomaticLogin", "bool")
+    qb_file_mode: str | None = x("QBFileMode")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Company(Record):
+    is_sample_company: bool | str | None = x("IsSampleCompany", "bool")
+    company_name: str | None = x("CompanyName")
+    legal_company_name: str | None = x("LegalCompanyName")
+    address: AddressValue | None = x("Address", "address")
+    legal_address: AddressValue | None = x("LegalAddress", "address")
+    phone: str | None = x("Phone")
+    email: str | None = x("Email")
+    first_month_fiscal_year: str | None = x("FirstMonthFiscalYear")
+    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences(Record):
+    """Company preferences, kept whole as nested dicts by section (``AccountingPreferences``...)."""
+
+    sections: tuple[tuple[str, Any], ...] = ()
+
+    def section(self, name: str) -> dict[str, Any]:
+        for tag, value in self.sections:
+            if tag == name and isinstance(value, dict):
+                return value
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class GenericRecord(Record):
+    """A ``*Ret`` we do not model, kept as plain data."""
+
+    tag: str = ""
+    data: Any = None
+
+
+# --- Conversion ---------------------------------------------------------------------------------------
+
+RET_CLASSES: dict[str, type[Record]] = {
+    "SalesOrderRet": SalesOrder,
+    "PurchaseOrderRet": PurchaseOrder,
+    "InvoiceRet": Invoice,
+    "EstimateRet": Estimate,
+    "BillRet": Bill,
+    "TimeTrackingRet": TimeTracking,
+    "InventoryAdjustmentRet": InventoryAdjustment,
+    "CustomerRet": Customer,
+    "VendorRet": Vendor,
+    "EmployeeRet": Employee,
+    "AccountRet": Account,
+    "PayrollItemWageRet": PayrollItemWage,
+    "DataExtDefRet": DataExtDef,
+    "DataExtRet": DataExtValue,
+    "HostRet": Host,
+    "CompanyRet": Company,
+}
+for _item_tag in (
+    "ItemServiceRet", "ItemNonInventoryRet", "ItemInventoryRet", "ItemInventoryAssemblyRet",
+    "ItemOtherChargeRet",
+    "ItemSubtotalRet", "ItemDiscountRet", "ItemPaymentRet", "ItemSalesTaxRet", "ItemSalesTaxGroupRet",
+    "ItemGroupRet", "ItemFixedAssetRet",
+):  # fmt: skip
+    RET_CLASSES[_item_tag] = Item
+
+# tag -> (field name, reader, many); built once per class.
+_SPECS: dict[type[Record], dict[str, tuple[str, Any, bool]]] = {}
+
+
+def _spec(cls: type[Record]) -> dict[str, tuple[str, Any, bool]]:
+    spec = _SPECS.get(cls)
+    if spec is None:
+        spec = {}
+        for fld in dataclasses.fields(cls):  # type: ignore[arg-type]
+            meta = fld.metadata
+            if "tag" not in meta:
+                continue
+            reader = _READERS[meta["read"]]
+            if meta["tag"] == "*line":
+                for tag in _LINE_TAGS:
+                    spec[tag] = (fld.name, reader, True)
+            else:
+                spec[meta["tag"]] = (fld.name, reader, meta["many"])
+        _SPECS[cls] = spec
+    return spec
+
+
+def _fill(
+    cls: type[Record], elem: etree._Element, kwargs: dict[str, Any], extra: list[tuple[str, Any]]
+) -> None:
+    spec = _SPECS.get(cls) or _spec(cls)
+    for child in elem:
+        tag = child.tag
+        if type(tag) is not str:  # comments and processing instructions
+            continue
+        entry = spec.get(tag)
+        if entry is None:
+            extra.append((tag, read_plain(child)))
+            continue
+        name, reader, many = entry
+        if reader is _MERGE:
+            _fill(cls, child, kwargs, extra)
+        elif many:
+            value = reader(child)
+            bucket = kwargs.get(name)
+            if bucket is None:
+                kwargs[name] = [value]
+            else:
+                bucket.append(value)
+        else:
+            kwargs[name] = reader(child)
+
+
+def build(cls: type[Record], elem: etree._Element, **fixed: Any) -> Any:
+    kwargs: dict[str, Any] = dict(fixed)
+    extra: list[tuple[str, Any]] = []
+    _fill(cls, elem, kwargs, extra)
+    for key, value in kwargs.items():
+        if type(value) is list:
+            kwargs[key] = tuple(value)
+    if extra:
+        if cls is GenericRecord:
+            raise AssertionError("GenericRecord is built by read_record")
+        kwargs["extra"] = tuple(extra)
+    return cls(**kwargs)
+
+
+def read_ref(elem: etree._Element) -> RefValue:
+    list_id = full_name = None
+    extra: list[tuple[str, Any]] = []
+    for child in elem:
+        tag = child.tag
+        if tag == "ListID":
+            list_id = child.text or ""
+        elif tag == "FullName":
+            full_name = child.text or ""
+        elif type(tag) is str:
+            extra.append((tag, read_plain(child)))
+    return RefValue(list_id, full_name, tuple(extra))
+
+
+def read_address(elem: etree._Element) -> AddressValue:
+    return build(AddressValue, elem)  # type: ignore[no-any-return]
+
+
+def read_dataext(elem: etree._Element) -> DataExtValue:
+    return build(DataExtValue, elem)  # type: ignore[no-any-return]
+
+
+def read_linked(elem: etree._Element) -> LinkedTxn:
+    return build(LinkedTxn, elem)  # type: ignore[no-any-return]
+
+
+def read_line(elem: etree._Element) -> TxnLine:
+    return build(TxnLine, elem, kind=elem.tag)  # type: ignore[no-any-return]
+
+
+def _merge_marker(elem: etree._Element) -> None:
+    raise AssertionError("merged aggregates are read by _fill")
+
+
+_MERGE = _merge_marker
+
+_READERS: dict[str, Reader] = {
+    "str": read_str,
+    "decimal": read_decimal,
+    "int": read_int,
+    "bool": read_bool,
+    "date": read_date,
+    "datetime": read_datetime,
+    "ref": read_ref,
+    "address": read_address,
+    "dataext": read_dataext,
+    "linked": read_linked,
+    "line": read_line,
+    "merge": _MERGE,
+}
+
+
+def read_record(elem: etree._Element) -> Record:
+    """The typed record for one ``*Ret`` element (a :class:`GenericRecord` for types we do not model)."""
+    tag = elem.tag
+    if tag == "PreferencesRet":
+        return Preferences(
+            sections=tuple((child.tag, read_plain(child)) for child in elem if isinstance(child.tag, str))
+        )
+    cls = RET_CLASSES.get(tag)  # type: ignore[arg-type]
+    if cls is None:
+        return GenericRecord(tag=str(tag), data=read_plain(elem))
+    if cls is Item:
+        return build(Item, elem, item_type=tag)  # type: ignore[no-any-return]
+    return build(cls, elem)  # type: ignore[no-any-return]
