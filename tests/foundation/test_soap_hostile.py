@@ -1,0 +1,147 @@
+"""Hostile or broken SOAP input: always a SOAP 1.1 soap:Client Fault, never HTML, a hang or a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from lxml import etree
+
+from tests.support.servers import LiveServer, start_server
+from tests.support.webconnector import SOAP_ENV, WebConnectorClient, envelope
+
+HEADERS = {
+    "Content-Type": "text/xml; charset=utf-8",
+    "SOAPAction": '"http://developer.intuit.com/authenticate"',
+}
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<authenticate xmlns="http://developer.intuit.com/"><strUserName>&lol2;</strUserName></authenticate>
+</soap:Body></soap:Envelope>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<authenticate xmlns="http://developer.intuit.com/"><strUserName>&xxe;</strUserName></authenticate>
+</soap:Body></soap:Envelope>"""
+
+CASES = {
+    "empty body": b"",
+    "whitespace body": b"   \n",
+    "malformed xml": b"<soap:Envelope xmlns:soap='http://schemas.xmlsoap.org/soap/envelope/'><soap:Body>",
+    "not xml at all": b"hello=world&x=1",
+    "entity expansion": BILLION_LAUGHS,
+    "external entity": EXTERNAL_ENTITY,
+    "not an envelope": b'<authenticate xmlns="http://developer.intuit.com/"/>',
+    "no body": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/></soap:Envelope>',
+    "empty body element": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body></soap:Body></soap:Envelope>',
+    "unknown method": envelope("deleteEverything", [("ticket", "x")]),
+    "method in another namespace": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><authenticate xmlns="http://example.com/"/></soap:Body></soap:Envelope>',
+}
+
+
+def assert_client_fault(response: httpx.Response) -> str:
+    assert response.headers["content-type"].startswith("text/xml"), response.text
+    root = etree.fromstring(response.content)
+    fault = root.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
+    assert fault is not None, response.text
+    assert fault.findtext("faultcode") == "soap:Client"
+    text = fault.findtext("faultstring") or ""
+    assert text and "Traceback" not in text
+    return text
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gets_a_client_fault_and_the_server_keeps_serving(
+    live_server: LiveServer, case: str
+) -> None:
+    response = httpx.post(live_server.qbwc_url, content=CASES[case], headers=HEADERS, timeout=10)
+    message = assert_client_fault(response)
+    if case in {"entity expansion", "external entity"}:
+        assert "DOCTYPE" in message
+        assert "root:" not in response.text
+    if case == "unknown method":
+        assert "deleteEverything" in message
+    assert WebConnectorClient(live_server.qbwc_url).server_version().startswith("qbbridge")
+
+
+def test_wrong_type_for_an_int_parameter_is_a_client_fault(live_server: LiveServer) -> None:
+    body = envelope(
+        "sendRequestXML",
+        [
+            ("ticket", "t"),
+            ("strHCPResponse", ""),
+            ("strCompanyFileName", ""),
+            ("qbXMLCountry", "US"),
+            ("qbXMLMajorVers", "thirteen"),
+            ("qbXMLMinorVers", "0"),
+        ],
+    )
+    response = httpx.post(live_server.qbwc_url, content=body, headers=HEADERS, timeout=10)
+    root = etree.fromstring(response.content)
+    fault = root.find(f".//{{{SOAP_ENV}}}Fault")
+    assert fault is not None
+    assert (fault.findtext("faultcode") or "").split(":")[-1].startswith("Client")
+
+
+def test_body_over_the_limit_is_refused(tmp_path: Path, sqlite_url: str) -> None:
+    server = start_server(sqlite_url, tmp_path, extra_env={"QBBRIDGE_MAX_SOAP_BODY_BYTES": "4096"})
+    try:
+        big = envelope("authenticate", [("strUserName", "u" * 10_000), ("strPassword", "p")])
+        response = httpx.post(server.qbwc_url, content=big, headers=HEADERS, timeout=10)
+        message = assert_client_fault(response)
+        assert "4096" in message
+
+        def chunks():  # no Content-Length: the limit must hold while streaming too
+            for _ in range(10):
+                yield b"x" * 1024
+
+        streamed = httpx.post(server.qbwc_url, content=chunks(), headers=HEADERS, timeout=10)
+        assert_client_fault(streamed)
+        assert WebConnectorClient(server.qbwc_url).server_version().startswith("qbbridge")
+    finally:
+        server.stop()
+
+
+def test_wsdl_is_intuits_shape_with_the_public_address(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.qbwc_url + "?wsdl", timeout=10)
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    wsdl = "http://schemas.xmlsoap.org/wsdl/"
+    soap = "http://schemas.xmlsoap.org/wsdl/soap/"
+    assert root.get("targetNamespace") == "http://developer.intuit.com/"
+    actions = {op.get("soapAction") for op in root.iter(f"{{{soap}}}operation")}
+    for method in (
+        "serverVersion",
+        "clientVersion",
+        "authenticate",
+        "sendRequestXML",
+        "receiveResponseXML",
+        "connectionError",
+        "getLastError",
+        "closeConnection",
+    ):
+        assert f"http://developer.intuit.com/{method}" in actions
+    binding = root.find(f"{{{wsdl}}}binding/{{{soap}}}binding")
+    assert binding is not None and binding.get("style") == "document"
+    assert binding.get("transport") == "http://schemas.xmlsoap.org/soap/http"
+    assert all(body.get("use") == "literal" for body in root.iter(f"{{{soap}}}body"))
+    address = root.find(f".//{{{soap}}}address")
+    assert (
+        address is not None
+        and address.get("location") == "http://localhost:" + live_server.base_url.rsplit(":", 1)[1] + "/qbwc"
+    )
+    array = root.find(".//{http://www.w3.org/2001/XMLSchema}complexType[@name='ArrayOfString']")
+    assert array is not None
+    element = array.find(".//{http://www.w3.org/2001/XMLSchema}element")
+    assert element is not None and element.get("name") == "string" and element.get("maxOccurs") == "unbounded"
+
+
+def test_trailing_slash_is_served_without_redirect(live_server: LiveServer) -> None:
+    client = WebConnectorClient(live_server.qbwc_url + "/")
+    assert client.server_version().startswith("qbbridge")
+    response = httpx.post(live_server.qbwc_url + "/", content=envelope("serverVersion", []), headers=HEADERS)
+    assert response.status_code == 200 and not response.is_redirect
