@@ -63,13 +63,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    # The simulator is a separate program with options of its own; it only shares the command name.
-    from simulator import cli as simulator_cli
-
-    return simulator_cli.main(args.simulator_args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbbridge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -86,17 +79,22 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade = db_commands.add_parser("upgrade", help="upgrade the database schema to the latest version")
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
 
-    simulate = commands.add_parser(
+    commands.add_parser(
         "simulate",
         add_help=False,
         help="run a simulated QuickBooks Desktop and Web Connector session (see 'qbbridge simulate --help')",
     )
-    simulate.add_argument("simulator_args", nargs=argparse.REMAINDER)
-    simulate.set_defaults(handler=cmd_simulate)
+    # Listed for --help only: main() hands everything after "simulate" to the simulator untouched.
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:
+        # The simulator is a separate program with options of its own; it only shares the command name.
+        from simulator import cli as simulator_cli
+
+        return simulator_cli.main(argv[1:])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
