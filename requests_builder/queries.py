@@ -107,7 +107,7 @@ def _check_iterator(query: QBObject, field: str, version: tuple[int, int]) -> No
 def _one_selection(query: QBObject, field: str, selectors: tuple[str, ...], filters: tuple[str, ...]) -> None:
     """The schema's top choice: look up by IDs, or by names/numbers, or filter — one of them."""
     used = [name for name in selectors if getattr(query, name)]
-    if any(getattr(query, name) not in (None, []) for name in filters):
+    if any(getattr(query, name, None) not in (None, []) for name in filters):
         used.append("filters")
     if len(used) > 1:
         raise BuildError(field, f"give only one of {', '.join(selectors)} or filters", value=used)

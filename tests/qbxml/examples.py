@@ -1,0 +1,335 @@
+"""One rich example of every request the builders write, used by the schema and codec tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from requests_builder import (
+    AccountQuery,
+    Address,
+    BillAdd,
+    BillExpenseLine,
+    BillItemLine,
+    CompanyQuery,
+    CustomerAdd,
+    CustomerQuery,
+    DataExtAdd,
+    DataExtDefAdd,
+    DataExtDefQuery,
+    DataExtMod,
+    EmployeeAdd,
+    EmployeeAddress,
+    EmployeeQuery,
+    EntityFilter,
+    EstimateQuery,
+    HostQuery,
+    InventoryAdjustmentAdd,
+    InventoryAdjustmentLine,
+    InvoiceAdd,
+    InvoiceLine,
+    InvoiceQuery,
+    ItemInventoryAdd,
+    ItemNonInventoryAdd,
+    ItemQuery,
+    ItemServiceAdd,
+    LineDataExt,
+    LinkToTxn,
+    ModifiedDateRangeFilter,
+    NameFilter,
+    PayrollItemWageQuery,
+    PurchaseOrderAdd,
+    PurchaseOrderLine,
+    PurchaseOrderQuery,
+    QuantityAdjustment,
+    Ref,
+    RefNumberFilter,
+    Request,
+    SalesAndPurchase,
+    SalesOrderAdd,
+    SalesOrderLine,
+    SalesOrderLineMod,
+    SalesOrderMod,
+    SalesOrderQuery,
+    SalesOrPurchase,
+    TimeTrackingAdd,
+    TxnDateRangeFilter,
+    VendorQuery,
+)
+
+OWNER = "{6B063959-81B0-4B8A-9F4E-28B1B2A0C001}"
+ADDRESS = Address(addr1="1 Main St", addr2="Suite 2", city="Springfield", state="IL", postal_code="62701",
+                  country="US", note="Back door")  # fmt: skip
+
+
+def sales_order(lines: int = 2) -> SalesOrderAdd:
+    # Fields deliberately set in an order unlike the schema's: the writer must reorder them.
+    return SalesOrderAdd(
+        memo="Rush order",
+        lines=[
+            SalesOrderLine(
+                amount=Decimal("21.00"),
+                item=Ref(full_name="Widgets:WIDGET-1"),
+                quantity=2,
+                rate=Decimal("10.5"),
+                desc=f"Line {n}",
+                class_ref=Ref(full_name="Shop"),
+                sales_tax_code=Ref(full_name="Non"),
+                is_manually_closed=False,
+                other1="A",
+                data_ext=[LineDataExt(owner_id="0", name="Color", value="Red")],
+            )
+            for n in range(lines)
+        ],
+        is_manually_closed=False,
+        customer=Ref(full_name="Abercrombie, Kristy:Family Room"),
+        ship_address=ADDRESS,
+        ref_number="SO-1001",
+        txn_date=date(2024, 3, 15),
+        bill_address=ADDRESS,
+        po_number="PO-77",
+        terms=Ref(full_name="Net 30"),
+        due_date="2024-04-14",
+        ship_date=date(2024, 3, 20),
+        fob="Origin",
+        sales_rep=Ref(list_id="80000001-1415929219"),
+        item_sales_tax=Ref(full_name="State Tax"),
+        is_to_be_printed=True,
+        other="x",
+        exchange_rate=Decimal("1.0"),
+        external_guid=OWNER,
+        template=Ref(full_name="Custom Sales Order"),
+        customer_sales_tax_code=Ref(full_name="Tax"),
+        ship_method=Ref(full_name="UPS"),
+        customer_msg=Ref(full_name="Thank you"),
+    )
+
+
+def all_requests() -> list[Request]:
+    return [
+        HostQuery(),
+        HostQuery(include_ret_elements=["ProductName", "SupportedQBXMLVersion"]),
+        CompanyQuery(owner_ids=[OWNER]),
+        AccountQuery(active_status="ActiveOnly", account_types=["Income", "CostOfGoodsSold"]),
+        AccountQuery(full_names=["Sales:Parts"]),
+        CustomerQuery(
+            iterator="Start", max_returned=100, from_modified_date=datetime(2024, 1, 1, 8, 0), owner_ids=["0"]
+        ),  # fmt: skip
+        CustomerQuery(
+            iterator="Continue", iterator_id="{eb05f701-e727-472f-8ade-6753c4f67a46}", max_returned=100
+        ),
+        CustomerQuery(full_names=["Joe Customer:Equipment Installation"]),
+        CustomerAdd(
+            name="Abercrombie, Kristy",
+            company_name="Kristy's",
+            first_name="Kristy",
+            last_name="Abercrombie",
+            bill_address=ADDRESS,
+            phone="555-1234",
+            email="k@example.com",
+            terms=Ref(full_name="Net 30"),
+            credit_limit=Decimal("5000"),
+            notes="VIP",
+            external_guid=OWNER,
+            is_active=True,
+        ),  # fmt: skip
+        CustomerAdd(
+            name="Family Room",
+            parent=Ref(full_name="Abercrombie, Kristy"),
+            job_status="InProgress",
+            job_start_date=date(2024, 1, 2),
+            job_desc="Remodel",
+            job_type=Ref(full_name="Remodel"),
+        ),  # fmt: skip
+        VendorQuery(name_filter=NameFilter(match_criterion="StartsWith", name="Acme"), active_status="All"),
+        EmployeeQuery(list_ids=["80000001-1415929219"]),
+        EmployeeAdd(
+            first_name="Dan",
+            last_name="Miller",
+            employee_address=EmployeeAddress(addr1="5 Elm", city="X"),
+            email="dan@example.com",
+            hired_date=date(2020, 5, 1),
+            gender="Male",
+            external_guid=OWNER,
+        ),  # fmt: skip
+        ItemQuery(iterator="Start", max_returned=500, active_status="ActiveOnly"),
+        ItemNonInventoryAdd(
+            name="Bolt",
+            parent=Ref(full_name="Hardware"),
+            manufacturer_part_number="B-1",
+            sales_or_purchase=SalesOrPurchase(
+                desc="Bolt", price=Decimal("0.25"), account=Ref(full_name="Sales")
+            ),
+        ),  # fmt: skip
+        ItemNonInventoryAdd(
+            name="Nut",
+            sales_and_purchase=SalesAndPurchase(
+                sales_desc="Nut",
+                sales_price=1,
+                income_account=Ref(full_name="Sales"),
+                purchase_desc="Nut",
+                purchase_cost=Decimal("0.1"),
+                expense_account=Ref(full_name="COGS"),
+                pref_vendor=Ref(full_name="Acme"),
+            ),
+        ),
+        ItemInventoryAdd(
+            name="WIDGET-1",
+            parent=Ref(full_name="Widgets"),
+            sales_desc="Widget",
+            sales_price=10,
+            income_account=Ref(full_name="Sales"),
+            purchase_cost=Decimal("4.5"),
+            cogs_account=Ref(full_name="Cost of Goods Sold"),
+            asset_account=Ref(full_name="Inventory Asset"),
+            reorder_point=5,
+            quantity_on_hand=10,
+            inventory_date=date(2024, 1, 1),
+        ),  # fmt: skip
+        ItemServiceAdd(
+            name="Labor",
+            sales_or_purchase=SalesOrPurchase(price=Decimal("75"), account=Ref(full_name="Labor Income")),
+        ),
+        sales_order(),
+        SalesOrderQuery(
+            iterator="Start",
+            max_returned=50,
+            modified_date_range=ModifiedDateRangeFilter(from_modified_date="2024-01-01T00:00:00"),
+            include_line_items=True,
+            include_linked_txns=True,
+            owner_ids=["0"],
+        ),  # fmt: skip
+        SalesOrderQuery(ref_numbers=["SO-1001", "SO-1002"], include_line_items=True),
+        SalesOrderMod(txn_id="4C-1415942229", edit_sequence="1415942229", is_manually_closed=True),
+        SalesOrderMod(
+            txn_id="4C-1415942229",
+            edit_sequence="1415942229",
+            memo="changed",
+            lines=[
+                SalesOrderLineMod(txn_line_id="4E-1415942229", is_manually_closed=True),
+                SalesOrderLineMod(txn_line_id="-1", item=Ref(full_name="Labor"), quantity=1, rate=75),
+            ],
+        ),  # fmt: skip
+        PurchaseOrderAdd(
+            vendor=Ref(full_name="Acme"),
+            ref_number="PO-1",
+            txn_date=date(2024, 3, 1),
+            expected_date=date(2024, 3, 10),
+            vendor_msg="Please ship fast",
+            memo="m",
+            lines=[
+                PurchaseOrderLine(
+                    item=Ref(full_name="WIDGET-1"),
+                    quantity=10,
+                    rate=Decimal("4.5"),
+                    customer=Ref(full_name="Abercrombie, Kristy"),
+                    data_ext=[LineDataExt(owner_id=OWNER, name="Op", value="10")],
+                )
+            ],
+        ),  # fmt: skip
+        PurchaseOrderQuery(
+            txn_date_range=TxnDateRangeFilter(from_txn_date=date(2024, 1, 1)),
+            entity_filter=EntityFilter(full_names=["Acme"]),
+            include_line_items=True,
+        ),  # fmt: skip
+        BillAdd(
+            vendor=Ref(full_name="Acme"),
+            ref_number="INV-2024-000123",
+            txn_date=date(2024, 3, 11),
+            link_to_txn_ids=["1A-1415942229"],
+            expense_lines=[
+                BillExpenseLine(
+                    account=Ref(full_name="Freight"), amount=Decimal("12.5"), billable_status="NotBillable"
+                )
+            ],
+            item_lines=[
+                BillItemLine(
+                    item=Ref(full_name="WIDGET-1"),
+                    quantity=10,
+                    cost=Decimal("4.5"),
+                    link_to_txn=LinkToTxn(txn_id="1A-1415942229", txn_line_id="1C-1415942229"),
+                )
+            ],
+        ),  # fmt: skip
+        InvoiceAdd(
+            customer=Ref(full_name="Abercrombie, Kristy:Family Room"),
+            ref_number="INV-1",
+            txn_date=date(2024, 3, 21),
+            link_to_txn_ids=["4C-1415942229"],
+            memo="From SO-1001",
+        ),  # fmt: skip
+        InvoiceAdd(
+            customer=Ref(list_id="80000009-1415929219"),
+            lines=[
+                InvoiceLine(
+                    item=Ref(full_name="WIDGET-1"),
+                    quantity=2,
+                    rate=Decimal("10.5"),
+                    service_date=date(2024, 3, 2),
+                    link_to_txn=LinkToTxn(txn_id="4C-1415942229", txn_line_id="4E-1415942229"),
+                )
+            ],
+        ),  # fmt: skip
+        InvoiceQuery(
+            paid_status="NotPaidOnly",
+            ref_number_filter=RefNumberFilter(match_criterion="StartsWith", ref_number="INV"),
+            iterator="Start",
+            max_returned=10,
+        ),  # fmt: skip
+        EstimateQuery(txn_ids=["9-1415942229"], include_line_items=True),
+        TimeTrackingAdd(
+            entity=Ref(full_name="Dan Miller"),
+            customer=Ref(full_name="Abercrombie, Kristy:Family Room"),
+            item_service=Ref(full_name="Labor"),
+            duration=timedelta(hours=2, minutes=30),
+            txn_date=date(2024, 3, 5),
+            notes="Install",
+            billable_status="Billable",
+            payroll_item_wage=Ref(full_name="Hourly"),
+            external_guid=OWNER,
+        ),  # fmt: skip
+        InventoryAdjustmentAdd(
+            account=Ref(full_name="Inventory Adjustments"),
+            txn_date=date(2024, 3, 6),
+            ref_number="ADJ-1",
+            memo="Scrap",
+            lines=[
+                InventoryAdjustmentLine(
+                    item=Ref(full_name="WIDGET-1"),
+                    quantity_adjustment=QuantityAdjustment(quantity_difference=-2),
+                )
+            ],
+        ),  # fmt: skip
+        DataExtDefQuery(owner_ids=["0"]),
+        DataExtDefQuery(assign_to_objects=["Customer", "SalesOrder"]),
+        DataExtDefAdd(
+            owner_id=OWNER,
+            name="FusionOpsID",
+            data_ext_type="STR255TYPE",
+            assign_to_objects=["SalesOrder", "Customer"],
+        ),  # fmt: skip
+        DataExtAdd(
+            owner_id="0",
+            name="Color",
+            list_data_ext_type="Customer",
+            list_obj=Ref(full_name="Acme"),
+            value="Blue",
+        ),
+        DataExtAdd(
+            owner_id=OWNER,
+            name="FusionOpsID",
+            txn_data_ext_type="SalesOrder",
+            txn_id="4C-1415942229",
+            value="SO-7781",
+        ),  # fmt: skip
+        DataExtMod(owner_id=OWNER, name="FileID", other_data_ext_type="Company", value="{00000ee-1111}"),
+        DataExtMod(
+            owner_id="0",
+            name="Line note",
+            txn_data_ext_type="Invoice",
+            txn_id="4C-1",
+            txn_line_id="4E-1",
+            value="n",
+        ),  # fmt: skip
+        PayrollItemWageQuery(active_status="ActiveOnly"),
+    ]

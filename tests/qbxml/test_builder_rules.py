@@ -1,0 +1,196 @@
+"""Lengths, versions, types, text policy, message sets and the JSON codec of the builders."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from requests_builder import (
+    SUPPORTED_VERSIONS,
+    BuildError,
+    CustomerAdd,
+    CustomerQuery,
+    EmployeeQuery,
+    HostQuery,
+    InvoiceAdd,
+    ItemInventoryAdd,
+    Ref,
+    SalesOrderAdd,
+    SalesOrderLine,
+    SalesOrderMod,
+    TimeTrackingAdd,
+    build_message_set,
+    pick_version,
+    request_from_dict,
+)
+from requests_builder.fields import to_latin1
+from tests.qbxml.examples import all_requests, sales_order
+
+
+def _so(**kwargs):
+    base = {"customer": Ref(full_name="Acme"), "lines": [SalesOrderLine(item=Ref(full_name="W"), quantity=1)]}
+    base.update(kwargs)
+    return SalesOrderAdd(**base)
+
+
+def _xml(*requests, version="13.0"):
+    return build_message_set(list(requests), version=version)
+
+
+def test_identifying_field_over_limit_is_refused_naming_field_limit_and_value():
+    with pytest.raises(BuildError) as caught:
+        _xml(_so(ref_number="SO-123456789"))
+    error = caught.value
+    assert error.field == "SalesOrderAdd.ref_number"
+    assert "11" in str(error) and "SO-123456789" in str(error) and "RefNumber" in str(error)
+
+
+def test_customer_name_limit_and_colon_rule():
+    with pytest.raises(BuildError, match="41"):
+        _xml(CustomerAdd(name="N" * 42))
+    with pytest.raises(BuildError, match="ParentRef"):
+        _xml(CustomerAdd(name="Parent:Child"))
+    assert "<Name>" + "N" * 41 + "</Name>" in _xml(CustomerAdd(name="N" * 41)).xml
+
+
+def test_ref_full_name_limit_depends_on_the_reference():
+    _xml(_so(customer=Ref(full_name="C" * 209)))
+    with pytest.raises(BuildError, match="209"):
+        _xml(_so(customer=Ref(full_name="C" * 210)))
+    with pytest.raises(BuildError, match="5 characters"):
+        _xml(_so(sales_rep=Ref(full_name="TOOLONG")))
+
+
+def test_free_text_is_cut_with_a_warning():
+    result = _xml(_so(memo="m" * 5000))
+    assert "<Memo>" + "m" * 4095 + "</Memo>" in result.xml
+    assert [w.field for w in result.warnings] == ["SalesOrderAdd.memo"]
+    assert "4095" in result.warnings[0].message
+
+
+def test_amounts_round_to_two_decimals_and_prices_to_five():
+    line = SalesOrderLine(
+        item=Ref(full_name="W"), quantity=Decimal("1.123456"), rate="2.5", amount=Decimal("2.805")
+    )
+    xml = _xml(_so(lines=[line])).xml
+    assert "<Amount>2.81</Amount>" in xml
+    assert "<Quantity>1.12346</Quantity>" in xml
+    assert "<Rate>2.5</Rate>" in xml
+    with pytest.raises(BuildError, match="number"):
+        _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount="abc")]))
+    with pytest.raises(BuildError, match="finite"):
+        _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount=float("nan"))]))
+
+
+def test_dates_and_durations_in_quickbooks_formats():
+    xml = _xml(TimeTrackingAdd(entity=Ref(full_name="Dan"), duration=timedelta(hours=26, seconds=5),
+                               txn_date=date(2024, 2, 29))).xml  # fmt: skip
+    assert "<Duration>PT26H0M5S</Duration>" in xml and "<TxnDate>2024-02-29</TxnDate>" in xml
+    assert (
+        "<Duration>PT1H30M0S</Duration>"
+        in _xml(TimeTrackingAdd(entity=Ref(full_name="Dan"), duration="PT1H30M")).xml
+    )
+    with pytest.raises(BuildError, match="negative"):
+        _xml(TimeTrackingAdd(entity=Ref(full_name="Dan"), duration=timedelta(minutes=-1)))
+    with pytest.raises(BuildError, match="date"):
+        _xml(_so(txn_date="15/03/2024"))
+
+
+def test_xml_special_characters_are_escaped():
+    result = _xml(_so(memo='a & b < c > d "e"'))
+    root = etree.fromstring(result.xml.encode())
+    assert root.findtext(".//Memo") == 'a & b < c > d "e"'
+
+
+def test_text_policy_transliterates_and_replaces_outside_latin1():
+    assert to_latin1("“Quote” – it’s…") == ('"Quote" - it\'s...', ["“", "”", "–", "’", "…"])
+    assert to_latin1("Café Größe")[0] == "Café Größe"  # ISO-8859-1 already
+    assert to_latin1("Łódź ő 漢")[0] == "?ódz o ?"
+    assert to_latin1("a\x00b\x1bc")[0] == "abc"
+    result = _xml(_so(memo="Smile 😀 “ok”"))
+    assert '<Memo>Smile ? "ok"</Memo>' in result.xml
+    assert "U+1F600" in result.warnings[0].message
+
+
+def test_fields_newer_than_the_host_are_refused_or_left_out():
+    invoice = InvoiceAdd(customer=Ref(full_name="Acme"), link_to_txn_ids=["4C-1"])
+    with pytest.raises(BuildError) as caught:
+        _xml(invoice, version="5.0")
+    assert "6.0" in str(caught.value) and caught.value.field == "InvoiceAdd.link_to_txn_ids"
+    assert "<LinkToTxnID>4C-1</LinkToTxnID>" in _xml(invoice, version="6.0").xml
+    with pytest.raises(BuildError, match="2.1"):
+        _xml(_so(), version="2.0")
+    with pytest.raises(BuildError, match="3.0"):
+        _xml(SalesOrderMod(txn_id="1-1", edit_sequence="1", is_manually_closed=True), version="2.1")
+    with pytest.raises(BuildError, match="5.0"):
+        _xml(CustomerQuery(iterator="Start", max_returned=10), version="4.1")
+
+
+def test_required_fields_and_choices():
+    with pytest.raises(BuildError, match="CustomerRef is required"):
+        _xml(SalesOrderAdd(lines=[SalesOrderLine(item=Ref(full_name="W"))]))
+    with pytest.raises(BuildError, match="at least one line"):
+        _xml(SalesOrderAdd(customer=Ref(full_name="Acme")))
+    with pytest.raises(BuildError, match="only one of rate"):
+        _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), rate=1, rate_percent=5)]))
+    with pytest.raises(BuildError, match="ListID or a FullName"):
+        _xml(_so(customer=Ref()))
+    with pytest.raises(BuildError, match="COGSAccountRef is required"):
+        _xml(ItemInventoryAdd(name="W", income_account=Ref(full_name="S"), asset_account=Ref(full_name="A")))
+    with pytest.raises(BuildError, match="iteratorID"):
+        _xml(CustomerQuery(iterator="Continue"))
+    with pytest.raises(BuildError, match="only one of"):
+        _xml(CustomerQuery(list_ids=["1-1"], max_returned=5))
+
+
+def test_message_set_header_on_error_and_request_ids():
+    result = build_message_set(
+        [HostQuery(request_id="2"), EmployeeQuery(), CustomerQuery()],
+        version="13.0",
+        on_error="continueOnError",
+    )
+    assert result.xml.startswith('<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="13.0"?>\n')
+    assert '<QBXMLMsgsRq onError="continueOnError">' in result.xml
+    assert result.request_ids == ["2", "1", "3"]
+    with pytest.raises(BuildError, match="onError"):
+        build_message_set([HostQuery()], version="13.0", on_error="ignore")
+    with pytest.raises(BuildError, match="twice"):
+        build_message_set([HostQuery(request_id="a"), HostQuery(request_id="a")], version="13.0")
+    with pytest.raises(BuildError, match="version"):
+        build_message_set([HostQuery()], version="99.0")
+
+
+def test_pick_version():
+    assert pick_version(["1.0", "2.0", "12.0", "13.0"]) == "13.0"
+    assert pick_version(["13.0", "16.0", "17.0"]) == "16.0"
+    assert pick_version(["CA3.0", "8.0"]) == "8.0"
+    with pytest.raises(BuildError):
+        pick_version(["1.0", "1.1"])
+    assert SUPPORTED_VERSIONS[-1] == "16.0"
+
+
+@pytest.mark.parametrize("request_obj", all_requests(), ids=lambda r: type(r).__name__)
+def test_json_codec_round_trip(request_obj):
+    stored = json.loads(json.dumps(request_obj.to_dict()))
+    rebuilt = request_from_dict(stored)
+    assert type(rebuilt) is type(request_obj)
+    assert (
+        build_message_set([rebuilt], version="13.0").xml
+        == build_message_set([request_obj], version="13.0").xml
+    )
+
+
+def test_codec_restores_exact_values_and_refuses_unknown():
+    order = sales_order()
+    rebuilt = request_from_dict(json.loads(json.dumps(order.to_dict())))
+    assert rebuilt.lines[0].rate == Decimal("10.5")
+    assert rebuilt.txn_date == date(2024, 3, 15)
+    assert rebuilt.customer == Ref(full_name="Abercrombie, Kristy:Family Room")
+    with pytest.raises(BuildError, match="type"):
+        request_from_dict({"type": "DropTables"})
+    with pytest.raises(BuildError, match="no such field"):
+        request_from_dict({"type": "HostQuery", "bogus": 1})
