@@ -58,8 +58,15 @@ from requests_builder import (
 )
 
 OWNER = "{6B063959-81B0-4B8A-9F4E-28B1B2A0C001}"
-ADDRESS = Address(addr1="1 Main St", addr2="Suite 2", city="Springfield", state="IL", postal_code="62701",
-                  country="US", note="Back door")  # fmt: skip
+ADDRESS = Address(
+    addr1="1 Main St",
+    addr2="Suite 2",
+    city="Springfield",
+    state="IL",
+    postal_code="62701",
+    country="US",
+    note="Back door",
+)
 
 
 def sales_order(lines: int = 2) -> SalesOrderAdd:
@@ -114,7 +121,7 @@ def all_requests() -> list[Request]:
         AccountQuery(full_names=["Sales:Parts"]),
         CustomerQuery(
             iterator="Start", max_returned=100, from_modified_date=datetime(2024, 1, 1, 8, 0), owner_ids=["0"]
-        ),  # fmt: skip
+        ),
         CustomerQuery(
             iterator="Continue", iterator_id="{eb05f701-e727-472f-8ade-6753c4f67a46}", max_returned=100
         ),
@@ -132,7 +139,7 @@ def all_requests() -> list[Request]:
             notes="VIP",
             external_guid=OWNER,
             is_active=True,
-        ),  # fmt: skip
+        ),
         CustomerAdd(
             name="Family Room",
             parent=Ref(full_name="Abercrombie, Kristy"),
@@ -140,7 +147,7 @@ def all_requests() -> list[Request]:
             job_start_date=date(2024, 1, 2),
             job_desc="Remodel",
             job_type=Ref(full_name="Remodel"),
-        ),  # fmt: skip
+        ),
         VendorQuery(name_filter=NameFilter(match_criterion="StartsWith", name="Acme"), active_status="All"),
         EmployeeQuery(list_ids=["80000001-1415929219"]),
         EmployeeAdd(
@@ -151,7 +158,7 @@ def all_requests() -> list[Request]:
             hired_date=date(2020, 5, 1),
             gender="Male",
             external_guid=OWNER,
-        ),  # fmt: skip
+        ),
         ItemQuery(iterator="Start", max_returned=500, active_status="ActiveOnly"),
         ItemNonInventoryAdd(
             name="Bolt",
@@ -160,7 +167,7 @@ def all_requests() -> list[Request]:
             sales_or_purchase=SalesOrPurchase(
                 desc="Bolt", price=Decimal("0.25"), account=Ref(full_name="Sales")
             ),
-        ),  # fmt: skip
+        ),
         ItemNonInventoryAdd(
             name="Nut",
             sales_and_purchase=SalesAndPurchase(
@@ -185,7 +192,7 @@ def all_requests() -> list[Request]:
             reorder_point=5,
             quantity_on_hand=10,
             inventory_date=date(2024, 1, 1),
-        ),  # fmt: skip
+        ),
         ItemServiceAdd(
             name="Labor",
             sales_or_purchase=SalesOrPurchase(price=Decimal("75"), account=Ref(full_name="Labor Income")),
@@ -198,7 +205,7 @@ def all_requests() -> list[Request]:
             include_line_items=True,
             include_linked_txns=True,
             owner_ids=["0"],
-        ),  # fmt: skip
+        ),
         SalesOrderQuery(ref_numbers=["SO-1001", "SO-1002"], include_line_items=True),
         SalesOrderMod(txn_id="4C-1415942229", edit_sequence="1415942229", is_manually_closed=True),
         SalesOrderMod(
@@ -209,7 +216,7 @@ def all_requests() -> list[Request]:
                 SalesOrderLineMod(txn_line_id="4E-1415942229", is_manually_closed=True),
                 SalesOrderLineMod(txn_line_id="-1", item=Ref(full_name="Labor"), quantity=1, rate=75),
             ],
-        ),  # fmt: skip
+        ),
         PurchaseOrderAdd(
             vendor=Ref(full_name="Acme"),
             ref_number="PO-1",
@@ -226,12 +233,12 @@ def all_requests() -> list[Request]:
                     data_ext=[LineDataExt(owner_id=OWNER, name="Op", value="10")],
                 )
             ],
-        ),  # fmt: skip
+        ),
         PurchaseOrderQuery(
             txn_date_range=TxnDateRangeFilter(from_txn_date=date(2024, 1, 1)),
             entity_filter=EntityFilter(full_names=["Acme"]),
             include_line_items=True,
-        ),  # fmt: skip
+        ),
         BillAdd(
             vendor=Ref(full_name="Acme"),
             ref_number="INV-2024-000123",
@@ -250,14 +257,14 @@ def all_requests() -> list[Request]:
                     link_to_txn=LinkToTxn(txn_id="1A-1415942229", txn_line_id="1C-1415942229"),
                 )
             ],
-        ),  # fmt: skip
+        ),
         InvoiceAdd(
             customer=Ref(full_name="Abercrombie, Kristy:Family Room"),
             ref_number="INV-1",
             txn_date=date(2024, 3, 21),
             link_to_txn_ids=["4C-1415942229"],
             memo="From SO-1001",
-        ),  # fmt: skip
+        ),
         InvoiceAdd(
             customer=Ref(list_id="80000009-1415929219"),
             lines=[
@@ -269,13 +276,13 @@ def all_requests() -> list[Request]:
                     link_to_txn=LinkToTxn(txn_id="4C-1415942229", txn_line_id="4E-1415942229"),
                 )
             ],
-        ),  # fmt: skip
+        ),
         InvoiceQuery(
             paid_status="NotPaidOnly",
             ref_number_filter=RefNumberFilter(match_criterion="StartsWith", ref_number="INV"),
             iterator="Start",
             max_returned=10,
-        ),  # fmt: skip
+        ),
         EstimateQuery(txn_ids=["9-1415942229"], include_line_items=True),
         TimeTrackingAdd(
             entity=Ref(full_name="Dan Miller"),
@@ -287,7 +294,7 @@ def all_requests() -> list[Request]:
             billable_status="Billable",
             payroll_item_wage=Ref(full_name="Hourly"),
             external_guid=OWNER,
-        ),  # fmt: skip
+        ),
         InventoryAdjustmentAdd(
             account=Ref(full_name="Inventory Adjustments"),
             txn_date=date(2024, 3, 6),
@@ -299,7 +306,7 @@ def all_requests() -> list[Request]:
                     quantity_adjustment=QuantityAdjustment(quantity_difference=-2),
                 )
             ],
-        ),  # fmt: skip
+        ),
         DataExtDefQuery(owner_ids=["0"]),
         DataExtDefQuery(assign_to_objects=["Customer", "SalesOrder"]),
         DataExtDefAdd(
@@ -307,7 +314,7 @@ def all_requests() -> list[Request]:
             name="FusionOpsID",
             data_ext_type="STR255TYPE",
             assign_to_objects=["SalesOrder", "Customer"],
-        ),  # fmt: skip
+        ),
         DataExtAdd(
             owner_id="0",
             name="Color",
@@ -321,7 +328,7 @@ def all_requests() -> list[Request]:
             txn_data_ext_type="SalesOrder",
             txn_id="4C-1415942229",
             value="SO-7781",
-        ),  # fmt: skip
+        ),
         DataExtMod(owner_id=OWNER, name="FileID", other_data_ext_type="Company", value="{00000ee-1111}"),
         DataExtMod(
             owner_id="0",
@@ -330,6 +337,6 @@ def all_requests() -> list[Request]:
             txn_id="4C-1",
             txn_line_id="4E-1",
             value="n",
-        ),  # fmt: skip
+        ),
         PayrollItemWageQuery(active_status="ActiveOnly"),
     ]
