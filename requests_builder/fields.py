@@ -138,17 +138,24 @@ _FIVE_PLACES = Decimal("0.00001")
 
 def amount(value: object, field: str, element: str) -> str:
     """AMTTYPE: at most 13 integer digits and exactly 2 decimals (rounded half up, as QuickBooks shows)."""
-    number = decimal_value(value, field, element).quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
-    if abs(number) >= Decimal("1e13"):
+    number = decimal_value(value, field, element)
+    # Check the size before rounding (quantize fails outright beyond decimal's precision) and after
+    # (rounding can carry into a fourteenth digit).
+    if abs(number) >= Decimal("1e13") or abs(
+        number := number.quantize(_TWO_PLACES, ROUND_HALF_UP)
+    ) >= Decimal("1e13"):
         raise BuildError(field, f"{element} is too large for QuickBooks", limit="13 digits", value=value)
     return f"{number:f}"
 
 
 def decimal5(value: object, field: str, element: str) -> str:
     """PRICETYPE / QUANTYPE / PERCENTTYPE: at most 10 integer digits and 5 decimals."""
-    number = decimal_value(value, field, element).quantize(_FIVE_PLACES, rounding=ROUND_HALF_UP).normalize()
-    if abs(number) >= Decimal("1e10"):
+    number = decimal_value(value, field, element)
+    if abs(number) >= Decimal("1e10") or abs(
+        number := number.quantize(_FIVE_PLACES, ROUND_HALF_UP)
+    ) >= Decimal("1e10"):
         raise BuildError(field, f"{element} is too large for QuickBooks", limit="10 digits", value=value)
+    number = number.normalize()
     written = f"{number:f}"
     return "0" if written in ("-0", "0") else written
 

@@ -82,6 +82,11 @@ def test_amounts_round_to_two_decimals_and_prices_to_five():
     assert "<Rate>2.5</Rate>" in xml
     with pytest.raises(BuildError, match="number"):
         _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount="abc")]))
+    for huge in (1e23, Decimal("9999999999999.995")):
+        with pytest.raises(BuildError, match="too large"):
+            _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount=huge)]))
+    with pytest.raises(BuildError, match="too large"):
+        _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), quantity=1e23)]))
     with pytest.raises(BuildError, match="finite"):
         _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount=float("nan"))]))
 
