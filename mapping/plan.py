@@ -1,0 +1,156 @@
+"""What a send flow wants done in QuickBooks: a plan of ordered steps, stored as intent.
+
+A flow (``mapping/flows/``) turns one Fusion Operations entity and the tenant's settings into a
+:class:`Plan`. The plan is stored as JSON with the job (``Plan.to_intents``); each step's qbXML is
+rendered only when a Web Connector session claims it (``mapping/steps.py``), because only then do we
+know the host's qbXML version and the IDs that earlier steps returned.
+
+Rules a plan can express:
+
+* ``bindings``: a field of the request filled at render time from an earlier step's result (the
+  TxnID of the sales order we just created, for its custom fields) or from another entity's link
+  (the purchase order a receiving belongs to).
+* ``accept_status``: QuickBooks status codes that count as success for this step. ``3100`` (name
+  already in use) on an Add of an item, employee or customer job means it exists already, which is
+  what the step wanted.
+* ``reconcile``: how to find out whether QuickBooks saved the step's document when the answer was
+  lost (the Web Connector died after QuickBooks saved it). The query is sent before anything is
+  re-sent; a record matching ``match`` means the document exists and is linked, none means it is
+  sent again. Every step that creates a document has one: this is what makes sends never duplicate.
+* ``creates_link``: the step's result is the QuickBooks object the Fusion Operations entity became.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from requests_builder import Request, request_from_dict
+
+ResultField = Literal["txn_id", "list_id", "edit_sequence", "ref_number", "full_name"]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkKey:
+    """A Fusion Operations entity: ``entity`` is the flow's entity type, ``code`` its code."""
+
+    entity: str  # "salesOrder" | "purchaseOrder" | "receiving" | "shipping" | "productionOrder" | "inventory"
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Fill ``path`` (dotted, in the request's ``to_dict()`` form, list indexes allowed) at render time."""
+
+    path: str
+    field: ResultField = "txn_id"
+    step: int | None = None  # index of an earlier step of the same plan
+    link: LinkKey | None = None  # or: the QuickBooks object another entity became
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "field": self.field,
+            "step": self.step,
+            "link": {"entity": self.link.entity, "code": self.link.code} if self.link else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Binding:
+        link = data.get("link")
+        return cls(
+            path=data["path"],
+            field=data.get("field", "txn_id"),
+            step=data.get("step"),
+            link=LinkKey(link["entity"], link["code"]) if link else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reconcile:
+    """A query that finds the step's document if QuickBooks saved it; ``match`` compares record fields.
+
+    ``match`` keys are record attribute names of ``responses_parser`` records (``ref_number``,
+    ``external_guid``, ``memo``); every key must equal for a record to match. The renderer adds a
+    ``ModifiedDateRangeFilter`` around the time the step was first sent when the query has no filter.
+    """
+
+    query: Request
+    match: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query.to_dict(), "match": dict(self.match)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reconcile:
+        return cls(query=request_from_dict(data["query"]), match=dict(data["match"]))
+
+
+@dataclass(slots=True)
+class PlannedStep:
+    request: Request
+    description: str  # plain language, shown on the job: "Create the sales order SO-1001"
+    purpose: str = "document"  # "document" | "ensure" | "custom_field" | "lookup"
+    accept_status: frozenset[int] = frozenset()
+    bindings: list[Binding] = field(default_factory=list)
+    reconcile: Reconcile | None = None
+    creates_link: bool = False
+
+    def to_intent(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_dict(),
+            "description": self.description,
+            "purpose": self.purpose,
+            "acceptStatus": sorted(self.accept_status),
+            "bindings": [b.to_dict() for b in self.bindings],
+            "reconcile": self.reconcile.to_dict() if self.reconcile else None,
+            "createsLink": self.creates_link,
+        }
+
+    @classmethod
+    def from_intent(cls, data: dict[str, Any]) -> PlannedStep:
+        return cls(
+            request=request_from_dict(data["request"]),
+            description=data.get("description", ""),
+            purpose=data.get("purpose", "document"),
+            accept_status=frozenset(data.get("acceptStatus", [])),
+            bindings=[Binding.from_dict(b) for b in data.get("bindings", [])],
+            reconcile=Reconcile.from_dict(data["reconcile"]) if data.get("reconcile") else None,
+            creates_link=bool(data.get("createsLink")),
+        )
+
+
+@dataclass(slots=True)
+class Plan:
+    flow: str  # "salesOrder" | "purchaseOrder" | "receiving" | "shipping" | "productionOrder" | "inventory"
+    link: LinkKey | None  # the entity this job sends (None for inventory, which may be sent again and again)
+    steps: list[PlannedStep]
+    warnings: list[str] = field(default_factory=list)
+    # Other entities whose QuickBooks object this plan needs (e.g. the purchase order of a receiving).
+    requires: list[LinkKey] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)  # shown on the job (e.g. customer name used)
+
+
+class PlanError(ValueError):
+    """The entity cannot be sent as it is; ``field`` is the payload path, ``message`` says what to do."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class LinkInfo:
+    """What a Fusion Operations entity became in QuickBooks (``db/links.py`` keeps these)."""
+
+    entity: str
+    code: str
+    status: str  # "pending" (a job is creating it) | "linked"
+    qb_type: str | None = None  # "SalesOrder", "PurchaseOrder", "Bill", "Invoice", "TimeTracking", …
+    txn_id: str | None = None
+    list_id: str | None = None
+    ref_number: str | None = None
+    edit_sequence: str | None = None
+    job_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # the entity as it was sent (e.g. a PO's rows)
