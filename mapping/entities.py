@@ -1,0 +1,266 @@
+"""What Fusion Operations sends us: the payload of each send flow, as validated pydantic models.
+
+These models are the API contract (the OpenAPI document is generated from them). Keys are camelCase as
+in the Fusion Operations API; unknown keys are ignored because Fusion Operations sends much more than a
+flow uses. A payload that cannot describe a QuickBooks document is refused here, with the exact path of
+the offending field (``rows.0.quantity``), before anything is planned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+# Fusion Operations limits codes to 255 characters; surrounding blanks are never meaningful in a code.
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+CustomValue = str | int | float | Decimal | bool | None
+
+
+def _calendar_day(value: Any) -> Any:
+    # Dates sometimes arrive as date-times (midnight UTC); the calendar day written is the one meant.
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str) and "T" in value:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_calendar_day)]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # Fusion Operations reads a time without an offset in the company's time zone; we cannot know it
+    # here, so such times are taken as UTC (the API documents ``Z`` times).
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_aware)]
+
+
+class FusionModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", coerce_numbers_to_str=True
+    )
+
+
+# --- References ---------------------------------------------------------------------------------------
+
+
+class ClientRef(FusionModel):
+    id: int | None = Field(None, description="Fusion Operations id of the client.")
+    code: Code = Field(description="Client code; the QuickBooks customer name by default.")
+    name: Text | None = Field(None, description="Client name (informative).")
+
+
+class SupplierRef(FusionModel):
+    code: Code = Field(description="Supplier code; the QuickBooks vendor name.")
+    name: Text | None = Field(None, description="Supplier name (informative).")
+
+
+class Marketplace(FusionModel):
+    name: Code = Field(description="Marketplace (sales channel) name.")
+    quickbooks_customer: Code | None = Field(
+        None,
+        description='The marketplace\'s "Quickbooks Customer" field (marketplace integration page).',
+    )
+
+
+class OrderRef(FusionModel):
+    code: Code = Field(description="Code of the order this movement belongs to.")
+
+
+class Product(FusionModel):
+    id: int | None = Field(None, description="Fusion Operations id of the product.")
+    code: Code = Field(description="Product code; the QuickBooks item full name (`Parent:Child` allowed).")
+    name: Text | None = Field(None, description="Product name.")
+    observations: Text | None = Field(None, description="Product observations.")
+
+
+class ProductRef(FusionModel):
+    code: Code = Field(description="Product code; the QuickBooks item full name.")
+    name: Text | None = Field(None, description="Product name.")
+
+
+# --- Documents ----------------------------------------------------------------------------------------
+
+
+class OrderRow(FusionModel):
+    product: Product = Field(description="The product ordered.")
+    quantity: Decimal = Field(gt=0, description="Quantity ordered (more than 0).")
+    unit_price: Decimal | None = Field(None, ge=0, description="Price (or cost) per unit; 0 or more.")
+    observations: Text | None = Field(None, description="Observations of this row.")
+
+
+class MovementRow(FusionModel):
+    product: ProductRef = Field(description="The product shipped or received.")
+    quantity: Decimal = Field(gt=0, description="Quantity shipped or received (more than 0).")
+    observations: Text | None = Field(None, description="Observations of this row (e.g. the lot).")
+
+
+CustomFields = Annotated[
+    dict[str, CustomValue],
+    Field(default_factory=dict, description="Custom fields by name (names are case-sensitive)."),
+]
+
+
+class SalesOrder(FusionModel):
+    """A Fusion Operations sales order, sent to QuickBooks as a sales order."""
+
+    code: Code = Field(description="Sales order code.")
+    client: ClientRef = Field(description="The client who ordered.")
+    marketplace: Marketplace | None = Field(None, description="Marketplace the order came from.")
+    created_at: Moment = Field(description="When the order was created in Fusion Operations.")
+    document_date: Day | None = Field(None, description="Document date.")
+    transfer_date: Day | None = Field(None, description="Transfer date.")
+    due_date: Day | None = Field(None, description="Due (delivery) date.")
+    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
+    rows: list[OrderRow] = Field(min_length=1, description="Products ordered; at least one.")
+    custom_fields: CustomFields
+
+
+class PurchaseOrder(FusionModel):
+    """A Fusion Operations purchase order, sent to QuickBooks as a purchase order."""
+
+    code: Code = Field(description="Purchase order code.")
+    supplier: SupplierRef = Field(description="The supplier ordered from.")
+    created_at: Moment | None = Field(None, description="When the order was created in Fusion Operations.")
+    document_date: Day | None = Field(None, description="Document date.")
+    due_date: Day | None = Field(None, description="Due (expected delivery) date.")
+    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
+    rows: list[OrderRow] = Field(min_length=1, description="Products ordered; at least one.")
+    custom_fields: CustomFields
+
+
+class Receiving(FusionModel):
+    """Goods received against a purchase order, sent to QuickBooks as a bill for that purchase order."""
+
+    code: Code = Field(description="Receiving code.")
+    purchase_order: OrderRef = Field(description="The purchase order received against.")
+    date: Day = Field(description="When the receiving was created in Fusion Operations.")
+    document_date: Day | None = Field(None, description="Document date, when it differs from `date`.")
+    rows: list[MovementRow] = Field(min_length=1, description="Products received; at least one.")
+    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
+    custom_fields: CustomFields
+
+
+class Shipping(FusionModel):
+    """Goods shipped for a sales order, sent to QuickBooks as an invoice for that sales order."""
+
+    code: Code = Field(description="Shipping code.")
+    sales_order: OrderRef = Field(description="The sales order shipped.")
+    date: Day = Field(description="When the shipping was created in Fusion Operations.")
+    document_date: Day | None = Field(None, description="Document date, when it differs from `date`.")
+    rows: list[MovementRow] = Field(min_length=1, description="Products shipped; at least one.")
+    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
+    custom_fields: CustomFields
+
+
+# --- Production orders and their time ------------------------------------------------------------------
+
+
+class Worker(FusionModel):
+    number: Code = Field(description="Worker number.")
+    name: Code = Field(description="Worker name; the QuickBooks employee name.")
+
+
+class Named(FusionModel):
+    name: Code = Field(description="Name.")
+
+
+def _minutes_or_iso(value: Any) -> Any:
+    # A bare number is minutes (Fusion Operations reports labour in minutes); pydantic would read seconds.
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return dt.timedelta(minutes=float(value))
+    return value
+
+
+def _positive(value: dt.timedelta) -> dt.timedelta:
+    if value <= dt.timedelta(0):
+        raise ValueError("the duration must be more than zero")
+    return value
+
+
+Duration = Annotated[dt.timedelta, BeforeValidator(_minutes_or_iso), AfterValidator(_positive)]
+
+
+class TimeRecord(FusionModel):
+    worker: Worker = Field(description="Who worked.")
+    operation: Named = Field(description="The operation worked on.")
+    section: Named = Field(description="The section (work centre) of the operation.")
+    start_time: Moment = Field(description="Start of the work.")
+    end_time: Moment | None = Field(None, description="End of the work; or give `duration`.")
+    duration: Duration | None = Field(
+        None, description="Time worked, in minutes or as ISO-8601 (`PT1H30M`); used when `endTime` is absent."
+    )
+
+    @field_validator("end_time")
+    @classmethod
+    def _after_start(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        start = info.data.get("start_time")
+        if value is not None and start is not None and value <= start:
+            raise ValueError("endTime must be after startTime")
+        return value
+
+    @model_validator(mode="after")
+    def _has_length(self) -> TimeRecord:
+        if self.end_time is None and self.duration is None:
+            raise ValueError("give endTime or duration")
+        return self
+
+    def worked(self) -> dt.timedelta:
+        if self.end_time is not None:
+            return self.end_time - self.start_time
+        assert self.duration is not None
+        return self.duration
+
+
+class ProductionOrder(FusionModel):
+    """A production order (job) whose time records become QuickBooks timesheet entries."""
+
+    code: Code = Field(description="Production order (job) code.")
+    description: Text | None = Field(None, description="Production order description.")
+    client: ClientRef | None = Field(None, description="Client the order is produced for.")
+    sales_order: OrderRef | None = Field(None, description="Sales order the order is produced for.")
+    time_records: list[TimeRecord] = Field(min_length=1, description="Time worked; at least one record.")
+
+
+# --- Inventory ----------------------------------------------------------------------------------------
+
+
+class InventoryProduct(FusionModel):
+    code: Code = Field(description="Product code; the QuickBooks item full name unless matched otherwise.")
+    name: Text | None = Field(None, description="Product name.")
+    quantity: Decimal = Field(ge=0, description="Quantity in stock in Fusion Operations (0 or more).")
+    tags: list[Text] = Field(default_factory=list, description="Product tags.")
+    custom_fields: CustomFields
+    observations: Text | None = Field(None, description="Product observations.")
+    category: Text | None = Field(None, description="Product category.")
+
+
+class InventorySend(FusionModel):
+    """The stock of one or more products ("Send All Inventory to Quickbooks" or "Update Inventory in
+    Quickbooks" for a single product, which may be sent as the product itself)."""
+
+    products: list[InventoryProduct] = Field(min_length=1, description="Products; at least one.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_product(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "products" not in data and "code" in data:
+            return {"products": [data]}
+        return data

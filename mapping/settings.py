@@ -1,0 +1,255 @@
+"""A tenant's integration settings: every option of the help-center article, with its defaults.
+
+Stored and exchanged as camelCase JSON. Unknown keys are refused (a mistyped option would otherwise be
+silently ignored). Partial documents are merged into the current settings with :func:`merge_settings`;
+combinations that cannot work are refused with the path of the option to change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+# QuickBooks custom field names (DataExtName) are at most 31 characters.
+CUSTOM_FIELD_NAME_MAX = 31
+# The article offers "QuickBook Custom field Name 1-3".
+CUSTOM_FIELD_PAIRS_MAX = 3
+
+TimesheetSource = Literal["orderCode", "orderDescription", "operationName", "sectionName"]
+
+
+class SettingsModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class SendOptions(SettingsModel):
+    enabled: bool = Field(True, description="The flow may be used.")
+    automatic: bool = Field(False, description="Send as soon as Fusion Operations reports the entity.")
+
+
+class InventorySendOptions(SettingsModel):
+    # The article: the inventory trigger "can only be manual", so there is no `automatic` here.
+    enabled: bool = Field(True, description="Inventory may be sent (manually or in bulk).")
+
+
+class Sends(SettingsModel):
+    sales_order: SendOptions = Field(default_factory=SendOptions)
+    purchase_order: SendOptions = Field(default_factory=SendOptions)
+    receiving: SendOptions = Field(default_factory=SendOptions)
+    shipping: SendOptions = Field(default_factory=SendOptions)
+    production_order: SendOptions = Field(default_factory=SendOptions)
+    inventory: InventorySendOptions = Field(default_factory=InventorySendOptions)
+
+
+class RetrievalOptions(SettingsModel):
+    enabled: bool = Field(False, description="Retrieve these documents from QuickBooks.")
+    automatic: bool = Field(False, description="Retrieve on a schedule instead of on request.")
+
+
+class Retrievals(SettingsModel):
+    sales_order: RetrievalOptions = Field(default_factory=RetrievalOptions)
+    purchase_order: RetrievalOptions = Field(default_factory=RetrievalOptions)
+    invoice: RetrievalOptions = Field(default_factory=RetrievalOptions)
+    estimate: RetrievalOptions = Field(default_factory=RetrievalOptions)
+
+
+class CreateMissingItems(SettingsModel):
+    enabled: bool = Field(False, description="Create missing items before a purchase order is sent.")
+    income_account_id: str | None = Field(None, description="ListID of the account of created items.")
+    income_account_full_name: str | None = Field(
+        None, max_length=159, description="Full name of the account of created items."
+    )
+
+
+class CustomFieldPair(SettingsModel):
+    quickbooks: str = Field(min_length=1, max_length=CUSTOM_FIELD_NAME_MAX, description="QuickBooks name.")
+    fusion: str = Field(min_length=1, description="Fusion Operations custom field name (case-sensitive).")
+
+
+class Timesheets(SettingsModel):
+    customer_job: TimesheetSource = Field("orderCode", description="Source of the Customer:Job.")
+    service_item: TimesheetSource = Field("operationName", description="Source of the service item.")
+    payroll_item: TimesheetSource = Field("sectionName", description="Source of the payroll item.")
+    create_missing_employee: bool = Field(False, description="Create employees QuickBooks lacks.")
+    create_missing_customer_job: bool = Field(False, description="Create Customer:Jobs QuickBooks lacks.")
+    billable: bool = Field(False, description='Send time entries as "Billable".')
+
+
+class InventoryOptions(SettingsModel):
+    adjustment_account: str | None = Field(
+        None, max_length=159, description="Full name of the adjustment account; required to send inventory."
+    )
+    adjustment_memo: str = Field("", description="Memo of the inventory adjustments.")
+    only_tagged_products: bool = Field(False, description="Send only products carrying `tag`.")
+    tag: str = Field("Quickbooks", description="The tag of products to send (case-insensitive).")
+    item_match_custom_field: str | None = Field(
+        None, description="Product custom field whose value names the QuickBooks item."
+    )
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SyncWindow(SettingsModel):
+    start: str = Field("19:00", description="Start of the synchronization interval (HH:MM, local time).")
+    end: str = Field("07:00", description="End of the synchronization interval (HH:MM, local time).")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError("write the time as HH:MM on a 24-hour clock, e.g. 19:00")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> SyncWindow:
+        if self.start == self.end:
+            raise ValueError(
+                "start and end are the same time; give different times or set syncWindow to null"
+            )
+        return self
+
+
+def _problem(path: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "settings_combination", "{path}: {message}", {"path": path, "message": message}
+    )
+
+
+class Settings(SettingsModel):
+    """Every option of the integration page. Defaults are the article's ("Default", "Empty")."""
+
+    sends: Sends = Field(default_factory=Sends)
+    document_number: Literal["quickbooks", "orderCode"] = Field(
+        "quickbooks", description="QuickBooks numbers documents, or the Fusion Operations code is used."
+    )
+    customer_name: Literal["customerCode", "marketplaceName", "marketplaceQuickbooksCustomer"] = Field(
+        "customerCode", description="Where the QuickBooks customer name comes from."
+    )
+    document_date: Literal["default", "documentDate", "synchronizationDate"] = Field(
+        "default", description="Where the QuickBooks document date comes from."
+    )
+    ship_date: Literal["empty", "dueDate"] = Field("empty", description="Send the due date as ship date.")
+    line_description: Literal["productName", "productObservations", "movementObservations"] = Field(
+        "productName", description="What fills the QuickBooks line description."
+    )
+    create_missing_items: CreateMissingItems = Field(default_factory=CreateMissingItems)
+    entity_code_custom_field: str | None = Field(
+        None,
+        min_length=1,
+        max_length=CUSTOM_FIELD_NAME_MAX,
+        description="QuickBooks custom field that receives the Fusion Operations entity code.",
+    )
+    custom_fields_to_quickbooks: list[CustomFieldPair] = Field(
+        default_factory=list, description="Fusion Operations custom fields copied to QuickBooks (1-3)."
+    )
+    timesheets: Timesheets = Field(default_factory=Timesheets)
+    inventory: InventoryOptions = Field(default_factory=InventoryOptions)
+    retrievals: Retrievals = Field(default_factory=Retrievals)
+    timezone: str = Field("America/New_York", description="The company's IANA time zone.")
+    sync_window: SyncWindow | None = Field(
+        default_factory=SyncWindow, description="When automatic retrievals may run; null for any time."
+    )
+    retrieval_interval_minutes: int = Field(30, ge=1, description="Minutes between automatic retrievals.")
+    custom_field_from_quickbooks: CustomFieldPair | None = Field(
+        None, description="QuickBooks custom field saved to a Fusion Operations custom field on retrieval."
+    )
+    ignore_category_names: bool = Field(
+        False, description="Drop QuickBooks item categories from product codes on retrieval."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; use an IANA name such as America/Chicago"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _combinations(self) -> Settings:
+        if self.custom_fields_to_quickbooks and self.entity_code_custom_field is None:
+            raise _problem(
+                "customFieldsToQuickbooks",
+                'custom fields are copied only when "Save Fusion Operations Entity Code to Quickbooks Custom '
+                'Field" is set: set entityCodeCustomField, or remove these pairs',
+            )
+        if len(self.custom_fields_to_quickbooks) > CUSTOM_FIELD_PAIRS_MAX:
+            raise _problem(
+                "customFieldsToQuickbooks",
+                f"at most {CUSTOM_FIELD_PAIRS_MAX} custom fields can be copied; remove "
+                f"{len(self.custom_fields_to_quickbooks) - CUSTOM_FIELD_PAIRS_MAX}",
+            )
+        items = self.create_missing_items
+        if items.enabled and not (items.income_account_id or items.income_account_full_name):
+            raise _problem(
+                "createMissingItems",
+                "creating missing items needs the account of the new items: set incomeAccountId or "
+                "incomeAccountFullName",
+            )
+        if self.inventory.only_tagged_products and not self.inventory.tag.strip():
+            raise _problem("inventory.tag", "onlyTaggedProducts needs the tag that marks the products")
+        return self
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be saved; ``problems`` lists (camelCase path, message to the user)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+
+
+def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            # Lists and null replace what was there: a list of pairs is one option, and null is a value
+            # for nullable options (syncWindow: null means "any time", not "back to the default").
+            merged[key] = value
+    return merged
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "settings"
+
+
+def settings_errors(error: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for item in error.errors():
+        if item["type"] == "settings_combination":
+            problems.append((item["ctx"]["path"], item["ctx"]["message"]))
+        elif item["type"] == "extra_forbidden":
+            problems.append((_path(item["loc"]), "not a setting qbbridge knows; check the spelling"))
+        else:
+            problems.append((_path(item["loc"]), item["msg"].removeprefix("Value error, ")))
+    return problems
+
+
+def merge_settings(current: dict[str, Any] | None, patch: dict[str, Any]) -> Settings:
+    """Apply a partial settings document (camelCase) to the stored one and validate the result.
+
+    Nested objects merge key by key; lists and nulls replace. Raises :class:`SettingsError` naming
+    each option to change.
+    """
+    if not isinstance(patch, dict):
+        raise SettingsError([("settings", "send a JSON object of the settings to change")])
+    base = current if current is not None else default_settings_document()
+    try:
+        return Settings.model_validate(_deep_merge(base, patch))
+    except ValidationError as exc:
+        raise SettingsError(settings_errors(exc)) from None
+
+
+def default_settings_document() -> dict[str, Any]:
+    return Settings().model_dump(by_alias=True, mode="json")
