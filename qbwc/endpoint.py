@@ -18,6 +18,7 @@ from qbwc.spyne_adapter import OPERATIONS
 log = logging.getLogger("qbbridge.qbwc")
 
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
+INLINE_BODY_BYTES = 256 * 1024
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -69,7 +70,14 @@ class WebConnectorEndpoint:
         except SoapRequestError as exc:
             return _fault_response(client_fault(str(exc)), 500)
         try:
-            status, headers, payload = await run_in_threadpool(self._call_spyne, request, body)
+            if len(body) <= INLINE_BODY_BYTES:
+                # A Web Connector call is a few short queries: handing it to a worker thread costs more
+                # (thread switch, GIL hand-over) than running it here. Processes give the parallelism.
+                status, headers, payload = self._call_spyne(request, body)
+            else:
+                # A large response (a big query result) is parsed in a thread so this process keeps
+                # answering other sessions meanwhile.
+                status, headers, payload = await run_in_threadpool(self._call_spyne, request, body)
         except Exception:
             log.exception("the Web Connector call failed inside the service")
             return _fault_response(

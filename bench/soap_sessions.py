@@ -1,0 +1,194 @@
+"""Benchmark: many concurrent Web Connector sessions against qbbridge on PostgreSQL, over loopback HTTP.
+
+Each session: serverVersion, clientVersion, authenticate, 20 × (sendRequestXML, receiveResponseXML),
+closeConnection. Prints SOAP calls/s, sessions/s, p50/p99 latency, and, in the same run, the calls/s of
+a trivial route on the same server (the ceiling) and the ratio between the two.
+
+    .venv/bin/python bench/soap_sessions.py [--sessions 50] [--rounds 4] [--requests 20] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadgen import Connection, percentile
+from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
+
+INTUIT = "http://developer.intuit.com/"
+ENVELOPE = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+    "<soap:Body>{call}</soap:Body></soap:Envelope>"
+)
+QUERY = (
+    '<?xml version="1.0" encoding="utf-8"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+    "<CustomerQueryRq><FullName>Customer {n}</FullName></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
+)
+REQUEST_ID = re.compile(r'requestID="([^"]+)"')
+RESULT = re.compile(r"Result>([^<]*)</")
+
+
+def soap(method: str, **params: str | int) -> tuple[bytes, dict[str, str]]:
+    inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in params.items())
+    call = f'<{method} xmlns="{INTUIT}">{inner}</{method}>' if inner else f'<{method} xmlns="{INTUIT}" />'
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{INTUIT}{method}"'}
+    return ENVELOPE.format(call=call).encode(), headers
+
+
+def answer(request_id: str) -> str:
+    return (
+        f'<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="{request_id}" statusCode="1" '
+        'statusSeverity="Info" '
+        'statusMessage="A query request did not find a matching object in QuickBooks" />'
+        "</QBXMLMsgsRs></QBXML>"
+    )
+
+
+async def one_session(conn: Connection, username: str, token: str, requests: int) -> int:
+    calls = 0
+    for method, params in (("serverVersion", {}), ("clientVersion", {"strVersion": "2.3.0.215"})):
+        body, headers = soap(method, **params)
+        await conn.request("POST", "/qbwc", body, headers)
+        calls += 1
+    body, headers = soap("authenticate", strUserName=username, strPassword=token)
+    status, payload = await conn.request("POST", "/qbwc", body, headers)
+    calls += 1
+    strings = re.findall(r"<tns:string>([^<]*)</tns:string>", payload.decode())
+    ticket = strings[0]
+    assert ticket and strings[1] != "nvu", payload
+    for index in range(requests):
+        body, headers = soap(
+            "sendRequestXML",
+            ticket=ticket,
+            strHCPResponse="",
+            strCompanyFileName="C:\\Bench.qbw",
+            qbXMLCountry="US",
+            qbXMLMajorVers=13,
+            qbXMLMinorVers=0,
+        )
+        status, payload = await conn.request("POST", "/qbwc", body, headers)
+        calls += 1
+        text = payload.decode()
+        match = REQUEST_ID.search(text.replace("&quot;", '"'))
+        assert status == 200 and match, text[:500]
+        body, headers = soap(
+            "receiveResponseXML", ticket=ticket, response=answer(match.group(1)), hresult="", message=""
+        )
+        status, payload = await conn.request("POST", "/qbwc", body, headers)
+        calls += 1
+        progress = int(RESULT.search(payload.decode()).group(1))  # type: ignore[union-attr]
+        assert (progress == 100) == (index == requests - 1), (index, progress)
+    body, headers = soap("closeConnection", ticket=ticket)
+    await conn.request("POST", "/qbwc", body, headers)
+    return calls + 1
+
+
+async def run_soap(
+    host: str, port: int, tenants: list[tuple[str, str]], requests: int
+) -> tuple[float, int, list[float]]:
+    connections = [Connection(host, port) for _ in tenants]
+    await asyncio.gather(*(c.open() for c in connections))
+    started = time.perf_counter()
+    counts = await asyncio.gather(
+        *(
+            one_session(c, user, token, requests)
+            for c, (user, token) in zip(connections, tenants, strict=True)
+        )
+    )
+    elapsed = time.perf_counter() - started
+    latencies = [lat for c in connections for lat in c.latencies]
+    await asyncio.gather(*(c.close() for c in connections))
+    return elapsed, sum(counts), latencies
+
+
+async def run_trivial(
+    host: str, port: int, concurrency: int, per_connection: int
+) -> tuple[float, int, list[float]]:
+    connections = [Connection(host, port) for _ in range(concurrency)]
+    await asyncio.gather(*(c.open() for c in connections))
+
+    async def loop(conn: Connection) -> None:
+        for _ in range(per_connection):
+            await conn.request("GET", "/ping")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    latencies = [lat for c in connections for lat in c.latencies]
+    await asyncio.gather(*(c.close() for c in connections))
+    return elapsed, concurrency * per_connection, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sessions", type=int, default=50, help="concurrent Web Connector sessions")
+    parser.add_argument("--rounds", type=int, default=4, help="sessions per tenant, one after another")
+    parser.add_argument("--requests", type=int, default=20, help="requests per session")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    args = parser.parse_args()
+
+    url = create_postgres_database()
+    server = start_server(url, Path(tempfile.mkdtemp(prefix="qbbridge-bench-")), workers=args.workers)
+    try:
+        admin = server.client
+        tenants: list[tuple[str, str, str]] = []
+        for i in range(args.sessions):
+            tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {i}"}).json()
+            token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+            tenants.append((tenant["id"], tenant["qbwcUsername"], token))
+        host, port = "127.0.0.1", int(server.base_url.rsplit(":", 1)[1])
+        total_elapsed = 0.0
+        total_calls = 0
+        all_latencies: list[float] = []
+        for _ in range(args.rounds):
+            with httpx.Client(base_url=server.base_url, headers=admin.headers, timeout=60) as queue_client:
+                for tenant_id, _, _ in tenants:
+                    for n in range(args.requests):
+                        queue_client.post(
+                            f"/api/v1/tenants/{tenant_id}/qbxml", json={"qbxml": QUERY.format(n=n)}
+                        )
+            elapsed, calls, latencies = asyncio.run(
+                run_soap(host, port, [(user, token) for _, user, token in tenants], args.requests)
+            )
+            total_elapsed += elapsed
+            total_calls += calls
+            all_latencies += latencies
+        sessions = args.sessions * args.rounds
+        soap_rate = total_calls / total_elapsed
+        trivial_elapsed, trivial_calls, trivial_latencies = asyncio.run(
+            run_trivial(host, port, args.sessions, max(50, total_calls // args.sessions // 2))
+        )
+        trivial_rate = trivial_calls / trivial_elapsed
+        print(f"server: {args.workers} worker process(es), PostgreSQL, loopback HTTP")
+        print(f"concurrent sessions: {args.sessions}; sessions run: {sessions}")
+        print(f"requests per session: {args.requests}")
+        print(f"SOAP calls: {total_calls} in {total_elapsed:.2f} s")
+        print(f"SOAP calls/s: {soap_rate:.0f}")
+        print(f"sessions/s: {sessions / total_elapsed:.1f}")
+        p50 = percentile(all_latencies, 0.50) * 1000
+        p99 = percentile(all_latencies, 0.99) * 1000
+        print(f"SOAP latency p50: {p50:.1f} ms, p99: {p99:.1f} ms")
+        trivial_p99 = percentile(trivial_latencies, 0.99) * 1000
+        print(f"trivial route (GET /ping) calls/s: {trivial_rate:.0f} (p99 {trivial_p99:.1f} ms)")
+        print(f"ratio SOAP / trivial: {soap_rate / trivial_rate:.2f}")
+    finally:
+        server.stop()
+        drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    main()
