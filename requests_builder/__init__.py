@@ -21,13 +21,17 @@ from requests_builder.message import BuildResult, build_message_set
 from requests_builder.model import REQUEST_TYPES, Address, LineDataExt, LinkToTxn, QBObject, Ref, Request
 from requests_builder.queries import (
     AccountQuery,
+    BillQuery,
     CompanyQuery,
     CustomerQuery,
     EmployeeQuery,
     EntityFilter,
     EstimateQuery,
     HostQuery,
+    InventoryAdjustmentQuery,
     InvoiceQuery,
+    ItemFilter,
+    ItemInventoryQuery,
     ItemQuery,
     ModifiedDateRangeFilter,
     NameFilter,
@@ -37,6 +41,8 @@ from requests_builder.queries import (
     RefNumberFilter,
     RefNumberRangeFilter,
     SalesOrderQuery,
+    TimeTrackingEntityFilter,
+    TimeTrackingQuery,
     TxnDateRangeFilter,
     VendorQuery,
 )
@@ -61,14 +67,16 @@ from requests_builder.versions import SUPPORTED_VERSIONS, pick_version
 
 __all__ = [
     "REQUEST_TYPES", "SUPPORTED_VERSIONS", "AccountQuery", "Address", "BillAdd", "BillExpenseLine",
-    "BillItemLine", "BuildError", "BuildResult", "BuildWarning", "CompanyQuery", "CustomerAdd",
+    "BillItemLine", "BillQuery", "BuildError", "BuildResult", "BuildWarning", "CompanyQuery", "CustomerAdd",
     "CustomerQuery", "DataExtAdd", "DataExtDefAdd", "DataExtDefQuery", "DataExtMod", "EmployeeAdd",
     "EmployeeAddress", "EmployeeQuery", "EntityFilter", "EstimateQuery", "HostQuery",
-    "InventoryAdjustmentAdd", "InventoryAdjustmentLine", "InvoiceAdd", "InvoiceLine", "InvoiceQuery",
-    "ItemInventoryAdd", "ItemNonInventoryAdd", "ItemQuery", "ItemServiceAdd", "LineDataExt", "LinkToTxn",
+    "InventoryAdjustmentAdd", "InventoryAdjustmentLine", "InventoryAdjustmentQuery", "InvoiceAdd",
+    "InvoiceLine", "InvoiceQuery", "ItemFilter", "ItemInventoryAdd", "ItemInventoryQuery",
+    "ItemNonInventoryAdd", "ItemQuery", "ItemServiceAdd", "LineDataExt", "LinkToTxn",
     "ModifiedDateRangeFilter", "NameFilter", "NameRangeFilter", "PayrollItemWageQuery", "PurchaseOrderAdd",
     "PurchaseOrderLine", "PurchaseOrderQuery", "QBObject", "QuantityAdjustment", "Ref", "RefNumberFilter",
     "RefNumberRangeFilter", "Request", "SalesAndPurchase", "SalesOrPurchase", "SalesOrderAdd",
     "SalesOrderLine", "SalesOrderLineMod", "SalesOrderMod", "SalesOrderQuery", "TimeTrackingAdd",
-    "TxnDateRangeFilter", "VendorQuery", "build_message_set", "pick_version", "request_from_dict",
+    "TimeTrackingEntityFilter", "TimeTrackingQuery", "TxnDateRangeFilter", "VendorQuery", "build_message_set",
+    "pick_version", "request_from_dict",
 ]  # fmt: skip

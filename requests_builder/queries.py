@@ -64,6 +64,39 @@ class EntityFilter(QBObject):
             )
 
 
+def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
+    given = [name for name in names if getattr(obj, name)]
+    if len(given) != 1:
+        raise BuildError(field, f"give exactly one of {', '.join(names)}", value=given or None)
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemFilter(QBObject):
+    """The items on the transactions' lines; ``..._with_children`` includes sub-items."""
+
+    list_ids: list[str] = el("ListID", "ids")
+    full_names: list[str] = el("FullName", "texts", ident=True, max_len=159)
+    list_id_with_children: str | None = el("ListIDWithChildren", "id")
+    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=159)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _exactly_one(
+            self, field, ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
+        )
+
+
+@dataclass(kw_only=True, slots=True)
+class TimeTrackingEntityFilter(QBObject):
+    """The employees, vendors or other names whose time is wanted. Unlike ``EntityFilter`` it has no
+    ``...WithChildren`` form: time belongs to a person, never to a job."""
+
+    list_ids: list[str] = el("ListID", "ids")
+    full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _exactly_one(self, field, ("list_ids", "full_names"))
+
+
 @dataclass(kw_only=True, slots=True)
 class RefNumberFilter(QBObject):
     match_criterion: str | None = el("MatchCriterion", "enum", required=True, choices=MATCH_CRITERION)
@@ -176,6 +209,13 @@ class ItemQuery(_IteratedListQuery):
 
 
 @dataclass(kw_only=True, slots=True)
+class ItemInventoryQuery(_IteratedListQuery):
+    """Inventory items only, with their quantities on hand, on order and on sales order."""
+
+    RQ: ClassVar[str] = "ItemInventoryQueryRq"
+
+
+@dataclass(kw_only=True, slots=True)
 class EmployeeQuery(_ListQueryWithOwner):
     """Employees. QuickBooks offers no iterator for this query."""
 
@@ -205,7 +245,28 @@ _TXN_FILTERS = (
     "ref_number_filter",
     "ref_number_range_filter",
     "paid_status",
+    "item_filter",
 )
+
+
+def _check_txn_query(
+    query: QBObject, field: str, version: tuple[int, int], selectors: tuple[str, ...]
+) -> None:
+    _one_selection(query, field, selectors, _TXN_FILTERS)
+    if (
+        getattr(query, "modified_date_range", None) is not None
+        and getattr(query, "txn_date_range", None) is not None
+    ):
+        raise BuildError(field, "give only one of modified_date_range, txn_date_range")
+    if (
+        getattr(query, "ref_number_filter", None) is not None
+        and getattr(query, "ref_number_range_filter", None) is not None
+    ):
+        raise BuildError(field, "give only one of ref_number_filter, ref_number_range_filter")
+    max_returned = getattr(query, "max_returned", None)
+    if max_returned is not None and max_returned < 1:
+        raise BuildError(f"{field}.max_returned", "must be at least 1", value=max_returned)
+    _check_iterator(query, field, version)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -231,14 +292,7 @@ class _TxnQuery(Request):
     owner_ids: list[str] = el("OwnerID", "guids")
 
     def check(self, field: str, version: tuple[int, int]) -> None:
-        _one_selection(self, field, _TXN_SELECTORS, _TXN_FILTERS)
-        if self.modified_date_range is not None and self.txn_date_range is not None:
-            raise BuildError(field, "give only one of modified_date_range, txn_date_range")
-        if self.ref_number_filter is not None and self.ref_number_range_filter is not None:
-            raise BuildError(field, "give only one of ref_number_filter, ref_number_range_filter")
-        if self.max_returned is not None and self.max_returned < 1:
-            raise BuildError(f"{field}.max_returned", "must be at least 1", value=self.max_returned)
-        _check_iterator(self, field, version)
+        _check_txn_query(self, field, version, _TXN_SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -261,6 +315,70 @@ class InvoiceQuery(_TxnQuery):
     RQ: ClassVar[str] = "InvoiceQueryRq"
 
     paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
+
+
+@dataclass(kw_only=True, slots=True)
+class BillQuery(_TxnQuery):
+    """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
+
+    RQ: ClassVar[str] = "BillQueryRq"
+
+    paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
+
+
+@dataclass(kw_only=True, slots=True)
+class InventoryAdjustmentQuery(Request):
+    """Inventory adjustments (qbXML 2.0). Unlike the sales and purchase queries it can filter by item and
+    has no linked transactions or currency filter."""
+
+    RQ: ClassVar[str] = "InventoryAdjustmentQueryRq"
+
+    iterator: str | None = attr("iterator")
+    iterator_id: str | None = attr("iteratorID")
+    txn_ids: list[str] = el("TxnID", "ids")
+    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
+    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
+    max_returned: int | None = el("MaxReturned", "int")
+    modified_date_range: ModifiedDateRangeFilter | None = el(
+        "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
+    )
+    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
+    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
+    item_filter: ItemFilter | None = el("ItemFilter", "agg", cls=ItemFilter)
+    ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
+    ref_number_range_filter: RefNumberRangeFilter | None = el(
+        "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
+    )
+    include_line_items: bool | None = el("IncludeLineItems", "bool")
+    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
+    owner_ids: list[str] = el("OwnerID", "guids")
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _check_txn_query(self, field, version, _TXN_SELECTORS)
+
+
+@dataclass(kw_only=True, slots=True)
+class TimeTrackingQuery(Request):
+    """Time entries. QuickBooks gives them no reference number, lines or custom fields, so the only
+    look-up is by ``txn_ids``; the person filter is ``TimeTrackingEntityFilter``."""
+
+    RQ: ClassVar[str] = "TimeTrackingQueryRq"
+
+    iterator: str | None = attr("iterator")
+    iterator_id: str | None = attr("iteratorID")
+    txn_ids: list[str] = el("TxnID", "ids")
+    max_returned: int | None = el("MaxReturned", "int")
+    modified_date_range: ModifiedDateRangeFilter | None = el(
+        "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
+    )
+    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
+    entity_filter: TimeTrackingEntityFilter | None = el(
+        "TimeTrackingEntityFilter", "agg", cls=TimeTrackingEntityFilter
+    )
+    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _check_txn_query(self, field, version, ("txn_ids",))
 
 
 @dataclass(kw_only=True, slots=True)

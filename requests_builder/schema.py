@@ -23,6 +23,7 @@ REQUEST_SINCE: Final[dict[str, str]] = {
     "DataExtDefQueryRq": "2.0",
     "DataExtModRq": "2.0",
     "InventoryAdjustmentAddRq": "2.0",
+    "InventoryAdjustmentQueryRq": "2.0",
     "SalesOrderAddRq": "2.1",
     "SalesOrderModRq": "3.0",
     "SalesOrderQueryRq": "2.1",
@@ -249,6 +250,47 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
     "BillAddRq": (
         ("BillAdd", None, None),
         ("IncludeRetElement", "4.0", 50),
+    ),
+    "BillQueryRq": (
+        ("TxnID", None, None),
+        ("RefNumber", None, None),
+        ("RefNumberCaseSensitive", "4.0", None),
+        ("MaxReturned", None, None),
+        ("ModifiedDateRangeFilter", None, None),
+        ("TxnDateRangeFilter", None, None),
+        ("EntityFilter", None, None),
+        ("AccountFilter", None, None),
+        ("RefNumberFilter", None, None),
+        ("RefNumberRangeFilter", None, None),
+        ("CurrencyFilter", "8.0", None),
+        ("PaidStatus", None, None),
+        ("IncludeLineItems", None, None),
+        ("IncludeLinkedTxns", "2.0", None),
+        ("IncludeRetElement", "4.0", 50),
+        ("OwnerID", "2.0", None),
+    ),
+    "BillQueryRq/EntityFilter": (
+        ("ListID", "2.0", None),
+        ("FullName", None, None),
+        ("ListIDWithChildren", "2.0", None),
+        ("FullNameWithChildren", None, None),
+    ),
+    "BillQueryRq/ModifiedDateRangeFilter": (
+        ("FromModifiedDate", None, None),
+        ("ToModifiedDate", None, None),
+    ),
+    "BillQueryRq/RefNumberFilter": (
+        ("MatchCriterion", None, None),
+        ("RefNumber", None, None),
+    ),
+    "BillQueryRq/RefNumberRangeFilter": (
+        ("FromRefNumber", None, None),
+        ("ToRefNumber", None, None),
+    ),
+    "BillQueryRq/TxnDateRangeFilter": (
+        ("FromTxnDate", None, None),
+        ("ToTxnDate", None, None),
+        ("DateMacro", None, None),
     ),
     "CompanyQueryRq": (
         ("IncludeRetElement", "4.0", 50),
@@ -566,6 +608,51 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
         ("InventoryAdjustmentAdd", None, None),
         ("IncludeRetElement", "4.0", 50),
     ),
+    "InventoryAdjustmentQueryRq": (
+        ("TxnID", None, None),
+        ("RefNumber", None, None),
+        ("RefNumberCaseSensitive", "4.0", None),
+        ("MaxReturned", None, None),
+        ("ModifiedDateRangeFilter", None, None),
+        ("TxnDateRangeFilter", None, None),
+        ("EntityFilter", None, None),
+        ("AccountFilter", None, None),
+        ("ItemFilter", None, None),
+        ("RefNumberFilter", None, None),
+        ("RefNumberRangeFilter", None, None),
+        ("IncludeLineItems", None, None),
+        ("IncludeRetElement", "4.0", 50),
+        ("OwnerID", None, None),
+    ),
+    "InventoryAdjustmentQueryRq/EntityFilter": (
+        ("ListID", "2.0", None),
+        ("FullName", None, None),
+        ("ListIDWithChildren", "2.0", None),
+        ("FullNameWithChildren", None, None),
+    ),
+    "InventoryAdjustmentQueryRq/ItemFilter": (
+        ("ListID", None, None),
+        ("FullName", None, 159),
+        ("ListIDWithChildren", None, None),
+        ("FullNameWithChildren", None, 159),
+    ),
+    "InventoryAdjustmentQueryRq/ModifiedDateRangeFilter": (
+        ("FromModifiedDate", None, None),
+        ("ToModifiedDate", None, None),
+    ),
+    "InventoryAdjustmentQueryRq/RefNumberFilter": (
+        ("MatchCriterion", None, None),
+        ("RefNumber", None, None),
+    ),
+    "InventoryAdjustmentQueryRq/RefNumberRangeFilter": (
+        ("FromRefNumber", None, None),
+        ("ToRefNumber", None, None),
+    ),
+    "InventoryAdjustmentQueryRq/TxnDateRangeFilter": (
+        ("FromTxnDate", None, None),
+        ("ToTxnDate", None, None),
+        ("DateMacro", None, None),
+    ),
     "InvoiceAdd": (
         ("CustomerRef", None, None),
         ("ClassRef", None, None),
@@ -734,6 +821,27 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
     "ItemInventoryAddRq": (
         ("ItemInventoryAdd", None, None),
         ("IncludeRetElement", "4.0", 50),
+    ),
+    "ItemInventoryQueryRq": (
+        ("ListID", None, None),
+        ("FullName", None, None),
+        ("MaxReturned", None, None),
+        ("ActiveStatus", None, None),
+        ("FromModifiedDate", None, None),
+        ("ToModifiedDate", None, None),
+        ("NameFilter", None, None),
+        ("NameRangeFilter", None, None),
+        ("ClassFilter", "12.0", None),
+        ("IncludeRetElement", "4.0", 50),
+        ("OwnerID", "2.0", None),
+    ),
+    "ItemInventoryQueryRq/NameFilter": (
+        ("MatchCriterion", None, None),
+        ("Name", None, None),
+    ),
+    "ItemInventoryQueryRq/NameRangeFilter": (
+        ("FromName", None, None),
+        ("ToName", None, None),
     ),
     "ItemNonInventoryAdd": (
         ("Name", None, 31),
@@ -1181,6 +1289,27 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
     "TimeTrackingAddRq": (
         ("TimeTrackingAdd", None, None),
         ("IncludeRetElement", "4.0", 50),
+    ),
+    "TimeTrackingQueryRq": (
+        ("TxnID", None, None),
+        ("MaxReturned", None, None),
+        ("ModifiedDateRangeFilter", None, None),
+        ("TxnDateRangeFilter", None, None),
+        ("TimeTrackingEntityFilter", None, None),
+        ("IncludeRetElement", "4.0", 50),
+    ),
+    "TimeTrackingQueryRq/ModifiedDateRangeFilter": (
+        ("FromModifiedDate", None, None),
+        ("ToModifiedDate", None, None),
+    ),
+    "TimeTrackingQueryRq/TimeTrackingEntityFilter": (
+        ("ListID", None, None),
+        ("FullName", None, None),
+    ),
+    "TimeTrackingQueryRq/TxnDateRangeFilter": (
+        ("FromTxnDate", None, None),
+        ("ToTxnDate", None, None),
+        ("DateMacro", None, None),
     ),
     "VendorQueryRq": (
         ("ListID", None, None),

@@ -195,20 +195,26 @@ class TxnLine(Record):
     memo: str | None = x("Memo")
     quantity: Decimal | str | None = x("Quantity", "decimal")
     unit_of_measure: str | None = x("UnitOfMeasure")
+    override_uom_set: RefValue | None = x("OverrideUOMSetRef", "ref")
     rate: Decimal | str | None = x("Rate", "decimal")
     rate_percent: Decimal | str | None = x("RatePercent", "decimal")
     cost: Decimal | str | None = x("Cost", "decimal")
     class_ref: RefValue | None = x("ClassRef", "ref")
     amount: Decimal | str | None = x("Amount", "decimal")
+    tax_amount: Decimal | str | None = x("TaxAmount", "decimal")
     total_amount: Decimal | str | None = x("TotalAmount", "decimal")
     inventory_site: RefValue | None = x("InventorySiteRef", "ref")
     inventory_site_location: RefValue | None = x("InventorySiteLocationRef", "ref")
     serial_number: str | None = x("SerialNumber")
+    serial_number_added_or_removed: str | None = x("SerialNumberAddedOrRemoved")
     lot_number: str | None = x("LotNumber")
+    expiration_date_for_serial_lot_number: str | None = x("ExpirationDateForSerialLotNumber")
     service_date: dt.date | str | None = x("ServiceDate", "date")
     customer: RefValue | None = x("CustomerRef", "ref")
+    vendor: RefValue | None = x("VendorRef", "ref")
     sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
     billable_status: str | None = x("BillableStatus")
+    sales_rep: RefValue | None = x("SalesRepRef", "ref")
     invoiced: Decimal | str | None = x("Invoiced", "decimal")
     received_quantity: Decimal | str | None = x("ReceivedQuantity", "decimal")
     is_billed: bool | str | None = x("IsBilled", "bool")
@@ -224,7 +230,12 @@ class TxnLine(Record):
 
 @dataclass(frozen=True, slots=True)
 class Transaction(Record):
-    """Fields shared by sales orders, purchase orders, invoices, estimates and bills."""
+    """Fields shared by sales orders, purchase orders, invoices, estimates and bills.
+
+    Every transaction record (these, :class:`TimeTracking` and :class:`InventoryAdjustment`) answers
+    ``txn_id``, ``edit_sequence``, ``time_modified``, ``ref_number``, ``memo`` and ``external_guid``
+    (see :data:`TXN_IDENTITY`), so a document sent before an answer was lost can be found again by the
+    same code whatever its type."""
 
     txn_id: str | None = x("TxnID")
     time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
@@ -256,6 +267,7 @@ class Transaction(Record):
     sales_tax_total: Decimal | str | None = x("SalesTaxTotal", "decimal")
     total_amount: Decimal | str | None = x("TotalAmount", "decimal")
     amount_due: Decimal | str | None = x("AmountDue", "decimal")
+    amount_due_in_home_currency: Decimal | str | None = x("AmountDueInHomeCurrency", "decimal")
     applied_amount: Decimal | str | None = x("AppliedAmount", "decimal")
     balance_remaining: Decimal | str | None = x("BalanceRemaining", "decimal")
     open_amount: Decimal | str | None = x("OpenAmount", "decimal")
@@ -268,6 +280,8 @@ class Transaction(Record):
     is_pending: bool | str | None = x("IsPending", "bool")
     is_to_be_printed: bool | str | None = x("IsToBePrinted", "bool")
     is_to_be_emailed: bool | str | None = x("IsToBeEmailed", "bool")
+    is_tax_included: bool | str | None = x("IsTaxIncluded", "bool")
+    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
     memo: str | None = x("Memo")
     vendor_msg: str | None = x("VendorMsg")
     customer_msg: RefValue | None = x("CustomerMsgRef", "ref")
@@ -308,6 +322,10 @@ class Bill(Transaction):
 
 @dataclass(frozen=True, slots=True)
 class TimeTracking(Record):
+    """A time entry. QuickBooks gives it no reference number and calls its free text ``Notes``; the
+    ``ref_number`` and ``memo`` properties answer like the other transaction records (None, and the
+    notes) so matching code need not know the type."""
+
     txn_id: str | None = x("TxnID")
     time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
     time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
@@ -327,6 +345,14 @@ class TimeTracking(Record):
     is_billed: bool | str | None = x("IsBilled", "bool")
     external_guid: str | None = x("ExternalGUID")
     extra: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def ref_number(self) -> None:
+        return None
+
+    @property
+    def memo(self) -> str | None:
+        return self.notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,6 +576,17 @@ class GenericRecord(Record):
 
     tag: str = ""
     data: Any = None
+
+
+# What every transaction record answers, whatever its type (see Transaction).
+TXN_IDENTITY: tuple[str, ...] = (
+    "txn_id",
+    "edit_sequence",
+    "time_modified",
+    "ref_number",
+    "memo",
+    "external_guid",
+)
 
 
 # --- Conversion ---------------------------------------------------------------------------------------

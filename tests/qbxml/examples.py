@@ -11,6 +11,7 @@ from requests_builder import (
     BillAdd,
     BillExpenseLine,
     BillItemLine,
+    BillQuery,
     CompanyQuery,
     CustomerAdd,
     CustomerQuery,
@@ -26,10 +27,13 @@ from requests_builder import (
     HostQuery,
     InventoryAdjustmentAdd,
     InventoryAdjustmentLine,
+    InventoryAdjustmentQuery,
     InvoiceAdd,
     InvoiceLine,
     InvoiceQuery,
+    ItemFilter,
     ItemInventoryAdd,
+    ItemInventoryQuery,
     ItemNonInventoryAdd,
     ItemQuery,
     ItemServiceAdd,
@@ -53,6 +57,8 @@ from requests_builder import (
     SalesOrderQuery,
     SalesOrPurchase,
     TimeTrackingAdd,
+    TimeTrackingEntityFilter,
+    TimeTrackingQuery,
     TxnDateRangeFilter,
     VendorQuery,
 )
@@ -339,4 +345,60 @@ def all_requests() -> list[Request]:
             value="n",
         ),
         PayrollItemWageQuery(active_status="ActiveOnly"),
+        *transaction_queries(),
+    ]
+
+
+def transaction_queries() -> list[Request]:
+    """The bill, time, inventory adjustment and inventory item queries, in each of their shapes."""
+    return [
+        BillQuery(
+            iterator="Start",
+            max_returned=100,
+            modified_date_range=ModifiedDateRangeFilter(
+                from_modified_date=datetime(2024, 1, 1, 8, 0), to_modified_date="2024-02-01T00:00:00"
+            ),
+            entity_filter=EntityFilter(full_names=["Acme"]),
+            ref_number_filter=RefNumberFilter(match_criterion="StartsWith", ref_number="INV-2024"),
+            paid_status="NotPaidOnly",
+            include_line_items=True,
+            include_linked_txns=True,
+            include_ret_elements=["TxnID", "RefNumber", "ExternalGUID"],
+            owner_ids=["0"],
+        ),
+        BillQuery(ref_numbers=["INV-2024-000123"], include_line_items=True),
+        BillQuery(
+            iterator="Continue", iterator_id="{eb05f701-e727-472f-8ade-6753c4f67a46}", max_returned=100
+        ),
+        TimeTrackingQuery(
+            iterator="Start",
+            max_returned=200,
+            txn_date_range=TxnDateRangeFilter(from_txn_date=date(2024, 3, 1), to_txn_date=date(2024, 3, 31)),
+            entity_filter=TimeTrackingEntityFilter(full_names=["Dan Miller", "Acme"]),
+            include_ret_elements=["TxnID", "Duration"],
+        ),
+        TimeTrackingQuery(txn_ids=["5A-1415942229", "5B-1415942229"]),
+        TimeTrackingQuery(entity_filter=TimeTrackingEntityFilter(list_ids=["80000001-1415929219"])),
+        InventoryAdjustmentQuery(
+            iterator="Start",
+            max_returned=50,
+            modified_date_range=ModifiedDateRangeFilter(from_modified_date="2024-01-01T00:00:00"),
+            entity_filter=EntityFilter(full_name_with_children="Abercrombie, Kristy"),
+            item_filter=ItemFilter(full_names=["Widgets:WIDGET-1"]),
+            include_line_items=True,
+            owner_ids=["0"],
+        ),
+        InventoryAdjustmentQuery(ref_numbers_case_sensitive=["ADJ-1"], include_line_items=True),
+        InventoryAdjustmentQuery(item_filter=ItemFilter(list_id_with_children="80000002-1415929219")),
+        ItemInventoryQuery(
+            iterator="Start",
+            max_returned=500,
+            active_status="All",
+            from_modified_date=datetime(2024, 1, 1),
+            name_filter=NameFilter(match_criterion="StartsWith", name="WIDGET"),
+            include_ret_elements=["ListID", "FullName", "QuantityOnHand"],
+            owner_ids=["0"],
+        ),
+        ItemInventoryQuery(full_names=["Widgets:WIDGET-1"]),
+        ItemInventoryQuery(iterator="Stop", iterator_id="{eb05f701-e727-472f-8ade-6753c4f67a46}"),
     ]
