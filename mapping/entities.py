@@ -257,6 +257,9 @@ class InventorySend(FusionModel):
     Quickbooks" for a single product, which may be sent as the product itself)."""
 
     products: list[InventoryProduct] = Field(min_length=1, description="Products; at least one.")
+    # The article shows these options when sending; given here, they override the tenant's settings.
+    adjustment_account: Code | None = Field(None, description="Adjustment account for this send.")
+    adjustment_memo: Text | None = Field(None, description="Adjustment memo for this send.")
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,85 @@
+"""What receivings and shippings share: the order they belong to, and what QuickBooks copies from it.
+
+A bill (invoice) is linked to the whole QuickBooks purchase order (sales order) with LinkToTxnID, and
+QuickBooks pulls all of its open lines at their ordered quantities: partial bills and invoices are not
+supported (FAQ 6), so we send no lines of our own and say so when the quantities moved differ.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from mapping.entities import MovementRow, OrderRow
+from mapping.flows.context import PlanContext
+from mapping.plan import LinkInfo, PlanError
+from mapping.settings import Settings
+
+Order = TypeVar("Order", bound=BaseModel)
+
+
+def linked_order(
+    ctx: PlanContext, entity: str, code: str, model: type[Order], *, path: str, noun: str, movement: str
+) -> tuple[LinkInfo, Order]:
+    """The link of the order a movement belongs to, and the order as it was sent."""
+    link = ctx.link_lookup(entity, code)
+    if link is None:
+        raise PlanError(
+            path,
+            f"{noun} {code} has not been sent to QuickBooks, so there is nothing to {movement} against: "
+            f"send the {noun} first, then this {movement.split()[0]} again",
+        )
+    try:
+        order = model.model_validate(link.data)
+    except ValidationError:
+        raise PlanError(
+            path,
+            f"qbbridge has no record of what {noun} {code} contained when it was sent (it is "
+            f"{link.status}); wait until it is in QuickBooks, or send it again, then retry",
+        ) from None
+    return link, order
+
+
+def quantity_warnings(
+    movement_rows: list[MovementRow], order_rows: list[OrderRow], *, noun: str, code: str, document: str
+) -> list[str]:
+    """Products whose moved quantity differs from the ordered one: QuickBooks bills (invoices) the
+    order's quantity regardless."""
+    ordered: dict[str, Decimal] = defaultdict(Decimal)
+    for row in order_rows:
+        ordered[row.product.code] += row.quantity
+    moved: dict[str, Decimal] = defaultdict(Decimal)
+    for row in movement_rows:
+        moved[row.product.code] += row.quantity
+    warnings = []
+    for product, quantity in moved.items():
+        if product not in ordered:
+            warnings.append(
+                f"rows: {product} is not on {noun} {code}; the {document} carries only what the {noun} "
+                "ordered"
+            )
+        elif quantity != ordered[product]:
+            warnings.append(
+                f"rows: {quantity} of {product} moved but the {document} carries the {noun}'s full "
+                f"{ordered[product]} (partial {document}s are not supported)"
+            )
+    for product, quantity in ordered.items():
+        if product not in moved:
+            warnings.append(
+                f"rows: {product} is not in this movement but the {document} carries the {noun}'s full "
+                f"{quantity} (partial {document}s are not supported)"
+            )
+    return warnings
+
+
+def movement_memo(settings: Settings, observations: str | None, rows: list[MovementRow]) -> str | None:
+    """The document memo: the movement's observations and, with "Shipping/Receiving Product
+    Observations" as line description, each row's (the lines come from the order, so they cannot carry
+    them)."""
+    parts = [observations] if observations else []
+    if settings.line_description == "movementObservations":
+        parts += [f"{row.product.code}: {row.observations}" for row in rows if row.observations]
+    return "\n".join(parts) or None

@@ -1,0 +1,93 @@
+"""Shipping (Fusion Operations) creates Invoice (QuickBooks), linked to the sales order it ships."""
+
+from __future__ import annotations
+
+from mapping.entities import SalesOrder, Shipping
+from mapping.flows.assembly import PlanBuilder
+from mapping.flows.context import PlanContext
+from mapping.flows.customfields import add_custom_field_steps
+from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
+from mapping.flows.naming import customer_name, document_date, external_guid, ref_number
+from mapping.flows.reconcile import reconcile_document
+from mapping.plan import Binding, LinkKey, Plan, PlanError, PlannedStep
+from mapping.settings import Settings
+from requests_builder import InvoiceAdd, Ref
+
+FLOW = "shipping"
+
+
+def shipping_blocker_key(shipping: Shipping) -> LinkKey:
+    """Reserve this to refuse a second shipping of one sales order (FAQ 2: not supported)."""
+    return LinkKey("shippingOfSalesOrder", shipping.sales_order.code)
+
+
+def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> Plan:
+    so_key = LinkKey("salesOrder", shipping.sales_order.code)
+    blocker = shipping_blocker_key(shipping)
+    reservation = ctx.link_lookup(blocker.entity, blocker.code)
+    # The reservation names the shipping holding it ({"shipping": code}); it may be this very shipping,
+    # sent again after a failure. Without that name the reservation itself refuses the second job.
+    holder = reservation.data.get("shipping") if reservation is not None else None
+    if holder is not None and holder != shipping.code:
+        raise PlanError(
+            "salesOrder.code",
+            f"sales order {so_key.code} was already invoiced by shipping {holder}; several shippings for one "
+            "sales order are not supported (the invoice carries the whole order)",
+        )
+    _, order = linked_order(
+        ctx,
+        so_key.entity,
+        so_key.code,
+        SalesOrder,
+        path="salesOrder.code",
+        noun="sales order",
+        movement="shipping to invoice",
+    )
+    # The same customer as the sales order, or QuickBooks will not link them.
+    customer, _ = customer_name(order, settings)
+    number = ref_number(settings, shipping.code, "Invoice", "invoice")
+    guid = external_guid(ctx.tenant_id, FLOW, shipping.code)
+    # "Empty (=Creation Date ... Invoice)": the shipping's date is when it was created.
+    txn_date = document_date(settings, ctx, default=shipping.date, document=shipping.document_date)
+    request = InvoiceAdd(
+        customer=Ref(full_name=customer),
+        txn_date=txn_date,
+        ref_number=number,
+        ship_date=order.due_date if settings.ship_date == "dueDate" else None,
+        memo=movement_memo(settings, shipping.observations, shipping.rows),
+        external_guid=guid,
+    )
+    builder = PlanBuilder(FLOW, LinkKey(FLOW, shipping.code))
+    builder.plan.requires = [so_key]
+    for warning in quantity_warnings(
+        shipping.rows, order.rows, noun="sales order", code=order.code, document="invoice"
+    ):
+        builder.warn(warning)
+    document = builder.add(
+        PlannedStep(
+            request=request,
+            description=f"Create the invoice of shipping {shipping.code} for sales order {order.code}",
+            bindings=[Binding(path="link_to_txn_ids.0", link=so_key)],
+            reconcile=reconcile_document("Invoice", party=customer, guid=guid, ref_number=number),
+            creates_link=True,
+        ),
+        {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"},
+    )
+    add_custom_field_steps(
+        builder,
+        settings=settings,
+        txn_type="Invoice",
+        document_step=document,
+        code=shipping.code,
+        custom_fields=shipping.custom_fields,
+        noun="shipping",
+    )
+    builder.plan.summary = {
+        "customer": customer,
+        "salesOrder": order.code,
+        "refNumber": number,
+        "txnDate": txn_date.isoformat() if txn_date else None,
+        "externalGuid": guid,
+        "blocker": {"entity": blocker.entity, "code": blocker.code},
+    }
+    return builder.plan

@@ -1,0 +1,109 @@
+"""Building a plan's requests before anything is queued, so what QuickBooks would refuse is refused now.
+
+Bound fields are empty in a plan (they are filled when a session claims the step); here they get
+placeholder values so the rest of the request can be checked by the builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mapping.plan import Binding, Plan, PlanError, PlannedStep
+from requests_builder import BuildError, Request, build_message_set, request_from_dict
+
+PLACEHOLDERS: dict[str, str] = {
+    "txn_id": "0-0",
+    "list_id": "0-0",
+    "edit_sequence": "0",
+    "ref_number": "0",
+    "full_name": "placeholder",
+}
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path of a request's ``to_dict()`` form, creating objects and list slots on the way."""
+    parts = path.split(".")
+    node: Any = data
+    for part, following in zip(parts, [*parts[1:], None], strict=True):
+        last = following is None
+        empty: Any = [] if following is not None and following.isdigit() else {}
+        if isinstance(node, list):
+            index = int(part)
+            while len(node) <= index:
+                node.append(None)
+            if last:
+                node[index] = value
+            else:
+                if node[index] is None:
+                    node[index] = empty
+                node = node[index]
+        else:
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, empty)
+
+
+def with_placeholders(request: Request, bindings: list[Binding]) -> Request:
+    if not bindings:
+        return request
+    data = request.to_dict()
+    for binding in bindings:
+        set_path(data, binding.path, PLACEHOLDERS[binding.field])
+    return request_from_dict(data)
+
+
+def _entity_path(builder_field: str, fields: Mapping[str, str]) -> str | None:
+    # "SalesOrderAdd.lines[0].item.full_name" -> "lines[0].item.full_name" -> longest mapped prefix.
+    _, _, inner = builder_field.partition(".")
+    best: str | None = None
+    for prefix in fields:
+        if (inner == prefix or inner.startswith(prefix + ".")) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return fields[best] if best is not None else None
+
+
+def _plan_error(exc: BuildError, fields: Mapping[str, str], where: str) -> PlanError:
+    path = _entity_path(exc.field, fields)
+    message = exc.message
+    if exc.limit is not None:
+        message += f" (limit: {exc.limit})"
+    if exc.value is not None:
+        shown = repr(exc.value)
+        message += f"; value: {shown if len(shown) <= 80 else shown[:77] + '...'}"
+    if path is not None:
+        return PlanError(
+            path, f"{message}. Change it in Fusion Operations so QuickBooks accepts it, then send again"
+        )
+    return PlanError(f"{where}.{exc.field}", message)
+
+
+def check_step(
+    step: PlannedStep, fields: Mapping[str, str] | None = None, *, version: str = "13.0", where: str = "steps"
+) -> list[str]:
+    """Build the step's request (and its reconcile query); return the builder's warnings, naming the
+    payload field through ``fields`` (request path prefix -> payload path) where one is known."""
+    fields = fields or {}
+    try:
+        result = build_message_set([with_placeholders(step.request, step.bindings)], version=version)
+        if step.reconcile is not None:
+            build_message_set([step.reconcile.query], version=version)
+    except BuildError as exc:
+        raise _plan_error(exc, fields, where) from None
+    warnings = []
+    for warning in result.warnings:
+        path = _entity_path(warning.field, fields)
+        warnings.append(f"{path or warning.field}: {warning.message}")
+    return warnings
+
+
+def validate_plan(plan: Plan, version: str = "13.0") -> list[str]:
+    """Build every step as it would be sent to a host of ``version``; return the warnings (text that
+    will be changed to fit QuickBooks, fields the version lacks) and raise PlanError for what cannot be
+    sent. Used by the dry run."""
+    warnings: list[str] = []
+    for index, step in enumerate(plan.steps):
+        for warning in check_step(step, version=version, where=f"steps[{index}]"):
+            warnings.append(f"step {index + 1} ({step.description}): {warning}")
+    return warnings
