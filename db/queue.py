@@ -21,11 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import JSON, TextClause, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
-from db.models import Job, Step, WcSession, utcnow
+from db.models import Job, Step, UTCDateTime, WcSession, utcnow
 from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
+
+jobs_table = Job.__table__
+steps_table = Step.__table__
 
 
 @dataclass(slots=True)
@@ -78,8 +81,7 @@ _RUNNABLE = """
     )
 """
 
-_CLAIM_POSTGRESQL = text(
-    f"""
+_CLAIM_POSTGRESQL = f"""
     UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
                          attempts = attempts + 1
     WHERE id = (
@@ -89,12 +91,10 @@ _CLAIM_POSTGRESQL = text(
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     ) AND state = 'queued'
-    RETURNING id
-    """
-)
+    RETURNING id, job_id, position, kind, intent, attempts
+"""
 
-_CLAIM_SQLITE = text(
-    f"""
+_CLAIM_SQLITE = f"""
     UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
                          attempts = attempts + 1
     WHERE id = (
@@ -103,46 +103,113 @@ _CLAIM_SQLITE = text(
         ORDER BY s.job_id, s.position
         LIMIT 1
     ) AND state = 'queued'
-    RETURNING id
+    RETURNING id, job_id, position, kind, intent, attempts
+"""
+
+_COUNT_RUNNABLE = f"SELECT count(*) FROM job_steps s WHERE {_RUNNABLE}"
+
+
+def typed(sql: str, **types: Any) -> TextClause:
+    """A text statement whose parameters and result columns go through our column types.
+
+    Timestamps then compare correctly on SQLite (stored as text) and JSON is encoded and decoded
+    the same way as through the ORM, while the SQL stays exactly as written here.
     """
+    statement = text(sql)
+    params = [bindparam(name, type_=type_) for name, type_ in types.items() if not name.startswith("out_")]
+    if params:
+        statement = statement.bindparams(*params)
+    return statement
+
+
+_TS = UTCDateTime()
+
+_CLAIM = {
+    "postgresql": typed(_CLAIM_POSTGRESQL, now=_TS).columns(intent=JSON),
+    "sqlite": typed(_CLAIM_SQLITE, now=_TS).columns(intent=JSON),
+}
+_COUNT = typed(_COUNT_RUNNABLE, now=_TS)
+_JOB_TO_IN_FLIGHT = typed(
+    "UPDATE jobs SET status = 'in_flight', updated_at = :now WHERE id = :job_id AND status = 'queued'",
+    now=_TS,
+)
+_MARK_SENT = typed(
+    "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id", request_ids=JSON()
+)
+_IN_FLIGHT_OF_SESSION = text(
+    "SELECT id, job_id, position, kind, intent, attempts, request_ids FROM job_steps "
+    "WHERE session_id = :session_id AND state = 'in_flight' ORDER BY id LIMIT 1"
+).columns(intent=JSON, request_ids=JSON)
+_ORPHAN = typed(
+    "UPDATE job_steps SET state = 'unknown_outcome', completed_at = :now, error = :error "
+    "WHERE session_id = :session_id AND state = 'in_flight' RETURNING job_id",
+    now=_TS,
+)
+_SETTLE = typed(
+    "UPDATE job_steps SET state = :state, completed_at = :completed_at, "
+    # A step put back in the queue belongs to no session any more; a settled one keeps its session.
+    "session_id = CASE WHEN :final THEN session_id ELSE NULL END, "
+    "not_before = :not_before, response = :response, status_code = :status_code, "
+    "status_severity = :status_severity, status_message = :status_message, hresult = :hresult, "
+    "error = :error, result = :result WHERE id = :step_id",
+    completed_at=_TS,
+    not_before=_TS,
+    result=JSON(),
+)
+_CANCEL_REST = typed(
+    "UPDATE job_steps SET state = 'cancelled', completed_at = :now, "
+    "error = 'not sent: an earlier step failed' "
+    "WHERE job_id = :job_id AND position > :position AND state = 'queued'",
+    now=_TS,
+)
+_JOB_STEP_STATES = text("SELECT state, error FROM job_steps WHERE job_id = :job_id ORDER BY position")
+_UPDATE_JOB = typed(
+    "UPDATE jobs SET status = :status, updated_at = :now, "
+    "error = CASE WHEN :final THEN COALESCE(:error, error) ELSE NULL END, "
+    "finished_at = CASE WHEN :final THEN COALESCE(finished_at, :now) ELSE NULL END WHERE id = :job_id",
+    now=_TS,
 )
 
-_COUNT_RUNNABLE = text(f"SELECT count(*) FROM job_steps s WHERE {_RUNNABLE}")
+
+@dataclass(frozen=True, slots=True)
+class StepRef:
+    """What the hot path needs of a step, without loading its request and response texts."""
+
+    id: int
+    job_id: int
+    position: int
+    kind: str
+    intent: dict[str, Any]
+    attempts: int
+    request_ids: list[str] = field(default_factory=list)
 
 
-def _now_param(session: Session, now: dt.datetime) -> dt.datetime | str:
-    # Raw SQL bypasses the UTCDateTime type; SQLite compares stored text, so pass the same text form.
-    if session.get_bind().dialect.name == "sqlite":
-        return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return now
-
-
-def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> Step | None:
+def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
     """Hand the tenant's next runnable step to ``session_id``, or return None when there is none.
 
     Commit promptly after this: on PostgreSQL the claimed row stays locked until the transaction ends.
     """
-    statement = _CLAIM_POSTGRESQL if session.get_bind().dialect.name == "postgresql" else _CLAIM_SQLITE
-    step_id = session.execute(
-        statement, {"tenant_id": tenant_id, "session_id": session_id, "now": _now_param(session, now)}
-    ).scalar_one_or_none()
-    if step_id is None:
+    statement = _CLAIM["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    row = session.execute(statement, {"tenant_id": tenant_id, "session_id": session_id, "now": now}).first()
+    if row is None:
         return None
-    step = session.get(Step, step_id, populate_existing=True)
-    assert step is not None
-    job = session.get(Job, step.job_id)
-    if job is not None and job.status == JobStatus.QUEUED:
-        job.status = JobStatus.IN_FLIGHT
-        job.updated_at = now
-    return step
+    session.execute(_JOB_TO_IN_FLIGHT, {"now": now, "job_id": row.job_id})
+    return StepRef(
+        id=row.id,
+        job_id=row.job_id,
+        position=row.position,
+        kind=row.kind,
+        intent=dict(row.intent or {}),
+        attempts=row.attempts,
+    )
+
+
+def mark_sent(session: Session, step: StepRef, *, xml: str, request_ids: list[str]) -> None:
+    session.execute(_MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
 
 
 def count_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> int:
-    return int(
-        session.execute(
-            _COUNT_RUNNABLE, {"tenant_id": tenant_id, "now": _now_param(session, now)}
-        ).scalar_one()
-    )
+    return int(session.execute(_COUNT, {"tenant_id": tenant_id, "now": now}).scalar_one())
 
 
 def count_queued(session: Session, *, tenant_id: str) -> int:
@@ -163,10 +230,69 @@ def next_not_before(session: Session, *, tenant_id: str) -> dt.datetime | None:
     )
 
 
-def in_flight_step(session: Session, *, session_id: int) -> Step | None:
-    return session.scalars(
-        select(Step).where(Step.session_id == session_id, Step.state == StepState.IN_FLIGHT).order_by(Step.id)
-    ).first()
+def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
+    row = session.execute(_IN_FLIGHT_OF_SESSION, {"session_id": session_id}).first()
+    if row is None:
+        return None
+    return StepRef(
+        id=row.id,
+        job_id=row.job_id,
+        position=row.position,
+        kind=row.kind,
+        intent=dict(row.intent or {}),
+        attempts=row.attempts,
+        request_ids=list(row.request_ids or []),
+    )
+
+
+@dataclass(slots=True)
+class Answer:
+    """What QuickBooks said about a step, as stored on it."""
+
+    response: str | None = None
+    status_code: int | None = None
+    status_severity: str | None = None
+    status_message: str | None = None
+    hresult: str | None = None
+    error: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def settle_step(
+    session: Session,
+    step: StepRef,
+    state: StepState,
+    answer: Answer,
+    *,
+    now: dt.datetime,
+    not_before: dt.datetime | None = None,
+) -> None:
+    """Store QuickBooks' answer and the step's new state in one statement, then update its job.
+
+    ``state`` is final, or ``queued`` with ``not_before`` for a transient error to retry later.
+    """
+    final = state != StepState.QUEUED
+    session.execute(
+        _SETTLE,
+        {
+            "state": state.value,
+            "completed_at": now if final else None,
+            "final": final,
+            "not_before": not_before,
+            "step_id": step.id,
+            "response": answer.response,
+            "status_code": answer.status_code,
+            "status_severity": answer.status_severity,
+            "status_message": answer.status_message,
+            "hresult": answer.hresult,
+            "error": answer.error,
+            "result": answer.result,
+        },
+    )
+    if state == StepState.FAILED:
+        # A failed step stops its own job: the steps after it will never run.
+        session.execute(_CANCEL_REST, {"now": now, "job_id": step.job_id, "position": step.position})
+    refresh_job(session, step.job_id, now=now)
 
 
 def find_step_by_request_id(session: Session, *, session_id: int, request_id: str) -> Step | None:
@@ -180,25 +306,11 @@ def find_step_by_request_id(session: Session, *, session_id: int, request_id: st
     return step
 
 
-def finish_step(session: Session, step: Step, state: StepState, *, now: dt.datetime) -> None:
-    """Move an in-flight step to a final state and bring its job's status up to date."""
-    step.state = state
-    step.completed_at = now
-    if state == StepState.FAILED:
-        # A failed step stops its own job: the steps after it will never run.
-        session.execute(
-            update(Step)
-            .where(Step.job_id == step.job_id, Step.position > step.position, Step.state == StepState.QUEUED)
-            .values(state=StepState.CANCELLED, completed_at=now, error="not sent: an earlier step failed")
-        )
-    refresh_job(session, step.job_id, now=now)
-
-
-def requeue_step(session: Session, step: Step, *, not_before: dt.datetime, now: dt.datetime) -> None:
-    step.state = StepState.QUEUED
-    step.session_id = None
-    step.not_before = not_before
-    refresh_job(session, step.job_id, now=now)
+def finish_step(
+    session: Session, step: StepRef, state: StepState, *, now: dt.datetime, error: str | None = None
+) -> None:
+    """Move a step to a final state without an answer from QuickBooks (e.g. it could not be rendered)."""
+    settle_step(session, step, state, Answer(error=error), now=now)
 
 
 def derive_job_status(states: Sequence[str]) -> JobStatus:
@@ -216,46 +328,50 @@ def derive_job_status(states: Sequence[str]) -> JobStatus:
     return JobStatus.QUEUED
 
 
-def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> Job:
-    job = session.get(Job, job_id)
-    assert job is not None
+_FINAL_JOB_STATUSES = frozenset(
+    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN_OUTCOME}
+)
+_DECIDING_STEP = {JobStatus.FAILED: StepState.FAILED, JobStatus.UNKNOWN_OUTCOME: StepState.UNKNOWN_OUTCOME}
+
+
+def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus:
+    """Derive the job's status from its steps and store it (with the deciding step's error)."""
     session.flush()
-    rows = session.execute(
-        select(Step.state, Step.error).where(Step.job_id == job_id).order_by(Step.position)
-    ).all()
+    rows = session.execute(_JOB_STEP_STATES, {"job_id": job_id}).all()
     status = derive_job_status([row.state for row in rows])
-    job.status = status
-    job.updated_at = now
-    if status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN_OUTCOME}:
-        job.finished_at = job.finished_at or now
-        if status == JobStatus.FAILED:
-            job.error = next(
-                (row.error for row in rows if row.state == StepState.FAILED and row.error), job.error
-            )
-        elif status == JobStatus.UNKNOWN_OUTCOME:
-            job.error = next(
-                (row.error for row in rows if row.state == StepState.UNKNOWN_OUTCOME and row.error), job.error
-            )
-    else:
-        job.finished_at = None
-    return job
+    deciding = _DECIDING_STEP.get(status)
+    error = (
+        next((row.error for row in rows if row.state == deciding and row.error), None) if deciding else None
+    )
+    session.execute(
+        _UPDATE_JOB,
+        {
+            "status": status.value,
+            "now": now,
+            "error": error,
+            "final": status in _FINAL_JOB_STATUSES,
+            "job_id": job_id,
+        },
+    )
+    # Keep any loaded Job object in step with the row just written.
+    job = session.identity_map.get(session.identity_key(Job, job_id))  # type: ignore[arg-type]
+    if job is not None:
+        session.expire(job)
+    return status
 
 
 def orphan_in_flight(session: Session, *, session_id: int, reason: str, now: dt.datetime) -> int:
     """The session ended with requests still out: their outcome is unknown, never silently re-sent."""
-    steps = list(
-        session.scalars(select(Step).where(Step.session_id == session_id, Step.state == StepState.IN_FLIGHT))
+    error = (
+        f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived, so we cannot "
+        "tell whether QuickBooks saved this request. It will not be sent again automatically; check "
+        "QuickBooks, then retry or cancel the job."
     )
-    for step in steps:
-        step.state = StepState.UNKNOWN_OUTCOME
-        step.completed_at = now
-        step.error = (
-            f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived, so we cannot "
-            "tell whether QuickBooks saved this request. It will not be sent again automatically; check "
-            "QuickBooks, then retry or cancel the job."
-        )
-        refresh_job(session, step.job_id, now=now)
-    return len(steps)
+    job_ids = session.execute(_ORPHAN, {"now": now, "error": error, "session_id": session_id}).scalars().all()
+    affected = sorted(set(job_ids))
+    for job_id in affected:
+        refresh_job(session, job_id, now=now)
+    return len(affected)
 
 
 def end_session(
@@ -294,9 +410,9 @@ def revoke_open_sessions(session: Session, *, tenant_id: str, reason: str, now: 
 def cancel_job(session: Session, job: Job, *, now: dt.datetime) -> bool:
     """Cancel whatever of the job has not been sent. Returns False when nothing could be cancelled."""
     result = session.execute(
-        update(Step)
-        .where(Step.job_id == job.id, Step.state == StepState.QUEUED)
-        .values(state=StepState.CANCELLED, completed_at=now, error="cancelled before it was sent")
+        update(steps_table)
+        .where(steps_table.c.job_id == job.id, steps_table.c.state == StepState.QUEUED.value)
+        .values(state=StepState.CANCELLED.value, completed_at=now, error="cancelled before it was sent")
     )
     if not result.rowcount:
         return False
@@ -309,7 +425,9 @@ def is_finished(step: Step) -> bool:
 
 
 __all__ = [
+    "Answer",
     "NewStep",
+    "StepRef",
     "cancel_job",
     "claim_next_step",
     "count_queued",
@@ -322,10 +440,11 @@ __all__ = [
     "finish_step",
     "in_flight_step",
     "is_finished",
+    "mark_sent",
     "next_not_before",
     "orphan_in_flight",
     "refresh_job",
-    "requeue_step",
     "revoke_open_sessions",
+    "settle_step",
     "utcnow",
 ]

@@ -11,11 +11,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from db import queue
+from db import queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -143,86 +144,75 @@ class WebConnectorService:
     ) -> str:
         """The next qbXML request for this session, or ``""`` (then ``getLastError`` says why)."""
         now = self.clock()
+        reported = f"{int(major_version)}.{int(minor_version or 0)}" if major_version else None
         with self.database.transaction() as session:
-            wc_session = self._open_session(session, ticket, now)
-            if wc_session is None:
-                return ""
-            tenant = session.get(Tenant, wc_session.tenant_id)
-            assert tenant is not None
-            self._note_host(
-                wc_session, tenant, hcp_response, company_file, country, major_version, minor_version, now
+            row = self._touch(
+                session,
+                ticket,
+                now,
+                company_file=company_file or None,
+                country=country.strip().upper()[:8] if country and country.strip() else None,
+                qbxml_version=lower_version(reported, MAX_QBXML_VERSION) if reported else None,
             )
+            if row is None:
+                return ""
+            if hcp_response and not row.hcp_received:
+                self._record_host(session, row, hcp_response, reported, now)
             # One request at a time per session: a new request while one is out means the earlier
             # answer was lost, so its outcome is unknown.
             queue.orphan_in_flight(
-                session, session_id=wc_session.id, reason="the Web Connector asked for more work", now=now
+                session, session_id=row.id, reason="the Web Connector asked for more work", now=now
             )
             host = HostContext(
-                qbxml_version=wc_session.qbxml_version or DEFAULT_QBXML_VERSION,
-                country=wc_session.country or tenant.qb_country or "US",
+                qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION, country=row.country or "US"
             )
             while True:
-                step = queue.claim_next_step(session, tenant_id=tenant.id, session_id=wc_session.id, now=now)
+                step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
                 if step is None:
-                    return self._nothing_to_send(session, wc_session, tenant, now)
+                    return self._nothing_to_send(session, row, now)
                 try:
                     rendered = render_step(step, host)
                 except RenderError as exc:
-                    step.error = str(exc)
-                    queue.finish_step(session, step, StepState.FAILED, now=now)
+                    queue.finish_step(session, step, StepState.FAILED, now=now, error=str(exc))
                     continue
-                step.request = rendered.xml
-                step.request_ids = rendered.request_ids
-                wc_session.wait_requested = False
+                queue.mark_sent(session, step, xml=rendered.xml, request_ids=rendered.request_ids)
+                if row.waits:
+                    sessions.set_wait(session, row.id, wait=False)
                 return rendered.xml
 
-    def _nothing_to_send(
-        self, session: Session, wc_session: WcSession, tenant: Tenant, now: dt.datetime
-    ) -> str:
-        if (
-            wc_session.waits < MAX_WAITS
-            and queue.count_runnable(session, tenant_id=tenant.id, now=now + WAIT_HORIZON) > 0
+    def _nothing_to_send(self, session: Session, row: sessions.SessionRow, now: dt.datetime) -> str:
+        if row.waits < MAX_WAITS and queue.count_runnable(
+            session, tenant_id=row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
-            wc_session.wait_requested = True
-            wc_session.waits += 1
+            sessions.set_wait(session, row.id, wait=True, waits=row.waits + 1)
             return ""
-        wc_session.last_error = "qbbridge has nothing more to send. The update is complete."
+        sessions.set_last_error(session, row.id, "qbbridge has nothing more to send. The update is complete.")
         return ""
 
-    def _note_host(
+    def _record_host(
         self,
-        wc_session: WcSession,
-        tenant: Tenant,
-        hcp_response: str | None,
-        company_file: str | None,
-        country: str | None,
-        major_version: int | None,
-        minor_version: int | None,
+        session: Session,
+        row: sessions.SessionRow,
+        hcp_response: str,
+        reported: str | None,
         now: dt.datetime,
     ) -> None:
-        if company_file:
-            wc_session.company_file = company_file
-        if country:
-            wc_session.country = country.strip().upper()
-        if major_version:
-            reported = f"{int(major_version)}.{int(minor_version or 0)}"
-            wc_session.qbxml_version = lower_version(reported, MAX_QBXML_VERSION)
-        if hcp_response and not wc_session.hcp_received:
-            wc_session.hcp_received = True
-            tenant.host_info = {"raw": hcp_response[:200_000]}
-            tenant.host_info_at = now
-            tenant.connected_company_file = wc_session.company_file
-            tenant.qb_country = wc_session.country
-            tenant.qbxml_version = (
-                f"{int(major_version or 0)}.{int(minor_version or 0)}" if major_version else None
-            )
-            tenant.qbwc_version = wc_session.client_version or tenant.qbwc_version
-            described = describe_host(hcp_response)
-            tenant.qb_product = described.product or tenant.qb_product
-            tenant.supported_qbxml_versions = described.supported_versions or tenant.supported_qbxml_versions
-            if described.country and not tenant.qb_country:
-                tenant.qb_country = described.country
+        """The first sendRequestXML of a session says what QuickBooks the customer runs."""
+        session.execute(
+            update(WcSession.__table__).where(WcSession.__table__.c.id == row.id).values(hcp_received=True)
+        )
+        tenant = session.get(Tenant, row.tenant_id)
+        assert tenant is not None
+        described = describe_host(hcp_response)
+        tenant.host_info = {"raw": hcp_response[:200_000]}
+        tenant.host_info_at = now
+        tenant.connected_company_file = row.company_file
+        tenant.qb_country = row.country or described.country or tenant.qb_country
+        tenant.qbxml_version = reported or tenant.qbxml_version
+        tenant.qbwc_version = row.client_version or tenant.qbwc_version
+        tenant.qb_product = described.product or tenant.qb_product
+        tenant.supported_qbxml_versions = described.supported_versions or tenant.supported_qbxml_versions
         tenant.last_contact_at = now
 
     # --- receiveResponseXML --------------------------------------------------------------------
@@ -233,22 +223,18 @@ class WebConnectorService:
         """0–99 while work remains, 100 when none remains, negative when the session must stop."""
         now = self.clock()
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
-            if wc_session is None:
+            row = self._touch(session, ticket, now, count_step=True)
+            if row is None:
+                # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
+                self._settle_late_answer(session, ticket, response, hresult, now)
                 return 100
-            if wc_session.state != SessionState.OPEN or self._is_stale(wc_session, now):
-                if wc_session.state == SessionState.OPEN:
-                    queue.end_session(
-                        session, wc_session, state=SessionState.EXPIRED, reason="it timed out", now=now
-                    )
-                # A late answer still tells us what QuickBooks did with a request we gave up on.
-                self._settle_late_answer(session, wc_session, response, hresult, message, now)
-                return 100
-            wc_session.last_seen_at = now
-            step = queue.in_flight_step(session, session_id=wc_session.id)
+            step = queue.in_flight_step(session, session_id=row.id)
             if step is None:
-                wc_session.last_error = (
-                    "qbbridge received an answer from QuickBooks it was not waiting for; nothing was changed."
+                sessions.set_last_error(
+                    session,
+                    row.id,
+                    "qbbridge received an answer from QuickBooks it was not waiting for; "
+                    "nothing was changed.",
                 )
                 return -1
             if hresult and hresult.strip():
@@ -256,51 +242,73 @@ class WebConnectorService:
             else:
                 outcome = settle_response(step, response or "")
             self._apply(session, step, response, outcome, now)
-            wc_session.steps_done += 1
             if outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS:
-                wc_session.last_error = outcome.error
+                sessions.set_last_error(session, row.id, outcome.error)
                 return -1
-            remaining = queue.count_runnable(session, tenant_id=wc_session.tenant_id, now=now)
+            remaining = queue.count_runnable(session, tenant_id=row.tenant_id, now=now)
             if remaining == 0:
                 return 100
-            return min(99, (100 * wc_session.steps_done) // (wc_session.steps_done + remaining))
+            done = row.steps_done
+            return min(99, (100 * done) // (done + remaining))
 
     def _apply(
-        self, session: Session, step: Step, response: str | None, outcome: Outcome, now: dt.datetime
+        self, session: Session, step: queue.StepRef, response: str | None, outcome: Outcome, now: dt.datetime
     ) -> None:
-        step.response = response or None
-        step.status_code = outcome.status_code
-        step.status_severity = outcome.status_severity
-        step.status_message = outcome.status_message
-        step.hresult = outcome.hresult
-        step.error = outcome.error
-        step.result = outcome.result
-        job = session.get(Job, step.job_id)
-        if job is not None and outcome.warnings:
-            job.warnings = [*job.warnings, *outcome.warnings]
+        if outcome.warnings:
+            job = session.get(Job, step.job_id)
+            if job is not None:
+                job.warnings = [*job.warnings, *outcome.warnings]
+        answer = queue.Answer(
+            response=response or None,
+            status_code=outcome.status_code,
+            status_severity=outcome.status_severity,
+            status_message=outcome.status_message,
+            hresult=outcome.hresult,
+            error=outcome.error,
+            result=outcome.result,
+        )
         if outcome.retry:
-            queue.requeue_step(session, step, not_before=now + _retry_delay(step.attempts), now=now)
+            not_before = now + _retry_delay(step.attempts)
+            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, not_before=not_before)
         else:
-            queue.finish_step(session, step, outcome.state, now=now)
+            queue.settle_step(session, step, outcome.state, answer, now=now)
 
     def _settle_late_answer(
         self,
         session: Session,
-        wc_session: WcSession,
+        ticket: str | None,
         response: str | None,
         hresult: str | None,
-        message: str | None,
         now: dt.datetime,
     ) -> None:
-        step = session.scalars(
-            select(Step)
+        wc_session = self._find_session(session, ticket)
+        if wc_session is None:
+            return
+        if wc_session.state == SessionState.OPEN:
+            queue.end_session(session, wc_session, state=SessionState.EXPIRED, reason="it timed out", now=now)
+        if (hresult and hresult.strip()) or not response:
+            return
+        row = session.execute(
+            select(
+                Step.id, Step.job_id, Step.position, Step.kind, Step.intent, Step.attempts, Step.request_ids
+            )
             .where(Step.session_id == wc_session.id, Step.state == StepState.UNKNOWN_OUTCOME)
             .order_by(Step.claimed_at.desc())
+            .limit(1)
         ).first()
-        if step is None or (hresult and hresult.strip()) or not response:
+        if row is None:
             return
+        step = queue.StepRef(
+            id=row.id,
+            job_id=row.job_id,
+            position=row.position,
+            kind=row.kind,
+            intent=dict(row.intent or {}),
+            attempts=row.attempts,
+            request_ids=list(row.request_ids or []),
+        )
         outcome = settle_response(step, response)
-        if outcome.state == StepState.SUCCEEDED or outcome.status_code is not None:
+        if outcome.status_code is not None:
             outcome.retry = False
             self._apply(session, step, response, outcome, now)
 
@@ -369,22 +377,23 @@ class WebConnectorService:
     def _find_session(self, session: Session, ticket: str | None) -> WcSession | None:
         if not ticket:
             return None
-        return session.scalars(
-            select(WcSession).where(WcSession.ticket_digest == secret_values.digest(ticket))
-        ).first()
+        return sessions.find_session(session, secret_values.digest(ticket))
 
-    def _is_stale(self, wc_session: WcSession, now: dt.datetime) -> bool:
-        return wc_session.last_seen_at < now - self.options.session_timeout
-
-    def _open_session(self, session: Session, ticket: str | None, now: dt.datetime) -> WcSession | None:
-        wc_session = self._find_session(session, ticket)
-        if wc_session is None or wc_session.state != SessionState.OPEN:
+    def _touch(
+        self, session: Session, ticket: str | None, now: dt.datetime, **values: Any
+    ) -> sessions.SessionRow | None:
+        """The open session of this ticket, marked seen; an expired one is ended here (then None)."""
+        if not ticket:
             return None
-        if self._is_stale(wc_session, now):
-            queue.end_session(session, wc_session, state=SessionState.EXPIRED, reason="it timed out", now=now)
-            return None
-        wc_session.last_seen_at = now
-        return wc_session
+        digest = secret_values.digest(ticket)
+        row = sessions.touch_open_session(
+            session, digest, now=now, cutoff=now - self.options.session_timeout, **values
+        )
+        if row is None:
+            stale = sessions.find_session(session, digest)
+            if stale is not None and stale.state == SessionState.OPEN:
+                queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
+        return row
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
