@@ -1,0 +1,153 @@
+"""Shared fixtures: the minimal payloads of each flow, a planning context, and the official 13.0 schema."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from mapping.flows.context import PlanContext
+from mapping.flows.validate import with_placeholders
+from mapping.plan import LinkInfo, Plan
+from mapping.settings import Settings, merge_settings
+from requests_builder import build_message_set
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = (
+    Path(os.environ.get("QBBRIDGE_SHARED_DIR", REPO_ROOT.parent / "shared"))
+    / "qbxml-schema"
+    / "qbxmlops130.xsd"
+)
+
+TENANT = "tenant-1"
+NOW = dt.datetime(2026, 12, 5, 3, 30, tzinfo=dt.UTC)  # still Dec 4 in New York
+
+SALES_ORDER = {
+    "code": "SO-1001",
+    "client": {"code": "ACME", "name": "Acme Corp"},
+    "marketplace": {"name": "Web Store", "quickbooksCustomer": "Web Store Sales"},
+    "createdAt": "2026-11-19T10:00:00Z",
+    "documentDate": "2026-11-20",
+    "transferDate": "2026-11-21",
+    "dueDate": "2026-12-01",
+    "observations": "Rush",
+    "rows": [
+        {
+            "product": {"code": "WIDGET-1", "name": "Widget", "observations": "Blue"},
+            "quantity": 5,
+            "unitPrice": 12.5,
+        }
+    ],
+    "customFields": {"Customer PO": "PO-77"},
+}
+PURCHASE_ORDER = {
+    "code": "PO-2001",
+    "supplier": {"code": "STEELCO", "name": "Steel Co"},
+    "createdAt": "2026-11-19T10:00:00Z",
+    "dueDate": "2026-12-03",
+    "rows": [{"product": {"code": "BAR-10", "name": "Steel bar"}, "quantity": 40, "unitPrice": 3.2}],
+}
+RECEIVING = {
+    "code": "RCV-1",
+    "purchaseOrder": {"code": "PO-2001"},
+    "date": "2026-12-02",
+    "rows": [{"product": {"code": "BAR-10"}, "quantity": 40, "observations": "Lot 9"}],
+}
+SHIPPING = {
+    "code": "SHP-1",
+    "salesOrder": {"code": "SO-1001"},
+    "date": "2026-12-01",
+    "rows": [{"product": {"code": "WIDGET-1"}, "quantity": 5}],
+}
+PRODUCTION_ORDER = {
+    "code": "MO-301",
+    "description": "Widgets for Acme",
+    "client": {"code": "ACME", "name": "Acme Corp"},
+    "timeRecords": [
+        {
+            "worker": {"number": "17", "name": "Ana Ruiz"},
+            "operation": {"name": "Welding"},
+            "section": {"name": "Fabrication"},
+            "startTime": "2026-11-25T08:00:00Z",
+            "endTime": "2026-11-25T10:30:00Z",
+        }
+    ],
+}
+INVENTORY = {
+    "products": [
+        {
+            "code": "WIDGET-1",
+            "name": "Widget",
+            "quantity": 42,
+            "tags": ["Quickbooks"],
+            "customFields": {"QB Item": "Widgets:Blue"},
+        }
+    ]
+}
+
+
+def payload(which: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(which)
+    data.update(changes)
+    return data
+
+
+def settings(**patch: Any) -> Settings:
+    return merge_settings(None, patch)
+
+
+class Links:
+    """An in-memory link table: what earlier sends became in QuickBooks."""
+
+    def __init__(self) -> None:
+        self.links: dict[tuple[str, str], LinkInfo] = {}
+
+    def add(self, entity: str, code: str, data: dict[str, Any] | None = None, **kwargs: Any) -> LinkInfo:
+        link = LinkInfo(
+            entity=entity, code=code, status=kwargs.pop("status", "linked"), data=data or {}, **kwargs
+        )
+        self.links[(entity, code)] = link
+        return link
+
+    def __call__(self, entity: str, code: str) -> LinkInfo | None:
+        return self.links.get((entity, code))
+
+
+@pytest.fixture
+def links() -> Links:
+    table = Links()
+    table.add("purchaseOrder", "PO-2001", PURCHASE_ORDER, qb_type="PurchaseOrder", txn_id="10-1")
+    table.add("salesOrder", "SO-1001", SALES_ORDER, qb_type="SalesOrder", txn_id="20-1")
+    return table
+
+
+@pytest.fixture
+def ctx(links: Links) -> PlanContext:
+    return PlanContext(tenant_id=TENANT, now=NOW, link_lookup=links)
+
+
+@pytest.fixture(scope="session")
+def schema13() -> etree.XMLSchema:
+    if not SCHEMA.exists():
+        pytest.skip(f"official qbXML 13.0 schema not available at {SCHEMA} (set QBBRIDGE_SHARED_DIR)")
+    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+def schema_errors(schema: etree.XMLSchema, plan: Plan) -> list[str]:
+    """Every step's request (bound fields filled with placeholders) and reconcile query, as built for a
+    13.0 host, checked against Intuit's schema."""
+    errors = []
+    for index, step in enumerate(plan.steps):
+        requests = [with_placeholders(step.request, step.bindings)]
+        if step.reconcile is not None:
+            requests.append(step.reconcile.query)
+        for request in requests:
+            xml = build_message_set([request], version="13.0").xml
+            if not schema.validate(etree.fromstring(xml.encode("utf-8"))):
+                errors += [f"step {index} {type(request).__name__}: {e.message}" for e in schema.error_log]
+    return errors
