@@ -121,12 +121,15 @@ def text(
 
 
 def decimal_value(value: object, field: str, element: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+    if type(value) is Decimal:
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise BuildError(field, f"{element} must be a number", value=value)
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation as exc:
-        raise BuildError(field, f"{element} must be a number", value=value) from exc
+    else:
+        try:
+            number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+        except InvalidOperation as exc:
+            raise BuildError(field, f"{element} must be a number", value=value) from exc
     if not number.is_finite():
         raise BuildError(field, f"{element} must be a finite number", value=value)
     return number
@@ -134,6 +137,8 @@ def decimal_value(value: object, field: str, element: str) -> Decimal:
 
 _TWO_PLACES = Decimal("0.01")
 _FIVE_PLACES = Decimal("0.00001")
+_AMOUNT_BOUND = Decimal("1e13")
+_DECIMAL5_BOUND = Decimal("1e10")
 
 
 def amount(value: object, field: str, element: str) -> str:
@@ -141,9 +146,10 @@ def amount(value: object, field: str, element: str) -> str:
     number = decimal_value(value, field, element)
     # Check the size before rounding (quantize fails outright beyond decimal's precision) and after
     # (rounding can carry into a fourteenth digit).
-    if abs(number) >= Decimal("1e13") or abs(
-        number := number.quantize(_TWO_PLACES, ROUND_HALF_UP)
-    ) >= Decimal("1e13"):
+    if (
+        abs(number) >= _AMOUNT_BOUND
+        or abs(number := number.quantize(_TWO_PLACES, ROUND_HALF_UP)) >= _AMOUNT_BOUND
+    ):
         raise BuildError(field, f"{element} is too large for QuickBooks", limit="13 digits", value=value)
     return f"{number:f}"
 
@@ -151,9 +157,10 @@ def amount(value: object, field: str, element: str) -> str:
 def decimal5(value: object, field: str, element: str) -> str:
     """PRICETYPE / QUANTYPE / PERCENTTYPE: at most 10 integer digits and 5 decimals."""
     number = decimal_value(value, field, element)
-    if abs(number) >= Decimal("1e10") or abs(
-        number := number.quantize(_FIVE_PLACES, ROUND_HALF_UP)
-    ) >= Decimal("1e10"):
+    if (
+        abs(number) >= _DECIMAL5_BOUND
+        or abs(number := number.quantize(_FIVE_PLACES, ROUND_HALF_UP)) >= _DECIMAL5_BOUND
+    ):
         raise BuildError(field, f"{element} is too large for QuickBooks", limit="10 digits", value=value)
     number = number.normalize()
     written = f"{number:f}"

@@ -9,7 +9,9 @@ the element exists in the host's qbXML version, applies the type and length rule
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from requests_builder import fields as f
@@ -117,6 +119,10 @@ def _scalar(step: Step, value: Any, field: str, warnings: list[BuildWarning]) ->
     raise AssertionError(f"unknown kind {kind}")
 
 
+def _ref_limit(path: str) -> int | None:
+    return REF_FULLNAME_MAX.get(path) or _REF_DEFAULT_MAX.get(path.rpartition("/")[2])
+
+
 def write_ref(ref: Any, path: str, field: str, warnings: list[BuildWarning], out: list[str]) -> None:
     if not isinstance(ref, Ref):
         raise BuildError(field, "must be a Ref(list_id=..., full_name=...)", value=ref)
@@ -126,9 +132,79 @@ def write_ref(ref: Any, path: str, field: str, warnings: list[BuildWarning], out
         out.append(f"<ListID>{f.identifier(ref.list_id, field + '.list_id', 'ListID')}</ListID>")
     if ref.full_name is not None:
         element = path.rpartition("/")[2]
-        limit = REF_FULLNAME_MAX.get(path) or _REF_DEFAULT_MAX.get(element)
+        limit = _ref_limit(path)
         name = f.text(ref.full_name, field + ".full_name", f"{element} FullName", limit, True, warnings)
         out.append(f"<FullName>{name}</FullName>")
+
+
+def _plain_text(value: object) -> bool:
+    """True when the text policy cannot change ``value``: printable ASCII (no control characters, which
+    also rules out tab, LF and CR) is already NFC and ISO-8859-1, so only escaping remains."""
+    return type(value) is str and value.isascii() and value.isprintable()
+
+
+def _escaped(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value:
+        return f.escape(value)
+    return value
+
+
+# Operation codes of a compiled step: how the common case is written without the general path.
+_TEXT, _REF, _INT5, _AGG, _AGGS, _OTHER, _SLOW = range(7)
+
+
+class _Op(NamedTuple):
+    code: int
+    head: str  # "<Element>"
+    tail: str  # "</Element>"
+    step: Step
+    ref_limit: int | None
+
+
+class _Compiled(NamedTuple):
+    values: Callable[[Any], tuple[Any, ...]]  # all the step values of an object in one call
+    ops: tuple[_Op, ...]
+    required: tuple[bool, ...]
+
+
+@cache
+def _compiled(cls: type[QBObject], path: str, version: tuple[int, int]) -> _Compiled:
+    """The plan of ``cls`` at ``path`` with each step's fast path chosen once for this host version.
+
+    Steps that are unknown here or newer than ``version`` always take the general path, which raises
+    or warns exactly as before; so does any value the fast paths do not recognise.
+    """
+    steps, _ = plan(cls, path)
+    ops: list[_Op] = []
+    for step in steps:
+        if not step.known or (step.since is not None and step.since > version):
+            code = _SLOW
+        elif step.kind == "text":
+            code = _TEXT
+        elif step.kind == "ref":
+            code = _REF
+        elif step.kind == "price":
+            code = _INT5
+        elif step.kind == "agg":
+            code = _AGG
+        elif step.kind == "aggs":
+            code = _AGGS
+        else:
+            code = _OTHER
+        limit = _ref_limit(step.sub_path) if step.kind == "ref" else None
+        ops.append(_Op(code, f"<{step.element}>", f"</{step.element}>", step, limit))
+    names = [step.attr for step in steps]
+    if not names:
+        values: Callable[[Any], tuple[Any, ...]] = lambda obj: ()  # noqa: E731
+    elif len(names) == 1:
+        name = names[0]
+        values = lambda obj: (getattr(obj, name),)  # noqa: E731
+    else:
+        values = attrgetter(*names)
+    return _Compiled(values, tuple(ops), tuple(step.required for step in steps))
+
+
+_INT5_LIMIT = 10**10  # decimal5's bound: at most 10 integer digits
 
 
 def write_object(
@@ -141,43 +217,100 @@ def write_object(
 ) -> None:
     """Append the children of ``obj`` (written as the aggregate at ``path``) to ``out``."""
     obj.check(field, version)
-    steps, _ = plan(type(obj), path)
-    for step in steps:
-        value = getattr(obj, step.attr)
-        if value is None or (step.kind in _LISTS and not value):
-            if step.required:
-                raise BuildError(f"{field}.{step.attr}", f"{step.element} is required")
+    append = out.append
+    compiled = _compiled(type(obj), path, version)
+    for value, op, required in zip(compiled.values(obj), compiled.ops, compiled.required, strict=True):
+        if value is None:
+            if required:
+                raise BuildError(f"{field}.{op.step.attr}", f"{op.step.element} is required")
             continue
-        where = f"{field}.{step.attr}"
-        if not step.known:
-            raise BuildError(where, f"{step.element} does not exist in {path}")
-        if step.since is not None and step.since > version:
-            needed = f"qbXML {step.since[0]}.{step.since[1]}"
-            if step.drop_if_old:
-                warnings.append(BuildWarning(where, f"{step.element} left out: it needs {needed}"))
+        code, head, tail, step, ref_limit = op
+        # Fast paths: each one only takes values whose written form is certain and needs no warning.
+        if code == _TEXT:
+            if (
+                _plain_text(value)
+                and (step.max_len is None or len(value) <= step.max_len)
+                and (not step.ident or value.strip())
+                and not (step.leaf_name and ":" in value)
+            ):
+                append(head + _escaped(value) + tail)
                 continue
-            raise BuildError(where, f"{step.element} needs a newer QuickBooks", limit=needed, value=value)
-        element = step.element
-        kind = step.kind
-        if kind == "ref":
-            out.append(f"<{element}>")
-            write_ref(value, step.sub_path, where, warnings, out)
-            out.append(f"</{element}>")
-        elif kind == "agg":
-            out.append(f"<{element}>")
-            write_object(value, step.sub_path, where, version, warnings, out)
-            out.append(f"</{element}>")
-        elif kind == "aggs":
+        elif code == _REF:
+            if type(value) is Ref and value.list_id is None:
+                name = value.full_name
+                if (
+                    _plain_text(name)
+                    and name.strip()  # type: ignore[union-attr]
+                    and (ref_limit is None or len(name) <= ref_limit)  # type: ignore[arg-type]
+                ):
+                    append(f"{head}<FullName>{_escaped(name)}</FullName>{tail}")  # type: ignore[arg-type]
+                    continue
+        elif code == _INT5:
+            if type(value) is int and -_INT5_LIMIT < value < _INT5_LIMIT:
+                append(f"{head}{value}{tail}")
+                continue
+        elif code == _AGG:
+            append(head)
+            write_object(value, step.sub_path, f"{field}.{step.attr}", version, warnings, out)
+            append(tail)
+            continue
+        elif code == _AGGS:
+            if not value:
+                if required:
+                    raise BuildError(f"{field}.{step.attr}", f"{step.element} is required")
+                continue
+            where = f"{field}.{step.attr}"
             for index, item in enumerate(value):
-                out.append(f"<{element}>")
+                append(head)
                 write_object(item, step.sub_path, f"{where}[{index}]", version, warnings, out)
-                out.append(f"</{element}>")
-        elif kind in _LISTS:
-            single = step._replace(kind=_LISTS[kind])
-            for index, item in enumerate(value):
-                out.append(f"<{element}>{_scalar(single, item, f'{where}[{index}]', warnings)}</{element}>")
-        else:
-            out.append(f"<{element}>{_scalar(step, value, where, warnings)}</{element}>")
+                append(tail)
+            continue
+        _write_step(step, value, path, f"{field}.{step.attr}", version, warnings, out)
+
+
+def _write_step(
+    step: Step,
+    value: Any,
+    path: str,
+    where: str,
+    version: tuple[int, int],
+    warnings: list[BuildWarning],
+    out: list[str],
+) -> None:
+    """The general path for one set field: every rule, warning and error of the writer."""
+    if step.kind in _LISTS and not value:
+        if step.required:
+            raise BuildError(where, f"{step.element} is required")
+        return
+    if not step.known:
+        raise BuildError(where, f"{step.element} does not exist in {path}")
+    if step.since is not None and step.since > version:
+        needed = f"qbXML {step.since[0]}.{step.since[1]}"
+        if step.drop_if_old:
+            warnings.append(BuildWarning(where, f"{step.element} left out: it needs {needed}"))
+            return
+        raise BuildError(where, f"{step.element} needs a newer QuickBooks", limit=needed, value=value)
+    element = step.element
+    kind = step.kind
+    if kind == "ref":
+        out.append(f"<{element}>")
+        write_ref(value, step.sub_path, where, warnings, out)
+        out.append(f"</{element}>")
+    elif kind == "agg":
+        out.append(f"<{element}>")
+        write_object(value, step.sub_path, where, version, warnings, out)
+        out.append(f"</{element}>")
+    elif kind == "aggs":
+        for index, item in enumerate(value):
+            out.append(f"<{element}>")
+            write_object(item, step.sub_path, f"{where}[{index}]", version, warnings, out)
+            out.append(f"</{element}>")
+    elif kind in _LISTS:
+        single = step._replace(kind=_LISTS[kind])
+        for index, item in enumerate(value):
+            out.append(f"<{element}>{_scalar(single, item, f'{where}[{index}]', warnings)}</{element}>")
+    else:
+        out.append(f"<{element}>{_scalar(step, value, where, warnings)}</{element}>")
 
 
 _LISTS = {"texts": "text", "ids": "id", "guids": "guid", "enums": "enum", "aggs": "agg"}
