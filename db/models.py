@@ -19,6 +19,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -175,8 +177,18 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The Fusion Operations entity this job sends (for its link), and a job it must wait for (the
+    # purchase order a receiving's bill links to, while that purchase order is still being sent).
+    link_entity: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    link_code: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    depends_on_job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", name="fk_jobs_depends_on_job_id"), nullable=True
+    )
 
-    __table_args__ = (Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),
+        Index("ix_jobs_depends_on", "depends_on_job_id"),
+    )
 
 
 class Step(Base):
@@ -203,6 +215,9 @@ class Step(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("qbwc_sessions.id"), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # "send" the request, or "reconcile": ask QuickBooks whether an earlier send was saved.
+    phase: Mapped[str] = mapped_column(String(16), default="send", server_default="send")
+    reconcilable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
@@ -212,6 +227,33 @@ class Step(Base):
         Index("ix_job_steps_job", "job_id", "position"),
         Index("ix_job_steps_session", "session_id", "state"),
     )
+
+
+class Link(Base):
+    """What a Fusion Operations entity became in QuickBooks: the idempotency key of every send.
+
+    ``pending`` while a job is creating it (so a second send cannot create a duplicate), ``linked``
+    once QuickBooks returned the object's IDs.
+    """
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    qb_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    txn_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    list_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    ref_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    edit_sequence: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),)
 
 
 class AuditEvent(Base):

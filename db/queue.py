@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, TextClause, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
+from db import links
 from db.models import Job, Step, UTCDateTime, WcSession, utcnow
 from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
 
@@ -35,10 +36,21 @@ steps_table = Step.__table__
 class NewStep:
     kind: str
     intent: dict[str, Any] = field(default_factory=dict)
+    # True when QuickBooks can be asked whether this step was saved (see mapping/plan.py: Reconcile).
+    reconcilable: bool = False
 
 
 def enqueue(
-    session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], steps: Sequence[NewStep]
+    session: Session,
+    *,
+    tenant_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    steps: Sequence[NewStep],
+    warnings: Sequence[str] = (),
+    link_entity: str | None = None,
+    link_code: str | None = None,
+    depends_on_job_id: int | None = None,
 ) -> Job:
     if not steps:
         raise ValueError("a job needs at least one step")
@@ -48,8 +60,11 @@ def enqueue(
         kind=kind,
         status=JobStatus.QUEUED,
         payload=payload,
-        warnings=[],
+        warnings=list(warnings),
         result={},
+        link_entity=link_entity,
+        link_code=link_code,
+        depends_on_job_id=depends_on_job_id,
     )
     session.add(job)
     session.flush()
@@ -61,6 +76,8 @@ def enqueue(
                 position=position,
                 kind=new_step.kind,
                 intent=new_step.intent,
+                reconcilable=new_step.reconcilable,
+                phase="send",
                 state=StepState.QUEUED,
                 request_ids=[],
                 result={},
@@ -79,6 +96,10 @@ _RUNNABLE = """
         SELECT 1 FROM job_steps p
         WHERE p.job_id = s.job_id AND p.position < s.position AND p.state <> 'succeeded'
     )
+    AND NOT EXISTS (
+        SELECT 1 FROM jobs j JOIN jobs d ON d.id = j.depends_on_job_id
+        WHERE j.id = s.job_id AND d.status <> 'succeeded'
+    )
 """
 
 _CLAIM_POSTGRESQL = f"""
@@ -91,7 +112,7 @@ _CLAIM_POSTGRESQL = f"""
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     ) AND state = 'queued'
-    RETURNING id, job_id, position, kind, intent, attempts
+    RETURNING id, job_id, position, kind, intent, attempts, phase
 """
 
 _CLAIM_SQLITE = f"""
@@ -103,7 +124,7 @@ _CLAIM_SQLITE = f"""
         ORDER BY s.job_id, s.position
         LIMIT 1
     ) AND state = 'queued'
-    RETURNING id, job_id, position, kind, intent, attempts
+    RETURNING id, job_id, position, kind, intent, attempts, phase
 """
 
 _COUNT_RUNNABLE = f"SELECT count(*) FROM job_steps s WHERE {_RUNNABLE}"
@@ -137,11 +158,18 @@ _MARK_SENT = typed(
     "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id", request_ids=JSON()
 )
 _IN_FLIGHT_OF_SESSION = text(
-    "SELECT id, job_id, position, kind, intent, attempts, request_ids FROM job_steps "
+    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
     "WHERE session_id = :session_id AND state = 'in_flight' ORDER BY id LIMIT 1"
 ).columns(intent=JSON, request_ids=JSON)
+# A step whose answer was lost: when QuickBooks can be asked whether it saved it (reconcilable), it
+# goes back to the queue to be reconciled before anything is re-sent; otherwise it waits for a person.
 _ORPHAN = typed(
-    "UPDATE job_steps SET state = 'unknown_outcome', completed_at = :now, error = :error "
+    "UPDATE job_steps SET "
+    "state = CASE WHEN reconcilable THEN 'queued' ELSE 'unknown_outcome' END, "
+    "phase = CASE WHEN reconcilable THEN 'reconcile' ELSE phase END, "
+    "session_id = CASE WHEN reconcilable THEN NULL ELSE session_id END, "
+    "completed_at = CASE WHEN reconcilable THEN NULL ELSE :now END, "
+    "error = CASE WHEN reconcilable THEN :reconcile_note ELSE :error END "
     "WHERE session_id = :session_id AND state = 'in_flight' RETURNING job_id",
     now=_TS,
 )
@@ -149,7 +177,8 @@ _SETTLE = typed(
     "UPDATE job_steps SET state = :state, completed_at = :completed_at, "
     # A step put back in the queue belongs to no session any more; a settled one keeps its session.
     "session_id = CASE WHEN :final THEN session_id ELSE NULL END, "
-    "not_before = :not_before, response = :response, status_code = :status_code, "
+    "not_before = :not_before, phase = COALESCE(:phase, phase), response = :response, "
+    "status_code = :status_code, "
     "status_severity = :status_severity, status_message = :status_message, hresult = :hresult, "
     "error = :error, result = :result WHERE id = :step_id",
     completed_at=_TS,
@@ -182,6 +211,7 @@ class StepRef:
     intent: dict[str, Any]
     attempts: int
     request_ids: list[str] = field(default_factory=list)
+    phase: str = "send"
 
 
 def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
@@ -201,6 +231,7 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
         kind=row.kind,
         intent=dict(row.intent or {}),
         attempts=row.attempts,
+        phase=row.phase,
     )
 
 
@@ -242,6 +273,7 @@ def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
         intent=dict(row.intent or {}),
         attempts=row.attempts,
         request_ids=list(row.request_ids or []),
+        phase=row.phase,
     )
 
 
@@ -266,10 +298,12 @@ def settle_step(
     *,
     now: dt.datetime,
     not_before: dt.datetime | None = None,
+    phase: str | None = None,
 ) -> None:
     """Store QuickBooks' answer and the step's new state in one statement, then update its job.
 
-    ``state`` is final, or ``queued`` with ``not_before`` for a transient error to retry later.
+    ``state`` is final, or ``queued`` (with ``not_before`` for a transient error to retry later, or
+    with ``phase`` to send again after reconciliation found nothing).
     """
     final = state != StepState.QUEUED
     session.execute(
@@ -279,6 +313,7 @@ def settle_step(
             "completed_at": now if final else None,
             "final": final,
             "not_before": not_before,
+            "phase": phase,
             "step_id": step.id,
             "response": answer.response,
             "status_code": answer.status_code,
@@ -357,7 +392,30 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
     job = session.identity_map.get(session.identity_key(Job, job_id))  # type: ignore[arg-type]
     if job is not None:
         session.expire(job)
+    if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
+        links.release_for_job(session, job_id)
+        _fail_dependents(session, job_id, now=now)
     return status
+
+
+_DEPENDENTS = text("SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND status = 'queued'")
+_FAIL_QUEUED_STEPS = typed(
+    "UPDATE job_steps SET state = 'failed', completed_at = :now, error = :error "
+    "WHERE job_id = :job_id AND state = 'queued'",
+    now=_TS,
+)
+
+
+def _fail_dependents(session: Session, job_id: int, *, now: dt.datetime) -> None:
+    """Jobs waiting for this one (a bill for a purchase order that could not be created) cannot run."""
+    public_id = session.execute(select(jobs_table.c.public_id).where(jobs_table.c.id == job_id)).scalar_one()
+    error = (
+        f"Not sent: it needs what job {public_id} was creating in QuickBooks, and that job did not "
+        "succeed. Fix and retry that job, then retry this one."
+    )
+    for dependent in session.execute(_DEPENDENTS, {"job_id": job_id}).scalars().all():
+        session.execute(_FAIL_QUEUED_STEPS, {"now": now, "error": error, "job_id": dependent})
+        refresh_job(session, dependent, now=now)
 
 
 def orphan_in_flight(session: Session, *, session_id: int, reason: str, now: dt.datetime) -> int:
@@ -367,7 +425,17 @@ def orphan_in_flight(session: Session, *, session_id: int, reason: str, now: dt.
         "tell whether QuickBooks saved this request. It will not be sent again automatically; check "
         "QuickBooks, then retry or cancel the job."
     )
-    job_ids = session.execute(_ORPHAN, {"now": now, "error": error, "session_id": session_id}).scalars().all()
+    note = (
+        f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived; qbbridge will ask "
+        "QuickBooks whether it was saved before sending anything again."
+    )
+    job_ids = (
+        session.execute(
+            _ORPHAN, {"now": now, "error": error, "reconcile_note": note, "session_id": session_id}
+        )
+        .scalars()
+        .all()
+    )
     affected = sorted(set(job_ids))
     for job_id in affected:
         refresh_job(session, job_id, now=now)

@@ -1,7 +1,14 @@
 """Rendering a queued step into qbXML for the connected host, and settling it from QuickBooks' answer.
 
 A step stores intent; the qbXML is written only when a session claims it, because only then do we
-know the host's qbXML version (and, for later steps, the IDs that earlier steps returned).
+know the host's qbXML version and country, and the IDs that earlier steps returned. Two kinds:
+
+* ``raw_qbxml``: a message set written elsewhere, sent as given with our ``requestID``s.
+* ``qbxml_request``: a :class:`mapping.plan.PlannedStep` (typed request, bindings, accepted status
+  codes, reconciliation), built with ``requests_builder``.
+
+A ``qbxml_request`` step in phase ``reconcile`` sends its reconciliation query instead of its
+request: QuickBooks' answer to the request was lost, so we first ask whether it saved it.
 """
 
 from __future__ import annotations
@@ -10,18 +17,47 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.models import Step
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import links as link_repo
+from db import queue
+from db.models import Job, Step
 from db.states import StepState
-from mapping.explain import explain_hresult, explain_status, is_retryable_hresult, is_retryable_status
+from mapping.explain import (
+    explain_hresult,
+    explain_status,
+    is_retryable_hresult,
+    is_retryable_status,
+)
+from mapping.flows.validate import set_path
+from mapping.plan import Binding, PlannedStep
+from requests_builder import BuildError, Request, build_message_set, request_from_dict
+from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
+from responses_parser import parse_response
 from responses_parser.safe_xml import HostileXMLError
 from responses_parser.status import ResponseFormatError, read_statuses
 
 RAW_QBXML = "raw_qbxml"
+QBXML_REQUEST = "qbxml_request"
 
 # Transient QuickBooks conditions are retried on a later session, this many times at most.
 MAX_ATTEMPTS = 5
-RETRY_DELAY = dt.timedelta(minutes=1)
+# How far back a reconciliation looks for the document it may have created. Generous, because
+# QuickBooks stamps TimeModified with the customer's PC clock, which may be off.
+RECONCILE_WINDOW = dt.timedelta(days=3)
+NON_US_REFUSAL = (
+    "This QuickBooks company is outside the United States ({country}). qbbridge can retrieve orders "
+    "from it, but sending from Fusion Operations to QuickBooks is only supported for US companies."
+)
+_ID_FIELDS = {
+    "txn_id": "txnId",
+    "list_id": "listId",
+    "edit_sequence": "editSequence",
+    "ref_number": "refNumber",
+    "full_name": "fullName",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +78,6 @@ class RenderError(Exception):
     """The step cannot be turned into qbXML for this host; the message says why in plain language."""
 
 
-def render_step(step: Step, host: HostContext) -> Rendered:
-    if step.kind == RAW_QBXML:
-        try:
-            prepared = prepare_raw_qbxml(
-                step.intent["qbxml"], request_id_prefix=str(step.id), host_max_version=host.qbxml_version
-            )
-        except (RawQbxmlError, HostileXMLError) as exc:
-            raise RenderError(str(exc)) from exc
-        return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
-    raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
-
-
 @dataclass(slots=True)
 class Outcome:
     """What QuickBooks' answer means for a step."""
@@ -65,11 +89,136 @@ class Outcome:
     hresult: str | None = None
     error: str | None = None
     retry: bool = False
+    resend: bool = False  # reconciliation found nothing: send the request again
     warnings: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    qb_type: str | None = None
 
 
-def settle_response(step: Step, response: str) -> Outcome:
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now: dt.datetime) -> Rendered:
+    if step.kind == RAW_QBXML:
+        try:
+            prepared = prepare_raw_qbxml(
+                step.intent["qbxml"], request_id_prefix=str(step.id), host_max_version=host.qbxml_version
+            )
+        except (RawQbxmlError, HostileXMLError) as exc:
+            raise RenderError(str(exc)) from exc
+        return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
+    if step.kind == QBXML_REQUEST:
+        planned = PlannedStep.from_intent(step.intent)
+        if step.phase == "reconcile" and planned.reconcile is not None:
+            request = _reconcile_query(planned.reconcile.query, now)
+        else:
+            if host.country.upper() != "US":
+                raise RenderError(NON_US_REFUSAL.format(country=host.country))
+            request = _bind(session, step, planned)
+        request_id = f"{step.id}.0"
+        try:
+            built = build_message_set([_with_request_id(request, request_id)], version=host.qbxml_version)
+        except BuildError as exc:
+            raise RenderError(
+                f"{planned.description}: QuickBooks ({host.qbxml_version}) cannot accept this request: {exc}"
+            ) from exc
+        return Rendered(xml=built.xml, request_ids=built.request_ids)
+    raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
+
+
+def _with_request_id(request: Request, request_id: str) -> Request:
+    data = request.to_dict()
+    data["request_id"] = request_id
+    return request_from_dict(data)
+
+
+def _reconcile_query(query: Request, now: dt.datetime) -> Request:
+    data = query.to_dict()
+    if "modified_date_range" in _fields_of(query) and not data.get("modified_date_range"):
+        data["modified_date_range"] = ModifiedDateRangeFilter(
+            from_modified_date=now - RECONCILE_WINDOW
+        ).to_dict()
+    return request_from_dict(data)
+
+
+def _fields_of(request: Request) -> set[str]:
+    return set(getattr(request, "__dataclass_fields__", {}))
+
+
+def _bind(session: Session, step: queue.StepRef, planned: PlannedStep) -> Request:
+    if not planned.bindings:
+        return planned.request
+    data = planned.request.to_dict()
+    job = session.get(Job, step.job_id)
+    assert job is not None
+    for binding in planned.bindings:
+        set_path(data, binding.path, _bound_value(session, job, binding))
+    return request_from_dict(data)
+
+
+def _bound_value(session: Session, job: Job, binding: Binding) -> str:
+    if binding.step is not None:
+        result = session.execute(
+            select(Step.result).where(Step.job_id == job.id, Step.position == binding.step)
+        ).scalar_one_or_none()
+        value = ((result or {}).get("ids") or {}).get(_ID_FIELDS[binding.field])
+        if not value:
+            raise RenderError(
+                f"step {binding.step + 1} of this job did not return the QuickBooks {binding.field} "
+                "this step needs; retry the job"
+            )
+        return str(value)
+    assert binding.link is not None
+    link = link_repo.get(session, job.tenant_id, binding.link.entity, binding.link.code)
+    value = (
+        getattr(link, binding.field, None) if link is not None and link.status == link_repo.LINKED else None
+    )
+    if not value:
+        raise RenderError(
+            f"the {_entity_words(binding.link.entity)} {binding.link.code} is not in QuickBooks yet "
+            "(send it first, or retry the job that sends it), so this cannot be linked to it"
+        )
+    return str(value)
+
+
+def _entity_words(entity: str) -> str:
+    return "".join(" " + c.lower() if c.isupper() else c for c in entity).strip()
+
+
+# --- settling ----------------------------------------------------------------------------------
+
+
+def settle_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
+    """QuickBooks could not process the message set at all (the Web Connector reported an hresult)."""
+    return Outcome(
+        state=StepState.FAILED,
+        hresult=hresult,
+        status_message=message,
+        error=explain_hresult(hresult, message),
+        retry=is_retryable_hresult(hresult, message) and step.attempts < MAX_ATTEMPTS,
+    )
+
+
+def _unreadable(exc: Exception) -> Outcome:
+    # We cannot tell what QuickBooks did, so the step must not look failed (and be re-sent).
+    return Outcome(
+        state=StepState.UNKNOWN_OUTCOME,
+        error=(
+            f"QuickBooks' answer could not be read ({exc}), so we cannot tell whether QuickBooks "
+            "saved this request. It will not be sent again without checking; check QuickBooks, then "
+            "retry or cancel the job."
+        ),
+    )
+
+
+def settle_response(step: queue.StepRef, response: str) -> Outcome:
+    if step.kind == QBXML_REQUEST:
+        return _settle_planned(step, response)
+    return _settle_raw(step, response)
+
+
+def _settle_raw(step: queue.StepRef, response: str) -> Outcome:
     """Read the ``*Rs`` statuses of a response message set and decide the step's outcome.
 
     ``statusCode`` 1 ("no match") is not an error; ``statusSeverity="Error"`` is. With several
@@ -78,15 +227,7 @@ def settle_response(step: Step, response: str) -> Outcome:
     try:
         statuses = read_statuses(response)
     except (ResponseFormatError, HostileXMLError) as exc:
-        # We cannot tell what QuickBooks did, so the step must not look failed (and be re-sent).
-        return Outcome(
-            state=StepState.UNKNOWN_OUTCOME,
-            error=(
-                f"QuickBooks' answer could not be read ({exc}), so we cannot tell whether QuickBooks "
-                "saved this request. It will not be sent again automatically; check QuickBooks, then "
-                "retry or cancel the job."
-            ),
-        )
+        return _unreadable(exc)
     ours = [s for s in statuses if s.request_id is None or s.request_id in step.request_ids] or statuses
     if not ours:
         return Outcome(
@@ -101,25 +242,24 @@ def settle_response(step: Step, response: str) -> Outcome:
         for s in ours
         if s.status_severity.lower() == "warn"
     ]
-    result = {
-        "responses": [
-            {
-                "type": s.request_type,
-                "requestId": s.request_id,
-                "statusCode": s.status_code,
-                "statusSeverity": s.status_severity,
-                "statusMessage": s.status_message,
-            }
-            for s in ours
-        ]
-    }
     outcome = Outcome(
         state=StepState.FAILED if first_error else StepState.SUCCEEDED,
         status_code=decisive.status_code,
         status_severity=decisive.status_severity,
         status_message=decisive.status_message,
         warnings=warnings,
-        result=result,
+        result={
+            "responses": [
+                {
+                    "type": s.request_type,
+                    "requestId": s.request_id,
+                    "statusCode": s.status_code,
+                    "statusSeverity": s.status_severity,
+                    "statusMessage": s.status_message,
+                }
+                for s in ours
+            ]
+        },
     )
     if first_error is not None:
         outcome.error = explain_status(
@@ -128,16 +268,171 @@ def settle_response(step: Step, response: str) -> Outcome:
             severity=first_error.status_severity,
             request_type=first_error.request_type,
         )
-        outcome.retry = is_retryable_status(first_error.status_code) and step.attempts < MAX_ATTEMPTS
+        outcome.retry = (
+            is_retryable_status(first_error.status_code, first_error.status_message)
+            and step.attempts < MAX_ATTEMPTS
+        )
     return outcome
 
 
-def settle_hresult(step: Step, hresult: str, message: str) -> Outcome:
-    """QuickBooks could not process the message set at all (the Web Connector reported an hresult)."""
+def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
+    planned = PlannedStep.from_intent(step.intent)
+    try:
+        results = list(_read_results(response))
+    except (ResponseFormatError, HostileXMLError, ValueError) as exc:
+        return _unreadable(exc)
+    if not results:
+        return Outcome(
+            state=StepState.FAILED, error="QuickBooks answered without any response to our request."
+        )
+    rs, records = results[0]
+    base = {
+        "status_code": rs.status_code,
+        "status_severity": rs.status_severity,
+        "status_message": rs.status_message,
+    }
+    if step.phase == "reconcile":
+        return _settle_reconcile(planned, rs, records, base)
+    if rs.is_error and rs.status_code not in planned.accept_status:
+        return Outcome(
+            state=StepState.FAILED,
+            error=f"{planned.description}: "
+            + explain_status(
+                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
+            ),
+            retry=is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS,
+            **base,
+        )
+    ids = _ids_of(records[0]) if records else {}
+    warnings = []
+    if rs.status_severity.lower() == "warn":
+        warnings.append(
+            explain_status(
+                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
+            )
+        )
+    note = "already in QuickBooks" if rs.is_error else "done"
     return Outcome(
-        state=StepState.FAILED,
-        hresult=hresult,
-        status_message=message,
-        error=explain_hresult(hresult, message),
-        retry=is_retryable_hresult(hresult) and step.attempts < MAX_ATTEMPTS,
+        state=StepState.SUCCEEDED,
+        warnings=warnings,
+        ids=ids,
+        qb_type=_qb_type(planned.request),
+        result={"ids": ids, "note": note, "description": planned.description},
+        **base,
     )
+
+
+def _settle_reconcile(planned: PlannedStep, rs: Any, records: list[Any], base: dict[str, Any]) -> Outcome:
+    assert planned.reconcile is not None
+    if rs.is_error:
+        return Outcome(
+            state=StepState.UNKNOWN_OUTCOME,
+            error=(
+                f"{planned.description}: the answer to this request was lost, and QuickBooks could not be "
+                "asked whether it saved it ("
+                + explain_status(
+                    rs.status_code,
+                    rs.status_message,
+                    severity=rs.status_severity,
+                    request_type=rs.request_type,
+                )
+                + "). Check QuickBooks, then retry or cancel the job."
+            ),
+            **base,
+        )
+    for record in records:
+        if all(
+            str(getattr(record, key, None) or "") == value for key, value in planned.reconcile.match.items()
+        ):
+            ids = _ids_of(record)
+            return Outcome(
+                state=StepState.SUCCEEDED,
+                ids=ids,
+                qb_type=_qb_type(planned.request),
+                result={
+                    "ids": ids,
+                    "note": (
+                        "found in QuickBooks: it had been saved before the connection was lost; "
+                        "not sent again"
+                    ),
+                    "description": planned.description,
+                },
+                **base,
+            )
+    return Outcome(state=StepState.QUEUED, resend=True, **base)
+
+
+def _read_results(response: str) -> Any:
+    for rs in parse_response(response):
+        yield rs, list(rs.records)
+
+
+def _ids_of(record: Any) -> dict[str, str]:
+    ids = {}
+    for attribute, key in _ID_FIELDS.items():
+        value = getattr(record, attribute, None)
+        if value:
+            ids[key] = str(value)
+    return ids
+
+
+def _qb_type(request: Request) -> str:
+    name = type(request).__name__
+    for suffix in ("Add", "Mod", "Query"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# --- applying an outcome -----------------------------------------------------------------------
+
+
+def apply_outcome(
+    session: Session, step: queue.StepRef, response: str | None, outcome: Outcome, *, now: dt.datetime
+) -> None:
+    """Store the answer on the step, move the step and its job, and write the link it created."""
+    job = session.get(Job, step.job_id)
+    assert job is not None
+    if outcome.warnings:
+        job.warnings = [*job.warnings, *outcome.warnings]
+    answer = queue.Answer(
+        response=response or None,
+        status_code=outcome.status_code,
+        status_severity=outcome.status_severity,
+        status_message=outcome.status_message,
+        hresult=outcome.hresult,
+        error=outcome.error,
+        result=outcome.result,
+    )
+    if outcome.resend:
+        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
+        return
+    if outcome.retry:
+        not_before = now + _retry_delay(step.attempts)
+        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, not_before=not_before)
+        return
+    state = outcome.state
+    if state == StepState.UNKNOWN_OUTCOME and step.kind == QBXML_REQUEST and step.phase == "send":
+        planned = PlannedStep.from_intent(step.intent)
+        if planned.reconcile is not None:
+            # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
+            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="reconcile")
+            return
+    if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
+        planned = PlannedStep.from_intent(step.intent)
+        if planned.creates_link and job.link_entity and job.link_code:
+            link_repo.complete(
+                session,
+                tenant_id=job.tenant_id,
+                entity=job.link_entity,
+                code=job.link_code,
+                qb_type=outcome.qb_type,
+                ids=outcome.ids,
+                now=now,
+            )
+            job.result = {**(job.result or {}), "quickbooks": {"type": outcome.qb_type, **outcome.ids}}
+    queue.settle_step(session, step, state, answer, now=now)
+
+
+def _retry_delay(attempts: int) -> dt.timedelta:
+    return dt.timedelta(minutes=min(30, 2 ** max(0, attempts - 1)))

@@ -20,11 +20,18 @@ from db import queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
-from db.models import Job, Step, Tenant, WcSession, utcnow
+from db.models import Step, Tenant, WcSession, utcnow
 from db.states import SessionState, StepState
 from mapping.explain import explain_hresult
 from mapping.host import describe_host
-from mapping.steps import HostContext, Outcome, RenderError, render_step, settle_hresult, settle_response
+from mapping.steps import (
+    HostContext,
+    RenderError,
+    apply_outcome,
+    render_step,
+    settle_hresult,
+    settle_response,
+)
 from qbwc.versions import DEFAULT_QBXML_VERSION, MAX_QBXML_VERSION, lower_version, version_tuple
 
 log = logging.getLogger("qbbridge.qbwc")
@@ -171,7 +178,7 @@ class WebConnectorService:
                 if step is None:
                     return self._nothing_to_send(session, row, now)
                 try:
-                    rendered = render_step(step, host)
+                    rendered = render_step(session, step, host, now=now)
                 except RenderError as exc:
                     queue.finish_step(session, step, StepState.FAILED, now=now, error=str(exc))
                     continue
@@ -241,7 +248,7 @@ class WebConnectorService:
                 outcome = settle_hresult(step, hresult.strip(), message or "")
             else:
                 outcome = settle_response(step, response or "")
-            self._apply(session, step, response, outcome, now)
+            apply_outcome(session, step, response, outcome, now=now)
             if outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS:
                 sessions.set_last_error(session, row.id, outcome.error)
                 return -1
@@ -250,28 +257,6 @@ class WebConnectorService:
                 return 100
             done = row.steps_done
             return min(99, (100 * done) // (done + remaining))
-
-    def _apply(
-        self, session: Session, step: queue.StepRef, response: str | None, outcome: Outcome, now: dt.datetime
-    ) -> None:
-        if outcome.warnings:
-            job = session.get(Job, step.job_id)
-            if job is not None:
-                job.warnings = [*job.warnings, *outcome.warnings]
-        answer = queue.Answer(
-            response=response or None,
-            status_code=outcome.status_code,
-            status_severity=outcome.status_severity,
-            status_message=outcome.status_message,
-            hresult=outcome.hresult,
-            error=outcome.error,
-            result=outcome.result,
-        )
-        if outcome.retry:
-            not_before = now + _retry_delay(step.attempts)
-            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, not_before=not_before)
-        else:
-            queue.settle_step(session, step, outcome.state, answer, now=now)
 
     def _settle_late_answer(
         self,
@@ -306,11 +291,12 @@ class WebConnectorService:
             intent=dict(row.intent or {}),
             attempts=row.attempts,
             request_ids=list(row.request_ids or []),
+            phase=row.phase,
         )
         outcome = settle_response(step, response)
         if outcome.status_code is not None:
             outcome.retry = False
-            self._apply(session, step, response, outcome, now)
+            apply_outcome(session, step, response, outcome, now=now)
 
     # --- connectionError / getLastError / closeConnection ----------------------------------------
 
@@ -394,10 +380,6 @@ class WebConnectorService:
             if stale is not None and stale.state == SessionState.OPEN:
                 queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
         return row
-
-
-def _retry_delay(attempts: int) -> dt.timedelta:
-    return dt.timedelta(minutes=min(30, 2 ** max(0, attempts - 1)))
 
 
 def explain_connection_error(hresult: str, message: str) -> str:

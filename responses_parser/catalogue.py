@@ -321,8 +321,9 @@ def _by_range(status_code: int, message: str, severity: str, code: str) -> Expla
 _HRESULTS: dict[str, tuple[Category, str]] = {
     "0x80040400": (
         Category.OUR_BUG,
-        "QuickBooks could not parse the request qbbridge sent; "
-        "this is a qbbridge problem and has been reported.",
+        "QuickBooks could not read the request it was sent (not valid qbXML for this QuickBooks "
+        "version). For a raw qbXML job, correct the document and queue it again; otherwise this is a "
+        "qbbridge problem: contact support with the job ID.",
     ),
     "0x80040401": (
         Category.RETRY_LATER,

@@ -1,0 +1,123 @@
+"""Links: what each Fusion Operations entity became in QuickBooks, per tenant.
+
+``(tenant, entity, code)`` is unique. A send reserves the link (``pending``) in the same transaction
+that queues its job, so a second send of the same entity finds it and creates nothing; the link
+becomes ``linked`` with QuickBooks' IDs when the document step succeeds, and a pending link is
+released when its job fails or is cancelled, so the entity can be sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from db.models import Job, Link
+
+PENDING = "pending"
+LINKED = "linked"
+
+
+def get(session: Session, tenant_id: str, entity: str, code: str) -> Link | None:
+    return session.scalars(
+        select(Link).where(Link.tenant_id == tenant_id, Link.entity == entity, Link.code == code)
+    ).first()
+
+
+def reserve(
+    session: Session,
+    *,
+    tenant_id: str,
+    entity: str,
+    code: str,
+    job_id: int,
+    data: dict[str, Any],
+    now: dt.datetime,
+) -> Link | None:
+    """Reserve the link for ``job_id``; return None when reserved, or the link that already exists.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` makes the reservation atomic: of two concurrent sends of one
+    entity, exactly one inserts; the other sees the existing row.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Link)
+        .values(
+            tenant_id=tenant_id,
+            entity=entity,
+            code=code,
+            status=PENDING,
+            job_id=job_id,
+            data=data,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "entity", "code"])
+    )
+    inserted = session.execute(statement).rowcount
+    if inserted:
+        return None
+    existing = get(session, tenant_id, entity, code)
+    assert existing is not None
+    return existing
+
+
+def complete(
+    session: Session,
+    *,
+    tenant_id: str,
+    entity: str,
+    code: str,
+    qb_type: str | None,
+    ids: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    link = get(session, tenant_id, entity, code)
+    if link is None:
+        return
+    link.status = LINKED
+    link.qb_type = qb_type or link.qb_type
+    link.txn_id = ids.get("txnId") or link.txn_id
+    link.list_id = ids.get("listId") or link.list_id
+    link.ref_number = ids.get("refNumber") or link.ref_number
+    link.edit_sequence = ids.get("editSequence") or link.edit_sequence
+    link.updated_at = now
+
+
+def release_for_job(session: Session, job_id: int) -> int:
+    """Drop the pending links a failed or cancelled job held, so the entity can be sent again."""
+    return session.execute(delete(Link).where(Link.job_id == job_id, Link.status == PENDING)).rowcount or 0
+
+
+def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | None:
+    """On retry: take the job's link back; returns the conflicting link when another job holds it."""
+    if not job.link_entity or not job.link_code:
+        return None
+    existing = get(session, job.tenant_id, job.link_entity, job.link_code)
+    if existing is not None:
+        return None if existing.job_id == job.id else existing
+    return reserve(
+        session,
+        tenant_id=job.tenant_id,
+        entity=job.link_entity,
+        code=job.link_code,
+        job_id=job.id,
+        data=dict(job.payload.get("entity", {})) if isinstance(job.payload, dict) else {},
+        now=now,
+    )
+
+
+def list_links(
+    session: Session, tenant_id: str, *, entity: str | None = None, code: str | None = None, limit: int = 100
+) -> list[Link]:
+    query = select(Link).where(Link.tenant_id == tenant_id)
+    if entity is not None:
+        query = query.where(Link.entity == entity)
+    if code is not None:
+        query = query.where(Link.code == code)
+    return list(session.scalars(query.order_by(Link.id.desc()).limit(limit)))
