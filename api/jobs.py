@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
 from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
-from db import audit, queue
+from db import audit, links, queue
 from db.models import Job, Step, utcnow
 from mapping.steps import RAW_QBXML
 from requests_builder.raw import RawQbxmlError, check_raw_qbxml
@@ -107,6 +107,39 @@ def cancel_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> 
     audit.record(
         session, actor=principal.actor, action="job.cancel", tenant_id=job.tenant_id, job_id=job.public_id
     )
+    return job_out(session, job)
+
+
+@router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut)
+def retry_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+    """Queue again what did not succeed (failed, cancelled, or unknown outcome). Steps that succeeded are
+    not repeated; an unknown outcome is first checked against QuickBooks when possible."""
+    job = job_or_404(session, principal, job_id)
+    if job.status not in {"failed", "cancelled", "unknown_outcome"}:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Job {job_id} is {job.status}; only a failed, cancelled or unknown-outcome job can be retried.",
+        )
+    if job.depends_on_job_id is not None:
+        blocker = session.get(Job, job.depends_on_job_id)
+        if blocker is not None and blocker.status in {"failed", "cancelled", "unknown_outcome"}:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"Job {job_id} needs job {blocker.public_id}, which is {blocker.status}: "
+                "retry that one first.",
+            )
+    conflict = links.reserve_again(session, job, now=utcnow())
+    if conflict is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{conflict.entity} {conflict.code} is already {conflict.status} through another job; "
+            "nothing to retry here.",
+        )
+    queue.retry_job(session, job, now=utcnow())
+    audit.record(
+        session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
+    )
+    session.refresh(job)
     return job_out(session, job)
 
 

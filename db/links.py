@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -94,22 +94,40 @@ def release_for_job(session: Session, job_id: int) -> int:
     return session.execute(delete(Link).where(Link.job_id == job_id, Link.status == PENDING)).rowcount or 0
 
 
-def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | None:
-    """On retry: take the job's link back; returns the conflicting link when another job holds it."""
-    if not job.link_entity or not job.link_code:
-        return None
-    existing = get(session, job.tenant_id, job.link_entity, job.link_code)
-    if existing is not None:
-        return None if existing.job_id == job.id else existing
-    return reserve(
-        session,
-        tenant_id=job.tenant_id,
-        entity=job.link_entity,
-        code=job.link_code,
-        job_id=job.id,
-        data=dict(job.payload.get("entity", {})) if isinstance(job.payload, dict) else {},
-        now=now,
+def confirm_for_job(session: Session, job_id: int, *, now: dt.datetime) -> int:
+    """A job succeeded: whatever it reserved is now a fact (e.g. "this sales order has its invoice")."""
+    return (
+        session.execute(
+            update(Link)
+            .where(Link.job_id == job_id, Link.status == PENDING)
+            .values(status=LINKED, updated_at=now)
+        ).rowcount
+        or 0
     )
+
+
+def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | None:
+    """On retry: take back what the job had reserved (``payload["reservations"]``); returns the
+    conflicting link when another job holds one of them meanwhile."""
+    reservations = (job.payload or {}).get("reservations") or []
+    for item in reservations:
+        existing = get(session, job.tenant_id, item["entity"], item["code"])
+        if existing is not None:
+            if existing.job_id != job.id:
+                return existing
+            continue
+        conflict = reserve(
+            session,
+            tenant_id=job.tenant_id,
+            entity=item["entity"],
+            code=item["code"],
+            job_id=job.id,
+            data=item.get("data") or {},
+            now=now,
+        )
+        if conflict is not None:
+            return conflict
+    return None
 
 
 def list_links(

@@ -395,6 +395,8 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
         links.release_for_job(session, job_id)
         _fail_dependents(session, job_id, now=now)
+    elif status == JobStatus.SUCCEEDED:
+        links.confirm_for_job(session, job_id, now=now)
     return status
 
 
@@ -511,8 +513,63 @@ __all__ = [
     "mark_sent",
     "next_not_before",
     "orphan_in_flight",
+    "record_finished_job",
     "refresh_job",
+    "retry_job",
     "revoke_open_sessions",
     "settle_step",
     "utcnow",
 ]
+
+
+def record_finished_job(
+    session: Session,
+    *,
+    tenant_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    status: JobStatus,
+    result: dict[str, Any],
+    now: dt.datetime,
+    link_entity: str | None = None,
+    link_code: str | None = None,
+) -> Job:
+    """A job with nothing to send (the entity is already in QuickBooks), kept for the history."""
+    job = Job(
+        public_id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        kind=kind,
+        status=status,
+        payload=payload,
+        warnings=[],
+        result=result,
+        created_at=now,
+        updated_at=now,
+        finished_at=now,
+        link_entity=link_entity,
+        link_code=link_code,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+_RETRY_STEPS = text(
+    "UPDATE job_steps SET "
+    "phase = CASE WHEN state = 'unknown_outcome' AND reconcilable THEN 'reconcile' ELSE 'send' END, "
+    "state = 'queued', session_id = NULL, not_before = NULL, completed_at = NULL, error = NULL "
+    "WHERE job_id = :job_id AND state IN ('failed', 'cancelled', 'unknown_outcome')"
+)
+
+
+def retry_job(session: Session, job: Job, *, now: dt.datetime) -> None:
+    """Queue again what did not succeed. Steps that succeeded are not repeated; a step whose outcome
+    is unknown is first reconciled against QuickBooks when it can be, and sent as is otherwise (the
+    person retrying has checked QuickBooks)."""
+    session.execute(_RETRY_STEPS, {"job_id": job.id})
+    session.execute(
+        update(jobs_table)
+        .where(jobs_table.c.id == job.id)
+        .values(error=None, finished_at=None, updated_at=now)
+    )
+    refresh_job(session, job.id, now=now)

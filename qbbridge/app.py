@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
-from api import jobs, tenants
+from api import jobs, links, sends, tenants
+from api import settings as settings_api
 from db.engine import Database
 from qbbridge import __version__
 from qbbridge.config import Settings, load_settings
@@ -59,6 +60,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.web_connector = service
     app.include_router(tenants.router)
     app.include_router(jobs.router)
+    app.include_router(sends.router)
+    app.include_router(settings_api.router)
+    app.include_router(links.router)
     for path in ("/qbwc", "/qbwc/"):
         app.router.routes.append(Route(path, endpoint.__call__, methods=["GET", "HEAD", "POST"]))
 

@@ -1,0 +1,243 @@
+"""The send buttons and events: Fusion Operations entities queued as QuickBooks documents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.models import ApiModel
+from db import audit
+from db.models import Tenant, utcnow
+from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
+from mapping.flows import FLOWS
+from mapping.sending import SendRefused, SendResult, queue_send
+
+router = APIRouter(prefix="/api/v1/tenants/{tenant_id}", tags=["sends"])
+
+DryRun = Annotated[
+    bool,
+    Query(
+        alias="dry_run",
+        description="Return the qbXML that would be sent (validated) and queue nothing.",
+    ),
+]
+
+
+class SendAccepted(ApiModel):
+    job_id: str
+    status: str = Field(description="The job's status now: queued, or succeeded when nothing had to be sent.")
+    already_sent: bool = Field(
+        description="The entity was sent before: nothing new is created in QuickBooks (updates are not sent)."
+    )
+    warnings: list[str] = Field(description="What was changed to fit QuickBooks, or deserves attention.")
+
+
+class DryRunOut(ApiModel):
+    dry_run: bool = True
+    steps: list[str] = Field(description="What each request does, in order.")
+    qbxml: list[str] = Field(
+        description="Each request as it would be sent (IDs of earlier steps as placeholders)."
+    )
+    warnings: list[str]
+
+
+class EventIn(ApiModel):
+    entity: Literal["salesOrder", "purchaseOrder", "receiving", "shipping", "productionOrder", "inventory"]
+    action: Literal["created", "updated"]
+    data: dict[str, Any] = Field(description="The entity, in the same shape its send endpoint accepts.")
+
+
+class EventOut(ApiModel):
+    queued: bool
+    job_id: str | None = None
+    reason: str | None = None
+    already_sent: bool = False
+
+
+def _refusal(exc: SendRefused) -> HTTPException:
+    if exc.field is not None:
+        loc: list[str | int] = ["body", *[int(p) if p.isdigit() else p for p in exc.field.split(".")]]
+        return HTTPException(exc.status, [{"loc": loc, "msg": exc.message, "type": "send_refused"}])
+    return HTTPException(exc.status, exc.message)
+
+
+def _send(session: Any, tenant: Tenant, flow: str, entity: BaseModel, *, dry: bool, actor: str) -> Any:
+    try:
+        result = queue_send(session, tenant, flow, entity, now=utcnow(), dry=dry)
+    except SendRefused as exc:
+        raise _refusal(exc) from exc
+    if dry:
+        return DryRunOut(
+            steps=[s.description for s in result.plan.steps],
+            qbxml=result.dry_run_qbxml,
+            warnings=result.warnings,
+        )
+    return _accepted(session, tenant, flow, result, actor)
+
+
+def _accepted(session: Any, tenant: Tenant, flow: str, result: SendResult, actor: str) -> JSONResponse:
+    assert result.job is not None
+    audit.record(
+        session, actor=actor, action=f"send.{flow}", tenant_id=tenant.id, job_id=result.job.public_id
+    )
+    body = SendAccepted(
+        job_id=result.job.public_id,
+        status=result.job.status,
+        already_sent=result.existing,
+        warnings=result.warnings,
+    )
+    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body.model_dump(by_alias=True))
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": SendAccepted, "description": "Queued (or already in QuickBooks: see alreadySent)."},
+    200: {"model": DryRunOut, "description": "With dry_run=true: what would be sent."},
+    409: {
+        "description": (
+            "The flow is off, the company is outside the US, or the order was already shipped/received."
+        )
+    },
+    422: {"description": "The payload cannot be sent; the error names the field and what to change."},
+}
+
+
+@router.post("/sales-orders", responses=RESPONSES, status_code=202, response_model=None)
+def send_sales_order(
+    tenant_id: str, body: SalesOrder, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
+) -> Any:
+    """Sales Order (Fusion Operations) → Sales Order (QuickBooks)."""
+    return _send(
+        session,
+        tenant_or_404(session, principal, tenant_id),
+        "salesOrder",
+        body,
+        dry=dry_run,
+        actor=principal.actor,
+    )
+
+
+@router.post("/purchase-orders", responses=RESPONSES, status_code=202, response_model=None)
+def send_purchase_order(
+    tenant_id: str,
+    body: PurchaseOrder,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    dry_run: DryRun = False,
+) -> Any:
+    """Purchase Order (Fusion Operations) → Purchase Order (QuickBooks)."""
+    return _send(
+        session,
+        tenant_or_404(session, principal, tenant_id),
+        "purchaseOrder",
+        body,
+        dry=dry_run,
+        actor=principal.actor,
+    )
+
+
+@router.post("/receivings", responses=RESPONSES, status_code=202, response_model=None)
+def send_receiving(
+    tenant_id: str, body: Receiving, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
+) -> Any:
+    """Receiving (Fusion Operations) → Bill (QuickBooks), linked to the purchase order, full quantities."""
+    return _send(
+        session,
+        tenant_or_404(session, principal, tenant_id),
+        "receiving",
+        body,
+        dry=dry_run,
+        actor=principal.actor,
+    )
+
+
+@router.post("/shippings", responses=RESPONSES, status_code=202, response_model=None)
+def send_shipping(
+    tenant_id: str, body: Shipping, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
+) -> Any:
+    """Shipping (Fusion Operations) → Invoice (QuickBooks), closing the sales order; one per sales order."""
+    return _send(
+        session,
+        tenant_or_404(session, principal, tenant_id),
+        "shipping",
+        body,
+        dry=dry_run,
+        actor=principal.actor,
+    )
+
+
+@router.post("/production-orders", responses=RESPONSES, status_code=202, response_model=None)
+def send_production_order(
+    tenant_id: str,
+    body: ProductionOrder,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    dry_run: DryRun = False,
+) -> Any:
+    """Production Order (Fusion Operations) → one Timesheet entry (QuickBooks) per time record."""
+    return _send(
+        session,
+        tenant_or_404(session, principal, tenant_id),
+        "productionOrder",
+        body,
+        dry=dry_run,
+        actor=principal.actor,
+    )
+
+
+@router.post("/inventory", responses=RESPONSES, status_code=202, response_model=None)
+def send_inventory(
+    tenant_id: str,
+    body: InventorySend,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    dry_run: DryRun = False,
+) -> Any:
+    """Inventory (one product, or all: "Send All Inventory to Quickbooks") → one Inventory Adjustment."""
+    return _send(
+        session,
+        tenant_or_404(session, principal, tenant_id),
+        "inventory",
+        body,
+        dry=dry_run,
+        actor=principal.actor,
+    )
+
+
+@router.post(
+    "/events",
+    response_model=EventOut,
+    responses={202: {"model": EventOut, "description": "Queued"}, 422: {"description": "Bad entity"}},
+)
+def receive_event(tenant_id: str, body: EventIn, session: DbSession, principal: CurrentPrincipal) -> Any:
+    """A Fusion Operations create/update event: queued only when that flow is automatic (never inventory)."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if body.entity == "inventory":
+        return EventOut(
+            queued=False, reason="Inventory is sent to QuickBooks manually only; events never send it."
+        )
+    flow = FLOWS[body.entity]
+    try:
+        entity = flow.model.model_validate(body.data)
+    except ValidationError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body", "data", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+        ) from exc
+    try:
+        result = queue_send(session, tenant, body.entity, entity, now=utcnow(), automatic=True)
+    except SendRefused as exc:
+        if (exc.status == 409 and "automatic" in exc.message) or "turned off" in exc.message:
+            return EventOut(queued=False, reason=exc.message)
+        raise _refusal(exc) from exc
+    assert result.job is not None
+    audit.record(
+        session, actor=principal.actor, action=f"event.{body.entity}.{body.action}", tenant_id=tenant.id
+    )
+    out = EventOut(queued=not result.existing, job_id=result.job.public_id, already_sent=result.existing)
+    if result.existing:
+        out.reason = result.warnings[0] if result.warnings else "already sent"
+    return JSONResponse(status_code=202, content=out.model_dump(by_alias=True))
