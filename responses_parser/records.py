@@ -617,11 +617,15 @@ for _item_tag in (
 ):  # fmt: skip
     RET_CLASSES[_item_tag] = Item
 
-# tag -> (field name, reader, many); built once per class.
-_SPECS: dict[type[Record], dict[str, tuple[str, Any, bool]]] = {}
+# How _fill stores a child: the two commonest cases are written inline (text, references), the rest go
+# through their reader.
+_TEXT, _REF, _READ, _MANY, _MERGE_IN = range(5)
+
+# tag -> (field name, code, reader); built once per class.
+_SPECS: dict[type[Record], dict[str, tuple[str, int, Any]]] = {}
 
 
-def _spec(cls: type[Record]) -> dict[str, tuple[str, Any, bool]]:
+def _spec(cls: type[Record]) -> dict[str, tuple[str, int, Any]]:
     spec = _SPECS.get(cls)
     if spec is None:
         spec = {}
@@ -630,11 +634,21 @@ def _spec(cls: type[Record]) -> dict[str, tuple[str, Any, bool]]:
             if "tag" not in meta:
                 continue
             reader = _READERS[meta["read"]]
+            if meta["many"]:
+                code = _MANY
+            elif reader is _MERGE:
+                code = _MERGE_IN
+            elif reader is read_str:
+                code = _TEXT
+            elif reader is read_ref:
+                code = _REF
+            else:
+                code = _READ
             if meta["tag"] == "*line":
                 for tag in _LINE_TAGS:
-                    spec[tag] = (fld.name, reader, True)
+                    spec[tag] = (fld.name, code, reader)
             else:
-                spec[meta["tag"]] = (fld.name, reader, meta["many"])
+                spec[meta["tag"]] = (fld.name, code, reader)
         _SPECS[cls] = spec
     return spec
 
@@ -643,18 +657,22 @@ def _fill(
     cls: type[Record], elem: etree._Element, kwargs: dict[str, Any], extra: list[tuple[str, Any]]
 ) -> None:
     spec = _SPECS.get(cls) or _spec(cls)
+    get = spec.get
     for child in elem:
         tag = child.tag
-        if type(tag) is not str:  # comments and processing instructions
-            continue
-        entry = spec.get(tag)
+        entry = get(tag)  # type: ignore[arg-type]
         if entry is None:
-            extra.append((tag, read_plain(child)))
+            if type(tag) is str:  # comments and processing instructions are skipped
+                extra.append((tag, read_plain(child)))
             continue
-        name, reader, many = entry
-        if reader is _MERGE:
-            _fill(cls, child, kwargs, extra)
-        elif many:
+        name, code, reader = entry
+        if code == _TEXT:
+            kwargs[name] = child.text or ""
+        elif code == _REF:
+            kwargs[name] = read_ref(child)
+        elif code == _READ:
+            kwargs[name] = reader(child)
+        elif code == _MANY:
             value = reader(child)
             bucket = kwargs.get(name)
             if bucket is None:
@@ -662,11 +680,11 @@ def _fill(
             else:
                 bucket.append(value)
         else:
-            kwargs[name] = reader(child)
+            _fill(cls, child, kwargs, extra)
 
 
 def build(cls: type[Record], elem: etree._Element, **fixed: Any) -> Any:
-    kwargs: dict[str, Any] = dict(fixed)
+    kwargs: dict[str, Any] = fixed
     extra: list[tuple[str, Any]] = []
     _fill(cls, elem, kwargs, extra)
     for key, value in kwargs.items():

@@ -1,10 +1,13 @@
 """Streaming reader of a qbXML response message set: one :class:`RsResult` per ``*Rs``, records as they
 complete.
 
-The XML parser is asked for events on ``*Rs`` elements and their direct ``*Ret`` children only; every
-record is converted the moment its element ends and then removed from the tree, so memory stays bounded
-by one record however many the response holds. Results must be consumed in order (a result's records
-are read from the same stream; moving on to the next result skips whatever was left unread).
+The document is fed to libxml2 in chunks with no per-element events at all (asking lxml to filter
+hundreds of tag names costs more than parsing). Between chunks the reader looks at the partial tree:
+every child of ``QBXMLMsgsRs`` is a ``*Rs`` and every child of a ``*Rs`` a record, and an element that
+has a following sibling is complete. Each complete record is converted and removed from the tree, so
+memory stays bounded by one chunk of records however many the response holds. Results must be
+consumed in order (a result's records are read from the same stream; moving on to the next result
+skips whatever was left unread).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from responses_parser.catalogue import Explanation, explain_status
 from responses_parser.records import Record, read_record
 from responses_parser.safe_xml import HostileXMLError, check_no_doctype, to_bytes
 from responses_parser.status import ResponseFormatError, ResponseStatus
-from responses_parser.tags import RET_TAGS, RS_TAGS
 
 __all__ = ["HostileXMLError", "ResponseFormatError", "RsResult", "parse_response"]
 
@@ -117,73 +119,77 @@ def parse_response(source: str | bytes | IO[bytes] | IO[str]) -> Iterator[RsResu
     Raises :class:`HostileXMLError` for a DTD or entity declaration and :class:`ResponseFormatError` for
     text that is not a well-formed qbXML response.
     """
-    stream = _open(source)
-    events = etree.iterparse(
-        stream,
-        events=("start", "end"),
-        tag=("QBXMLMsgsRs", *RS_TAGS, *RET_TAGS),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=True,
-    )
-    return _results(events)
+    return _State(_open(source)).run()
 
 
-def _results(events: Any) -> Iterator[RsResult]:
-    state = _State(events)
-    try:
-        yield from state.run()
-    except etree.XMLSyntaxError as exc:
-        raise ResponseFormatError(f"QuickBooks' response is not well-formed XML: {exc}") from exc
+_CHUNK = 64 * 1024
 
 
 class _State:
-    def __init__(self, events: Any) -> None:
-        self.events = events
-        self.msgs: etree._Element | None = None
-        self.current: etree._Element | None = None
-        self.current_done = False
-        self.checked_doctype = False
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.parser = etree.XMLPullParser(
+            events=("start",),
+            tag="QBXMLMsgsRs",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=True,
+        )
+        self.message_sets: list[etree._Element] = []
+        self.done = False
 
-    def _next(self) -> tuple[str, etree._Element] | None:
+    def _feed(self) -> None:
+        """Parse the next chunk (or finish the document) and note any ``QBXMLMsgsRs`` that started."""
         try:
-            event, elem = next(self.events)
-        except StopIteration:
-            return None
-        if not self.checked_doctype:
-            self.checked_doctype = True
-            if elem.getroottree().docinfo.doctype:
-                raise HostileXMLError("XML with a DOCTYPE or ENTITY declaration is not accepted")
-        return event, elem
+            data = self.stream.read(_CHUNK)
+            if data:
+                self.parser.feed(data)
+            else:
+                root = self.parser.close()
+                self.done = True
+                self._check_doctype(root)
+            for _event, elem in self.parser.read_events():
+                self._check_doctype(elem)
+                self.message_sets.append(elem)
+        except etree.XMLSyntaxError as exc:
+            raise ResponseFormatError(f"QuickBooks' response is not well-formed XML: {exc}") from exc
+
+    @staticmethod
+    def _check_doctype(elem: etree._Element) -> None:
+        # The raw bytes were checked before parsing; this catches a declaration beyond the first bytes.
+        if elem.getroottree().docinfo.doctype:
+            raise HostileXMLError("XML with a DOCTYPE or ENTITY declaration is not accepted")
+
+    def _complete(self, elem: etree._Element) -> bool:
+        """An element is complete once something follows it, or once the document has ended."""
+        return self.done or elem.getnext() is not None
 
     def run(self) -> Iterator[RsResult]:
+        index = 0
         while True:
-            item = self._next()
-            if item is None:
-                break
-            event, elem = item
-            tag = elem.tag
-            if tag == "QBXMLMsgsRs":
-                if event == "start":
-                    self.msgs = elem
-                else:
-                    # Children still here are *Rs elements no schema we know lists: keep them, leniently.
-                    for child in list(elem):
-                        if isinstance(child.tag, str):
-                            records = iter([read_record(r) for r in child if isinstance(r.tag, str)])
-                            yield self._result(child, records)
-                    elem.clear()
+            if index == len(self.message_sets):
+                if self.done:
+                    break
+                self._feed()
                 continue
-            if event != "start" or self.msgs is None or elem.getparent() is not self.msgs:
-                continue
-            result = self._result(elem, self._records(elem))
-            yield result
-            # The caller may not have read every record: skip to the end of this *Rs.
-            for _ in result.records:
-                pass
-            self.msgs.remove(elem)
-        if self.msgs is None:
+            msgs = self.message_sets[index]
+            if len(msgs):
+                rs = msgs[0]
+                if type(rs.tag) is not str:  # a comment or processing instruction
+                    msgs.remove(rs)
+                    continue
+                result = self._result(rs, self._records(rs))
+                yield result
+                # The caller may not have read every record: skip to the end of this *Rs.
+                for _ in result.records:
+                    pass
+                msgs.remove(rs)
+            elif self._complete(msgs):
+                index += 1
+            else:
+                self._feed()
+        if not self.message_sets:
             raise ResponseFormatError("QuickBooks' response has no QBXMLMsgsRs element")
 
     @staticmethod
@@ -202,23 +208,17 @@ class _State:
         )
 
     def _records(self, rs: etree._Element) -> Iterator[Record]:
-        """Records of ``rs``, each converted when its element ends and then dropped from the tree."""
-        next_event = self._next
+        """Records of ``rs``, each converted once complete and then dropped from the tree."""
         while True:
-            item = next_event()
-            if item is None:
-                return
-            event, elem = item
-            if event != "end":
+            complete = self._complete(rs)
+            ready = len(rs) if complete else len(rs) - 1
+            if ready <= 0:
+                if complete:
+                    return
+                self._feed()
                 continue
-            if elem is rs:
-                # Children of types no schema lists (so no event was asked for) are still here.
-                for child in list(rs):
-                    if isinstance(child.tag, str):
-                        yield read_record(child)
-                return
-            if elem.getparent() is rs:
-                record = read_record(elem)
-                rs.remove(elem)
-                yield record
-            # Otherwise a *Ret nested in a record (DataExtRet in a SalesOrderRet): part of that record.
+            for _ in range(ready):
+                child = rs[0]
+                rs.remove(child)
+                if type(child.tag) is str:
+                    yield read_record(child)
