@@ -158,16 +158,6 @@ def queue_send(
     flow = _flow(flow_name)
     if automatic:
         check_flow_enabled(tenant_settings(tenant), flow, automatic=True)
-    plan, warnings, _ = plan_send(session, tenant, flow_name, entity, now=now)
-    if dry:
-        return SendResult(job=None, plan=plan, warnings=warnings, dry_run_qbxml=dry_run(plan, tenant))
-    entity_data = entity.model_dump(mode="json", by_alias=True)
-
-    if plan.link is not None:
-        existing = link_repo.get(session, tenant.id, plan.link.entity, plan.link.code)
-        if existing is not None:
-            return _already_sent(session, tenant, flow, plan, existing, entity_data, now=now)
-
     blocker_key = _BLOCKERS[flow_name](entity) if flow_name in _BLOCKERS else None  # type: ignore[arg-type]
     if blocker_key is not None:
         holder = link_repo.get(session, tenant.id, blocker_key.entity, blocker_key.code)
@@ -180,6 +170,15 @@ def queue_send(
                 f"several {flow_name}s for one {noun} are not supported (QuickBooks gets the whole {noun} "
                 "at once).",
             )
+    plan, warnings, _ = plan_send(session, tenant, flow_name, entity, now=now)
+    if dry:
+        return SendResult(job=None, plan=plan, warnings=warnings, dry_run_qbxml=dry_run(plan, tenant))
+    entity_data = entity.model_dump(mode="json", by_alias=True)
+
+    if plan.link is not None:
+        existing = link_repo.get(session, tenant.id, plan.link.entity, plan.link.code)
+        if existing is not None:
+            return _already_sent(session, tenant, flow, plan, existing, entity_data, now=now)
 
     depends_on = None
     for required in plan.requires:

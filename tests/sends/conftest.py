@@ -1,0 +1,172 @@
+"""A tenant wired to a simulated QuickBooks company, for end-to-end tests of the send flows."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.company import Company
+from simulator.faults import Faults
+from simulator.host import HostFacts
+from simulator.quickbooks import QuickBooks
+from simulator.webconnector import SessionResult, WebConnector
+from tests.simulator.conftest import message_set, schema_dir
+from tests.support.servers import LiveServer
+
+# The lists a Fusion Operations customer would have in QuickBooks before the first send.
+COMPANY_SETUP = message_set(
+    "<CustomerAddRq><CustomerAdd><Name>ACME</Name><CompanyName>Acme Corp</CompanyName></CustomerAdd></CustomerAddRq>",
+    "<CustomerAddRq><CustomerAdd><Name>Web Store</Name></CustomerAdd></CustomerAddRq>",
+    "<CustomerAddRq><CustomerAdd><Name>Web Store Sales</Name></CustomerAdd></CustomerAddRq>",
+    "<VendorAddRq><VendorAdd><Name>STEELCO</Name></VendorAdd></VendorAddRq>",
+    "<EmployeeAddRq><EmployeeAdd><FirstName>Ana</FirstName><LastName>Ruiz</LastName></EmployeeAdd></EmployeeAddRq>",
+    "<PayrollItemWageAddRq><PayrollItemWageAdd><Name>Fabrication</Name><WageType>HourlyRegular</WageType>"
+    "<ExpenseAccountRef><FullName>Payroll Expenses</FullName></ExpenseAccountRef></PayrollItemWageAdd></PayrollItemWageAddRq>",
+    "<ItemServiceAddRq><ItemServiceAdd><Name>Welding</Name><SalesOrPurchase><Price>60.00</Price>"
+    "<AccountRef><FullName>Services</FullName></AccountRef></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>",
+    "<ItemInventoryAddRq><ItemInventoryAdd><Name>WIDGET-1</Name><SalesPrice>12.50</SalesPrice>"
+    "<IncomeAccountRef><FullName>Sales</FullName></IncomeAccountRef><COGSAccountRef><FullName>Cost of Goods Sold</FullName></COGSAccountRef>"
+    "<AssetAccountRef><FullName>Inventory Asset</FullName></AssetAccountRef><QuantityOnHand>10</QuantityOnHand></ItemInventoryAdd></ItemInventoryAddRq>",
+    "<ItemInventoryAddRq><ItemInventoryAdd><Name>BAR-10</Name>"
+    "<IncomeAccountRef><FullName>Sales</FullName></IncomeAccountRef><PurchaseCost>3.20</PurchaseCost><COGSAccountRef><FullName>Cost of Goods Sold</FullName></COGSAccountRef>"
+    "<AssetAccountRef><FullName>Inventory Asset</FullName></AssetAccountRef></ItemInventoryAdd></ItemInventoryAddRq>",
+    "<DataExtDefAddRq><DataExtDefAdd><OwnerID>0</OwnerID><DataExtName>Fusion Code</DataExtName><DataExtType>STR255TYPE</DataExtType>"
+    "<AssignToObject>Customer</AssignToObject><AssignToObject>Vendor</AssignToObject></DataExtDefAdd></DataExtDefAddRq>",
+    "<DataExtDefAddRq><DataExtDefAdd><OwnerID>0</OwnerID><DataExtName>Customer PO</DataExtName><DataExtType>STR255TYPE</DataExtType>"
+    "<AssignToObject>Customer</AssignToObject></DataExtDefAdd></DataExtDefAddRq>",
+)
+
+SALES_ORDER = {
+    "code": "SO-1001",
+    "client": {"code": "ACME", "name": "Acme Corp"},
+    "marketplace": {"name": "Web Store", "quickbooksCustomer": "Web Store Sales"},
+    "createdAt": "2026-11-19T10:00:00Z",
+    "documentDate": "2026-11-20",
+    "transferDate": "2026-11-21",
+    "dueDate": "2026-12-01",
+    "observations": "Rush",
+    "rows": [{"product": {"code": "WIDGET-1", "name": "Widget", "observations": "Blue"}, "quantity": 5, "unitPrice": 12.5}],
+    "customFields": {"Customer PO": "PO-77"},
+}
+PURCHASE_ORDER = {
+    "code": "PO-2001",
+    "supplier": {"code": "STEELCO", "name": "Steel Co"},
+    "createdAt": "2026-11-19T10:00:00Z",
+    "dueDate": "2026-12-03",
+    "rows": [{"product": {"code": "BAR-10", "name": "Steel bar"}, "quantity": 40, "unitPrice": 3.2}],
+}
+RECEIVING = {
+    "code": "RCV-1",
+    "purchaseOrder": {"code": "PO-2001"},
+    "date": "2026-12-02",
+    "rows": [{"product": {"code": "BAR-10"}, "quantity": 40, "observations": "Lot 9"}],
+}
+SHIPPING = {
+    "code": "SHP-1",
+    "salesOrder": {"code": "SO-1001"},
+    "date": "2026-12-01",
+    "rows": [{"product": {"code": "WIDGET-1"}, "quantity": 5}],
+}
+PRODUCTION_ORDER = {
+    "code": "MO-301",
+    "description": "Widgets for Acme",
+    "client": {"code": "ACME", "name": "Acme Corp"},
+    "timeRecords": [
+        {
+            "worker": {"number": "17", "name": "Ana Ruiz"},
+            "operation": {"name": "Welding"},
+            "section": {"name": "Fabrication"},
+            "startTime": "2026-11-25T08:00:00Z",
+            "endTime": "2026-11-25T10:30:00Z",
+        }
+    ],
+}
+INVENTORY = {
+    "products": [{"code": "WIDGET-1", "name": "Widget", "quantity": 42, "tags": ["Quickbooks"], "customFields": {"QB Item": "WIDGET-1"}}]
+}
+
+
+@dataclass
+class Customer:
+    """One tenant of the live server and its simulated QuickBooks."""
+
+    server: LiveServer
+    tenant_id: str
+    username: str
+    token: str
+    qb: QuickBooks
+    sessions: list[SessionResult] = field(default_factory=list)
+
+    @property
+    def api(self) -> httpx.Client:
+        return self.server.client
+
+    def url(self, path: str) -> str:
+        return f"/api/v1/tenants/{self.tenant_id}{path}"
+
+    def settings(self, patch: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.put(self.url("/settings"), json=patch)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def send(self, path: str, payload: dict[str, Any], expect: int = 202) -> dict[str, Any]:
+        response = self.api.post(self.url(path), json=payload)
+        assert response.status_code == expect, response.text
+        return dict(response.json())
+
+    def sync(self, faults: Faults | None = None, **kw: Any) -> SessionResult:
+        """One Web Connector session against the simulated company."""
+        connector = WebConnector(
+            self.server.qbwc_url,
+            self.username,
+            self.token,
+            self.qb,
+            noop_pause=0.01,
+            faults=faults or Faults(),
+            out=io.StringIO(),
+            **kw,
+        )
+        result = connector.run_session()
+        self.sessions.append(result)
+        return result
+
+    def sync_until_idle(self, limit: int = 10) -> None:
+        for _ in range(limit):
+            result = self.sync()
+            if result.auth_status == "none":
+                return
+        raise AssertionError("the queue did not drain")
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        response = self.api.get(f"/api/v1/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def link(self, entity: str, code: str) -> dict[str, Any] | None:
+        items = self.api.get(self.url("/links"), params={"entity": entity, "code": code}).json()["items"]
+        return items[0] if items else None
+
+
+def new_company(country: str = "US", max_version: str = "13.0") -> QuickBooks:
+    qb = QuickBooks(
+        Company.new("Fusion Customer"),
+        host=HostFacts(country=country, max_qbxml_version=max_version),
+        schema_dir=schema_dir(),
+        use_default_schema=False,
+    )
+    response = qb.process(COMPANY_SETUP)
+    assert 'statusSeverity="Error"' not in response, response
+    return qb
+
+
+@pytest.fixture
+def customer(live_server: LiveServer) -> Customer:
+    api = live_server.client
+    tenant = api.post("/api/v1/tenants", json={"name": f"Fusion {uuid.uuid4().hex[:6]}"}).json()
+    token = api.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+    return Customer(live_server, tenant["id"], tenant["qbwcUsername"], token, new_company())
