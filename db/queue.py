@@ -466,6 +466,30 @@ def expire_stale_sessions(
     return len(stale)
 
 
+def supersede_sessions(session: Session, *, tenant_id: str, idle_since: dt.datetime, now: dt.datetime) -> int:
+    """A new session started: the tenant's open sessions silent since ``idle_since`` are over."""
+    idle = list(
+        session.scalars(
+            select(WcSession)
+            .where(
+                WcSession.tenant_id == tenant_id,
+                WcSession.state == SessionState.OPEN,
+                WcSession.last_seen_at < idle_since,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for wc_session in idle:
+        end_session(
+            session,
+            wc_session,
+            state=SessionState.CLOSED,
+            reason="a newer Web Connector session started",
+            now=now,
+        )
+    return len(idle)
+
+
 def revoke_open_sessions(session: Session, *, tenant_id: str, reason: str, now: dt.datetime) -> int:
     open_sessions = list(
         session.scalars(
@@ -518,6 +542,7 @@ __all__ = [
     "retry_job",
     "revoke_open_sessions",
     "settle_step",
+    "supersede_sessions",
     "utcnow",
 ]
 

@@ -96,6 +96,13 @@ class PlannedStep:
     reconcile: Reconcile | None = None
     creates_link: bool = False
 
+    @property
+    def safe_to_repeat(self) -> bool:
+        """Sending it twice leaves QuickBooks as sending it once: an Add whose "already exists" status
+        is accepted, or setting a custom field to a value. Such a step is simply sent again when its
+        answer is lost; a document is first looked for (``reconcile``)."""
+        return self.purpose in {"ensure", "custom_field"}
+
     def to_intent(self) -> dict[str, Any]:
         return {
             "request": self.request.to_dict(),

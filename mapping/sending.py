@@ -199,7 +199,9 @@ def queue_send(
         },
         steps=[
             queue.NewStep(
-                kind=QBXML_REQUEST, intent=step.to_intent(), reconcilable=step.reconcile is not None
+                kind=QBXML_REQUEST,
+                intent=step.to_intent(),
+                reconcilable=step.reconcile is not None or step.safe_to_repeat,
             )
             for step in plan.steps
         ],

@@ -110,7 +110,8 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
         return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
     if step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
-        if step.phase == "reconcile" and planned.reconcile is not None:
+        if _reconciling(step, planned):
+            assert planned.reconcile is not None
             request = _reconcile_query(planned.reconcile.query, now)
         else:
             if host.country.upper() != "US":
@@ -125,6 +126,11 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
             ) from exc
         return Rendered(xml=built.xml, request_ids=built.request_ids)
     raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
+
+
+def _reconciling(step: queue.StepRef, planned: PlannedStep) -> bool:
+    # A step safe to repeat has no reconciliation query: in phase "reconcile" it is simply sent again.
+    return step.phase == "reconcile" and planned.reconcile is not None
 
 
 def _with_request_id(request: Request, request_id: str) -> Request:
@@ -291,7 +297,7 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
         "status_severity": rs.status_severity,
         "status_message": rs.status_message,
     }
-    if step.phase == "reconcile":
+    if _reconciling(step, planned):
         return _settle_reconcile(planned, rs, records, base)
     if rs.is_error and rs.status_code not in planned.accept_status:
         return Outcome(
@@ -414,7 +420,7 @@ def apply_outcome(
     state = outcome.state
     if state == StepState.UNKNOWN_OUTCOME and step.kind == QBXML_REQUEST and step.phase == "send":
         planned = PlannedStep.from_intent(step.intent)
-        if planned.reconcile is not None:
+        if planned.reconcile is not None or planned.safe_to_repeat:
             # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
             queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="reconcile")
             return

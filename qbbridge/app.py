@@ -39,6 +39,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             min_client_version=settings.min_client_version,
             auth_failure_limit=settings.auth_failure_limit,
             auth_failure_window=dt.timedelta(minutes=settings.auth_failure_window_minutes),
+            supersede_after=dt.timedelta(seconds=settings.supersede_after_seconds),
         ),
     )
     endpoint = WebConnectorEndpoint(

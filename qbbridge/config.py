@@ -24,6 +24,7 @@ class Settings:
     run_every_minutes: int = 30
     auth_failure_limit: int = 5
     auth_failure_window_minutes: int = 15
+    supersede_after_seconds: float = 60.0
     log_level: str = "info"
 
     @property
@@ -61,5 +62,6 @@ def load_settings(*, port: int = 8000) -> Settings:
         run_every_minutes=_int_env("QBBRIDGE_RUN_EVERY_MINUTES", 30),
         auth_failure_limit=_int_env("QBBRIDGE_AUTH_FAILURE_LIMIT", 5),
         auth_failure_window_minutes=_int_env("QBBRIDGE_AUTH_FAILURE_WINDOW_MINUTES", 15),
+        supersede_after_seconds=float(os.environ.get("QBBRIDGE_SUPERSEDE_AFTER_SECONDS") or 60),
         log_level=os.environ.get("QBBRIDGE_LOG_LEVEL") or "info",
     )

@@ -54,6 +54,9 @@ class ServiceOptions:
     min_client_version: str = "2.1.0.30"
     auth_failure_limit: int = 5
     auth_failure_window: dt.timedelta = dt.timedelta(minutes=15)
+    # The Web Connector runs one session per application at a time, so a new authenticate means an
+    # older session of the same tenant that has been silent this long is over (its connector died).
+    supersede_after: dt.timedelta = dt.timedelta(seconds=60)
 
 
 class WebConnectorService:
@@ -115,6 +118,9 @@ class WebConnectorService:
             tenant_repo.clear_failed_logins(session, username)
             queue.expire_stale_sessions(
                 session, tenant_id=tenant.id, cutoff=now - self.options.session_timeout, now=now
+            )
+            queue.supersede_sessions(
+                session, tenant_id=tenant.id, idle_since=now - self.options.supersede_after, now=now
             )
             ticket = secret_values.new_secret(24)
             client_version = (

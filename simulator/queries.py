@@ -132,7 +132,11 @@ def _list_filter(company: Company, records: list[Record], rq: etree._Element) ->
 
 
 def _entity_matches(record: Record, entity: etree._Element, company: Company) -> bool:
-    ref = record.get("CustomerRef") or record.get("VendorRef") or record.get("EntityRef") or {}
+    # TimeTrackingEntityFilter names who worked (EntityRef), never the customer the time is for.
+    if entity.tag == "TimeTrackingEntityFilter":
+        ref = record.get("EntityRef") or {}
+    else:
+        ref = record.get("CustomerRef") or record.get("VendorRef") or record.get("EntityRef") or {}
     ids, names = texts(entity, "ListID"), [n.lower() for n in texts(entity, "FullName")]
     if ids or names:
         return ref.get("ListID") in ids or str(ref.get("FullName", "")).lower() in names

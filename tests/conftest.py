@@ -36,7 +36,11 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``qbbridge serve`` on a real port and database; tests create their own tenants to stay apart."""
-    server = start_server(database_url, tmp_path_factory.mktemp("server"))
+    # A connector that died is superseded by the next session after one silent second here, so tests
+    # of lost answers need not wait; the concurrency test keeps the production default.
+    server = start_server(
+        database_url, tmp_path_factory.mktemp("server"), extra_env={"QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1"}
+    )
     yield server
     server.stop()
 
