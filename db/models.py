@@ -100,6 +100,11 @@ class Tenant(Base):
     last_connection_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_connection_error_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
+    # Where imports are pushed (Fusion Operations' API). The key is needed to call it, so it is kept
+    # as given, and never returned by the API nor logged.
+    fusion_api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    fusion_api_key: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
 
 class ApiKey(Base):
     """A per-tenant admin API key. Only the SHA-256 digest of the key is stored."""
@@ -254,6 +259,59 @@ class Link(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),)
+
+
+class Import(Base):
+    """One QuickBooks document (or a product it needs) retrieved for Fusion Operations.
+
+    ``status``: ``pending`` (stored, not yet delivered) → ``delivered`` (pushed to Fusion Operations'
+    API) → ``acknowledged`` (Fusion Operations confirmed it through ``POST …/imports/ack``); or
+    ``skipped`` (with ``reason``: cancelled, already imported, created by qbbridge). An import is
+    never deleted: pending ones stay visible until delivered or acknowledged.
+    """
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(40))  # salesOrder | purchaseOrder | product
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    source_type: Mapped[str] = mapped_column(
+        String(40)
+    )  # SalesOrder | PurchaseOrder | Invoice | Estimate | Item
+    source_id: Mapped[str] = mapped_column(String(200))  # TxnID, or the item's full name for products
+    ref_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "source_type", "source_id", name="uq_imports_source"),
+        Index("ix_imports_tenant_entity", "tenant_id", "entity", "id"),
+        Index("ix_imports_delivery", "status", "next_attempt_at"),
+    )
+
+
+class RetrievalMark(Base):
+    """Per tenant and QuickBooks entity: how far retrievals have got (the high-water mark)."""
+
+    __tablename__ = "retrieval_marks"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    entity: Mapped[str] = mapped_column(
+        String(40), primary_key=True
+    )  # salesOrder | purchaseOrder | invoice | estimate
+    high_water: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_started_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class AuditEvent(Base):
