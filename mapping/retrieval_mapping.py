@@ -1,0 +1,308 @@
+"""QuickBooks documents retrieved for Fusion Operations: what each becomes, or why it is skipped.
+
+Pure: a parsed record and the tenant's settings in, a :class:`MappedDocument` out. No database, no
+HTTP; whoever stores the import decides about documents already imported (FAQ 1) before or after.
+
+The produced ``data`` has the shape the send endpoints accept (``mapping.entities.SalesOrder`` /
+``PurchaseOrder``), camelCase and JSON-ready. The rules and their reasons are in docs/retrievals.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from mapping.settings import Settings
+from responses_parser.records import Transaction, TxnLine
+
+SourceType = Literal["SalesOrder", "PurchaseOrder", "Invoice", "Estimate"]
+EntityName = Literal["salesOrder", "purchaseOrder"]
+
+# The article's table: what each QuickBooks document creates in Fusion Operations.
+TARGET_ENTITY: dict[str, EntityName] = {
+    "SalesOrder": "salesOrder",
+    "PurchaseOrder": "purchaseOrder",
+    "Invoice": "salesOrder",
+    "Estimate": "salesOrder",
+}
+
+# Fusion Operations documents product observations as at most 255 characters.
+PRODUCT_OBSERVATIONS_MAX = 255
+# QuickBooks keeps rates to 5 decimals; an Amount/Quantity price is rounded to the same.
+PRICE_PLACES = Decimal("0.00001")
+
+SKIP_VOIDED = "cancelled in QuickBooks (voided)"
+SKIP_CLOSED_SALES = "closed in QuickBooks with nothing invoiced"
+SKIP_CLOSED_PURCHASE = "closed in QuickBooks with nothing received or billed"
+SKIP_OURS = "created by qbbridge from Fusion Operations"
+SKIP_NO_ROWS = "has no item lines with a quantity and price that Fusion Operations can order"
+
+
+def skip_linked_sales_order(ref: str) -> str:
+    return (
+        f"made from QuickBooks sales order {ref}, which is imported itself (sales order retrieval is on), "
+        "so importing this too would order the same goods twice"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MappedDocument:
+    """One QuickBooks document as Fusion Operations should receive it.
+
+    ``skip_reason`` set: nothing is to be created, and ``data``/``products`` may be empty; the reason
+    is plain language for the import's record. ``notes`` name lines that could not become rows.
+    """
+
+    entity: EntityName
+    source: dict[str, str | None]
+    skip_reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- Cancelled documents -------------------------------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _item_lines(lines: tuple[TxnLine, ...]) -> Iterator[TxnLine]:
+    """Lines in order, group lines replaced by their members (a group's own line has no item)."""
+    for line in lines:
+        if line.lines:
+            yield from _item_lines(line.lines)
+        elif line.item_group is None:
+            yield line
+
+
+def is_voided(record: Transaction) -> bool:
+    """QuickBooks voids by zeroing every amount and prefixing the memo with ``VOID:``; both must hold,
+    so an order someone merely titled "void..." with real amounts is not dropped, and a free order
+    (zero total) is not taken for a voided one."""
+    memo = (record.memo or "").lstrip()
+    if not memo.upper().startswith("VOID:"):
+        return False
+    totals = [_decimal(v) for v in (record.total_amount, record.subtotal) if v is not None]
+    if totals:
+        return all(total == 0 for total in totals)
+    amounts = [_decimal(line.amount) for line in _item_lines(record.lines) if line.amount is not None]
+    return all(amount == 0 for amount in amounts)
+
+
+def _has_linked(record: Transaction, *types: str) -> bool:
+    return any(link.txn_type in types for link in record.linked_txns)
+
+
+def _closed_reason(record: Transaction, source_type: str) -> str | None:
+    # Only an explicit, parsed ``true`` counts: a value QuickBooks sent that we cannot read must not
+    # make an order disappear.
+    if record.is_manually_closed is not True:
+        return None
+    lines = list(_item_lines(record.lines))
+    if source_type == "SalesOrder":
+        invoiced = any((_decimal(line.invoiced) or 0) > 0 for line in lines)
+        if invoiced or record.is_fully_invoiced is True or _has_linked(record, "Invoice"):
+            return None
+        return SKIP_CLOSED_SALES
+    if source_type == "PurchaseOrder":
+        received = any((_decimal(line.received_quantity) or 0) > 0 for line in lines)
+        billed = any(line.is_billed is True for line in lines)
+        linked = _has_linked(record, "ItemReceipt", "Bill")
+        if received or billed or linked or record.is_fully_received is True:
+            return None
+        return SKIP_CLOSED_PURCHASE
+    return None
+
+
+# --- Values --------------------------------------------------------------------------------------------
+
+
+def _number(value: Decimal) -> int | float:
+    # JSON has no decimals; a float prints back as the same digits for the precision QuickBooks uses.
+    normalized = value.normalize()
+    if normalized == normalized.to_integral_value():
+        return int(normalized)
+    return float(normalized)
+
+
+def _moment(value: Any, settings: Settings) -> str | None:
+    if not isinstance(value, dt.datetime):
+        return None
+    if value.tzinfo is None:
+        # QuickBooks writes local times with an offset; one without is the company's own clock.
+        value = value.replace(tzinfo=ZoneInfo(settings.timezone))
+    return value.isoformat()
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def product_code(full_name: str, settings: Settings) -> str:
+    """The Fusion Operations product code of a QuickBooks item: its full name, or with "Ignore Category
+    Names on Products Import" only the last segment (``Parts:Bolts:M8`` → ``M8``)."""
+    name = full_name.strip()
+    if settings.ignore_category_names:
+        return name.rsplit(":", 1)[-1].strip()
+    return name
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None
+
+
+def _product(code: str, desc: str | None, settings: Settings) -> dict[str, Any]:
+    """The product to create for an item, per "Quickbooks Item Line Description" read backwards: the
+    option says what the line description was made from, so that is what it gives back."""
+    product: dict[str, Any] = {"code": code, "name": code}
+    if desc is None:
+        return product
+    if settings.line_description == "productName":
+        product["name"] = desc
+    elif settings.line_description == "productObservations":
+        product["observations"] = desc[:PRODUCT_OBSERVATIONS_MAX]
+    # movementObservations: the description belongs to the row only (it is on the row anyway).
+    return product
+
+
+def _row(line: TxnLine, code: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A row for an item line, or why the line cannot be one."""
+    label = f"line for {line.item.full_name if line.item else '?'}"
+    quantity = _decimal(line.quantity)
+    amount = _decimal(line.amount)
+    rate = _decimal(line.rate)
+    if line.quantity is None:
+        # Service and charge lines often carry only an amount: one unit at that amount.
+        if amount is None:
+            return None, f"{label} has neither quantity nor amount; left out"
+        quantity = Decimal(1)
+        price = rate if rate is not None else amount
+    else:
+        if quantity is None or quantity <= 0:
+            return None, f"{label} has quantity {line.quantity}; Fusion Operations rows need more than 0"
+        if rate is not None:
+            price = rate
+        elif amount is not None:
+            price = (amount / quantity).quantize(PRICE_PLACES)
+        else:
+            price = None
+    if price is not None and price < 0:
+        return None, f"{label} has a negative price ({price}), a discount or credit; left out"
+    row: dict[str, Any] = {"product": {"code": code}, "quantity": _number(quantity)}
+    if price is not None:
+        row["unitPrice"] = _number(price)
+    desc = _text(line.desc)
+    if desc is not None:
+        row["observations"] = desc
+    return row, None
+
+
+def _custom_fields(record: Transaction, settings: Settings) -> dict[str, Any]:
+    pair = settings.custom_field_from_quickbooks
+    if pair is None:
+        return {}
+    for ext in record.data_ext:
+        # OwnerID 0 is the field the QuickBooks user sees; names are compared exactly (case-sensitive).
+        if ext.owner_id == "0" and ext.name == pair.quickbooks and ext.value is not None:
+            return {pair.fusion: ext.value}
+    return {}
+
+
+# --- The document --------------------------------------------------------------------------------------
+
+
+def source_of(record: Transaction, source_type: str) -> dict[str, str | None]:
+    return {"type": source_type, "txnId": record.txn_id, "refNumber": record.ref_number}
+
+
+def map_document(
+    record: Transaction,
+    *,
+    source_type: SourceType,
+    settings: Settings,
+    is_ours: Callable[[Transaction], bool],
+) -> MappedDocument:
+    """What ``record`` becomes in Fusion Operations, or why it is skipped (checked in this order:
+    created by qbbridge, voided, closed with nothing done, made from an imported sales order, no rows)."""
+    entity = TARGET_ENTITY[source_type]
+    source = source_of(record, source_type)
+
+    def skipped(reason: str) -> MappedDocument:
+        return MappedDocument(entity=entity, source=source, skip_reason=reason)
+
+    if is_ours(record):
+        return skipped(SKIP_OURS)
+    if is_voided(record):
+        return skipped(SKIP_VOIDED)
+    closed = _closed_reason(record, source_type)
+    if closed is not None:
+        return skipped(closed)
+    if source_type in ("Invoice", "Estimate") and settings.retrievals.sales_order.enabled:
+        for link in record.linked_txns:
+            if link.txn_type == "SalesOrder":
+                return skipped(skip_linked_sales_order(link.ref_number or link.txn_id or "?"))
+
+    rows: list[dict[str, Any]] = []
+    products: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for line in _item_lines(record.lines):
+        if line.item is None or not _text(line.item.full_name):
+            # Text-only lines (a description with no item) have nothing to order.
+            continue
+        code = product_code(line.item.full_name or "", settings)
+        row, problem = _row(line, code)
+        if row is None:
+            notes.append(problem or "")
+            continue
+        rows.append(row)
+        # The first line of an item names its product; later descriptions stay on their rows.
+        products.setdefault(code, _product(code, _text(line.desc), settings))
+    if not rows:
+        return MappedDocument(entity=entity, source=source, skip_reason=SKIP_NO_ROWS, notes=notes)
+
+    party = record.customer if entity == "salesOrder" else record.vendor
+    party_name = _text(party.full_name if party else None)
+    if party_name is None:
+        who = "customer" if entity == "salesOrder" else "vendor"
+        return MappedDocument(entity=entity, source=source, skip_reason=f"has no {who}", notes=notes)
+    created = _moment(record.time_created, settings)
+    if created is None and isinstance(record.txn_date, dt.date):
+        created = _moment(dt.datetime.combine(record.txn_date, dt.time()), settings)
+    data: dict[str, Any] = {
+        "code": _text(record.ref_number) or record.txn_id,
+        "createdAt": created,
+        "documentDate": _day(record.txn_date),
+    }
+    if entity == "salesOrder":
+        data["client"] = {"code": party_name}
+        # The delivery date: the ship date, else QuickBooks' due date.
+        data["dueDate"] = _day(record.ship_date) or _day(record.due_date)
+    else:
+        data["supplier"] = {"code": party_name}
+        data["dueDate"] = _day(record.expected_date) or _day(record.due_date)
+    observations = _text(record.memo)
+    if observations is not None:
+        data["observations"] = observations
+    data["rows"] = rows
+    data["customFields"] = _custom_fields(record, settings)
+    data["quickbooks"] = dict(source)
+    data = {key: value for key, value in data.items() if value is not None}
+    return MappedDocument(
+        entity=entity, source=source, data=data, products=list(products.values()), notes=notes
+    )
