@@ -24,6 +24,7 @@ from db import links as link_repo
 from db import queue
 from db.models import Job, Step
 from db.states import StepState
+from mapping import retrieval
 from mapping.explain import (
     explain_hresult,
     explain_status,
@@ -66,6 +67,7 @@ class HostContext:
 
     qbxml_version: str  # highest version the host supports, "13.0"
     country: str  # "US", "CA", "UK", "AU"
+    session_id: int | None = None  # the Web Connector session (iterators live only within one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class Outcome:
     result: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
     qb_type: str | None = None
+    page: bool = False  # a retrieval page, stored by mapping.retrieval
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -108,6 +111,9 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
         except (RawQbxmlError, HostileXMLError) as exc:
             raise RenderError(str(exc)) from exc
         return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
+    if step.kind == retrieval.RETRIEVAL_QUERY:
+        query = retrieval.render_query(session, step, session_id=host.session_id)
+        return _build(query, f"{step.id}.0", host, "the retrieval query")
     if step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
         if _reconciling(step, planned):
@@ -117,15 +123,18 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
             if host.country.upper() != "US":
                 raise RenderError(NON_US_REFUSAL.format(country=host.country))
             request = _bind(session, step, planned)
-        request_id = f"{step.id}.0"
-        try:
-            built = build_message_set([_with_request_id(request, request_id)], version=host.qbxml_version)
-        except BuildError as exc:
-            raise RenderError(
-                f"{planned.description}: QuickBooks ({host.qbxml_version}) cannot accept this request: {exc}"
-            ) from exc
-        return Rendered(xml=built.xml, request_ids=built.request_ids)
+        return _build(request, f"{step.id}.0", host, planned.description)
     raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
+
+
+def _build(request: Request, request_id: str, host: HostContext, description: str) -> Rendered:
+    try:
+        built = build_message_set([_with_request_id(request, request_id)], version=host.qbxml_version)
+    except BuildError as exc:
+        raise RenderError(
+            f"{description}: QuickBooks ({host.qbxml_version}) cannot accept this request: {exc}"
+        ) from exc
+    return Rendered(xml=built.xml, request_ids=built.request_ids)
 
 
 def _reconciling(step: queue.StepRef, planned: PlannedStep) -> bool:
@@ -219,6 +228,9 @@ def _unreadable(exc: Exception) -> Outcome:
 
 
 def settle_response(step: queue.StepRef, response: str) -> Outcome:
+    if step.kind == retrieval.RETRIEVAL_QUERY:
+        # A page of records is stored where the database is at hand: see apply_outcome.
+        return Outcome(state=StepState.SUCCEEDED, page=True)
     if step.kind == QBXML_REQUEST:
         return _settle_planned(step, response)
     return _settle_raw(step, response)
@@ -394,9 +406,18 @@ def _qb_type(request: Request) -> str:
 
 
 def apply_outcome(
-    session: Session, step: queue.StepRef, response: str | None, outcome: Outcome, *, now: dt.datetime
+    session: Session,
+    step: queue.StepRef,
+    response: str | None,
+    outcome: Outcome,
+    *,
+    now: dt.datetime,
+    session_id: int | None = None,
 ) -> None:
     """Store the answer on the step, move the step and its job, and write the link it created."""
+    if outcome.page:
+        retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
+        return
     job = session.get(Job, step.job_id)
     assert job is not None
     if outcome.warnings:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
-from api import jobs, links, sends, tenants
+from api import jobs, links, retrievals, sends, tenants
 from api import settings as settings_api
 from db.engine import Database
 from qbbridge import __version__
@@ -64,6 +64,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(sends.router)
     app.include_router(settings_api.router)
     app.include_router(links.router)
+    app.include_router(retrievals.router)
     for path in ("/qbwc", "/qbwc/"):
         app.router.routes.append(Route(path, endpoint.__call__, methods=["GET", "HEAD", "POST"]))
 

@@ -22,6 +22,7 @@ from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Step, Tenant, WcSession, utcnow
 from db.states import SessionState, StepState
+from mapping import retrieval
 from mapping.explain import explain_hresult
 from mapping.host import describe_host
 from mapping.steps import (
@@ -116,6 +117,7 @@ class WebConnectorService:
                 log.info("authenticate refused: unknown username or wrong token")
                 return ["", INVALID_USER]
             tenant_repo.clear_failed_logins(session, username)
+            retrieval.schedule_automatic(session, tenant, now=now)
             queue.expire_stale_sessions(
                 session, tenant_id=tenant.id, cutoff=now - self.options.session_timeout, now=now
             )
@@ -254,7 +256,7 @@ class WebConnectorService:
                 outcome = settle_hresult(step, hresult.strip(), message or "")
             else:
                 outcome = settle_response(step, response or "")
-            apply_outcome(session, step, response, outcome, now=now)
+            apply_outcome(session, step, response, outcome, now=now, session_id=row.id)
             if outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS:
                 sessions.set_last_error(session, row.id, outcome.error)
                 return -1

@@ -1,0 +1,213 @@
+"""Retrieving from QuickBooks: "Retrieve Orders", the imports Fusion Operations reads and
+acknowledges, and where imports are pushed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import Response
+from pydantic import Field, field_validator
+
+from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.models import ApiModel
+from db import audit
+from db import imports as import_repo
+from db.models import utcnow
+from mapping import retrieval
+
+router = APIRouter(prefix="/api/v1/tenants/{tenant_id}", tags=["retrievals"])
+
+RetrievalEntity = Literal["salesOrder", "purchaseOrder", "invoice", "estimate"]
+
+
+class RetrievalCreate(ApiModel):
+    entities: list[RetrievalEntity] = Field(min_length=1, description="QuickBooks documents to retrieve.")
+    since: dt.date | dt.datetime = Field(
+        description="Everything modified or created since this date (midnight in the tenant's time zone) "
+        "or date-time is retrieved."
+    )
+
+    @field_validator("entities")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class RetrievalAccepted(ApiModel):
+    job_id: str
+
+
+class ImportSource(ApiModel):
+    type: str = Field(description="SalesOrder, PurchaseOrder, Invoice, Estimate, or Item (products)")
+    txn_id: str | None
+    ref_number: str | None
+
+
+class ImportOut(ApiModel):
+    id: str
+    entity: str = Field(description="salesOrder, purchaseOrder or product")
+    status: str = Field(description="pending, delivered, acknowledged or skipped")
+    reason: str | None = Field(description="Why it was skipped, or a note (later changes are not applied).")
+    source: ImportSource
+    data: dict[str, Any] = Field(
+        description="The Fusion Operations entity, shaped as the send endpoints accept."
+    )
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    last_error: str | None = Field(description="Why the last push to Fusion Operations failed, if it did.")
+
+
+class ImportList(ApiModel):
+    items: list[ImportOut]
+    next_cursor: str | None
+
+
+class AckIn(ApiModel):
+    ids: list[str] = Field(
+        min_length=1, max_length=1000, description="Import ids Fusion Operations has taken."
+    )
+
+
+class AckOut(ApiModel):
+    acknowledged: int
+    not_found: list[str]
+
+
+class FusionApiIn(ApiModel):
+    base_url: str = Field(min_length=1, max_length=500, description="Fusion Operations API base URL (https).")
+    api_key: str = Field(
+        min_length=1, max_length=500, description="Credential qbbridge sends; never shown again."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        parts = urlsplit(value)
+        local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError("use an https:// URL (plain http is only allowed for localhost)")
+        return value.rstrip("/")
+
+
+class FusionApiOut(ApiModel):
+    base_url: str | None
+    has_api_key: bool
+
+
+@router.post("/retrievals", status_code=status.HTTP_202_ACCEPTED, response_model=RetrievalAccepted)
+def retrieve_orders(
+    tenant_id: str, body: RetrievalCreate, session: DbSession, principal: CurrentPrincipal
+) -> Any:
+    """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    settings = retrieval.tenant_settings(tenant)
+    since = body.since
+    if not isinstance(since, dt.datetime):
+        since = dt.datetime.combine(since, dt.time(), tzinfo=ZoneInfo(settings.timezone))
+    elif since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    job = retrieval.queue_retrieval(
+        session, tenant, list(body.entities), since=since.astimezone(dt.UTC), now=utcnow(), automatic=False
+    )
+    audit.record(
+        session, actor=principal.actor, action="retrieval.queue", tenant_id=tenant.id, job_id=job.public_id
+    )
+    return RetrievalAccepted(job_id=job.public_id)
+
+
+@router.get("/imports", response_model=ImportList)
+def list_imports(
+    tenant_id: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    entity: Annotated[Literal["salesOrder", "purchaseOrder", "product"] | None, Query()] = None,
+    status_filter: Annotated[
+        Literal["pending", "delivered", "acknowledged", "skipped"] | None, Query(alias="status")
+    ] = None,
+    cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Any:
+    """What was retrieved from QuickBooks, oldest first, for Fusion Operations to create."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if cursor is not None and not cursor.isdigit():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor: use the nextCursor of a previous page"
+        )
+    rows = import_repo.list_imports(
+        session,
+        tenant.id,
+        entity=entity,
+        status=status_filter,
+        after_id=int(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        ImportOut(
+            id=row.public_id,
+            entity=row.entity,
+            status=row.status,
+            reason=row.reason,
+            source=ImportSource(
+                type=row.source_type,
+                txn_id=row.source_id if row.source_type != "Item" else None,
+                ref_number=row.ref_number,
+            ),
+            data=row.data or {},
+            created_at=row.created_at,
+            delivered_at=row.delivered_at,
+            acknowledged_at=row.acknowledged_at,
+            last_error=row.last_error,
+        )
+        for row in rows
+    ]
+    return ImportList(items=items, next_cursor=str(rows[-1].id) if more and rows else None)
+
+
+@router.post("/imports/ack", response_model=AckOut)
+def acknowledge_imports(tenant_id: str, body: AckIn, session: DbSession, principal: CurrentPrincipal) -> Any:
+    """Fusion Operations confirms it has created these imports; they leave the pending list."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    missing = import_repo.acknowledge(session, tenant.id, list(dict.fromkeys(body.ids)), now=utcnow())
+    audit.record(
+        session, actor=principal.actor, action="imports.ack", tenant_id=tenant.id, count=len(body.ids)
+    )
+    return AckOut(acknowledged=len(set(body.ids)) - len(missing), not_found=missing)
+
+
+@router.get("/fusion-api", response_model=FusionApiOut)
+def get_fusion_api(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> Any:
+    tenant = tenant_or_404(session, principal, tenant_id)
+    return FusionApiOut(base_url=tenant.fusion_api_base_url, has_api_key=bool(tenant.fusion_api_key))
+
+
+@router.put("/fusion-api", response_model=FusionApiOut)
+def put_fusion_api(tenant_id: str, body: FusionApiIn, session: DbSession, principal: CurrentPrincipal) -> Any:
+    """Where imports are pushed. Without it, Fusion Operations reads GET …/imports instead."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    tenant.fusion_api_base_url = body.base_url
+    tenant.fusion_api_key = body.api_key
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="fusion_api.update",
+        tenant_id=tenant.id,
+        base_url=body.base_url,
+    )
+    return FusionApiOut(base_url=tenant.fusion_api_base_url, has_api_key=True)
+
+
+@router.delete("/fusion-api", status_code=204, response_class=Response)
+def delete_fusion_api(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    """Stop pushing imports; they stay readable at GET …/imports."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    tenant.fusion_api_base_url = None
+    tenant.fusion_api_key = None
+    audit.record(session, actor=principal.actor, action="fusion_api.delete", tenant_id=tenant.id)
+    return Response(status_code=204)
