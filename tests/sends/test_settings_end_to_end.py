@@ -342,7 +342,9 @@ def test_timesheet_missing_employee_and_job_created_or_not_and_billable(customer
     customer.settings({"timesheets": {"createMissingEmployee": True, "createMissingCustomerJob": True, "billable": True}})
     created = customer.send("/production-orders", {**PRODUCTION_ORDER, "code": "MO-X3", "timeRecords": [_time_record("Mary Ann Lopez", "Welding", "Fabrication")]})["jobId"]
     customer.settings({"timesheets": {"billable": False}})
-    not_billable = customer.send("/production-orders", {**PRODUCTION_ORDER, "code": "MO-X4"})["jobId"]
+    # 02:00 UTC is still the day before in New York: the entry is dated by the company's calendar.
+    late = {**PRODUCTION_ORDER["timeRecords"][0], "startTime": "2026-11-26T02:00:00Z", "endTime": "2026-11-26T03:15:00Z"}
+    not_billable = customer.send("/production-orders", {**PRODUCTION_ORDER, "code": "MO-X4", "timeRecords": [late]})["jobId"]
     customer.sync_until_idle()
 
     failed = customer.job(no_employee)
@@ -356,7 +358,9 @@ def test_timesheet_missing_employee_and_job_created_or_not_and_billable(customer
     assert entry["BillableStatus"] == "Billable"
     employee = next(e for e in customer.qb.company.employees if e["Name"] == "Mary Ann Lopez")
     assert (employee["FirstName"], employee["LastName"]) == ("Mary Ann", "Lopez")
-    assert document(customer, not_billable)["BillableStatus"] == "NotBillable"
+    entry = document(customer, not_billable)
+    assert entry["BillableStatus"] == "NotBillable" and entry["TxnDate"] == "2026-11-25"
+    assert entry["Duration"] in ("PT1H15M0S", "PT1H15M")
     assert customer.qb.company.customer("ACME:MO-X4") is not None  # still created: only billable changed
     assert len(customer.qb.company.employees) == employees + 1
     assert len(customer.qb.company.customers) == customers + 2
@@ -367,10 +371,12 @@ def test_inventory_account_memo_tags_and_item_match_custom_field(customer: Custo
     assert missing[0]["loc"] == ["body", "settings", "inventory", "adjustmentAccount"], missing
     assert jobs(customer) == []
     # The send may carry the account and memo itself (the article shows them when sending).
+    today_before = dt.datetime.now(ZoneInfo("America/New_York")).date().isoformat()
     override = customer.send("/inventory", {**INVENTORY, "adjustmentAccount": "Inventory Adjustments", "adjustmentMemo": "Count 1"})["jobId"]
     customer.sync_until_idle()
     adjustment = document(customer, override)
     assert adjustment["AccountRef"]["FullName"] == "Inventory Adjustments" and adjustment["Memo"] == "Count 1"
+    assert adjustment["TxnDate"] in {today_before, dt.datetime.now(ZoneInfo("America/New_York")).date().isoformat()}
     assert customer.qb.company.quantity_on_hand("WIDGET-1") == 42
 
     customer.settings({"inventory": {"adjustmentAccount": "Job Materials", "adjustmentMemo": "From Fusion Operations", "onlyTaggedProducts": True, "tag": "Sync"}})
