@@ -93,6 +93,8 @@ def test_document_number_quickbooks_sequence_or_order_code_with_its_limits(custo
     assert too_long[0]["loc"] == ["body", "code"] and "11" in too_long[0]["msg"], too_long
     too_long = refused(customer, "/purchase-orders", po("PO-123456789"))
     assert too_long[0]["loc"] == ["body", "code"] and "11" in too_long[0]["msg"], too_long
+    invoice_too_long = refused(customer, "/shippings", shipping("SHP-12345678", "SO-N2"))
+    assert invoice_too_long[0]["loc"] == ["body", "code"] and "11" in invoice_too_long[0]["msg"], invoice_too_long
     bill_too_long = refused(customer, "/receivings", receiving("RCV-12345678901234567", "PO-N2"))  # 21
     assert bill_too_long[0]["loc"] == ["body", "code"] and "20" in bill_too_long[0]["msg"], bill_too_long
     assert len(jobs(customer)) == before  # nothing queued by a refusal
