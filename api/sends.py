@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -58,9 +59,23 @@ class EventOut(ApiModel):
     already_sent: bool = False
 
 
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_location(path: str) -> list[str | int]:
+    """``rows[0].product.code`` (or ``rows.0.product.code``) as a FastAPI error location."""
+    location: list[str | int] = []
+    for name, index in _PATH_PART.findall(path):
+        if index:
+            location.append(int(index))
+        else:
+            location.append(int(name) if name.isdigit() else name)
+    return location
+
+
 def _refusal(exc: SendRefused) -> HTTPException:
     if exc.field is not None:
-        loc: list[str | int] = ["body", *[int(p) if p.isdigit() else p for p in exc.field.split(".")]]
+        loc = ["body", *field_location(exc.field)]
         return HTTPException(exc.status, [{"loc": loc, "msg": exc.message, "type": "send_refused"}])
     return HTTPException(exc.status, exc.message)
 
@@ -71,11 +86,12 @@ def _send(session: Any, tenant: Tenant, flow: str, entity: BaseModel, *, dry: bo
     except SendRefused as exc:
         raise _refusal(exc) from exc
     if dry:
-        return DryRunOut(
+        preview = DryRunOut(
             steps=[s.description for s in result.plan.steps],
             qbxml=result.dry_run_qbxml,
             warnings=result.warnings,
         )
+        return JSONResponse(status_code=status.HTTP_200_OK, content=preview.model_dump(by_alias=True))
     return _accepted(session, tenant, flow, result, actor)
 
 

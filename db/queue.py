@@ -349,18 +349,20 @@ def finish_step(
 
 
 def derive_job_status(states: Sequence[str]) -> JobStatus:
+    """A job's status from its steps': a failure or an unknown outcome decides; then work still
+    going on; a finished job is succeeded only when every step succeeded, and cancelled otherwise."""
     present = set(states)
     if StepState.FAILED in present:
         return JobStatus.FAILED
     if StepState.UNKNOWN_OUTCOME in present:
         return JobStatus.UNKNOWN_OUTCOME
-    if present and present <= {StepState.CANCELLED}:
-        return JobStatus.CANCELLED
+    if StepState.IN_FLIGHT in present:
+        return JobStatus.IN_FLIGHT
+    if StepState.QUEUED in present:
+        return JobStatus.IN_FLIGHT if StepState.SUCCEEDED in present else JobStatus.QUEUED
     if present and present <= {StepState.SUCCEEDED}:
         return JobStatus.SUCCEEDED
-    if present & {StepState.IN_FLIGHT, StepState.SUCCEEDED}:
-        return JobStatus.IN_FLIGHT
-    return JobStatus.QUEUED
+    return JobStatus.CANCELLED
 
 
 _FINAL_JOB_STATUSES = frozenset(

@@ -179,7 +179,9 @@ class WebConnectorService:
                 session, session_id=row.id, reason="the Web Connector asked for more work", now=now
             )
             host = HostContext(
-                qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION, country=row.country or "US"
+                qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION,
+                country=row.country or "US",
+                session_id=row.id,
             )
             while True:
                 step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)

@@ -1,0 +1,143 @@
+"""Retrievals end to end: QuickBooks documents come back to Fusion Operations as imports, through
+the Web Connector, on demand and on a schedule, and each is imported once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mapping.entities import Product, SalesOrder
+from tests.retrieval.conftest import qb_add, sales_order
+from tests.sends.conftest import SALES_ORDER, Customer
+
+
+def _imports(customer: Customer, **params: str) -> list[dict]:
+    items: list[dict] = []
+    cursor = None
+    while True:
+        query = {**params, "limit": "50", **({"cursor": cursor} if cursor else {})}
+        page = customer.api.get(customer.url("/imports"), params=query)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        cursor = body["nextCursor"]
+        if not cursor:
+            return items
+
+
+def _retrieve(customer: Customer, entities: list[str], since: str = "2026-01-01") -> str:
+    response = customer.api.post(customer.url("/retrievals"), json={"entities": entities, "since": since})
+    assert response.status_code == 202, response.text
+    return response.json()["jobId"]
+
+
+def test_retrieve_orders_imports_each_kind_once_and_skips_with_reasons(stocked: Customer) -> None:
+    customer = stocked
+    customer.settings({"ignoreCategoryNames": True})
+    # One order created from Fusion Operations by qbbridge: it must not come back (no loop).
+    customer.send("/sales-orders", SALES_ORDER)
+    customer.sync_until_idle()
+    qb_add(
+        customer,
+        sales_order("Café Müller", ("Widgets:Blue", "3", "4.50"), ("WIDGET-1", "1", "12.50"), memo="Ünïcode memo", ref="QB-1"),
+        sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="QB-CLOSED", closed=True),
+        # What a sales order voided in QuickBooks looks like: amounts zeroed, memo "VOID: …".
+        sales_order("ACME", ("WIDGET-1", "7", "0.00"), ref="QB-VOID", memo="VOID: customer cancelled"),
+        "<InvoiceAddRq><InvoiceAdd><CustomerRef><FullName>ACME</FullName></CustomerRef><RefNumber>INV-V</RefNumber>"
+        "<InvoiceLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef><Quantity>1</Quantity><Rate>12.50</Rate></InvoiceLineAdd></InvoiceAdd></InvoiceAddRq>",
+        "<InvoiceAddRq><InvoiceAdd><CustomerRef><FullName>ACME</FullName></CustomerRef><RefNumber>INV-1</RefNumber>"
+        "<InvoiceLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef><Quantity>2</Quantity><Rate>12.50</Rate></InvoiceLineAdd></InvoiceAdd></InvoiceAddRq>",
+    )
+    void_id = next(o["TxnID"] for o in customer.qb.company.invoices if o.get("RefNumber") == "INV-V")
+    qb_add(customer, f"<TxnVoidRq><TxnVoidType>Invoice</TxnVoidType><TxnID>{void_id}</TxnID></TxnVoidRq>")
+
+    job_id = _retrieve(customer, ["salesOrder", "invoice"])
+    customer.sync_until_idle()
+    job = customer.job(job_id)
+    assert job["status"] == "succeeded", job
+    counts = job["result"]["entities"]["salesOrder"]
+    assert counts["found"] == 4 and counts["imported"] == 1 and counts["skipped"] == 3, counts
+    invoices = {i["source"]["refNumber"]: i for i in _imports(customer, entity="salesOrder") if i["source"]["type"] == "Invoice"}
+    assert invoices["INV-1"]["status"] == "pending"
+    assert SalesOrder.model_validate(invoices["INV-1"]["data"]).rows[0].quantity == 2
+    assert invoices["INV-V"]["status"] == "skipped" and "void" in invoices["INV-V"]["reason"].lower()
+
+    orders = {i["source"]["refNumber"]: i for i in _imports(customer, entity="salesOrder") if i["source"]["type"] == "SalesOrder"}
+    assert set(orders) == {"QB-1", "QB-CLOSED", "QB-VOID", customer.link("salesOrder", "SO-1001")["refNumber"]}
+    imported = orders["QB-1"]
+    assert imported["status"] == "pending" and imported["source"]["type"] == "SalesOrder"
+    order = SalesOrder.model_validate(imported["data"])  # the same shape the send endpoints accept
+    assert order.client.code == "Café Müller"
+    assert [row.product.code for row in order.rows] == ["Blue", "WIDGET-1"]  # category names ignored
+    assert order.observations == "Ünïcode memo"
+    assert orders["QB-CLOSED"]["status"] == "skipped" and "closed" in orders["QB-CLOSED"]["reason"]
+    assert orders["QB-VOID"]["status"] == "skipped" and "void" in orders["QB-VOID"]["reason"].lower()
+    ours = next(i for ref, i in orders.items() if ref not in {"QB-1", "QB-CLOSED", "QB-VOID"})
+    assert ours["status"] == "skipped" and "qbbridge" in ours["reason"]
+    products = {i["data"]["code"]: i for i in _imports(customer, entity="product")}
+    assert {"Blue", "WIDGET-1"} <= set(products)
+    Product.model_validate(products["Blue"]["data"])
+
+    # FAQ 1: a later change in QuickBooks is not applied; the import says so.
+    order_id = imported["source"]["txnId"]
+    record = next(o for o in customer.qb.company.sales_orders if o["TxnID"] == order_id)
+    qb_add(customer, f"<SalesOrderModRq><SalesOrderMod><TxnID>{order_id}</TxnID><EditSequence>{record['EditSequence']}</EditSequence><Memo>changed</Memo></SalesOrderMod></SalesOrderModRq>")
+    second = _retrieve(customer, ["salesOrder"])
+    customer.sync_until_idle()
+    assert customer.job(second)["result"]["entities"]["salesOrder"]["imported"] == 0
+    again = {i["source"]["refNumber"]: i for i in _imports(customer, entity="salesOrder") if i["source"]["type"] == "SalesOrder"}
+    assert len(again) == 4
+    assert "not applied" in again["QB-1"]["reason"]
+    assert again["QB-1"]["data"]["observations"] == "Ünïcode memo"
+
+
+def test_iterators_page_through_any_volume(customer: Customer) -> None:
+    qb_add(customer, *[sales_order("ACME", ("WIDGET-1", "1", "1.00"), ref=f"P-{n}") for n in range(230)])
+    job_id = _retrieve(customer, ["salesOrder"])
+    customer.sync_until_idle()
+    job = customer.job(job_id)
+    counts = job["result"]["entities"]["salesOrder"]
+    assert job["status"] == "succeeded" and counts["found"] == 230 and counts["imported"] == 230
+    assert counts["pages"] == 3
+    step = job["steps"][0]
+    assert 'iterator="Continue"' in step["request"]
+    assert len({i["source"]["txnId"] for i in _imports(customer, entity="salesOrder")}) == 230
+
+
+def test_automatic_retrieval_runs_inside_the_window_and_respects_the_interval(customer: Customer) -> None:
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "1", "1.00"), ref="AUTO-1"))
+    now = dt.datetime.now(dt.UTC)
+    outside_start = (now + dt.timedelta(hours=2)).strftime("%H:%M")
+    outside_end = (now + dt.timedelta(hours=3)).strftime("%H:%M")
+    customer.settings(
+        {
+            "retrievals": {"salesOrder": {"enabled": True, "automatic": True}},
+            "timezone": "UTC",
+            "syncWindow": {"start": outside_start, "end": outside_end},
+        }
+    )
+    assert customer.sync().auth_status == "none"  # outside the window: nothing retrieved
+    assert _imports(customer, entity="salesOrder") == []
+    inside_start = (now - dt.timedelta(hours=1)).strftime("%H:%M")
+    inside_end = (now + dt.timedelta(hours=1)).strftime("%H:%M")
+    customer.settings({"syncWindow": {"start": inside_start, "end": inside_end}})
+    first = customer.sync()
+    assert first.ok and first.auth_status != "none"  # the retrieval is work for this session
+    assert [i["source"]["refNumber"] for i in _imports(customer, entity="salesOrder")] == ["AUTO-1"]
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "1", "1.00"), ref="AUTO-2"))
+    assert customer.sync().auth_status == "none"  # less than 30 minutes since the last retrieval
+    customer.settings({"retrievalIntervalMinutes": 1})
+    jobs = customer.api.get(customer.url("/jobs")).json()["items"]
+    assert [j["kind"] for j in jobs] == ["retrieval"]
+
+
+def test_acknowledged_imports_leave_the_pending_list(customer: Customer) -> None:
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "1", "1.00"), ref="ACK-1"))
+    _retrieve(customer, ["salesOrder", "invoice", "estimate", "purchaseOrder"])
+    customer.sync_until_idle()
+    pending = _imports(customer, entity="salesOrder", status="pending")
+    assert [i["source"]["refNumber"] for i in pending] == ["ACK-1"]
+    response = customer.api.post(customer.url("/imports/ack"), json={"ids": [pending[0]["id"], "nope"]})
+    assert response.status_code == 200
+    assert response.json() == {"acknowledged": 1, "notFound": ["nope"]}
+    assert _imports(customer, entity="salesOrder", status="pending") == []
+    assert _imports(customer, entity="salesOrder", status="acknowledged")[0]["id"] == pending[0]["id"]
