@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from api import jobs, links, retrievals, sends, tenants
 from api import settings as settings_api
 from db.engine import Database
+from db.models import utcnow
+from mapping.push import deliver_pending
 from qbbridge import __version__
 from qbbridge.config import Settings, load_settings
 from qbwc.endpoint import WebConnectorEndpoint
@@ -28,6 +35,29 @@ and use "Test connection", or contact your Fusion Operations support team with t
 Web Connector shows.</p>
 </body></html>
 """
+
+
+log = logging.getLogger("qbbridge.push")
+
+
+async def _deliver_forever(database: Database, interval: float) -> None:
+    """Push pending imports to the tenants' Fusion Operations APIs, every ``interval`` seconds.
+
+    Several processes may run this at once: ``deliver_pending`` claims each import for one of them.
+    """
+    while True:
+        try:
+            report = await run_in_threadpool(deliver_pending, database, now=utcnow())
+            if report.attempted:
+                log.info(
+                    "imports delivered: %d, retrying later: %d, needing a person: %d",
+                    len(report.delivered),
+                    len(report.retrying),
+                    len(report.needs_person),
+                )
+        except Exception:
+            log.exception("delivering imports failed; trying again at the next interval")
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -47,7 +77,18 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
     )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.push_interval_seconds > 0:
+            task = asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds))
+        yield
+        if task is not None:
+            task.cancel()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="qbbridge admin API",
         version=__version__,
         description=(

@@ -25,6 +25,7 @@ class Settings:
     auth_failure_limit: int = 5
     auth_failure_window_minutes: int = 15
     supersede_after_seconds: float = 60.0
+    push_interval_seconds: float = 15.0
     log_level: str = "info"
 
     @property
@@ -63,5 +64,6 @@ def load_settings(*, port: int = 8000) -> Settings:
         auth_failure_limit=_int_env("QBBRIDGE_AUTH_FAILURE_LIMIT", 5),
         auth_failure_window_minutes=_int_env("QBBRIDGE_AUTH_FAILURE_WINDOW_MINUTES", 15),
         supersede_after_seconds=float(os.environ.get("QBBRIDGE_SUPERSEDE_AFTER_SECONDS") or 60),
+        push_interval_seconds=float(os.environ.get("QBBRIDGE_PUSH_INTERVAL_SECONDS") or 15),
         log_level=os.environ.get("QBBRIDGE_LOG_LEVEL") or "info",
     )

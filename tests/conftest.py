@@ -39,7 +39,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     # A connector that died is superseded by the next session after one silent second here, so tests
     # of lost answers need not wait; the concurrency test keeps the production default.
     server = start_server(
-        database_url, tmp_path_factory.mktemp("server"), extra_env={"QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1"}
+        database_url, tmp_path_factory.mktemp("server"), extra_env={"QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1", "QBBRIDGE_PUSH_INTERVAL_SECONDS": "0.3"}
     )
     yield server
     server.stop()

@@ -4,10 +4,22 @@ the Web Connector, on demand and on a schedule, and each is imported once."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
+
+import pytest
 
 from mapping.entities import Product, SalesOrder
 from tests.retrieval.conftest import qb_add, sales_order
 from tests.sends.conftest import SALES_ORDER, Customer
+from tests.support.fusion import FakeFusion, Reply
+
+
+@pytest.fixture
+def fusion() -> Iterator[FakeFusion]:
+    fake = FakeFusion()
+    yield fake
+    fake.stop()
 
 
 def _imports(customer: Customer, **params: str) -> list[dict]:
@@ -141,3 +153,31 @@ def test_acknowledged_imports_leave_the_pending_list(customer: Customer) -> None
     assert response.json() == {"acknowledged": 1, "notFound": ["nope"]}
     assert _imports(customer, entity="salesOrder", status="pending") == []
     assert _imports(customer, entity="salesOrder", status="acknowledged")[0]["id"] == pending[0]["id"]
+
+
+def test_imports_are_pushed_to_fusion_operations_and_never_lost(customer: Customer, fusion: FakeFusion) -> None:
+    """The tenant's Fusion Operations API gets products before the orders that use them; a 429 with
+    Retry-After only delays delivery (server errors and back-off: tests/retrieval/test_push.py); each
+    import arrives once."""
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="PUSH-1"))
+    fusion.script("sales-orders", Reply(429, {"error": "slow down"}, {"Retry-After": "1"}))
+    response = customer.api.put(customer.url("/fusion-api"), json={"baseUrl": fusion.url, "apiKey": "fo-key-123"})
+    assert response.status_code == 200 and response.json() == {"baseUrl": fusion.url.rstrip("/"), "hasApiKey": True}
+    assert "fo-key-123" not in customer.api.get(customer.url("/fusion-api")).text
+    _retrieve(customer, ["salesOrder"])
+    customer.sync_until_idle()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        statuses = {i["entity"]: i["status"] for i in _imports(customer)}
+        if statuses == {"salesOrder": "delivered", "product": "delivered"}:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"imports not delivered: {_imports(customer)}")
+    product_posts = fusion.posts("products")
+    order_posts = fusion.posts("sales-orders")
+    assert [p.body["code"] for p in product_posts] == ["WIDGET-1"]
+    assert len(order_posts) == 2  # 429, then accepted: delivered exactly once
+    assert all(p.headers.get("Authorization") == "Bearer fo-key-123" for p in order_posts)
+    assert order_posts[-1].body["code"] == "PUSH-1"
+    assert "fo-key-123" not in customer.server.log_text()
