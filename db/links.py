@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -89,21 +89,20 @@ def complete(
     link.updated_at = now
 
 
+_RELEASE = text("DELETE FROM links WHERE job_id = :job_id AND status = 'pending'")
+_CONFIRM = text(
+    "UPDATE links SET status = 'linked', updated_at = :now WHERE job_id = :job_id AND status = 'pending'"
+)
+
+
 def release_for_job(session: Session, job_id: int) -> int:
     """Drop the pending links a failed or cancelled job held, so the entity can be sent again."""
-    return session.execute(delete(Link).where(Link.job_id == job_id, Link.status == PENDING)).rowcount or 0
+    return session.execute(_RELEASE, {"job_id": job_id}).rowcount or 0
 
 
 def confirm_for_job(session: Session, job_id: int, *, now: dt.datetime) -> int:
     """A job succeeded: whatever it reserved is now a fact (e.g. "this sales order has its invoice")."""
-    return (
-        session.execute(
-            update(Link)
-            .where(Link.job_id == job_id, Link.status == PENDING)
-            .values(status=LINKED, updated_at=now)
-        ).rowcount
-        or 0
-    )
+    return session.execute(_CONFIRM, {"job_id": job_id, "now": now}).rowcount or 0
 
 
 def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | None:

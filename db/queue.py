@@ -195,7 +195,8 @@ _JOB_STEP_STATES = text("SELECT state, error FROM job_steps WHERE job_id = :job_
 _UPDATE_JOB = typed(
     "UPDATE jobs SET status = :status, updated_at = :now, "
     "error = CASE WHEN :final THEN COALESCE(:error, error) ELSE NULL END, "
-    "finished_at = CASE WHEN :final THEN COALESCE(finished_at, :now) ELSE NULL END WHERE id = :job_id",
+    "finished_at = CASE WHEN :final THEN COALESCE(finished_at, :now) ELSE NULL END WHERE id = :job_id "
+    "RETURNING link_entity",
     now=_TS,
 )
 
@@ -380,7 +381,7 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
     error = (
         next((row.error for row in rows if row.state == deciding and row.error), None) if deciding else None
     )
-    session.execute(
+    link_entity = session.execute(
         _UPDATE_JOB,
         {
             "status": status.value,
@@ -389,7 +390,7 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
             "final": status in _FINAL_JOB_STATUSES,
             "job_id": job_id,
         },
-    )
+    ).scalar_one_or_none()
     # Keep any loaded Job object in step with the row just written.
     job = session.identity_map.get(session.identity_key(Job, job_id))  # type: ignore[arg-type]
     if job is not None:
@@ -397,7 +398,8 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
         links.release_for_job(session, job_id)
         _fail_dependents(session, job_id, now=now)
-    elif status == JobStatus.SUCCEEDED:
+    elif status == JobStatus.SUCCEEDED and link_entity is not None:
+        # Only send jobs reserve links; raw and retrieval jobs have nothing to confirm.
         links.confirm_for_job(session, job_id, now=now)
     return status
 
@@ -453,6 +455,21 @@ def end_session(
     wc_session.closed_at = now
     wc_session.close_reason = reason
     orphan_in_flight(session, session_id=wc_session.id, reason=reason, now=now)
+
+
+_OPEN_SESSIONS_OLDER_THAN = typed(
+    "SELECT 1 FROM qbwc_sessions "
+    "WHERE tenant_id = :tenant_id AND state = 'open' AND last_seen_at < :cutoff LIMIT 1",
+    cutoff=_TS,
+)
+
+
+def has_idle_sessions(session: Session, *, tenant_id: str, idle_since: dt.datetime) -> bool:
+    """Cheap check before the locking work of expiring or superseding sessions (usually there are none)."""
+    return (
+        session.execute(_OPEN_SESSIONS_OLDER_THAN, {"cutoff": idle_since, "tenant_id": tenant_id}).first()
+        is not None
+    )
 
 
 def expire_stale_sessions(

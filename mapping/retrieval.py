@@ -125,8 +125,19 @@ def in_window(settings: Settings, now: dt.datetime) -> bool:
     return local >= start or local < end  # the window crosses midnight
 
 
+def _any_automatic(stored: dict[str, Any] | None) -> bool:
+    # The stored document is already validated; reading it avoids validating it on every login.
+    retrievals = (stored or {}).get("retrievals") or {}
+    return any(
+        isinstance(options, dict) and options.get("enabled") and options.get("automatic")
+        for options in retrievals.values()
+    )
+
+
 def schedule_automatic(session: Session, tenant: Tenant, *, now: dt.datetime) -> Job | None:
     """At a Web Connector's authenticate: queue the automatic retrievals that are due, if any."""
+    if not _any_automatic(tenant.settings):
+        return None
     settings = tenant_settings(tenant)
     due = []
     for entity, attr in _SETTINGS_ATTR.items():

@@ -418,9 +418,9 @@ def apply_outcome(
     if outcome.page:
         retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
         return
-    job = session.get(Job, step.job_id)
-    assert job is not None
     if outcome.warnings:
+        job = session.get(Job, step.job_id)
+        assert job is not None
         job.warnings = [*job.warnings, *outcome.warnings]
     answer = queue.Answer(
         response=response or None,
@@ -447,6 +447,8 @@ def apply_outcome(
             return
     if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
+        job = session.get(Job, step.job_id)
+        assert job is not None
         if planned.creates_link and job.link_entity and job.link_code:
             link_repo.complete(
                 session,

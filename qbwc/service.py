@@ -118,12 +118,14 @@ class WebConnectorService:
                 return ["", INVALID_USER]
             tenant_repo.clear_failed_logins(session, username)
             retrieval.schedule_automatic(session, tenant, now=now)
-            queue.expire_stale_sessions(
-                session, tenant_id=tenant.id, cutoff=now - self.options.session_timeout, now=now
-            )
-            queue.supersede_sessions(
-                session, tenant_id=tenant.id, idle_since=now - self.options.supersede_after, now=now
-            )
+            idle_since = now - min(self.options.session_timeout, self.options.supersede_after)
+            if queue.has_idle_sessions(session, tenant_id=tenant.id, idle_since=idle_since):
+                queue.expire_stale_sessions(
+                    session, tenant_id=tenant.id, cutoff=now - self.options.session_timeout, now=now
+                )
+                queue.supersede_sessions(
+                    session, tenant_id=tenant.id, idle_since=now - self.options.supersede_after, now=now
+                )
             ticket = secret_values.new_secret(24)
             client_version = (
                 tenant_repo.recall_client_version(session, client_address, now) if client_address else None

@@ -1,0 +1,159 @@
+"""Benchmark: 2,000 mixed send jobs for 20 tenants through the admin API, drained by concurrent
+simulated Web Connector sessions, on PostgreSQL over loopback HTTP.
+
+Prints the admin API's accepted jobs/s and p99 latency, and end-to-end jobs/s (queued → succeeded in
+the simulated QuickBooks).
+
+    .venv/bin/python bench/send_flows.py [--tenants 20] [--jobs 2000] [--workers 2] [--drainers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import multiprocessing
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadgen import Connection, percentile
+from simulator.company import Company
+from simulator.quickbooks import QuickBooks
+from simulator.webconnector import WebConnector
+from tests.sends.conftest import COMPANY_SETUP, INVENTORY, PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
+from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
+
+
+def payloads(index: int) -> tuple[str, dict]:
+    """The index-th job of a tenant: 40% sales orders, 30% purchase orders, 20% production orders,
+    10% inventory."""
+    kind = index % 10
+    if kind < 4:
+        return "/sales-orders", {**SALES_ORDER, "code": f"SO-{index}"}
+    if kind < 7:
+        return "/purchase-orders", {**PURCHASE_ORDER, "code": f"PO-{index}"}
+    if kind < 9:
+        return "/production-orders", {**PRODUCTION_ORDER, "code": f"MO-{index}"}
+    return "/inventory", INVENTORY
+
+
+async def queue_jobs(
+    port: int, admin_key: str, tenants: list[str], per_tenant: int, concurrency: int
+) -> tuple[float, list[float]]:
+    work = [(tenant, *payloads(i)) for i in range(per_tenant) for tenant in tenants]
+    connections = [Connection("127.0.0.1", port) for _ in range(concurrency)]
+    await asyncio.gather(*(c.open() for c in connections))
+    headers = {"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json"}
+
+    async def run(conn: Connection, items: list) -> None:
+        for tenant, path, body in items:
+            status, payload = await conn.request(
+                "POST", f"/api/v1/tenants/{tenant}{path}", json.dumps(body).encode(), headers
+            )
+            assert status == 202, payload[:300]
+
+    started = time.perf_counter()
+    await asyncio.gather(*(run(c, work[i::concurrency]) for i, c in enumerate(connections)))
+    elapsed = time.perf_counter() - started
+    latencies = [lat for c in connections for lat in c.latencies]
+    await asyncio.gather(*(c.close() for c in connections))
+    return elapsed, latencies
+
+
+def drain(args: tuple[str, list[tuple[str, str]]]) -> int:
+    """Run sessions for these tenants until their queues are empty; returns sessions run."""
+    url, tenants = args
+    sessions = 0
+    companies = {}
+    for username, _ in tenants:
+        qb = QuickBooks(Company.new("Bench"), use_default_schema=False)
+        qb.process(COMPANY_SETUP)
+        companies[username] = qb
+    pending = dict(tenants)
+    while pending:
+        for username, token in list(pending.items()):
+            result = WebConnector(
+                url, username, token, companies[username], noop_pause=0.01, out=io.StringIO()
+            ).run_session()
+            sessions += 1
+            if result.auth_status == "none":
+                del pending[username]
+    return sessions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenants", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--drainers", type=int, default=4, help="processes running Web Connector sessions")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent admin API connections")
+    args = parser.parse_args()
+
+    url = create_postgres_database()
+    server = start_server(url, Path(tempfile.mkdtemp(prefix="qbbridge-bench-")), workers=args.workers)
+    try:
+        admin = server.client
+        tenants: list[tuple[str, str, str]] = []
+        for i in range(args.tenants):
+            tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {i}"}).json()
+            token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+            admin.put(
+                f"/api/v1/tenants/{tenant['id']}/settings",
+                json={
+                    "inventory": {"adjustmentAccount": "Inventory Adjustments"},
+                    "timesheets": {"createMissingCustomerJob": True},
+                },
+            ).raise_for_status()
+            tenants.append((tenant["id"], tenant["qbwcUsername"], token))
+        port = int(server.base_url.rsplit(":", 1)[1])
+        per_tenant = args.jobs // args.tenants
+        total = per_tenant * args.tenants
+        api_elapsed, latencies = asyncio.run(
+            queue_jobs(port, server.admin_key, [t[0] for t in tenants], per_tenant, args.concurrency)
+        )
+        groups = [
+            (server.qbwc_url, [(u, t) for _, u, t in tenants[i :: args.drainers]])
+            for i in range(args.drainers)
+        ]
+        started = time.perf_counter()
+        with multiprocessing.Pool(args.drainers) as pool:
+            sessions = sum(pool.map(drain, groups))
+        drain_elapsed = time.perf_counter() - started
+        succeeded = 0
+        with httpx.Client(base_url=server.base_url, headers=admin.headers, timeout=60) as client:
+            for tenant_id, _, _ in tenants:
+                cursor = None
+                while True:
+                    params = {"status": "succeeded", "limit": 200, **({"cursor": cursor} if cursor else {})}
+                    page = client.get(f"/api/v1/tenants/{tenant_id}/jobs", params=params).json()
+                    succeeded += len(page["items"])
+                    cursor = page["nextCursor"]
+                    if not cursor:
+                        break
+        print(f"server: {args.workers} worker process(es), PostgreSQL, loopback HTTP")
+        print(f"tenants: {args.tenants}; jobs queued: {total}")
+        print("mix: 40% sales orders, 30% purchase orders, 20% production orders, 10% inventory")
+        p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+        print(f"admin API: {total / api_elapsed:.0f} jobs/s accepted ({args.concurrency} connections)")
+        print(f"admin API latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        rate = succeeded / drain_elapsed
+        print(f"end to end: {succeeded} jobs succeeded in {drain_elapsed:.1f} s = {rate:.0f} jobs/s")
+        print(f"Web Connector processes: {args.drainers}; sessions: {sessions}")
+        assert succeeded == total, f"only {succeeded} of {total} jobs succeeded"
+    finally:
+        server.stop()
+        drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    main()
