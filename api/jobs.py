@@ -66,7 +66,7 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     response_model=JobAccepted,
     responses={422: {"description": "The qbXML is malformed; nothing was queued."}},
 )
-def queue_raw_qbxml(
+async def queue_raw_qbxml(
     tenant_id: str, body: RawQbxmlCreate, session: DbSession, principal: CurrentPrincipal
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
@@ -92,7 +92,7 @@ def queue_raw_qbxml(
 
 
 @router.get("/api/v1/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+async def get_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     return job_out(session, job_or_404(session, principal, job_id))
 
 

@@ -122,7 +122,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/sales-orders", responses=RESPONSES, status_code=202, response_model=None)
-def send_sales_order(
+async def send_sales_order(
     tenant_id: str, body: SalesOrder, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
 ) -> Any:
     """Sales Order (Fusion Operations) → Sales Order (QuickBooks)."""
@@ -137,7 +137,7 @@ def send_sales_order(
 
 
 @router.post("/purchase-orders", responses=RESPONSES, status_code=202, response_model=None)
-def send_purchase_order(
+async def send_purchase_order(
     tenant_id: str,
     body: PurchaseOrder,
     session: DbSession,
@@ -156,7 +156,7 @@ def send_purchase_order(
 
 
 @router.post("/receivings", responses=RESPONSES, status_code=202, response_model=None)
-def send_receiving(
+async def send_receiving(
     tenant_id: str, body: Receiving, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
 ) -> Any:
     """Receiving (Fusion Operations) → Bill (QuickBooks), linked to the purchase order, full quantities."""
@@ -171,7 +171,7 @@ def send_receiving(
 
 
 @router.post("/shippings", responses=RESPONSES, status_code=202, response_model=None)
-def send_shipping(
+async def send_shipping(
     tenant_id: str, body: Shipping, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
 ) -> Any:
     """Shipping (Fusion Operations) → Invoice (QuickBooks), closing the sales order; one per sales order."""
@@ -186,7 +186,7 @@ def send_shipping(
 
 
 @router.post("/production-orders", responses=RESPONSES, status_code=202, response_model=None)
-def send_production_order(
+async def send_production_order(
     tenant_id: str,
     body: ProductionOrder,
     session: DbSession,
@@ -205,7 +205,7 @@ def send_production_order(
 
 
 @router.post("/inventory", responses=RESPONSES, status_code=202, response_model=None)
-def send_inventory(
+async def send_inventory(
     tenant_id: str,
     body: InventorySend,
     session: DbSession,
@@ -228,7 +228,9 @@ def send_inventory(
     response_model=EventOut,
     responses={202: {"model": EventOut, "description": "Queued"}, 422: {"description": "Bad entity"}},
 )
-def receive_event(tenant_id: str, body: EventIn, session: DbSession, principal: CurrentPrincipal) -> Any:
+async def receive_event(
+    tenant_id: str, body: EventIn, session: DbSession, principal: CurrentPrincipal
+) -> Any:
     """A Fusion Operations create/update event: queued only when that flow is automatic (never inventory)."""
     tenant = tenant_or_404(session, principal, tenant_id)
     if body.entity == "inventory":
