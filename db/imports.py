@@ -24,60 +24,66 @@ SKIPPED = "skipped"
 STATUSES = (PENDING, DELIVERED, ACKNOWLEDGED, SKIPPED)
 
 
-def store(
-    session: Session,
-    *,
-    tenant_id: str,
-    entity: str,
-    source_type: str,
-    source_id: str,
-    ref_number: str | None,
-    data: dict[str, Any],
-    status: str,
-    reason: str | None,
-    job_id: int | None,
-    now: dt.datetime,
-) -> bool:
-    """Store one import; returns False when this source was stored before (nothing changes then)."""
+imports_table = Import.__table__
+
+
+def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime) -> int:
+    """Store many imports in one statement (a page of a retrieval); sources stored before are left as
+    they are. Each row has the keys of :func:`store`. Returns how many were new."""
+    if not rows:
+        return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(Import)
-        .values(
-            public_id=str(uuid.uuid4()),
-            tenant_id=tenant_id,
-            entity=entity,
-            status=status,
-            source_type=source_type,
-            source_id=source_id,
-            ref_number=ref_number,
-            data=data,
-            reason=reason,
-            job_id=job_id,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "source_type", "source_id"])
+    values = [
+        {
+            "public_id": str(uuid.uuid4()),
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+            **row,
+        }
+        for row in rows
+    ]
+    statement = insert(imports_table).on_conflict_do_nothing(
+        index_elements=["tenant_id", "source_type", "source_id"]
     )
-    return bool(session.execute(statement).rowcount)
+    return session.execute(statement, values).rowcount or 0
 
 
-def find(session: Session, tenant_id: str, source_type: str, source_id: str) -> Import | None:
-    return session.scalars(
-        select(Import).where(
-            Import.tenant_id == tenant_id, Import.source_type == source_type, Import.source_id == source_id
+def existing_sources(session: Session, tenant_id: str, source_type: str, source_ids: list[str]) -> set[str]:
+    if not source_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Import.source_id).where(
+                Import.tenant_id == tenant_id,
+                Import.source_type == source_type,
+                Import.source_id.in_(source_ids),
+            )
         )
-    ).first()
-
-
-def note_change_not_applied(session: Session, row: Import, *, modified: str | None, now: dt.datetime) -> None:
-    """FAQ 1: a document changed in QuickBooks after it was imported is not imported again."""
-    when = f" on {modified}" if modified else ""
-    row.reason = (
-        f"Changed in QuickBooks{when} after it was imported; changes are not applied to Fusion Operations "
-        "(update the order in Fusion Operations by hand if needed)."
     )
-    row.updated_at = now
+
+
+def note_changes_not_applied(
+    session: Session, tenant_id: str, source_type: str, source_ids: list[str], *, now: dt.datetime
+) -> None:
+    """FAQ 1: documents changed in QuickBooks after they were imported are not imported again."""
+    if not source_ids:
+        return
+    session.execute(
+        update(imports_table)
+        .where(
+            imports_table.c.tenant_id == tenant_id,
+            imports_table.c.source_type == source_type,
+            imports_table.c.source_id.in_(source_ids),
+        )
+        .values(reason=CHANGED_AFTER_IMPORT, updated_at=now)
+    )
+
+
+CHANGED_AFTER_IMPORT = (
+    "Changed in QuickBooks after it was imported; changes are not applied to Fusion Operations "
+    "(update the order in Fusion Operations by hand if needed)."
+)
 
 
 def list_imports(

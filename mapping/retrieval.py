@@ -219,9 +219,7 @@ def apply_page(
         remaining = rs.iterator_remaining_count or 0
         iterator_id = rs.iterator_id
         counts["pages"] += 1
-        for record in rs.records:
-            counts["found"] += 1
-            _store_record(session, tenant, job, record, spec, settings, ours, counts, state, now)
+        _store_page(session, tenant, job, list(rs.records), spec, settings, ours, counts, state, now)
     _save_counts(job, entity, counts)
     answer.result = {
         "iteratorId": iterator_id,
@@ -261,11 +259,11 @@ def _our_txn_ids(session: Session, tenant_id: str) -> set[str]:
     }
 
 
-def _store_record(
+def _store_page(
     session: Session,
     tenant: Tenant,
     job: Job,
-    record: Any,
+    records: list[Any],
     spec: EntitySpec,
     settings: Settings,
     ours: set[str],
@@ -273,74 +271,86 @@ def _store_record(
     state: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    modified = getattr(record, "time_modified", None)
-    if modified is not None:
-        iso = modified.isoformat()
-        if not state.get("maxModified") or iso > state["maxModified"]:
-            state["maxModified"] = iso
-    txn_id = getattr(record, "txn_id", None) or ""
-    existing = import_repo.find(session, tenant.id, spec.source_type, txn_id)
-    if existing is not None:
-        import_repo.note_change_not_applied(
-            session, existing, modified=modified.isoformat() if modified else None, now=now
+    """Map a page of documents and store it with a few statements: which were imported before, the
+    new documents, and the products they need."""
+    counts["found"] += len(records)
+    for record in records:
+        modified = getattr(record, "time_modified", None)
+        if modified is not None:
+            iso = modified.isoformat()
+            if not state.get("maxModified") or iso > state["maxModified"]:
+                state["maxModified"] = iso
+    ids = [getattr(record, "txn_id", None) or "" for record in records]
+    seen = import_repo.existing_sources(session, tenant.id, spec.source_type, ids)
+    import_repo.note_changes_not_applied(session, tenant.id, spec.source_type, sorted(seen), now=now)
+    rows: list[dict[str, Any]] = []
+    products: dict[str, dict[str, Any]] = {}
+    fallback_entity = "purchaseOrder" if spec.source_type == "PurchaseOrder" else "salesOrder"
+    for record, txn_id in zip(records, ids, strict=True):
+        if txn_id in seen:
+            _skip(counts, "already imported; later changes in QuickBooks are not applied")
+            continue
+        seen.add(txn_id)  # a document twice in one answer is stored once
+        base = {
+            "tenant_id": tenant.id,
+            "source_type": spec.source_type,
+            "source_id": txn_id,
+            "ref_number": getattr(record, "ref_number", None),
+            "job_id": job.id,
+        }
+        try:
+            mapped = map_document(
+                record,
+                source_type=spec.source_type,
+                settings=settings,
+                is_ours=lambda r: (r.txn_id or "") in ours,
+            )
+        except Exception as exc:
+            counts["failed"] += 1
+            rows.append(
+                {
+                    **base,
+                    "entity": fallback_entity,
+                    "data": {},
+                    "status": import_repo.SKIPPED,
+                    "reason": f"could not be read for Fusion Operations: {exc}",
+                }
+            )
+            continue
+        rows.append(
+            {
+                **base,
+                "entity": mapped.entity,
+                "data": mapped.data,
+                "status": import_repo.SKIPPED if mapped.skip_reason else import_repo.PENDING,
+                "reason": mapped.skip_reason,
+            }
         )
-        _skip(counts, "already imported; later changes in QuickBooks are not applied")
-        return
-    try:
-        mapped = map_document(
-            record,
-            source_type=spec.source_type,
-            settings=settings,
-            is_ours=lambda r: (r.txn_id or "") in ours,
-        )
-    except Exception as exc:
-        counts["failed"] += 1
-        import_repo.store(
-            session,
-            tenant_id=tenant.id,
-            entity="salesOrder" if spec.source_type != "PurchaseOrder" else "purchaseOrder",
-            source_type=spec.source_type,
-            source_id=txn_id,
-            ref_number=getattr(record, "ref_number", None),
-            data={},
-            status=import_repo.SKIPPED,
-            reason=f"could not be read for Fusion Operations: {exc}",
-            job_id=job.id,
-            now=now,
-        )
-        return
-    status = import_repo.SKIPPED if mapped.skip_reason else import_repo.PENDING
-    import_repo.store(
+        if mapped.skip_reason:
+            _skip(counts, mapped.skip_reason)
+            continue
+        counts["imported"] += 1
+        for product in mapped.products:
+            products.setdefault(product["code"], product)
+    import_repo.store_many(session, rows, now=now)
+    import_repo.store_many(
         session,
-        tenant_id=tenant.id,
-        entity=mapped.entity,
-        source_type=spec.source_type,
-        source_id=txn_id,
-        ref_number=getattr(record, "ref_number", None),
-        data=mapped.data,
-        status=status,
-        reason=mapped.skip_reason,
-        job_id=job.id,
+        [
+            {
+                "tenant_id": tenant.id,
+                "entity": "product",
+                "source_type": "Item",
+                "source_id": code,
+                "ref_number": None,
+                "data": product,
+                "status": import_repo.PENDING,
+                "reason": None,
+                "job_id": job.id,
+            }
+            for code, product in products.items()
+        ],
         now=now,
     )
-    if mapped.skip_reason:
-        _skip(counts, mapped.skip_reason)
-        return
-    counts["imported"] += 1
-    for product in mapped.products:
-        import_repo.store(
-            session,
-            tenant_id=tenant.id,
-            entity="product",
-            source_type="Item",
-            source_id=product["code"],
-            ref_number=None,
-            data=product,
-            status=import_repo.PENDING,
-            reason=None,
-            job_id=job.id,
-            now=now,
-        )
 
 
 def _skip(counts: dict[str, Any], reason: str) -> None:

@@ -1,0 +1,120 @@
+"""Benchmark: one full retrieval of 10,000 sales orders of 5 lines each from a simulated QuickBooks,
+through SOAP, PostgreSQL and the mapping. Prints orders/s and the server's peak memory.
+
+    .venv/bin/python bench/retrieve.py [--orders 10000] [--lines 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulator.company import Company
+from simulator.quickbooks import QuickBooks
+from simulator.webconnector import WebConnector
+from tests.sends.conftest import COMPANY_SETUP
+from tests.simulator.conftest import message_set
+from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
+
+
+def seeded_company(orders: int, lines: int) -> QuickBooks:
+    qb = QuickBooks(Company.new("Bench"), use_default_schema=False)
+    qb.process(COMPANY_SETUP)
+    line = "".join(
+        f"<SalesOrderLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef><Desc>Line {n}</Desc>"
+        f"<Quantity>{n + 1}</Quantity><Rate>12.50</Rate></SalesOrderLineAdd>"
+        for n in range(lines)
+    )
+    batch = 500
+    for start in range(0, orders, batch):
+        adds = [
+            f"<SalesOrderAddRq><SalesOrderAdd><CustomerRef><FullName>ACME</FullName></CustomerRef>"
+            f"<RefNumber>B-{n}</RefNumber>{line}</SalesOrderAdd></SalesOrderAddRq>"
+            for n in range(start, min(orders, start + batch))
+        ]
+        qb.process(message_set(*adds))
+    return qb
+
+
+class PeakMemory:
+    """Samples a process's resident memory (and its children's) until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                rss = self.process.memory_info().rss + sum(
+                    c.memory_info().rss for c in self.process.children()
+                )
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self.stopped.set()
+        self.thread.join()
+        return self.peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--lines", type=int, default=5)
+    args = parser.parse_args()
+
+    qb = seeded_company(args.orders, args.lines)
+    url = create_postgres_database()
+    server = start_server(url, Path(tempfile.mkdtemp(prefix="qbbridge-bench-")), workers=1)
+    try:
+        admin = server.client
+        tenant = admin.post("/api/v1/tenants", json={"name": "Bench"}).json()
+        token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+        idle_memory = psutil.Process(server.process.pid).memory_info().rss
+        job = admin.post(
+            f"/api/v1/tenants/{tenant['id']}/retrievals",
+            json={"entities": ["salesOrder"], "since": "2000-01-01"},
+        ).json()["jobId"]
+        sampler = PeakMemory(server.process.pid)
+        started = time.perf_counter()
+        result = WebConnector(
+            server.qbwc_url, tenant["qbwcUsername"], token, qb, noop_pause=0.01, out=io.StringIO()
+        ).run_session()
+        elapsed = time.perf_counter() - started
+        peak = sampler.stop()
+        counts = admin.get(f"/api/v1/jobs/{job}").json()["result"]["entities"]["salesOrder"]
+        assert result.ok, result.last_error
+        assert counts["imported"] == args.orders, counts
+        print(
+            f"orders: {args.orders} of {args.lines} lines; pages: {counts['pages']}; server: 1 process, PostgreSQL"
+        )
+        print(
+            f"retrieval: {elapsed:.1f} s = {args.orders / elapsed:.0f} orders/s end to end (SOAP, parse, map, store)"
+        )
+        print(
+            f"server memory: {idle_memory / 2**20:.0f} MB idle, {peak / 2**20:.0f} MB peak during the retrieval"
+        )
+    finally:
+        server.stop()
+        drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    main()
