@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mapping.entities import Product, SalesOrder
+from mapping.entities import Product, PurchaseOrder, SalesOrder
 from tests.retrieval.conftest import qb_add, sales_order
 from tests.sends.conftest import SALES_ORDER, Customer
 from tests.support.fusion import FakeFusion, Reply
@@ -181,3 +181,41 @@ def test_imports_are_pushed_to_fusion_operations_and_never_lost(customer: Custom
     assert all(p.headers.get("Authorization") == "Bearer fo-key-123" for p in order_posts)
     assert order_posts[-1].body["code"] == "PUSH-1"
     assert "fo-key-123" not in customer.server.log_text()
+
+
+def test_purchase_orders_estimates_and_custom_fields_come_back(customer: Customer) -> None:
+    customer.settings(
+        {
+            "customFieldFromQuickbooks": {"quickbooks": "Customer PO", "fusion": "Customer Reference"},
+            "lineDescription": "productName",
+        }
+    )
+    qb_add(
+        customer,
+        "<PurchaseOrderAddRq><PurchaseOrderAdd><VendorRef><FullName>STEELCO</FullName></VendorRef><RefNumber>QB-PO-1</RefNumber>"
+        "<PurchaseOrderLineAdd><ItemRef><FullName>BAR-10</FullName></ItemRef><Desc>Steel bar 10 mm</Desc><Quantity>12</Quantity><Rate>3.20</Rate></PurchaseOrderLineAdd>"
+        "</PurchaseOrderAdd></PurchaseOrderAddRq>",
+        "<EstimateAddRq><EstimateAdd><CustomerRef><FullName>ACME</FullName></CustomerRef><RefNumber>EST-1</RefNumber>"
+        "<EstimateLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef><Quantity>3</Quantity><Rate>12.50</Rate></EstimateLineAdd>"
+        "</EstimateAdd></EstimateAddRq>",
+        sales_order("ACME", ("WIDGET-1", "1", "12.50"), ref="CF-1"),
+    )
+    order_id = next(o["TxnID"] for o in customer.qb.company.sales_orders if o.get("RefNumber") == "CF-1")
+    qb_add(
+        customer,
+        "<DataExtAddRq><DataExtAdd><OwnerID>0</OwnerID><DataExtName>Customer PO</DataExtName><TxnDataExtType>SalesOrder</TxnDataExtType>"
+        f"<TxnID>{order_id}</TxnID><DataExtValue>PO-4711</DataExtValue></DataExtAdd></DataExtAddRq>",
+    )
+    job_id = _retrieve(customer, ["purchaseOrder", "estimate", "salesOrder"])
+    customer.sync_until_idle()
+    assert customer.job(job_id)["status"] == "succeeded"
+    purchase = _imports(customer, entity="purchaseOrder")
+    assert [i["source"]["refNumber"] for i in purchase] == ["QB-PO-1"]
+    po = PurchaseOrder.model_validate(purchase[0]["data"])
+    assert po.supplier.code == "STEELCO" and po.rows[0].quantity == 12 and float(po.rows[0].unit_price) == 3.2
+    orders = {i["source"]["refNumber"]: i for i in _imports(customer, entity="salesOrder")}
+    assert orders["EST-1"]["source"]["type"] == "Estimate" and orders["EST-1"]["status"] == "pending"
+    assert SalesOrder.model_validate(orders["EST-1"]["data"]).rows[0].quantity == 3
+    assert orders["CF-1"]["data"]["customFields"] == {"Customer Reference": "PO-4711"}
+    products = {i["data"]["code"]: i["data"] for i in _imports(customer, entity="product")}
+    assert products["BAR-10"]["name"] == "Steel bar 10 mm"  # the line description names new products
