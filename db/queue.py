@@ -115,30 +115,24 @@ _RUNNABLE = """
     )
 """
 
-_CLAIM_POSTGRESQL = f"""
+# The claim. The candidate is picked and taken in one statement; ``AND state = 'queued'`` makes the
+# take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row another
+# session is claiming right now is skipped instead of waited for. SQLite has no row locks; there the
+# whole claim runs under the database write lock taken at BEGIN (``BEGIN IMMEDIATE``, db/engine.py).
+_CLAIM = """
     UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
                          attempts = attempts + 1
     WHERE id = (
         SELECT s.id FROM job_steps s
-        WHERE {_RUNNABLE}
+        WHERE {runnable}
         ORDER BY s.job_id, s.position
         LIMIT 1
-        FOR UPDATE SKIP LOCKED
+        {lock}
     ) AND state = 'queued'
     RETURNING id, job_id, position, kind, intent, attempts, phase
 """
-
-_CLAIM_SQLITE = f"""
-    UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
-                         attempts = attempts + 1
-    WHERE id = (
-        SELECT s.id FROM job_steps s
-        WHERE {_RUNNABLE}
-        ORDER BY s.job_id, s.position
-        LIMIT 1
-    ) AND state = 'queued'
-    RETURNING id, job_id, position, kind, intent, attempts, phase
-"""
+_CLAIM_POSTGRESQL = _CLAIM.format(runnable=_RUNNABLE, lock="FOR UPDATE SKIP LOCKED")
+_CLAIM_SQLITE = _CLAIM.format(runnable=_RUNNABLE, lock="")
 
 _COUNT_RUNNABLE = f"SELECT count(*) FROM job_steps s WHERE {_RUNNABLE}"
 
@@ -275,10 +269,7 @@ def next_not_before(session: Session, *, tenant_id: str) -> dt.datetime | None:
     )
 
 
-def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
-    row = session.execute(_IN_FLIGHT_OF_SESSION, {"session_id": session_id}).first()
-    if row is None:
-        return None
+def _step_ref(row: Any) -> StepRef:
     return StepRef(
         id=row.id,
         job_id=row.job_id,
@@ -289,6 +280,23 @@ def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
         request_ids=list(row.request_ids or []),
         phase=row.phase,
     )
+
+
+def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
+    row = session.execute(_IN_FLIGHT_OF_SESSION, {"session_id": session_id}).first()
+    return _step_ref(row) if row is not None else None
+
+
+_LATEST_UNKNOWN_OF_SESSION = text(
+    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
+    "WHERE session_id = :session_id AND state = 'unknown_outcome' ORDER BY claimed_at DESC LIMIT 1"
+).columns(intent=JSON, request_ids=JSON)
+
+
+def latest_unknown_step(session: Session, *, session_id: int) -> StepRef | None:
+    """The step of this (ended) session whose answer was lost most recently, if any."""
+    row = session.execute(_LATEST_UNKNOWN_OF_SESSION, {"session_id": session_id}).first()
+    return _step_ref(row) if row is not None else None
 
 
 @dataclass(slots=True)

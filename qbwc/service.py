@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from db import queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
-from db.models import Step, Tenant, WcSession, utcnow
+from db.models import Tenant, WcSession, utcnow
 from db.states import SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_hresult
@@ -285,26 +285,9 @@ class WebConnectorService:
             queue.end_session(session, wc_session, state=SessionState.EXPIRED, reason="it timed out", now=now)
         if (hresult and hresult.strip()) or not response:
             return
-        row = session.execute(
-            select(
-                Step.id, Step.job_id, Step.position, Step.kind, Step.intent, Step.attempts, Step.request_ids
-            )
-            .where(Step.session_id == wc_session.id, Step.state == StepState.UNKNOWN_OUTCOME)
-            .order_by(Step.claimed_at.desc())
-            .limit(1)
-        ).first()
-        if row is None:
+        step = queue.latest_unknown_step(session, session_id=wc_session.id)
+        if step is None:
             return
-        step = queue.StepRef(
-            id=row.id,
-            job_id=row.job_id,
-            position=row.position,
-            kind=row.kind,
-            intent=dict(row.intent or {}),
-            attempts=row.attempts,
-            request_ids=list(row.request_ids or []),
-            phase=row.phase,
-        )
         outcome = settle_response(step, response)
         if outcome.status_code is not None:
             outcome.retry = False
