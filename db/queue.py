@@ -30,6 +30,8 @@ from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
 
 jobs_table = Job.__table__
 steps_table = Step.__table__
+_INSERT_JOB = insert(Job).returning(Job)
+_INSERT_STEPS = insert(steps_table)
 
 
 @dataclass(slots=True)
@@ -55,31 +57,35 @@ def enqueue(
     if not steps:
         raise ValueError("a job needs at least one step")
     now = utcnow()
-    # Core inserts: one for the job, one multi-row for its steps (the ORM's unit of work costs more
-    # than the statements themselves here, and queueing is the admin API's hot path).
-    job_id = session.execute(
-        insert(jobs_table)
-        .values(
-            public_id=str(uuid.uuid4()),
-            tenant_id=tenant_id,
-            kind=kind,
-            status=JobStatus.QUEUED.value,
-            payload=payload,
-            warnings=list(warnings),
-            result={},
-            link_entity=link_entity,
-            link_code=link_code,
-            depends_on_job_id=depends_on_job_id,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(jobs_table.c.id)
-    ).scalar_one()
-    session.execute(
-        insert(steps_table),
+    # Two statements, both built once: the job's INSERT … RETURNING gives back the Job itself (no
+    # read after the write), and one executemany inserts its steps. The ORM's unit of work costs more
+    # than the statements themselves here, and queueing is the admin API's hot path.
+    job = session.scalars(
+        _INSERT_JOB,
         [
             {
-                "job_id": job_id,
+                "public_id": str(uuid.uuid4()),
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "status": JobStatus.QUEUED.value,
+                "error": None,
+                "payload": payload,
+                "warnings": list(warnings),
+                "result": {},
+                "link_entity": link_entity,
+                "link_code": link_code,
+                "depends_on_job_id": depends_on_job_id,
+                "created_at": now,
+                "updated_at": now,
+                "finished_at": None,
+            }
+        ],
+    ).one()
+    session.execute(
+        _INSERT_STEPS,
+        [
+            {
+                "job_id": job.id,
                 "tenant_id": tenant_id,
                 "position": position,
                 "kind": new_step.kind,
@@ -95,8 +101,6 @@ def enqueue(
             for position, new_step in enumerate(steps)
         ],
     )
-    job = session.get(Job, job_id)
-    assert job is not None
     return job
 
 
@@ -198,12 +202,45 @@ _CANCEL_REST = typed(
     "WHERE job_id = :job_id AND position > :position AND state = 'queued'",
     now=_TS,
 )
-_JOB_STEP_STATES = text("SELECT state, error FROM job_steps WHERE job_id = :job_id ORDER BY position")
+# A job's status derived from its steps and stored in one statement: the same rules as
+# ``derive_job_status`` (kept in Python for reading), written as SQL so that settling a step costs
+# one round trip for its job instead of a read and a write. ``d`` has exactly one row (an aggregate
+# without GROUP BY), also for a job without steps ('cancelled', as in Python). The error is the first
+# non-empty one of a deciding step (failed, else unknown outcome), kept when there is none; it and
+# ``finished_at`` are cleared while the job is not final. The caller's transaction holds the row
+# lock on ``jobs`` taken here until it commits, so two sessions settling steps of one job cannot
+# interleave their derivations.
 _UPDATE_JOB = typed(
-    "UPDATE jobs SET status = :status, updated_at = :now, "
-    "error = CASE WHEN :final THEN COALESCE(:error, error) ELSE NULL END, "
-    "finished_at = CASE WHEN :final THEN COALESCE(finished_at, :now) ELSE NULL END WHERE id = :job_id "
-    "RETURNING link_entity",
+    """
+    UPDATE jobs SET
+        status = d.status,
+        updated_at = :now,
+        error = CASE
+            WHEN d.status IN ('failed', 'unknown_outcome') THEN COALESCE(
+                (SELECT e.error FROM job_steps e
+                 WHERE e.job_id = :job_id AND e.state = d.status AND e.error <> ''
+                 ORDER BY e.position LIMIT 1),
+                error)
+            WHEN d.status IN ('succeeded', 'cancelled') THEN error
+            ELSE NULL END,
+        finished_at = CASE
+            WHEN d.status IN ('failed', 'unknown_outcome', 'succeeded', 'cancelled')
+            THEN COALESCE(finished_at, :now) ELSE NULL END
+    FROM (
+        SELECT CASE
+            WHEN count(CASE WHEN state = 'failed' THEN 1 END) > 0 THEN 'failed'
+            WHEN count(CASE WHEN state = 'unknown_outcome' THEN 1 END) > 0 THEN 'unknown_outcome'
+            WHEN count(CASE WHEN state = 'in_flight' THEN 1 END) > 0 THEN 'in_flight'
+            WHEN count(CASE WHEN state = 'queued' THEN 1 END) > 0 THEN
+                CASE WHEN count(CASE WHEN state = 'succeeded' THEN 1 END) > 0 THEN 'in_flight'
+                     ELSE 'queued' END
+            WHEN count(*) > 0 AND count(CASE WHEN state <> 'succeeded' THEN 1 END) = 0 THEN 'succeeded'
+            ELSE 'cancelled' END AS status
+        FROM job_steps WHERE job_id = :job_id
+    ) AS d
+    WHERE jobs.id = :job_id
+    RETURNING jobs.status, jobs.link_entity
+    """,
     now=_TS,
 )
 
@@ -372,7 +409,9 @@ def finish_step(
 
 def derive_job_status(states: Sequence[str]) -> JobStatus:
     """A job's status from its steps': a failure or an unknown outcome decides; then work still
-    going on; a finished job is succeeded only when every step succeeded, and cancelled otherwise."""
+    going on; a finished job is succeeded only when every step succeeded, and cancelled otherwise.
+
+    ``_UPDATE_JOB`` applies the same rules in SQL; change both together."""
     present = set(states)
     if StepState.FAILED in present:
         return JobStatus.FAILED
@@ -387,31 +426,12 @@ def derive_job_status(states: Sequence[str]) -> JobStatus:
     return JobStatus.CANCELLED
 
 
-_FINAL_JOB_STATUSES = frozenset(
-    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN_OUTCOME}
-)
-_DECIDING_STEP = {JobStatus.FAILED: StepState.FAILED, JobStatus.UNKNOWN_OUTCOME: StepState.UNKNOWN_OUTCOME}
-
-
 def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus:
     """Derive the job's status from its steps and store it (with the deciding step's error)."""
     session.flush()
-    rows = session.execute(_JOB_STEP_STATES, {"job_id": job_id}).all()
-    status = derive_job_status([row.state for row in rows])
-    deciding = _DECIDING_STEP.get(status)
-    error = (
-        next((row.error for row in rows if row.state == deciding and row.error), None) if deciding else None
-    )
-    link_entity = session.execute(
-        _UPDATE_JOB,
-        {
-            "status": status.value,
-            "now": now,
-            "error": error,
-            "final": status in _FINAL_JOB_STATUSES,
-            "job_id": job_id,
-        },
-    ).scalar_one_or_none()
+    row = session.execute(_UPDATE_JOB, {"now": now, "job_id": job_id}).one()
+    status = JobStatus(row.status)
+    link_entity = row.link_entity
     # Keep any loaded Job object in step with the row just written.
     job = session.identity_map.get(session.identity_key(Job, job_id))  # type: ignore[arg-type]
     if job is not None:
