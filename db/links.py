@@ -11,21 +11,38 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import JSON, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from db.models import Job, Link
+from db.models import Job, Link, UTCDateTime
 
 PENDING = "pending"
 LINKED = "linked"
 
 
+# Built once: a send looks links up several times, and building the statement cost more than running it.
+_GET = (
+    select(Link)
+    .where(
+        Link.tenant_id == bindparam("tenant_id"),
+        Link.entity == bindparam("entity"),
+        Link.code == bindparam("code"),
+    )
+    .limit(1)
+)
+
+
 def get(session: Session, tenant_id: str, entity: str, code: str) -> Link | None:
-    return session.scalars(
-        select(Link).where(Link.tenant_id == tenant_id, Link.entity == entity, Link.code == code)
-    ).first()
+    return session.scalars(_GET, {"tenant_id": tenant_id, "entity": entity, "code": code}).first()
+
+
+# ``ON CONFLICT DO NOTHING`` on the unique (tenant, entity, code): the same text on PostgreSQL and
+# SQLite. The unique index is what makes a reservation atomic; see ``reserve``.
+_RESERVE = text(
+    "INSERT INTO links (tenant_id, entity, code, status, job_id, data, created_at, updated_at) "
+    "VALUES (:tenant_id, :entity, :code, 'pending', :job_id, :data, :now, :now) "
+    "ON CONFLICT (tenant_id, entity, code) DO NOTHING"
+).bindparams(bindparam("data", type_=JSON()), bindparam("now", type_=UTCDateTime()))
 
 
 def reserve(
@@ -43,23 +60,10 @@ def reserve(
     ``INSERT … ON CONFLICT DO NOTHING`` makes the reservation atomic: of two concurrent sends of one
     entity, exactly one inserts; the other sees the existing row.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Link)
-        .values(
-            tenant_id=tenant_id,
-            entity=entity,
-            code=code,
-            status=PENDING,
-            job_id=job_id,
-            data=data,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "entity", "code"])
-    )
-    inserted = session.execute(statement).rowcount
+    inserted = session.execute(
+        _RESERVE,
+        {"tenant_id": tenant_id, "entity": entity, "code": code, "job_id": job_id, "data": data, "now": now},
+    ).rowcount
     if inserted:
         return None
     existing = get(session, tenant_id, entity, code)
