@@ -268,7 +268,11 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
     row = session.execute(statement, {"tenant_id": tenant_id, "session_id": session_id, "now": now}).first()
     if row is None:
         return None
-    session.execute(_JOB_TO_IN_FLIGHT, {"now": now, "job_id": row.job_id})
+    if row.position == 0:
+        # Only a job's first step can find it still 'queued': a later step is runnable only once
+        # every earlier one succeeded, and settling those already derived the job 'in_flight'
+        # (refresh_job runs after every change of a step's state).
+        session.execute(_JOB_TO_IN_FLIGHT, {"now": now, "job_id": row.job_id})
     return StepRef(
         id=row.id,
         job_id=row.job_id,
