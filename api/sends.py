@@ -248,7 +248,9 @@ async def receive_event(
     try:
         result = queue_send(session, tenant, body.entity, entity, now=utcnow(), automatic=True)
     except SendRefused as exc:
-        if (exc.status == 409 and "automatic" in exc.message) or "turned off" in exc.message:
+        if exc.status == 409:
+            # The event is fine; the state says not to send it (flow off or manual, order already
+            # invoiced, company outside the US, order that came from QuickBooks): say why, queue nothing.
             return EventOut(queued=False, reason=exc.message)
         raise _refusal(exc) from exc
     assert result.job is not None

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,6 +47,23 @@ def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime
         index_elements=["tenant_id", "source_type", "source_id"]
     )
     return session.execute(statement, values).rowcount or 0
+
+
+def imported_as(session: Session, tenant_id: str, entity: str, code: str) -> Import | None:
+    """The import a Fusion Operations order with this code came from, if it came from QuickBooks.
+
+    An imported order's code is QuickBooks' RefNumber, or its TxnID when it has none.
+    """
+    return session.scalars(
+        select(Import)
+        .where(
+            Import.tenant_id == tenant_id,
+            Import.entity == entity,
+            Import.status != SKIPPED,
+            or_(Import.ref_number == code, and_(Import.ref_number.is_(None), Import.source_id == code)),
+        )
+        .limit(1)
+    ).first()
 
 
 def existing_sources(session: Session, tenant_id: str, source_type: str, source_ids: list[str]) -> set[str]:

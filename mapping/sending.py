@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from db import imports as import_repo
 from db import links as link_repo
 from db import queue
 from db.models import Job, Link, Tenant
@@ -170,6 +171,8 @@ def queue_send(
                 f"several {flow_name}s for one {noun} are not supported (QuickBooks gets the whole {noun} "
                 "at once).",
             )
+    if flow_name in {"salesOrder", "purchaseOrder"}:
+        _refuse_if_from_quickbooks(session, tenant, flow_name, str(getattr(entity, "code", "")))
     plan, warnings, _ = plan_send(session, tenant, flow_name, entity, now=now)
     if dry:
         return SendResult(job=None, plan=plan, warnings=warnings, dry_run_qbxml=dry_run(plan, tenant))
@@ -220,6 +223,20 @@ def queue_send(
                 409, f"{key.entity} {key.code} is being sent by another request right now; retry."
             )
     return SendResult(job=job, plan=plan, warnings=warnings)
+
+
+def _refuse_if_from_quickbooks(session: Session, tenant: Tenant, flow_name: str, code: str) -> None:
+    """An order retrieved from QuickBooks is already there: sending it back would duplicate it."""
+    source = import_repo.imported_as(session, tenant.id, flow_name, code)
+    if source is None:
+        return
+    document = f"{source.source_type} {source.ref_number or source.source_id}"
+    raise SendRefused(
+        409,
+        f"{FLOW_TITLES[flow_name]} {code} came from QuickBooks ({document}, retrieved "
+        f"{source.created_at:%Y-%m-%d}); it is already in QuickBooks, so it is not sent back. "
+        "Nothing was sent.",
+    )
 
 
 def _reservations(

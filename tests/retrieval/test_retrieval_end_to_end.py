@@ -219,3 +219,20 @@ def test_purchase_orders_estimates_and_custom_fields_come_back(customer: Custome
     assert orders["CF-1"]["data"]["customFields"] == {"Customer Reference": "PO-4711"}
     products = {i["data"]["code"]: i["data"] for i in _imports(customer, entity="product")}
     assert products["BAR-10"]["name"] == "Steel bar 10 mm"  # the line description names new products
+
+
+def test_an_order_that_came_from_quickbooks_is_never_sent_back(customer: Customer) -> None:
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="FROM-QB"))
+    _retrieve(customer, ["salesOrder"])
+    customer.sync_until_idle()
+    imported = _imports(customer, entity="salesOrder")[0]["data"]
+    before = len(customer.qb.company.sales_orders)
+    refused = customer.api.post(customer.url("/sales-orders"), json=imported)
+    assert refused.status_code == 409, refused.text
+    assert "came from QuickBooks" in refused.json()["detail"] and "FROM-QB" in refused.json()["detail"]
+    customer.settings({"sends": {"salesOrder": {"automatic": True}}})
+    event = customer.api.post(customer.url("/events"), json={"entity": "salesOrder", "action": "created", "data": imported})
+    assert event.status_code == 200 and event.json()["queued"] is False
+    assert "came from QuickBooks" in event.json()["reason"]
+    customer.sync_until_idle()
+    assert len(customer.qb.company.sales_orders) == before
