@@ -18,6 +18,7 @@ from db import audit
 from db import imports as import_repo
 from db.models import utcnow
 from mapping import retrieval
+from mapping.settings import stored_settings
 
 router = APIRouter(prefix="/api/v1/tenants/{tenant_id}", tags=["retrievals"])
 
@@ -105,7 +106,7 @@ def retrieve_orders(
 ) -> Any:
     """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    settings = retrieval.tenant_settings(tenant)
+    settings = stored_settings(tenant.settings)
     since = body.since
     if not isinstance(since, dt.datetime):
         since = dt.datetime.combine(since, dt.time(), tzinfo=ZoneInfo(settings.timezone))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, HTTPException, status
 
 from api.auth import CurrentPrincipal, DbSession, tenant_or_404
 from db import audit
-from mapping.settings import Settings, SettingsError, merge_settings
+from mapping.settings import Settings, SettingsError, merge_settings, stored_settings
 
 router = APIRouter(prefix="/api/v1/tenants/{tenant_id}/settings", tags=["settings"])
 
@@ -20,7 +20,7 @@ def _document(settings: Settings) -> dict[str, Any]:
 @router.get("", response_model=Settings, response_model_by_alias=True)
 def get_settings(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     tenant = tenant_or_404(session, principal, tenant_id)
-    return _document(merge_settings(tenant.settings or None, {}))
+    return _document(stored_settings(tenant.settings))
 
 
 @router.put(

@@ -24,7 +24,7 @@ from db.models import Job, Link, Step, Tenant
 from db.states import StepState
 from mapping.explain import explain_status
 from mapping.retrieval_mapping import map_document
-from mapping.settings import Settings, merge_settings
+from mapping.settings import Settings, stored_settings
 from requests_builder import (
     EstimateQuery,
     InvoiceQuery,
@@ -63,10 +63,6 @@ _SETTINGS_ATTR = {
     "invoice": "invoice",
     "estimate": "estimate",
 }
-
-
-def tenant_settings(tenant: Tenant) -> Settings:
-    return merge_settings(tenant.settings or None, {})
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -138,7 +134,7 @@ def schedule_automatic(session: Session, tenant: Tenant, *, now: dt.datetime) ->
     """At a Web Connector's authenticate: queue the automatic retrievals that are due, if any."""
     if not _any_automatic(tenant.settings):
         return None
-    settings = tenant_settings(tenant)
+    settings = stored_settings(tenant.settings)
     due = []
     for entity, attr in _SETTINGS_ATTR.items():
         options = getattr(settings.retrievals, attr)
@@ -191,7 +187,7 @@ def apply_page(
     assert tenant is not None
     entity = step.intent["entity"]
     spec = ENTITIES[entity]
-    settings = tenant_settings(tenant)
+    settings = stored_settings(tenant.settings)
     state = _state(session, step)
     counts = dict((job.result or {}).get("entities", {}).get(entity) or _empty_counts())
     counts["skippedReasons"] = dict(counts.get("skippedReasons") or {})

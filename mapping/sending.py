@@ -22,7 +22,7 @@ from db.states import JobStatus
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
 from mapping.flows.validate import validate_plan, with_placeholders
 from mapping.plan import LinkInfo, LinkKey, Plan, PlanError
-from mapping.settings import Settings, merge_settings
+from mapping.settings import Settings, stored_settings
 from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
 from requests_builder import build_message_set
 
@@ -50,10 +50,6 @@ class SendResult:
     warnings: list[str] = field(default_factory=list)
     existing: bool = False  # the entity was already sent: the job reports the existing link
     dry_run_qbxml: list[str] = field(default_factory=list)
-
-
-def tenant_settings(tenant: Tenant) -> Settings:
-    return merge_settings(tenant.settings or None, {})
 
 
 def link_info(link: Link) -> LinkInfo:
@@ -110,7 +106,7 @@ def plan_send(
     session: Session, tenant: Tenant, flow_name: str, entity: BaseModel, *, now: dt.datetime
 ) -> tuple[Plan, list[str], Settings]:
     flow = _flow(flow_name)
-    settings = tenant_settings(tenant)
+    settings = stored_settings(tenant.settings)
     check_flow_enabled(settings, flow, automatic=False)
     if tenant.qb_country and tenant.qb_country.upper() != "US":
         raise SendRefused(409, NON_US_REFUSAL.format(country=tenant.qb_country))
@@ -158,7 +154,7 @@ def queue_send(
 ) -> SendResult:
     flow = _flow(flow_name)
     if automatic:
-        check_flow_enabled(tenant_settings(tenant), flow, automatic=True)
+        check_flow_enabled(stored_settings(tenant.settings), flow, automatic=True)
     blocker_key = _BLOCKERS[flow_name](entity) if flow_name in _BLOCKERS else None  # type: ignore[arg-type]
     if blocker_key is not None:
         holder = link_repo.get(session, tenant.id, blocker_key.entity, blocker_key.code)

@@ -251,5 +251,10 @@ def merge_settings(current: dict[str, Any] | None, patch: dict[str, Any]) -> Set
         raise SettingsError(settings_errors(exc)) from None
 
 
+def stored_settings(document: dict[str, Any] | None) -> Settings:
+    """A tenant's settings as stored (``None``: never changed, so the defaults)."""
+    return merge_settings(document or None, {})
+
+
 def default_settings_document() -> dict[str, Any]:
     return Settings().model_dump(by_alias=True, mode="json")

@@ -230,8 +230,10 @@ class WebConnectorService:
         tenant.qb_country = row.country or described.country or tenant.qb_country
         tenant.qbxml_version = reported or tenant.qbxml_version
         tenant.qbwc_version = row.client_version or tenant.qbwc_version
-        tenant.qb_product = described.product or tenant.qb_product
-        tenant.supported_qbxml_versions = described.supported_versions or tenant.supported_qbxml_versions
+        tenant.qb_product = described.product_name or tenant.qb_product
+        tenant.supported_qbxml_versions = (
+            list(described.supported_versions) or tenant.supported_qbxml_versions
+        )
         tenant.last_contact_at = now
 
     # --- receiveResponseXML --------------------------------------------------------------------
