@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, TextClause, bindparam, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from db import links
-from db.models import Job, Step, UTCDateTime, WcSession, utcnow
+from db import batch, links
+from db.batch import Statement
+from db.models import Job, Step, WcSession, utcnow
+from db.sessions import OPEN_SESSION_ID, OPEN_SESSION_TENANT, TOUCH, SessionRow, session_row
 from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
 
 jobs_table = Job.__table__
@@ -104,9 +106,11 @@ def enqueue(
     return job
 
 
-# The runnable-step condition, shared by the claim and the counts. Bound parameters: tenant_id, now.
+# The runnable-step condition, shared by the claim and the counts. ``{tenant}`` is the tenant's id:
+# ``:tenant_id``, or the tenant of the session found by ticket when sent in a batch (see start_send).
+# Bound parameter: now.
 _RUNNABLE = """
-    s.tenant_id = :tenant_id
+    s.tenant_id = {tenant}
     AND s.state = 'queued'
     AND (s.not_before IS NULL OR s.not_before <= :now)
     AND NOT EXISTS (
@@ -123,8 +127,10 @@ _RUNNABLE = """
 # take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row another
 # session is claiming right now is skipped instead of waited for. SQLite has no row locks; there the
 # whole claim runs under the database write lock taken at BEGIN (``BEGIN IMMEDIATE``, db/engine.py).
+# ``{session}`` is the claiming session's id (``:session_id``, or found by ticket in a batch); the
+# claim takes nothing when it is NULL (no open session).
 _CLAIM = """
-    UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
+    UPDATE job_steps SET state = 'in_flight', session_id = {session}, claimed_at = :now,
                          attempts = attempts + 1
     WHERE id = (
         SELECT s.id FROM job_steps s
@@ -132,59 +138,75 @@ _CLAIM = """
         ORDER BY s.job_id, s.position
         LIMIT 1
         {lock}
-    ) AND state = 'queued'
+    ) AND state = 'queued' AND {session} IS NOT NULL
     RETURNING id, job_id, position, kind, intent, attempts, phase
 """
-_CLAIM_POSTGRESQL = _CLAIM.format(runnable=_RUNNABLE, lock="FOR UPDATE SKIP LOCKED")
-_CLAIM_SQLITE = _CLAIM.format(runnable=_RUNNABLE, lock="")
-
-_COUNT_RUNNABLE = f"SELECT count(*) FROM job_steps s WHERE {_RUNNABLE}"
 
 
-def typed(sql: str, **types: Any) -> TextClause:
-    """A text statement whose parameters and result columns go through our column types.
-
-    Timestamps then compare correctly on SQLite (stored as text) and JSON is encoded and decoded
-    the same way as through the ORM, while the SQL stays exactly as written here.
-    """
-    statement = text(sql)
-    params = [bindparam(name, type_=type_) for name, type_ in types.items() if not name.startswith("out_")]
-    if params:
-        statement = statement.bindparams(*params)
-    return statement
+def _claim(*, session: str, tenant: str, lock: str) -> Statement:
+    return Statement(
+        _CLAIM.format(session=session, runnable=_RUNNABLE.format(tenant=tenant), lock=lock),
+        timestamps=("now",),
+        json_columns=("intent",),
+    )
 
 
-_TS = UTCDateTime()
-
-_CLAIM = {
-    "postgresql": typed(_CLAIM_POSTGRESQL, now=_TS).columns(intent=JSON),
-    "sqlite": typed(_CLAIM_SQLITE, now=_TS).columns(intent=JSON),
+_LOCKS = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
+_CLAIM_BY_ID = {
+    dialect: _claim(session=":session_id", tenant=":tenant_id", lock=lock) for dialect, lock in _LOCKS.items()
 }
-_COUNT = typed(_COUNT_RUNNABLE, now=_TS)
-_JOB_TO_IN_FLIGHT = typed(
+_CLAIM_BY_TICKET = {
+    dialect: _claim(session=OPEN_SESSION_ID, tenant=OPEN_SESSION_TENANT, lock=lock)
+    for dialect, lock in _LOCKS.items()
+}
+
+_COUNT = Statement(
+    f"SELECT count(*) AS runnable FROM job_steps s WHERE {_RUNNABLE.format(tenant=':tenant_id')}",
+    timestamps=("now",),
+)
+_JOB_TO_IN_FLIGHT = Statement(
     "UPDATE jobs SET status = 'in_flight', updated_at = :now WHERE id = :job_id AND status = 'queued'",
-    now=_TS,
+    timestamps=("now",),
 )
-_MARK_SENT = typed(
-    "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id", request_ids=JSON()
+# The same for the step a batch's claim just gave the session: only a job's first step can find its
+# job still queued (see claim_next_step).
+_JOB_OF_CLAIM_TO_IN_FLIGHT = Statement(
+    "UPDATE jobs SET status = 'in_flight', updated_at = :now "
+    "WHERE status = 'queued' AND id IN ("
+    f"SELECT job_id FROM job_steps WHERE session_id = {OPEN_SESSION_ID} "
+    "AND state = 'in_flight' AND position = 0)",
+    timestamps=("now",),
 )
-_IN_FLIGHT_OF_SESSION = text(
+_MARK_SENT = Statement(
+    "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id",
+    json_params=("request_ids",),
+)
+_IN_FLIGHT_SQL = (
     "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
-    "WHERE session_id = :session_id AND state = 'in_flight' ORDER BY id LIMIT 1"
-).columns(intent=JSON, request_ids=JSON)
+    "WHERE session_id = {session} AND state = 'in_flight' ORDER BY id LIMIT 1"
+)
+_IN_FLIGHT_OF_SESSION = Statement(
+    _IN_FLIGHT_SQL.format(session=":session_id"), json_columns=("intent", "request_ids")
+)
+_IN_FLIGHT_BY_TICKET = Statement(
+    _IN_FLIGHT_SQL.format(session=OPEN_SESSION_ID),
+    timestamps=("cutoff",),
+    json_columns=("intent", "request_ids"),
+)
 # A step whose answer was lost: when QuickBooks can be asked whether it saved it (reconcilable), it
 # goes back to the queue to be reconciled before anything is re-sent; otherwise it waits for a person.
-_ORPHAN = typed(
+_ORPHAN_SQL = (
     "UPDATE job_steps SET "
     "state = CASE WHEN reconcilable THEN 'queued' ELSE 'unknown_outcome' END, "
     "phase = CASE WHEN reconcilable THEN 'reconcile' ELSE phase END, "
     "session_id = CASE WHEN reconcilable THEN NULL ELSE session_id END, "
     "completed_at = CASE WHEN reconcilable THEN NULL ELSE :now END, "
     "error = CASE WHEN reconcilable THEN :reconcile_note ELSE :error END "
-    "WHERE session_id = :session_id AND state = 'in_flight' RETURNING job_id",
-    now=_TS,
+    "WHERE session_id = {session} AND state = 'in_flight' RETURNING job_id"
 )
-_SETTLE = typed(
+_ORPHAN = Statement(_ORPHAN_SQL.format(session=":session_id"), timestamps=("now",))
+_ORPHAN_BY_TICKET = Statement(_ORPHAN_SQL.format(session=OPEN_SESSION_ID), timestamps=("now", "cutoff"))
+_SETTLE = Statement(
     "UPDATE job_steps SET state = :state, completed_at = :completed_at, "
     # A step put back in the queue belongs to no session any more; a settled one keeps its session.
     "session_id = CASE WHEN :final THEN session_id ELSE NULL END, "
@@ -192,15 +214,14 @@ _SETTLE = typed(
     "status_code = :status_code, "
     "status_severity = :status_severity, status_message = :status_message, hresult = :hresult, "
     "error = :error, result = :result WHERE id = :step_id",
-    completed_at=_TS,
-    not_before=_TS,
-    result=JSON(),
+    timestamps=("completed_at", "not_before"),
+    json_params=("result",),
 )
-_CANCEL_REST = typed(
+_CANCEL_REST = Statement(
     "UPDATE job_steps SET state = 'cancelled', completed_at = :now, "
     "error = 'not sent: an earlier step failed' "
     "WHERE job_id = :job_id AND position > :position AND state = 'queued'",
-    now=_TS,
+    timestamps=("now",),
 )
 # A job's status derived from its steps and stored in one statement: the same rules as
 # ``derive_job_status`` (kept in Python for reading), written as SQL so that settling a step costs
@@ -210,7 +231,7 @@ _CANCEL_REST = typed(
 # ``finished_at`` are cleared while the job is not final. The caller's transaction holds the row
 # lock on ``jobs`` taken here until it commits, so two sessions settling steps of one job cannot
 # interleave their derivations.
-_UPDATE_JOB = typed(
+_UPDATE_JOB = Statement(
     """
     UPDATE jobs SET
         status = d.status,
@@ -241,7 +262,7 @@ _UPDATE_JOB = typed(
     WHERE jobs.id = :job_id
     RETURNING jobs.status, jobs.link_entity
     """,
-    now=_TS,
+    timestamps=("now",),
 )
 
 
@@ -259,20 +280,11 @@ class StepRef:
     phase: str = "send"
 
 
-def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
-    """Hand the tenant's next runnable step to ``session_id``, or return None when there is none.
+def _dialect(session: Session) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
-    Commit promptly after this: on PostgreSQL the claimed row stays locked until the transaction ends.
-    """
-    statement = _CLAIM["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    row = session.execute(statement, {"tenant_id": tenant_id, "session_id": session_id, "now": now}).first()
-    if row is None:
-        return None
-    if row.position == 0:
-        # Only a job's first step can find it still 'queued': a later step is runnable only once
-        # every earlier one succeeded, and settling those already derived the job 'in_flight'
-        # (refresh_job runs after every change of a step's state).
-        session.execute(_JOB_TO_IN_FLIGHT, {"now": now, "job_id": row.job_id})
+
+def _claimed(row: Any) -> StepRef:
     return StepRef(
         id=row.id,
         job_id=row.job_id,
@@ -284,12 +296,94 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
     )
 
 
+def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
+    """Hand the tenant's next runnable step to ``session_id``, or return None when there is none.
+
+    Commit promptly after this: on PostgreSQL the claimed row stays locked until the transaction ends.
+    """
+    params = {"tenant_id": tenant_id, "session_id": session_id, "now": now}
+    rows = batch.run_one(session, _CLAIM_BY_ID[_dialect(session)], params)
+    if not rows:
+        return None
+    if rows[0].position == 0:
+        # Only a job's first step can find it still 'queued': a later step is runnable only once
+        # every earlier one succeeded, and settling those already derived the job 'in_flight'
+        # (refresh_job runs after every change of a step's state).
+        batch.run_one(session, _JOB_TO_IN_FLIGHT, {"now": now, "job_id": rows[0].job_id})
+    return _claimed(rows[0])
+
+
+@dataclass(frozen=True, slots=True)
+class SendStart:
+    """What the first batch of a ``sendRequestXML`` found: the session (None when no open one has
+    this ticket), the jobs of steps it left without an answer, and the step it now holds."""
+
+    session: SessionRow | None
+    orphaned_job_ids: list[int]
+    step: StepRef | None
+
+
+def start_send(
+    session: Session,
+    touch: dict[str, Any],
+    *,
+    orphan_reason: str,
+) -> SendStart:
+    """The start of a ``sendRequestXML`` in one batch (one round trip on PostgreSQL):
+
+    1. touch the session (``db/sessions.py``: ``TOUCH``), which takes its row lock first, so a
+       concurrent call of the same session waits here and then sees what this one did;
+    2. orphan what the session still had in flight: one request at a time per session, so a new
+       request while one is out means the earlier answer was lost;
+    3. claim the tenant's next runnable step for the session;
+    4. mark that step's job in flight when it is the job's first step.
+
+    Steps 2–4 find the session by ticket (``OPEN_SESSION_ID``), so they do nothing when the touch found
+    no open session. The caller refreshes the orphaned jobs (``refresh_job``).
+    """
+    now = touch["now"]
+    params = {**touch, **_orphan_texts(orphan_reason)}
+    touched, orphaned, claimed, _ = batch.run(
+        session,
+        [
+            (TOUCH, touch),
+            (_ORPHAN_BY_TICKET, params),
+            (_CLAIM_BY_TICKET[_dialect(session)], touch),
+            (
+                _JOB_OF_CLAIM_TO_IN_FLIGHT,
+                {"now": now, "ticket_digest": touch["ticket_digest"], "cutoff": touch["cutoff"]},
+            ),
+        ],
+    )
+    return SendStart(
+        session=session_row(touched),
+        orphaned_job_ids=sorted({row.job_id for row in orphaned}),
+        step=_claimed(claimed[0]) if claimed else None,
+    )
+
+
+def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow | None, StepRef | None]:
+    """The start of a ``receiveResponseXML`` in one batch: touch the session (counting one more
+    answered request) and read the step it has in flight, found by ticket after the touch."""
+    touched, in_flight = batch.run(
+        session,
+        [
+            (TOUCH, touch),
+            (_IN_FLIGHT_BY_TICKET, {"ticket_digest": touch["ticket_digest"], "cutoff": touch["cutoff"]}),
+        ],
+    )
+    row = session_row(touched)
+    if row is None or not in_flight:
+        return row, None
+    return row, _step_ref(in_flight[0])
+
+
 def mark_sent(session: Session, step: StepRef, *, xml: str, request_ids: list[str]) -> None:
-    session.execute(_MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
+    batch.run_one(session, _MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
 
 
 def count_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> int:
-    return int(session.execute(_COUNT, {"tenant_id": tenant_id, "now": now}).scalar_one())
+    return int(batch.run_one(session, _COUNT, {"tenant_id": tenant_id, "now": now})[0].runnable)
 
 
 def count_queued(session: Session, *, tenant_id: str) -> int:
@@ -324,14 +418,15 @@ def _step_ref(row: Any) -> StepRef:
 
 
 def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
-    row = session.execute(_IN_FLIGHT_OF_SESSION, {"session_id": session_id}).first()
-    return _step_ref(row) if row is not None else None
+    rows = batch.run_one(session, _IN_FLIGHT_OF_SESSION, {"session_id": session_id})
+    return _step_ref(rows[0]) if rows else None
 
 
-_LATEST_UNKNOWN_OF_SESSION = text(
+_LATEST_UNKNOWN_OF_SESSION = Statement(
     "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
-    "WHERE session_id = :session_id AND state = 'unknown_outcome' ORDER BY claimed_at DESC LIMIT 1"
-).columns(intent=JSON, request_ids=JSON)
+    "WHERE session_id = :session_id AND state = 'unknown_outcome' ORDER BY claimed_at DESC LIMIT 1",
+    json_columns=("intent", "request_ids"),
+).clause
 
 
 def latest_unknown_step(session: Session, *, session_id: int) -> StepRef | None:
@@ -369,28 +464,33 @@ def settle_step(
     with ``phase`` to send again after reconciliation found nothing).
     """
     final = state != StepState.QUEUED
-    session.execute(
-        _SETTLE,
-        {
-            "state": state.value,
-            "completed_at": now if final else None,
-            "final": final,
-            "not_before": not_before,
-            "phase": phase,
-            "step_id": step.id,
-            "response": answer.response,
-            "status_code": answer.status_code,
-            "status_severity": answer.status_severity,
-            "status_message": answer.status_message,
-            "hresult": answer.hresult,
-            "error": answer.error,
-            "result": answer.result,
-        },
-    )
+    statements: list[tuple[Statement, dict[str, Any]]] = [
+        (
+            _SETTLE,
+            {
+                "state": state.value,
+                "completed_at": now if final else None,
+                "final": final,
+                "not_before": not_before,
+                "phase": phase,
+                "step_id": step.id,
+                "response": answer.response,
+                "status_code": answer.status_code,
+                "status_severity": answer.status_severity,
+                "status_message": answer.status_message,
+                "hresult": answer.hresult,
+                "error": answer.error,
+                "result": answer.result,
+            },
+        )
+    ]
     if state == StepState.FAILED:
         # A failed step stops its own job: the steps after it will never run.
-        session.execute(_CANCEL_REST, {"now": now, "job_id": step.job_id, "position": step.position})
-    refresh_job(session, step.job_id, now=now)
+        statements.append((_CANCEL_REST, {"now": now, "job_id": step.job_id, "position": step.position}))
+    # The job is derived after its steps changed, in the same batch (one round trip on PostgreSQL).
+    statements.append((_UPDATE_JOB, {"now": now, "job_id": step.job_id}))
+    job_rows = batch.run(session, statements)[-1]
+    _after_job_update(session, step.job_id, job_rows[0], now=now)
 
 
 def find_step_by_request_id(session: Session, *, session_id: int, request_id: str) -> Step | None:
@@ -432,8 +532,12 @@ def derive_job_status(states: Sequence[str]) -> JobStatus:
 
 def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus:
     """Derive the job's status from its steps and store it (with the deciding step's error)."""
-    session.flush()
-    row = session.execute(_UPDATE_JOB, {"now": now, "job_id": job_id}).one()
+    row = batch.run_one(session, _UPDATE_JOB, {"now": now, "job_id": job_id})[0]
+    return _after_job_update(session, job_id, row, now=now)
+
+
+def _after_job_update(session: Session, job_id: int, row: Any, *, now: dt.datetime) -> JobStatus:
+    """What follows a job's new status: links released or confirmed, dependents failed."""
     status = JobStatus(row.status)
     link_entity = row.link_entity
     # Keep any loaded Job object in step with the row just written.
@@ -450,11 +554,11 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
 
 
 _DEPENDENTS = text("SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND status = 'queued'")
-_FAIL_QUEUED_STEPS = typed(
+_FAIL_QUEUED_STEPS = Statement(
     "UPDATE job_steps SET state = 'failed', completed_at = :now, error = :error "
     "WHERE job_id = :job_id AND state = 'queued'",
-    now=_TS,
-)
+    timestamps=("now",),
+).clause
 
 
 def _fail_dependents(session: Session, job_id: int, *, now: dt.datetime) -> None:
@@ -469,25 +573,25 @@ def _fail_dependents(session: Session, job_id: int, *, now: dt.datetime) -> None
         refresh_job(session, dependent, now=now)
 
 
+def _orphan_texts(reason: str) -> dict[str, str]:
+    """The errors an orphaned step is left with: for a person, or while it is being reconciled."""
+    return {
+        "error": (
+            f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived, so we cannot "
+            "tell whether QuickBooks saved this request. It will not be sent again automatically; check "
+            "QuickBooks, then retry or cancel the job."
+        ),
+        "reconcile_note": (
+            f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived; qbbridge "
+            "will ask QuickBooks whether it was saved before sending anything again."
+        ),
+    }
+
+
 def orphan_in_flight(session: Session, *, session_id: int, reason: str, now: dt.datetime) -> int:
     """The session ended with requests still out: their outcome is unknown, never silently re-sent."""
-    error = (
-        f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived, so we cannot "
-        "tell whether QuickBooks saved this request. It will not be sent again automatically; check "
-        "QuickBooks, then retry or cancel the job."
-    )
-    note = (
-        f"The Web Connector session ended ({reason}) before QuickBooks' answer arrived; qbbridge will ask "
-        "QuickBooks whether it was saved before sending anything again."
-    )
-    job_ids = (
-        session.execute(
-            _ORPHAN, {"now": now, "error": error, "reconcile_note": note, "session_id": session_id}
-        )
-        .scalars()
-        .all()
-    )
-    affected = sorted(set(job_ids))
+    rows = batch.run_one(session, _ORPHAN, {"now": now, "session_id": session_id, **_orphan_texts(reason)})
+    affected = sorted({row.job_id for row in rows})
     for job_id in affected:
         refresh_job(session, job_id, now=now)
     return len(affected)
@@ -502,11 +606,11 @@ def end_session(
     orphan_in_flight(session, session_id=wc_session.id, reason=reason, now=now)
 
 
-_OPEN_SESSIONS_OLDER_THAN = typed(
+_OPEN_SESSIONS_OLDER_THAN = Statement(
     "SELECT 1 FROM qbwc_sessions "
     "WHERE tenant_id = :tenant_id AND state = 'open' AND last_seen_at < :cutoff LIMIT 1",
-    cutoff=_TS,
-)
+    timestamps=("cutoff",),
+).clause
 
 
 def has_idle_sessions(session: Session, *, tenant_id: str, idle_since: dt.datetime) -> bool:

@@ -1,7 +1,8 @@
 """Web Connector sessions, read and touched with single statements on the hot path.
 
-Every SOAP call of a session starts here: one ``UPDATE … RETURNING`` finds the open, unexpired
-session by its ticket digest and marks it seen, so a call costs one round trip to learn who it is.
+Every SOAP call of a session starts with ``TOUCH``: one ``UPDATE … RETURNING`` finds the open,
+unexpired session by its ticket digest and marks it seen. It is sent in one batch with the call's
+next statements (``db/queue.py``: ``start_send``, ``start_receive``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from db.models import UTCDateTime, WcSession
+from db.batch import Statement
+from db.models import WcSession
 
 sessions_table = WcSession.__table__
 
@@ -31,7 +33,7 @@ class SessionRow:
     waits: int
 
 
-_TOUCH = text(
+TOUCH = Statement(
     """
     UPDATE qbwc_sessions
     SET last_seen_at = :now,
@@ -42,12 +44,24 @@ _TOUCH = text(
     WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff
     RETURNING id, tenant_id, qbxml_version, country, company_file, client_version, hcp_received,
               steps_done, waits
-    """
-).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("cutoff", type_=UTCDateTime()))
+    """,
+    timestamps=("now", "cutoff"),
+)
+
+# The session that TOUCH found, for the statements sent in the same batch after it (db/batch.py: a
+# statement cannot take an earlier one's result as a parameter). After the touch its last_seen_at is
+# :now, so this finds it exactly when the touch did, and nothing when the touch found nothing.
+OPEN_SESSION_ID = (
+    "(SELECT id FROM qbwc_sessions "
+    "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff)"
+)
+OPEN_SESSION_TENANT = (
+    "(SELECT tenant_id FROM qbwc_sessions "
+    "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff)"
+)
 
 
-def touch_open_session(
-    session: Session,
+def touch_params(
     ticket_digest: str,
     *,
     now: dt.datetime,
@@ -56,25 +70,23 @@ def touch_open_session(
     company_file: str | None = None,
     country: str | None = None,
     qbxml_version: str | None = None,
-) -> SessionRow | None:
-    """The open session with this ticket, last seen after ``cutoff``, marked seen now (None otherwise).
+) -> dict[str, Any]:
+    """TOUCH's parameters: what the Web Connector reports (company file, country, qbXML version) is
+    stored in the same statement; ``count_step`` counts one more answered request for the progress."""
+    return {
+        "now": now,
+        "cutoff": cutoff,
+        "company_file": company_file,
+        "country": country,
+        "qbxml_version": qbxml_version,
+        "step": 1 if count_step else 0,
+        "ticket_digest": ticket_digest,
+    }
 
-    What the Web Connector reports (company file, country, qbXML version) is stored in the same
-    statement; ``count_step`` counts one more answered request for the progress figure.
-    """
-    row = session.execute(
-        _TOUCH,
-        {
-            "now": now,
-            "cutoff": cutoff,
-            "company_file": company_file,
-            "country": country,
-            "qbxml_version": qbxml_version,
-            "step": 1 if count_step else 0,
-            "ticket_digest": ticket_digest,
-        },
-    ).first()
-    return SessionRow(*row) if row is not None else None
+
+def session_row(rows: list[Any]) -> SessionRow | None:
+    """TOUCH's result: the open session with this ticket, last seen after the cutoff, or None."""
+    return SessionRow(*rows[0]) if rows else None
 
 
 def find_session(session: Session, ticket_digest: str) -> WcSession | None:

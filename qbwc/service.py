@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -162,37 +161,41 @@ class WebConnectorService:
         """The next qbXML request for this session, or ``""`` (then ``getLastError`` says why)."""
         now = self.clock()
         reported = f"{int(major_version)}.{int(minor_version or 0)}" if major_version else None
+        if not ticket:
+            return ""
         with self.database.transaction() as session:
-            row = self._touch(
-                session,
-                ticket,
-                now,
+            touch = sessions.touch_params(
+                secret_values.digest(ticket),
+                now=now,
+                cutoff=now - self.options.session_timeout,
                 company_file=company_file or None,
                 country=country.strip().upper()[:8] if country and country.strip() else None,
                 qbxml_version=lower_version(reported, MAX_QBXML_VERSION) if reported else None,
             )
+            # Touch, orphan what the session left unanswered, claim: one batch (see queue.start_send).
+            start = queue.start_send(session, touch, orphan_reason="the Web Connector asked for more work")
+            row = start.session
             if row is None:
+                self._end_if_expired(session, touch["ticket_digest"], now)
                 return ""
+            for job_id in start.orphaned_job_ids:
+                queue.refresh_job(session, job_id, now=now)
             if hcp_response and not row.hcp_received:
                 self._record_host(session, row, hcp_response, reported, now)
-            # One request at a time per session: a new request while one is out means the earlier
-            # answer was lost, so its outcome is unknown.
-            queue.orphan_in_flight(
-                session, session_id=row.id, reason="the Web Connector asked for more work", now=now
-            )
             host = HostContext(
                 qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION,
                 country=row.country or "US",
                 session_id=row.id,
             )
+            step = start.step
             while True:
-                step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
                 if step is None:
                     return self._nothing_to_send(session, row, now)
                 try:
                     rendered = render_step(session, step, host, now=now)
                 except RenderError as exc:
                     queue.finish_step(session, step, StepState.FAILED, now=now, error=str(exc))
+                    step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
                     continue
                 queue.mark_sent(session, step, xml=rendered.xml, request_ids=rendered.request_ids)
                 if row.waits:
@@ -243,13 +246,17 @@ class WebConnectorService:
     ) -> int:
         """0–99 while work remains, 100 when none remains, negative when the session must stop."""
         now = self.clock()
+        if not ticket:
+            return 100
         with self.database.transaction() as session:
-            row = self._touch(session, ticket, now, count_step=True)
+            cutoff = now - self.options.session_timeout
+            digest = secret_values.digest(ticket)
+            touch = sessions.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
+            row, step = queue.start_receive(session, touch)
             if row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
                 self._settle_late_answer(session, ticket, response, hresult, now)
                 return 100
-            step = queue.in_flight_step(session, session_id=row.id)
             if step is None:
                 sessions.set_last_error(
                     session,
@@ -362,21 +369,11 @@ class WebConnectorService:
             return None
         return sessions.find_session(session, secret_values.digest(ticket))
 
-    def _touch(
-        self, session: Session, ticket: str | None, now: dt.datetime, **values: Any
-    ) -> sessions.SessionRow | None:
-        """The open session of this ticket, marked seen; an expired one is ended here (then None)."""
-        if not ticket:
-            return None
-        digest = secret_values.digest(ticket)
-        row = sessions.touch_open_session(
-            session, digest, now=now, cutoff=now - self.options.session_timeout, **values
-        )
-        if row is None:
-            stale = sessions.find_session(session, digest)
-            if stale is not None and stale.state == SessionState.OPEN:
-                queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
-        return row
+    def _end_if_expired(self, session: Session, ticket_digest: str, now: dt.datetime) -> None:
+        """A call whose session is still open but silent past the timeout ends it here."""
+        stale = sessions.find_session(session, ticket_digest)
+        if stale is not None and stale.state == SessionState.OPEN:
+            queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
 
 
 def explain_connection_error(hresult: str, message: str) -> str:

@@ -1,0 +1,114 @@
+"""Statements sent to the database together, each one still a statement of its own.
+
+A Web Connector call is a handful of short statements, and on PostgreSQL most of their cost is the
+round trips between them (and the driver and SQLAlchemy work around each). ``run`` sends a batch in
+one round trip with psycopg's pipeline mode: the server still runs the statements one after another,
+in the caller's transaction, each seeing what the earlier ones wrote and each taking its own snapshot
+(READ COMMITTED), exactly as if they had been sent one by one; only the waiting in between is gone.
+So a later statement cannot use an earlier one's result as a parameter: the queue's batches find the
+session by its ticket with a subquery instead (see ``db/queue.py``).
+
+On SQLite, a library in this process with no round trips to save, the same statements run one by one
+through the session, with the same SQL text.
+
+Statements are written once, with ``:name`` parameters. The SQLAlchemy form types its timestamps
+and JSON like the ORM columns (``UTCDateTime``, ``JSON``); the PostgreSQL form gives psycopg aware
+UTC datetimes and ``Json`` values, which is what those types would send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from psycopg.rows import namedtuple_row
+from psycopg.types.json import Json
+from sqlalchemy import JSON, TextClause, bindparam, text
+from sqlalchemy.orm import Session
+
+from db.models import UTCDateTime
+
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_TIMESTAMP = UTCDateTime()
+
+
+class Statement:
+    """One SQL statement, ready for SQLAlchemy (``clause``) and for psycopg directly (``driver_sql``)."""
+
+    __slots__ = ("clause", "driver_sql", "json_params", "sql", "timestamps")
+
+    def __init__(
+        self,
+        sql: str,
+        *,
+        timestamps: Iterable[str] = (),
+        json_params: Iterable[str] = (),
+        json_columns: Iterable[str] = (),
+    ) -> None:
+        self.sql = sql
+        self.timestamps = frozenset(timestamps)
+        self.json_params = frozenset(json_params)
+        binds = [bindparam(name, type_=_TIMESTAMP) for name in sorted(self.timestamps)]
+        binds += [bindparam(name, type_=JSON()) for name in sorted(self.json_params)]
+        clause: Any = text(sql)
+        if binds:
+            clause = clause.bindparams(*binds)
+        columns = sorted(json_columns)
+        if columns:
+            clause = clause.columns(**dict.fromkeys(columns, JSON))
+        self.clause: TextClause = clause
+        # psycopg's placeholders are %(name)s, so a literal % must be doubled first.
+        self.driver_sql = _PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def driver_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        adapted = dict(params)
+        for name in self.timestamps:
+            value = adapted.get(name)
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                adapted[name] = value.replace(tzinfo=dt.UTC)
+        for name in self.json_params:
+            if name in adapted:
+                adapted[name] = Json(adapted[name])
+        return adapted
+
+
+def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) -> list[list[Any]]:
+    """Run the statements in order in the session's transaction; one list of rows per statement.
+
+    Rows have attribute access on both databases. On PostgreSQL the whole batch is one round trip;
+    an error in any statement is raised here and leaves the transaction to be rolled back.
+    """
+    # Raw statements bypass the ORM's autoflush: write pending ORM changes first, as it would.
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        results: list[list[Any]] = []
+        for statement, params in batch:
+            result = session.execute(statement.clause, dict(params))
+            results.append(list(result.all()) if result.returns_rows else [])
+        return results
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if len(batch) == 1:
+        statement, params = batch[0]
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(statement.driver_sql, statement.driver_params(params))
+            return [cursor.fetchall() if cursor.description is not None else []]
+    cursors = []
+    with driver.pipeline():
+        for statement, params in batch:
+            cursor = driver.cursor(row_factory=namedtuple_row)
+            cursor.execute(statement.driver_sql, statement.driver_params(params))
+            cursors.append(cursor)
+    # Leaving the pipeline block waited for every result, so fetching costs no more round trips.
+    rows = [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+    for cursor in cursors:
+        cursor.close()
+    return rows
+
+
+def run_one(session: Session, statement: Statement, params: Mapping[str, Any]) -> list[Any]:
+    """One statement through the same path (on PostgreSQL: psycopg directly, without SQLAlchemy's work)."""
+    return run(session, [(statement, params)])[0]
