@@ -23,9 +23,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import psycopg
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import JSON, TextClause, bindparam, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.models import UTCDateTime
@@ -91,17 +93,23 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
         return results
     driver = connection.connection.driver_connection
     assert driver is not None
-    if len(batch) == 1:
-        statement, params = batch[0]
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(statement.driver_sql, statement.driver_params(params))
-            return [cursor.fetchall() if cursor.description is not None else []]
-    cursors = []
-    with driver.pipeline():
-        for statement, params in batch:
-            cursor = driver.cursor(row_factory=namedtuple_row)
-            cursor.execute(statement.driver_sql, statement.driver_params(params))
-            cursors.append(cursor)
+    try:
+        if len(batch) == 1:
+            statement, params = batch[0]
+            with driver.cursor(row_factory=namedtuple_row) as cursor:
+                cursor.execute(statement.driver_sql, statement.driver_params(params))
+                return [cursor.fetchall() if cursor.description is not None else []]
+        cursors = []
+        with driver.pipeline():
+            for statement, params in batch:
+                cursor = driver.cursor(row_factory=namedtuple_row)
+                cursor.execute(statement.driver_sql, statement.driver_params(params))
+                cursors.append(cursor)
+    except psycopg.Error as exc:
+        # The same exception classes as through SQLAlchemy (IntegrityError, OperationalError, …).
+        raise DBAPIError.instance(
+            "; ".join(statement.sql for statement, _ in batch), None, exc, psycopg.Error
+        ) from exc
     # Leaving the pipeline block waited for every result, so fetching costs no more round trips.
     rows = [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
     for cursor in cursors:

@@ -1,0 +1,101 @@
+"""Statements sent together (db/batch.py): same order, same meaning and same types on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from db import batch
+from db.batch import Statement
+from db.engine import Database
+from db.migrate import upgrade
+from db.models import Tenant
+from db.tenants import create_tenant
+
+INSERT_AUDIT = Statement(
+    "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+    "VALUES (:tenant_id, 'test', :action, :detail, :now) RETURNING id",
+    timestamps=("now",),
+    json_params=("detail",),
+)
+READ_AUDIT = Statement(
+    "SELECT action, detail, created_at FROM audit_log WHERE tenant_id = :tenant_id ORDER BY id",
+    json_columns=("detail",),
+)
+COUNT_AUDIT = Statement("SELECT count(*) AS n FROM audit_log WHERE tenant_id = :tenant_id")
+# actor is NOT NULL: refused by both databases.
+FAILING = Statement(
+    "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+    "VALUES (:tenant_id, NULL, 'refused', '{}', :now)",
+    timestamps=("now",),
+)
+
+
+@pytest.fixture(scope="module")
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def _tenant(database: Database, name: str) -> str:
+    with database.transaction() as session:
+        return create_tenant(session, f"Batch {name}").id
+
+
+def test_statements_run_in_order_and_each_sees_what_the_earlier_ones_wrote(database: Database) -> None:
+    tenant_id = _tenant(database, "order")
+    now = dt.datetime(2026, 11, 27, 12, 30, tzinfo=dt.UTC)
+    with database.transaction() as session:
+        first, second, counted, read = batch.run(
+            session,
+            [
+                (INSERT_AUDIT, {"tenant_id": tenant_id, "action": "a", "detail": {"n": 1}, "now": now}),
+                (INSERT_AUDIT, {"tenant_id": tenant_id, "action": "b", "detail": {"n": [2]}, "now": now}),
+                (COUNT_AUDIT, {"tenant_id": tenant_id}),
+                (READ_AUDIT, {"tenant_id": tenant_id}),
+            ],
+        )
+    assert first[0].id < second[0].id
+    assert counted[0].n == 2
+    assert [(row.action, row.detail) for row in read] == [("a", {"n": 1}), ("b", {"n": [2]})]
+    # Timestamps come back as the same instant on both databases (aware on PostgreSQL, stored as UTC).
+    stored = read[0].created_at
+    if isinstance(stored, str):
+        stored = dt.datetime.fromisoformat(stored)
+    assert stored.replace(tzinfo=stored.tzinfo or dt.UTC) == now
+
+
+def test_an_error_in_a_batch_leaves_nothing_written(database: Database) -> None:
+    tenant_id = _tenant(database, "error")
+    now = dt.datetime.now(dt.UTC)
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        batch.run(
+            session,
+            [
+                (INSERT_AUDIT, {"tenant_id": tenant_id, "action": "kept?", "detail": {}, "now": now}),
+                (FAILING, {"tenant_id": tenant_id, "now": now}),
+            ],
+        )
+    with database.transaction() as session:
+        assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 0
+
+
+def test_pending_orm_changes_are_written_before_a_batch(database: Database) -> None:
+    tenant_id = _tenant(database, "pending")
+    with database.transaction() as session:
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None
+        tenant.name = "Renamed, not flushed"
+        # No flush: the batch must see the change the ORM has not written yet.
+        rows = batch.run_one(session, Statement("SELECT name FROM tenants WHERE id = :id"), {"id": tenant_id})
+        assert [row.name for row in rows] == ["Renamed, not flushed"]
+
+
+def test_parameters_become_driver_placeholders_but_casts_and_literals_stay() -> None:
+    statement = Statement("SELECT :a::text AS a, '10:30' AS t, 5 % 2 AS m WHERE :b = 1")
+    assert statement.driver_sql == "SELECT %(a)s::text AS a, '10:30' AS t, 5 %% 2 AS m WHERE %(b)s = 1"
