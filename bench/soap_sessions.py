@@ -5,12 +5,14 @@ closeConnection. Prints SOAP calls/s, sessions/s, p50/p99 latency, and, in the s
 a trivial route on the same server (the ceiling) and the ratio between the two.
 
     .venv/bin/python bench/soap_sessions.py [--sessions 50] [--rounds 4] [--requests 20] [--workers 2]
+                                            [--rate CALLS_PER_SECOND]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import re
 import sys
 import tempfile
@@ -56,13 +58,41 @@ def answer(request_id: str) -> str:
     )
 
 
-async def one_session(conn: Connection, username: str, token: str, requests: int) -> int:
+class Pacer:
+    """Spaces one session's calls ``interval`` seconds apart (None: as fast as answers come back).
+
+    With ``--rate``, the sessions together offer that many calls per second, so latency is measured at
+    a known load instead of at whatever load the server saturates at. A session still waits for each
+    answer before its next call, as the Web Connector does."""
+
+    def __init__(self, interval: float | None) -> None:
+        self.interval = interval
+        self.next_at: float | None = None
+
+    async def wait(self) -> None:
+        if self.interval is None:
+            return
+        now = time.perf_counter()
+        if self.next_at is None:
+            # Spread the sessions' first calls over one interval instead of starting them all at once.
+            self.next_at = now + random.uniform(0, self.interval)
+        if self.next_at > now:
+            await asyncio.sleep(self.next_at - now)
+        self.next_at = max(self.next_at, now) + self.interval
+
+
+async def one_session(
+    conn: Connection, username: str, token: str, requests: int, pacer: Pacer | None = None
+) -> int:
+    pacer = pacer or Pacer(None)
     calls = 0
     for method, params in (("serverVersion", {}), ("clientVersion", {"strVersion": "2.3.0.215"})):
         body, headers = soap(method, **params)
+        await pacer.wait()
         await conn.request("POST", "/qbwc", body, headers)
         calls += 1
     body, headers = soap("authenticate", strUserName=username, strPassword=token)
+    await pacer.wait()
     status, payload = await conn.request("POST", "/qbwc", body, headers)
     calls += 1
     strings = re.findall(r"<tns:string>([^<]*)</tns:string>", payload.decode())
@@ -78,6 +108,7 @@ async def one_session(conn: Connection, username: str, token: str, requests: int
             qbXMLMajorVers=13,
             qbXMLMinorVers=0,
         )
+        await pacer.wait()
         status, payload = await conn.request("POST", "/qbwc", body, headers)
         calls += 1
         text = payload.decode()
@@ -86,24 +117,26 @@ async def one_session(conn: Connection, username: str, token: str, requests: int
         body, headers = soap(
             "receiveResponseXML", ticket=ticket, response=answer(match.group(1)), hresult="", message=""
         )
+        await pacer.wait()
         status, payload = await conn.request("POST", "/qbwc", body, headers)
         calls += 1
         progress = int(RESULT.search(payload.decode()).group(1))  # type: ignore[union-attr]
         assert (progress == 100) == (index == requests - 1), (index, progress)
     body, headers = soap("closeConnection", ticket=ticket)
+    await pacer.wait()
     await conn.request("POST", "/qbwc", body, headers)
     return calls + 1
 
 
 async def run_soap(
-    host: str, port: int, tenants: list[tuple[str, str]], requests: int
+    host: str, port: int, tenants: list[tuple[str, str]], requests: int, rate: float | None = None
 ) -> tuple[float, int, list[float]]:
     connections = [Connection(host, port) for _ in tenants]
     await asyncio.gather(*(c.open() for c in connections))
     started = time.perf_counter()
     counts = await asyncio.gather(
         *(
-            one_session(c, user, token, requests)
+            one_session(c, user, token, requests, Pacer(len(tenants) / rate if rate else None))
             for c, (user, token) in zip(connections, tenants, strict=True)
         )
     )
@@ -139,6 +172,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="sessions per tenant, one after another")
     parser.add_argument("--requests", type=int, default=20, help="requests per session")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offer this many SOAP calls/s in all (paced sessions) instead of calling as fast as possible",
+    )
     args = parser.parse_args()
 
     url = create_postgres_database()
@@ -162,7 +201,7 @@ def main() -> None:
                             f"/api/v1/tenants/{tenant_id}/qbxml", json={"qbxml": QUERY.format(n=n)}
                         )
             elapsed, calls, latencies = asyncio.run(
-                run_soap(host, port, [(user, token) for _, user, token in tenants], args.requests)
+                run_soap(host, port, [(user, token) for _, user, token in tenants], args.requests, args.rate)
             )
             total_elapsed += elapsed
             total_calls += calls
@@ -175,6 +214,8 @@ def main() -> None:
         trivial_rate = trivial_calls / trivial_elapsed
         print(f"server: {args.workers} worker process(es), PostgreSQL, loopback HTTP")
         print(f"concurrent sessions: {args.sessions}; sessions run: {sessions}")
+        offered = f"{args.rate:.0f} calls/s offered (paced)" if args.rate else "as fast as answers come back"
+        print(f"load: {offered}")
         print(f"requests per session: {args.requests}")
         print(f"SOAP calls: {total_calls} in {total_elapsed:.2f} s")
         print(f"SOAP calls/s: {soap_rate:.0f}")
