@@ -4,14 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Python 3.11 by default; PYTHON=python3.12 (or 3.13) with VENV=.venv312 runs it on a newer one.
 PYTHON="${PYTHON:-python3.11}"
+VENV="${VENV:-.venv}"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
-    echo "qbbridge needs Python 3.11 ($PYTHON not found). Install it, or set PYTHON=/path/to/python3.11." >&2
+    echo "qbbridge needs Python 3.11 or newer ($PYTHON not found). Install it, or set PYTHON=/path/to/python3.11." >&2
     exit 1
 fi
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e .
-exec .venv/bin/qbbridge serve "$@"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
+"$VENV/bin/python" -m pip install --quiet -e .
+exec "$VENV/bin/qbbridge" serve "$@"

@@ -4,20 +4,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Python 3.11 by default; PYTHON=python3.12 (or 3.13) with VENV=.venv312 runs the same on a newer one.
 PYTHON="${PYTHON:-python3.11}"
+VENV="${VENV:-.venv}"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
-    echo "qbbridge needs Python 3.11 ($PYTHON not found). Install it, or set PYTHON=/path/to/python3.11." >&2
+    echo "qbbridge needs Python 3.11 or newer ($PYTHON not found). Install it, or set PYTHON=/path/to/python3.11." >&2
     exit 1
 fi
-if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+"$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
+"$VENV/bin/python" -m pip install --quiet -e '.[dev]'
 
 # PostgreSQL: QBBRIDGE_TEST_POSTGRES_URL points at a server where tests may create databases.
 export QBBRIDGE_TEST_POSTGRES_URL="${QBBRIDGE_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
-if ! .venv/bin/python - <<'PY' 2>/dev/null
+if ! "$VENV/bin/python" - <<'PY' 2>/dev/null
 import os, sys
 import psycopg
 url = os.environ["QBBRIDGE_TEST_POSTGRES_URL"].replace("postgresql+psycopg://", "postgresql://")
@@ -42,5 +44,5 @@ then
     fi
 fi
 
-.venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+"$VENV/bin/ruff" check .
+"$VENV/bin/python" -m pytest "$@"

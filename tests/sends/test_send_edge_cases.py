@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
+from db.models import UTCDateTime
 from simulator.faults import Faults
 from tests.sends.conftest import (
     INVENTORY,
@@ -169,7 +170,8 @@ def _time_travel(customer: Customer, job_id: str) -> None:
     engine = create_engine(customer.server.database_url)
     with engine.begin() as connection:
         connection.execute(
-            text("UPDATE job_steps SET not_before = :past WHERE job_id = (SELECT id FROM jobs WHERE public_id = :job)"),
+            text("UPDATE job_steps SET not_before = :past WHERE job_id = (SELECT id FROM jobs WHERE public_id = :job)")
+            .bindparams(bindparam("past", type_=UTCDateTime())),
             {"past": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5), "job": job_id},
         )
     engine.dispose()
