@@ -617,84 +617,199 @@ for _item_tag in (
 ):  # fmt: skip
     RET_CLASSES[_item_tag] = Item
 
-# How _fill stores a child: the two commonest cases are written inline (text, references), the rest go
-# through their reader.
-_TEXT, _REF, _READ, _MANY, _MERGE_IN = range(5)
+# --- Fast construction and conversion ---------------------------------------------------------------
+#
+# Reading a large response is dominated by this conversion (tens of elements per record, hundreds of
+# thousands of records), so it is table-driven: each record class gets a plan, built once, mapping each
+# child tag to the slot its value goes to and how it is read; the commonest readers (text, references,
+# numbers, flags, dates) are written inline in the walk instead of being called per element.
 
-# tag -> (field name, code, reader); built once per class.
-_SPECS: dict[type[Record], dict[str, tuple[str, int, Any]]] = {}
+_TEXT, _CONVERT, _REF, _BOOL, _RECORD, _MANY_RECORDS, _MANY, _READ, _MERGE_IN = range(9)
+
+# Readers of text written inline as one call: (function, what it raises for text it does not accept).
+_CONVERTERS: dict[str, tuple[Callable[[str], Any], type[Exception]]] = {
+    "decimal": (Decimal, InvalidOperation),
+    "int": (int, ValueError),
+    "date": (dt.date.fromisoformat, ValueError),
+    "datetime": (dt.datetime.fromisoformat, ValueError),
+}
+
+# Aggregates read as records of their own: reader name -> (class, field set to the element's tag).
+_SUBRECORDS: dict[str, tuple[type[Record], str | None]] = {}
+
+# The exact texts QuickBooks writes for flags; anything else goes through read_bool.
+_BOOLS: dict[str | None, bool] = {"true": True, "false": False, "1": True, "0": False}
 
 
-def _spec(cls: type[Record]) -> dict[str, tuple[str, int, Any]]:
-    spec = _SPECS.get(cls)
-    if spec is None:
-        spec = {}
-        for fld in dataclasses.fields(cls):  # type: ignore[arg-type]
+def _constructor(cls: type[Record]) -> tuple[Callable[..., Any], type[Record]]:
+    """A constructor taking every field positionally, in declaration order, that skips ``__init__``,
+    and the class it fills instances as.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, about ten times the
+    cost of a plain store, which made building the records cost more than parsing the XML. The instance
+    is created as a subclass that adds no slots and allows plain stores, filled, and only then given its
+    real class: the layout is the same, so the result is exactly what ``__init__`` builds (no record
+    class has a ``__post_init__``), and it is frozen from then on.
+    """
+    names = [fld.name for fld in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    if any(not name.isidentifier() or name.startswith("_") for name in names):
+        raise AssertionError(f"{cls.__name__}: field names must be plain identifiers")
+    if "__post_init__" in dir(cls):
+        raise AssertionError(f"{cls.__name__}: a record with __post_init__ needs its __init__")
+    filling = type(
+        f"_Filling{cls.__name__}",
+        (cls,),
+        {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+    )
+    targets = "".join(f"_o.{name}, " for name in names)
+    lines = ["def make(_values):", "    _o = _new(_filling)", f"    ({targets}) = _values"]
+    lines += ["    _o.__class__ = _cls", "    return _o"]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_filling": filling, "_cls": cls}
+    exec("\n".join(lines), namespace)  # the names are our own fields, checked above
+    return namespace["make"], filling
+
+
+class _Plan:
+    """How to read one record class from its element."""
+
+    __slots__ = ("defaults", "extra", "make", "many", "tag_field", "tags")
+
+    def __init__(self, cls: type[Record], tag_field: str | None = None) -> None:
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        slot = {fld.name: index for index, fld in enumerate(fields)}
+        # tag -> (slot, kind, how): how is a reader, a (converter, error) pair or a sub-record's plan
+        self.tags: dict[str, tuple[int, int, Any]] = {}
+        self.defaults: list[Any] = [fld.default for fld in fields]
+        self.many: tuple[int, ...] = tuple(slot[f.name] for f in fields if f.metadata.get("many"))
+        self.extra = slot["extra"]
+        self.tag_field = -1 if tag_field is None else slot[tag_field]
+        self.make = _constructor(cls)[0]
+        for fld in fields:
             meta = fld.metadata
             if "tag" not in meta:
                 continue
-            reader = _READERS[meta["read"]]
-            if meta["many"]:
-                code = _MANY
-            elif reader is _MERGE:
-                code = _MERGE_IN
-            elif reader is read_str:
-                code = _TEXT
-            elif reader is read_ref:
-                code = _REF
+            read = meta["read"]
+            entry: tuple[int, int, Any]
+            if read in _SUBRECORDS:
+                sub = _plan(*_SUBRECORDS[read])
+                entry = (slot[fld.name], _MANY_RECORDS if meta["many"] else _RECORD, sub)
+            elif meta["many"]:
+                entry = (slot[fld.name], _MANY, _READERS[read])
+            elif read == "str":
+                entry = (slot[fld.name], _TEXT, None)
+            elif read in _CONVERTERS:
+                entry = (slot[fld.name], _CONVERT, _CONVERTERS[read])
+            elif read == "ref":
+                entry = (slot[fld.name], _REF, None)
+            elif read == "bool":
+                entry = (slot[fld.name], _BOOL, None)
+            elif read == "merge":
+                entry = (slot[fld.name], _MERGE_IN, None)
             else:
-                code = _READ
-            if meta["tag"] == "*line":
-                for tag in _LINE_TAGS:
-                    spec[tag] = (fld.name, code, reader)
-            else:
-                spec[meta["tag"]] = (fld.name, code, reader)
-        _SPECS[cls] = spec
-    return spec
+                entry = (slot[fld.name], _READ, _READERS[read])
+            for tag in _LINE_TAGS if meta["tag"] == "*line" else (meta["tag"],):
+                self.tags[tag] = entry
 
 
-def _fill(
-    cls: type[Record], elem: etree._Element, kwargs: dict[str, Any], extra: list[tuple[str, Any]]
-) -> None:
-    spec = _SPECS.get(cls) or _spec(cls)
-    get = spec.get
-    for child in elem:
+_PLANS: dict[type[Record], _Plan] = {}
+
+
+def _plan(cls: type[Record], tag_field: str | None = None) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        if cls is GenericRecord or cls is Preferences:
+            raise AssertionError(f"{cls.__name__} is built by read_record")
+        # Registered before its entries are made: a line's plan refers to itself (group lines).
+        plan = _PLANS[cls] = _Plan.__new__(_Plan)
+        plan.__init__(cls, tag_field)  # type: ignore[misc]
+    return plan
+
+
+def _fill(plan: _Plan, elem: etree._Element, vals: list[Any], extra: list[tuple[str, Any]]) -> None:
+    tags = plan.tags
+    # A slice is built in one call; lxml's child iterator costs several times more per element.
+    for child in elem[:]:
         tag = child.tag
-        entry = get(tag)  # type: ignore[arg-type]
-        if entry is None:
+        try:
+            index, kind, how = tags[tag]  # type: ignore[index]
+        except KeyError:
             if type(tag) is str:  # comments and processing instructions are skipped
                 extra.append((tag, read_plain(child)))
             continue
-        name, code, reader = entry
-        if code == _TEXT:
-            kwargs[name] = child.text or ""
-        elif code == _REF:
-            kwargs[name] = read_ref(child)
-        elif code == _READ:
-            kwargs[name] = reader(child)
-        elif code == _MANY:
-            value = reader(child)
-            bucket = kwargs.get(name)
-            if bucket is None:
-                kwargs[name] = [value]
-            else:
+        if kind == _TEXT:
+            vals[index] = child.text or ""
+        elif kind == _CONVERT:
+            text = child.text or ""
+            try:
+                vals[index] = how[0](text)
+            except how[1]:
+                vals[index] = text
+        elif kind == _REF:
+            list_id = full_name = None
+            ref_extra: list[tuple[str, Any]] | None = None
+            for part in child[:]:
+                part_tag = part.tag
+                if part_tag == "ListID":
+                    list_id = part.text or ""
+                elif part_tag == "FullName":
+                    full_name = part.text or ""
+                elif type(part_tag) is str:
+                    if ref_extra is None:
+                        ref_extra = []
+                    ref_extra.append((part_tag, read_plain(part)))
+            ref = _new(_FillingRef)
+            ref.list_id = list_id
+            ref.full_name = full_name
+            ref.extra = () if ref_extra is None else tuple(ref_extra)
+            ref.__class__ = RefValue
+            vals[index] = ref
+        elif kind == _BOOL:
+            flag = _BOOLS.get(child.text)
+            vals[index] = read_bool(child) if flag is None else flag
+        elif kind == _MANY_RECORDS:
+            value = _build(how, child)
+            bucket = vals[index]
+            if type(bucket) is list:
                 bucket.append(value)
-        else:
-            _fill(cls, child, kwargs, extra)
+            else:
+                vals[index] = [value]
+        elif kind == _RECORD:
+            vals[index] = _build(how, child)
+        elif kind == _MANY:
+            value = how(child)
+            bucket = vals[index]
+            if type(bucket) is list:
+                bucket.append(value)
+            else:
+                vals[index] = [value]
+        elif kind == _READ:
+            vals[index] = how(child)
+        else:  # _MERGE_IN: the aggregate's children belong to this record
+            _fill(plan, child, vals, extra)
 
 
-def build(cls: type[Record], elem: etree._Element, **fixed: Any) -> Any:
-    kwargs: dict[str, Any] = fixed
+def _build(plan: _Plan, elem: etree._Element) -> Any:
+    vals = plan.defaults.copy()
+    if plan.tag_field >= 0:
+        vals[plan.tag_field] = elem.tag
     extra: list[tuple[str, Any]] = []
-    _fill(cls, elem, kwargs, extra)
-    for key, value in kwargs.items():
+    _fill(plan, elem, vals, extra)
+    for index in plan.many:
+        value = vals[index]
         if type(value) is list:
-            kwargs[key] = tuple(value)
+            vals[index] = tuple(value)
     if extra:
-        if cls is GenericRecord:
-            raise AssertionError("GenericRecord is built by read_record")
-        kwargs["extra"] = tuple(extra)
-    return cls(**kwargs)
+        vals[plan.extra] = tuple(extra)
+    return plan.make(vals)
+
+
+def build(cls: type[Record], elem: etree._Element) -> Any:
+    """The record of class ``cls`` read from ``elem`` (``GenericRecord`` and ``Preferences`` excluded)."""
+    return _build(_plan(cls, _TAG_FIELDS.get(cls)), elem)
+
+
+_new = object.__new__
+_new_ref, _FillingRef = _constructor(RefValue)
 
 
 def read_ref(elem: etree._Element) -> RefValue:
@@ -708,7 +823,7 @@ def read_ref(elem: etree._Element) -> RefValue:
             full_name = child.text or ""
         elif type(tag) is str:
             extra.append((tag, read_plain(child)))
-    return RefValue(list_id, full_name, tuple(extra))
+    return _new_ref((list_id, full_name, tuple(extra)))  # type: ignore[no-any-return]
 
 
 def read_address(elem: etree._Element) -> AddressValue:
@@ -724,14 +839,12 @@ def read_linked(elem: etree._Element) -> LinkedTxn:
 
 
 def read_line(elem: etree._Element) -> TxnLine:
-    return build(TxnLine, elem, kind=elem.tag)  # type: ignore[no-any-return]
+    return build(TxnLine, elem)  # type: ignore[no-any-return]
 
 
 def _merge_marker(elem: etree._Element) -> None:
     raise AssertionError("merged aggregates are read by _fill")
 
-
-_MERGE = _merge_marker
 
 _READERS: dict[str, Reader] = {
     "str": read_str,
@@ -745,20 +858,30 @@ _READERS: dict[str, Reader] = {
     "dataext": read_dataext,
     "linked": read_linked,
     "line": read_line,
-    "merge": _MERGE,
+    "merge": _merge_marker,
 }
+
+# The field that records which element a record came from, for classes read from several elements.
+_TAG_FIELDS: dict[type[Record], str] = {TxnLine: "kind", Item: "item_type"}
+_SUBRECORDS.update(
+    {
+        "address": (AddressValue, None),
+        "dataext": (DataExtValue, None),
+        "linked": (LinkedTxn, None),
+        "line": (TxnLine, "kind"),
+    }
+)
+_RET_PLANS: dict[str, _Plan] = {tag: _plan(cls, _TAG_FIELDS.get(cls)) for tag, cls in RET_CLASSES.items()}
 
 
 def read_record(elem: etree._Element) -> Record:
     """The typed record for one ``*Ret`` element (a :class:`GenericRecord` for types we do not model)."""
     tag = elem.tag
+    plan = _RET_PLANS.get(tag)  # type: ignore[arg-type]
+    if plan is not None:
+        return _build(plan, elem)  # type: ignore[no-any-return]
     if tag == "PreferencesRet":
         return Preferences(
             sections=tuple((child.tag, read_plain(child)) for child in elem if isinstance(child.tag, str))
         )
-    cls = RET_CLASSES.get(tag)  # type: ignore[arg-type]
-    if cls is None:
-        return GenericRecord(tag=str(tag), data=read_plain(elem))
-    if cls is Item:
-        return build(Item, elem, item_type=tag)  # type: ignore[no-any-return]
-    return build(cls, elem)  # type: ignore[no-any-return]
+    return GenericRecord(tag=str(tag), data=read_plain(elem))
