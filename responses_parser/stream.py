@@ -1,18 +1,31 @@
 """Streaming reader of a qbXML response message set: one :class:`RsResult` per ``*Rs``, records as they
 complete.
 
-The document is fed to libxml2 in chunks with no per-element events at all (asking lxml to filter
-hundreds of tag names costs more than parsing). Between chunks the reader looks at the partial tree:
-every child of ``QBXMLMsgsRs`` is a ``*Rs`` and every child of a ``*Rs`` a record, and an element that
-has a following sibling is complete. Each complete record is converted and removed from the tree, so
-memory stays bounded by one chunk of records however many the response holds. Results must be
-consumed in order (a result's records are read from the same stream; moving on to the next result
-skips whatever was left unread).
+The document is fed to libxml2 in chunks with no per-element events at all: asking lxml for events,
+even filtered to one tag, runs a callback for every element, and that alone costs a fifth of the parse.
+Between chunks the reader looks at the partial tree: every child of ``QBXMLMsgsRs`` is a ``*Rs`` and
+every child of a ``*Rs`` a record, and an element that has a following sibling is complete. Each
+complete record is converted and removed from the tree, so memory stays bounded by one chunk of
+records however many the response holds. Results must be consumed in order (a result's records are
+read from the same stream; moving on to the next result skips whatever was left unread).
+
+To reach the partial tree without element events, the reader places a processing instruction of its own
+in front of the root element (after the XML declaration, if any) and asks only for processing
+instruction events: that instruction is a handle on the document being built. A document that is not
+in an ASCII-compatible encoding (UTF-16 and the like) is read with start events for ``QBXMLMsgsRs``
+instead, which is slower but the same otherwise.
+
+Whitespace between elements is never data in qbXML, so for UTF-8 documents (what the Web Connector
+hands over) libxml2 is told not to build text nodes for it, which halves the nodes it allocates. Its
+test for such whitespace looks at the characters after it, and gets a whitespace-only value
+(``<Memo> </Memo>``) wrong when the input fed so far ends just after the ``<`` that follows; so each
+chunk is fed up to its last ``>`` and the rest carried over to the next.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -77,40 +90,61 @@ class RsResult:
         )
 
 
-class _Source(io.RawIOBase):
-    """A file whose first bytes were already read (to look for a DOCTYPE) and are served again."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head.nbytes:
-            size = min(len(buffer), self._head.nbytes)
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _open(source: str | bytes | IO[bytes] | IO[str]) -> IO[bytes]:
+def _open(source: str | bytes | IO[bytes] | IO[str]) -> tuple[bytes, IO[bytes]]:
+    """The first bytes of the document (checked for a DOCTYPE) and a stream of the rest."""
     if isinstance(source, str | bytes):
         data = to_bytes(source)
         check_no_doctype(data)
-        return io.BytesIO(data)
+        rest = io.BytesIO(data)
+        return rest.read(_PEEK), rest
     head = source.read(_PEEK)
     if isinstance(head, str):
         # A text file: decoding already happened, so re-read it whole as UTF-8 (rare; tests and tools).
         data = to_bytes(head + source.read())  # type: ignore[operator]
         check_no_doctype(data)
-        return io.BytesIO(data)
+        rest = io.BytesIO(data)
+        return rest.read(_PEEK), rest
     check_no_doctype(head)
-    return io.BufferedReader(_Source(head, source))  # type: ignore[arg-type]
+    return head, source  # type: ignore[return-value]
+
+
+_ANCHOR_TARGET = "qbbridge-reader"
+_ANCHOR = f"<?{_ANCHOR_TARGET}?>".encode("ascii")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_BLANKS = (b" ", b"\t", b"\r", b"\n")
+_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([A-Za-z0-9._-]*)["']""")
+_UTF8_NAMES = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
+
+
+def _with_anchor(head: bytes) -> tuple[bytes, bool] | None:
+    """``head`` with our processing instruction before the root element, and whether the document is
+    UTF-8; None when it is not in an ASCII-compatible encoding or does not start the way a well-formed
+    document does (the parser then reports what is wrong, without our instruction in the way)."""
+    bom = _UTF8_BOM if head.startswith(_UTF8_BOM) else b""
+    body = head[len(bom) :]
+    if b"\x00" in body[:4] or not body.lstrip().startswith(b"<"):
+        return None
+    if len(body) < 6 and b"<?xml".startswith(body[:5]):  # too little read to tell
+        return None
+    if not body.startswith(b"<?xml"):
+        return bom + _ANCHOR + body, True
+    if body[5:6] not in _BLANKS:  # <?xml-stylesheet…?> or a malformed declaration
+        return None
+    end = body.find(b"?>")
+    if end < 0:
+        return None
+    declared = _ENCODING.search(body, 0, end)
+    utf8 = declared is None or declared.group(1).lower() in _UTF8_NAMES
+    return bom + body[: end + 2] + _ANCHOR + body[end + 2 :], utf8
+
+
+def _message_sets_after(node: etree._Element) -> Iterator[etree._Element]:
+    """Every ``QBXMLMsgsRs`` after ``node`` in document order, its own descendants excepted."""
+    current: etree._Element | None = node
+    while current is not None:
+        for sibling in current.itersiblings():
+            yield from sibling.iter("QBXMLMsgsRs")
+        current = current.getparent()
 
 
 def parse_response(source: str | bytes | IO[bytes] | IO[str]) -> Iterator[RsResult]:
@@ -119,30 +153,54 @@ def parse_response(source: str | bytes | IO[bytes] | IO[str]) -> Iterator[RsResu
     Raises :class:`HostileXMLError` for a DTD or entity declaration and :class:`ResponseFormatError` for
     text that is not a well-formed qbXML response.
     """
-    return _State(_open(source)).run()
+    head, rest = _open(source)
+    return _State(head, rest).run()
 
 
 _CHUNK = 64 * 1024
 
 
 class _State:
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.rest = rest
+        anchored = _with_anchor(head)
+        self.pending, self.utf8 = (head, False) if anchored is None else anchored
+        self.carry = b""  # what follows the last ">" fed (UTF-8 documents only)
+        # Set once our processing instruction is parsed; None while reading with start events.
+        self.anchor: etree._Element | None = None
         self.parser = etree.XMLPullParser(
-            events=("start",),
-            tag="QBXMLMsgsRs",
+            events=("start",) if anchored is None else ("pi",),
+            tag="QBXMLMsgsRs" if anchored is None else None,
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
             huge_tree=True,
+            remove_blank_text=self.utf8,
         )
         self.message_sets: list[etree._Element] = []
         self.done = False
 
+    def _next_chunk(self) -> bytes:
+        if self.pending:
+            data, self.pending = self.pending, b""
+        else:
+            data = self.rest.read(_CHUNK)
+        if not self.utf8:
+            return data
+        if not data:
+            data, self.carry = self.carry, b""
+            return data
+        data = self.carry + data
+        cut = data.rfind(b">") + 1
+        if cut == 0:  # no markup ends here (a long value): only keep a "<" back
+            cut = len(data) - 1 if data.endswith(b"<") else len(data)
+        self.carry = data[cut:]
+        return data[:cut] if cut else self._next_chunk()
+
     def _feed(self) -> None:
         """Parse the next chunk (or finish the document) and note any ``QBXMLMsgsRs`` that started."""
         try:
-            data = self.stream.read(_CHUNK)
+            data = self._next_chunk()
             if data:
                 self.parser.feed(data)
             else:
@@ -150,10 +208,25 @@ class _State:
                 self.done = True
                 self._check_doctype(root)
             for _event, elem in self.parser.read_events():
-                self._check_doctype(elem)
-                self.message_sets.append(elem)
+                if type(elem.tag) is str:
+                    self._check_doctype(elem)
+                    self.message_sets.append(elem)
+                elif self.anchor is None and elem.target == _ANCHOR_TARGET and elem.getparent() is None:
+                    self.anchor = elem
         except etree.XMLSyntaxError as exc:
             raise ResponseFormatError(f"QuickBooks' response is not well-formed XML: {exc}") from exc
+
+    def _discover(self) -> bool:
+        """Note the ``QBXMLMsgsRs`` that started since the last one noted (when reading by our anchor)."""
+        if self.anchor is None:
+            return False
+        last = self.message_sets[-1] if self.message_sets else self.anchor
+        found = False
+        for elem in _message_sets_after(last):
+            self._check_doctype(elem)
+            self.message_sets.append(elem)
+            found = True
+        return found
 
     @staticmethod
     def _check_doctype(elem: etree._Element) -> None:
@@ -169,6 +242,8 @@ class _State:
         index = 0
         while True:
             if index == len(self.message_sets):
+                if self._discover():
+                    continue
                 if self.done:
                     break
                 self._feed()
@@ -219,6 +294,10 @@ class _State:
                 continue
             for _ in range(ready):
                 child = rs[0]
-                rs.remove(child)
-                if type(child.tag) is str:
-                    yield read_record(child)
+                record = read_record(child) if type(child.tag) is str else None
+                # Dropping our only reference first lets lxml free the subtree as it is unlinked,
+                # instead of moving it to a document of its own to be freed later.
+                del child
+                del rs[0]
+                if record is not None:
+                    yield record
