@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db import batch, links
 from db.batch import Statement
@@ -32,7 +32,7 @@ from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
 
 jobs_table = Job.__table__
 steps_table = Step.__table__
-_INSERT_JOB = insert(Job).returning(Job)
+_INSERT_JOB = insert(jobs_table).returning(jobs_table.c.id)
 _INSERT_STEPS = insert(steps_table)
 
 
@@ -59,35 +59,31 @@ def enqueue(
     if not steps:
         raise ValueError("a job needs at least one step")
     now = utcnow()
-    # Two statements, both built once: the job's INSERT … RETURNING gives back the Job itself (no
-    # read after the write), and one executemany inserts its steps. The ORM's unit of work costs more
+    values: dict[str, Any] = {
+        "public_id": str(uuid.uuid4()),
+        "tenant_id": tenant_id,
+        "kind": kind,
+        "status": JobStatus.QUEUED.value,
+        "error": None,
+        "payload": payload,
+        "warnings": list(warnings),
+        "result": {},
+        "link_entity": link_entity,
+        "link_code": link_code,
+        "depends_on_job_id": depends_on_job_id,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": None,
+    }
+    # Two Core statements, both built once: the job's INSERT … RETURNING id, and one executemany for
+    # its steps. The ORM's unit of work, and even its INSERT … RETURNING of a whole Job, cost more
     # than the statements themselves here, and queueing is the admin API's hot path.
-    job = session.scalars(
-        _INSERT_JOB,
-        [
-            {
-                "public_id": str(uuid.uuid4()),
-                "tenant_id": tenant_id,
-                "kind": kind,
-                "status": JobStatus.QUEUED.value,
-                "error": None,
-                "payload": payload,
-                "warnings": list(warnings),
-                "result": {},
-                "link_entity": link_entity,
-                "link_code": link_code,
-                "depends_on_job_id": depends_on_job_id,
-                "created_at": now,
-                "updated_at": now,
-                "finished_at": None,
-            }
-        ],
-    ).one()
+    job_id = session.execute(_INSERT_JOB, values).scalar_one()
     session.execute(
         _INSERT_STEPS,
         [
             {
-                "job_id": job.id,
+                "job_id": job_id,
                 "tenant_id": tenant_id,
                 "position": position,
                 "kind": new_step.kind,
@@ -103,6 +99,11 @@ def enqueue(
             for position, new_step in enumerate(steps)
         ],
     )
+    # The caller gets the Job as stored, attached to the session as if it had been read back (callers
+    # may still change it, e.g. a retrieval's initial result), without reading it back.
+    job = Job(id=job_id, **values)
+    make_transient_to_detached(job)
+    session.add(job)
     return job
 
 
