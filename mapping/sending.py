@@ -1,28 +1,35 @@
 """Accepting a send from Fusion Operations: settings, country, plan, links, then a queued job.
 
 Everything that can be known before QuickBooks is asked is checked here, so a send that cannot work
-is refused at once with what to change, and nothing is queued. The link (``db/links.py``) is
-reserved in the same transaction as the job: sending an entity twice never creates two documents.
+is refused at once with what to change, and nothing is queued. The link is reserved in the same
+transaction as the job: sending an entity twice never creates two documents. What a send reads
+(its tenant, the links it looks at) is one statement, and what it writes (the job, its steps, the
+reservations, the audit row) one batch: see ``db/sends.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from db import audit as audit_log
 from db import imports as import_repo
 from db import links as link_repo
 from db import queue
-from db.models import Job, Link, Tenant
+from db import sends as send_repo
+from db.models import Job, Link
+from db.sends import AuditEntry, LinkRow, NewSendStep, Reservation, SendReads
 from db.states import JobStatus
+from mapping.entities import ProductionOrder, Receiving, Shipping
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
 from mapping.flows.validate import validate_plan, with_placeholders
 from mapping.plan import LinkInfo, LinkKey, Plan, PlanError
-from mapping.settings import Settings, stored_settings
+from mapping.settings import Settings, settings_from_text
 from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
 from requests_builder import build_message_set
 
@@ -34,25 +41,46 @@ _BLOCKER_NOUNS = {"shipping": ("sales order", "invoiced"), "receiving": ("purcha
 
 
 class SendRefused(Exception):
-    """The send cannot be queued. ``status`` is the HTTP status; ``field`` the payload path, if any."""
+    """The send cannot be queued. ``status`` is the HTTP status; ``field`` the payload path, if any.
 
-    def __init__(self, status: int, message: str, *, field: str | None = None) -> None:
+    ``written``: the refusal came after the send's rows were written (another request reserved the
+    same entity first), so the caller must roll its transaction back rather than commit it.
+    """
+
+    def __init__(self, status: int, message: str, *, field: str | None = None, written: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.written = written
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    """A job this send queued: what the caller is told of it."""
+
+    public_id: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Who asked for the send, and what to call it in the audit log."""
+
+    actor: str
+    action: str
 
 
 @dataclass(slots=True)
 class SendResult:
-    job: Job | None
+    job: Job | QueuedJob | None
     plan: Plan
     warnings: list[str] = field(default_factory=list)
     existing: bool = False  # the entity was already sent: the job reports the existing link
     dry_run_qbxml: list[str] = field(default_factory=list)
 
 
-def link_info(link: Link) -> LinkInfo:
+def link_info(link: Link | LinkRow) -> LinkInfo:
     return LinkInfo(
         entity=link.entity,
         code=link.code,
@@ -102,64 +130,125 @@ def _attr(camel: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in camel)
 
 
-def plan_send(
-    session: Session, tenant: Tenant, flow_name: str, entity: BaseModel, *, now: dt.datetime
-) -> tuple[Plan, list[str], Settings]:
-    flow = _flow(flow_name)
-    settings = stored_settings(tenant.settings)
-    check_flow_enabled(settings, flow, automatic=False)
-    if tenant.qb_country and tenant.qb_country.upper() != "US":
-        raise SendRefused(409, NON_US_REFUSAL.format(country=tenant.qb_country))
+class SendLinks:
+    """The links one send looks at: those read with its tenant, and any other read on demand."""
 
-    def lookup(entity_type: str, code: str) -> LinkInfo | None:
-        link = link_repo.get(session, tenant.id, entity_type, code)
+    def __init__(self, session: Session, tenant_id: str, read: dict[tuple[str, str], LinkRow | None]) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+        self._read = read
+
+    def get(self, entity: str, code: str) -> Link | LinkRow | None:
+        key = (entity, code)
+        if key in self._read:
+            return self._read[key]
+        return link_repo.get(self._session, self._tenant_id, entity, code)
+
+    def lookup(self, entity: str, code: str) -> LinkInfo | None:
+        link = self.get(entity, code)
         return link_info(link) if link is not None else None
 
-    context = PlanContext(tenant_id=tenant.id, now=now, link_lookup=lookup, country=tenant.qb_country or "US")
+
+def links_to_read(flow_name: str, entity: BaseModel, blocker: LinkKey | None) -> list[tuple[str, str]]:
+    """The links a send of this entity will look at, so they are read with its tenant: its own (the
+    planners link an entity under its flow and code), its blocker, and the order it belongs to. A
+    link missing here is still read when asked for (``SendLinks.get``); this list only saves trips."""
+    keys: list[tuple[str, str]] = []
+    code = getattr(entity, "code", None)
+    if flow_name in _LINKED_FLOWS and isinstance(code, str):
+        keys.append((flow_name, code))
+    if blocker is not None:
+        keys.append((blocker.entity, blocker.code))
+    if isinstance(entity, Shipping):
+        keys.append(("salesOrder", entity.sales_order.code))
+    elif isinstance(entity, Receiving):
+        keys.append(("purchaseOrder", entity.purchase_order.code))
+    elif isinstance(entity, ProductionOrder) and entity.client is None and entity.sales_order is not None:
+        keys.append(("salesOrder", entity.sales_order.code))
+    return keys[: send_repo.LINK_SLOTS]
+
+
+# Flows whose plan links the entity (``Plan.link``); inventory is sent again and again.
+_LINKED_FLOWS = frozenset(FLOWS) - {"inventory"}
+# Orders that may have come from QuickBooks, and so must not be sent back to it.
+_IMPORTABLE = frozenset({"salesOrder", "purchaseOrder"})
+
+
+def plan_send(
+    reads: SendReads,
+    settings: Settings,
+    links: SendLinks,
+    flow_name: str,
+    entity: BaseModel,
+    *,
+    now: dt.datetime,
+) -> tuple[Plan, list[str]]:
+    flow = _flow(flow_name)
+    check_flow_enabled(settings, flow, automatic=False)
+    if reads.qb_country and reads.qb_country.upper() != "US":
+        raise SendRefused(409, NON_US_REFUSAL.format(country=reads.qb_country))
+    context = PlanContext(
+        tenant_id=reads.tenant_id, now=now, link_lookup=links.lookup, country=reads.qb_country or "US"
+    )
     try:
         plan = flow.planner(entity, settings, context)
-        warnings = [*plan.warnings, *validate_plan(plan, version=host_version(tenant))]
+        warnings = [*plan.warnings, *validate_plan(plan, version=host_version(reads.qbxml_version))]
     except PlanError as exc:
         raise SendRefused(422, exc.message, field=exc.field) from exc
-    return plan, warnings, settings
+    return plan, warnings
 
 
-def host_version(tenant: Tenant) -> str:
+def host_version(reported: str | None) -> str:
     """The qbXML version to check a plan against: what the customer's QuickBooks last reported."""
-    return (
-        tenant.qbxml_version
-        if tenant.qbxml_version and tenant.qbxml_version[0].isdigit()
-        else DEFAULT_VERSION
-    )
+    return reported if reported and reported[0].isdigit() else DEFAULT_VERSION
 
 
-def dry_run(plan: Plan, tenant: Tenant) -> list[str]:
+def dry_run(plan: Plan, qbxml_version: str | None) -> list[str]:
     """The qbXML of each step as it would be sent now (IDs from earlier steps shown as placeholders)."""
-    version = host_version(tenant)
+    version = host_version(qbxml_version)
     return [
         build_message_set([with_placeholders(step.request, step.bindings)], version=version).xml
         for step in plan.steps
     ]
 
 
+def no_such_tenant(tenant_id: str) -> SendRefused:
+    return SendRefused(404, f"No tenant with id {tenant_id!r}.")
+
+
 def queue_send(
     session: Session,
-    tenant: Tenant,
+    tenant_id: str,
     flow_name: str,
     entity: BaseModel,
     *,
     now: dt.datetime,
     dry: bool = False,
     automatic: bool = False,
+    audit: Audit | None = None,
 ) -> SendResult:
+    """Plan the send, check it, then queue its job, reserve its links and write ``audit`` (with the
+    job's id) in the session's transaction. SendRefused (404 when there is no such tenant) when it
+    cannot be sent; the caller's transaction must then be rolled back, as for any error."""
     flow = _flow(flow_name)
-    if automatic:
-        check_flow_enabled(stored_settings(tenant.settings), flow, automatic=True)
     blocker_key = _BLOCKERS[flow_name](entity) if flow_name in _BLOCKERS else None  # type: ignore[arg-type]
+    code = getattr(entity, "code", None)
+    reads = send_repo.read_for_send(
+        session,
+        tenant_id,
+        links_to_read(flow_name, entity, blocker_key),
+        imported=(flow_name, str(code or "")) if flow_name in _IMPORTABLE else None,
+    )
+    if reads is None:
+        raise no_such_tenant(tenant_id)
+    settings = settings_from_text(reads.settings_text)
+    if automatic:
+        check_flow_enabled(settings, flow, automatic=True)
+    links = SendLinks(session, tenant_id, reads.links)
     if blocker_key is not None:
-        holder = link_repo.get(session, tenant.id, blocker_key.entity, blocker_key.code)
+        holder = links.get(blocker_key.entity, blocker_key.code)
         held_by = (holder.data or {}).get(flow_name) if holder is not None else None
-        if holder is not None and held_by != getattr(entity, "code", None):
+        if holder is not None and held_by != code:
             noun, done = _BLOCKER_NOUNS[flow_name]
             raise SendRefused(
                 409,
@@ -167,28 +256,41 @@ def queue_send(
                 f"several {flow_name}s for one {noun} are not supported (QuickBooks gets the whole {noun} "
                 "at once).",
             )
-    if flow_name in {"salesOrder", "purchaseOrder"}:
-        _refuse_if_from_quickbooks(session, tenant, flow_name, str(getattr(entity, "code", "")))
-    plan, warnings, _ = plan_send(session, tenant, flow_name, entity, now=now)
+    if reads.imported:
+        _refuse_if_from_quickbooks(session, tenant_id, flow_name, str(code or ""))
+    plan, warnings = plan_send(reads, settings, links, flow_name, entity, now=now)
     if dry:
-        return SendResult(job=None, plan=plan, warnings=warnings, dry_run_qbxml=dry_run(plan, tenant))
+        return SendResult(
+            job=None, plan=plan, warnings=warnings, dry_run_qbxml=dry_run(plan, reads.qbxml_version)
+        )
     entity_data = entity.model_dump(mode="json", by_alias=True)
 
     if plan.link is not None:
-        existing = link_repo.get(session, tenant.id, plan.link.entity, plan.link.code)
+        existing = links.get(plan.link.entity, plan.link.code)
         if existing is not None:
-            return _already_sent(session, tenant, flow, plan, existing, entity_data, now=now)
+            result = _already_sent(session, tenant_id, flow, plan, existing, entity_data, now=now)
+            if audit is not None and result.job is not None:
+                audit_log.record(
+                    session,
+                    actor=audit.actor,
+                    action=audit.action,
+                    tenant_id=tenant_id,
+                    job_id=result.job.public_id,
+                )
+            return result
 
     depends_on = None
     for required in plan.requires:
-        link = link_repo.get(session, tenant.id, required.entity, required.code)
+        link = links.get(required.entity, required.code)
         if link is not None and link.status == link_repo.PENDING:
             depends_on = link.job_id
 
     reservations = _reservations(plan.link, blocker_key, flow_name, entity_data)
-    job = queue.enqueue(
+    public_id = str(uuid.uuid4())
+    taken = send_repo.write_send(
         session,
-        tenant_id=tenant.id,
+        public_id=public_id,
+        tenant_id=tenant_id,
         kind=flow_name,
         payload={
             "entity": entity_data,
@@ -197,7 +299,7 @@ def queue_send(
             "reservations": [{"entity": k.entity, "code": k.code, "data": d} for k, d in reservations],
         },
         steps=[
-            queue.NewStep(
+            NewSendStep(
                 kind=QBXML_REQUEST,
                 intent=step.to_intent(),
                 reconcilable=step.reconcile is not None or step.safe_to_repeat,
@@ -208,22 +310,25 @@ def queue_send(
         link_entity=plan.link.entity if plan.link else None,
         link_code=plan.link.code if plan.link else None,
         depends_on_job_id=depends_on,
+        reservations=[Reservation(key.entity, key.code, data) for key, data in reservations],
+        audit=AuditEntry(audit.actor, audit.action, {"job_id": public_id}) if audit is not None else None,
+        now=now,
     )
-    for key, data in reservations:
-        conflict = link_repo.reserve(
-            session, tenant_id=tenant.id, entity=key.entity, code=key.code, job_id=job.id, data=data, now=now
-        )
-        if conflict is not None:
-            # Another request reserved it between our check and our insert: let the caller retry.
+    for (key, _), reserved in zip(reservations, taken, strict=True):
+        if not reserved:
+            # Another request reserved it between our read and our insert: let the caller retry.
+            # Raising makes the caller roll back the job, its steps and the audit row with it.
             raise SendRefused(
-                409, f"{key.entity} {key.code} is being sent by another request right now; retry."
+                409,
+                f"{key.entity} {key.code} is being sent by another request right now; retry.",
+                written=True,
             )
-    return SendResult(job=job, plan=plan, warnings=warnings)
+    return SendResult(job=QueuedJob(public_id, JobStatus.QUEUED.value), plan=plan, warnings=warnings)
 
 
-def _refuse_if_from_quickbooks(session: Session, tenant: Tenant, flow_name: str, code: str) -> None:
+def _refuse_if_from_quickbooks(session: Session, tenant_id: str, flow_name: str, code: str) -> None:
     """An order retrieved from QuickBooks is already there: sending it back would duplicate it."""
-    source = import_repo.imported_as(session, tenant.id, flow_name, code)
+    source = import_repo.imported_as(session, tenant_id, flow_name, code)
     if source is None:
         return
     document = f"{source.source_type} {source.ref_number or source.source_id}"
@@ -248,10 +353,10 @@ def _reservations(
 
 def _already_sent(
     session: Session,
-    tenant: Tenant,
+    tenant_id: str,
     flow: FlowSpec,
     plan: Plan,
-    link: Link,
+    link: Link | LinkRow,
     entity_data: dict[str, Any],
     *,
     now: dt.datetime,
@@ -269,7 +374,7 @@ def _already_sent(
     )
     job = queue.record_finished_job(
         session,
-        tenant_id=tenant.id,
+        tenant_id=tenant_id,
         kind=flow.name,
         payload={"entity": entity_data},
         status=JobStatus.SUCCEEDED,

@@ -7,6 +7,7 @@ combinations that cannot work are refused with the path of the option to change.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -254,6 +255,28 @@ def merge_settings(current: dict[str, Any] | None, patch: dict[str, Any]) -> Set
 def stored_settings(document: dict[str, Any] | None) -> Settings:
     """A tenant's settings as stored (``None``: never changed, so the defaults)."""
     return merge_settings(document or None, {})
+
+
+# Parsed settings by their stored text. A send used to validate the whole document on every call
+# (more than planning the send itself); tenants' settings change rarely, so the text is a good key.
+# Bounded by clearing: the next calls simply parse again.
+_PARSED: dict[str, Settings] = {}
+_PARSED_MAX = 1024
+
+
+def settings_from_text(document: str | None) -> Settings:
+    """``stored_settings`` of a stored document given as JSON text (None: never changed).
+
+    The same ``Settings`` object is returned for the same text: callers must not change it.
+    """
+    key = document or "{}"
+    settings = _PARSED.get(key)
+    if settings is None:
+        settings = stored_settings(json.loads(key))
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = settings
+    return settings
 
 
 def default_settings_document() -> dict[str, Any]:

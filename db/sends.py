@@ -1,0 +1,272 @@
+"""What a send reads before it queues anything (one statement), and what it writes (one batch).
+
+A send needs its tenant (settings, country, qbXML version), the links of the few entities it looks
+at (its own, the order a shipping or receiving belongs to, the "already invoiced/billed" marker) and
+whether an order came from QuickBooks; then it writes its job, the job's steps, its link
+reservations and an audit row. One at a time that was up to ten round trips, each costing more in
+the driver and SQLAlchemy than in the database. Here the reads are one ``SELECT``, and the writes are
+one batch (``db/batch.py``: one round trip on PostgreSQL, the same SQL statement by statement on
+SQLite). The steps and reservations find their job by its public id (a subquery on a unique index),
+so no statement needs an earlier one's result as a parameter.
+
+Reading a link here decides nothing: the reservation (``INSERT … ON CONFLICT DO NOTHING`` on the
+unique ``(tenant_id, entity, code)``, as in ``db/links.py``) stays the one atomic step that decides
+which of two concurrent sends owns an entity. It returns a row only when it inserted one; the caller
+refuses the send (and rolls everything back) when another send got there first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from db import batch
+from db.batch import Statement
+from db.imports import SKIPPED
+from db.states import JobStatus, StepState
+
+# Links read with the tenant. Shipping and receiving read three (their own, their order's, and the
+# order's one-invoice/one-bill marker); every other flow fewer. A fixed number of slots keeps the
+# statement text fixed, so the driver prepares it once per connection.
+LINK_SLOTS = 3
+
+
+# --- the reads ---------------------------------------------------------------------------------
+
+
+class LinkRow(NamedTuple):
+    """A link as a send looks at it (a plain row: a send never changes a link it has read)."""
+
+    entity: str
+    code: str
+    status: str
+    qb_type: str | None
+    txn_id: str | None
+    list_id: str | None
+    ref_number: str | None
+    edit_sequence: str | None
+    job_id: int | None
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class SendReads:
+    tenant_id: str
+    # The stored settings document as text: parsed settings are remembered by it (mapping/settings.py).
+    settings_text: str | None
+    qb_country: str | None
+    qbxml_version: str | None
+    # Whether the order asked about (``imported``) came from QuickBooks.
+    imported: bool
+    # Every key asked for: its link, or None when the entity has none.
+    links: dict[tuple[str, str], LinkRow | None] = field(default_factory=dict)
+
+
+_LINK_MATCH = " OR ".join(f"(l.entity = :e{i} AND l.code = :c{i})" for i in range(LINK_SLOTS))
+
+_READ = Statement(
+    "SELECT t.id, CAST(t.settings AS TEXT) AS settings, t.qb_country, t.qbxml_version, "
+    "EXISTS (SELECT 1 FROM imports i WHERE i.tenant_id = t.id AND i.entity = :imported_entity "
+    f"AND i.status <> '{SKIPPED}' AND (i.ref_number = :imported_code "
+    "OR (i.ref_number IS NULL AND i.source_id = :imported_code))) AS imported, "
+    "l.entity, l.code, l.status, l.qb_type, l.txn_id, l.list_id, l.ref_number, l.edit_sequence, "
+    "l.job_id, l.data "
+    "FROM tenants t "
+    f"LEFT JOIN links l ON l.tenant_id = t.id AND ({_LINK_MATCH}) "
+    "WHERE t.id = :tenant_id",
+    json_columns=["data"],
+)
+
+
+def read_for_send(
+    session: Session,
+    tenant_id: str,
+    link_keys: Sequence[tuple[str, str]],
+    *,
+    imported: tuple[str, str] | None = None,
+) -> SendReads | None:
+    """The tenant, the links of ``link_keys`` (at most ``LINK_SLOTS``), and whether ``imported``
+    (entity, code) came from QuickBooks; None when there is no such tenant."""
+    keys = list(dict.fromkeys(link_keys))
+    if len(keys) > LINK_SLOTS:
+        raise ValueError(f"at most {LINK_SLOTS} links are read with the tenant")
+    params: dict[str, Any] = {"tenant_id": tenant_id}
+    for i in range(LINK_SLOTS):
+        # An empty slot compares with NULL, which matches no row.
+        entity, code = keys[i] if i < len(keys) else (None, None)
+        params[f"e{i}"] = entity
+        params[f"c{i}"] = code
+    params["imported_entity"], params["imported_code"] = imported if imported is not None else (None, None)
+    rows = batch.run_one(session, _READ, params)
+    if not rows:
+        return None
+    first = rows[0]
+    reads = SendReads(
+        tenant_id=first.id,
+        settings_text=first.settings,
+        qb_country=first.qb_country,
+        qbxml_version=first.qbxml_version,
+        imported=bool(first.imported),
+        links=dict.fromkeys(keys),
+    )
+    for row in rows:
+        if row.entity is not None:
+            reads.links[(row.entity, row.code)] = LinkRow(
+                row.entity,
+                row.code,
+                row.status,
+                row.qb_type,
+                row.txn_id,
+                row.list_id,
+                row.ref_number,
+                row.edit_sequence,
+                row.job_id,
+                row.data or {},
+            )
+    return reads
+
+
+# --- the writes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewSendStep:
+    kind: str
+    intent: dict[str, Any]
+    reconcilable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    entity: str
+    code: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+# The same rows as ``db/queue.py: enqueue`` writes (a test compares the two).
+_INSERT_JOB = Statement(
+    "INSERT INTO jobs (public_id, tenant_id, kind, status, error, payload, warnings, result, "
+    "link_entity, link_code, depends_on_job_id, created_at, updated_at, finished_at) "
+    f"VALUES (:public_id, :tenant_id, :kind, '{JobStatus.QUEUED.value}', NULL, :payload, :warnings, '{{}}', "
+    ":link_entity, :link_code, :depends_on_job_id, :now, :now, NULL)",
+    json_params=["payload", "warnings"],
+    timestamps=["now"],
+)
+_JOB_ID = "(SELECT id FROM jobs WHERE public_id = :public_id)"
+_INSERT_STEP = Statement(
+    "INSERT INTO job_steps (job_id, tenant_id, position, kind, intent, reconcilable, phase, state, "
+    "request_ids, result, attempts, created_at) "
+    f"VALUES ({_JOB_ID}, :tenant_id, :position, :kind, :intent, :reconcilable, 'send', "
+    f"'{StepState.QUEUED.value}', '[]', '{{}}', 0, :now)",
+    json_params=["intent"],
+    timestamps=["now"],
+)
+# ``RETURNING`` says whether the row was inserted: the same text on both databases.
+_RESERVE = Statement(
+    "INSERT INTO links (tenant_id, entity, code, status, job_id, data, created_at, updated_at) "
+    f"VALUES (:tenant_id, :entity, :code, 'pending', {_JOB_ID}, :data, :now, :now) "
+    "ON CONFLICT (tenant_id, entity, code) DO NOTHING RETURNING id",
+    json_params=["data"],
+    timestamps=["now"],
+)
+_AUDIT = Statement(
+    "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+    "VALUES (:tenant_id, :actor, :action, :detail, :now)",
+    json_params=["detail"],
+    timestamps=["now"],
+)
+
+
+def write_send(
+    session: Session,
+    *,
+    public_id: str,
+    tenant_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    steps: Sequence[NewSendStep],
+    warnings: Sequence[str],
+    link_entity: str | None,
+    link_code: str | None,
+    depends_on_job_id: int | None,
+    reservations: Sequence[Reservation],
+    audit: AuditEntry | None,
+    now: dt.datetime,
+) -> list[bool]:
+    """Queue the job ``public_id`` with its steps, reserve its links and write the audit row, in the
+    session's transaction; for each reservation, whether it was taken (False: another job holds it,
+    and the caller must roll back)."""
+    if not steps:
+        raise ValueError("a job needs at least one step")
+    statements: list[tuple[Statement, dict[str, Any]]] = [
+        (
+            _INSERT_JOB,
+            {
+                "public_id": public_id,
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "payload": payload,
+                "warnings": list(warnings),
+                "link_entity": link_entity,
+                "link_code": link_code,
+                "depends_on_job_id": depends_on_job_id,
+                "now": now,
+            },
+        )
+    ]
+    statements += [
+        (
+            _INSERT_STEP,
+            {
+                "public_id": public_id,
+                "tenant_id": tenant_id,
+                "position": position,
+                "kind": step.kind,
+                "intent": step.intent,
+                "reconcilable": step.reconcilable,
+                "now": now,
+            },
+        )
+        for position, step in enumerate(steps)
+    ]
+    first_reservation = len(statements)
+    statements += [
+        (
+            _RESERVE,
+            {
+                "tenant_id": tenant_id,
+                "entity": reservation.entity,
+                "code": reservation.code,
+                "public_id": public_id,
+                "data": reservation.data,
+                "now": now,
+            },
+        )
+        for reservation in reservations
+    ]
+    if audit is not None:
+        statements.append(
+            (
+                _AUDIT,
+                {
+                    "tenant_id": tenant_id,
+                    "actor": audit.actor,
+                    "action": audit.action,
+                    "detail": audit.detail,
+                    "now": now,
+                },
+            )
+        )
+    results = batch.run(session, statements)
+    return [bool(rows) for rows in results[first_reservation : first_reservation + len(reservations)]]
