@@ -138,13 +138,18 @@ def _with_anchor(head: bytes) -> tuple[bytes, bool] | None:
     return bom + body[: end + 2] + _ANCHOR + body[end + 2 :], utf8
 
 
-def _message_sets_after(node: etree._Element) -> Iterator[etree._Element]:
-    """Every ``QBXMLMsgsRs`` after ``node`` in document order, its own descendants excepted."""
+def _next_in_document(node: etree._Element) -> etree._Element | None:
+    """The node after ``node`` in document order, not looking inside a ``QBXMLMsgsRs`` (its records
+    are read, and dropped, by the reader)."""
+    if node.tag != "QBXMLMsgsRs" and len(node):
+        return node[0]
     current: etree._Element | None = node
     while current is not None:
-        for sibling in current.itersiblings():
-            yield from sibling.iter("QBXMLMsgsRs")
+        following = current.getnext()
+        if following is not None:
+            return following
         current = current.getparent()
+    return None
 
 
 def parse_response(source: str | bytes | IO[bytes] | IO[str]) -> Iterator[RsResult]:
@@ -168,6 +173,7 @@ class _State:
         self.carry = b""  # what follows the last ">" fed (UTF-8 documents only)
         # Set once our processing instruction is parsed; None while reading with start events.
         self.anchor: etree._Element | None = None
+        self.scanned: etree._Element | None = None  # the last node looked at for message sets
         self.parser = etree.XMLPullParser(
             events=("start",) if anchored is None else ("pi",),
             tag="QBXMLMsgsRs" if anchored is None else None,
@@ -217,15 +223,21 @@ class _State:
             raise ResponseFormatError(f"QuickBooks' response is not well-formed XML: {exc}") from exc
 
     def _discover(self) -> bool:
-        """Note the ``QBXMLMsgsRs`` that started since the last one noted (when reading by our anchor)."""
+        """Note the ``QBXMLMsgsRs`` that started since the last look (when reading by our anchor).
+
+        The tree only grows after the last node looked at, so each node is looked at once, however
+        much the document holds outside its message sets."""
         if self.anchor is None:
             return False
-        last = self.message_sets[-1] if self.message_sets else self.anchor
+        if self.scanned is None:
+            self.scanned = self.anchor
         found = False
-        for elem in _message_sets_after(last):
-            self._check_doctype(elem)
-            self.message_sets.append(elem)
-            found = True
+        while (node := _next_in_document(self.scanned)) is not None:
+            self.scanned = node
+            if node.tag == "QBXMLMsgsRs":
+                self._check_doctype(node)
+                self.message_sets.append(node)
+                found = True
         return found
 
     @staticmethod

@@ -297,3 +297,33 @@ def test_records_are_the_frozen_classes_themselves():
     assert hash(TxnLine(**{f.name: getattr(line, f.name) for f in dataclasses.fields(line)})) == hash(line)
     assert pickle.loads(pickle.dumps(order)) == order
     assert dataclasses.replace(order, memo="m").memo == "m" and order.to_dict()["record_type"] == "SalesOrder"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_message_sets_are_found_at_any_depth(encoding):
+    inner = _document(KITCHEN_SINK, declaration="")
+    text = f'<?xml version="1.0" encoding="{encoding}"?><Envelope><Body>{inner}</Body></Envelope>'
+    data = text.encode(encoding)
+    _same(_records(data), _reference(_document(KITCHEN_SINK).encode()))
+
+
+def test_content_outside_message_sets_is_looked_at_once(monkeypatch):
+    # Whatever follows the message sets stays in the tree; looking for message sets must not walk it
+    # again after every chunk.
+    junk = "<Junk>" + "<Item>x</Item>" * 2000 + "</Junk>"
+    data = _document("<CustomerRet><Name>A</Name></CustomerRet>", "CustomerQueryRs")
+    data = data.replace("</QBXML>", junk + "</QBXML>").encode()
+    looked = 0
+    original = stream_module._next_in_document
+
+    def counting(node):
+        nonlocal looked
+        looked += 1
+        return original(node)
+
+    monkeypatch.setattr(stream_module, "_next_in_document", counting)
+    monkeypatch.setattr(stream_module, "_PEEK", 64)
+    monkeypatch.setattr(stream_module, "_CHUNK", 64)
+    ((_, (customer,)),) = _read(io.BytesIO(data))
+    assert customer.name == "A"
+    assert looked < 2 * 2000 + 1000
