@@ -679,6 +679,8 @@ class _Plan:
         slot = {fld.name: index for index, fld in enumerate(fields)}
         # tag -> (slot, kind, how): how is a reader, a (converter, error) pair or a sub-record's plan
         self.tags: dict[str, tuple[int, int, Any]] = {}
+        if any(fld.default is dataclasses.MISSING for fld in fields):
+            raise AssertionError(f"{cls.__name__}: every field needs a plain default")
         self.defaults: list[Any] = [fld.default for fld in fields]
         self.many: tuple[int, ...] = tuple(slot[f.name] for f in fields if f.metadata.get("many"))
         self.extra = slot["extra"]
