@@ -1,0 +1,162 @@
+"""What one Web Connector call costs, in-process: wall time, the service's CPU and PostgreSQL's CPU.
+
+CPU time moves far less than throughput when the machine is shared, so this is the figure to compare
+changes with. The calls go through the real Spyne adapter (as WSGI, without HTTP), the real
+``WebConnectorService`` and a new PostgreSQL database: T tenants with 20 raw qbXML steps each, one
+session per tenant (serverVersion, clientVersion, authenticate, 20 × sendRequestXML and
+receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is read from
+``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
+
+    .venv/bin/python bench/soap_cost.py [--tenants 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text
+
+from bench.soap_sessions import QUERY, REQUEST_ID, answer, soap
+from db import queue
+from db import tenants as tenant_repo
+from db.engine import Database
+from db.migrate import upgrade
+from qbwc.service import ServiceOptions, WebConnectorService
+from qbwc.spyne_adapter import build_wsgi
+from tests.support.servers import create_postgres_database, drop_postgres_database
+
+REQUESTS = 20
+
+
+class Caller:
+    def __init__(self, database: Database) -> None:
+        self.wsgi = build_wsgi(WebConnectorService(database, ServiceOptions()))
+
+    def call(self, method: str, **params: Any) -> str:
+        body, headers = soap(method, **params)
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": "/qbwc",
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": headers["Content-Type"],
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_SOAPACTION": headers["SOAPAction"],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        return b"".join(self.wsgi(environ, lambda *_: None)).decode()
+
+    def session(self, username: str, token: str) -> int:
+        self.call("serverVersion")
+        self.call("clientVersion", strVersion="2.3.0.215")
+        ticket = re.findall(
+            r"<tns:string>([^<]*)</tns:string>",
+            self.call("authenticate", strUserName=username, strPassword=token),
+        )[0]
+        progress = ""
+        for _ in range(REQUESTS):
+            request = self.call(
+                "sendRequestXML",
+                ticket=ticket,
+                strHCPResponse="",
+                strCompanyFileName="C:\\Bench.qbw",
+                qbXMLCountry="US",
+                qbXMLMajorVers=13,
+                qbXMLMinorVers=0,
+            )
+            match = REQUEST_ID.search(request.replace("&quot;", '"'))
+            assert match, request[:300]
+            progress = self.call(
+                "receiveResponseXML", ticket=ticket, response=answer(match.group(1)), hresult="", message=""
+            )
+        assert ">100<" in progress, progress
+        self.call("closeConnection", ticket=ticket)
+        return 3 + 2 * REQUESTS + 1
+
+
+def backend_cpu_seconds(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenants", type=int, default=60, help="sessions measured (plus 5 to warm up)")
+    args = parser.parse_args()
+    url = create_postgres_database()
+    database = Database(url)
+    try:
+        upgrade(database.engine)
+        credentials = []
+        with database.transaction() as session:
+            for index in range(args.tenants + 5):
+                tenant = tenant_repo.create_tenant(session, f"Cost {index}")
+                token = tenant_repo.issue_token(session, tenant)
+                for n in range(REQUESTS):
+                    queue.enqueue(
+                        session,
+                        tenant_id=tenant.id,
+                        kind="raw_qbxml",
+                        payload={},
+                        steps=[queue.NewStep(kind="raw_qbxml", intent={"qbxml": QUERY.format(n=n)})],
+                    )
+                credentials.append((tenant.qbwc_username, token))
+        caller = Caller(database)
+        for username, token in credentials[:5]:
+            caller.session(username, token)
+        # As the server does at start-up (qbbridge/app.py).
+        gc.collect()
+        gc.freeze()
+        with database.engine.connect() as connection:
+            pids = list(
+                connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                ).scalars()
+            )
+        database_before = backend_cpu_seconds(pids)
+        wall_before, cpu_before = time.perf_counter(), time.process_time()
+        calls = sum(caller.session(username, token) for username, token in credentials[5:])
+        wall = time.perf_counter() - wall_before
+        cpu = time.process_time() - cpu_before
+        database_cpu = backend_cpu_seconds(pids) - database_before
+        print(f"calls: {calls} ({args.tenants} sessions of {3 + 2 * REQUESTS + 1} calls)")
+        print(f"per call: wall {wall / calls * 1000:.3f} ms")
+        print(f"per call: service CPU {cpu / calls * 1000:.3f} ms (Spyne, service, driver)")
+        print(f"per call: PostgreSQL CPU {database_cpu / calls * 1000:.3f} ms")
+        total = (cpu + database_cpu) / calls
+        print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} calls/s (without HTTP and client)")
+    finally:
+        database.dispose()
+        drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    main()
