@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -672,7 +673,10 @@ def _constructor(cls: type[Record]) -> tuple[Callable[..., Any], type[Record]]:
 class _Plan:
     """How to read one record class from its element."""
 
-    __slots__ = ("defaults", "extra", "make", "many", "tag_field", "tags")
+    __slots__ = (
+        "cls", "defaults", "extra", "filling", "last", "make", "many", "names", "shapes", "tag_field",
+        "tags",
+    )  # fmt: skip
 
     def __init__(self, cls: type[Record], tag_field: str | None = None) -> None:
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
@@ -685,7 +689,12 @@ class _Plan:
         self.many: tuple[int, ...] = tuple(slot[f.name] for f in fields if f.metadata.get("many"))
         self.extra = slot["extra"]
         self.tag_field = -1 if tag_field is None else slot[tag_field]
-        self.make = _constructor(cls)[0]
+        self.cls = cls
+        self.names = [fld.name for fld in fields]
+        self.make, self.filling = _constructor(cls)
+        # child tags, in order -> a converter compiled for exactly that layout (see _compile)
+        self.shapes: dict[tuple[Any, ...], Callable[[list[etree._Element], etree._Element], Any]] = {}
+        self.last: tuple[tuple[Any, ...] | None, Any] = (None, None)
         for fld in fields:
             meta = fld.metadata
             if "tag" not in meta:
@@ -727,10 +736,9 @@ def _plan(cls: type[Record], tag_field: str | None = None) -> _Plan:
     return plan
 
 
-def _fill(plan: _Plan, elem: etree._Element, vals: list[Any], extra: list[tuple[str, Any]]) -> None:
+def _fill(plan: _Plan, children: list[etree._Element], vals: list[Any], extra: list[tuple[str, Any]]) -> None:
     tags = plan.tags
-    # A slice is built in one call; lxml's child iterator costs several times more per element.
-    for child in elem[:]:
+    for child in children:
         tag = child.tag
         try:
             index, kind, how = tags[tag]  # type: ignore[index]
@@ -747,24 +755,7 @@ def _fill(plan: _Plan, elem: etree._Element, vals: list[Any], extra: list[tuple[
             except how[1]:
                 vals[index] = text
         elif kind == _REF:
-            list_id = full_name = None
-            ref_extra: list[tuple[str, Any]] | None = None
-            for part in child[:]:
-                part_tag = part.tag
-                if part_tag == "ListID":
-                    list_id = part.text or ""
-                elif part_tag == "FullName":
-                    full_name = part.text or ""
-                elif type(part_tag) is str:
-                    if ref_extra is None:
-                        ref_extra = []
-                    ref_extra.append((part_tag, read_plain(part)))
-            ref = _new(_FillingRef)
-            ref.list_id = list_id
-            ref.full_name = full_name
-            ref.extra = () if ref_extra is None else tuple(ref_extra)
-            ref.__class__ = RefValue
-            vals[index] = ref
+            vals[index] = _read_ref(child)
         elif kind == _BOOL:
             flag = _BOOLS.get(child.text)
             vals[index] = read_bool(child) if flag is None else flag
@@ -787,15 +778,31 @@ def _fill(plan: _Plan, elem: etree._Element, vals: list[Any], extra: list[tuple[
         elif kind == _READ:
             vals[index] = how(child)
         else:  # _MERGE_IN: the aggregate's children belong to this record
-            _fill(plan, child, vals, extra)
+            _fill(plan, child[:], vals, extra)
 
 
 def _build(plan: _Plan, elem: etree._Element) -> Any:
+    # A slice is built in one call; lxml's child iterator costs several times more per element.
+    children = elem[:]
+    shape = tuple(map(_TAG, children))
+    # Comparing with the layout met last is cheaper than hashing the tags, and usually right.
+    last_shape, convert = plan.last
+    if shape != last_shape:
+        convert = plan.shapes.get(shape)
+        if convert is None:
+            convert = _compile(plan, shape)
+            if convert is None:
+                return _build_by_walk(plan, elem, children)
+        plan.last = (shape, convert)
+    return convert(children, elem)
+
+
+def _build_by_walk(plan: _Plan, elem: etree._Element, children: list[etree._Element]) -> Any:
     vals = plan.defaults.copy()
     if plan.tag_field >= 0:
         vals[plan.tag_field] = elem.tag
     extra: list[tuple[str, Any]] = []
-    _fill(plan, elem, vals, extra)
+    _fill(plan, children, vals, extra)
     for index in plan.many:
         value = vals[index]
         if type(value) is list:
@@ -805,6 +812,95 @@ def _build(plan: _Plan, elem: etree._Element) -> Any:
     return plan.make(vals)
 
 
+# Records of one class in one response mostly share a few layouts (QuickBooks writes the elements a
+# record has in schema order), so each layout met gets a converter of its own: straight-line code that
+# reads child i into its slot, with no lookup or test per element. Beyond this many layouts per class,
+# records are read by the table-driven walk above, which gives the same records.
+_SHAPE_LIMIT = 64
+
+
+def _compile(
+    plan: _Plan, shape: tuple[Any, ...]
+) -> Callable[[list[etree._Element], etree._Element], Any] | None:
+    """A converter for records of ``plan`` whose children have exactly the tags ``shape``, or None.
+
+    It reads each child into a local by position, then fills the record's slots directly (as
+    ``_constructor`` does). The code names children by position and everything else through its
+    namespace: no text from the document ever becomes part of it."""
+    if len(plan.shapes) >= _SHAPE_LIMIT:
+        return None
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_filling": plan.filling,
+        "_cls": plan.cls,
+        "_shape": shape,
+        "_plain": read_plain,
+        "_ref": _read_ref,
+        "_bools": _BOOLS,
+        "_read_bool": read_bool,
+        "_build": _build,
+    }
+    body: list[str] = []
+    assigned: set[int] = set()  # slots given a value by the code so far (in _s<slot>)
+
+    def assign(index: int, value: str) -> None:
+        body.append(f"    _s{index} = {value}")
+        assigned.add(index)
+
+    if plan.tag_field >= 0:
+        assign(plan.tag_field, "_e.tag")
+    many: dict[int, list[str]] = {}
+    extra: list[str] = []
+    for i, tag in enumerate(shape):
+        if type(tag) is not str:  # comments and processing instructions are skipped
+            continue
+        entry = plan.tags.get(tag)
+        if entry is None:
+            extra.append(f"(_shape[{i}], _plain(_k[{i}]))")
+            continue
+        index, kind, how = entry
+        if kind == _TEXT:
+            assign(index, f"_k[{i}].text or ''")
+        elif kind == _CONVERT:
+            namespace[f"_c{i}"], namespace[f"_x{i}"] = how
+            body += [f"    _t = _k[{i}].text or ''", "    try:", f"        _s{index} = _c{i}(_t)"]
+            body += [f"    except _x{i}:", f"        _s{index} = _t"]
+            assigned.add(index)
+        elif kind == _REF:
+            assign(index, f"_ref(_k[{i}])")
+        elif kind == _BOOL:
+            body.append(f"    _f = _bools.get(_k[{i}].text)")
+            assign(index, f"_read_bool(_k[{i}]) if _f is None else _f")
+        elif kind in (_RECORD, _MANY_RECORDS):
+            namespace[f"_p{i}"] = how
+            if kind == _RECORD:
+                assign(index, f"_build(_p{i}, _k[{i}])")
+            else:
+                many.setdefault(index, []).append(f"_build(_p{i}, _k[{i}])")
+        elif kind in (_MANY, _READ):
+            namespace[f"_r{i}"] = how
+            if kind == _MANY:
+                many.setdefault(index, []).append(f"_r{i}(_k[{i}])")
+            else:
+                assign(index, f"_r{i}(_k[{i}])")
+        else:  # an aggregate merged into the record: its own children vary, so walk it
+            return None
+    for index, values in many.items():
+        assign(index, f"({', '.join(values)},)")
+    if extra:
+        assign(plan.extra, f"({', '.join(extra)},)")
+    body.append("    _o = _new(_filling)")
+    for index, name in enumerate(plan.names):
+        if index not in assigned:
+            namespace[f"_s{index}"] = plan.defaults[index]
+        body.append(f"    _o.{name} = _s{index}")
+    body += ["    _o.__class__ = _cls", "    return _o"]
+    exec("\n".join(["def convert(_k, _e):", *body]), namespace)  # positions and slots only
+    convert = namespace["convert"]
+    plan.shapes[shape] = convert
+    return convert  # type: ignore[no-any-return]
+
+
 def build(cls: type[Record], elem: etree._Element) -> Any:
     """The record of class ``cls`` read from ``elem`` (``GenericRecord`` and ``Preferences`` excluded)."""
     return _build(_plan(cls, _TAG_FIELDS.get(cls)), elem)
@@ -812,6 +908,29 @@ def build(cls: type[Record], elem: etree._Element) -> Any:
 
 _new = object.__new__
 _new_ref, _FillingRef = _constructor(RefValue)
+_TAG = operator.attrgetter("tag")
+
+
+def _read_ref(elem: etree._Element) -> RefValue:
+    """``read_ref``, with the record built by plain stores (references are a third of all elements)."""
+    list_id = full_name = None
+    extra: list[tuple[str, Any]] | None = None
+    for part in elem[:]:
+        tag = part.tag
+        if tag == "ListID":
+            list_id = part.text or ""
+        elif tag == "FullName":
+            full_name = part.text or ""
+        elif type(tag) is str:
+            if extra is None:
+                extra = []
+            extra.append((tag, read_plain(part)))
+    ref = _new(_FillingRef)
+    ref.list_id = list_id
+    ref.full_name = full_name
+    ref.extra = () if extra is None else tuple(extra)
+    ref.__class__ = RefValue
+    return ref  # type: ignore[no-any-return]
 
 
 def read_ref(elem: etree._Element) -> RefValue:

@@ -23,6 +23,7 @@ from responses_parser import (
     TxnLine,
     parse_response,
 )
+from responses_parser import records as records_module
 from responses_parser import stream as stream_module
 from tests.qbxml.reference_reader import reference_record
 from tests.qbxml.test_txn_queries import ADJUSTMENT_RET, BILL_RET, TIME_RET
@@ -327,3 +328,41 @@ def test_content_outside_message_sets_is_looked_at_once(monkeypatch):
     ((_, (customer,)),) = _read(io.BytesIO(data))
     assert customer.name == "A"
     assert looked < 2 * 2000 + 1000
+
+
+@pytest.fixture
+def no_compiled_layouts(monkeypatch):
+    """Every plan starts without converters compiled for record layouts."""
+    for plan in records_module._PLANS.values():
+        monkeypatch.setattr(plan, "shapes", {})
+        monkeypatch.setattr(plan, "last", (None, None))
+
+
+def test_the_walk_gives_the_same_records_as_compiled_layouts(monkeypatch, no_compiled_layouts):
+    data = _document(KITCHEN_SINK + BILL_RET + TIME_RET + ADJUSTMENT_RET).encode()
+    compiled = _records(data)
+    monkeypatch.setattr(records_module, "_SHAPE_LIMIT", 0)
+    for plan in records_module._PLANS.values():
+        plan.shapes.clear()
+        plan.last = (None, None)
+    walked = _records(data)
+    _same(walked, compiled)
+    _same(walked, _reference(data))
+    assert not any(plan.shapes for plan in records_module._PLANS.values())
+
+
+def test_many_layouts_of_one_record_class(no_compiled_layouts):
+    # Each customer has a different set of optional elements, in a different order, with unknown ones.
+    optional = ["<Phone>1</Phone>", "<Balance>2.5</Balance>", "<IsActive>true</IsActive>",
+                "<ParentRef><FullName>P</FullName></ParentRef>", "<odd.name-1>x</odd.name-1>",
+                "<JobStartDate>2024-01-01</JobStartDate>", "<Sublevel>1</Sublevel>"]  # fmt: skip
+    customers = []
+    for n in range(150):
+        present = [part for bit, part in enumerate(optional) if n >> bit & 1]
+        if n % 3 == 0:
+            present.reverse()
+        customers.append(f"<CustomerRet><ListID>{n}</ListID>{''.join(present)}</CustomerRet>")
+    data = _document("".join(customers), "CustomerQueryRs").encode()
+    _same(_records(data), _reference(data))
+    plan = records_module._RET_PLANS["CustomerRet"]
+    assert len(plan.shapes) == records_module._SHAPE_LIMIT
