@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from requests_builder import Request, request_from_dict
+from requests_builder import BuildWarning, Request, request_from_dict
 
 ResultField = Literal["txn_id", "list_id", "edit_sequence", "ref_number", "full_name"]
 
@@ -95,6 +95,9 @@ class PlannedStep:
     bindings: list[Binding] = field(default_factory=list)
     reconcile: Reconcile | None = None
     creates_link: bool = False
+    # What the builder said when the planner checked this step (mapping/flows/validate.py: check_step):
+    # the qbXML version it was built for and its warnings, so the send need not build it again.
+    checked: tuple[str, list[BuildWarning]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def safe_to_repeat(self) -> bool:

@@ -27,7 +27,7 @@ from db.sends import AuditEntry, LinkRow, NewSendStep, Reservation, SendReads
 from db.states import JobStatus
 from mapping.entities import ProductionOrder, Receiving, Shipping
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
-from mapping.flows.validate import validate_plan, with_placeholders
+from mapping.flows.validate import planned_warnings, with_placeholders
 from mapping.plan import LinkInfo, LinkKey, Plan, PlanError
 from mapping.settings import Settings, settings_from_text
 from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
@@ -192,7 +192,7 @@ def plan_send(
     )
     try:
         plan = flow.planner(entity, settings, context)
-        warnings = [*plan.warnings, *validate_plan(plan, version=host_version(reads.qbxml_version))]
+        warnings = [*plan.warnings, *planned_warnings(plan, host_version(reads.qbxml_version))]
     except PlanError as exc:
         raise SendRefused(422, exc.message, field=exc.field) from exc
     return plan, warnings

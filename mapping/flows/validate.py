@@ -12,6 +12,9 @@ from typing import Any
 from mapping.plan import Binding, Plan, PlanError, PlannedStep
 from requests_builder import BuildError, Request, build_message_set, request_from_dict
 
+# The version planners check their requests at as they add them (PlanBuilder.add).
+CHECK_VERSION = "13.0"
+
 PLACEHOLDERS: dict[str, str] = {
     "txn_id": "0-0",
     "list_id": "0-0",
@@ -80,7 +83,11 @@ def _plan_error(exc: BuildError, fields: Mapping[str, str], where: str) -> PlanE
 
 
 def check_step(
-    step: PlannedStep, fields: Mapping[str, str] | None = None, *, version: str = "13.0", where: str = "steps"
+    step: PlannedStep,
+    fields: Mapping[str, str] | None = None,
+    *,
+    version: str = CHECK_VERSION,
+    where: str = "steps",
 ) -> list[str]:
     """Build the step's request (and its reconcile query); return the builder's warnings, naming the
     payload field through ``fields`` (request path prefix -> payload path) where one is known."""
@@ -91,6 +98,7 @@ def check_step(
             build_message_set([step.reconcile.query], version=version)
     except BuildError as exc:
         raise _plan_error(exc, fields, where) from None
+    step.checked = (version, result.warnings)
     warnings = []
     for warning in result.warnings:
         path = _entity_path(warning.field, fields)
@@ -107,3 +115,17 @@ def validate_plan(plan: Plan, version: str = "13.0") -> list[str]:
         for warning in check_step(step, version=version, where=f"steps[{index}]"):
             warnings.append(f"step {index + 1} ({step.description}): {warning}")
     return warnings
+
+
+def planned_warnings(plan: Plan, version: str) -> list[str]:
+    """``validate_plan(plan, version)`` for a plan its planner has just built, without building each
+    request a second time when the planner already built it at ``version``: the same request at the
+    same version builds the same way, so its recorded warnings are the ones a new build would give.
+    Only for a plan nothing has changed since it was planned (``queue_send``)."""
+    if any(step.checked is None or step.checked[0] != version for step in plan.steps):
+        return validate_plan(plan, version)
+    return [
+        f"step {index + 1} ({step.description}): {warning.field}: {warning.message}"
+        for index, step in enumerate(plan.steps)
+        for warning in step.checked[1]  # type: ignore[index]
+    ]
