@@ -815,7 +815,7 @@ def _build_by_walk(plan: _Plan, elem: etree._Element, children: list[etree._Elem
 # Records of one class in one response mostly share a few layouts (QuickBooks writes the elements a
 # record has in schema order), so each layout met gets a converter of its own: straight-line code that
 # reads child i into its slot, with no lookup or test per element. Converters are kept for the life of
-# the process (compiling one costs about as much as reading a few records); past this many layouts per
+# the process (compiling one costs about as much as reading twenty records); past this many layouts per
 # class, new layouts are read by the table-driven walk above, which gives the same records a few
 # per cent slower, so no document can make reading slow or wrong for the next one.
 _SHAPE_LIMIT = 64
