@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import sys
@@ -24,8 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text
-
+from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.send_flows import payloads
 from db.engine import Database
 from db.migrate import upgrade
@@ -86,17 +84,6 @@ class Caller:
         return status, b"".join(chunks)
 
 
-def backend_cpu_seconds(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 async def run(jobs: int) -> None:
     url = create_postgres_database()
     os.environ.update(
@@ -136,15 +123,8 @@ async def run(jobs: int) -> None:
                     payload = {**payload, "code": f"WARM-{index}"}
                 status, body = await caller.call("POST", f"/api/v1/tenants/{tenant}{path}", payload)
                 assert status == 202, body
-        # As the server does at start-up (qbbridge/app.py).
-        gc.collect()
-        gc.freeze()
-        with database.engine.connect() as connection:
-            pids = list(
-                connection.execute(
-                    text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-                ).scalars()
-            )
+        freeze_like_the_server()
+        pids = backend_pids(database.engine)
         database_before = backend_cpu_seconds(pids)
         wall_before, cpu_before = time.perf_counter(), time.process_time()
         for path, payload in measured:

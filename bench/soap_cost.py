@@ -13,9 +13,7 @@ receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is rea
 from __future__ import annotations
 
 import argparse
-import gc
 import io
-import os
 import re
 import sys
 import time
@@ -24,8 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text
-
+from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.soap_sessions import QUERY, REQUEST_ID, answer, soap
 from db import queue
 from db import tenants as tenant_repo
@@ -94,17 +91,6 @@ class Caller:
         return 3 + 2 * REQUESTS + 1
 
 
-def backend_cpu_seconds(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,15 +118,8 @@ def main() -> None:
         caller = Caller(database)
         for username, token in credentials[:5]:
             caller.session(username, token)
-        # As the server does at start-up (qbbridge/app.py).
-        gc.collect()
-        gc.freeze()
-        with database.engine.connect() as connection:
-            pids = list(
-                connection.execute(
-                    text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-                ).scalars()
-            )
+        freeze_like_the_server()
+        pids = backend_pids(database.engine)
         database_before = backend_cpu_seconds(pids)
         wall_before, cpu_before = time.perf_counter(), time.process_time()
         calls = sum(caller.session(username, token) for username, token in credentials[5:])
