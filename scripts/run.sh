@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Python 3.11 by default; PYTHON=python3.12 (or 3.13) with VENV=.venv312 runs it on a newer one.
 PYTHON="${PYTHON:-python3.11}"
 VENV="${VENV:-.venv}"
-if ! command -v "$PYTHON" >/dev/null 2>&1; then
+if ! "$PYTHON" -c 'import sys' >/dev/null 2>&1; then
     echo "qbbridge needs Python 3.11 or newer ($PYTHON not found). Install it, or set PYTHON=/path/to/python3.11." >&2
     exit 1
 fi
