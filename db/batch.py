@@ -64,6 +64,13 @@ class Statement:
         # psycopg's placeholders are %(name)s, so a literal % must be doubled first.
         self.driver_sql = _PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
 
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Refuse a timestamp given for a parameter not declared as one: SQLite would store or compare
+        it in another text format than the columns' (its driver's own default), silently."""
+        for name, value in params.items():
+            if isinstance(value, dt.datetime) and name not in self.timestamps and f":{name}" in self.sql:
+                raise TypeError(f"parameter {name!r} is a timestamp; declare it in timestamps=")
+
     def driver_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         adapted = dict(params)
         for name in self.timestamps:
@@ -82,6 +89,8 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
     Rows have attribute access on both databases. On PostgreSQL the whole batch is one round trip;
     an error in any statement is raised here and leaves the transaction to be rolled back.
     """
+    for statement, params in batch:
+        statement.check(params)
     # Raw statements bypass the ORM's autoflush: write pending ORM changes first, as it would.
     session.flush()
     connection = session.connection()

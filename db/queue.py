@@ -144,20 +144,23 @@ _CLAIM = """
 """
 
 
-def _claim(*, session: str, tenant: str, lock: str) -> Statement:
+def _claim(*, session: str, tenant: str, lock: str, timestamps: tuple[str, ...]) -> Statement:
     return Statement(
         _CLAIM.format(session=session, runnable=_RUNNABLE.format(tenant=tenant), lock=lock),
-        timestamps=("now",),
+        timestamps=timestamps,
         json_columns=("intent",),
     )
 
 
 _LOCKS = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 _CLAIM_BY_ID = {
-    dialect: _claim(session=":session_id", tenant=":tenant_id", lock=lock) for dialect, lock in _LOCKS.items()
+    dialect: _claim(session=":session_id", tenant=":tenant_id", lock=lock, timestamps=("now",))
+    for dialect, lock in _LOCKS.items()
 }
 _CLAIM_BY_TICKET = {
-    dialect: _claim(session=OPEN_SESSION_ID, tenant=OPEN_SESSION_TENANT, lock=lock)
+    dialect: _claim(
+        session=OPEN_SESSION_ID, tenant=OPEN_SESSION_TENANT, lock=lock, timestamps=("now", "cutoff")
+    )
     for dialect, lock in _LOCKS.items()
 }
 
@@ -176,7 +179,7 @@ _JOB_OF_CLAIM_TO_IN_FLIGHT = Statement(
     "WHERE status = 'queued' AND id IN ("
     f"SELECT job_id FROM job_steps WHERE session_id = {OPEN_SESSION_ID} "
     "AND state = 'in_flight' AND position = 0)",
-    timestamps=("now",),
+    timestamps=("now", "cutoff"),
 )
 _MARK_SENT = Statement(
     "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id",

@@ -99,3 +99,10 @@ def test_pending_orm_changes_are_written_before_a_batch(database: Database) -> N
 def test_parameters_become_driver_placeholders_but_casts_and_literals_stay() -> None:
     statement = Statement("SELECT :a::text AS a, '10:30' AS t, 5 % 2 AS m WHERE :b = 1")
     assert statement.driver_sql == "SELECT %(a)s::text AS a, '10:30' AS t, 5 %% 2 AS m WHERE %(b)s = 1"
+
+
+def test_a_timestamp_for_an_undeclared_parameter_is_refused(database: Database) -> None:
+    # SQLite would store it in its driver's own text format, which compares wrongly with the columns'.
+    undeclared = Statement("SELECT count(*) AS n FROM audit_log WHERE created_at >= :since")
+    with database.transaction() as session, pytest.raises(TypeError, match="'since' is a timestamp"):
+        batch.run_one(session, undeclared, {"since": dt.datetime.now(dt.UTC)})
