@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from db.engine import Database
+from db.migrate import upgrade
 from tests.support.servers import (
     LiveServer,
     create_postgres_database,
@@ -31,6 +33,15 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs once on PostgreSQL and once on the embedded SQLite database."""
     return request.getfixturevalue("postgres_url" if request.param == "postgresql" else "sqlite_url")
+
+
+@pytest.fixture(scope="module")
+def database(database_url: str) -> Iterator[Database]:
+    """A migrated database, once per database kind, for tests of the data layer itself (no server)."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

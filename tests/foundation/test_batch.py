@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from db import batch
 from db.batch import Statement
 from db.engine import Database
-from db.migrate import upgrade
 from db.models import Tenant
 from db.tenants import create_tenant
 
@@ -32,14 +30,6 @@ FAILING = Statement(
     "VALUES (:tenant_id, NULL, 'refused', '{}', :now)",
     timestamps=("now",),
 )
-
-
-@pytest.fixture(scope="module")
-def database(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def _tenant(database: Database, name: str) -> str:

@@ -8,7 +8,6 @@ import asyncio
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,7 +18,6 @@ from sqlalchemy import func, select
 from db import queue
 from db import sends as send_repo
 from db.engine import Database
-from db.migrate import upgrade
 from db.models import AuditEvent, Import, Job, Link, Step
 from db.sends import AuditEntry, NewSendStep, Reservation
 from db.tenants import create_tenant
@@ -32,14 +30,6 @@ from tests.sends.conftest import SALES_ORDER
 from tests.support.servers import LiveServer
 
 NOW = dt.datetime(2026, 12, 5, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def database(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def _tenant(database: Database, settings: dict[str, Any] | None = None) -> str:
