@@ -185,15 +185,9 @@ _MARK_SENT = Statement(
     "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id",
     json_params=("request_ids",),
 )
-_IN_FLIGHT_SQL = (
-    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
-    "WHERE session_id = {session} AND state = 'in_flight' ORDER BY id LIMIT 1"
-)
-_IN_FLIGHT_OF_SESSION = Statement(
-    _IN_FLIGHT_SQL.format(session=":session_id"), json_columns=("intent", "request_ids")
-)
 _IN_FLIGHT_BY_TICKET = Statement(
-    _IN_FLIGHT_SQL.format(session=OPEN_SESSION_ID),
+    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
+    f"WHERE session_id = {OPEN_SESSION_ID} AND state = 'in_flight' ORDER BY id LIMIT 1",
     timestamps=("cutoff",),
     json_columns=("intent", "request_ids"),
 )
@@ -345,7 +339,6 @@ def start_send(
     Steps 2–4 find the session by ticket (``OPEN_SESSION_ID``), so they do nothing when the touch found
     no open session. The caller refreshes the orphaned jobs (``refresh_job``).
     """
-    now = touch["now"]
     params = {**touch, **_orphan_texts(orphan_reason)}
     touched, orphaned, claimed, _ = batch.run(
         session,
@@ -353,10 +346,7 @@ def start_send(
             (TOUCH, touch),
             (_ORPHAN_BY_TICKET, params),
             (_CLAIM_BY_TICKET[_dialect(session)], touch),
-            (
-                _JOB_OF_CLAIM_TO_IN_FLIGHT,
-                {"now": now, "ticket_digest": touch["ticket_digest"], "cutoff": touch["cutoff"]},
-            ),
+            (_JOB_OF_CLAIM_TO_IN_FLIGHT, touch),
         ],
     )
     return SendStart(
@@ -373,7 +363,7 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
         session,
         [
             (TOUCH, touch),
-            (_IN_FLIGHT_BY_TICKET, {"ticket_digest": touch["ticket_digest"], "cutoff": touch["cutoff"]}),
+            (_IN_FLIGHT_BY_TICKET, touch),
         ],
     )
     row = session_row(touched)
@@ -419,11 +409,6 @@ def _step_ref(row: Any) -> StepRef:
         request_ids=list(row.request_ids or []),
         phase=row.phase,
     )
-
-
-def in_flight_step(session: Session, *, session_id: int) -> StepRef | None:
-    rows = batch.run_one(session, _IN_FLIGHT_OF_SESSION, {"session_id": session_id})
-    return _step_ref(rows[0]) if rows else None
 
 
 _LATEST_UNKNOWN_OF_SESSION = Statement(
@@ -704,7 +689,6 @@ __all__ = [
     "expire_stale_sessions",
     "find_step_by_request_id",
     "finish_step",
-    "in_flight_step",
     "is_finished",
     "mark_sent",
     "next_not_before",

@@ -255,7 +255,7 @@ class WebConnectorService:
             row, step = queue.start_receive(session, touch)
             if row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
-                self._settle_late_answer(session, ticket, response, hresult, now)
+                self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
             if step is None:
                 sessions.set_last_error(
@@ -282,16 +282,14 @@ class WebConnectorService:
     def _settle_late_answer(
         self,
         session: Session,
-        ticket: str | None,
+        ticket_digest: str,
         response: str | None,
         hresult: str | None,
         now: dt.datetime,
     ) -> None:
-        wc_session = self._find_session(session, ticket)
+        wc_session = self._end_if_expired(session, ticket_digest, now)
         if wc_session is None:
             return
-        if wc_session.state == SessionState.OPEN:
-            queue.end_session(session, wc_session, state=SessionState.EXPIRED, reason="it timed out", now=now)
         if (hresult and hresult.strip()) or not response:
             return
         step = queue.latest_unknown_step(session, session_id=wc_session.id)
@@ -369,11 +367,13 @@ class WebConnectorService:
             return None
         return sessions.find_session(session, secret_values.digest(ticket))
 
-    def _end_if_expired(self, session: Session, ticket_digest: str, now: dt.datetime) -> None:
-        """A call whose session is still open but silent past the timeout ends it here."""
+    def _end_if_expired(self, session: Session, ticket_digest: str, now: dt.datetime) -> WcSession | None:
+        """The session of this ticket in any state (None if unknown). Called when the touch found no
+        open session: one still open has been silent past the timeout, and is ended here."""
         stale = sessions.find_session(session, ticket_digest)
         if stale is not None and stale.state == SessionState.OPEN:
             queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
+        return stale
 
 
 def explain_connection_error(hresult: str, message: str) -> str:
