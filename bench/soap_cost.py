@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
-from bench.soap_sessions import QUERY, REQUEST_ID, answer, soap
+from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
 from db import queue
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -72,15 +72,7 @@ class Caller:
         )[0]
         progress = ""
         for _ in range(REQUESTS):
-            request = self.call(
-                "sendRequestXML",
-                ticket=ticket,
-                strHCPResponse="",
-                strCompanyFileName="C:\\Bench.qbw",
-                qbXMLCountry="US",
-                qbXMLMajorVers=13,
-                qbXMLMinorVers=0,
-            )
+            request = self.call("sendRequestXML", ticket=ticket, **SEND_REQUEST_XML_PARAMS)
             match = REQUEST_ID.search(request.replace("&quot;", '"'))
             assert match, request[:300]
             progress = self.call(

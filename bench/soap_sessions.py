@@ -38,6 +38,14 @@ QUERY = (
     '<?xml version="1.0" encoding="utf-8"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
     "<CustomerQueryRq><FullName>Customer {n}</FullName></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
 )
+# What the Web Connector sends with every sendRequestXML of a session, beside the ticket.
+SEND_REQUEST_XML_PARAMS: dict[str, str | int] = {
+    "strHCPResponse": "",
+    "strCompanyFileName": "C:\\Bench.qbw",
+    "qbXMLCountry": "US",
+    "qbXMLMajorVers": 13,
+    "qbXMLMinorVers": 0,
+}
 REQUEST_ID = re.compile(r'requestID="([^"]+)"')
 RESULT = re.compile(r"Result>([^<]*)</")
 
@@ -99,15 +107,7 @@ async def one_session(
     ticket = strings[0]
     assert ticket and strings[1] != "nvu", payload
     for index in range(requests):
-        body, headers = soap(
-            "sendRequestXML",
-            ticket=ticket,
-            strHCPResponse="",
-            strCompanyFileName="C:\\Bench.qbw",
-            qbXMLCountry="US",
-            qbXMLMajorVers=13,
-            qbXMLMinorVers=0,
-        )
+        body, headers = soap("sendRequestXML", ticket=ticket, **SEND_REQUEST_XML_PARAMS)
         await pacer.wait()
         status, payload = await conn.request("POST", "/qbwc", body, headers)
         calls += 1
