@@ -118,7 +118,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": DryRunOut, "description": "With dry_run=true: what would be sent."},
     409: {
         "description": (
-            "The flow is off, the company is outside the US, or the order was already shipped/received."
+            "The flow is off, the company is outside the US, the order was already shipped/received, or "
+            "another request is sending the same entity right now (nothing was queued; retry)."
         )
     },
     422: {"description": "The payload cannot be sent; the error names the field and what to change."},
@@ -188,7 +189,13 @@ async def send_inventory(
 @router.post(
     "/events",
     response_model=EventOut,
-    responses={202: {"model": EventOut, "description": "Queued"}, 422: {"description": "Bad entity"}},
+    responses={
+        202: {"model": EventOut, "description": "Queued"},
+        409: {
+            "description": "Another request is sending the same entity right now: nothing was queued; retry."
+        },
+        422: {"description": "Bad entity"},
+    },
 )
 async def receive_event(
     tenant_id: str, body: EventIn, session: DbSession, principal: CurrentPrincipal
