@@ -11,6 +11,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.tenants import ensure_admin_key
 from qbbridge.config import Settings, load_settings
+from qbbridge.workers import ServeOptions, serve
 
 
 def _prepare_database(settings: Settings) -> Database:
@@ -28,8 +29,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     os.environ["QBBRIDGE_PORT"] = str(args.port)
     settings = load_settings(port=args.port)
     database = _prepare_database(settings)
@@ -51,16 +50,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"qbbridge: Web Connector endpoint {settings.qbwc_url} (WSDL at {settings.qbwc_url}?wsdl)", flush=True
     )
     print(f"qbbridge: admin API docs at http://{args.host}:{args.port}/docs", flush=True)
-    uvicorn.run(
-        "qbbridge.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        access_log=not args.no_access_log,
+    options = ServeOptions(
+        host=args.host, port=args.port, log_level=settings.log_level, access_log=not args.no_access_log
     )
-    return 0
+    return serve(options, args.workers)
 
 
 def build_parser() -> argparse.ArgumentParser:
