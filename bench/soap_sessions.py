@@ -1,8 +1,11 @@
 """Benchmark: many concurrent Web Connector sessions against qbbridge on PostgreSQL, over loopback HTTP.
 
 Each session: serverVersion, clientVersion, authenticate, 20 × (sendRequestXML, receiveResponseXML),
-closeConnection. Prints SOAP calls/s, sessions/s, p50/p99 latency, and, in the same run, the calls/s of
-a trivial route on the same server (the ceiling) and the ratio between the two.
+closeConnection, each for a tenant of its own with 20 raw qbXML jobs queued. ``--sessions`` of
+them run at any moment, each on a new connection, and a new one starts as soon as one ends, until
+``--sessions`` × ``--rounds`` have run. Prints SOAP calls/s, sessions/s, p50/p99 latency, and, in
+the same run, the calls/s of a trivial route on the same server (the ceiling) and the ratio between
+the two.
 
     .venv/bin/python bench/soap_sessions.py [--sessions 50] [--rounds 4] [--requests 20] [--workers 2]
                                             [--rate CALLS_PER_SECOND]
@@ -19,8 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -129,20 +130,32 @@ async def one_session(
 
 
 async def run_soap(
-    host: str, port: int, tenants: list[tuple[str, str]], requests: int, rate: float | None = None
+    host: str, port: int, tenants: list[tuple[str, str]], slots: int, requests: int, rate: float | None = None
 ) -> tuple[float, int, list[float]]:
-    connections = [Connection(host, port) for _ in tenants]
-    await asyncio.gather(*(c.open() for c in connections))
+    """Run one session per tenant, ``slots`` of them at any moment, each on a connection of its own.
+
+    A slot starts its next session as soon as the last one closes, so the load stays at ``slots``
+    concurrent sessions until the tenants run out. Each session opens a new connection, as the Web
+    Connector does when its schedule comes round (an idle connection does not outlive the minutes
+    between two runs)."""
+    waiting = list(reversed(tenants))
+    latencies: list[float] = []
+
+    async def slot() -> int:
+        pacer = Pacer(slots / rate if rate else None)
+        calls = 0
+        while waiting:
+            user, token = waiting.pop()
+            conn = Connection(host, port)
+            await conn.open()
+            calls += await one_session(conn, user, token, requests, pacer)
+            await conn.close()
+            latencies.extend(conn.latencies)
+        return calls
+
     started = time.perf_counter()
-    counts = await asyncio.gather(
-        *(
-            one_session(c, user, token, requests, Pacer(len(tenants) / rate if rate else None))
-            for c, (user, token) in zip(connections, tenants, strict=True)
-        )
-    )
+    counts = await asyncio.gather(*(slot() for _ in range(slots)))
     elapsed = time.perf_counter() - started
-    latencies = [lat for c in connections for lat in c.latencies]
-    await asyncio.gather(*(c.close() for c in connections))
     return elapsed, sum(counts), latencies
 
 
@@ -169,7 +182,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sessions", type=int, default=50, help="concurrent Web Connector sessions")
-    parser.add_argument("--rounds", type=int, default=4, help="sessions per tenant, one after another")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="sessions in all: this many times --sessions, one tenant each"
+    )
     parser.add_argument("--requests", type=int, default=20, help="requests per session")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument(
@@ -185,27 +200,23 @@ def main() -> None:
     try:
         admin = server.client
         tenants: list[tuple[str, str, str]] = []
-        for i in range(args.sessions):
+        for i in range(args.sessions * args.rounds):
             tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {i}"}).json()
             token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
             tenants.append((tenant["id"], tenant["qbwcUsername"], token))
+            for n in range(args.requests):
+                admin.post(f"/api/v1/tenants/{tenant['id']}/qbxml", json={"qbxml": QUERY.format(n=n)})
         host, port = "127.0.0.1", int(server.base_url.rsplit(":", 1)[1])
-        total_elapsed = 0.0
-        total_calls = 0
-        all_latencies: list[float] = []
-        for _ in range(args.rounds):
-            with httpx.Client(base_url=server.base_url, headers=admin.headers, timeout=60) as queue_client:
-                for tenant_id, _, _ in tenants:
-                    for n in range(args.requests):
-                        queue_client.post(
-                            f"/api/v1/tenants/{tenant_id}/qbxml", json={"qbxml": QUERY.format(n=n)}
-                        )
-            elapsed, calls, latencies = asyncio.run(
-                run_soap(host, port, [(user, token) for _, user, token in tenants], args.requests, args.rate)
+        total_elapsed, total_calls, all_latencies = asyncio.run(
+            run_soap(
+                host,
+                port,
+                [(user, token) for _, user, token in tenants],
+                args.sessions,
+                args.requests,
+                args.rate,
             )
-            total_elapsed += elapsed
-            total_calls += calls
-            all_latencies += latencies
+        )
         sessions = args.sessions * args.rounds
         soap_rate = total_calls / total_elapsed
         trivial_elapsed, trivial_calls, trivial_latencies = asyncio.run(
