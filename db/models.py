@@ -258,7 +258,11 @@ class Link(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),
+        # A job's end confirms or releases the links it reserved (``db/links.py``).
+        Index("ix_links_job", "job_id"),
+    )
 
 
 class Import(Base):
