@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, bindparam, select, text
 from sqlalchemy.orm import Session
 
+from db.batch import Statement
 from db.models import Job, Link, UTCDateTime
 
 PENDING = "pending"
@@ -71,31 +72,46 @@ def reserve(
     return existing
 
 
-def complete(
-    session: Session,
-    *,
-    tenant_id: str,
-    entity: str,
-    code: str,
-    qb_type: str | None,
-    ids: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    link = get(session, tenant_id, entity, code)
-    if link is None:
-        return
-    link.status = LINKED
-    link.qb_type = qb_type or link.qb_type
-    link.txn_id = ids.get("txnId") or link.txn_id
-    link.list_id = ids.get("listId") or link.list_id
-    link.ref_number = ids.get("refNumber") or link.ref_number
-    link.edit_sequence = ids.get("editSequence") or link.edit_sequence
-    link.updated_at = now
+# A link's QuickBooks object, written in the batch that settles the step that created it
+# (``db/queue.py``: ``settle_step``); an ID QuickBooks did not return keeps the value the link had.
+COMPLETE = Statement(
+    "UPDATE links SET status = 'linked', qb_type = COALESCE(:qb_type, qb_type), "
+    "txn_id = COALESCE(:txn_id, txn_id), list_id = COALESCE(:list_id, list_id), "
+    "ref_number = COALESCE(:ref_number, ref_number), "
+    "edit_sequence = COALESCE(:edit_sequence, edit_sequence), "
+    "updated_at = :now WHERE tenant_id = :tenant_id AND entity = :entity AND code = :code",
+    timestamps=("now",),
+)
+
+
+def complete_params(
+    *, tenant_id: str, entity: str, code: str, qb_type: str | None, ids: dict[str, Any], now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant_id,
+        "entity": entity,
+        "code": code,
+        "qb_type": qb_type or None,
+        "txn_id": ids.get("txnId") or None,
+        "list_id": ids.get("listId") or None,
+        "ref_number": ids.get("refNumber") or None,
+        "edit_sequence": ids.get("editSequence") or None,
+        "now": now,
+    }
 
 
 _RELEASE = text("DELETE FROM links WHERE job_id = :job_id AND status = 'pending'")
 _CONFIRM = text(
     "UPDATE links SET status = 'linked', updated_at = :now WHERE job_id = :job_id AND status = 'pending'"
+)
+
+
+# ``confirm_for_job`` for the batch that settles a job's last step: it runs after the job's status
+# was derived in the same batch, and confirms only when that status is ``succeeded``.
+CONFIRM_IF_JOB_SUCCEEDED = Statement(
+    "UPDATE links SET status = 'linked', updated_at = :now WHERE job_id = :job_id AND status = 'pending' "
+    "AND EXISTS (SELECT 1 FROM jobs WHERE jobs.id = :job_id AND jobs.status = 'succeeded')",
+    timestamps=("now",),
 )
 
 

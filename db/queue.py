@@ -15,6 +15,7 @@ Rules (see ``db/states.py`` for the states):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -185,11 +186,16 @@ _MARK_SENT = Statement(
     "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id",
     json_params=("request_ids",),
 )
+# With the step, what settling it needs of its job (tenant, link, result), so a success is written
+# in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
 _IN_FLIGHT_BY_TICKET = Statement(
-    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
-    f"WHERE session_id = {OPEN_SESSION_ID} AND state = 'in_flight' ORDER BY id LIMIT 1",
+    "SELECT s.id, s.job_id, s.position, s.kind, s.intent, s.attempts, s.request_ids, s.phase, "
+    "j.tenant_id AS job_tenant_id, j.link_entity AS job_link_entity, j.link_code AS job_link_code, "
+    "j.result AS job_result "
+    "FROM job_steps s JOIN jobs j ON j.id = s.job_id "
+    f"WHERE s.session_id = {OPEN_SESSION_ID} AND s.state = 'in_flight' ORDER BY s.id LIMIT 1",
     timestamps=("cutoff",),
-    json_columns=("intent", "request_ids"),
+    json_columns=("intent", "request_ids", "job_result"),
 )
 # A step whose answer was lost: when QuickBooks can be asked whether it saved it (reconcilable), it
 # goes back to the queue to be reconciled before anything is re-sent; otherwise it waits for a person.
@@ -264,6 +270,22 @@ _UPDATE_JOB = Statement(
 )
 
 
+SET_JOB_RESULT = Statement(
+    "UPDATE jobs SET result = :result WHERE id = :job_id",
+    json_params=("result",),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """What settling a step needs of its job, read with the step so no ORM load is needed."""
+
+    tenant_id: str
+    link_entity: str | None
+    link_code: str | None
+    result: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class StepRef:
     """What the hot path needs of a step, without loading its request and response texts."""
@@ -276,6 +298,7 @@ class StepRef:
     attempts: int
     request_ids: list[str] = field(default_factory=list)
     phase: str = "send"
+    job: JobRef | None = None  # read with the step by ``start_receive``
 
 
 def _dialect(session: Session) -> str:
@@ -369,7 +392,14 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
     row = session_row(touched)
     if row is None or not in_flight:
         return row, None
-    return row, _step_ref(in_flight[0])
+    found = in_flight[0]
+    job = JobRef(
+        tenant_id=found.job_tenant_id,
+        link_entity=found.job_link_entity,
+        link_code=found.job_link_code,
+        result=dict(found.job_result or {}),
+    )
+    return row, dataclasses.replace(_step_ref(found), job=job)
 
 
 def mark_sent(session: Session, step: StepRef, *, xml: str, request_ids: list[str]) -> None:
@@ -446,14 +476,17 @@ def settle_step(
     now: dt.datetime,
     not_before: dt.datetime | None = None,
     phase: str | None = None,
+    before: Sequence[tuple[Statement, dict[str, Any]]] = (),
 ) -> None:
     """Store QuickBooks' answer and the step's new state in one statement, then update its job.
 
     ``state`` is final, or ``queued`` (with ``not_before`` for a transient error to retry later, or
-    with ``phase`` to send again after reconciliation found nothing).
+    with ``phase`` to send again after reconciliation found nothing). ``before``: statements of the
+    caller's to run first in the same batch (what a success wrote: its link, the job's result).
     """
     final = state != StepState.QUEUED
     statements: list[tuple[Statement, dict[str, Any]]] = [
+        *before,
         (
             _SETTLE,
             {
@@ -471,15 +504,21 @@ def settle_step(
                 "error": answer.error,
                 "result": answer.result,
             },
-        )
+        ),
     ]
     if state == StepState.FAILED:
         # A failed step stops its own job: the steps after it will never run.
         statements.append((_CANCEL_REST, {"now": now, "job_id": step.job_id, "position": step.position}))
     # The job is derived after its steps changed, in the same batch (one round trip on PostgreSQL).
     statements.append((_UPDATE_JOB, {"now": now, "job_id": step.job_id}))
-    job_rows = batch.run(session, statements)[-1]
-    _after_job_update(session, step.job_id, job_rows[0], now=now)
+    job_index = len(statements) - 1
+    # The step that finishes a job confirms what the job reserved, still in the same batch. Only send
+    # jobs reserve links (raw and retrieval jobs have no link entity).
+    confirm = state == StepState.SUCCEEDED and (step.job is None or step.job.link_entity is not None)
+    if confirm:
+        statements.append((links.CONFIRM_IF_JOB_SUCCEEDED, {"now": now, "job_id": step.job_id}))
+    job_rows = batch.run(session, statements)[job_index]
+    _after_job_update(session, step.job_id, job_rows[0], now=now, confirmed=confirm)
 
 
 def find_step_by_request_id(session: Session, *, session_id: int, request_id: str) -> Step | None:
@@ -525,8 +564,11 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
     return _after_job_update(session, job_id, row, now=now)
 
 
-def _after_job_update(session: Session, job_id: int, row: Any, *, now: dt.datetime) -> JobStatus:
-    """What follows a job's new status: links released or confirmed, dependents failed."""
+def _after_job_update(
+    session: Session, job_id: int, row: Any, *, now: dt.datetime, confirmed: bool = False
+) -> JobStatus:
+    """What follows a job's new status: links released or confirmed (unless the caller's batch
+    ``confirmed`` them already), dependents failed."""
     status = JobStatus(row.status)
     link_entity = row.link_entity
     # Keep any loaded Job object in step with the row just written.
@@ -536,7 +578,7 @@ def _after_job_update(session: Session, job_id: int, row: Any, *, now: dt.dateti
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
         links.release_for_job(session, job_id)
         _fail_dependents(session, job_id, now=now)
-    elif status == JobStatus.SUCCEEDED and link_entity is not None:
+    elif status == JobStatus.SUCCEEDED and link_entity is not None and not confirmed:
         # Only send jobs reserve links; raw and retrieval jobs have nothing to confirm.
         links.confirm_for_job(session, job_id, now=now)
     return status

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from db import links as link_repo
 from db import queue
+from db.batch import Statement
 from db.models import Job, Step
 from db.states import StepState
 from mapping import retrieval
@@ -445,13 +446,13 @@ def apply_outcome(
             # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
             queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="reconcile")
             return
+    before: list[tuple[Statement, dict[str, Any]]] = []
     if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
-        job = session.get(Job, step.job_id)
-        assert job is not None
+        job = step.job or _job_ref(session, step.job_id)
         if planned.creates_link and job.link_entity and job.link_code:
-            link_repo.complete(
-                session,
+            # The link and the job's result are written in the batch that settles the step.
+            link = link_repo.complete_params(
                 tenant_id=job.tenant_id,
                 entity=job.link_entity,
                 code=job.link_code,
@@ -459,8 +460,23 @@ def apply_outcome(
                 ids=outcome.ids,
                 now=now,
             )
-            job.result = {**(job.result or {}), "quickbooks": {"type": outcome.qb_type, **outcome.ids}}
-    queue.settle_step(session, step, state, answer, now=now)
+            result = {**job.result, "quickbooks": {"type": outcome.qb_type, **outcome.ids}}
+            before += [
+                (link_repo.COMPLETE, link),
+                (queue.SET_JOB_RESULT, {"job_id": step.job_id, "result": result}),
+            ]
+    queue.settle_step(session, step, state, answer, now=now, before=before)
+
+
+def _job_ref(session: Session, job_id: int) -> queue.JobRef:
+    job = session.get(Job, job_id)
+    assert job is not None
+    return queue.JobRef(
+        tenant_id=job.tenant_id,
+        link_entity=job.link_entity,
+        link_code=job.link_code,
+        result=dict(job.result or {}),
+    )
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
