@@ -54,18 +54,32 @@ def _workers(server: LiveServer, count: int, timeout: float = 30) -> list[int]:
     raise AssertionError(f"expected {count} workers, found {_children(server.process.pid)}")
 
 
-def _established_to(port: int) -> dict[int, str]:
-    """Socket inode → remote address of every established connection to ``port`` on this machine."""
-    found: dict[int, str] = {}
+ESTABLISHED = "01"
+LISTEN = "0A"
+
+
+def _sockets_on(port: int, state: str) -> set[int]:
+    """Inodes of this machine's TCP sockets on local ``port`` in ``state`` (``/proc/net/tcp``)."""
+    found: set[int] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         if not Path(table).exists():
             continue
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            local, remote, state, inode = fields[1], fields[2], fields[3], int(fields[9])
-            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
-                found[inode] = remote
+            if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(int(fields[9]))
     return found
+
+
+def _wait_until_listening(pids: list[int], port: int, timeout: float = 60) -> None:
+    """A worker counts once its own socket listens: it may still be starting after the first answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listening = _sockets_on(port, LISTEN)
+        if all(_socket_inodes(pid) & listening for pid in pids):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not every worker of {pids} listens on port {port}")
 
 
 def _socket_inodes(pid: int) -> set[int]:
@@ -100,12 +114,13 @@ def two_workers(tmp_path: Path) -> LiveServer:
 def test_connections_are_spread_over_every_worker(two_workers: LiveServer) -> None:
     workers = _workers(two_workers, 2)
     port = int(two_workers.base_url.rsplit(":", 1)[1])
+    _wait_until_listening(workers, port)
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
     try:
         for client in clients:
             assert _ask_health(client).startswith(b"HTTP/1.1 200")
-        established = _established_to(port)
-        per_worker = {pid: len(_socket_inodes(pid) & established.keys()) for pid in workers}
+        established = _sockets_on(port, ESTABLISHED)
+        per_worker = {pid: len(_socket_inodes(pid) & established) for pid in workers}
         # The kernel hashes each connection to one worker's socket: with 40 connections, a worker
         # left with none happens once in 2^39 runs.
         assert sum(per_worker.values()) == 40, per_worker
@@ -127,8 +142,9 @@ def test_a_worker_that_dies_is_replaced(two_workers: LiveServer) -> None:
     else:
         raise AssertionError(f"worker {first} was not replaced: {_children(two_workers.process.pid)}")
     assert second in pids
-    # The new worker answers too: keep asking on new connections until both workers have.
-    for _ in range(50):
+    # The new worker takes its share of the port again, and the service answers throughout.
+    _wait_until_listening(pids, int(two_workers.base_url.rsplit(":", 1)[1]))
+    for _ in range(20):
         assert httpx.get(two_workers.base_url + "/healthz", timeout=10).status_code == 200
     assert "starting another" in two_workers.log_text()
 
