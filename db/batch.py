@@ -19,12 +19,13 @@ UTC datetimes and ``Json`` values, which is what those types would send.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.exc import DBAPIError
@@ -83,6 +84,26 @@ class Statement:
         return adapted
 
 
+@functools.lru_cache(maxsize=256)
+def _row_class(names: tuple[bytes, ...]) -> type[tuple[Any, ...]]:
+    return namedtuple("Row", [name.decode() for name in names], rename=True)  # type: ignore[return-value]
+
+
+def _named_row(cursor: Any) -> Callable[[Sequence[Any]], Any]:
+    """Rows with attribute access, like psycopg's ``namedtuple_row``, but reading the column names
+    straight from the result: ``cursor.description`` builds an object per column on every execute,
+    which cost more than the rest of the row handling of a Web Connector call."""
+    result = cursor.pgresult
+    if result is None or not result.nfields:
+        return tuple
+    return _row_class(tuple(result.fname(index) for index in range(result.nfields)))._make
+
+
+def _rows(cursor: Any) -> list[Any]:
+    # No columns: a statement without RETURNING, which has no rows to fetch.
+    return cursor.fetchall() if cursor.pgresult is not None and cursor.pgresult.nfields else []
+
+
 def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) -> list[list[Any]]:
     """Run the statements in order in the session's transaction; one list of rows per statement.
 
@@ -105,13 +126,13 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
     try:
         if len(batch) == 1:
             statement, params = batch[0]
-            with driver.cursor(row_factory=namedtuple_row) as cursor:
+            with driver.cursor(row_factory=_named_row) as cursor:
                 cursor.execute(statement.driver_sql, statement.driver_params(params))
-                return [cursor.fetchall() if cursor.description is not None else []]
+                return [_rows(cursor)]
         cursors = []
         with driver.pipeline():
             for statement, params in batch:
-                cursor = driver.cursor(row_factory=namedtuple_row)
+                cursor = driver.cursor(row_factory=_named_row)
                 cursor.execute(statement.driver_sql, statement.driver_params(params))
                 cursors.append(cursor)
     except psycopg.Error as exc:
@@ -120,7 +141,7 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
             "; ".join(statement.sql for statement, _ in batch), None, exc, psycopg.Error
         ) from exc
     # Leaving the pipeline block waited for every result, so fetching costs no more round trips.
-    rows = [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+    rows = [_rows(cursor) for cursor in cursors]
     for cursor in cursors:
         cursor.close()
     return rows
