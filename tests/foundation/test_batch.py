@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from db import batch
@@ -96,3 +97,56 @@ def test_a_timestamp_for_an_undeclared_parameter_is_refused(database: Database) 
     undeclared = Statement("SELECT count(*) AS n FROM audit_log WHERE created_at >= :since")
     with database.transaction() as session, pytest.raises(TypeError, match="'since' is a timestamp"):
         batch.run_one(session, undeclared, {"since": dt.datetime.now(dt.UTC)})
+
+
+class _Abort(Exception):
+    pass
+
+
+@pytest.mark.parametrize("first", ["one statement", "a batch"])
+def test_a_transaction_that_starts_with_a_batch_is_undone_whole(database: Database, first: str) -> None:
+    # A batch goes to the driver directly (psycopg's pipeline on PostgreSQL), past SQLAlchemy: when it
+    # is the transaction's first statement, it must still open the transaction, undone whole.
+    tenant_id = _tenant(database, f"begin {first}")
+    now = dt.datetime.now(dt.UTC)
+    row = {"tenant_id": tenant_id, "action": "undone", "detail": {}, "now": now}
+    with pytest.raises(_Abort), database.transaction() as session:
+        if first == "one statement":
+            batch.run_one(session, INSERT_AUDIT, row)
+        else:
+            batch.run(session, [(INSERT_AUDIT, row), (INSERT_AUDIT, row)])
+        batch.run_one(session, INSERT_AUDIT, row)
+        raise _Abort
+    with database.transaction() as session:
+        assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 0
+
+
+def test_a_transaction_that_starts_with_an_orm_statement_is_undone_whole(database: Database) -> None:
+    tenant_id = _tenant(database, "begin orm")
+    with pytest.raises(_Abort), database.transaction() as session:
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None
+        tenant.name = "Renamed, then undone"
+        session.flush()
+        batch.run_one(
+            session,
+            INSERT_AUDIT,
+            {"tenant_id": tenant_id, "action": "undone", "detail": {}, "now": dt.datetime.now(dt.UTC)},
+        )
+        raise _Abort
+    with database.transaction() as session:
+        assert session.get(Tenant, tenant_id).name == "Batch begin orm"  # type: ignore[union-attr]
+        assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 0
+
+
+def test_every_statement_of_a_transaction_sees_one_transaction(database: Database) -> None:
+    if not database.is_postgresql:
+        pytest.skip("transaction_timestamp() is PostgreSQL's; SQLite opens its transactions itself")
+    started = Statement("SELECT transaction_timestamp() AS at, statement_timestamp() AS now")
+    with database.transaction() as session:
+        (first,), _ = batch.run(session, [(started, {}), (COUNT_AUDIT, {"tenant_id": "none"})])
+        session.execute(text("SELECT pg_sleep(0.02)"))
+        (second,) = batch.run_one(session, started, {})
+    # One transaction: the same start for both reads, though the second statement ran later.
+    assert second.now > first.now
+    assert second.at == first.at
