@@ -77,6 +77,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         build_wsgi(service),
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
+        calls_per_connection=settings.calls_per_connection,
     )
 
     @asynccontextmanager

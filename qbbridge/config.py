@@ -20,6 +20,7 @@ class Settings:
     admin_api_key: str | None
     session_timeout_minutes: int = 30
     max_soap_body_bytes: int = 64 * 1024 * 1024
+    calls_per_connection: int = 100
     min_client_version: str = "2.1.0.30"
     run_every_minutes: int = 30
     auth_failure_limit: int = 5
@@ -59,6 +60,7 @@ def load_settings(*, port: int = 8000) -> Settings:
         admin_api_key=os.environ.get("QBBRIDGE_ADMIN_API_KEY") or None,
         session_timeout_minutes=_int_env("QBBRIDGE_SESSION_TIMEOUT_MINUTES", 30),
         max_soap_body_bytes=_int_env("QBBRIDGE_MAX_SOAP_BODY_BYTES", 64 * 1024 * 1024),
+        calls_per_connection=_int_env("QBBRIDGE_CALLS_PER_CONNECTION", 100),
         min_client_version=os.environ.get("QBBRIDGE_MIN_CLIENT_VERSION") or "2.1.0.30",
         run_every_minutes=_int_env("QBBRIDGE_RUN_EVERY_MINUTES", 30),
         auth_failure_limit=_int_env("QBBRIDGE_AUTH_FAILURE_LIMIT", 5),

@@ -27,6 +27,41 @@ class BodyTooLarge(Exception):
     pass
 
 
+class ConnectionCalls:
+    """Counts the Web Connector calls on each connection, to end long-lived ones now and then.
+
+    A Web Connector keeps one connection for a whole session, and a session can last thousands of
+    calls (a large first retrieval, a backlog of sends). Each worker process serves only the
+    connections the kernel gave it (``qbbridge/workers.py``), so a few long sessions can pin one
+    worker while another idles. After ``limit`` calls on a connection the answer carries
+    ``Connection: close``; the connector opens a new connection for its next call (HTTP/1.1, the
+    session lives on in its ticket), and the new connection may land on a less busy worker. nginx
+    does the same (``keepalive_requests``).
+
+    A connection is known by its peer's address and port, unique while it is open. A connection that
+    closes before its limit leaves its count behind: the table is emptied when it grows large, which
+    only restarts counts.
+    """
+
+    def __init__(self, limit: int, *, remember: int = 10_000) -> None:
+        self.limit = limit
+        self.remember = remember
+        self.counts: dict[tuple[str, int], int] = {}
+
+    def should_close(self, peer: tuple[str, int] | None) -> bool:
+        """Count one call on the connection from ``peer``; whether its answer should close it."""
+        if peer is None or self.limit <= 0:
+            return False
+        count = self.counts.get(peer, 0) + 1
+        if count >= self.limit:
+            self.counts.pop(peer, None)
+            return True
+        if len(self.counts) >= self.remember:
+            self.counts.clear()
+        self.counts[peer] = count
+        return False
+
+
 async def read_bounded(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -42,10 +77,13 @@ async def read_bounded(request: Request, limit: int) -> bytes:
 
 
 class WebConnectorEndpoint:
-    def __init__(self, wsgi: WsgiApp, wsdl: bytes, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, wsgi: WsgiApp, wsdl: bytes, *, max_body_bytes: int, calls_per_connection: int = 0
+    ) -> None:
         self.wsgi = wsgi
         self.wsdl = wsdl
         self.max_body_bytes = max_body_bytes
+        self.connection_calls = ConnectionCalls(calls_per_connection)
 
     async def __call__(self, request: Request) -> Response:
         if request.method in {"GET", "HEAD"}:
@@ -83,6 +121,9 @@ class WebConnectorEndpoint:
             return _fault_response(
                 server_fault("qbbridge could not process this call; please retry later."), 500
             )
+        client = request.client
+        if self.connection_calls.should_close((client.host, client.port) if client else None):
+            headers["connection"] = "close"
         return Response(payload, status_code=status, headers=headers)
 
     def _call_spyne(self, request: Request, body: bytes) -> tuple[int, dict[str, str], bytes]:

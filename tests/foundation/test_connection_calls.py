@@ -1,0 +1,80 @@
+"""Long Web Connector connections are ended now and then (``QBBRIDGE_CALLS_PER_CONNECTION``), so long
+sessions spread over the worker processes; the session itself goes on over the next connection."""
+
+from __future__ import annotations
+
+import httpx
+
+from qbwc.endpoint import ConnectionCalls
+from tests.foundation.helpers import job, new_tenant, queue_raw
+from tests.support.servers import LiveServer
+from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
+
+DEFAULT_LIMIT = 100
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """Keeps every response, to read the headers the server sent with each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.responses: list[httpx.Response] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.responses.append(response)
+        return response
+
+
+def test_the_hundredth_call_on_a_connection_closes_it(live_server: LiveServer) -> None:
+    transport = CountingTransport()
+    with httpx.Client(transport=transport, timeout=30) as http:
+        wc = WebConnectorClient(live_server.qbwc_url, client=http)
+        for _ in range(DEFAULT_LIMIT + 5):
+            assert wc.server_version()
+    closing = [i + 1 for i, r in enumerate(transport.responses) if r.headers.get("connection") == "close"]
+    # Only the limit-th call on the first connection; the next connection has had 5 calls so far.
+    assert closing == [DEFAULT_LIMIT]
+
+
+def test_a_session_goes_on_across_connections(live_server: LiveServer) -> None:
+    admin = live_server.client
+    tenant = new_tenant(admin)
+    jobs = [queue_raw(admin, tenant.id, customer_query(f"Customer {n}")) for n in range(60)]
+    transport = CountingTransport()
+    with httpx.Client(transport=transport, timeout=30) as http:
+        wc = WebConnectorClient(live_server.qbwc_url, client=http)
+        ticket, _ = wc.authenticate(tenant.username, tenant.token)
+        progress = 0
+        while progress < 100:
+            request_xml = wc.send_request_xml(ticket)
+            assert request_xml
+            progress = wc.receive_response_xml(ticket, answer_for(request_xml))
+            assert progress >= 0
+        wc.close_connection(ticket)
+    # 1 + 120 + 1 calls: the connection was ended once in the middle of the session.
+    assert sum(r.headers.get("connection") == "close" for r in transport.responses) == 1
+    assert {job(admin, job_id)["status"] for job_id in jobs} == {"succeeded"}
+
+
+def test_counts_are_per_connection_and_restart_after_a_close() -> None:
+    calls = ConnectionCalls(3)
+    first, second = ("10.0.0.1", 50000), ("10.0.0.1", 50001)
+    assert [calls.should_close(first) for _ in range(3)] == [False, False, True]
+    assert [calls.should_close(second) for _ in range(2)] == [False, False]
+    assert [calls.should_close(first) for _ in range(3)] == [False, False, True]
+    assert calls.should_close(second) is True
+    assert calls.should_close(None) is False
+
+
+def test_a_full_table_only_restarts_counts() -> None:
+    calls = ConnectionCalls(3, remember=4)
+    peers = [("10.0.0.2", port) for port in range(10)]
+    for peer in peers:
+        assert calls.should_close(peer) is False
+    assert len(calls.counts) <= 4
+
+
+def test_zero_never_closes() -> None:
+    calls = ConnectionCalls(0)
+    assert not any(calls.should_close(("10.0.0.3", 1)) for _ in range(1000))
