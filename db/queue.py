@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db import batch, links
@@ -410,24 +410,6 @@ def count_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> int
     return int(batch.run_one(session, _COUNT, {"tenant_id": tenant_id, "now": now})[0].runnable)
 
 
-def count_queued(session: Session, *, tenant_id: str) -> int:
-    """Queued steps whatever their readiness: work that is waiting, now or later."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Step)
-            .where(Step.tenant_id == tenant_id, Step.state == StepState.QUEUED)
-        )
-        or 0
-    )
-
-
-def next_not_before(session: Session, *, tenant_id: str) -> dt.datetime | None:
-    return session.scalar(
-        select(func.min(Step.not_before)).where(Step.tenant_id == tenant_id, Step.state == StepState.QUEUED)
-    )
-
-
 def _step_ref(row: Any) -> StepRef:
     return StepRef(
         id=row.id,
@@ -723,7 +705,6 @@ __all__ = [
     "StepRef",
     "cancel_job",
     "claim_next_step",
-    "count_queued",
     "count_runnable",
     "derive_job_status",
     "end_session",
@@ -733,7 +714,6 @@ __all__ = [
     "finish_step",
     "is_finished",
     "mark_sent",
-    "next_not_before",
     "orphan_in_flight",
     "record_finished_job",
     "refresh_job",
