@@ -270,6 +270,23 @@ def test_in_flight_request_becomes_unknown_outcome_and_is_never_resent(live_serv
     wc.close_connection(ticket2)
 
 
+def test_a_late_answer_to_an_ended_session_still_settles_its_request(live_server: LiveServer) -> None:
+    admin = live_server.client
+    wc = WebConnectorClient(live_server.qbwc_url)
+    tenant = new_tenant(admin)
+    job_id = queue_raw(admin, tenant.id)
+    ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    request_xml = wc.send_request_xml(ticket)
+    wc.close_connection(ticket)
+    assert job(admin, job_id)["status"] == "unknown_outcome"
+    # QuickBooks did answer; the answer reaches us after the session ended: it says what happened.
+    assert wc.receive_response_xml(ticket, answer_for(request_xml)) == 100
+    settled = job(admin, job_id)
+    assert settled["status"] == "succeeded"
+    assert settled["steps"][0]["statusCode"] == 0
+    assert "CustomerQueryRs" in settled["steps"][0]["response"]
+
+
 def test_unknown_ticket_gets_a_clear_answer_never_a_fault(wc: WebConnectorClient) -> None:
     ticket = "not-a-ticket"
     assert wc.send_request_xml(ticket) == ""
