@@ -53,11 +53,13 @@ def reuse_port_supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int, *, shared: bool = True) -> socket.socket:
+    """A socket bound to the port; ``shared``: with ``SO_REUSEPORT``, beside the other workers'."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
 
@@ -111,8 +113,10 @@ class Supervisor:
 
     def run(self) -> int:
         try:
-            # Fail before starting anything when the port is already taken by another program.
-            listening_socket(self.options.host, self.options.port).close()
+            # Fail before starting anything when the port is taken. The check binds without
+            # SO_REUSEPORT: another qbbridge left running on the port would otherwise be joined
+            # silently, and the two would share its connections.
+            listening_socket(self.options.host, self.options.port, shared=False).close()
         except OSError as exc:
             where = f"{self.options.host}:{self.options.port}"
             print(f"qbbridge: cannot listen on {where}: {exc}", file=sys.stderr)

@@ -167,26 +167,42 @@ def test_a_worker_does_not_outlive_a_killed_supervisor(two_workers: LiveServer) 
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+def _serve_with_two_workers(port: int, workdir: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QBBRIDGE_DATABASE_URL": f"sqlite:///{workdir / 'second.db'}",
+        "QBBRIDGE_ADMIN_API_KEY": "test-admin-key",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "qbbridge.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_a_taken_port_stops_the_command_with_a_clear_error(tmp_path: Path) -> None:
     port = free_port()
     holder = socket.socket()
     holder.bind(("127.0.0.1", port))
     holder.listen()
     try:
-        env = {
-            **os.environ,
-            "QBBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'qbbridge.db'}",
-            "QBBRIDGE_ADMIN_API_KEY": "test-admin-key",
-        }
-        result = subprocess.run(
-            [sys.executable, "-m", "qbbridge.cli", "serve", "--port", str(port), "--workers", "2"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = _serve_with_two_workers(port, tmp_path)
     finally:
         holder.close()
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_a_second_service_does_not_join_a_running_one_on_its_port(
+    two_workers: LiveServer, tmp_path: Path
+) -> None:
+    # Its workers' sockets share the port among themselves; a second service must not join them.
+    port = int(two_workers.base_url.rsplit(":", 1)[1])
+    _wait_until_listening(_workers(two_workers, 2), port)
+    result = _serve_with_two_workers(port, tmp_path)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert httpx.get(two_workers.base_url + "/healthz", timeout=10).status_code == 200
