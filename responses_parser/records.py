@@ -755,7 +755,7 @@ def _fill(plan: _Plan, children: list[etree._Element], vals: list[Any], extra: l
             except how[1]:
                 vals[index] = text
         elif kind == _REF:
-            vals[index] = _read_ref(child)
+            vals[index] = read_ref(child)
         elif kind == _BOOL:
             flag = _BOOLS.get(child.text)
             vals[index] = read_bool(child) if flag is None else flag
@@ -837,7 +837,7 @@ def _compile(
         "_cls": plan.cls,
         "_shape": shape,
         "_plain": read_plain,
-        "_ref": _read_ref,
+        "_ref": read_ref,
         "_bools": _BOOLS,
         "_read_bool": read_bool,
         "_build": _build,
@@ -909,12 +909,13 @@ def build(cls: type[Record], elem: etree._Element) -> Any:
 
 
 _new = object.__new__
-_new_ref, _FillingRef = _constructor(RefValue)
+_FillingRef = _constructor(RefValue)[1]
 _TAG = operator.attrgetter("tag")
 
 
-def _read_ref(elem: etree._Element) -> RefValue:
-    """``read_ref``, with the record built by plain stores (references are a third of all elements)."""
+def read_ref(elem: etree._Element) -> RefValue:
+    """A ``ListID``/``FullName`` reference, built by plain stores (references are a third of all
+    elements)."""
     list_id = full_name = None
     extra: list[tuple[str, Any]] | None = None
     for part in elem[:]:
@@ -933,20 +934,6 @@ def _read_ref(elem: etree._Element) -> RefValue:
     ref.extra = () if extra is None else tuple(extra)
     ref.__class__ = RefValue
     return ref  # type: ignore[no-any-return]
-
-
-def read_ref(elem: etree._Element) -> RefValue:
-    list_id = full_name = None
-    extra: list[tuple[str, Any]] = []
-    for child in elem:
-        tag = child.tag
-        if tag == "ListID":
-            list_id = child.text or ""
-        elif tag == "FullName":
-            full_name = child.text or ""
-        elif type(tag) is str:
-            extra.append((tag, read_plain(child)))
-    return _new_ref((list_id, full_name, tuple(extra)))  # type: ignore[no-any-return]
 
 
 def read_address(elem: etree._Element) -> AddressValue:
