@@ -38,6 +38,22 @@ def samples_dir() -> Path:
     return SAMPLES_DIR
 
 
+def response_samples(samples_dir: Path) -> list[tuple[Path, bytes]]:
+    """The sample responses that are plain well-formed message sets: two samples are kept verbatim
+    although not well-formed, and SOAP captures hold their message set as markup of the envelope."""
+    found = []
+    for path in sorted(samples_dir.glob("*Rs_*.xml")):
+        data = path.read_bytes()
+        try:
+            etree.fromstring(data)
+        except etree.XMLSyntaxError:
+            continue
+        if b"QBXMLMsgsRs" not in data or b"soap:" in data.lower() or b"Envelope" in data:
+            continue
+        found.append((path, data))
+    return found
+
+
 def schema_errors(schema: etree.XMLSchema, xml: str) -> list[str]:
     document = etree.fromstring(xml.encode("utf-8"))
     if schema.validate(document):
