@@ -141,7 +141,7 @@ _CLAIM = """
         LIMIT 1
         {lock}
     ) AND state = 'queued' AND {session} IS NOT NULL
-    RETURNING id, job_id, position, kind, intent, attempts, phase
+    RETURNING id, job_id, position, kind, intent, attempts, request_ids, phase
 """
 
 
@@ -149,7 +149,7 @@ def _claim(*, session: str, tenant: str, lock: str, timestamps: tuple[str, ...])
     return Statement(
         _CLAIM.format(session=session, runnable=_RUNNABLE.format(tenant=tenant), lock=lock),
         timestamps=timestamps,
-        json_columns=("intent",),
+        json_columns=("intent", "request_ids"),
     )
 
 
@@ -305,18 +305,6 @@ def _dialect(session: Session) -> str:
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
-def _claimed(row: Any) -> StepRef:
-    return StepRef(
-        id=row.id,
-        job_id=row.job_id,
-        position=row.position,
-        kind=row.kind,
-        intent=dict(row.intent or {}),
-        attempts=row.attempts,
-        phase=row.phase,
-    )
-
-
 def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
     """Hand the tenant's next runnable step to ``session_id``, or return None when there is none.
 
@@ -331,7 +319,7 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
         # every earlier one succeeded, and settling those already derived the job 'in_flight'
         # (refresh_job runs after every change of a step's state).
         batch.run_one(session, _JOB_TO_IN_FLIGHT, {"now": now, "job_id": rows[0].job_id})
-    return _claimed(rows[0])
+    return _step_ref(rows[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,7 +363,7 @@ def start_send(
     return SendStart(
         session=session_row(touched),
         orphaned_job_ids=sorted({row.job_id for row in orphaned}),
-        step=_claimed(claimed[0]) if claimed else None,
+        step=_step_ref(claimed[0]) if claimed else None,
     )
 
 
@@ -501,17 +489,6 @@ def settle_step(
         statements.append((links.CONFIRM_IF_JOB_SUCCEEDED, {"now": now, "job_id": step.job_id}))
     job_rows = batch.run(session, statements)[job_index]
     _after_job_update(session, step.job_id, job_rows[0], now=now, confirmed=confirm)
-
-
-def find_step_by_request_id(session: Session, *, session_id: int, request_id: str) -> Step | None:
-    """The in-flight step of this session that we sent with ``request_id`` (``{step id}.{n}``)."""
-    head, _, _ = request_id.partition(".")
-    if not head.isdigit():
-        return None
-    step = session.get(Step, int(head))
-    if step is None or step.session_id != session_id or step.state != StepState.IN_FLIGHT:
-        return None
-    return step
 
 
 def finish_step(
@@ -710,7 +687,6 @@ __all__ = [
     "end_session",
     "enqueue",
     "expire_stale_sessions",
-    "find_step_by_request_id",
     "finish_step",
     "is_finished",
     "mark_sent",
