@@ -51,14 +51,12 @@ TOUCH = Statement(
 # The session that TOUCH found, for the statements sent in the same batch after it (db/batch.py: a
 # statement cannot take an earlier one's result as a parameter). After the touch its last_seen_at is
 # :now, so this finds it exactly when the touch did, and nothing when the touch found nothing.
-OPEN_SESSION_ID = (
-    "(SELECT id FROM qbwc_sessions "
+_OPEN_SESSION = (
+    "(SELECT {column} FROM qbwc_sessions "
     "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff)"
 )
-OPEN_SESSION_TENANT = (
-    "(SELECT tenant_id FROM qbwc_sessions "
-    "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff)"
-)
+OPEN_SESSION_ID = _OPEN_SESSION.format(column="id")
+OPEN_SESSION_TENANT = _OPEN_SESSION.format(column="tenant_id")
 
 
 def touch_params(
