@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mapping.plan import Binding, Plan, PlanError, PlannedStep
-from requests_builder import BuildError, Request, build_message_set, request_from_dict
+from requests_builder import BuildError, BuildWarning, Request, build_message_set, request_from_dict
 
 # The version planners check their requests at as they add them (PlanBuilder.add).
 CHECK_VERSION = "13.0"
@@ -99,22 +99,26 @@ def check_step(
     except BuildError as exc:
         raise _plan_error(exc, fields, where) from None
     step.checked = (version, result.warnings)
-    warnings = []
-    for warning in result.warnings:
-        path = _entity_path(warning.field, fields)
-        warnings.append(f"{path or warning.field}: {warning.message}")
-    return warnings
+    return [_warning_text(warning, fields) for warning in result.warnings]
+
+
+def _warning_text(warning: BuildWarning, fields: Mapping[str, str]) -> str:
+    return f"{_entity_path(warning.field, fields) or warning.field}: {warning.message}"
+
+
+def _of_step(index: int, step: PlannedStep, text: str) -> str:
+    return f"step {index + 1} ({step.description}): {text}"
 
 
 def validate_plan(plan: Plan, version: str = "13.0") -> list[str]:
     """Build every step as it would be sent to a host of ``version``; return the warnings (text that
     will be changed to fit QuickBooks, fields the version lacks) and raise PlanError for what cannot be
     sent. Used by the dry run."""
-    warnings: list[str] = []
-    for index, step in enumerate(plan.steps):
-        for warning in check_step(step, version=version, where=f"steps[{index}]"):
-            warnings.append(f"step {index + 1} ({step.description}): {warning}")
-    return warnings
+    return [
+        _of_step(index, step, warning)
+        for index, step in enumerate(plan.steps)
+        for warning in check_step(step, version=version, where=f"steps[{index}]")
+    ]
 
 
 def planned_warnings(plan: Plan, version: str) -> list[str]:
@@ -125,7 +129,7 @@ def planned_warnings(plan: Plan, version: str) -> list[str]:
     if any(step.checked is None or step.checked[0] != version for step in plan.steps):
         return validate_plan(plan, version)
     return [
-        f"step {index + 1} ({step.description}): {warning.field}: {warning.message}"
+        _of_step(index, step, _warning_text(warning, {}))
         for index, step in enumerate(plan.steps)
         for warning in step.checked[1]  # type: ignore[index]
     ]
