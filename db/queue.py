@@ -447,12 +447,18 @@ def settle_step(
     not_before: dt.datetime | None = None,
     phase: str | None = None,
     before: Sequence[tuple[Statement, dict[str, Any]]] = (),
-) -> None:
+    count_for_tenant: str | None = None,
+) -> int | None:
     """Store QuickBooks' answer and the step's new state in one statement, then update its job.
 
     ``state`` is final, or ``queued`` (with ``not_before`` for a transient error to retry later, or
     with ``phase`` to send again after reconciliation found nothing). ``before``: statements of the
     caller's to run first in the same batch (what a success wrote: its link, the job's result).
+
+    With ``count_for_tenant``, the batch ends by counting that tenant's runnable steps (what
+    ``count_runnable`` returns), saving the Web Connector's answer a round trip, and returns the count.
+    What ``_after_job_update`` does next cannot change it: the jobs it fails were waiting for this one,
+    and a job waiting for an unfinished one is not runnable.
     """
     final = state != StepState.QUEUED
     statements: list[tuple[Statement, dict[str, Any]]] = [
@@ -487,8 +493,11 @@ def settle_step(
     confirm = state == StepState.SUCCEEDED and (step.job is None or step.job.link_entity is not None)
     if confirm:
         statements.append((links.CONFIRM_IF_JOB_SUCCEEDED, {"now": now, "job_id": step.job_id}))
-    job_rows = batch.run(session, statements)[job_index]
-    _after_job_update(session, step.job_id, job_rows[0], now=now, confirmed=confirm)
+    if count_for_tenant is not None:
+        statements.append((_COUNT, {"tenant_id": count_for_tenant, "now": now}))
+    results = batch.run(session, statements)
+    _after_job_update(session, step.job_id, results[job_index][0], now=now, confirmed=confirm)
+    return int(results[-1][0].runnable) if count_for_tenant is not None else None
 
 
 def finish_step(

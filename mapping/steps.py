@@ -414,11 +414,16 @@ def apply_outcome(
     *,
     now: dt.datetime,
     session_id: int | None = None,
-) -> None:
-    """Store the answer on the step, move the step and its job, and write the link it created."""
+    count_for_tenant: str | None = None,
+) -> int | None:
+    """Store the answer on the step, move the step and its job, and write the link it created.
+
+    With ``count_for_tenant``: that tenant's runnable steps afterwards, counted in the batch that
+    settles the step (see ``queue.settle_step``); None for a retrieval's page, which the caller counts.
+    """
     if outcome.page:
         retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
-        return
+        return None
     if outcome.warnings:
         job = session.get(Job, step.job_id)
         assert job is not None
@@ -433,19 +438,34 @@ def apply_outcome(
         result=outcome.result,
     )
     if outcome.resend:
-        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
-        return
+        return queue.settle_step(
+            session, step, StepState.QUEUED, answer, now=now, phase="send", count_for_tenant=count_for_tenant
+        )
     if outcome.retry:
         not_before = now + _retry_delay(step.attempts)
-        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, not_before=not_before)
-        return
+        return queue.settle_step(
+            session,
+            step,
+            StepState.QUEUED,
+            answer,
+            now=now,
+            not_before=not_before,
+            count_for_tenant=count_for_tenant,
+        )
     state = outcome.state
     if state == StepState.UNKNOWN_OUTCOME and step.kind == QBXML_REQUEST and step.phase == "send":
         planned = PlannedStep.from_intent(step.intent)
         if planned.reconcile is not None or planned.safe_to_repeat:
             # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
-            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="reconcile")
-            return
+            return queue.settle_step(
+                session,
+                step,
+                StepState.QUEUED,
+                answer,
+                now=now,
+                phase="reconcile",
+                count_for_tenant=count_for_tenant,
+            )
     before: list[tuple[Statement, dict[str, Any]]] = []
     if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
@@ -465,7 +485,9 @@ def apply_outcome(
                 (link_repo.COMPLETE, link),
                 (queue.SET_JOB_RESULT, {"job_id": step.job_id, "result": result}),
             ]
-    queue.settle_step(session, step, state, answer, now=now, before=before)
+    return queue.settle_step(
+        session, step, state, answer, now=now, before=before, count_for_tenant=count_for_tenant
+    )
 
 
 def _job_ref(session: Session, job_id: int) -> queue.JobRef:

@@ -269,11 +269,21 @@ class WebConnectorService:
                 outcome = settle_hresult(step, hresult.strip(), message or "")
             else:
                 outcome = settle_response(step, response or "")
-            apply_outcome(session, step, response, outcome, now=now, session_id=row.id)
-            if outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS:
+            fatal = bool(outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS)
+            remaining = apply_outcome(
+                session,
+                step,
+                response,
+                outcome,
+                now=now,
+                session_id=row.id,
+                count_for_tenant=None if fatal else row.tenant_id,
+            )
+            if fatal:
                 sessions.set_last_error(session, row.id, outcome.error)
                 return -1
-            remaining = queue.count_runnable(session, tenant_id=row.tenant_id, now=now)
+            if remaining is None:
+                remaining = queue.count_runnable(session, tenant_id=row.tenant_id, now=now)
             if remaining == 0:
                 return 100
             done = row.steps_done

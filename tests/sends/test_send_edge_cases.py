@@ -450,3 +450,22 @@ def test_a_receiving_waiting_for_a_failed_purchase_order_is_retried_after_it(cus
     bill = customer.qb.company.bills[0]
     assert bill["LinkedTxn"][0]["TxnID"] == customer.qb.company.purchase_orders[0]["TxnID"]
     assert len(customer.qb.company.bills) == 1
+
+
+def test_a_failed_purchase_order_fails_its_receiving_and_the_session_reports_nothing_left(customer: Customer) -> None:
+    # The receiving waits for the purchase order's job; when QuickBooks refuses the order (an item it
+    # lacks, with "Create missing items" off), the receiving cannot run either. The Web Connector's
+    # progress must then say the work is done (100), not that a step remains.
+    order = {**PURCHASE_ORDER, "code": "PO-DEP", "rows": [{"product": {"code": "NOWHERE-1", "name": "Nowhere"}, "quantity": 2, "unitPrice": 1}]}
+    order_job = customer.send("/purchase-orders", order)["jobId"]
+    receiving_job = customer.send("/receivings", {**RECEIVING, "code": "RCV-DEP", "purchaseOrder": {"code": "PO-DEP"}, "rows": [{"product": {"code": "NOWHERE-1"}, "quantity": 2}]})["jobId"]
+
+    session = customer.sync()
+
+    assert session.ok, session
+    failed = customer.job(order_job)
+    assert failed["status"] == "failed" and "NOWHERE-1" in failed["error"], failed
+    waiting = customer.job(receiving_job)
+    assert waiting["status"] == "failed" and "did not succeed" in waiting["error"], waiting
+    assert session.progress and session.progress[-1] == 100, session.progress
+    assert customer.qb.company.bills == []
