@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
@@ -322,3 +324,35 @@ def test_passwords_and_tokens_never_reach_the_log(live_server: LiveServer) -> No
     assert tenant.token not in log
     assert "a-wrong-secret-value" not in log
     assert live_server.admin_key not in log
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(live_server: LiveServer) -> None:
+    # The Web Connector is a .NET SOAP client, and .NET sends a POST's headers with
+    # "Expect: 100-continue", then holds the body back until the server says "100 Continue" (or
+    # until a 350 ms timer runs out, which would add that much to every call).
+    url = urlsplit(live_server.qbwc_url)
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+        b'<soap:Body><serverVersion xmlns="http://developer.intuit.com/" /></soap:Body></soap:Envelope>'
+    )
+    head = (
+        f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        f'SOAPAction: "http://developer.intuit.com/serverVersion"\r\nContent-Length: {len(body)}\r\n'
+        "Expect: 100-continue\r\nConnection: Keep-Alive\r\n\r\n"
+    ).encode()
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(head)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = sock.recv(4096)
+            assert chunk, "the server closed the connection instead of answering 100 Continue"
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        sock.sendall(body)
+        reply = interim.split(b"\r\n\r\n", 1)[1]
+        while b"serverVersionResponse>" not in reply or not reply.rstrip().endswith(b"Envelope>"):
+            chunk = sock.recv(65536)
+            assert chunk, reply
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200 "), reply[:200]
+    assert b"qbbridge " in reply
