@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree
 
+from bench import machine
 from requests_builder import Address, Ref, SalesOrderAdd, SalesOrderLine, build_message_set
 from responses_parser import parse_response
 
@@ -189,4 +190,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    speed_before = machine.loop_seconds()
     main()
+    print(machine.describe(speed_before, machine.loop_seconds()))

@@ -18,6 +18,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import machine
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
@@ -114,4 +115,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    speed_before = machine.loop_seconds()
     main()
+    print(machine.describe(speed_before, machine.loop_seconds()))

@@ -24,6 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import machine
 from bench.loadgen import Connection, percentile
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
@@ -158,4 +159,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    speed_before = machine.loop_seconds()
     main()
+    print(machine.describe(speed_before, machine.loop_seconds()))

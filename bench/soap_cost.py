@@ -22,6 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
 from db import queue
@@ -130,4 +131,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    speed_before = machine.loop_seconds()
     main()
+    print(machine.describe(speed_before, machine.loop_seconds()))

@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import machine
 from bench.loadgen import Connection, percentile
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
@@ -243,4 +244,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    speed_before = machine.loop_seconds()
     main()
+    print(machine.describe(speed_before, machine.loop_seconds()))
