@@ -104,6 +104,25 @@ def _rows(cursor: Any) -> list[Any]:
     return cursor.fetchall() if cursor.pgresult is not None and cursor.pgresult.nfields else []
 
 
+def _takes_over_begin(driver: psycopg.Connection[Any]) -> bool:
+    """Whether this batch opens the transaction, sending its BEGIN in the batch's own round trip.
+
+    psycopg opens a transaction with a BEGIN of its own before the first statement and waits for its
+    answer, even in pipeline mode: a round trip that carries nothing, on every Web Connector call.
+    When a batch is a transaction's first statement, the driver is switched to autocommit (it sends
+    no BEGIN of its own then) and the batch starts with BEGIN instead: the same transaction, one
+    round trip sooner. Statements after it, the batch's or SQLAlchemy's, run inside that transaction,
+    and the session's commit or rollback ends it as usual (psycopg sends COMMIT or ROLLBACK whenever
+    a transaction is open, autocommit or not). The pool turns autocommit off again when the connection
+    comes back to it (``db/engine.py``), so no other transaction ever runs in autocommit.
+    """
+    if driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return False
+    if not driver.autocommit:
+        driver.autocommit = True
+    return True
+
+
 def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) -> list[list[Any]]:
     """Run the statements in order in the session's transaction; one list of rows per statement.
 
@@ -123,17 +142,20 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
         return results
     driver = connection.connection.driver_connection
     assert driver is not None
+    prepared = [(statement.driver_sql, statement.driver_params(params)) for statement, params in batch]
+    opens = _takes_over_begin(driver)
     try:
-        if len(batch) == 1:
-            statement, params = batch[0]
+        if len(prepared) == 1 and not opens:
             with driver.cursor(row_factory=_named_row) as cursor:
-                cursor.execute(statement.driver_sql, statement.driver_params(params))
+                cursor.execute(*prepared[0])
                 return [_rows(cursor)]
         cursors = []
         with driver.pipeline():
-            for statement, params in batch:
+            if opens:
+                driver.execute(b"BEGIN")
+            for sql, driver_params in prepared:
                 cursor = driver.cursor(row_factory=_named_row)
-                cursor.execute(statement.driver_sql, statement.driver_params(params))
+                cursor.execute(sql, driver_params)
                 cursors.append(cursor)
     except psycopg.Error as exc:
         # The same exception classes as through SQLAlchemy (IntegrityError, OperationalError, …).

@@ -44,7 +44,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No pre-ping: it costs a round trip per checkout (measured: +1 ms per call on loopback), and a
     # connection dropped by a database restart is discarded by the pool on its first error anyway.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "checkin")
+    def _autocommit_off(dbapi_connection: Any, _record: Any) -> None:
+        # A batch that opened its transaction switched the driver to autocommit (db/batch.py); the
+        # transaction is over by now (committed or rolled back), so the next one starts as usual.
+        if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
+
+    return engine
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from db import batch
 from db.batch import Statement
@@ -150,3 +150,62 @@ def test_every_statement_of_a_transaction_sees_one_transaction(database: Databas
     # One transaction: the same start for both reads, though the second statement ran later.
     assert second.now > first.now
     assert second.at == first.at
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "error in the batch"])
+def test_the_transaction_after_one_a_batch_opened_is_a_transaction_too(database: Database, ending: str) -> None:
+    # On PostgreSQL a batch that opens its transaction sends BEGIN itself, with the driver in
+    # autocommit for that transaction (db/batch.py). The connection must go back to the pool as it
+    # came, or the next transaction's SQLAlchemy statements would each commit on their own. One pooled
+    # connection, so the second transaction surely gets the same one.
+    single = Database(database.url, pool_size=1, max_overflow=0)
+    try:
+        tenant_id = _tenant(single, f"after {ending}")
+        row = {"tenant_id": tenant_id, "action": "first", "detail": {}, "now": dt.datetime.now(dt.UTC)}
+        if ending == "commit":
+            with single.transaction() as session:
+                batch.run_one(session, INSERT_AUDIT, row)
+        elif ending == "rollback":
+            with pytest.raises(_Abort), single.transaction() as session:
+                batch.run_one(session, INSERT_AUDIT, row)
+                raise _Abort
+        else:
+            with pytest.raises(IntegrityError), single.transaction() as session:
+                batch.run(session, [(INSERT_AUDIT, row), (FAILING, {"tenant_id": tenant_id, "now": row["now"]})])
+        insert = text(
+            "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+            "VALUES (:tenant_id, 'test', 'second', '{}', CURRENT_TIMESTAMP)"
+        )
+        with pytest.raises(_Abort), single.transaction() as session:
+            session.execute(insert, {"tenant_id": tenant_id})
+            session.execute(insert, {"tenant_id": tenant_id})
+            raise _Abort
+        with single.transaction() as session:
+            actions = [r.action for r in batch.run_one(session, READ_AUDIT, {"tenant_id": tenant_id})]
+        assert actions == (["first"] if ending == "commit" else [])
+    finally:
+        single.dispose()
+
+
+def test_a_batch_refused_before_it_is_sent_leaves_the_transaction_whole(database: Database) -> None:
+    # A value the driver cannot send fails a batch that was to open the transaction (db/batch.py sends
+    # BEGIN first, then the statements). Whatever the caller does next in the same transaction must
+    # still be undone with it, never committed statement by statement.
+    single = Database(database.url, pool_size=1, max_overflow=0)
+    try:
+        tenant_id = _tenant(single, "refused before sending")
+        unsendable = {"tenant_id": tenant_id, "action": object(), "detail": {}, "now": dt.datetime.now(dt.UTC)}
+        insert = text(
+            "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+            "VALUES (:tenant_id, 'test', 'after', '{}', CURRENT_TIMESTAMP)"
+        )
+        with pytest.raises(_Abort), single.transaction() as session:
+            with pytest.raises(DBAPIError):
+                batch.run_one(session, INSERT_AUDIT, unsendable)
+            session.execute(insert, {"tenant_id": tenant_id})
+            session.execute(insert, {"tenant_id": tenant_id})
+            raise _Abort
+        with single.transaction() as session:
+            assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 0
+    finally:
+        single.dispose()
