@@ -7,7 +7,12 @@ session per tenant (serverVersion, clientVersion, authenticate, 20 × sendReques
 receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is read from
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
-    .venv/bin/python bench/soap_cost.py [--tenants 60]
+    .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-begin]
+
+CPU time still drifts with the machine's load from one minute to the next, more than a small change
+moves it. ``--compare-psycopg-begin`` measures one decision without that drift: sessions alternate
+between the code as it is and the same code with psycopg opening each transaction itself (its own
+BEGIN and round trip, see ``db/batch.py``), in one process on one database, and both are printed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
-from db import queue
+from db import batch, queue
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.migrate import upgrade
@@ -84,11 +89,44 @@ class Caller:
         return 3 + 2 * REQUESTS + 1
 
 
+class Cost:
+    """Wall time, the service's CPU and PostgreSQL's CPU over the sessions measured with it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.wall = self.cpu = self.database_cpu = 0.0
+
+    def measure(self, pids: list[int], session: Any) -> None:
+        database_before = backend_cpu_seconds(pids)
+        wall_before, cpu_before = time.perf_counter(), time.process_time()
+        self.calls += session()
+        self.wall += time.perf_counter() - wall_before
+        self.cpu += time.process_time() - cpu_before
+        self.database_cpu += backend_cpu_seconds(pids) - database_before
+
+    def report(self, heading: str) -> None:
+        calls = self.calls
+        print(f"per call{heading}: wall {self.wall / calls * 1000:.3f} ms")
+        print(f"per call{heading}: service CPU {self.cpu / calls * 1000:.3f} ms (Spyne, service, driver)")
+        print(f"per call{heading}: PostgreSQL CPU {self.database_cpu / calls * 1000:.3f} ms")
+        total = (self.cpu + self.database_cpu) / calls
+        print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} calls/s (without HTTP and client)")
+
+
+def _never(driver: Any) -> bool:
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--tenants", type=int, default=60, help="sessions measured (plus 5 to warm up)")
+    parser.add_argument(
+        "--compare-psycopg-begin",
+        action="store_true",
+        help="alternate sessions with psycopg opening each transaction itself, and print both",
+    )
     args = parser.parse_args()
     url = create_postgres_database()
     database = Database(url)
@@ -113,18 +151,19 @@ def main() -> None:
             caller.session(username, token)
         freeze_like_the_server()
         pids = backend_pids(database.engine)
-        database_before = backend_cpu_seconds(pids)
-        wall_before, cpu_before = time.perf_counter(), time.process_time()
-        calls = sum(caller.session(username, token) for username, token in credentials[5:])
-        wall = time.perf_counter() - wall_before
-        cpu = time.process_time() - cpu_before
-        database_cpu = backend_cpu_seconds(pids) - database_before
-        print(f"calls: {calls} ({args.tenants} sessions of {3 + 2 * REQUESTS + 1} calls)")
-        print(f"per call: wall {wall / calls * 1000:.3f} ms")
-        print(f"per call: service CPU {cpu / calls * 1000:.3f} ms (Spyne, service, driver)")
-        print(f"per call: PostgreSQL CPU {database_cpu / calls * 1000:.3f} ms")
-        total = (cpu + database_cpu) / calls
-        print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} calls/s (without HTTP and client)")
+        variants = ["as built", "psycopg's own BEGIN"] if args.compare_psycopg_begin else ["as built"]
+        costs = {variant: Cost() for variant in variants}
+        takes_over_begin = batch._takes_over_begin
+        for index, (username, token) in enumerate(credentials[5:]):
+            variant = variants[index % len(variants)]
+            batch._takes_over_begin = takes_over_begin if variant == "as built" else _never
+            costs[variant].measure(pids, lambda u=username, t=token: caller.session(u, t))
+        batch._takes_over_begin = takes_over_begin
+        for variant, cost in costs.items():
+            heading = f" ({variant})" if len(costs) > 1 else ""
+            sessions = len(credentials[5:]) // len(costs)
+            print(f"calls{heading}: {cost.calls} ({sessions} sessions of {3 + 2 * REQUESTS + 1} calls)")
+            cost.report(heading)
     finally:
         database.dispose()
         drop_postgres_database(url)
