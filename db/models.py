@@ -161,6 +161,8 @@ class WcSession(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     wait_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    # The requests waiting for the tenant when the session started (its progress's denominator).
+    planned_steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waits: Mapped[int] = mapped_column(Integer, default=0)
     close_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
 

@@ -165,9 +165,17 @@ _CLAIM_BY_TICKET = {
     for dialect, lock in _LOCKS.items()
 }
 
-_COUNT = Statement(
-    f"SELECT count(*) AS runnable FROM job_steps s WHERE {_RUNNABLE.format(tenant=':tenant_id')}",
+# Whether the tenant has a step to send now. EXISTS stops at the first one: the Web Connector asks
+# after every answer, and a count read the tenant's whole backlog each time (through a backlog of
+# 10,000 requests, each call read 10,000 rows: 15 ms of database CPU instead of about 1).
+_ANY_RUNNABLE = Statement(
+    f"SELECT EXISTS (SELECT 1 FROM job_steps s WHERE {_RUNNABLE.format(tenant=':tenant_id')}) AS runnable",
     timestamps=("now",),
+)
+# The requests waiting for a tenant, runnable now or later (a job's later steps, retries): read once
+# when a session starts, as the plan its progress is measured against.
+_COUNT_QUEUED = Statement(
+    "SELECT count(*) AS queued FROM job_steps WHERE tenant_id = :tenant_id AND state = 'queued'"
 )
 _JOB_TO_IN_FLIGHT = Statement(
     "UPDATE jobs SET status = 'in_flight', updated_at = :now WHERE id = :job_id AND status = 'queued'",
@@ -394,8 +402,14 @@ def mark_sent(session: Session, step: StepRef, *, xml: str, request_ids: list[st
     batch.run_one(session, _MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
 
 
-def count_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> int:
-    return int(batch.run_one(session, _COUNT, {"tenant_id": tenant_id, "now": now})[0].runnable)
+def has_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> bool:
+    """Whether the tenant has a step a session could take now."""
+    return bool(batch.run_one(session, _ANY_RUNNABLE, {"tenant_id": tenant_id, "now": now})[0].runnable)
+
+
+def count_queued(session: Session, *, tenant_id: str) -> int:
+    """The tenant's waiting steps, runnable now or later."""
+    return int(batch.run_one(session, _COUNT_QUEUED, {"tenant_id": tenant_id})[0].queued)
 
 
 def _step_ref(row: Any) -> StepRef:
@@ -447,16 +461,16 @@ def settle_step(
     not_before: dt.datetime | None = None,
     phase: str | None = None,
     before: Sequence[tuple[Statement, dict[str, Any]]] = (),
-    count_for_tenant: str | None = None,
-) -> int | None:
+    check_runnable_for: str | None = None,
+) -> bool | None:
     """Store QuickBooks' answer and the step's new state in one statement, then update its job.
 
     ``state`` is final, or ``queued`` (with ``not_before`` for a transient error to retry later, or
     with ``phase`` to send again after reconciliation found nothing). ``before``: statements of the
     caller's to run first in the same batch (what a success wrote: its link, the job's result).
 
-    With ``count_for_tenant``, the batch ends by counting that tenant's runnable steps (what
-    ``count_runnable`` returns), saving the Web Connector's answer a round trip, and returns the count.
+    With ``check_runnable_for``, the batch ends by asking whether that tenant has a step to send
+    (what ``has_runnable`` says), saving the Web Connector's answer a round trip, and returns it.
     What ``_after_job_update`` does next cannot change it: the jobs it fails were waiting for this one,
     and a job waiting for an unfinished one is not runnable.
     """
@@ -493,11 +507,11 @@ def settle_step(
     confirm = state == StepState.SUCCEEDED and (step.job is None or step.job.link_entity is not None)
     if confirm:
         statements.append((links.CONFIRM_IF_JOB_SUCCEEDED, {"now": now, "job_id": step.job_id}))
-    if count_for_tenant is not None:
-        statements.append((_COUNT, {"tenant_id": count_for_tenant, "now": now}))
+    if check_runnable_for is not None:
+        statements.append((_ANY_RUNNABLE, {"tenant_id": check_runnable_for, "now": now}))
     results = batch.run(session, statements)
     _after_job_update(session, step.job_id, results[job_index][0], now=now, confirmed=confirm)
-    return int(results[-1][0].runnable) if count_for_tenant is not None else None
+    return bool(results[-1][0].runnable) if check_runnable_for is not None else None
 
 
 def finish_step(
@@ -691,12 +705,13 @@ __all__ = [
     "StepRef",
     "cancel_job",
     "claim_next_step",
-    "count_runnable",
+    "count_queued",
     "derive_job_status",
     "end_session",
     "enqueue",
     "expire_stale_sessions",
     "finish_step",
+    "has_runnable",
     "is_finished",
     "mark_sent",
     "orphan_in_flight",

@@ -31,6 +31,7 @@ class SessionRow:
     hcp_received: bool
     steps_done: int
     waits: int
+    planned_steps: int
 
 
 TOUCH = Statement(
@@ -43,7 +44,7 @@ TOUCH = Statement(
         steps_done = steps_done + :step
     WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff
     RETURNING id, tenant_id, qbxml_version, country, company_file, client_version, hcp_received,
-              steps_done, waits
+              steps_done, waits, planned_steps
     """,
     timestamps=("now", "cutoff"),
 )

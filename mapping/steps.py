@@ -414,12 +414,13 @@ def apply_outcome(
     *,
     now: dt.datetime,
     session_id: int | None = None,
-    count_for_tenant: str | None = None,
-) -> int | None:
+    check_runnable_for: str | None = None,
+) -> bool | None:
     """Store the answer on the step, move the step and its job, and write the link it created.
 
-    With ``count_for_tenant``: that tenant's runnable steps afterwards, counted in the batch that
-    settles the step (see ``queue.settle_step``); None for a retrieval's page, which the caller counts.
+    With ``check_runnable_for``: whether that tenant has a step to send afterwards, asked in the batch
+    that settles the step (see ``queue.settle_step``); None for a retrieval's page, where the caller
+    asks.
     """
     if outcome.page:
         retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
@@ -439,7 +440,13 @@ def apply_outcome(
     )
     if outcome.resend:
         return queue.settle_step(
-            session, step, StepState.QUEUED, answer, now=now, phase="send", count_for_tenant=count_for_tenant
+            session,
+            step,
+            StepState.QUEUED,
+            answer,
+            now=now,
+            phase="send",
+            check_runnable_for=check_runnable_for,
         )
     if outcome.retry:
         not_before = now + _retry_delay(step.attempts)
@@ -450,7 +457,7 @@ def apply_outcome(
             answer,
             now=now,
             not_before=not_before,
-            count_for_tenant=count_for_tenant,
+            check_runnable_for=check_runnable_for,
         )
     state = outcome.state
     if state == StepState.UNKNOWN_OUTCOME and step.kind == QBXML_REQUEST and step.phase == "send":
@@ -464,7 +471,7 @@ def apply_outcome(
                 answer,
                 now=now,
                 phase="reconcile",
-                count_for_tenant=count_for_tenant,
+                check_runnable_for=check_runnable_for,
             )
     before: list[tuple[Statement, dict[str, Any]]] = []
     if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
@@ -486,7 +493,7 @@ def apply_outcome(
                 (queue.SET_JOB_RESULT, {"job_id": step.job_id, "result": result}),
             ]
     return queue.settle_step(
-        session, step, state, answer, now=now, before=before, count_for_tenant=count_for_tenant
+        session, step, state, answer, now=now, before=before, check_runnable_for=check_runnable_for
     )
 
 

@@ -59,6 +59,15 @@ class ServiceOptions:
     supersede_after: dt.timedelta = dt.timedelta(seconds=60)
 
 
+def progress_percent(done: int, planned: int) -> int:
+    """What ``receiveResponseXML`` reports while work remains: the answers so far against what was
+    waiting when the session started. Work queued during the session, and retried requests, can take
+    ``done`` to the plan and past it; at least one more request is then known to remain, so the
+    estimate becomes ``done / (done + 1)``, below 100 % (which ends the session: it is only returned
+    when nothing remains)."""
+    return min(99, (100 * done) // max(planned, done + 1))
+
+
 class WebConnectorService:
     def __init__(
         self, database: Database, options: ServiceOptions, *, clock: Callable[[], dt.datetime] = utcnow
@@ -131,6 +140,7 @@ class WebConnectorService:
             )
             if client_version:
                 tenant.qbwc_version = client_version
+            has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
             session.add(
                 WcSession(
                     client_version=client_version,
@@ -140,11 +150,11 @@ class WebConnectorService:
                     created_at=now,
                     last_seen_at=now,
                     steps_done=0,
+                    planned_steps=queue.count_queued(session, tenant_id=tenant.id) if has_work else 0,
                     waits=0,
                 )
             )
             tenant.last_contact_at = now
-            has_work = queue.count_runnable(session, tenant_id=tenant.id, now=now) > 0
             return [ticket, tenant.company_file or ""] if has_work else [ticket, NO_WORK]
 
     # --- sendRequestXML ------------------------------------------------------------------------
@@ -203,7 +213,7 @@ class WebConnectorService:
                 return rendered.xml
 
     def _nothing_to_send(self, session: Session, row: sessions.SessionRow, now: dt.datetime) -> str:
-        if row.waits < MAX_WAITS and queue.count_runnable(
+        if row.waits < MAX_WAITS and queue.has_runnable(
             session, tenant_id=row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
@@ -270,24 +280,21 @@ class WebConnectorService:
             else:
                 outcome = settle_response(step, response or "")
             fatal = bool(outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS)
-            remaining = apply_outcome(
+            more = apply_outcome(
                 session,
                 step,
                 response,
                 outcome,
                 now=now,
                 session_id=row.id,
-                count_for_tenant=None if fatal else row.tenant_id,
+                check_runnable_for=None if fatal else row.tenant_id,
             )
             if fatal:
                 sessions.set_last_error(session, row.id, outcome.error)
                 return -1
-            if remaining is None:
-                remaining = queue.count_runnable(session, tenant_id=row.tenant_id, now=now)
-            if remaining == 0:
-                return 100
-            done = row.steps_done
-            return min(99, (100 * done) // (done + remaining))
+            if more is None:
+                more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
+            return progress_percent(row.steps_done, row.planned_steps) if more else 100
 
     def _settle_late_answer(
         self,

@@ -162,6 +162,25 @@ def test_progress_stays_below_100_while_work_remains(live_server: LiveServer) ->
     assert [job(admin, j)["status"] for j in job_ids] == ["succeeded"] * 3
 
 
+def test_progress_counts_answers_against_what_was_waiting_at_the_start(live_server: LiveServer) -> None:
+    # Four requests waiting when the session starts: a quarter each. A fifth queued during the session
+    # goes past the plan: after the fourth answer one more is known to remain (4 of 5).
+    admin = live_server.client
+    wc = WebConnectorClient(live_server.qbwc_url)
+    tenant = new_tenant(admin)
+    for i in range(4):
+        queue_raw(admin, tenant.id, customer_query(f"P{i}"))
+    ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    progresses = []
+    for answered in range(5):
+        if answered == 2:
+            queue_raw(admin, tenant.id, customer_query("P-late"))
+        request_xml = wc.send_request_xml(ticket)
+        progresses.append(wc.receive_response_xml(ticket, answer_for(request_xml)))
+    wc.close_connection(ticket)
+    assert progresses == [25, 50, 75, 80, 100]
+
+
 def test_status_1_no_match_is_not_an_error(live_server: LiveServer) -> None:
     admin = live_server.client
     wc = WebConnectorClient(live_server.qbwc_url)
