@@ -7,8 +7,10 @@ than a general-purpose client, so the numbers measure the server.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -67,6 +69,35 @@ class Connection:
         if self.writer is not None:
             self.writer.close()
             await self.writer.wait_closed()
+
+
+class StdlibConnection:
+    """A keep-alive HTTP/1.1 connection from Python's standard library, for the simulated Web
+    Connectors of ``bench/send_flows.py`` (``simulator.webconnector.HttpConnection``).
+
+    It costs about a third of httpx's CPU per call (0.2 ms against 0.6 ms on this machine), and on a
+    2-core machine the load generator's CPU is taken from the server under test. It does less than
+    httpx: no proxies, and no reconnecting after the server closed an idle connection, which the
+    benchmark's sessions never leave idle. A ``Connection: close`` answer (the server's limit of calls
+    per connection) is followed by a new connection, as the Web Connector does.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.connection: http.client.HTTPConnection | None = None
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        parts = urlsplit(url)
+        if self.connection is None:
+            host = parts.hostname or "127.0.0.1"
+            self.connection = http.client.HTTPConnection(host, parts.port, timeout=self.timeout)
+        self.connection.request("POST", parts.path or "/", body, headers)
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def percentile(values: list[float], fraction: float) -> float:

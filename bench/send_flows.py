@@ -2,7 +2,9 @@
 simulated Web Connector sessions, on PostgreSQL over loopback HTTP.
 
 Prints the admin API's accepted jobs/s and p99 latency, and end-to-end jobs/s (queued → succeeded in
-the simulated QuickBooks).
+the simulated QuickBooks). The simulated Web Connectors speak HTTP through the standard library
+(``bench/loadgen.py``: ``StdlibConnection``), the cheapest client at hand, since they share the two
+cores with the server; ``--httpx`` uses the simulator's default client instead.
 
     .venv/bin/python bench/send_flows.py [--tenants 20] [--jobs 2000] [--workers 2] [--drainers 4]
 """
@@ -14,6 +16,7 @@ import asyncio
 import io
 import json
 import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -25,10 +28,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
-from bench.loadgen import Connection, percentile
+from bench.loadgen import Connection, StdlibConnection, percentile
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
-from simulator.webconnector import WebConnector
+from simulator.webconnector import HttpxConnection, WebConnector
 from tests.sends.conftest import COMPANY_SETUP, INVENTORY, PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
@@ -69,23 +72,32 @@ async def queue_jobs(
     return elapsed, latencies
 
 
-def drain(args: tuple[str, list[tuple[str, str]]]) -> int:
+def drain(args: tuple[str, list[tuple[str, str]], bool]) -> int:
     """Run sessions for these tenants until their queues are empty, one thread per tenant, so every
     tenant's Web Connector is at work at once; returns the sessions run."""
-    url, tenants = args
+    url, tenants, use_httpx = args
+    connect = HttpxConnection if use_httpx else StdlibConnection
 
     def tenant_sessions(username: str, token: str) -> int:
         qb = QuickBooks(Company.new("Bench"), use_default_schema=False)
         qb.process(COMPANY_SETUP)
         sessions = 0
         while True:
-            result = WebConnector(url, username, token, qb, noop_pause=0.01, out=io.StringIO()).run_session()
+            connector = WebConnector(
+                url, username, token, qb, noop_pause=0.01, out=io.StringIO(), connect=connect
+            )
+            result = connector.run_session()
             sessions += 1
             if result.auth_status == "none":
                 return sessions
 
     with ThreadPoolExecutor(max_workers=len(tenants)) as pool:
         return sum(pool.map(lambda tenant: tenant_sessions(*tenant), tenants))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -97,6 +109,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--drainers", type=int, default=4, help="processes running Web Connector sessions")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent admin API connections")
+    parser.add_argument(
+        "--httpx", action="store_true", help="simulated Web Connectors use httpx (the simulator's default)"
+    )
     args = parser.parse_args()
 
     url = create_postgres_database()
@@ -122,13 +137,18 @@ def main() -> None:
             queue_jobs(port, server.admin_key, [t[0] for t in tenants], per_tenant, args.concurrency)
         )
         groups = [
-            (server.qbwc_url, [(u, t) for _, u, t in tenants[i :: args.drainers]])
+            (server.qbwc_url, [(u, t) for _, u, t in tenants[i :: args.drainers]], args.httpx)
             for i in range(args.drainers)
         ]
         started = time.perf_counter()
-        with multiprocessing.Pool(args.drainers) as pool:
-            sessions = sum(pool.map(drain, groups))
+        children_before = _children_cpu()
+        pool = multiprocessing.Pool(args.drainers)
+        sessions = sum(pool.map(drain, groups))
+        pool.close()
+        pool.join()
         drain_elapsed = time.perf_counter() - started
+        # The drainers have exited and been waited for; the server, also a child, has not.
+        connectors_cpu = _children_cpu() - children_before
         succeeded = 0
         with httpx.Client(base_url=server.base_url, headers=admin.headers, timeout=60) as client:
             for tenant_id, _, _ in tenants:
@@ -150,8 +170,10 @@ def main() -> None:
         print(f"end to end: {succeeded} jobs succeeded in {drain_elapsed:.1f} s = {rate:.0f} jobs/s")
         print(
             f"Web Connector processes: {args.drainers}, {args.tenants} sessions at a time (one per tenant); "
-            f"sessions run: {sessions}"
+            f"sessions run: {sessions}; HTTP client: {'httpx' if args.httpx else 'the standard library'}"
         )
+        per_job = connectors_cpu / total * 1000
+        print(f"simulated Web Connectors and QuickBooks: {per_job:.2f} ms of CPU per job")
         assert succeeded == total, f"only {succeeded} of {total} jobs succeeded"
     finally:
         server.stop()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import httpx
 
@@ -15,6 +17,31 @@ from simulator.qbxml_in import QBXMLParseError
 from simulator.quickbooks import QuickBooks
 
 DEFAULT_COMPANY_FILE = "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\Demo.qbw"
+
+
+class HttpConnection(Protocol):
+    """The connector's HTTP connection for one session: posts a SOAP envelope and returns the status and
+    body. A server that cannot be reached raises ``OSError``, ``http.client.HTTPException`` or
+    ``httpx.HTTPError``."""
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class HttpxConnection:
+    """The default: httpx, which also honours proxies from the environment and reconnects when the
+    server closed an idle keep-alive connection."""
+
+    def __init__(self, timeout: float) -> None:
+        self.client = httpx.Client(timeout=timeout)
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = self.client.post(url, content=body, headers=headers)
+        return response.status_code, response.content
+
+    def close(self) -> None:
+        self.client.close()
 
 
 @dataclass
@@ -52,6 +79,7 @@ class WebConnector:
         out: TextIO | None = None,
         max_noops: int = 120,
         timeout: float = 100.0,
+        connect: Callable[[float], HttpConnection] = HttpxConnection,
     ) -> None:
         self.url = url
         self.username = username
@@ -66,6 +94,7 @@ class WebConnector:
         self.max_noops = max_noops
         # .NET's SoapHttpClientProtocol defaults to a 100 s timeout; keep the same order of magnitude.
         self.timeout = timeout
+        self.connect = connect
 
     # --- plumbing ---------------------------------------------------------------------------------
     def _say(self, text: str) -> None:
@@ -73,28 +102,31 @@ class WebConnector:
 
     def _call(
         self,
-        client: httpx.Client,
+        client: HttpConnection,
         result: SessionResult,
         method: str,
         params: list[tuple[str, str | int]] | None = None,
     ) -> bytes:
         result.calls.append(method)
         try:
-            response = client.post(
-                self.url, content=soap.envelope(method, params).encode("utf-8"), headers=soap.headers(method)
+            status, content = client.post(
+                self.url, soap.envelope(method, params).encode("utf-8"), soap.headers(method)
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, http.client.HTTPException, OSError) as exc:
             raise SessionError(f"{method}: cannot reach {self.url}: {exc}") from exc
-        if response.status_code != 200 and b"Fault" not in response.content:
-            raise SessionError(f"{method}: HTTP {response.status_code}")
-        return response.content
+        if status != 200 and b"Fault" not in content:
+            raise SessionError(f"{method}: HTTP {status}")
+        return content
 
     # --- the session ------------------------------------------------------------------------------
     def run_session(self) -> SessionResult:
         result = SessionResult()
         try:
-            with httpx.Client(timeout=self.timeout) as client:
+            client = self.connect(self.timeout)
+            try:
                 self._session(client, result)
+            finally:
+                client.close()
         except soap.SoapFault as fault:
             result.ok = False
             result.last_error = f"SOAP fault {fault.code}: {fault.message}"
@@ -108,7 +140,7 @@ class WebConnector:
         result.status = "ok" if result.ok else "error"
         return result
 
-    def _session(self, client: httpx.Client, result: SessionResult) -> None:
+    def _session(self, client: HttpConnection, result: SessionResult) -> None:
         result.server_version = soap.read_string("serverVersion", self._call(client, result, "serverVersion"))
         self._say(f"Server version: {result.server_version}")
         answer = soap.read_string(
@@ -150,7 +182,7 @@ class WebConnector:
         self.quickbooks.begin_session()
         self._exchange(client, result, company_file)
 
-    def _finish_auth(self, client: httpx.Client, result: SessionResult, decision: str) -> None:
+    def _finish_auth(self, client: HttpConnection, result: SessionResult, decision: str) -> None:
         text = {
             "nvu": "Invalid password for username",
             "none": "No Data Exchange",
@@ -164,7 +196,7 @@ class WebConnector:
             "closeConnection", self._call(client, result, "closeConnection", [("ticket", result.ticket)])
         )
 
-    def _connection_error(self, client: httpx.Client, result: SessionResult) -> None:
+    def _connection_error(self, client: HttpConnection, result: SessionResult) -> None:
         if self.faults.deny_access:
             hresult, message = statuses.DENIED_HRESULT, statuses.DENIED_MESSAGE
         else:
@@ -186,7 +218,7 @@ class WebConnector:
                 break
         result.ok = False
 
-    def _exchange(self, client: httpx.Client, result: SessionResult, company_file: str) -> None:
+    def _exchange(self, client: HttpConnection, result: SessionResult, company_file: str) -> None:
         first = True
         noops = 0
         major, minor = self.quickbooks.host.qbxml_major_minor
@@ -270,7 +302,7 @@ class WebConnector:
         result.requests_processed += 1
         return response, "", ""
 
-    def _close(self, client: httpx.Client, result: SessionResult, *, ok: bool) -> None:
+    def _close(self, client: HttpConnection, result: SessionResult, *, ok: bool) -> None:
         result.close_message = soap.read_string(
             "closeConnection", self._call(client, result, "closeConnection", [("ticket", result.ticket)])
         )

@@ -3,9 +3,15 @@ sessions spread over the worker processes; the session itself goes on over the n
 
 from __future__ import annotations
 
+import io
+
 import httpx
 
+from bench.loadgen import StdlibConnection
 from qbwc.endpoint import ConnectionCalls
+from simulator.company import Company
+from simulator.quickbooks import QuickBooks
+from simulator.webconnector import WebConnector
 from tests.foundation.helpers import job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
@@ -78,3 +84,35 @@ def test_a_full_table_only_restarts_counts() -> None:
 def test_zero_never_closes() -> None:
     calls = ConnectionCalls(0)
     assert not any(calls.should_close(("10.0.0.3", 1)) for _ in range(1000))
+
+
+def test_the_benchmarks_standard_library_connection_follows_a_close(live_server: LiveServer) -> None:
+    # bench/send_flows.py drives its simulated Web Connectors through the standard library's HTTP
+    # client; a session longer than the limit must go on over a new connection, as with httpx.
+    admin = live_server.client
+    tenant = new_tenant(admin)
+    jobs = [queue_raw(admin, tenant.id, customer_query(f"Customer {n}")) for n in range(60)]
+    posts: list[tuple[int, bool]] = []
+
+    class Recording(StdlibConnection):
+        def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+            reused = self.connection is not None and self.connection.sock is not None
+            status, content = super().post(url, body, headers)
+            posts.append((status, reused))
+            return status, content
+
+    connector = WebConnector(
+        live_server.qbwc_url,
+        tenant.username,
+        tenant.token,
+        QuickBooks(Company.new("Stdlib"), use_default_schema=False),
+        noop_pause=0.01,
+        out=io.StringIO(),
+        connect=Recording,
+    )
+    result = connector.run_session()
+    assert result.ok, result.last_error
+    assert {status for status, _ in posts} == {200}
+    # One connection opened at the start, one after the server's close at the limit.
+    assert [i for i, (_, reused) in enumerate(posts) if not reused] == [0, DEFAULT_LIMIT]
+    assert {job(admin, job_id)["status"] for job_id in jobs} == {"succeeded"}
