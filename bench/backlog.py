@@ -22,9 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
-from bench.soap_cost import Caller
-from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer
-from db import queue
+from bench.soap_cost import Caller, enqueue_queries
+from bench.soap_sessions import REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.migrate import upgrade
@@ -39,14 +38,7 @@ def measure(database: Database, backlog: int) -> tuple[float, float, float]:
     with database.transaction() as session:
         tenant = tenant_repo.create_tenant(session, f"Backlog {backlog}")
         token = tenant_repo.issue_token(session, tenant)
-        for n in range(backlog):
-            queue.enqueue(
-                session,
-                tenant_id=tenant.id,
-                kind="raw_qbxml",
-                payload={},
-                steps=[queue.NewStep(kind="raw_qbxml", intent={"qbxml": QUERY.format(n=n)})],
-            )
+        enqueue_queries(session, tenant.id, backlog)
     with database.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     caller = Caller(database)

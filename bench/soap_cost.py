@@ -27,6 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy.orm import Session
+
 from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
@@ -89,6 +91,18 @@ class Caller:
         return 3 + 2 * REQUESTS + 1
 
 
+def enqueue_queries(session: Session, tenant_id: str, count: int) -> None:
+    """``count`` raw qbXML jobs of one customer query each for the tenant."""
+    for n in range(count):
+        queue.enqueue(
+            session,
+            tenant_id=tenant_id,
+            kind="raw_qbxml",
+            payload={},
+            steps=[queue.NewStep(kind="raw_qbxml", intent={"qbxml": QUERY.format(n=n)})],
+        )
+
+
 class Cost:
     """Wall time, the service's CPU and PostgreSQL's CPU over the sessions measured with it."""
 
@@ -137,14 +151,7 @@ def main() -> None:
             for index in range(args.tenants + 5):
                 tenant = tenant_repo.create_tenant(session, f"Cost {index}")
                 token = tenant_repo.issue_token(session, tenant)
-                for n in range(REQUESTS):
-                    queue.enqueue(
-                        session,
-                        tenant_id=tenant.id,
-                        kind="raw_qbxml",
-                        payload={},
-                        steps=[queue.NewStep(kind="raw_qbxml", intent={"qbxml": QUERY.format(n=n)})],
-                    )
+                enqueue_queries(session, tenant.id, REQUESTS)
                 credentials.append((tenant.qbwc_username, token))
         caller = Caller(database)
         for username, token in credentials[:5]:

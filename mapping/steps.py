@@ -438,41 +438,29 @@ def apply_outcome(
         error=outcome.error,
         result=outcome.result,
     )
-    if outcome.resend:
+
+    def requeue(*, phase: str | None = None, not_before: dt.datetime | None = None) -> bool | None:
         return queue.settle_step(
             session,
             step,
             StepState.QUEUED,
             answer,
             now=now,
-            phase="send",
-            check_runnable_for=check_runnable_for,
-        )
-    if outcome.retry:
-        not_before = now + _retry_delay(step.attempts)
-        return queue.settle_step(
-            session,
-            step,
-            StepState.QUEUED,
-            answer,
-            now=now,
+            phase=phase,
             not_before=not_before,
             check_runnable_for=check_runnable_for,
         )
+
+    if outcome.resend:
+        return requeue(phase="send")
+    if outcome.retry:
+        return requeue(not_before=now + _retry_delay(step.attempts))
     state = outcome.state
     if state == StepState.UNKNOWN_OUTCOME and step.kind == QBXML_REQUEST and step.phase == "send":
         planned = PlannedStep.from_intent(step.intent)
         if planned.reconcile is not None or planned.safe_to_repeat:
             # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
-            return queue.settle_step(
-                session,
-                step,
-                StepState.QUEUED,
-                answer,
-                now=now,
-                phase="reconcile",
-                check_runnable_for=check_runnable_for,
-            )
+            return requeue(phase="reconcile")
     before: list[tuple[Statement, dict[str, Any]]] = []
     if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
