@@ -346,9 +346,9 @@ def test_passwords_and_tokens_never_reach_the_log(live_server: LiveServer) -> No
 
 
 def test_expect_100_continue_is_answered_before_the_body_is_sent(live_server: LiveServer) -> None:
-    # The Web Connector is a .NET SOAP client, and .NET sends a POST's headers with
-    # "Expect: 100-continue", then holds the body back until the server says "100 Continue" (or
-    # until a 350 ms timer runs out, which would add that much to every call).
+    # The Web Connector is a .NET SOAP client, and .NET's HTTP client by default sends a POST's
+    # headers with "Expect: 100-continue", then holds the body back until the server says
+    # "100 Continue" (or until a 350 ms timer runs out, which would add that much to every call).
     url = urlsplit(live_server.qbwc_url)
     body = (
         b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
