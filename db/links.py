@@ -101,13 +101,11 @@ def complete_params(
 
 
 _RELEASE = text("DELETE FROM links WHERE job_id = :job_id AND status = 'pending'")
-_CONFIRM = text(
-    "UPDATE links SET status = 'linked', updated_at = :now WHERE job_id = :job_id AND status = 'pending'"
-)
 
 
-# ``confirm_for_job`` for the batch that settles a job's last step: it runs after the job's status
-# was derived in the same batch, and confirms only when that status is ``succeeded``.
+# What a succeeded job reserved becomes a fact. Also sent in the batch that settles a job's last
+# step (``db/queue.py``: ``settle_step``), after the job's status was derived in the same batch:
+# hence the check that the status is ``succeeded``.
 CONFIRM_IF_JOB_SUCCEEDED = Statement(
     "UPDATE links SET status = 'linked', updated_at = :now WHERE job_id = :job_id AND status = 'pending' "
     "AND EXISTS (SELECT 1 FROM jobs WHERE jobs.id = :job_id AND jobs.status = 'succeeded')",
@@ -122,7 +120,7 @@ def release_for_job(session: Session, job_id: int) -> int:
 
 def confirm_for_job(session: Session, job_id: int, *, now: dt.datetime) -> int:
     """A job succeeded: whatever it reserved is now a fact (e.g. "this sales order has its invoice")."""
-    return session.execute(_CONFIRM, {"job_id": job_id, "now": now}).rowcount or 0
+    return session.execute(CONFIRM_IF_JOB_SUCCEEDED.clause, {"job_id": job_id, "now": now}).rowcount or 0
 
 
 def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | None:
