@@ -15,7 +15,6 @@ Rules (see ``db/states.py`` for the states):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -395,7 +394,7 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
         link_code=found.job_link_code,
         result=dict(found.job_result or {}),
     )
-    return row, dataclasses.replace(_step_ref(found), job=job)
+    return row, _step_ref(found, job=job)
 
 
 def mark_sent(session: Session, step: StepRef, *, xml: str, request_ids: list[str]) -> None:
@@ -412,7 +411,7 @@ def count_queued(session: Session, *, tenant_id: str) -> int:
     return int(batch.run_one(session, _COUNT_QUEUED, {"tenant_id": tenant_id})[0].queued)
 
 
-def _step_ref(row: Any) -> StepRef:
+def _step_ref(row: Any, *, job: JobRef | None = None) -> StepRef:
     return StepRef(
         id=row.id,
         job_id=row.job_id,
@@ -422,6 +421,7 @@ def _step_ref(row: Any) -> StepRef:
         attempts=row.attempts,
         request_ids=list(row.request_ids or []),
         phase=row.phase,
+        job=job,
     )
 
 
