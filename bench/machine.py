@@ -8,6 +8,7 @@ figure comes from, so figures from different runs can be read side by side (docs
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 ADDITIONS = 10_000_000
 
@@ -30,3 +31,10 @@ def describe(before: float, after: float) -> str:
         "after (lower is faster; compare figures only from runs at similar speeds, see "
         "docs/performance.md)"
     )
+
+
+def run_timed(main: Callable[[], None]) -> None:
+    """Run a benchmark's ``main`` between two speed readings, then print them."""
+    before = loop_seconds()
+    main()
+    print(describe(before, loop_seconds()))

@@ -156,6 +156,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    speed_before = machine.loop_seconds()
-    main()
-    print(machine.describe(speed_before, machine.loop_seconds()))
+    machine.run_timed(main)

@@ -259,6 +259,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    speed_before = machine.loop_seconds()
-    main()
-    print(machine.describe(speed_before, machine.loop_seconds()))
+    machine.run_timed(main)
