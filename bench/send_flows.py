@@ -28,6 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
+from bench.cpu import CpuMeter
 from bench.loadgen import Connection, StdlibConnection, percentile
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
@@ -142,11 +143,14 @@ def main() -> None:
         ]
         started = time.perf_counter()
         children_before = _children_cpu()
+        meter = CpuMeter(server.process.pid)
+        meter.start()
         pool = multiprocessing.Pool(args.drainers)
         sessions = sum(pool.map(drain, groups))
         pool.close()
         pool.join()
         drain_elapsed = time.perf_counter() - started
+        meter.stop()
         # The drainers have exited and been waited for; the server, also a child, has not.
         connectors_cpu = _children_cpu() - children_before
         succeeded = 0
@@ -174,6 +178,10 @@ def main() -> None:
         )
         per_job = connectors_cpu / total * 1000
         print(f"simulated Web Connectors and QuickBooks: {per_job:.2f} ms of CPU per job")
+        print(
+            f"during the drain, CPU per job: server {meter.service_seconds / total * 1000:.2f} ms, "
+            f"PostgreSQL {meter.postgres_seconds / total * 1000:.2f} ms"
+        )
         assert succeeded == total, f"only {succeeded} of {total} jobs succeeded"
     finally:
         server.stop()

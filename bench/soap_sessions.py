@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
+from bench.cpu import CpuMeter
 from bench.loadgen import Connection, percentile
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
@@ -217,6 +218,9 @@ def main() -> None:
             for n in range(args.requests):
                 admin.post(f"/api/v1/tenants/{tenant['id']}/qbxml", json={"qbxml": QUERY.format(n=n)})
         host, port = "127.0.0.1", int(server.base_url.rsplit(":", 1)[1])
+        meter = CpuMeter(server.process.pid)
+        load_cpu_before = time.process_time()
+        meter.start()
         total_elapsed, total_calls, all_latencies, by_method = asyncio.run(
             run_soap(
                 host,
@@ -227,6 +231,8 @@ def main() -> None:
                 args.rate,
             )
         )
+        meter.stop()
+        load_cpu = time.process_time() - load_cpu_before
         sessions = args.sessions * args.rounds
         soap_rate = total_calls / total_elapsed
         trivial_elapsed, trivial_calls, trivial_latencies = asyncio.run(
@@ -251,6 +257,11 @@ def main() -> None:
         )
         print(f"latency by call, p50/p99 ms: {each}")
         trivial_p99 = percentile(trivial_latencies, 0.99) * 1000
+        print(
+            f"CPU per SOAP call: server {meter.service_seconds / total_calls * 1000:.3f} ms, "
+            f"PostgreSQL {meter.postgres_seconds / total_calls * 1000:.3f} ms, "
+            f"load generator {load_cpu / total_calls * 1000:.3f} ms"
+        )
         print(f"trivial route (GET /ping) calls/s: {trivial_rate:.0f} (p99 {trivial_p99:.1f} ms)")
         print(f"ratio SOAP / trivial: {soap_rate / trivial_rate:.2f}")
     finally:
