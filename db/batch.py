@@ -2,30 +2,41 @@
 
 A Web Connector call is a handful of short statements, and on PostgreSQL most of their cost is the
 round trips between them (and the driver and SQLAlchemy work around each). ``run`` sends a batch in
-one round trip with psycopg's pipeline mode: the server still runs the statements one after another,
+one round trip with libpq's pipeline mode: the server still runs the statements one after another,
 in the caller's transaction, each seeing what the earlier ones wrote and each taking its own snapshot
 (READ COMMITTED), exactly as if they had been sent one by one; only the waiting in between is gone.
 So a later statement cannot use an earlier one's result as a parameter: the queue's batches find the
 session by its ticket with a subquery instead (see ``db/queue.py``).
 
+On PostgreSQL the batch is written to the connection's libpq handle directly (``_Pipeline``): every
+statement is queued in libpq's buffer and the whole batch leaves in one write, where psycopg's own
+pipeline waits for the socket and writes once per statement (two ``poll`` calls and a ``send`` each,
+which cost more than the rest of a Web Connector call's database work). Each statement is prepared
+once per connection, under a name of its own, and run by name afterwards.
+
 On SQLite, a library in this process with no round trips to save, the same statements run one by one
 through the session, with the same SQL text.
 
 Statements are written once, with ``:name`` parameters. The SQLAlchemy form types its timestamps
-and JSON like the ORM columns (``UTCDateTime``, ``JSON``); the PostgreSQL form gives psycopg aware
-UTC datetimes and ``Json`` values, which is what those types would send.
+and JSON like the ORM columns (``UTCDateTime``, ``JSON``); the PostgreSQL form gives the server aware
+UTC timestamps and JSON text, which is what those types would send.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
+import select
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
+from psycopg import postgres, pq
+from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json
 from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.exc import DBAPIError
@@ -37,10 +48,30 @@ _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _TIMESTAMP = UTCDateTime()
 
 
-class Statement:
-    """One SQL statement, ready for SQLAlchemy (``clause``) and for psycopg directly (``driver_sql``)."""
+# Each statement's name for PostgreSQL's prepared statements: unique in this process, the same on
+# every connection. (psycopg's own automatic ones are named ``_pg3_…``.)
+_STATEMENT_NAMES = itertools.count(1)
+# The names prepared on a connection, kept in the pool's per-connection ``info`` dictionary, which
+# lives as long as the connection and is emptied if the pool replaces it.
+_PREPARED_KEY = "qbbridge.prepared"
+_TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
+_JSON_OID = postgres.types["json"].oid
 
-    __slots__ = ("clause", "driver_sql", "json_params", "sql", "timestamps")
+
+class Statement:
+    """One SQL statement, ready for SQLAlchemy (``clause``) and for libpq directly (``positional_sql``
+    with ``$1``, ``$2``… in the order of ``param_names``, prepared as ``prepared_name``)."""
+
+    __slots__ = (
+        "clause",
+        "json_params",
+        "param_names",
+        "param_types",
+        "positional_sql",
+        "prepared_name",
+        "sql",
+        "timestamps",
+    )
 
     def __init__(
         self,
@@ -62,8 +93,23 @@ class Statement:
         if columns:
             clause = clause.columns(**dict.fromkeys(columns, JSON))
         self.clause: TextClause = clause
-        # psycopg's placeholders are %(name)s, so a literal % must be doubled first.
-        self.driver_sql = _PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        self.positional_sql = _PARAMETER.sub(number, sql)
+        self.param_names = tuple(names)
+        # Declared parameters are prepared with their type; the others are left for PostgreSQL to
+        # infer from where they are used (a parameter it cannot place needs a cast in the SQL).
+        self.param_types = tuple(
+            _TIMESTAMPTZ_OID if name in self.timestamps else _JSON_OID if name in self.json_params else 0
+            for name in names
+        )
+        self.prepared_name = f"qbbridge_{next(_STATEMENT_NAMES)}".encode()
 
     def check(self, params: Mapping[str, Any]) -> None:
         """Refuse a timestamp given for a parameter not declared as one: SQLite would store or compare
@@ -72,16 +118,46 @@ class Statement:
             if isinstance(value, dt.datetime) and name not in self.timestamps and f":{name}" in self.sql:
                 raise TypeError(f"parameter {name!r} is a timestamp; declare it in timestamps=")
 
-    def driver_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        adapted = dict(params)
-        for name in self.timestamps:
-            value = adapted.get(name)
-            if isinstance(value, dt.datetime) and value.tzinfo is None:
-                adapted[name] = value.replace(tzinfo=dt.UTC)
-        for name in self.json_params:
-            if name in adapted:
-                adapted[name] = Json(adapted[name])
-        return adapted
+    def driver_values(self, params: Mapping[str, Any]) -> list[Any]:
+        """The parameters in ``$n`` order, as psycopg should dump them."""
+        values: list[Any] = []
+        for name in self.param_names:
+            if name not in params:
+                raise KeyError(f"statement parameter {name!r} was not given: {self.sql}")
+            value = params[name]
+            if name in self.timestamps and isinstance(value, dt.datetime) and value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+            elif name in self.json_params:
+                value = Json(value)
+            values.append(value)
+        return values
+
+
+def forget_prepared(info: dict[Any, Any]) -> None:
+    """Forget which statements are prepared on a connection (its pool ``info``). psycopg deallocates
+    every prepared statement of a connection on some rollbacks (``DEALLOCATE ALL``, when it has
+    prepared statements of its own: a rollback may have undone what a plan refers to), ours
+    included. ``db/engine.py`` calls this on every rollback; the next batch asks the server which
+    are left (``_prepared_on_server``)."""
+    info.pop(_PREPARED_KEY, None)
+
+
+_PREPARED_ON_SERVER = rb"SELECT name FROM pg_prepared_statements WHERE name LIKE 'qbbridge\_%'"
+
+
+def _prepared_on_server(pgconn: pq.abc.PGconn) -> set[bytes]:
+    """The names of our statements prepared on this connection: one round trip, on a connection's
+    first batch and on the first after a rollback."""
+    pgconn.enter_pipeline_mode()
+    try:
+        pgconn.send_query_params(_PREPARED_ON_SERVER, None)
+        pgconn.pipeline_sync()
+        [result] = _exchange(pgconn)
+    finally:
+        _leave_pipeline_mode(pgconn)
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        raise pg_errors.error_from_result(result)
+    return {result.get_value(row, 0) or b"" for row in range(result.ntuples)}
 
 
 @functools.lru_cache(maxsize=256)
@@ -89,38 +165,126 @@ def _row_class(names: tuple[bytes, ...]) -> type[tuple[Any, ...]]:
     return namedtuple("Row", [name.decode() for name in names], rename=True)  # type: ignore[return-value]
 
 
-def _named_row(cursor: Any) -> Callable[[Sequence[Any]], Any]:
-    """Rows with attribute access, like psycopg's ``namedtuple_row``, but reading the column names
-    straight from the result: ``cursor.description`` builds an object per column on every execute,
-    which cost more than the rest of the row handling of a Web Connector call."""
-    result = cursor.pgresult
-    if result is None or not result.nfields:
-        return tuple
-    return _row_class(tuple(result.fname(index) for index in range(result.nfields)))._make
-
-
-def _rows(cursor: Any) -> list[Any]:
-    # No columns: a statement without RETURNING, which has no rows to fetch.
-    return cursor.fetchall() if cursor.pgresult is not None and cursor.pgresult.nfields else []
-
-
 def _takes_over_begin(driver: psycopg.Connection[Any]) -> bool:
     """Whether this batch opens the transaction, sending its BEGIN in the batch's own round trip.
 
     psycopg opens a transaction with a BEGIN of its own before the first statement and waits for its
-    answer, even in pipeline mode: a round trip that carries nothing, on every Web Connector call.
-    When a batch is a transaction's first statement, the driver is switched to autocommit (it sends
-    no BEGIN of its own then) and the batch starts with BEGIN instead: the same transaction, one
-    round trip sooner. Statements after it, the batch's or SQLAlchemy's, run inside that transaction,
-    and the session's commit or rollback ends it as usual (psycopg sends COMMIT or ROLLBACK whenever
-    a transaction is open, autocommit or not). The pool turns autocommit off again when the connection
-    comes back to it (``db/engine.py``), so no other transaction ever runs in autocommit.
+    answer: a round trip that carries nothing, on every Web Connector call. When a batch is a
+    transaction's first statement, the driver is switched to autocommit (it sends no BEGIN of its own
+    then) and the batch starts with BEGIN instead: the same transaction, one round trip sooner.
+    Statements after it, the batch's or SQLAlchemy's, run inside that transaction, and the session's
+    commit or rollback ends it as usual (psycopg sends COMMIT or ROLLBACK whenever a transaction is
+    open, autocommit or not). The pool turns autocommit off again when the connection comes back to
+    it (``db/engine.py``), so no other transaction ever runs in autocommit.
     """
-    if driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+    if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return False
     if not driver.autocommit:
         driver.autocommit = True
     return True
+
+
+class _Pipeline:
+    """One batch on a psycopg connection's libpq handle, in libpq's pipeline mode.
+
+    Every command is queued in libpq's output buffer, then a Sync, then the whole buffer is written
+    and the answers are read back: one result per command, up to the Sync. After an error, PostgreSQL
+    skips the rest up to the Sync (``PIPELINE_ABORTED``) and the transaction is left failed, for the
+    session to roll back. psycopg's own state is not touched: the connection is this session's alone
+    while the batch runs, it leaves pipeline mode before returning, and psycopg reads the transaction
+    status from libpq when it commits or rolls back.
+    """
+
+    def __init__(self, driver: psycopg.Connection[Any], info: dict[Any, Any]) -> None:
+        self.driver = driver
+        self.pgconn = driver.pgconn
+        self.info = info
+        prepared = info.get(_PREPARED_KEY)
+        if prepared is None:
+            prepared = info[_PREPARED_KEY] = _prepared_on_server(self.pgconn)
+        self.prepared: set[bytes] = prepared
+        self.transformer = Transformer.from_context(driver)
+        # What each result answers: None for a BEGIN, a name for a PREPARE, else a statement's index.
+        self.commands: list[bytes | int | None] = []
+
+    def begin(self) -> None:
+        self.pgconn.send_query_params(b"BEGIN", None)
+        self.commands.append(None)
+
+    def dump(self, statement: Statement, params: Mapping[str, Any]) -> list[bytes | None] | None:
+        """The statement's parameters as PostgreSQL's text format."""
+        values = statement.driver_values(params)
+        if not values:
+            return None
+        return list(self.transformer.dump_sequence(values, [PyFormat.TEXT] * len(values)))
+
+    def add(self, index: int, statement: Statement, dumped: list[bytes | None] | None) -> None:
+        name = statement.prepared_name
+        if name not in self.prepared and name not in self.commands:
+            self.pgconn.send_prepare(name, statement.positional_sql.encode(), statement.param_types or None)
+            self.commands.append(name)
+        self.pgconn.send_query_prepared(name, dumped)
+        self.commands.append(index)
+
+    def run(self, statements: int) -> list[list[Any]]:
+        self.pgconn.pipeline_sync()
+        results = _exchange(self.pgconn)
+        if len(results) != len(self.commands):
+            raise psycopg.OperationalError(
+                f"the database answered {len(results)} of {len(self.commands)} commands of a batch"
+            )
+        rows: list[list[Any]] = [[] for _ in range(statements)]
+        failure: psycopg.Error | None = None
+        for command, result in zip(self.commands, results, strict=True):
+            status = result.status
+            if status == pq.ExecStatus.FATAL_ERROR:
+                failure = failure or pg_errors.error_from_result(result, encoding=self.driver.info.encoding)
+                if isinstance(failure, pg_errors.InvalidSqlStatementName):
+                    # Deallocated by something no rollback reported: ask the server next time.
+                    forget_prepared(self.info)
+            elif status == pq.ExecStatus.PIPELINE_ABORTED:
+                continue
+            elif isinstance(command, bytes):
+                # Prepared statements outlive a rolled-back transaction: the name is good from now on.
+                self.prepared.add(command)
+            elif isinstance(command, int) and status == pq.ExecStatus.TUPLES_OK:
+                rows[command] = self._rows(result)
+        if failure is not None:
+            raise failure
+        return rows
+
+    def _rows(self, result: pq.abc.PGresult) -> list[Any]:
+        names = tuple(result.fname(column) or b"?" for column in range(result.nfields))
+        self.transformer.set_pgresult(result)
+        return self.transformer.load_rows(0, result.ntuples, _row_class(names)._make)
+
+
+def _exchange(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
+    """Write the buffered commands, then read one result per command up to the Sync."""
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLOUT | select.POLLIN)
+    # Read while writing, so a long batch cannot stall with both sides' buffers full.
+    while pgconn.flush():
+        poller.poll()
+        pgconn.consume_input()
+    poller.modify(pgconn.socket, select.POLLIN)
+    results: list[pq.abc.PGresult] = []
+    while True:
+        ended = False
+        while not pgconn.is_busy():
+            result = pgconn.get_result()
+            if result is None:
+                # Between two commands' results libpq gives one None; two in a row: wait for more.
+                if ended:
+                    break
+                ended = True
+                continue
+            ended = False
+            if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                return results
+            results.append(result)
+        poller.poll()
+        pgconn.consume_input()
 
 
 def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) -> list[list[Any]]:
@@ -140,33 +304,41 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
             result = session.execute(statement.clause, dict(params))
             results.append(list(result.all()) if result.returns_rows else [])
         return results
-    driver = connection.connection.driver_connection
+    fairy = connection.connection
+    driver = fairy.driver_connection
     assert driver is not None
-    prepared = [(statement.driver_sql, statement.driver_params(params)) for statement, params in batch]
-    opens = _takes_over_begin(driver)
     try:
-        if len(prepared) == 1 and not opens:
-            with driver.cursor(row_factory=_named_row) as cursor:
-                cursor.execute(*prepared[0])
-                return [_rows(cursor)]
-        cursors = []
-        with driver.pipeline():
+        pipeline = _Pipeline(driver, fairy.info)
+        # Parameters are dumped before anything is queued: a value that cannot be sent leaves
+        # nothing half-written in libpq's buffer, and the transaction as it was.
+        dumped = [pipeline.dump(statement, params) for statement, params in batch]
+        opens = _takes_over_begin(driver)
+        pipeline.pgconn.enter_pipeline_mode()
+        try:
             if opens:
-                driver.execute(b"BEGIN")
-            for sql, driver_params in prepared:
-                cursor = driver.cursor(row_factory=_named_row)
-                cursor.execute(sql, driver_params)
-                cursors.append(cursor)
+                pipeline.begin()
+            for index, (statement, _) in enumerate(batch):
+                pipeline.add(index, statement, dumped[index])
+            return pipeline.run(len(batch))
+        finally:
+            _leave_pipeline_mode(pipeline.pgconn)
     except psycopg.Error as exc:
         # The same exception classes as through SQLAlchemy (IntegrityError, OperationalError, …).
         raise DBAPIError.instance(
             "; ".join(statement.sql for statement, _ in batch), None, exc, psycopg.Error
         ) from exc
-    # Leaving the pipeline block waited for every result, so fetching costs no more round trips.
-    rows = [_rows(cursor) for cursor in cursors]
-    for cursor in cursors:
-        cursor.close()
-    return rows
+
+
+def _leave_pipeline_mode(pgconn: pq.abc.PGconn) -> None:
+    if pgconn.pipeline_status == pq.PipelineStatus.OFF:
+        return
+    try:
+        pgconn.exit_pipeline_mode()
+    except psycopg.Error:
+        # Results still pending: the batch stopped half-way (a lost connection, an interrupt), and
+        # that error is on its way up. The connection is unusable; closing it makes the next use
+        # fail and the pool discard it, instead of another session inheriting half a pipeline.
+        pgconn.finish()
 
 
 def run_one(session: Session, statement: Statement, params: Mapping[str, Any]) -> list[Any]:

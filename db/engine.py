@@ -7,9 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.batch import forget_prepared
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -45,6 +48,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # connection dropped by a database restart is discarded by the pool on its first error anyway.
     kwargs.setdefault("pool_recycle", 1800)
     engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "rollback")
+    def _forget_prepared_on_rollback(connection: Any) -> None:
+        forget_prepared(connection.connection.info)
+
+    @event.listens_for(engine, "rollback_savepoint")
+    def _forget_prepared_on_savepoint_rollback(connection: Any, _name: Any, _context: Any) -> None:
+        forget_prepared(connection.connection.info)
+
+    @event.listens_for(engine, "reset")
+    def _forget_prepared_on_reset(dbapi_connection: Any, record: Any, _state: Any) -> None:
+        # The pool rolls back a connection that comes back inside a transaction.
+        if dbapi_connection.pgconn.transaction_status != TransactionStatus.IDLE:
+            forget_prepared(record.info)
 
     @event.listens_for(engine, "checkin")
     def _autocommit_off(dbapi_connection: Any, _record: Any) -> None:

@@ -154,7 +154,10 @@ def _claim(*, session: str, tenant: str, lock: str, timestamps: tuple[str, ...])
 
 _LOCKS = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 _CLAIM_BY_ID = {
-    dialect: _claim(session=":session_id", tenant=":tenant_id", lock=lock, timestamps=("now",))
+    # The cast gives the parameter a type where it is only tested for NULL (PostgreSQL prepares it).
+    dialect: _claim(
+        session="CAST(:session_id AS BIGINT)", tenant=":tenant_id", lock=lock, timestamps=("now",)
+    )
     for dialect, lock in _LOCKS.items()
 }
 _CLAIM_BY_TICKET = {

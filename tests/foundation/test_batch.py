@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from db import batch
 from db.batch import Statement
 from db.engine import Database
+from db.migrate import upgrade
 from db.models import Tenant
 from db.tenants import create_tenant
 
@@ -87,9 +88,13 @@ def test_pending_orm_changes_are_written_before_a_batch(database: Database) -> N
         assert [row.name for row in rows] == ["Renamed, not flushed"]
 
 
-def test_parameters_become_driver_placeholders_but_casts_and_literals_stay() -> None:
-    statement = Statement("SELECT :a::text AS a, '10:30' AS t, 5 % 2 AS m WHERE :b = 1")
-    assert statement.driver_sql == "SELECT %(a)s::text AS a, '10:30' AS t, 5 %% 2 AS m WHERE %(b)s = 1"
+def test_parameters_become_numbered_placeholders_but_casts_and_literals_stay() -> None:
+    statement = Statement("SELECT :a::text AS a, '10:30' AS t, 5 % 2 AS m WHERE :b = 1 OR :a = 'x'")
+    assert statement.positional_sql == "SELECT $1::text AS a, '10:30' AS t, 5 % 2 AS m WHERE $2 = 1 OR $1 = 'x'"
+    assert statement.param_names == ("a", "b")
+    assert statement.driver_values({"b": 1, "a": "x", "unused": 2}) == ["x", 1]
+    with pytest.raises(KeyError, match="'b' was not given"):
+        statement.driver_values({"a": "x"})
 
 
 def test_a_timestamp_for_an_undeclared_parameter_is_refused(database: Database) -> None:
@@ -209,3 +214,103 @@ def test_a_batch_refused_before_it_is_sent_leaves_the_transaction_whole(database
             assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 0
     finally:
         single.dispose()
+
+
+def _every_statement() -> list[tuple[str, Statement]]:
+    """Every Statement the product defines at module level (alone, or in a dict or tuple of them),
+    except the variants written for SQLite alone."""
+    import importlib
+    import pkgutil
+
+    found: dict[int, tuple[str, Statement]] = {}
+    for package_name in ("db", "mapping", "qbwc", "api"):
+        package = importlib.import_module(package_name)
+        for module_info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            if ".migrations" in module_info.name:
+                continue
+            module = importlib.import_module(module_info.name)
+            for attribute, value in vars(module).items():
+                candidates: list[tuple[str, object]] = [(attribute, value)]
+                if isinstance(value, dict):
+                    candidates = [(f"{attribute}[{key!r}]", item) for key, item in value.items() if key != "sqlite"]
+                elif isinstance(value, tuple):
+                    candidates = [(f"{attribute}[{index}]", item) for index, item in enumerate(value)]
+                for name, item in candidates:
+                    if isinstance(item, Statement):
+                        found[id(item)] = (f"{module_info.name}.{name}", item)
+    return sorted(found.values(), key=lambda pair: pair[0])
+
+
+def test_every_statement_of_the_product_prepares_on_postgresql(postgres_url: str) -> None:
+    # Batches prepare each statement once per connection, with the types of its declared timestamp
+    # and JSON parameters and every other parameter's type left for PostgreSQL to infer: one it
+    # cannot place ("could not determine data type") or places wrongly would fail only when that
+    # statement first runs. Preparing all of them here finds those at once.
+    database = Database(postgres_url)
+    upgrade(database.engine)
+    statements = _every_statement()
+    assert len(statements) >= 20, [name for name, _ in statements]
+    failures = []
+    with database.engine.connect() as connection:
+        pgconn = connection.connection.driver_connection.pgconn  # type: ignore[union-attr]
+        for index, (name, statement) in enumerate(statements):
+            result = pgconn.prepare(
+                f"check_{index}".encode(), statement.positional_sql.encode(), statement.param_types or None
+            )
+            if result.error_message:
+                failures.append(f"{name}: {result.error_message.decode().splitlines()[0]}")
+    database.dispose()
+    assert not failures, "\n".join(failures)
+
+
+def _our_prepared(session: object) -> set[str]:
+    rows = session.execute(  # type: ignore[attr-defined]
+        text("SELECT name FROM pg_prepared_statements WHERE name LIKE 'qbbridge\\_%'")
+    )
+    return {row.name for row in rows}
+
+
+@pytest.mark.parametrize("psycopg_prepared_its_own", [True, False])
+def test_batches_prepare_once_and_go_on_after_rollbacks(postgres_url: str, psycopg_prepared_its_own: bool) -> None:
+    # Each statement is prepared once per connection. psycopg deallocates every prepared statement of
+    # a connection when it rolls back while it has prepared statements of its own (DEALLOCATE ALL),
+    # and keeps them all otherwise: after either, the next batch must run, neither using a statement
+    # that is gone nor preparing one that is still there. One pooled connection throughout.
+    single = Database(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(single.engine)
+        tenant_id = _tenant(single, f"prepared {psycopg_prepared_its_own}")
+        now = dt.datetime.now(dt.UTC)
+        row = {"tenant_id": tenant_id, "action": "kept", "detail": {"n": 1}, "now": now}
+        count = {"tenant_id": tenant_id}
+        with single.transaction() as session:
+            if psycopg_prepared_its_own:
+                for _ in range(6):  # psycopg prepares a statement on its fifth run
+                    session.execute(text("SELECT count(*) FROM tenants WHERE id = :id"), {"id": tenant_id})
+            batch.run(session, [(INSERT_AUDIT, row), (COUNT_AUDIT, count)])
+            batch.run(session, [(INSERT_AUDIT, row), (COUNT_AUDIT, count)])
+            assert _our_prepared(session) == {
+                INSERT_AUDIT.prepared_name.decode(),
+                COUNT_AUDIT.prepared_name.decode(),
+            }
+        with pytest.raises(_Abort), single.transaction() as session:
+            batch.run_one(session, INSERT_AUDIT, {**row, "action": "undone"})
+            raise _Abort
+        with single.transaction() as session:
+            _, (counted,) = batch.run(session, [(INSERT_AUDIT, row), (COUNT_AUDIT, count)])
+            assert counted.n == 3
+            assert COUNT_AUDIT.prepared_name.decode() in _our_prepared(session)
+    finally:
+        single.dispose()
+
+
+def test_a_batch_larger_than_the_socket_buffers_goes_through(database: Database) -> None:
+    # The batch is written while its answers are read: neither side may wait for the other forever.
+    tenant_id = _tenant(database, "large")
+    now = dt.datetime.now(dt.UTC)
+    detail = {"text": "x" * 2_000_000}
+    rows = [(INSERT_AUDIT, {"tenant_id": tenant_id, "action": f"a{n}", "detail": detail, "now": now}) for n in range(4)]
+    with database.transaction() as session:
+        results = batch.run(session, [*rows, (READ_AUDIT, {"tenant_id": tenant_id})])
+    assert [len(rows) for rows in results] == [1, 1, 1, 1, 4]
+    assert [row.detail == detail for row in results[-1]] == [True] * 4
