@@ -7,12 +7,14 @@ session per tenant (serverVersion, clientVersion, authenticate, 20 × sendReques
 receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is read from
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
-    .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-begin]
+    .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
-moves it. ``--compare-psycopg-begin`` measures one decision without that drift: sessions alternate
-between the code as it is and the same code with psycopg opening each transaction itself (its own
-BEGIN and round trip, see ``db/batch.py``), in one process on one database, and both are printed.
+moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
+between the code as it is and the same code with its batches sent through psycopg's own pipeline
+(a cursor per statement, psycopg's automatic prepared statements, one write per statement: how
+``db/batch.py`` sent them before it queued them on libpq itself), in one process on one database,
+and both are printed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import Session
 
 from bench import machine
@@ -127,8 +130,25 @@ class Cost:
         print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} calls/s (without HTTP and client)")
 
 
-def _never(driver: Any) -> bool:
-    return False
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def psycopg_pipeline_run(session: Session, statements: Any) -> list[list[Any]]:
+    """``db.batch.run`` on PostgreSQL as it was before the batches went to libpq directly: psycopg's
+    pipeline, a cursor per statement, the transaction's BEGIN sent in the batch."""
+    session.flush()
+    driver = session.connection().connection.driver_connection
+    opens = batch._takes_over_begin(driver)
+    cursors = []
+    with driver.pipeline():
+        if opens:
+            driver.execute(b"BEGIN")
+        for statement, params in statements:
+            values = dict(zip(statement.param_names, statement.driver_values(params), strict=True))
+            cursor = driver.cursor(row_factory=namedtuple_row)
+            cursor.execute(_NAMED.sub(r"%(\1)s", statement.sql.replace("%", "%%")), values)
+            cursors.append(cursor)
+    return [cursor.fetchall() if cursor.pgresult and cursor.pgresult.nfields else [] for cursor in cursors]
 
 
 def main() -> None:
@@ -137,9 +157,9 @@ def main() -> None:
     )
     parser.add_argument("--tenants", type=int, default=60, help="sessions measured (plus 5 to warm up)")
     parser.add_argument(
-        "--compare-psycopg-begin",
+        "--compare-psycopg-pipeline",
         action="store_true",
-        help="alternate sessions with psycopg opening each transaction itself, and print both",
+        help="alternate sessions with batches sent through psycopg's pipeline, and print both",
     )
     args = parser.parse_args()
     url = create_postgres_database()
@@ -158,14 +178,14 @@ def main() -> None:
             caller.session(username, token)
         freeze_like_the_server()
         pids = backend_pids(database.engine)
-        variants = ["as built", "psycopg's own BEGIN"] if args.compare_psycopg_begin else ["as built"]
+        variants = ["as built", "psycopg's pipeline"] if args.compare_psycopg_pipeline else ["as built"]
         costs = {variant: Cost() for variant in variants}
-        takes_over_begin = batch._takes_over_begin
+        as_built = batch.run
         for index, (username, token) in enumerate(credentials[5:]):
             variant = variants[index % len(variants)]
-            batch._takes_over_begin = takes_over_begin if variant == "as built" else _never
+            batch.run = as_built if variant == "as built" else psycopg_pipeline_run  # type: ignore[assignment]
             costs[variant].measure(pids, lambda u=username, t=token: caller.session(u, t))
-        batch._takes_over_begin = takes_over_begin
+        batch.run = as_built  # type: ignore[assignment]
         for variant, cost in costs.items():
             heading = f" ({variant})" if len(costs) > 1 else ""
             sessions = len(credentials[5:]) // len(costs)
