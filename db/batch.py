@@ -10,9 +10,9 @@ session by its ticket with a subquery instead (see ``db/queue.py``).
 
 On PostgreSQL the batch is written to the connection's libpq handle directly (``_Pipeline``): every
 statement is queued in libpq's buffer and the whole batch leaves in one write, where psycopg's own
-pipeline waits for the socket and writes once per statement (two ``poll`` calls and a ``send`` each,
-which cost more than the rest of a Web Connector call's database work). Each statement is prepared
-once per connection, under a name of its own, and run by name afterwards.
+pipeline waits for the socket and writes once per statement (two ``poll`` calls and a ``send`` each:
+18 % of the Web Connector endpoint's CPU in a profile under load, see docs/performance.md). Each
+statement is prepared once per connection, under a name of its own, and run by name afterwards.
 
 On SQLite, a library in this process with no round trips to save, the same statements run one by one
 through the session, with the same SQL text.
