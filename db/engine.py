@@ -49,13 +49,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_recycle", 1800)
     engine = create_engine(url, **kwargs)
 
+    def _forget_prepared_of(connection: Any) -> None:
+        # An invalidated connection (lost mid-transaction) has no DBAPI connection to ask for, and
+        # the pool discards it, prepared statements and all; asking would raise in place of the
+        # error that invalidated it.
+        if not connection.invalidated:
+            forget_prepared(connection.connection.info)
+
     @event.listens_for(engine, "rollback")
     def _forget_prepared_on_rollback(connection: Any) -> None:
-        forget_prepared(connection.connection.info)
+        _forget_prepared_of(connection)
 
     @event.listens_for(engine, "rollback_savepoint")
     def _forget_prepared_on_savepoint_rollback(connection: Any, _name: Any, _context: Any) -> None:
-        forget_prepared(connection.connection.info)
+        _forget_prepared_of(connection)
 
     @event.listens_for(engine, "reset")
     def _forget_prepared_on_reset(dbapi_connection: Any, record: Any, _state: Any) -> None:

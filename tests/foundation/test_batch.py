@@ -314,3 +314,29 @@ def test_a_batch_larger_than_the_socket_buffers_goes_through(database: Database)
         results = batch.run(session, [*rows, (READ_AUDIT, {"tenant_id": tenant_id})])
     assert [len(rows) for rows in results] == [1, 1, 1, 1, 4]
     assert [row.detail == detail for row in results[-1]] == [True] * 4
+
+
+@pytest.mark.parametrize("statement", ["an ORM statement", "a batch"])
+def test_a_connection_lost_mid_transaction_raises_its_own_error(postgres_url: str, statement: str) -> None:
+    # The rollback that follows a lost connection must not raise an error of its own in place of the
+    # one that says what happened (db/engine.py forgets the connection's prepared statements on
+    # every rollback), and the pool must hand out a working connection afterwards.
+    single = Database(postgres_url, pool_size=1, max_overflow=0)
+    other = Database(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(single.engine)
+        with pytest.raises(DBAPIError) as raised, single.transaction() as session:
+            batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+            with other.transaction() as killer:
+                killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            if statement == "a batch":
+                batch.run(session, [(COUNT_AUDIT, {"tenant_id": "none"}), (COUNT_AUDIT, {"tenant_id": "x"})])
+            else:
+                session.execute(text("SELECT 1"))
+        assert raised.value.connection_invalidated, raised.value
+        with single.transaction() as session:
+            assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})[0].n == 0
+    finally:
+        single.dispose()
+        other.dispose()
