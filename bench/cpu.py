@@ -28,23 +28,26 @@ def backend_pids(engine: Engine) -> list[int]:
         )
 
 
-def backend_cpu_seconds(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (None: the process is gone)."""
     try:
         # The command name, in parentheses, may itself hold spaces: split after its closing one.
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
+
+
+def _cpu_ticks(fields: list[str]) -> int:
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def backend_cpu_seconds(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields is not None:
+            ticks += _cpu_ticks(fields)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _all_processes() -> dict[int, tuple[str, int, int]]:
@@ -60,7 +63,7 @@ def _all_processes() -> dict[int, tuple[str, int, int]]:
         fields = _stat_fields(entry.name)
         if fields is None:
             continue
-        found[int(entry.name)] = (name, int(fields[1]), int(fields[11]) + int(fields[12]))
+        found[int(entry.name)] = (name, int(fields[1]), _cpu_ticks(fields))
     return found
 
 
