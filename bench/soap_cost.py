@@ -130,9 +130,6 @@ class Cost:
         print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} calls/s (without HTTP and client)")
 
 
-_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
 def psycopg_pipeline_run(session: Session, statements: Any) -> list[list[Any]]:
     """``db.batch.run`` on PostgreSQL as it was before the batches went to libpq directly: psycopg's
     pipeline, a cursor per statement, the transaction's BEGIN sent in the batch."""
@@ -146,7 +143,7 @@ def psycopg_pipeline_run(session: Session, statements: Any) -> list[list[Any]]:
         for statement, params in statements:
             values = dict(zip(statement.param_names, statement.driver_values(params), strict=True))
             cursor = driver.cursor(row_factory=namedtuple_row)
-            cursor.execute(_NAMED.sub(r"%(\1)s", statement.sql.replace("%", "%%")), values)
+            cursor.execute(batch._PARAMETER.sub(r"%(\1)s", statement.sql.replace("%", "%%")), values)
             cursors.append(cursor)
     return [cursor.fetchall() if cursor.pgresult and cursor.pgresult.nfields else [] for cursor in cursors]
 
