@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
-from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
-from bench.soap_cost import Caller, enqueue_queries
+from bench.cpu import backend_pids, freeze_like_the_server
+from bench.soap_cost import Caller, Cost, enqueue_queries
 from bench.soap_sessions import REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -54,18 +53,17 @@ def measure(database: Database, backlog: int) -> tuple[float, float, float]:
         )
         assert ">100<" not in progress, "the backlog ran out; make it larger than the calls measured"
 
+    def measured() -> int:
+        for _ in range(MEASURED):
+            exchange()
+        return 2 * MEASURED
+
     for _ in range(WARM_UP):
         exchange()
     freeze_like_the_server()
-    pids = backend_pids(database.engine)
-    database_before = backend_cpu_seconds(pids)
-    wall_before, cpu_before = time.perf_counter(), time.process_time()
-    for _ in range(MEASURED):
-        exchange()
-    calls = 2 * MEASURED
-    wall = (time.perf_counter() - wall_before) / calls
-    cpu = (time.process_time() - cpu_before) / calls
-    return wall, cpu, (backend_cpu_seconds(pids) - database_before) / calls
+    cost = Cost()
+    cost.measure(backend_pids(database.engine), measured)
+    return cost.wall / cost.calls, cost.cpu / cost.calls, cost.database_cpu / cost.calls
 
 
 def main() -> None:
