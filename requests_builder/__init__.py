@@ -17,7 +17,7 @@ from requests_builder.lists import (
     SalesAndPurchase,
     SalesOrPurchase,
 )
-from requests_builder.message import BuildResult, build_message_set
+from requests_builder.message import BuildResult, build_message_set, wrap_requests
 from requests_builder.model import REQUEST_TYPES, Address, LineDataExt, LinkToTxn, QBObject, Ref, Request
 from requests_builder.queries import (
     AccountQuery,
@@ -78,5 +78,5 @@ __all__ = [
     "RefNumberRangeFilter", "Request", "SalesAndPurchase", "SalesOrPurchase", "SalesOrderAdd",
     "SalesOrderLine", "SalesOrderLineMod", "SalesOrderMod", "SalesOrderQuery", "TimeTrackingAdd",
     "TimeTrackingEntityFilter", "TimeTrackingQuery", "TxnDateRangeFilter", "VendorQuery", "build_message_set",
-    "pick_version", "request_from_dict",
+    "pick_version", "request_from_dict", "wrap_requests",
 ]  # fmt: skip

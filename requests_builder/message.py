@@ -18,6 +18,28 @@ class BuildResult:
     xml: str
     warnings: list[BuildWarning] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
+    # The requests alone, without the message set around them: what ``wrap_requests`` joins.
+    requests_xml: str = ""
+
+
+def wrap_requests(requests_xml: Iterable[str], *, version: str, on_error: str) -> str:
+    """One message set around requests already written by :func:`build_message_set` for ``version``
+    (their ``requests_xml``): how several steps' requests travel to QuickBooks in one message. The
+    caller keeps their requestIDs unique."""
+    check_version(version)
+    if on_error not in ON_ERROR:
+        raise BuildError("on_error", "not a QuickBooks onError mode", limit=ON_ERROR, value=on_error)
+    return _message_start(version, on_error) + "".join(requests_xml) + _MESSAGE_END
+
+
+def _message_start(version: str, on_error: str) -> str:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n'
+        f'<QBXML><QBXMLMsgsRq onError="{on_error}">'
+    )
+
+
+_MESSAGE_END = "</QBXMLMsgsRq></QBXML>"
 
 
 _MAX_REQUEST_ID = 50  # statusCode 1060 beyond this
@@ -57,10 +79,7 @@ def build_message_set(
     given = {r.request_id for r in items if r.request_id is not None}
     warnings: list[BuildWarning] = []
     request_ids: list[str] = []
-    out = [
-        f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n'
-        f'<QBXML><QBXMLMsgsRq onError="{on_error}">'
-    ]
+    out = [_message_start(version, on_error)]
     next_number = 1
     for index, request in enumerate(items):
         if not isinstance(request, Request):
@@ -77,5 +96,10 @@ def build_message_set(
                 raise BuildError(f"requests[{index}].request_id", "requestID used twice", value=request_id)
         request_ids.append(request_id)
         write_request(request, request_id, version_key, warnings, out)
-    out.append("</QBXMLMsgsRq></QBXML>")
-    return BuildResult(xml="".join(out), warnings=warnings, request_ids=request_ids)
+    requests_xml = "".join(out[1:])
+    return BuildResult(
+        xml=out[0] + requests_xml + _MESSAGE_END,
+        warnings=warnings,
+        request_ids=request_ids,
+        requests_xml=requests_xml,
+    )
