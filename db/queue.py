@@ -167,6 +167,51 @@ _CLAIM_BY_TICKET = {
     for dialect, lock in _LOCKS.items()
 }
 
+# The claim of the steps that travel with a first one in the same message set (see claim_companions):
+# typed requests (``qbxml_request``) of other jobs, on their first attempt, in phase ``send``. A step
+# that was tried before (a retry, a reconciliation) always goes alone, so whatever happened to it is
+# told apart from its neighbours' outcomes. At most one step of a job is runnable at a time (each
+# waits for the one before it to succeed), so these are steps of as many different jobs.
+_COMPANIONS = """
+    SELECT s.id FROM job_steps s
+    WHERE {runnable} AND s.kind = 'qbxml_request' AND s.phase = 'send' AND s.attempts = 0
+    ORDER BY s.job_id, s.position
+    LIMIT :limit
+""".format(runnable=_RUNNABLE.format(tenant=":tenant_id"))
+_TAKE_COMPANIONS = """
+    UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
+                         attempts = attempts + 1
+"""
+_COMPANION_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase"
+_CLAIM_COMPANIONS = {
+    # PostgreSQL: the candidates are picked and locked once, in a materialized CTE, skipping rows
+    # another session is claiming (``FOR UPDATE SKIP LOCKED``), then taken. (Written as ``id IN
+    # (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``, it took more than n steps in the tests: the plan
+    # ran the subquery more than once.) ``state = 'queued'`` keeps the take a compare-and-set.
+    "postgresql": Statement(
+        f"WITH picked AS MATERIALIZED ({_COMPANIONS} FOR UPDATE SKIP LOCKED) "
+        f"{_TAKE_COMPANIONS} FROM picked WHERE job_steps.id = picked.id AND job_steps.state = 'queued' "
+        "RETURNING " + ", ".join(f"job_steps.{column}" for column in _COMPANION_COLUMNS.split(", ")),
+        timestamps=("now",),
+        json_columns=("intent", "request_ids"),
+    ),
+    # SQLite: no row locks; the claim runs under the write lock taken at BEGIN, as ``_CLAIM`` does.
+    "sqlite": Statement(
+        f"{_TAKE_COMPANIONS} WHERE id IN ({_COMPANIONS}) AND state = 'queued' "
+        f"RETURNING {_COMPANION_COLUMNS}",
+        timestamps=("now",),
+        json_columns=("intent", "request_ids"),
+    ),
+}
+# The jobs of steps a session just claimed that are still 'queued' (only a job's first step can find
+# its job so): in flight now.
+_JOBS_OF_SESSION_TO_IN_FLIGHT = Statement(
+    "UPDATE jobs SET status = 'in_flight', updated_at = :now "
+    "WHERE status = 'queued' AND id IN ("
+    "SELECT job_id FROM job_steps WHERE session_id = :session_id AND state = 'in_flight' AND position = 0)",
+    timestamps=("now",),
+)
+
 # Whether the tenant has a step to send now. EXISTS stops at the first one: the Web Connector asks
 # after every answer, and a count read the tenant's whole backlog each time (through a backlog of
 # 10,000 requests, each call read 10,000 rows: 15 ms of database CPU instead of about 1).
@@ -196,14 +241,14 @@ _MARK_SENT = Statement(
     "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id",
     json_params=("request_ids",),
 )
-# With the step, what settling it needs of its job (tenant, link, result), so a success is written
+# With each step, what settling it needs of its job (tenant, link, result), so a success is written
 # in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
 _IN_FLIGHT_BY_TICKET = Statement(
     "SELECT s.id, s.job_id, s.position, s.kind, s.intent, s.attempts, s.request_ids, s.phase, "
     "j.tenant_id AS job_tenant_id, j.link_entity AS job_link_entity, j.link_code AS job_link_code, "
     "j.result AS job_result "
     "FROM job_steps s JOIN jobs j ON j.id = s.job_id "
-    f"WHERE s.session_id = {OPEN_SESSION_ID} AND s.state = 'in_flight' ORDER BY s.id LIMIT 1",
+    f"WHERE s.session_id = {OPEN_SESSION_ID} AND s.state = 'in_flight' ORDER BY s.id",
     timestamps=("cutoff",),
     json_columns=("intent", "request_ids", "job_result"),
 )
@@ -332,6 +377,31 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
     return _step_ref(rows[0])
 
 
+def shares_message(step: StepRef) -> bool:
+    """Whether a step just claimed may take companions into its message set: the same condition as
+    ``_CLAIM_COMPANIONS`` puts on them (a typed request, phase ``send``, its first attempt)."""
+    return step.kind == "qbxml_request" and step.phase == "send" and step.attempts == 1
+
+
+def claim_companions(
+    session: Session, *, tenant_id: str, session_id: int, now: dt.datetime, limit: int
+) -> list[StepRef]:
+    """Up to ``limit`` more steps for ``session_id``, to send in one message set with the step it
+    just claimed: typed requests of other jobs on their first attempt (``_CLAIM_COMPANIONS``), in
+    queue order. One round trip; commit promptly, as after ``claim_next_step``."""
+    if limit <= 0:
+        return []
+    params = {"tenant_id": tenant_id, "session_id": session_id, "now": now}
+    claimed, _ = batch.run(
+        session,
+        [
+            (_CLAIM_COMPANIONS[_dialect(session)], {**params, "limit": limit}),
+            (_JOBS_OF_SESSION_TO_IN_FLIGHT, {"session_id": session_id, "now": now}),
+        ],
+    )
+    return sorted((_step_ref(row) for row in claimed), key=lambda step: (step.job_id, step.position))
+
+
 @dataclass(frozen=True, slots=True)
 class SendStart:
     """What the first batch of a ``sendRequestXML`` found: the session (None when no open one has
@@ -377,9 +447,10 @@ def start_send(
     )
 
 
-def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow | None, StepRef | None]:
+def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow | None, list[StepRef]]:
     """The start of a ``receiveResponseXML`` in one batch: touch the session (counting one more
-    answered request) and read the step it has in flight, found by ticket after the touch."""
+    answered request) and read the steps it has in flight (one, or those sent together in one
+    message set), found by ticket after the touch."""
     touched, in_flight = batch.run(
         session,
         [
@@ -388,20 +459,32 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
         ],
     )
     row = session_row(touched)
-    if row is None or not in_flight:
-        return row, None
-    found = in_flight[0]
-    job = JobRef(
-        tenant_id=found.job_tenant_id,
-        link_entity=found.job_link_entity,
-        link_code=found.job_link_code,
-        result=dict(found.job_result or {}),
+    if row is None:
+        return None, []
+    steps = [
+        _step_ref(
+            found,
+            job=JobRef(
+                tenant_id=found.job_tenant_id,
+                link_entity=found.job_link_entity,
+                link_code=found.job_link_code,
+                result=dict(found.job_result or {}),
+            ),
+        )
+        for found in in_flight
+    ]
+    return row, steps
+
+
+def mark_sent(session: Session, sent: Sequence[tuple[StepRef, str, list[str]]]) -> None:
+    """Store what was sent for each step (its request, its requestIDs): one round trip."""
+    batch.run(
+        session,
+        [
+            (_MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
+            for step, xml, request_ids in sent
+        ],
     )
-    return row, _step_ref(found, job=job)
-
-
-def mark_sent(session: Session, step: StepRef, *, xml: str, request_ids: list[str]) -> None:
-    batch.run_one(session, _MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
 
 
 def has_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> bool:
@@ -428,17 +511,21 @@ def _step_ref(row: Any, *, job: JobRef | None = None) -> StepRef:
     )
 
 
+# Steps sent in one message set were claimed in one transaction: they share its claimed_at.
 _LATEST_UNKNOWN_OF_SESSION = Statement(
     "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
-    "WHERE session_id = :session_id AND state = 'unknown_outcome' ORDER BY claimed_at DESC LIMIT 1",
+    "WHERE session_id = :session_id AND state = 'unknown_outcome' AND claimed_at = ("
+    "SELECT max(claimed_at) FROM job_steps WHERE session_id = :session_id AND state = 'unknown_outcome') "
+    "ORDER BY id",
     json_columns=("intent", "request_ids"),
 ).clause
 
 
-def latest_unknown_step(session: Session, *, session_id: int) -> StepRef | None:
-    """The step of this (ended) session whose answer was lost most recently, if any."""
-    row = session.execute(_LATEST_UNKNOWN_OF_SESSION, {"session_id": session_id}).first()
-    return _step_ref(row) if row is not None else None
+def latest_unknown_steps(session: Session, *, session_id: int) -> list[StepRef]:
+    """The steps of this (ended) session whose answer was lost most recently: the last message
+    set's, one step or several."""
+    rows = session.execute(_LATEST_UNKNOWN_OF_SESSION, {"session_id": session_id}).all()
+    return [_step_ref(row) for row in rows]
 
 
 @dataclass(slots=True)
@@ -707,6 +794,7 @@ __all__ = [
     "NewStep",
     "StepRef",
     "cancel_job",
+    "claim_companions",
     "claim_next_step",
     "count_queued",
     "derive_job_status",
@@ -723,6 +811,7 @@ __all__ = [
     "retry_job",
     "revoke_open_sessions",
     "settle_step",
+    "shares_message",
     "supersede_sessions",
     "utcnow",
 ]

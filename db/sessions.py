@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from db import batch
 from db.batch import Statement
 from db.models import WcSession
 
@@ -81,6 +82,17 @@ def touch_params(
         "step": 1 if count_step else 0,
         "ticket_digest": ticket_digest,
     }
+
+
+_COUNT_MORE_STEPS = Statement(
+    "UPDATE qbwc_sessions SET steps_done = steps_done + :more WHERE id = :session_id"
+)
+
+
+def count_more_steps(session: Session, session_id: int, more: int) -> None:
+    """TOUCH counts one answered request per ``receiveResponseXML``; an answer to a message set that
+    carried several steps counts the others with this."""
+    batch.run_one(session, _COUNT_MORE_STEPS, {"more": more, "session_id": session_id})
 
 
 def session_row(rows: list[Any]) -> SessionRow | None:

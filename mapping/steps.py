@@ -34,10 +34,10 @@ from mapping.explain import (
 )
 from mapping.flows.validate import set_path
 from mapping.plan import Binding, PlannedStep
-from requests_builder import BuildError, Request, build_message_set, request_from_dict
+from requests_builder import BuildError, Request, build_message_set, request_from_dict, wrap_requests
 from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
-from responses_parser import parse_response
+from responses_parser import parse_response, split_by_request_id
 from responses_parser.safe_xml import HostileXMLError
 from responses_parser.status import ResponseFormatError, read_statuses
 
@@ -71,10 +71,28 @@ class HostContext:
     session_id: int | None = None  # the Web Connector session (iterators live only within one)
 
 
+# Steps sent together are independent (each of another job): QuickBooks must go on after one fails.
+SHARED_ON_ERROR = "continueOnError"
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     xml: str
     request_ids: list[str]
+    # The requests without their message set, for a message set shared with other steps ("" for raw
+    # qbXML, which is always sent as given).
+    requests_xml: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What one ``sendRequestXML`` hands the Web Connector: ``xml``, carrying the requests of the
+    steps in ``sent`` (each with its own request, as stored on it), and the steps that could not be
+    rendered (``refused``), which the caller fails."""
+
+    xml: str
+    sent: list[tuple[queue.StepRef, Rendered]]
+    refused: list[tuple[queue.StepRef, RenderError]]
 
 
 class RenderError(Exception):
@@ -93,6 +111,7 @@ class Outcome:
     error: str | None = None
     retry: bool = False
     resend: bool = False  # reconciliation found nothing: send the request again
+    alone: bool = False  # a shared message set was refused as a whole: send again, on its own, now
     warnings: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
@@ -128,6 +147,40 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
     raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
 
 
+def render_message(
+    session: Session, steps: list[queue.StepRef], host: HostContext, *, now: dt.datetime
+) -> Message:
+    """One message set for ``steps``: a step alone is sent exactly as ``render_step`` writes it;
+    several (typed requests of different jobs, ``queue.claim_companions``) share one message set with
+    ``onError="continueOnError"``, so a request QuickBooks refuses does not stop the others. Each
+    step keeps its own request, in a message set of its own with the same header."""
+    sent: list[tuple[queue.StepRef, Rendered]] = []
+    refused: list[tuple[queue.StepRef, RenderError]] = []
+    for step in steps:
+        try:
+            sent.append((step, render_step(session, step, host, now=now)))
+        except RenderError as exc:
+            refused.append((step, exc))
+    if len(sent) <= 1:
+        return Message(xml=sent[0][1].xml if sent else "", sent=sent, refused=refused)
+    version = host.qbxml_version
+    own = [
+        (
+            step,
+            Rendered(
+                xml=wrap_requests([rendered.requests_xml], version=version, on_error=SHARED_ON_ERROR),
+                request_ids=rendered.request_ids,
+                requests_xml=rendered.requests_xml,
+            ),
+        )
+        for step, rendered in sent
+    ]
+    xml = wrap_requests(
+        [rendered.requests_xml for _, rendered in sent], version=version, on_error=SHARED_ON_ERROR
+    )
+    return Message(xml=xml, sent=own, refused=refused)
+
+
 def _build(request: Request, request_id: str, host: HostContext, description: str) -> Rendered:
     try:
         built = build_message_set([_with_request_id(request, request_id)], version=host.qbxml_version)
@@ -135,7 +188,7 @@ def _build(request: Request, request_id: str, host: HostContext, description: st
         raise RenderError(
             f"{description}: QuickBooks ({host.qbxml_version}) cannot accept this request: {exc}"
         ) from exc
-    return Rendered(xml=built.xml, request_ids=built.request_ids)
+    return Rendered(xml=built.xml, request_ids=built.request_ids, requests_xml=built.requests_xml)
 
 
 def _reconciling(step: queue.StepRef, planned: PlannedStep) -> bool:
@@ -213,6 +266,56 @@ def settle_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
         status_message=message,
         error=explain_hresult(hresult, message),
         retry=is_retryable_hresult(hresult, message) and step.attempts < MAX_ATTEMPTS,
+    )
+
+
+def settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
+    """QuickBooks refused a message set that carried several steps, as a whole. Nothing in it was
+    processed; which request caused it cannot be told, so each step goes back to the queue to be sent
+    again on its own (a step tried before never shares a message set: ``queue.claim_companions``),
+    where its own outcome decides."""
+    explanation = explain_hresult(hresult, message)
+    return Outcome(
+        state=StepState.QUEUED,
+        hresult=hresult,
+        status_message=message,
+        error=(
+            f"QuickBooks could not process the message set this request was sent in ({explanation}). "
+            "Nothing in it was saved; it will be sent again on its own."
+        ),
+        alone=True,
+    )
+
+
+def settle_shared_response(
+    steps: list[queue.StepRef], response: str
+) -> list[tuple[queue.StepRef, str | None, Outcome]]:
+    """Each step of a shared message set with its own part of QuickBooks' answer and its outcome.
+
+    A step whose requests the answer does not mention cannot be known to be saved or not: it is
+    settled as an unknown outcome (reconciled before anything is sent again, as for a lost answer)."""
+    try:
+        parts = split_by_request_id(response, {str(step.id): step.request_ids for step in steps})
+    except (ResponseFormatError, HostileXMLError) as exc:
+        return [(step, response, _unreadable(exc)) for step in steps]
+    settled: list[tuple[queue.StepRef, str | None, Outcome]] = []
+    for step in steps:
+        part = parts.get(str(step.id))
+        if part is None:
+            settled.append((step, None, _unanswered()))
+        else:
+            settled.append((step, part, settle_response(step, part)))
+    return settled
+
+
+def _unanswered() -> Outcome:
+    return Outcome(
+        state=StepState.UNKNOWN_OUTCOME,
+        error=(
+            "QuickBooks' answer to the message set this request was sent in has no response to it, so "
+            "we cannot tell whether QuickBooks saved it. It will not be sent again without checking; "
+            "check QuickBooks, then retry or cancel the job."
+        ),
     )
 
 
@@ -453,6 +556,8 @@ def apply_outcome(
 
     if outcome.resend:
         return requeue(phase="send")
+    if outcome.alone:
+        return requeue()
     if outcome.retry:
         return requeue(not_before=now + _retry_delay(step.attempts))
     state = outcome.state

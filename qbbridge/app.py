@@ -71,6 +71,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             auth_failure_limit=settings.auth_failure_limit,
             auth_failure_window=dt.timedelta(minutes=settings.auth_failure_window_minutes),
             supersede_after=dt.timedelta(seconds=settings.supersede_after_seconds),
+            requests_per_message=settings.requests_per_message,
         ),
     )
     endpoint = WebConnectorEndpoint(

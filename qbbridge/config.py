@@ -27,6 +27,7 @@ class Settings:
     auth_failure_window_minutes: int = 15
     supersede_after_seconds: float = 60.0
     push_interval_seconds: float = 15.0
+    requests_per_message: int = 10
     log_level: str = "info"
 
     @property
@@ -52,6 +53,21 @@ def _int_env(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+# More requests per message set save round trips, but QuickBooks answers only when it has processed
+# all of them, and the Web Connector shows progress per message set.
+MAX_REQUESTS_PER_MESSAGE = 100
+
+
+def _requests_per_message() -> int:
+    value = _int_env("QBBRIDGE_REQUESTS_PER_MESSAGE", 10)
+    if not 1 <= value <= MAX_REQUESTS_PER_MESSAGE:
+        raise SystemExit(
+            f"QBBRIDGE_REQUESTS_PER_MESSAGE must be between 1 (each request alone) and "
+            f"{MAX_REQUESTS_PER_MESSAGE}, got {value}"
+        )
+    return value
+
+
 def load_settings(*, port: int = 8000) -> Settings:
     """Settings from the environment; ``port`` only shapes the default public URL."""
     return Settings(
@@ -67,5 +83,6 @@ def load_settings(*, port: int = 8000) -> Settings:
         auth_failure_window_minutes=_int_env("QBBRIDGE_AUTH_FAILURE_WINDOW_MINUTES", 15),
         supersede_after_seconds=float(os.environ.get("QBBRIDGE_SUPERSEDE_AFTER_SECONDS") or 60),
         push_interval_seconds=float(os.environ.get("QBBRIDGE_PUSH_INTERVAL_SECONDS") or 15),
+        requests_per_message=_requests_per_message(),
         log_level=os.environ.get("QBBRIDGE_LOG_LEVEL") or "info",
     )

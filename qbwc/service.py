@@ -26,11 +26,12 @@ from mapping.explain import explain_hresult
 from mapping.host import describe_host
 from mapping.steps import (
     HostContext,
-    RenderError,
     apply_outcome,
-    render_step,
+    render_message,
     settle_hresult,
     settle_response,
+    settle_shared_hresult,
+    settle_shared_response,
 )
 from qbwc.versions import DEFAULT_QBXML_VERSION, MAX_QBXML_VERSION, lower_version, version_tuple
 
@@ -57,6 +58,9 @@ class ServiceOptions:
     # The Web Connector runs one session per application at a time, so a new authenticate means an
     # older session of the same tenant that has been silent this long is over (its connector died).
     supersede_after: dt.timedelta = dt.timedelta(seconds=60)
+    # How many typed requests of different jobs may travel in one message set (docs/qbwc.md); 1 sends
+    # each alone.
+    requests_per_message: int = 10
 
 
 def progress_percent(done: int, planned: int) -> int:
@@ -201,16 +205,27 @@ class WebConnectorService:
             while True:
                 if step is None:
                     return self._nothing_to_send(session, row, now)
-                try:
-                    rendered = render_step(session, step, host, now=now)
-                except RenderError as exc:
-                    queue.finish_step(session, step, StepState.FAILED, now=now, error=str(exc))
+                steps = [step]
+                if self.options.requests_per_message > 1 and queue.shares_message(step):
+                    steps += queue.claim_companions(
+                        session,
+                        tenant_id=row.tenant_id,
+                        session_id=row.id,
+                        now=now,
+                        limit=self.options.requests_per_message - 1,
+                    )
+                message = render_message(session, steps, host, now=now)
+                for refused, exc in message.refused:
+                    queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(exc))
+                if not message.sent:
                     step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
                     continue
-                queue.mark_sent(session, step, xml=rendered.xml, request_ids=rendered.request_ids)
+                queue.mark_sent(
+                    session, [(sent, rendered.xml, rendered.request_ids) for sent, rendered in message.sent]
+                )
                 if row.waits:
                     sessions.set_wait(session, row.id, wait=False)
-                return rendered.xml
+                return message.xml
 
     def _nothing_to_send(self, session: Session, row: sessions.SessionRow, now: dt.datetime) -> str:
         if row.waits < MAX_WAITS and queue.has_runnable(
@@ -262,11 +277,14 @@ class WebConnectorService:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
             touch = sessions.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
-            row, step = queue.start_receive(session, touch)
+            row, steps = queue.start_receive(session, touch)
             if row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
                 self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
+            if len(steps) > 1:
+                return self._receive_shared(session, row, steps, response, hresult, message, now)
+            step = steps[0] if steps else None
             if step is None:
                 sessions.set_last_error(
                     session,
@@ -296,6 +314,46 @@ class WebConnectorService:
                 more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
             return progress_percent(row.steps_done, row.planned_steps) if more else 100
 
+    def _receive_shared(
+        self,
+        session: Session,
+        row: sessions.SessionRow,
+        steps: list[queue.StepRef],
+        response: str | None,
+        hresult: str | None,
+        message: str | None,
+        now: dt.datetime,
+    ) -> int:
+        """The answer to a message set that carried several steps: each settles from its own part."""
+        fatal = False
+        if hresult and hresult.strip():
+            code = hresult.strip()
+            fatal = code.lower() in _SESSION_FATAL_HRESULTS
+            settled = [(step, None, settle_shared_hresult(step, code, message or "")) for step in steps]
+        else:
+            settled = settle_shared_response(steps, response or "")
+        more: bool | None = None
+        for index, (step, part, outcome) in enumerate(settled):
+            last = index == len(settled) - 1
+            more = apply_outcome(
+                session,
+                step,
+                part,
+                outcome,
+                now=now,
+                session_id=row.id,
+                check_runnable_for=row.tenant_id if last and not fatal else None,
+            )
+        # The touch counted one answered request; the message set carried len(steps).
+        sessions.count_more_steps(session, row.id, len(steps) - 1)
+        if fatal:
+            sessions.set_last_error(session, row.id, settled[0][2].error)
+            return -1
+        if more is None:
+            more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
+        done = row.steps_done + len(steps) - 1
+        return progress_percent(done, row.planned_steps) if more else 100
+
     def _settle_late_answer(
         self,
         session: Session,
@@ -309,13 +367,17 @@ class WebConnectorService:
             return
         if (hresult and hresult.strip()) or not response:
             return
-        step = queue.latest_unknown_step(session, session_id=wc_session.id)
-        if step is None:
+        steps = queue.latest_unknown_steps(session, session_id=wc_session.id)
+        if not steps:
             return
-        outcome = settle_response(step, response)
-        if outcome.status_code is not None:
-            outcome.retry = False
-            apply_outcome(session, step, response, outcome, now=now)
+        if len(steps) == 1:
+            settled = [(steps[0], response, settle_response(steps[0], response))]
+        else:
+            settled = settle_shared_response(steps, response)
+        for step, part, outcome in settled:
+            if outcome.status_code is not None:
+                outcome.retry = False
+                apply_outcome(session, step, part, outcome, now=now)
 
     # --- connectionError / getLastError / closeConnection ----------------------------------------
 

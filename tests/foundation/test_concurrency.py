@@ -76,3 +76,64 @@ def test_each_request_is_delivered_exactly_once_across_processes(
     assert len(delivered) == TENANTS * JOBS_PER_TENANT
     statuses = Counter(job(first.client, job_id)["status"] for job_id in job_ids)
     assert statuses == {"succeeded": TENANTS * JOBS_PER_TENANT}
+
+
+SALES_ORDERS_PER_TENANT = 40
+EXTERNAL_GUID = "QBXMLMsgsRq/SalesOrderAddRq/SalesOrderAdd/ExternalGUID"
+
+
+def test_send_requests_sharing_message_sets_are_delivered_exactly_once_across_processes(
+    two_servers: tuple[LiveServer, LiveServer],
+) -> None:
+    """Send-flow requests travel several to a message set (``QBBRIDGE_REQUESTS_PER_MESSAGE``); the
+    claim of a message set's companions must never hand a request to two sessions either."""
+    first, second = two_servers
+    tenants = [new_tenant(first.client, f"Shared {i}") for i in range(TENANTS)]
+    job_ids: list[str] = []
+    for index, tenant in enumerate(tenants):
+        for n in range(SALES_ORDERS_PER_TENANT):
+            order = {
+                "code": f"SO-{index}-{n}",
+                "client": {"code": "ACME", "name": "Acme Corp"},
+                "createdAt": "2026-11-19T10:00:00Z",
+                "rows": [{"product": {"code": "WIDGET-1", "name": "Widget"}, "quantity": 5, "unitPrice": 12.5}],
+            }
+            response = first.client.post(f"/api/v1/tenants/{tenant.id}/sales-orders", json=order)
+            assert response.status_code == 202, response.text
+            job_ids.append(response.json()["jobId"])
+
+    def run_sessions(worker: int) -> list[tuple[str, str, int]]:
+        tenant = tenants[worker % TENANTS]
+        server = (first, second)[worker % 2]
+        wc = WebConnectorClient(server.qbwc_url)
+        delivered: list[tuple[str, str, int]] = []
+        while True:
+            ticket, status = wc.authenticate(tenant.username, tenant.token)
+            assert ticket, "valid credentials must authenticate"
+            if status == "none":
+                wc.close_connection(ticket)
+                return delivered
+            while True:
+                request_xml = wc.send_request_xml(ticket)
+                if not request_xml:
+                    break
+                guids = etree.fromstring(request_xml.encode()).findall(EXTERNAL_GUID)
+                delivered += [(tenant.id, guid.text or "", len(guids)) for guid in guids]
+                if wc.receive_response_xml(ticket, answer_for(request_xml)) >= 100:
+                    break
+            wc.close_connection(ticket)
+
+    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
+        results = list(pool.map(run_sessions, range(SESSIONS)))
+
+    delivered = [item for result in results for item in result]
+    counts = Counter(guid for _, guid, _ in delivered)
+    duplicates = {guid: count for guid, count in counts.items() if count > 1}
+    assert not duplicates, f"delivered more than once: {duplicates}"
+    assert len(counts) == TENANTS * SALES_ORDERS_PER_TENANT
+    for tenant in tenants:
+        assert sum(1 for tenant_id, _, _ in delivered if tenant_id == tenant.id) == SALES_ORDERS_PER_TENANT
+    sizes = [size for _, _, size in delivered]
+    assert max(sizes) == 10 and min(sizes) >= 1, "at most 10 per message set, and they did share"
+    statuses = Counter(job(first.client, job_id)["status"] for job_id in job_ids)
+    assert statuses == {"succeeded": TENANTS * SALES_ORDERS_PER_TENANT}
