@@ -7,6 +7,7 @@ the simulated QuickBooks). The simulated Web Connectors speak HTTP through the s
 cores with the server; ``--httpx`` uses the simulator's default client instead.
 
     .venv/bin/python bench/send_flows.py [--tenants 20] [--jobs 2000] [--workers 2] [--drainers 4]
+                                         [--requests-per-message N]
 """
 
 from __future__ import annotations
@@ -73,27 +74,30 @@ async def queue_jobs(
     return elapsed, latencies
 
 
-def drain(args: tuple[str, list[tuple[str, str]], bool]) -> int:
+def drain(args: tuple[str, list[tuple[str, str]], bool]) -> tuple[int, int]:
     """Run sessions for these tenants until their queues are empty, one thread per tenant, so every
-    tenant's Web Connector is at work at once; returns the sessions run."""
+    tenant's Web Connector is at work at once; returns the sessions run and the message sets the
+    server handed over."""
     url, tenants, use_httpx = args
     connect = HttpxConnection if use_httpx else StdlibConnection
 
-    def tenant_sessions(username: str, token: str) -> int:
+    def tenant_sessions(username: str, token: str) -> tuple[int, int]:
         qb = QuickBooks(Company.new("Bench"), use_default_schema=False)
         qb.process(COMPANY_SETUP)
-        sessions = 0
+        sessions = messages = 0
         while True:
             connector = WebConnector(
                 url, username, token, qb, noop_pause=0.01, out=io.StringIO(), connect=connect
             )
             result = connector.run_session()
             sessions += 1
+            messages += result.requests_sent
             if result.auth_status == "none":
-                return sessions
+                return sessions, messages
 
     with ThreadPoolExecutor(max_workers=len(tenants)) as pool:
-        return sum(pool.map(lambda tenant: tenant_sessions(*tenant), tenants))
+        counts = list(pool.map(lambda tenant: tenant_sessions(*tenant), tenants))
+    return sum(s for s, _ in counts), sum(m for _, m in counts)
 
 
 def _children_cpu() -> float:
@@ -113,10 +117,21 @@ def main() -> None:
     parser.add_argument(
         "--httpx", action="store_true", help="simulated Web Connectors use httpx (the simulator's default)"
     )
+    parser.add_argument(
+        "--requests-per-message",
+        type=int,
+        default=None,
+        help="the server's QBBRIDGE_REQUESTS_PER_MESSAGE (default: the service's own, 10)",
+    )
     args = parser.parse_args()
 
     url = create_postgres_database()
-    server = start_server(url, Path(tempfile.mkdtemp(prefix="qbbridge-bench-")), workers=args.workers)
+    env = {}
+    if args.requests_per_message is not None:
+        env["QBBRIDGE_REQUESTS_PER_MESSAGE"] = str(args.requests_per_message)
+    server = start_server(
+        url, Path(tempfile.mkdtemp(prefix="qbbridge-bench-")), workers=args.workers, extra_env=env
+    )
     try:
         admin = server.client
         tenants: list[tuple[str, str, str]] = []
@@ -146,7 +161,9 @@ def main() -> None:
         meter = CpuMeter(server.process.pid)
         meter.start()
         pool = multiprocessing.Pool(args.drainers)
-        sessions = sum(pool.map(drain, groups))
+        drained = pool.map(drain, groups)
+        sessions = sum(s for s, _ in drained)
+        messages = sum(m for _, m in drained)
         pool.close()
         pool.join()
         drain_elapsed = time.perf_counter() - started
@@ -176,6 +193,8 @@ def main() -> None:
             f"Web Connector processes: {args.drainers}, {args.tenants} sessions at a time (one per tenant); "
             f"sessions run: {sessions}; HTTP client: {'httpx' if args.httpx else 'the standard library'}"
         )
+        per_message = args.requests_per_message or "the default"
+        print(f"message sets handed to QuickBooks: {messages} (requests per message set: {per_message})")
         per_job = connectors_cpu / total * 1000
         print(f"simulated Web Connectors and QuickBooks: {per_job:.2f} ms of CPU per job")
         print(
