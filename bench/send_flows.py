@@ -149,9 +149,14 @@ def main() -> None:
         port = int(server.base_url.rsplit(":", 1)[1])
         per_tenant = args.jobs // args.tenants
         total = per_tenant * args.tenants
+        api_meter = CpuMeter(server.process.pid)
+        api_meter.start()
+        api_client_cpu = time.process_time()
         api_elapsed, latencies = asyncio.run(
             queue_jobs(port, server.admin_key, [t[0] for t in tenants], per_tenant, args.concurrency)
         )
+        api_client_cpu = time.process_time() - api_client_cpu
+        api_meter.stop()
         groups = [
             (server.qbwc_url, [(u, t) for _, u, t in tenants[i :: args.drainers]], args.httpx)
             for i in range(args.drainers)
@@ -187,6 +192,11 @@ def main() -> None:
         p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
         print(f"admin API: {total / api_elapsed:.0f} jobs/s accepted ({args.concurrency} connections)")
         print(f"admin API latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        print(
+            f"while queueing, CPU per job: server {api_meter.service_seconds / total * 1000:.2f} ms, "
+            f"PostgreSQL {api_meter.postgres_seconds / total * 1000:.2f} ms, "
+            f"load generator {api_client_cpu / total * 1000:.2f} ms"
+        )
         rate = succeeded / drain_elapsed
         print(f"end to end: {succeeded} jobs succeeded in {drain_elapsed:.1f} s = {rate:.0f} jobs/s")
         print(
