@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from db import queue
+from db.engine import Database
+from mapping.plan import PlannedStep
+from mapping.steps import QBXML_REQUEST
+from requests_builder import CustomerQuery
 from simulator.faults import Faults
 from tests.sends.conftest import SALES_ORDER, Customer, new_company
 from tests.support.servers import LiveServer, start_server
@@ -206,3 +211,44 @@ def test_quickbooks_unusable_for_a_shared_message_set_ends_the_session_and_loses
     assert all(customer.job(job_id)["status"] == "succeeded" for job_id in jobs)
     assert len(customer.qb.company.sales_orders) == 3
     assert customer.sessions[-2].requests_sent == 3  # each alone this time
+
+
+def test_a_late_answer_settles_each_step_of_a_shared_message_set_from_its_own_part(customer: Customer) -> None:
+    """Steps that QuickBooks cannot be asked about (no reconciliation) wait for a person when their
+    answer is lost; an answer that still arrives after the session ended settles each of them."""
+    database = Database(customer.server.database_url)
+    try:
+        with database.transaction() as session:
+            jobs = [
+                queue.enqueue(
+                    session,
+                    tenant_id=customer.tenant_id,
+                    kind="lookup",
+                    payload={},
+                    steps=[
+                        queue.NewStep(
+                            kind=QBXML_REQUEST,
+                            intent=PlannedStep(
+                                request=CustomerQuery(full_names=[name]), description=f"Look up {name}", purpose="lookup"
+                            ).to_intent(),
+                        )
+                    ],
+                ).public_id
+                for name in ("ACME", "Web Store")
+            ]
+    finally:
+        database.dispose()
+    connector = WebConnectorClient(customer.server.qbwc_url)
+    ticket, _ = connector.authenticate(customer.username, customer.token)
+    request = connector.send_request_xml(ticket, hcp=customer.qb.host_response())
+    assert len(REQUEST_ID.findall(request)) == 2
+    connector.close_connection(ticket)
+    assert [customer.job(job_id)["status"] for job_id in jobs] == ["unknown_outcome", "unknown_outcome"]
+    assert connector.receive_response_xml(ticket, customer.qb.process(request)) == 100
+    for job_id, name in zip(jobs, ("ACME", "Web Store"), strict=True):
+        job = customer.job(job_id)
+        assert job["status"] == "succeeded", job
+        [step] = job["steps"]
+        [request_id] = REQUEST_ID.findall(step["request"])
+        assert REQUEST_ID.findall(step["response"]) == [request_id]
+        assert f"<Name>{name}</Name>" in step["response"]
