@@ -403,6 +403,8 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
         results = list(_read_results(response))
     except (ResponseFormatError, HostileXMLError, ValueError) as exc:
         return _unreadable(exc)
+    # The answer to this step's own request, should the message set have carried others too.
+    results = [result for result in results if result[0].request_id in step.request_ids] or results
     if not results:
         return Outcome(
             state=StepState.FAILED, error="QuickBooks answered without any response to our request."

@@ -325,10 +325,9 @@ class WebConnectorService:
         now: dt.datetime,
     ) -> int:
         """The answer to a message set that carried several steps: each settles from its own part."""
-        fatal = False
-        if hresult and hresult.strip():
-            code = hresult.strip()
-            fatal = code.lower() in _SESSION_FATAL_HRESULTS
+        code = (hresult or "").strip()
+        fatal = code.lower() in _SESSION_FATAL_HRESULTS
+        if code:
             settled = [(step, None, settle_shared_hresult(step, code, message or "")) for step in steps]
         else:
             settled = settle_shared_response(steps, response or "")
@@ -347,7 +346,7 @@ class WebConnectorService:
         # The touch counted one answered request; the message set carried len(steps).
         sessions.count_more_steps(session, row.id, len(steps) - 1)
         if fatal:
-            sessions.set_last_error(session, row.id, settled[0][2].error)
+            sessions.set_last_error(session, row.id, explain_hresult(code, message or ""))
             return -1
         if more is None:
             more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)

@@ -1,11 +1,14 @@
-"""Requests of several steps in one message set (``wrap_requests``), and QuickBooks' answer cut back
-into one response per step (``split_by_request_id``)."""
+"""Requests of several steps in one message set (``wrap_requests``), QuickBooks' answer cut back into
+one response per step (``split_by_request_id``), and a step settled from its own response."""
 
 from __future__ import annotations
 
 import pytest
 from lxml import etree
 
+from db.queue import StepRef
+from mapping.plan import PlannedStep
+from mapping.steps import QBXML_REQUEST, settle_response
 from requests_builder import BuildError, CustomerQuery, build_message_set, wrap_requests
 from responses_parser import HostileXMLError, ResponseFormatError, read_statuses, split_by_request_id
 
@@ -73,3 +76,16 @@ def test_each_step_gets_a_response_of_its_own_requests_only() -> None:
 def test_an_unreadable_or_hostile_answer_is_refused(text: str, error: type[Exception]) -> None:
     with pytest.raises(error):
         split_by_request_id(text, {"7": ["7.0"]})
+
+
+def test_a_send_step_settles_from_the_response_to_its_own_request() -> None:
+    """Should an answer carry responses to other requests too, a step reads the one with its own
+    requestID, not whichever comes first."""
+    intent = PlannedStep(request=CustomerQuery(full_names=["Acme"]), description="Look up Acme").to_intent()
+    step = StepRef(id=8, job_id=1, position=0, kind=QBXML_REQUEST, intent=intent, attempts=1, request_ids=["8.0"])
+    outcome = settle_response(step, RESPONSE)
+    assert outcome.status_code == 3140 and outcome.state.value == "failed"
+    step = StepRef(id=7, job_id=1, position=0, kind=QBXML_REQUEST, intent=intent, attempts=1, request_ids=["7.0"])
+    outcome = settle_response(step, RESPONSE)
+    assert outcome.status_code == 0 and outcome.state.value == "succeeded"
+    assert outcome.ids == {"listId": "80000001-1"}
