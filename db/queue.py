@@ -167,29 +167,42 @@ _CLAIM_BY_TICKET = {
     for dialect, lock in _LOCKS.items()
 }
 
-# The claim of the steps that travel with a first one in the same message set (see claim_companions):
-# typed requests (``qbxml_request``) of other jobs, on their first attempt, in phase ``send``. A step
-# that was tried before (a retry, a reconciliation) always goes alone, so whatever happened to it is
-# told apart from its neighbours' outcomes. At most one step of a job is runnable at a time (each
-# waits for the one before it to succeed), so these are steps of as many different jobs.
-_COMPANIONS = """
-    SELECT s.id FROM job_steps s
-    WHERE {runnable} AND s.kind = 'qbxml_request' AND s.phase = 'send' AND s.attempts = 0
+# The claim of the steps that travel with a first one in the same message set (see claim_companions).
+# ``next`` is the tenant's next runnable steps in queue order, as many as may join; of those, the ones
+# taken are the run of shareable steps at its head: typed requests (``qbxml_request``) on their first
+# attempt, in phase ``send``. The run ends at the first step that must go alone (raw qbXML, sent as
+# given; a retrieval page; a retry or a reconciliation, so that whatever happened to a step tried
+# before is told apart from its neighbours' outcomes), so the tenant's jobs still reach QuickBooks in
+# the order they were queued. At most one step of a job is runnable at a time (each waits for the one
+# before it to succeed), so these are steps of as many different jobs.
+_NEXT_STEPS = """
+    SELECT s.id, s.job_id, s.position,
+           (s.kind = 'qbxml_request' AND s.phase = 'send' AND s.attempts = 0) AS shareable
+    FROM job_steps s
+    WHERE {runnable}
     ORDER BY s.job_id, s.position
     LIMIT :limit
 """.format(runnable=_RUNNABLE.format(tenant=":tenant_id"))
+_SHAREABLE_HEAD = """
+    SELECT n.id FROM next n
+    WHERE n.shareable AND NOT EXISTS (
+        SELECT 1 FROM next b
+        WHERE NOT b.shareable AND (b.job_id < n.job_id OR (b.job_id = n.job_id AND b.position < n.position))
+    )
+"""
 _TAKE_COMPANIONS = """
     UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
                          attempts = attempts + 1
 """
 _COMPANION_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase"
 _CLAIM_COMPANIONS = {
-    # PostgreSQL: the candidates are picked and locked once, in a materialized CTE, skipping rows
-    # another session is claiming (``FOR UPDATE SKIP LOCKED``), then taken. (Written as ``id IN
-    # (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``, it took more than n steps in the tests: the plan
-    # ran the subquery more than once.) ``state = 'queued'`` keeps the take a compare-and-set.
+    # PostgreSQL: the next steps are picked and locked once, in a materialized CTE, skipping rows
+    # another session is claiming (``FOR UPDATE SKIP LOCKED``), then the head is taken. (A claim
+    # written as ``id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` took more than n steps in the
+    # tests: the plan ran the subquery more than once.) ``state = 'queued'`` keeps the take a
+    # compare-and-set.
     "postgresql": Statement(
-        f"WITH picked AS MATERIALIZED ({_COMPANIONS} FOR UPDATE SKIP LOCKED) "
+        f"WITH next AS MATERIALIZED ({_NEXT_STEPS} FOR UPDATE SKIP LOCKED), picked AS ({_SHAREABLE_HEAD}) "
         f"{_TAKE_COMPANIONS} FROM picked WHERE job_steps.id = picked.id AND job_steps.state = 'queued' "
         "RETURNING " + ", ".join(f"job_steps.{column}" for column in _COMPANION_COLUMNS.split(", ")),
         timestamps=("now",),
@@ -197,8 +210,8 @@ _CLAIM_COMPANIONS = {
     ),
     # SQLite: no row locks; the claim runs under the write lock taken at BEGIN, as ``_CLAIM`` does.
     "sqlite": Statement(
-        f"{_TAKE_COMPANIONS} WHERE id IN ({_COMPANIONS}) AND state = 'queued' "
-        f"RETURNING {_COMPANION_COLUMNS}",
+        f"WITH next AS ({_NEXT_STEPS}) {_TAKE_COMPANIONS} "
+        f"WHERE id IN ({_SHAREABLE_HEAD}) AND state = 'queued' RETURNING {_COMPANION_COLUMNS}",
         timestamps=("now",),
         json_columns=("intent", "request_ids"),
     ),
@@ -378,7 +391,7 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
 
 
 def shares_message(step: StepRef) -> bool:
-    """Whether a step just claimed may take companions into its message set: the same condition as
+    """Whether a step just claimed may take companions into its message set: the condition
     ``_CLAIM_COMPANIONS`` puts on them (a typed request, phase ``send``, its first attempt)."""
     return step.kind == "qbxml_request" and step.phase == "send" and step.attempts == 1
 
@@ -387,8 +400,8 @@ def claim_companions(
     session: Session, *, tenant_id: str, session_id: int, now: dt.datetime, limit: int
 ) -> list[StepRef]:
     """Up to ``limit`` more steps for ``session_id``, to send in one message set with the step it
-    just claimed: typed requests of other jobs on their first attempt (``_CLAIM_COMPANIONS``), in
-    queue order. One round trip; commit promptly, as after ``claim_next_step``."""
+    just claimed: the tenant's next runnable steps in queue order, up to the first that must go
+    alone (``_CLAIM_COMPANIONS``). One round trip; commit promptly, as after ``claim_next_step``."""
     if limit <= 0:
         return []
     params = {"tenant_id": tenant_id, "session_id": session_id, "now": now}

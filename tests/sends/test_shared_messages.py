@@ -252,3 +252,15 @@ def test_a_late_answer_settles_each_step_of_a_shared_message_set_from_its_own_pa
         [request_id] = REQUEST_ID.findall(step["request"])
         assert REQUEST_ID.findall(step["response"]) == [request_id]
         assert f"<Name>{name}</Name>" in step["response"]
+
+
+def test_a_request_that_must_go_alone_ends_the_run_so_jobs_keep_their_order(customer: Customer) -> None:
+    first = _queue_sales_orders(customer, "SO-O", 2)
+    raw = customer.api.post(customer.url("/qbxml"), json={"qbxml": customer_query("ACME")}).json()["jobId"]
+    last = _queue_sales_orders(customer, "SO-Z", 2)
+    result = customer.sync()
+    assert result.ok, result.last_error
+    # The two sales orders queued before the raw request, the raw request, then the two after it.
+    assert result.requests_sent == 3
+    claimed = {job_id: customer.job(job_id)["steps"][0]["claimedAt"] for job_id in [*first, raw, *last]}
+    assert claimed[first[0]] == claimed[first[1]] < claimed[raw] < claimed[last[0]] == claimed[last[1]]
