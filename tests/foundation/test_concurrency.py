@@ -4,14 +4,14 @@ every queued request is delivered exactly once, and each tenant sees only its ow
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from tests.foundation.helpers import job, new_tenant, queue_raw
+from tests.foundation.helpers import TenantCredentials, job, new_tenant, queue_raw
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
 
@@ -29,24 +29,17 @@ def two_servers(postgres_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer,
     second.stop()
 
 
-def test_each_request_is_delivered_exactly_once_across_processes(
-    two_servers: tuple[LiveServer, LiveServer],
-) -> None:
-    first, second = two_servers
-    tenants = [new_tenant(first.client, f"Concurrent {i}") for i in range(TENANTS)]
-    queued: dict[str, set[str]] = {}
-    job_ids: list[str] = []
-    for index, tenant in enumerate(tenants):
-        markers = {f"T{index}-J{n}" for n in range(JOBS_PER_TENANT)}
-        queued[tenant.id] = markers
-        for marker in sorted(markers):
-            job_ids.append(queue_raw(first.client, tenant.id, customer_query(marker)))
+def drain_concurrently(
+    servers: tuple[LiveServer, LiveServer], tenants: list[TenantCredentials], read: Callable[[str], list[str]]
+) -> list[tuple[str, str, int]]:
+    """SESSIONS Web Connectors at once, alternating between the two processes, each running sessions
+    for one tenant until it has nothing left; every request handed out is answered as QuickBooks
+    would. Returns (tenant, what ``read`` found in it, how many it found) for each request handed out."""
 
-    def run_sessions(worker: int) -> list[tuple[str, str]]:
-        tenant = tenants[worker % TENANTS]
-        server = (first, second)[worker % 2]
-        wc = WebConnectorClient(server.qbwc_url)
-        delivered: list[tuple[str, str]] = []
+    def run_sessions(worker: int) -> list[tuple[str, str, int]]:
+        tenant = tenants[worker % len(tenants)]
+        wc = WebConnectorClient(servers[worker % 2].qbwc_url)
+        delivered: list[tuple[str, str, int]] = []
         while True:
             ticket, status = wc.authenticate(tenant.username, tenant.token)
             assert ticket, "valid credentials must authenticate"
@@ -57,16 +50,33 @@ def test_each_request_is_delivered_exactly_once_across_processes(
                 request_xml = wc.send_request_xml(ticket)
                 if not request_xml:
                     break
-                name = etree.fromstring(request_xml.encode()).findtext("QBXMLMsgsRq/CustomerQueryRq/FullName")
-                delivered.append((tenant.id, name or ""))
+                found = read(request_xml)
+                delivered += [(tenant.id, marker, len(found)) for marker in found]
                 if wc.receive_response_xml(ticket, answer_for(request_xml)) >= 100:
                     break
             wc.close_connection(ticket)
 
     with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
-        results = list(pool.map(run_sessions, range(SESSIONS)))
+        return [item for result in pool.map(run_sessions, range(SESSIONS)) for item in result]
 
-    delivered = [item for result in results for item in result]
+
+def test_each_request_is_delivered_exactly_once_across_processes(
+    two_servers: tuple[LiveServer, LiveServer],
+) -> None:
+    first, _ = two_servers
+    tenants = [new_tenant(first.client, f"Concurrent {i}") for i in range(TENANTS)]
+    queued: dict[str, set[str]] = {}
+    job_ids: list[str] = []
+    for index, tenant in enumerate(tenants):
+        markers = {f"T{index}-J{n}" for n in range(JOBS_PER_TENANT)}
+        queued[tenant.id] = markers
+        for marker in sorted(markers):
+            job_ids.append(queue_raw(first.client, tenant.id, customer_query(marker)))
+
+    def customer_name(request_xml: str) -> list[str]:
+        return [etree.fromstring(request_xml.encode()).findtext("QBXMLMsgsRq/CustomerQueryRq/FullName") or ""]
+
+    delivered = [(tenant_id, name) for tenant_id, name, _ in drain_concurrently(two_servers, tenants, customer_name)]
     counts = Counter(name for _, name in delivered)
     duplicates = {name: count for name, count in counts.items() if count > 1}
     assert not duplicates, f"delivered more than once: {duplicates}"
@@ -87,7 +97,7 @@ def test_send_requests_sharing_message_sets_are_delivered_exactly_once_across_pr
 ) -> None:
     """Send-flow requests travel several to a message set (``QBBRIDGE_REQUESTS_PER_MESSAGE``); the
     claim of a message set's companions must never hand a request to two sessions either."""
-    first, second = two_servers
+    first, _ = two_servers
     tenants = [new_tenant(first.client, f"Shared {i}") for i in range(TENANTS)]
     job_ids: list[str] = []
     for index, tenant in enumerate(tenants):
@@ -102,31 +112,10 @@ def test_send_requests_sharing_message_sets_are_delivered_exactly_once_across_pr
             assert response.status_code == 202, response.text
             job_ids.append(response.json()["jobId"])
 
-    def run_sessions(worker: int) -> list[tuple[str, str, int]]:
-        tenant = tenants[worker % TENANTS]
-        server = (first, second)[worker % 2]
-        wc = WebConnectorClient(server.qbwc_url)
-        delivered: list[tuple[str, str, int]] = []
-        while True:
-            ticket, status = wc.authenticate(tenant.username, tenant.token)
-            assert ticket, "valid credentials must authenticate"
-            if status == "none":
-                wc.close_connection(ticket)
-                return delivered
-            while True:
-                request_xml = wc.send_request_xml(ticket)
-                if not request_xml:
-                    break
-                guids = etree.fromstring(request_xml.encode()).findall(EXTERNAL_GUID)
-                delivered += [(tenant.id, guid.text or "", len(guids)) for guid in guids]
-                if wc.receive_response_xml(ticket, answer_for(request_xml)) >= 100:
-                    break
-            wc.close_connection(ticket)
+    def external_guids(request_xml: str) -> list[str]:
+        return [guid.text or "" for guid in etree.fromstring(request_xml.encode()).findall(EXTERNAL_GUID)]
 
-    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
-        results = list(pool.map(run_sessions, range(SESSIONS)))
-
-    delivered = [item for result in results for item in result]
+    delivered = drain_concurrently(two_servers, tenants, external_guids)
     counts = Counter(guid for _, guid, _ in delivered)
     duplicates = {guid: count for guid, count in counts.items() if count > 1}
     assert not duplicates, f"delivered more than once: {duplicates}"
