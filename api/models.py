@@ -79,8 +79,18 @@ class StepOut(ApiModel):
     position: int
     kind: str
     state: JobStatusName
-    request: str | None = Field(description="The qbXML sent to QuickBooks (null until it is sent).")
-    response: str | None = Field(description="QuickBooks' raw qbXML answer.")
+    request: str | None = Field(
+        description=(
+            "The qbXML sent to QuickBooks (null until it is sent). A step that travelled in one message "
+            "set with other jobs' steps shows its own request, in a message set of its own."
+        )
+    )
+    response: str | None = Field(
+        description=(
+            "QuickBooks' raw qbXML answer; for a step that shared its message set, the part that "
+            "answers its own request."
+        )
+    )
     status_code: int | None
     status_severity: str | None
     status_message: str | None
