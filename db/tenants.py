@@ -10,7 +10,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import batch
 from db import secrets as secret_values
+from db.batch import Statement
 from db.models import ApiKey, AuthThrottle, ClientHello, ServiceConfig, Tenant, utcnow
 from db.queue import revoke_open_sessions
 
@@ -142,13 +144,18 @@ def clear_failed_logins(session: Session, username: str) -> None:
 CLIENT_HELLO_TTL = dt.timedelta(minutes=2)
 
 
+# One statement (and one round trip with its BEGIN): every Web Connector session starts with it.
+_REMEMBER_CLIENT_VERSION = Statement(
+    "INSERT INTO qbwc_client_hello (address, version, seen_at) VALUES (:address, :version, :now) "
+    "ON CONFLICT (address) DO UPDATE SET version = excluded.version, seen_at = excluded.seen_at",
+    timestamps=("now",),
+)
+
+
 def remember_client_version(session: Session, address: str, version: str, now: dt.datetime) -> None:
-    row = session.get(ClientHello, address[:64])
-    if row is None:
-        session.add(ClientHello(address=address[:64], version=version, seen_at=now))
-    else:
-        row.version = version
-        row.seen_at = now
+    batch.run_one(
+        session, _REMEMBER_CLIENT_VERSION, {"address": address[:64], "version": version[:64], "now": now}
+    )
 
 
 def recall_client_version(session: Session, address: str, now: dt.datetime) -> str | None:

@@ -141,6 +141,18 @@ def test_a_full_session_delivers_the_request_and_records_the_response(live_serve
     assert wc.send_request_xml(ticket) == ""
 
 
+def test_the_latest_client_version_from_an_address_is_the_one_remembered(live_server: LiveServer) -> None:
+    admin = live_server.client
+    wc = WebConnectorClient(live_server.qbwc_url)
+    tenant = new_tenant(admin)
+    assert wc.client_version("2.3.0.215") == ""
+    assert wc.client_version("2.2.0.80") == ""  # the same address again: the row is updated
+    ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    wc.close_connection(ticket)
+    connection = admin.get(f"/api/v1/tenants/{tenant.id}/connection").json()
+    assert connection["webConnectorVersion"] == "2.2.0.80"
+
+
 def test_progress_stays_below_100_while_work_remains(live_server: LiveServer) -> None:
     admin = live_server.client
     wc = WebConnectorClient(live_server.qbwc_url)
