@@ -21,7 +21,7 @@ from mapping.plan import PlannedStep
 from mapping.steps import QBXML_REQUEST
 from requests_builder import CustomerQuery
 from simulator.faults import Faults
-from tests.sends.conftest import SALES_ORDER, Customer, new_company
+from tests.sends.conftest import INVENTORY, PURCHASE_ORDER, SALES_ORDER, Customer, new_company
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient, customer_query
 
@@ -264,3 +264,52 @@ def test_a_request_that_must_go_alone_ends_the_run_so_jobs_keep_their_order(cust
     assert result.requests_sent == 3
     claimed = {job_id: customer.job(job_id)["steps"][0]["claimedAt"] for job_id in [*first, raw, *last]}
     assert claimed[first[0]] == claimed[first[1]] < claimed[raw] < claimed[last[0]] == claimed[last[1]]
+
+
+def test_every_flow_sharing_message_sets_survives_lost_answers_without_a_duplicate(customer: Customer) -> None:
+    customer.settings(
+        {
+            "entityCodeCustomField": "Fusion Code",
+            "customFieldsToQuickbooks": [{"quickbooks": "Customer PO", "fusion": "Customer PO"}],
+            "createMissingItems": {"enabled": True, "incomeAccountFullName": "Sales"},
+            "timesheets": {"createMissingEmployee": True, "createMissingCustomerJob": True},
+            "inventory": {"adjustmentAccount": "Inventory Adjustments"},
+        }
+    )
+    company = customer.qb.company
+    items_before, employees_before = len(company.items), len(company.employees)
+    jobs = _queue_sales_orders(customer, "SO-E", 3)
+    for n in range(3):
+        rows = [{"product": {"code": f"NEW-E{n}", "name": "New"}, "quantity": 3, "unitPrice": 2}]
+        jobs.append(customer.send("/purchase-orders", {**PURCHASE_ORDER, "code": f"PO-E{n}", "rows": rows})["jobId"])
+    for n in range(2):
+        record = {
+            "worker": {"number": f"9{n}", "name": f"Worker{n} Shared"},
+            "operation": {"name": "Welding"},
+            "section": {"name": "Fabrication"},
+            "startTime": "2026-11-25T08:00:00Z",
+            "duration": 60,
+        }
+        payload = {"code": f"MO-E{n}", "description": "Shared", "client": {"code": "ACME"}, "timeRecords": [record, record]}
+        jobs.append(customer.send("/production-orders", payload)["jobId"])
+    jobs.append(customer.send("/inventory", {"products": [{**INVENTORY["products"][0], "quantity": 11}]})["jobId"])
+    # The connector dies after QuickBooks saved the first, then the second, then the third message set
+    # of a session: each time with several jobs' requests in it.
+    for drop in (1, 2, 3):
+        customer.sync(faults=Faults(drop_response=drop))
+        if drop == 1:
+            # The first message set carried the first request of all nine jobs, and QuickBooks saved it.
+            assert len(company.sales_orders) == 3 and len(company.inventory_adjustments) == 1
+        time.sleep(1.1)  # the dead session goes silent; the next authenticate supersedes it
+    customer.sync_until_idle()
+    assert [customer.job(job_id)["status"] for job_id in jobs] == ["succeeded"] * len(jobs)
+    assert len(company.sales_orders) == 3 and len(company.purchase_orders) == 3
+    assert len(company.items) == items_before + 3
+    assert len(company.time_tracking) == 4 and len(company.employees) == employees_before + 2
+    assert len(company.inventory_adjustments) == 1 and company.quantity_on_hand("WIDGET-1") == 11
+    codes = []
+    for order in company.sales_orders:
+        values = {d["DataExtName"]: d["DataExtValue"] for d in order.get("DataExtRet", [])}
+        assert values["Customer PO"] == "PO-77"
+        codes.append(values["Fusion Code"])
+    assert sorted(codes) == ["SO-E-0", "SO-E-1", "SO-E-2"]
