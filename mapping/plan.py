@@ -150,6 +150,10 @@ class PlanError(ValueError):
         self.message = message
 
 
+# The key, in a link's data, of how the entity was sent (its plan's summary: customer, number, date).
+SENT_AS = "sentAs"
+
+
 @dataclass(frozen=True, slots=True)
 class LinkInfo:
     """What a Fusion Operations entity became in QuickBooks (``db/links.py`` keeps these)."""
@@ -164,3 +168,8 @@ class LinkInfo:
     edit_sequence: str | None = None
     job_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # the entity as it was sent (e.g. a PO's rows)
+
+    @property
+    def sent_as(self) -> dict[str, Any]:
+        """How the entity was sent (``SENT_AS``); empty for links written before it was kept."""
+        return dict(self.data.get(SENT_AS) or {})

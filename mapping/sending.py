@@ -28,7 +28,7 @@ from db.states import JobStatus
 from mapping.entities import ProductionOrder, Receiving, Shipping
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
 from mapping.flows.validate import planned_warnings, with_placeholders
-from mapping.plan import LinkInfo, LinkKey, Plan, PlanError
+from mapping.plan import SENT_AS, LinkInfo, LinkKey, Plan, PlanError
 from mapping.settings import Settings, settings_from_text
 from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
 from requests_builder import build_message_set
@@ -285,7 +285,7 @@ def queue_send(
         if link is not None and link.status == link_repo.PENDING:
             depends_on = link.job_id
 
-    reservations = _reservations(plan.link, blocker_key, flow_name, entity_data)
+    reservations = _reservations(plan.link, blocker_key, flow_name, entity_data, plan.summary)
     public_id = str(uuid.uuid4())
     taken = send_repo.write_send(
         session,
@@ -341,11 +341,17 @@ def _refuse_if_from_quickbooks(session: Session, tenant_id: str, flow_name: str,
 
 
 def _reservations(
-    link: LinkKey | None, blocker: LinkKey | None, flow_name: str, entity_data: dict[str, Any]
+    link: LinkKey | None,
+    blocker: LinkKey | None,
+    flow_name: str,
+    entity_data: dict[str, Any],
+    summary: dict[str, Any],
 ) -> list[tuple[LinkKey, dict[str, Any]]]:
     reservations = []
     if link is not None:
-        reservations.append((link, entity_data))
+        # The entity as sent, and how it was sent (its customer, number, date): what a later send
+        # against it (an invoice for a sales order, a bill for a purchase order) must agree with.
+        reservations.append((link, {**entity_data, SENT_AS: summary} if summary else entity_data))
     if blocker is not None:
         reservations.append((blocker, {flow_name: entity_data.get("code")}))
     return reservations

@@ -34,7 +34,7 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
             f"sales order {so_key.code} was already invoiced by shipping {holder}; several shippings for one "
             "sales order are not supported (the invoice carries the whole order)",
         )
-    _, order = linked_order(
+    so_link, order = linked_order(
         ctx,
         so_key.entity,
         so_key.code,
@@ -43,8 +43,9 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
         noun="sales order",
         movement="shipping to invoice",
     )
-    # The same customer as the sales order, or QuickBooks will not link them.
-    customer, _ = customer_name(order, settings)
+    # The same customer as the sales order, or QuickBooks will not link them: the one it was sent to,
+    # even if the customer-name setting changed since.
+    customer = so_link.sent_as.get("customer") or customer_name(order, settings)[0]
     number = ref_number(settings, shipping.code, "Invoice", "invoice")
     guid = external_guid(ctx.tenant_id, FLOW, shipping.code)
     # "Empty (=Creation Date ... Invoice)": the shipping's date is when it was created.

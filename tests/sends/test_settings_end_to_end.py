@@ -132,6 +132,18 @@ def test_customer_name_from_code_marketplace_name_or_marketplace_quickbooks_cust
         assert document(customer, job_id)["CustomerRef"]["FullName"] == name
 
 
+def test_an_invoice_keeps_its_sales_orders_customer_when_the_setting_changes_in_between(customer: Customer) -> None:
+    customer.settings({"customerName": "customerCode"})
+    order = customer.send("/sales-orders", so("SO-K1"))["jobId"]
+    customer.sync_until_idle()
+    customer.settings({"customerName": "marketplaceName"})
+    invoice = customer.send("/shippings", shipping("SHP-K1", "SO-K1"))["jobId"]
+    customer.sync_until_idle()
+    assert customer.job(invoice)["status"] == "succeeded", customer.job(invoice)
+    assert document(customer, order)["CustomerRef"]["FullName"] == "ACME"
+    assert document(customer, invoice)["CustomerRef"]["FullName"] == "ACME"
+
+
 def test_document_date_default_document_date_and_synchronization_date(customer: Customer) -> None:
     for n in (1, 2, 3):
         customer.send("/sales-orders", so(f"SO-D{n}"))
