@@ -111,7 +111,7 @@ class Outcome:
     error: str | None = None
     retry: bool = False
     resend: bool = False  # reconciliation found nothing: send the request again
-    alone: bool = False  # a shared message set was refused as a whole: send again, on its own, now
+    alone: bool = False  # a shared message set failed as a whole: reconcile it on its own, now
     warnings: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
@@ -270,10 +270,11 @@ def settle_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
 
 
 def settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
-    """QuickBooks refused a message set that carried several steps, as a whole. Nothing in it was
-    processed; which request caused it cannot be told, so each step goes back to the queue to be sent
-    again on its own (a step tried before never shares a message set: ``queue.claim_companions``),
-    where its own outcome decides."""
+    """QuickBooks reported an error for a message set that carried several steps, as a whole. Which
+    request caused it cannot be told, and whether QuickBooks saved any before it failed is not
+    certain, so each step goes back to the queue to be reconciled on its own (a step tried before
+    never shares a message set: ``queue.claim_companions``): looked for in QuickBooks, then sent again
+    only if it is not there, where its own outcome decides."""
     explanation = explain_hresult(hresult, message)
     return Outcome(
         state=StepState.QUEUED,
@@ -281,7 +282,7 @@ def settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Ou
         status_message=message,
         error=(
             f"QuickBooks could not process the message set this request was sent in ({explanation}). "
-            "Nothing in it was saved; it will be sent again on its own."
+            "qbbridge will ask QuickBooks whether it was saved, and send it again on its own if not."
         ),
         alone=True,
     )
@@ -559,7 +560,7 @@ def apply_outcome(
     if outcome.resend:
         return requeue(phase="send")
     if outcome.alone:
-        return requeue()
+        return requeue(phase="reconcile")
     if outcome.retry:
         return requeue(not_before=now + _retry_delay(step.attempts))
     state = outcome.state

@@ -78,17 +78,18 @@ def test_a_request_quickbooks_refuses_does_not_stop_the_others(customer: Custome
     assert len(customer.qb.company.sales_orders) == 2
 
 
-def test_a_message_set_refused_as_a_whole_is_sent_again_one_request_at_a_time(customer: Customer) -> None:
+def test_a_message_set_refused_as_a_whole_is_reconciled_then_sent_one_request_at_a_time(customer: Customer) -> None:
     jobs = _queue_sales_orders(customer, "SO-P", 3)
     result = customer.sync(faults=Faults(parse_error=1))
     assert result.ok, result.last_error
-    # The refused message set, then each of its requests on its own.
-    assert result.requests_sent == 4
+    # The refused message set; then, for each of its requests on its own, the question whether
+    # QuickBooks saved it (it had not) and the request again.
+    assert result.requests_sent == 1 + 3 + 3
     for job_id in jobs:
         job = customer.job(job_id)
         assert job["status"] == "succeeded", job
         [step] = job["steps"]
-        assert step["attempts"] == 2
+        assert step["attempts"] == 3
         assert step["request"].count("<SalesOrderAddRq ") == 1
         assert 'onError="stopOnError"' in step["request"], "a step tried before is sent alone"
         assert step["hresult"] is None and step["error"] is None
@@ -206,11 +207,11 @@ def test_quickbooks_unusable_for_a_shared_message_set_ends_the_session_and_loses
     for job_id in jobs:
         job = customer.job(job_id)
         assert job["status"] == "queued", job
-        assert "sent again on its own" in job["steps"][0]["error"]
+        assert "ask QuickBooks whether it was saved" in job["steps"][0]["error"]
     customer.sync_until_idle()
     assert all(customer.job(job_id)["status"] == "succeeded" for job_id in jobs)
     assert len(customer.qb.company.sales_orders) == 3
-    assert customer.sessions[-2].requests_sent == 3  # each alone this time
+    assert customer.sessions[-2].requests_sent == 6  # each alone: asked about, then sent
 
 
 def test_a_late_answer_settles_each_step_of_a_shared_message_set_from_its_own_part(customer: Customer) -> None:
@@ -313,3 +314,18 @@ def test_every_flow_sharing_message_sets_survives_lost_answers_without_a_duplica
         assert values["Customer PO"] == "PO-77"
         codes.append(values["Fusion Code"])
     assert sorted(codes) == ["SO-E-0", "SO-E-1", "SO-E-2"]
+
+
+def test_an_error_for_a_message_set_quickbooks_had_partly_saved_leaves_no_duplicate(customer: Customer) -> None:
+    jobs = _queue_sales_orders(customer, "SO-H", 3)
+    connector = WebConnectorClient(customer.server.qbwc_url)
+    ticket, _ = connector.authenticate(customer.username, customer.token)
+    request = connector.send_request_xml(ticket, hcp=customer.qb.host_response())
+    customer.qb.process(request)  # QuickBooks saved all three, then the connection to it failed
+    connector.receive_response_xml(ticket, "", "0x8004040A", "The connection to QuickBooks was lost.")
+    connector.close_connection(ticket)
+    customer.sync_until_idle()
+    assert [customer.job(job_id)["status"] for job_id in jobs] == ["succeeded"] * 3
+    assert len(customer.qb.company.sales_orders) == 3
+    for job_id in jobs:
+        assert "not sent again" in customer.job(job_id)["steps"][0]["result"]["note"]
