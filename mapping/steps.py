@@ -562,13 +562,14 @@ def apply_outcome(
     if outcome.alone:
         return requeue(phase="reconcile")
     if outcome.retry:
-        return requeue(not_before=now + _retry_delay(step.attempts))
+        # After an error from the Web Connector (an hresult) QuickBooks may have saved the request
+        # before it failed: look for it before sending it again, as for a lost answer.
+        phase = "reconcile" if outcome.hresult and _can_reconcile(step) else None
+        return requeue(phase=phase, not_before=now + _retry_delay(step.attempts))
     state = outcome.state
-    if state == StepState.UNKNOWN_OUTCOME and step.kind == QBXML_REQUEST and step.phase == "send":
-        planned = PlannedStep.from_intent(step.intent)
-        if planned.reconcile is not None or planned.safe_to_repeat:
-            # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
-            return requeue(phase="reconcile")
+    if state == StepState.UNKNOWN_OUTCOME and _can_reconcile(step):
+        # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
+        return requeue(phase="reconcile")
     before: list[tuple[Statement, dict[str, Any]]] = []
     if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
@@ -591,6 +592,15 @@ def apply_outcome(
     return queue.settle_step(
         session, step, state, answer, now=now, before=before, check_runnable_for=check_runnable_for
     )
+
+
+def _can_reconcile(step: queue.StepRef) -> bool:
+    """Whether the step can be looked for in QuickBooks (or safely sent again) before it is re-sent:
+    a typed request in phase ``send`` with a reconciliation query, or one safe to repeat."""
+    if step.kind != QBXML_REQUEST or step.phase != "send":
+        return False
+    planned = PlannedStep.from_intent(step.intent)
+    return planned.reconcile is not None or planned.safe_to_repeat
 
 
 def _job_ref(session: Session, job_id: int) -> queue.JobRef:

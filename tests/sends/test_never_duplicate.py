@@ -8,9 +8,12 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from db.engine import Database
 from simulator.faults import Faults
 from tests.sends.conftest import INVENTORY, PURCHASE_ORDER, SALES_ORDER, SHIPPING, Customer
+from tests.support.webconnector import WebConnectorClient
 
 CUSTOM_FIELDS = {"entityCodeCustomField": "Fusion Code", "customFieldsToQuickbooks": [{"quickbooks": "Customer PO", "fusion": "Customer PO"}]}
 
@@ -116,3 +119,30 @@ def test_inventory_adjustments_survive_a_lost_answer(customer: Customer) -> None
         assert customer.qb.company.quantity_on_hand("WIDGET-1") == quantity
 
 
+
+
+def test_a_request_quickbooks_saved_before_a_passing_error_is_looked_for_not_sent_again(customer: Customer) -> None:
+    """An error from the Web Connector that qbbridge retries later (here QuickBooks' "unexpected error")
+    may come after QuickBooks saved the request: the retry first looks for it."""
+    job_id = customer.send("/sales-orders", {**SALES_ORDER, "code": "SO-HR1"})["jobId"]
+    connector = WebConnectorClient(customer.server.qbwc_url)
+    ticket, _ = connector.authenticate(customer.username, customer.token)
+    request = connector.send_request_xml(ticket, hcp=customer.qb.host_response())
+    customer.qb.process(request)  # saved; then the Web Connector reports an error instead of the answer
+    connector.receive_response_xml(ticket, "", "0x80040402", "Unexpected error.")
+    connector.close_connection(ticket)
+    assert customer.job(job_id)["status"] == "queued"
+    # The retry waits a minute; let that minute pass.
+    database = Database(customer.server.database_url)
+    try:
+        with database.transaction() as session:
+            session.execute(
+                text("UPDATE job_steps SET not_before = NULL WHERE tenant_id = :tenant"), {"tenant": customer.tenant_id}
+            )
+    finally:
+        database.dispose()
+    customer.sync_until_idle()
+    job = customer.job(job_id)
+    assert job["status"] == "succeeded", job
+    assert "not sent again" in job["steps"][0]["result"]["note"]
+    assert len(customer.qb.company.sales_orders) == 1
