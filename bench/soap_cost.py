@@ -20,7 +20,6 @@ and both are printed.
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import sys
 import time
@@ -39,6 +38,7 @@ from db import batch, queue
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.migrate import upgrade
+from qbwc.endpoint import wsgi_environ
 from qbwc.service import ServiceOptions, WebConnectorService
 from qbwc.spyne_adapter import build_wsgi
 from tests.support.servers import create_postgres_database, drop_postgres_database
@@ -52,26 +52,13 @@ class Caller:
 
     def call(self, method: str, **params: Any) -> str:
         body, headers = soap(method, **params)
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "SCRIPT_NAME": "",
-            "PATH_INFO": "/qbwc",
-            "QUERY_STRING": "",
-            "CONTENT_TYPE": headers["Content-Type"],
-            "CONTENT_LENGTH": str(len(body)),
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_SOAPACTION": headers["SOAPAction"],
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": io.StringIO(),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        environ = wsgi_environ(
+            body,
+            content_type=headers["Content-Type"],
+            soap_action=headers["SOAPAction"],
+            server_name="127.0.0.1",
+            remote_addr="127.0.0.1",
+        )
         return b"".join(self.wsgi(environ, lambda *_: None)).decode()
 
     def session(self, username: str, token: str) -> int:

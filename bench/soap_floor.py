@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import multiprocessing
 import signal
 import subprocess
@@ -90,7 +89,7 @@ def floor_app(mode: str, dsn: str) -> Any:
             return ANSWER
     else:
         from qbwc import spyne_compat  # noqa: F401  (before Spyne, on Python 3.12+)
-        from qbwc.endpoint import SOAP_CONTENT_TYPE
+        from qbwc.endpoint import wsgi_environ
         from qbwc.soap_guard import inspect_envelope
         from qbwc.spyne_adapter import OPERATIONS, build_wsgi
 
@@ -98,26 +97,7 @@ def floor_app(mode: str, dsn: str) -> Any:
 
         def answer(body: bytes) -> bytes:
             inspect_envelope(body, OPERATIONS)
-            environ = {
-                "REQUEST_METHOD": "POST",
-                "SCRIPT_NAME": "",
-                "PATH_INFO": "/qbwc",
-                "QUERY_STRING": "",
-                "CONTENT_TYPE": SOAP_CONTENT_TYPE,
-                "CONTENT_LENGTH": str(len(body)),
-                "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": "80",
-                "SERVER_PROTOCOL": "HTTP/1.1",
-                "REMOTE_ADDR": "127.0.0.1",
-                "HTTP_SOAPACTION": "",
-                "wsgi.version": (1, 0),
-                "wsgi.url_scheme": "http",
-                "wsgi.input": io.BytesIO(body),
-                "wsgi.errors": io.StringIO(),
-                "wsgi.multithread": True,
-                "wsgi.multiprocess": True,
-                "wsgi.run_once": False,
-            }
+            environ = wsgi_environ(body, server_name="127.0.0.1", remote_addr="127.0.0.1")
             return b"".join(wsgi(environ, lambda status, headers, exc_info=None: None))
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

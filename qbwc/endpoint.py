@@ -128,26 +128,17 @@ class WebConnectorEndpoint:
 
     def _call_spyne(self, request: Request, body: bytes) -> tuple[int, dict[str, str], bytes]:
         client = request.client
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "POST",
-            "SCRIPT_NAME": "",
-            "PATH_INFO": request.url.path,
-            "QUERY_STRING": request.url.query,
-            "CONTENT_TYPE": request.headers.get("content-type", SOAP_CONTENT_TYPE),
-            "CONTENT_LENGTH": str(len(body)),
-            "SERVER_NAME": request.url.hostname or "localhost",
-            "SERVER_PORT": str(request.url.port or 80),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": client.host if client else "",
-            "HTTP_SOAPACTION": request.headers.get("soapaction", ""),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": request.url.scheme,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": io.StringIO(),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        environ = wsgi_environ(
+            body,
+            path=request.url.path,
+            query=request.url.query,
+            content_type=request.headers.get("content-type", SOAP_CONTENT_TYPE),
+            soap_action=request.headers.get("soapaction", ""),
+            server_name=request.url.hostname or "localhost",
+            server_port=request.url.port or 80,
+            remote_addr=client.host if client else "",
+            scheme=request.url.scheme,
+        )
         captured: dict[str, Any] = {}
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -160,6 +151,41 @@ class WebConnectorEndpoint:
         }
         headers["content-type"] = SOAP_CONTENT_TYPE
         return captured.get("status", 500), headers, payload
+
+
+def wsgi_environ(
+    body: bytes,
+    *,
+    path: str = "/qbwc",
+    query: str = "",
+    content_type: str = SOAP_CONTENT_TYPE,
+    soap_action: str = "",
+    server_name: str = "localhost",
+    server_port: int = 80,
+    remote_addr: str = "",
+    scheme: str = "http",
+) -> dict[str, Any]:
+    """The WSGI environ Spyne is called with for one SOAP request whose body was already read."""
+    return {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": str(server_port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": remote_addr,
+        "HTTP_SOAPACTION": soap_action,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
 
 
 def _fault_response(payload: bytes, status: int) -> Response:
