@@ -14,7 +14,7 @@ request: QuickBooks' answer to the request was lost, so we first ask whether it 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -111,7 +111,6 @@ class Outcome:
     error: str | None = None
     retry: bool = False
     resend: bool = False  # reconciliation found nothing: send the request again
-    alone: bool = False  # a shared message set failed as a whole: reconcile it on its own, now
     warnings: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
@@ -167,10 +166,9 @@ def render_message(
     own = [
         (
             step,
-            Rendered(
+            replace(
+                rendered,
                 xml=wrap_requests([rendered.requests_xml], version=version, on_error=SHARED_ON_ERROR),
-                request_ids=rendered.request_ids,
-                requests_xml=rendered.requests_xml,
             ),
         )
         for step, rendered in sent
@@ -269,7 +267,22 @@ def settle_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
     )
 
 
-def settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
+def settle_answer(
+    steps: list[queue.StepRef], response: str | None, hresult: str, message: str
+) -> list[tuple[queue.StepRef, str | None, Outcome]]:
+    """What QuickBooks' answer to a message set means for each step it carried, with the answer to
+    store on each: a step sent alone keeps the whole answer, steps that shared the message set each
+    their own part. ``hresult`` (stripped; "" for none) is the Web Connector's error for the set."""
+    if len(steps) == 1:
+        [step] = steps
+        outcome = settle_hresult(step, hresult, message) if hresult else settle_response(step, response or "")
+        return [(step, response, outcome)]
+    if hresult:
+        return [(step, None, _settle_shared_hresult(step, hresult, message)) for step in steps]
+    return _settle_shared_response(steps, response or "")
+
+
+def _settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
     """QuickBooks reported an error for a message set that carried several steps, as a whole. Which
     request caused it cannot be told, and whether QuickBooks saved any before it failed is not
     certain, so each step goes back to the queue to be reconciled on its own (a step tried before
@@ -277,18 +290,18 @@ def settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Ou
     only if it is not there, where its own outcome decides."""
     explanation = explain_hresult(hresult, message)
     return Outcome(
-        state=StepState.QUEUED,
+        # An unknown outcome: ``apply_outcome`` puts it back to be reconciled, as for a lost answer.
+        state=StepState.UNKNOWN_OUTCOME,
         hresult=hresult,
         status_message=message,
         error=(
             f"QuickBooks could not process the message set this request was sent in ({explanation}). "
             "qbbridge will ask QuickBooks whether it was saved, and send it again on its own if not."
         ),
-        alone=True,
     )
 
 
-def settle_shared_response(
+def _settle_shared_response(
     steps: list[queue.StepRef], response: str
 ) -> list[tuple[queue.StepRef, str | None, Outcome]]:
     """Each step of a shared message set with its own part of QuickBooks' answer and its outcome.
@@ -559,8 +572,6 @@ def apply_outcome(
 
     if outcome.resend:
         return requeue(phase="send")
-    if outcome.alone:
-        return requeue(phase="reconcile")
     if outcome.retry:
         # After an error from the Web Connector (an hresult) QuickBooks may have saved the request
         # before it failed: look for it before sending it again, as for a lost answer.

@@ -28,10 +28,7 @@ from mapping.steps import (
     HostContext,
     apply_outcome,
     render_message,
-    settle_hresult,
-    settle_response,
-    settle_shared_hresult,
-    settle_shared_response,
+    settle_answer,
 )
 from qbwc.versions import DEFAULT_QBXML_VERSION, MAX_QBXML_VERSION, lower_version, version_tuple
 
@@ -282,10 +279,7 @@ class WebConnectorService:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
                 self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
-            if len(steps) > 1:
-                return self._receive_shared(session, row, steps, response, hresult, message, now)
-            step = steps[0] if steps else None
-            if step is None:
+            if not steps:
                 sessions.set_last_error(
                     session,
                     row.id,
@@ -293,65 +287,31 @@ class WebConnectorService:
                     "nothing was changed.",
                 )
                 return -1
-            if hresult and hresult.strip():
-                outcome = settle_hresult(step, hresult.strip(), message or "")
-            else:
-                outcome = settle_response(step, response or "")
-            fatal = bool(outcome.hresult and outcome.hresult.lower() in _SESSION_FATAL_HRESULTS)
-            more = apply_outcome(
-                session,
-                step,
-                response,
-                outcome,
-                now=now,
-                session_id=row.id,
-                check_runnable_for=None if fatal else row.tenant_id,
-            )
+            code = (hresult or "").strip()
+            fatal = code.lower() in _SESSION_FATAL_HRESULTS
+            more: bool | None = None
+            settled = settle_answer(steps, response, code, message or "")
+            for index, (step, part, outcome) in enumerate(settled):
+                last = index == len(settled) - 1
+                more = apply_outcome(
+                    session,
+                    step,
+                    part,
+                    outcome,
+                    now=now,
+                    session_id=row.id,
+                    check_runnable_for=row.tenant_id if last and not fatal else None,
+                )
+            if len(steps) > 1:
+                # The touch counted one answered request; the message set carried len(steps).
+                sessions.count_more_steps(session, row.id, len(steps) - 1)
             if fatal:
-                sessions.set_last_error(session, row.id, outcome.error)
+                sessions.set_last_error(session, row.id, explain_hresult(code, message or ""))
                 return -1
             if more is None:
                 more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
-            return progress_percent(row.steps_done, row.planned_steps) if more else 100
-
-    def _receive_shared(
-        self,
-        session: Session,
-        row: sessions.SessionRow,
-        steps: list[queue.StepRef],
-        response: str | None,
-        hresult: str | None,
-        message: str | None,
-        now: dt.datetime,
-    ) -> int:
-        """The answer to a message set that carried several steps: each settles from its own part."""
-        code = (hresult or "").strip()
-        fatal = code.lower() in _SESSION_FATAL_HRESULTS
-        if code:
-            settled = [(step, None, settle_shared_hresult(step, code, message or "")) for step in steps]
-        else:
-            settled = settle_shared_response(steps, response or "")
-        more: bool | None = None
-        for index, (step, part, outcome) in enumerate(settled):
-            last = index == len(settled) - 1
-            more = apply_outcome(
-                session,
-                step,
-                part,
-                outcome,
-                now=now,
-                session_id=row.id,
-                check_runnable_for=row.tenant_id if last and not fatal else None,
-            )
-        # The touch counted one answered request; the message set carried len(steps).
-        sessions.count_more_steps(session, row.id, len(steps) - 1)
-        if fatal:
-            sessions.set_last_error(session, row.id, explain_hresult(code, message or ""))
-            return -1
-        if more is None:
-            more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
-        done = row.steps_done + len(steps) - 1
-        return progress_percent(done, row.planned_steps) if more else 100
+            done = row.steps_done + len(steps) - 1
+            return progress_percent(done, row.planned_steps) if more else 100
 
     def _settle_late_answer(
         self,
@@ -369,11 +329,7 @@ class WebConnectorService:
         steps = queue.latest_unknown_steps(session, session_id=wc_session.id)
         if not steps:
             return
-        if len(steps) == 1:
-            settled = [(steps[0], response, settle_response(steps[0], response))]
-        else:
-            settled = settle_shared_response(steps, response)
-        for step, part, outcome in settled:
+        for step, part, outcome in settle_answer(steps, response, "", ""):
             if outcome.status_code is not None:
                 outcome.retry = False
                 apply_outcome(session, step, part, outcome, now=now)
