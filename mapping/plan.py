@@ -156,6 +156,9 @@ class PlannedStep:
     creates_link: bool = False
     item_check: ItemCheck | None = None
     line_filter: LineFilter | None = None
+    # The settings an explanation of this step's errors may offer, by object type (mapping/explain.py:
+    # remedies_for), decided with the flow and the tenant's settings when the send is planned.
+    remedies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # What the builder said when the planner checked this step (mapping/flows/validate.py: check_step):
     # the qbXML version it was built for and its warnings, so the send need not build it again.
     checked: tuple[str, list[BuildWarning]] | None = field(default=None, repr=False, compare=False)
@@ -178,6 +181,7 @@ class PlannedStep:
             "createsLink": self.creates_link,
             **({"itemCheck": self.item_check.to_dict()} if self.item_check else {}),
             **({"lineFilter": self.line_filter.to_dict()} if self.line_filter else {}),
+            **({"remedies": self.remedies} if self.remedies else {}),
         }
 
     @classmethod
@@ -192,6 +196,7 @@ class PlannedStep:
             creates_link=bool(data.get("createsLink")),
             item_check=ItemCheck.from_dict(data["itemCheck"]) if data.get("itemCheck") else None,
             line_filter=LineFilter.from_dict(data["lineFilter"]) if data.get("lineFilter") else None,
+            remedies=dict(data.get("remedies") or {}),
         )
 
 

@@ -26,6 +26,7 @@ from db.models import Job, Link
 from db.sends import AuditEntry, LinkRow, NewSendStep, Reservation, SendReads
 from db.states import JobStatus
 from mapping.entities import ProductionOrder, Receiving, Shipping
+from mapping.explain import remedies_for
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
 from mapping.flows.context import ItemTypesLookup
 from mapping.flows.validate import planned_warnings, with_placeholders
@@ -198,11 +199,19 @@ def plan_send(
         **({"known_item_types": known_item_types} if known_item_types is not None else {}),
     )
     try:
-        plan = flow.planner(entity, settings, context)
+        plan = plan_entity(flow_name, entity, settings, context)
         warnings = [*plan.warnings, *planned_warnings(plan, host_version(reads.qbxml_version))]
     except PlanError as exc:
         raise SendRefused(422, exc.message, field=exc.field) from exc
     return plan, warnings
+
+
+def plan_entity(flow_name: str, entity: BaseModel, settings: Settings, context: PlanContext) -> Plan:
+    """The flow's plan, each step with the settings its explanations may offer (``remedies_for``)."""
+    plan = _flow(flow_name).planner(entity, settings, context)
+    for step in plan.steps:
+        step.remedies = remedies_for(flow_name, step.request, settings)
+    return plan
 
 
 def host_version(reported: str | None) -> str:

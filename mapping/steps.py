@@ -466,7 +466,11 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
             state=StepState.FAILED,
             error=f"{planned.description}: "
             + explain_status(
-                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
+                rs.status_code,
+                rs.status_message,
+                severity=rs.status_severity,
+                request_type=rs.request_type,
+                remedies=planned.remedies,
             ),
             retry=is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS,
             **base,
@@ -478,7 +482,11 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
     if rs.status_severity.lower() == "warn":
         warnings.append(
             explain_status(
-                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
+                rs.status_code,
+                rs.status_message,
+                severity=rs.status_severity,
+                request_type=rs.request_type,
+                remedies=planned.remedies,
             )
         )
     note = "already in QuickBooks" if rs.is_error else "done"
