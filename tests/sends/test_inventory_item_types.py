@@ -5,8 +5,13 @@ that explanation, and is refused before queueing once qbbridge knows the types f
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import bindparam, create_engine, text
+
+from db.models import UTCDateTime
 
 from tests.sends.conftest import Customer
 from tests.sends.test_send_edge_cases import jobs, setup_quickbooks
@@ -94,3 +99,22 @@ def test_the_dry_run_shows_the_lookup_then_the_adjustment(customer: Customer) ->
     assert "<ItemQueryRq" in preview["qbxml"][0] and "<FullName>GLOVES</FullName>" in preview["qbxml"][0]
     assert "<IncludeRetElement>FullName</IncludeRetElement>" in preview["qbxml"][0]
     assert "<InventoryAdjustmentAddRq" in preview["qbxml"][1]
+
+
+def test_an_answer_older_than_seven_days_no_longer_refuses_up_front(customer: Customer) -> None:
+    # QuickBooks can turn a non-inventory part into an inventory part: an old answer is not trusted.
+    _ready(customer)
+    send = _products(("GLOVES", 7))
+    job_id = customer.send("/inventory", send)["jobId"]
+    customer.sync_until_idle()
+    assert customer.job(job_id)["status"] == "failed"
+    assert customer.api.post(customer.url("/inventory?dry_run=true"), json=send).status_code == 422
+    engine = create_engine(customer.server.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE job_steps SET completed_at = :old WHERE job_id = (SELECT id FROM jobs WHERE public_id = :job)")
+            .bindparams(bindparam("old", type_=UTCDateTime())),
+            {"old": dt.datetime.now(dt.UTC) - dt.timedelta(days=7, minutes=5), "job": job_id},
+        )
+    engine.dispose()
+    assert customer.api.post(customer.url("/inventory?dry_run=true"), json=send).status_code == 200
