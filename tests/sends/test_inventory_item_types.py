@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import bindparam, create_engine, text
 
 from db.models import UTCDateTime
-
 from tests.sends.conftest import Customer
 from tests.sends.test_send_edge_cases import jobs, setup_quickbooks
 
