@@ -114,7 +114,7 @@ def decide_before_sending(check: ItemCheck, known: Mapping[str, KnownType]) -> s
     if refusal is None:
         return None
     oldest = min(known[item.name.casefold()].reported for item in check.items)
-    return f"{refusal} (QuickBooks reported these types on {oldest:%Y-%m-%d} or later.)"
+    return f"{refusal} QuickBooks reported these types on or after {oldest:%Y-%m-%d}."
 
 
 def lookup_result(check: ItemCheck, records: Iterable[Any]) -> tuple[ItemDecision, dict[str, Any]]:
