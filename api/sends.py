@@ -72,9 +72,11 @@ def field_location(path: str) -> list[str | int]:
     return location
 
 
-def _refusal(exc: SendRefused) -> HTTPException:
+def _refusal(exc: SendRefused, where: tuple[str, ...] = ("body",)) -> HTTPException:
+    """The HTTP error of a refused send; ``where`` is the location of the entity in the request body
+    (an event carries it under ``data``), so the field path points into the body as sent."""
     if exc.field is not None:
-        loc = ["body", *field_location(exc.field)]
+        loc = [*where, *field_location(exc.field)]
         return HTTPException(exc.status, [{"loc": loc, "msg": exc.message, "type": "send_refused"}])
     return HTTPException(exc.status, exc.message)
 
@@ -224,7 +226,7 @@ async def receive_event(
             # The event is fine; the state says not to send it (flow off or manual, order already
             # invoiced, company outside the US, order that came from QuickBooks): say why, queue nothing.
             return EventOut(queued=False, reason=exc.message)
-        raise _refusal(exc) from exc
+        raise _refusal(exc, ("body", "data")) from exc
     assert result.job is not None
     out = EventOut(queued=not result.existing, job_id=result.job.public_id, already_sent=result.existing)
     if result.existing:

@@ -22,11 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import batch
 from db.batch import Statement
 from db.imports import SKIPPED
+from db.models import Job, Step
 from db.states import JobStatus, StepState
 
 # Links read with the tenant. Shipping and receiving read three (their own, their order's, and the
@@ -128,6 +130,30 @@ def read_for_send(
                 row.data or {},
             )
     return reads
+
+
+def recent_step_results(
+    session: Session, tenant_id: str, *, job_kind: str, since: dt.datetime, limit: int = 20
+) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """The results of the finished steps of the tenant's latest ``limit`` jobs of ``job_kind``,
+    completed since ``since``, newest first: what QuickBooks answered earlier sends (an inventory
+    send's item lookup says each item's type, whether or not the send could go on)."""
+    latest = (
+        select(Job.id)
+        .where(Job.tenant_id == tenant_id, Job.kind == job_kind)
+        .order_by(Job.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Step.completed_at, Step.result)
+        .where(
+            Step.job_id.in_(select(latest.c.id)),
+            Step.completed_at >= since,
+        )
+        .order_by(Step.completed_at.desc())
+    ).all()
+    return [(row.completed_at, dict(row.result or {})) for row in rows if row.completed_at is not None]
 
 
 # --- the writes --------------------------------------------------------------------------------

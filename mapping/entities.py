@@ -9,6 +9,7 @@ the offending field (``rows.0.quantity``), before anything is planned.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -25,10 +26,32 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+
+def _finite(value: Any) -> Any:
+    # JSON as Python reads it allows NaN and Infinity (and 1e400 becomes Infinity): none of them is a
+    # value QuickBooks can store, and as text ("nan", "inf") they would become codes and names.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and Infinity are not values QuickBooks can store; send a number or text")
+    return value
+
+
+def _not_negative_zero(value: Decimal) -> Decimal:
+    # -0 is not a quantity or a price anyone means; QuickBooks would store 0. Refused rather than guessed.
+    if value.is_zero() and value.is_signed():
+        raise ValueError("negative zero is not a value; send 0")
+    return value
+
+
 # Fusion Operations limits codes to 255 characters; surrounding blanks are never meaningful in a code.
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-CustomValue = str | int | float | Decimal | bool | None
+# (A before-validator runs first whatever its place; put before the constraints, it would drop them.)
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), BeforeValidator(_finite)
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), BeforeValidator(_finite)]
+CustomValue = Annotated[str | int | float | Decimal | bool | None, BeforeValidator(_finite)]
+# A quantity or price: finite (pydantic refuses NaN and Infinity), never -0. Its precision and size
+# are QuickBooks' (requests_builder/fields.py): checked when the plan is built, with the payload path.
+Number = Annotated[Decimal, AfterValidator(_not_negative_zero)]
 
 
 def _calendar_day(value: Any) -> Any:
@@ -101,14 +124,14 @@ class ProductRef(FusionModel):
 
 class OrderRow(FusionModel):
     product: Product = Field(description="The product ordered.")
-    quantity: Decimal = Field(gt=0, description="Quantity ordered (more than 0).")
-    unit_price: Decimal | None = Field(None, ge=0, description="Price (or cost) per unit; 0 or more.")
+    quantity: Number = Field(gt=0, description="Quantity ordered (more than 0).")
+    unit_price: Number | None = Field(None, ge=0, description="Price (or cost) per unit; 0 or more.")
     observations: Text | None = Field(None, description="Observations of this row.")
 
 
 class MovementRow(FusionModel):
     product: ProductRef = Field(description="The product shipped or received.")
-    quantity: Decimal = Field(gt=0, description="Quantity shipped or received (more than 0).")
+    quantity: Number = Field(gt=0, description="Quantity shipped or received (more than 0).")
     observations: Text | None = Field(None, description="Observations of this row (e.g. the lot).")
 
 
@@ -185,7 +208,13 @@ class Named(FusionModel):
 def _minutes_or_iso(value: Any) -> Any:
     # A bare number is minutes (Fusion Operations reports labour in minutes); pydantic would read seconds.
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return dt.timedelta(minutes=float(value))
+        minutes = float(value)
+        if not math.isfinite(minutes):
+            raise ValueError("the duration must be a finite number of minutes")
+        try:
+            return dt.timedelta(minutes=minutes)
+        except OverflowError:
+            raise ValueError("the duration is longer than any time record can be") from None
     return value
 
 
@@ -245,7 +274,7 @@ class ProductionOrder(FusionModel):
 class InventoryProduct(FusionModel):
     code: Code = Field(description="Product code; the QuickBooks item full name unless matched otherwise.")
     name: Text | None = Field(None, description="Product name.")
-    quantity: Decimal = Field(ge=0, description="Quantity in stock in Fusion Operations (0 or more).")
+    quantity: Number = Field(ge=0, description="Quantity in stock in Fusion Operations (0 or more).")
     tags: list[Text] = Field(default_factory=list, description="Product tags.")
     custom_fields: CustomFields
     observations: Text | None = Field(None, description="Product observations.")

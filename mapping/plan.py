@@ -18,6 +18,11 @@ Rules a plan can express:
   re-sent; a record matching ``match`` means the document exists and is linked, none means it is
   sent again. Every step that creates a document has one: this is what makes sends never duplicate.
 * ``creates_link``: the step's result is the QuickBooks object the Fusion Operations entity became.
+* ``item_check`` (a lookup step, an ``ItemQuery`` for the items a later step names): when QuickBooks
+  answers, the items it can adjust are kept in the step's result, the others are reported as warnings
+  naming their QuickBooks type, and the step fails when none is left (``mapping/item_types.py``).
+* ``line_filter``: at render time, keep only the lines whose item the lookup step ``step`` kept, so
+  that step's answer decides what is sent, in QuickBooks' own terms.
 """
 
 from __future__ import annotations
@@ -86,6 +91,60 @@ class Reconcile:
         return cls(query=request_from_dict(data["query"]), match=dict(data["match"]))
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedItem:
+    """An item a lookup step asks QuickBooks about, and the payload field and product it came from."""
+
+    name: str  # the QuickBooks item full name, as sent
+    field: str  # payload path, "products[1].code"
+    product: str  # the Fusion Operations product code
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "field": self.field, "product": self.product}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckedItem:
+        return cls(name=data["name"], field=data["field"], product=data["product"])
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCheck:
+    """What a lookup step decides from QuickBooks' answer: which of ``items`` a later step may send
+    (for ``purpose``: "adjust", the items QuickBooks keeps a quantity of)."""
+
+    items: tuple[CheckedItem, ...]
+    purpose: str = "adjust"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": [item.to_dict() for item in self.items], "purpose": self.purpose}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ItemCheck:
+        return cls(
+            items=tuple(CheckedItem.from_dict(item) for item in data["items"]),
+            purpose=data.get("purpose", "adjust"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LineFilter:
+    """Keep the lines at ``lines`` (a list in the request's ``to_dict()`` form) whose item full name
+    (``item``, dotted within a line) is one that step ``step`` kept (its result's ``kept``)."""
+
+    step: int
+    lines: str = "lines"
+    item: str = "item.full_name"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "lines": self.lines, "item": self.item}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LineFilter:
+        return cls(
+            step=data["step"], lines=data.get("lines", "lines"), item=data.get("item", "item.full_name")
+        )
+
+
 @dataclass(slots=True)
 class PlannedStep:
     request: Request
@@ -95,6 +154,11 @@ class PlannedStep:
     bindings: list[Binding] = field(default_factory=list)
     reconcile: Reconcile | None = None
     creates_link: bool = False
+    item_check: ItemCheck | None = None
+    line_filter: LineFilter | None = None
+    # The settings an explanation of this step's errors may offer, by object type (mapping/explain.py:
+    # remedies_for), decided with the flow and the tenant's settings when the send is planned.
+    remedies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # What the builder said when the planner checked this step (mapping/flows/validate.py: check_step):
     # the qbXML version it was built for and its warnings, so the send need not build it again.
     checked: tuple[str, list[BuildWarning]] | None = field(default=None, repr=False, compare=False)
@@ -103,8 +167,8 @@ class PlannedStep:
     def safe_to_repeat(self) -> bool:
         """Sending it twice leaves QuickBooks as sending it once: an Add whose "already exists" status
         is accepted, or setting a custom field to a value. Such a step is simply sent again when its
-        answer is lost; a document is first looked for (``reconcile``)."""
-        return self.purpose in {"ensure", "custom_field"}
+        answer is lost; a document is first looked for (``reconcile``). A lookup only reads."""
+        return self.purpose in {"ensure", "custom_field", "lookup"}
 
     def to_intent(self) -> dict[str, Any]:
         return {
@@ -115,6 +179,9 @@ class PlannedStep:
             "bindings": [b.to_dict() for b in self.bindings],
             "reconcile": self.reconcile.to_dict() if self.reconcile else None,
             "createsLink": self.creates_link,
+            **({"itemCheck": self.item_check.to_dict()} if self.item_check else {}),
+            **({"lineFilter": self.line_filter.to_dict()} if self.line_filter else {}),
+            **({"remedies": self.remedies} if self.remedies else {}),
         }
 
     @classmethod
@@ -127,6 +194,9 @@ class PlannedStep:
             bindings=[Binding.from_dict(b) for b in data.get("bindings", [])],
             reconcile=Reconcile.from_dict(data["reconcile"]) if data.get("reconcile") else None,
             creates_link=bool(data.get("createsLink")),
+            item_check=ItemCheck.from_dict(data["itemCheck"]) if data.get("itemCheck") else None,
+            line_filter=LineFilter.from_dict(data["lineFilter"]) if data.get("lineFilter") else None,
+            remedies=dict(data.get("remedies") or {}),
         )
 
 

@@ -26,8 +26,11 @@ from db.models import Job, Link
 from db.sends import AuditEntry, LinkRow, NewSendStep, Reservation, SendReads
 from db.states import JobStatus
 from mapping.entities import ProductionOrder, Receiving, Shipping
+from mapping.explain import remedies_for
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
+from mapping.flows.context import ItemTypesLookup
 from mapping.flows.validate import planned_warnings, with_placeholders
+from mapping.item_types import KNOWN_FOR, KnownType, known_item_types
 from mapping.plan import SENT_AS, LinkInfo, LinkKey, Plan, PlanError
 from mapping.settings import Settings, settings_from_text
 from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
@@ -182,20 +185,33 @@ def plan_send(
     entity: BaseModel,
     *,
     now: dt.datetime,
+    known_item_types: ItemTypesLookup | None = None,
 ) -> tuple[Plan, list[str]]:
     flow = _flow(flow_name)
     check_flow_enabled(settings, flow, automatic=False)
     if reads.qb_country and reads.qb_country.upper() != "US":
         raise SendRefused(409, NON_US_REFUSAL.format(country=reads.qb_country))
     context = PlanContext(
-        tenant_id=reads.tenant_id, now=now, link_lookup=links.lookup, country=reads.qb_country or "US"
+        tenant_id=reads.tenant_id,
+        now=now,
+        link_lookup=links.lookup,
+        country=reads.qb_country or "US",
+        **({"known_item_types": known_item_types} if known_item_types is not None else {}),
     )
     try:
-        plan = flow.planner(entity, settings, context)
+        plan = plan_entity(flow_name, entity, settings, context)
         warnings = [*plan.warnings, *planned_warnings(plan, host_version(reads.qbxml_version))]
     except PlanError as exc:
         raise SendRefused(422, exc.message, field=exc.field) from exc
     return plan, warnings
+
+
+def plan_entity(flow_name: str, entity: BaseModel, settings: Settings, context: PlanContext) -> Plan:
+    """The flow's plan, each step with the settings its explanations may offer (``remedies_for``)."""
+    plan = _flow(flow_name).planner(entity, settings, context)
+    for step in plan.steps:
+        step.remedies = remedies_for(flow_name, step.request, settings)
+    return plan
 
 
 def host_version(reported: str | None) -> str:
@@ -258,7 +274,15 @@ def queue_send(
             )
     if reads.imported:
         _refuse_if_from_quickbooks(session, tenant_id, flow_name, str(code or ""))
-    plan, warnings = plan_send(reads, settings, links, flow_name, entity, now=now)
+    plan, warnings = plan_send(
+        reads,
+        settings,
+        links,
+        flow_name,
+        entity,
+        now=now,
+        known_item_types=_item_types_reader(session, tenant_id, now),
+    )
     if dry:
         return SendResult(
             job=None, plan=plan, warnings=warnings, dry_run_qbxml=dry_run(plan, reads.qbxml_version)
@@ -324,6 +348,19 @@ def queue_send(
                 written=True,
             )
     return SendResult(job=QueuedJob(public_id, JobStatus.QUEUED.value), plan=plan, warnings=warnings)
+
+
+def _item_types_reader(session: Session, tenant_id: str, now: dt.datetime) -> ItemTypesLookup:
+    """What QuickBooks said of item types to this tenant's recent inventory sends (read only when a
+    planner asks: only inventory does)."""
+
+    def read() -> dict[str, KnownType]:
+        results = send_repo.recent_step_results(
+            session, tenant_id, job_kind="inventory", since=now - KNOWN_FOR
+        )
+        return known_item_types(results)
+
+    return read
 
 
 def _refuse_if_from_quickbooks(session: Session, tenant_id: str, flow_name: str, code: str) -> None:

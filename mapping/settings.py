@@ -24,6 +24,18 @@ CUSTOM_FIELD_PAIRS_MAX = 3
 TimesheetSource = Literal["orderCode", "orderDescription", "operationName", "sectionName"]
 
 
+def shown(label: str, *flows: str) -> dict[str, Any]:
+    """A setting's name as users see it (the integration page's) and the send flows it changes: what
+    an explanation that offers it as a way out names (``mapping/explain.py``)."""
+    return {"label": label, "flows": list(flows)}
+
+
+_TIME = ("productionOrder",)
+# "This option is allowed in the following flows: Sales Order to Sales Order, Purchase Order to
+# Purchase order, Receiving to Bill, and Shipping to Invoice."
+_CUSTOM = ("salesOrder", "purchaseOrder", "receiving", "shipping")
+
+
 class SettingsModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
@@ -60,7 +72,11 @@ class Retrievals(SettingsModel):
 
 
 class CreateMissingItems(SettingsModel):
-    enabled: bool = Field(False, description="Create missing items before a purchase order is sent.")
+    enabled: bool = Field(
+        False,
+        description="Create missing items before a purchase order is sent.",
+        json_schema_extra=shown("Create missing items", "purchaseOrder"),
+    )
     income_account_id: str | None = Field(None, description="ListID of the account of created items.")
     income_account_full_name: str | None = Field(
         None, max_length=159, description="Full name of the account of created items."
@@ -73,17 +89,40 @@ class CustomFieldPair(SettingsModel):
 
 
 class Timesheets(SettingsModel):
-    customer_job: TimesheetSource = Field("orderCode", description="Source of the Customer:Job.")
-    service_item: TimesheetSource = Field("operationName", description="Source of the service item.")
-    payroll_item: TimesheetSource = Field("sectionName", description="Source of the payroll item.")
-    create_missing_employee: bool = Field(False, description="Create employees QuickBooks lacks.")
-    create_missing_customer_job: bool = Field(False, description="Create Customer:Jobs QuickBooks lacks.")
+    customer_job: TimesheetSource = Field(
+        "orderCode",
+        description="Source of the Customer:Job.",
+        json_schema_extra=shown("Customer:Job", *_TIME),
+    )
+    service_item: TimesheetSource = Field(
+        "operationName",
+        description="Source of the service item.",
+        json_schema_extra=shown("Service item", *_TIME),
+    )
+    payroll_item: TimesheetSource = Field(
+        "sectionName",
+        description="Source of the payroll item.",
+        json_schema_extra=shown("Payroll item", *_TIME),
+    )
+    create_missing_employee: bool = Field(
+        False,
+        description="Create employees QuickBooks lacks.",
+        json_schema_extra=shown("Create missing employee", *_TIME),
+    )
+    create_missing_customer_job: bool = Field(
+        False,
+        description="Create Customer:Jobs QuickBooks lacks.",
+        json_schema_extra=shown("Create missing customer job", *_TIME),
+    )
     billable: bool = Field(False, description='Send time entries as "Billable".')
 
 
 class InventoryOptions(SettingsModel):
     adjustment_account: str | None = Field(
-        None, max_length=159, description="Full name of the adjustment account; required to send inventory."
+        None,
+        max_length=159,
+        description="Full name of the adjustment account; required to send inventory.",
+        json_schema_extra=shown("Adjustment Account", "inventory"),
     )
     adjustment_memo: str = Field("", description="Memo of the inventory adjustments.")
     only_tagged_products: bool = Field(False, description="Send only products carrying `tag`.")
@@ -130,7 +169,9 @@ class Settings(SettingsModel):
         "quickbooks", description="QuickBooks numbers documents, or the Fusion Operations code is used."
     )
     customer_name: Literal["customerCode", "marketplaceName", "marketplaceQuickbooksCustomer"] = Field(
-        "customerCode", description="Where the QuickBooks customer name comes from."
+        "customerCode",
+        description="Where the QuickBooks customer name comes from.",
+        json_schema_extra=shown("Quickbooks Customer Name", "salesOrder", "shipping"),
     )
     document_date: Literal["default", "documentDate", "synchronizationDate"] = Field(
         "default", description="Where the QuickBooks document date comes from."
@@ -145,9 +186,12 @@ class Settings(SettingsModel):
         min_length=1,
         max_length=CUSTOM_FIELD_NAME_MAX,
         description="QuickBooks custom field that receives the Fusion Operations entity code.",
+        json_schema_extra=shown("Save Fusion Operations Entity Code to Quickbooks Custom Field", *_CUSTOM),
     )
     custom_fields_to_quickbooks: list[CustomFieldPair] = Field(
-        default_factory=list, description="Fusion Operations custom fields copied to QuickBooks (1-3)."
+        default_factory=list,
+        description="Fusion Operations custom fields copied to QuickBooks (1-3).",
+        json_schema_extra=shown("Save PS Custom Field to QB Field", *_CUSTOM),
     )
     timesheets: Timesheets = Field(default_factory=Timesheets)
     inventory: InventoryOptions = Field(default_factory=InventoryOptions)
@@ -281,3 +325,46 @@ def settings_from_text(document: str | None) -> Settings:
 
 def default_settings_document() -> dict[str, Any]:
     return Settings().model_dump(by_alias=True, mode="json")
+
+
+def _setting_field(key: str) -> tuple[type[BaseModel], str]:
+    """The model and field name of ``key`` (camelCase API path, ``timesheets.createMissingEmployee``);
+    KeyError when there is no such setting."""
+    model: type[BaseModel] = Settings
+    parts = key.split(".")
+    for index, part in enumerate(parts):
+        _, name = _setting_field_of(model, part)
+        if index == len(parts) - 1:
+            return model, name
+        annotation = model.model_fields[name].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise KeyError(f"{key}: {part} has no settings under it")
+        model = annotation
+    raise KeyError(key)
+
+
+def setting_shown(key: str) -> dict[str, Any]:
+    """``{"label": …, "flows": […]}`` of a setting an explanation may name; KeyError when it has none."""
+    model, name = _setting_field(key)
+    extra = model.model_fields[name].json_schema_extra
+    if not isinstance(extra, dict) or "label" not in extra:
+        raise KeyError(f"{key}: not a setting explanations name")
+    return dict(extra)
+
+
+def setting_label(key: str) -> str:
+    return str(setting_shown(key)["label"])
+
+
+def setting_value(settings: Settings, key: str) -> Any:
+    node: Any = settings
+    for part in key.split("."):
+        node = getattr(node, _setting_field_of(type(node), part)[1])
+    return node
+
+
+def _setting_field_of(model: type[BaseModel], alias: str) -> tuple[type[BaseModel], str]:
+    name = next((n for n, f in model.model_fields.items() if (f.alias or n) == alias), None)
+    if name is None:
+        raise KeyError(f"{alias}: no such setting in {model.__name__}")
+    return model, name

@@ -33,7 +33,8 @@ from mapping.explain import (
     is_retryable_status,
 )
 from mapping.flows.validate import set_path
-from mapping.plan import Binding, PlannedStep
+from mapping.item_types import KEPT, lookup_result
+from mapping.plan import Binding, ItemCheck, LineFilter, PlannedStep
 from requests_builder import BuildError, Request, build_message_set, request_from_dict, wrap_requests
 from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
@@ -214,22 +215,51 @@ def _fields_of(request: Request) -> set[str]:
 
 
 def _bind(session: Session, step: queue.StepRef, planned: PlannedStep) -> Request:
-    if not planned.bindings:
+    if not planned.bindings and planned.line_filter is None:
         return planned.request
     data = planned.request.to_dict()
     job = session.get(Job, step.job_id)
     assert job is not None
     for binding in planned.bindings:
         set_path(data, binding.path, _bound_value(session, job, binding))
+    if planned.line_filter is not None:
+        _keep_lines(session, job, data, planned.line_filter)
     return request_from_dict(data)
+
+
+def _step_result(session: Session, job: Job, position: int) -> dict[str, Any]:
+    result = session.execute(
+        select(Step.result).where(Step.job_id == job.id, Step.position == position)
+    ).scalar_one_or_none()
+    return dict(result or {})
+
+
+def _keep_lines(session: Session, job: Job, data: dict[str, Any], line_filter: LineFilter) -> None:
+    """Drop the lines whose item the lookup step ``line_filter.step`` did not keep."""
+    kept = _step_result(session, job, line_filter.step).get(KEPT)
+    if kept is None:
+        raise RenderError(
+            f"step {line_filter.step + 1} of this job did not report which items QuickBooks can take, "
+            "which this step needs; retry the job"
+        )
+    wanted = {str(name).casefold() for name in kept}
+    lines = [line for line in data.get(line_filter.lines) or [] if _item_of(line, line_filter.item) in wanted]
+    if not lines:
+        raise RenderError("none of the items of this step can be sent to QuickBooks; nothing was sent")
+    data[line_filter.lines] = lines
+
+
+def _item_of(line: Any, path: str) -> str | None:
+    node = line
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node.casefold() if isinstance(node, str) else None
 
 
 def _bound_value(session: Session, job: Job, binding: Binding) -> str:
     if binding.step is not None:
-        result = session.execute(
-            select(Step.result).where(Step.job_id == job.id, Step.position == binding.step)
-        ).scalar_one_or_none()
-        value = ((result or {}).get("ids") or {}).get(_ID_FIELDS[binding.field])
+        result = _step_result(session, job, binding.step)
+        value = (result.get("ids") or {}).get(_ID_FIELDS[binding.field])
         if not value:
             raise RenderError(
                 f"step {binding.step + 1} of this job did not return the QuickBooks {binding.field} "
@@ -436,17 +466,27 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
             state=StepState.FAILED,
             error=f"{planned.description}: "
             + explain_status(
-                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
+                rs.status_code,
+                rs.status_message,
+                severity=rs.status_severity,
+                request_type=rs.request_type,
+                remedies=planned.remedies,
             ),
             retry=is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS,
             **base,
         )
+    if planned.item_check is not None:
+        return _settle_item_check(planned.item_check, records, base)
     ids = _ids_of(records[0]) if records else {}
     warnings = []
     if rs.status_severity.lower() == "warn":
         warnings.append(
             explain_status(
-                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
+                rs.status_code,
+                rs.status_message,
+                severity=rs.status_severity,
+                request_type=rs.request_type,
+                remedies=planned.remedies,
             )
         )
     note = "already in QuickBooks" if rs.is_error else "done"
@@ -457,6 +497,18 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
         qb_type=_qb_type(planned.request),
         result={"ids": ids, "note": note, "description": planned.description},
         **base,
+    )
+
+
+def _settle_item_check(check: ItemCheck, records: list[Any], base: dict[str, Any]) -> Outcome:
+    """QuickBooks said which items it has and of what type: keep those a later step may send, warn
+    about the others, and fail when none is left (the later step would then have nothing to send)."""
+    decision, result = lookup_result(check, records)
+    refusal = decision.refusal
+    if refusal is not None:
+        return Outcome(state=StepState.FAILED, error=refusal, result=result, **base)
+    return Outcome(
+        state=StepState.SUCCEEDED, warnings=decision.warnings, result={**result, "note": "done"}, **base
     )
 
 

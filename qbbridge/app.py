@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from api import jobs, links, retrievals, sends, tenants
+from api import jobs, links, retrievals, sends, tenants, validation
 from api import settings as settings_api
 from db.engine import Database
 from db.models import utcnow
@@ -105,6 +105,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             "tenant's API key (which reaches only that tenant)."
         ),
     )
+    validation.install(app)
     app.state.settings = settings
     app.state.database = database
     app.state.web_connector = service

@@ -22,7 +22,7 @@ from db.engine import Database
 from db.models import Tenant, WcSession, utcnow
 from db.states import SessionState, StepState
 from mapping import retrieval
-from mapping.explain import explain_hresult
+from mapping.explain import explain_connection_error, explain_hresult
 from mapping.host import describe_host
 from mapping.steps import (
     HostContext,
@@ -410,5 +410,3 @@ class WebConnectorService:
         return stale
 
 
-def explain_connection_error(hresult: str, message: str) -> str:
-    return "The Web Connector could not open QuickBooks: " + explain_hresult(hresult, message)

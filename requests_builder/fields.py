@@ -1,19 +1,33 @@
 """Scalar rules: how each qbXML type is written, the text policy, and what happens at a length limit.
 
-Text policy (QuickBooks Desktop stores ISO-8859-1):
+Text policy. QuickBooks Desktop is a code-page application: a US company file stores text in the
+Windows code page, Windows-1252 (ISO-8859-1 plus 27 typographic characters such as curly quotes,
+dashes and the euro sign); anything else turns into ``?`` or a parse error.
 
-1. Typographic punctuation outside ISO-8859-1 is transliterated (see ``_TRANSLITERATE``): curly quotes
-   become straight quotes, dashes become ``-``, the ellipsis ``...``, the euro sign ``EUR``, and so on.
-2. Other characters outside ISO-8859-1 are reduced to their base letter when Unicode can decompose them
-   (``ő`` -> ``o``, ``Ł`` has no decomposition), else replaced by ``?``.
-3. Control characters (C0 except tab, line feed and carriage return; DEL; C1) are removed: XML 1.0
-   cannot carry most of them and QuickBooks shows none of them.
-4. Each change is reported once per field as a :class:`BuildWarning` naming the characters changed.
-5. The result is XML-escaped (``&``, ``<``, ``>``; carriage returns as ``&#13;`` so they survive parsing).
+* Identifying text (names, ``RefNumber``, reference ``FullName``\\ s, IDs) is never changed: a changed
+  name finds another record or none. Characters of Windows-1252 are sent as they are; any other
+  character (or a control character) is refused with a :class:`BuildError` listing it.
+* Free text (memos, descriptions, notes, addresses) is made to fit, and each change is reported once
+  per field as a :class:`BuildWarning` naming each character and what it became:
 
-Lengths are counted in characters after step 1-3, as QuickBooks counts them. Identifying text (names,
-``RefNumber``, reference ``FullName``\\ s, IDs) over the limit is refused: cutting it would silently point
-at a different record. Free text (memos, descriptions, notes, addresses) is cut with a warning.
+  1. Typographic punctuation outside ISO-8859-1 is transliterated (see ``_TRANSLITERATE``): curly
+     quotes become straight quotes, dashes become ``-``, the ellipsis ``...``, the euro sign ``EUR``.
+  2. Other characters outside ISO-8859-1 are reduced to their base letter when Unicode can decompose
+     them (``ő`` -> ``o``; ``Ł`` has no decomposition), else replaced by ``?``.
+  3. Control characters (C0 except tab, line feed and carriage return; DEL; C1) are removed: XML 1.0
+     cannot carry most of them and QuickBooks shows none of them.
+
+The result is XML-escaped (``&``, ``<``, ``>``; carriage returns as ``&#13;`` so they survive parsing).
+
+Lengths are counted in characters after the policy, as QuickBooks counts them. Identifying text over
+the limit is refused: cutting it would silently point at a different record. Free text is cut with a
+warning.
+
+Numbers. QuickBooks keeps 5 decimal places of a quantity, price, rate or percentage (QUANTYPE,
+PRICETYPE, PERCENTTYPE: at most 10 integer digits) and 2 of an amount (AMTTYPE: at most 13 integer
+digits). A number with more decimal places is rounded half up with a warning giving both values, unless
+rounding changes it materially, which is refused: when the rounded value differs from the given one by
+more than one part in ten thousand (0.01 %) of it, or a value that is not zero would become zero.
 """
 
 from __future__ import annotations
@@ -73,6 +87,29 @@ def to_latin1(value: str) -> tuple[str, list[str]]:
     return "".join(out), changed
 
 
+# Windows-1252 beyond ISO-8859-1: the characters of bytes 0x80-0x9F (five of those bytes are unused).
+_CP1252_EXTRA = frozenset(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore"))
+
+
+def unstorable(value: str) -> list[str]:
+    """The characters of ``value`` a US QuickBooks company file cannot store as they are (outside
+    Windows-1252, or control characters other than tab, line feed and carriage return), in order."""
+    found: list[str] = []
+    for ch in value:
+        code = ord(ch)
+        if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xFF or ch in "\t\n\r" or ch in _CP1252_EXTRA:
+            continue
+        if ch not in found:
+            found.append(ch)
+    return found
+
+
+def _replacement(ch: str) -> str:
+    """What the free-text policy turns ``ch`` into (for the warning that reports it)."""
+    became = to_latin1(ch)[0]
+    return repr(became) if became else "removed"
+
+
 def escape(value: str) -> str:
     if _NEEDS_ESCAPE.search(value) is None:
         return value
@@ -95,12 +132,26 @@ def text(
     else:
         if unicodedata.is_normalized("NFC", value) is False:
             value = unicodedata.normalize("NFC", value)
-        clean, changed = to_latin1(value)
-        if changed:
-            listed = ", ".join(_shown(c) for c in changed[:8]) + (" ..." if len(changed) > 8 else "")
-            warnings.append(
-                BuildWarning(field, f"{element}: characters QuickBooks cannot store were changed: {listed}")
-            )
+        if identifying:
+            refused = unstorable(value)
+            if refused:
+                listed = ", ".join(_shown(c) for c in refused[:8]) + (" ..." if len(refused) > 8 else "")
+                raise BuildError(
+                    field,
+                    f"{element} has characters QuickBooks cannot store: {listed}. A name must match the "
+                    "QuickBooks record exactly, so it is not changed to fit",
+                    limit="the Windows-1252 characters QuickBooks stores",
+                    value=value,
+                )
+            clean = value
+        else:
+            clean, changed = to_latin1(value)
+            if changed:
+                listed = ", ".join(f"{_shown(c)} -> {_replacement(c)}" for c in changed[:8]) + (
+                    " ..." if len(changed) > 8 else ""
+                )
+                message = f"{element}: characters QuickBooks cannot store were changed: {listed}"
+                warnings.append(BuildWarning(field, message))
     if identifying and not clean.strip():
         raise BuildError(field, f"{element} cannot be empty", value=value)
     if max_len is not None and len(clean) > max_len:
@@ -139,32 +190,71 @@ _TWO_PLACES = Decimal("0.01")
 _FIVE_PLACES = Decimal("0.00001")
 _AMOUNT_BOUND = Decimal("1e13")
 _DECIMAL5_BOUND = Decimal("1e10")
+# Rounding that moves a value by more than this share of it changes it materially (refused).
+MATERIAL_SHARE = Decimal("0.0001")
 
 
-def amount(value: object, field: str, element: str) -> str:
-    """AMTTYPE: at most 13 integer digits and exactly 2 decimals (rounded half up, as QuickBooks shows)."""
+def _fit_places(
+    number: Decimal, places: Decimal, field: str, element: str, value: object, warnings: list[BuildWarning]
+) -> Decimal:
+    """``number`` rounded half up to ``places``; refused when that changes it materially (see the module
+    doc), with a warning giving both values when it changes it at all."""
+    rounded = number.quantize(places, ROUND_HALF_UP)
+    if rounded == number:
+        return rounded
+    kept = f"{-places.as_tuple().exponent} decimal places"
+    given = f"{number:f}"
+    shown = f"{rounded.normalize():f}" if rounded else "0"
+    if rounded == 0:
+        raise BuildError(
+            field,
+            f"{element} {given} has more decimal places than QuickBooks keeps; it would become 0",
+            limit=kept,
+            value=value,
+        )
+    if abs(rounded - number) > abs(number) * MATERIAL_SHARE:
+        raise BuildError(
+            field,
+            f"{element} {given} has more decimal places than QuickBooks keeps; rounded it would be {shown}, "
+            "a change of more than 0.01 %",
+            limit=kept,
+            value=value,
+        )
+    warnings.append(
+        BuildWarning(field, f"{element} was rounded from {given} to {shown}: QuickBooks keeps {kept}")
+    )
+    return rounded
+
+
+def amount(value: object, field: str, element: str, warnings: list[BuildWarning] | None = None) -> str:
+    """AMTTYPE: at most 13 integer digits and exactly 2 decimals (rounding: see the module doc)."""
     number = decimal_value(value, field, element)
     # Check the size before rounding (quantize fails outright beyond decimal's precision) and after
     # (rounding can carry into a fourteenth digit).
-    if (
-        abs(number) >= _AMOUNT_BOUND
-        or abs(number := number.quantize(_TWO_PLACES, ROUND_HALF_UP)) >= _AMOUNT_BOUND
+    if abs(number) >= _AMOUNT_BOUND or (
+        abs(number := _fit_places(number, _TWO_PLACES, field, element, value, _sink(warnings)))
+        >= _AMOUNT_BOUND
     ):
         raise BuildError(field, f"{element} is too large for QuickBooks", limit="13 digits", value=value)
     return f"{number:f}"
 
 
-def decimal5(value: object, field: str, element: str) -> str:
-    """PRICETYPE / QUANTYPE / PERCENTTYPE: at most 10 integer digits and 5 decimals."""
+def decimal5(value: object, field: str, element: str, warnings: list[BuildWarning] | None = None) -> str:
+    """PRICETYPE / QUANTYPE / PERCENTTYPE: at most 10 integer digits and 5 decimals (rounding: see the
+    module doc)."""
     number = decimal_value(value, field, element)
-    if (
-        abs(number) >= _DECIMAL5_BOUND
-        or abs(number := number.quantize(_FIVE_PLACES, ROUND_HALF_UP)) >= _DECIMAL5_BOUND
+    if abs(number) >= _DECIMAL5_BOUND or (
+        abs(number := _fit_places(number, _FIVE_PLACES, field, element, value, _sink(warnings)))
+        >= _DECIMAL5_BOUND
     ):
         raise BuildError(field, f"{element} is too large for QuickBooks", limit="10 digits", value=value)
     number = number.normalize()
     written = f"{number:f}"
     return "0" if written in ("-0", "0") else written
+
+
+def _sink(warnings: list[BuildWarning] | None) -> list[BuildWarning]:
+    return warnings if warnings is not None else []
 
 
 def integer(value: object, field: str, element: str) -> str:

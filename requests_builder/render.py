@@ -97,9 +97,9 @@ def _scalar(step: Step, value: Any, field: str, warnings: list[BuildWarning]) ->
             )
         return f.text(value, field, element, step.max_len, step.ident, warnings)
     if kind == "amount":
-        return f.amount(value, field, element)
+        return f.amount(value, field, element, warnings)
     if kind == "price":
-        return f.decimal5(value, field, element)
+        return f.decimal5(value, field, element, warnings)
     if kind == "id":
         return f.identifier(value, field, element)
     if kind == "bool":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,34 +25,57 @@ class Category(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SettingMention:
+    """A setting an explanation may name as a way out, given by the caller (which knows the flow and
+    the tenant's settings): ``key`` is its API path (``createMissingItems.enabled``), ``label`` its
+    name as users see it, ``turn_on`` whether the way out is to turn it on (else to choose another
+    value). Rendered as ``turn on "Create missing items" (setting createMissingItems.enabled)``."""
+
+    key: str
+    label: str
+    turn_on: bool = False
+
+
+# The settings an explanation may offer, by the object type QuickBooks names ("Item", "Customer",
+# "DataExt" for a custom field): the caller's, so the catalogue never names a setting on its own.
+Remedies = Mapping[str, Sequence[SettingMention]]
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     category: Category
     code: str  # the statusCode as text ("3140") or the HRESULT ("0x80040400")
     text: str
     object_type: str | None = None  # e.g. "Item", from QuickBooks' message when it names one
     object_name: str | None = None  # e.g. "WIDGET-1"
+    settings: tuple[SettingMention, ...] = ()  # the settings the text names
 
 
-# Words for the object types QuickBooks names in its messages, and what turns on creating them.
+# Words for the object types QuickBooks names in its messages: (short, long).
 _NOUNS = {
-    "Customer": ("customer", "customer or job", "Create missing customers"),
-    "Item": ("item", "item", "Create missing items"),
-    "Vendor": ("vendor", "vendor", "Create missing vendors"),
-    "Employee": ("employee", "employee", None),
-    "Account": ("account", "account", None),
-    "Class": ("class", "class", None),
-    "Terms": ("terms", "payment terms", None),
-    "SalesTaxCode": ("sales tax code", "sales tax code", None),
-    "ItemSalesTax": ("sales tax item", "sales tax item", None),
-    "SalesRep": ("sales rep", "sales rep", None),
-    "ShipMethod": ("shipping method", "shipping method", None),
-    "PayrollItemWage": ("payroll item", "payroll wage item", None),
-    "Template": ("form template", "form template", None),
-    "InventorySite": ("inventory site", "inventory site", None),
-    "PriceLevel": ("price level", "price level", None),
+    "Customer": ("customer", "customer or job"),
+    "Item": ("item", "item"),
+    "Vendor": ("vendor", "vendor"),
+    "Employee": ("employee", "employee"),
+    # A time entry's EntityRef: an employee, a vendor or an "other name".
+    "Entity": ("employee", "employee, vendor or other name"),
+    "Account": ("account", "account"),
+    "Class": ("class", "class"),
+    "Terms": ("payment terms", "payment terms"),
+    "SalesTaxCode": ("sales tax code", "sales tax code"),
+    "ItemSalesTax": ("sales tax item", "sales tax item"),
+    "SalesRep": ("sales rep", "sales rep"),
+    "ShipMethod": ("shipping method", "shipping method"),
+    "PayrollItemWage": ("payroll item", "payroll wage item"),
+    "Template": ("form template", "form template"),
+    "InventorySite": ("inventory site", "inventory site"),
+    "PriceLevel": ("price level", "price level"),
 }
+# The object types a test (and a reader) can walk: every noun the catalogue knows.
+OBJECT_TYPES = tuple(_NOUNS)
 
 _TXN_WORDS = {
+    "DataExt": "custom field",
     "SalesOrder": "sales order",
     "PurchaseOrder": "purchase order",
     "Invoice": "invoice",
@@ -78,9 +102,15 @@ _FIRST_QUOTED = re.compile(r'"(?P<name>[^"]*)"')
 _BUSY = re.compile(r"another user|in use|could not be locked|lock", re.I)
 
 
+def _quote(words: str) -> str:
+    """``"words."`` as the end of a sentence: a full stop inside the quotes, added if it has none."""
+    words = words.strip()
+    return f'"{words}"' if words[-1:] in (".", "!", "?") else f'"{words}."'
+
+
 def _detail(message: str) -> str:
     match = _QB_DETAIL.search(message)
-    return f' QuickBooks said: "{match.group("detail").strip()}".' if match else ""
+    return f" QuickBooks said: {_quote(match.group('detail'))}" if match else ""
 
 
 def _txn_word(request_type: str | None, where: str | None = None) -> str:
@@ -92,33 +122,73 @@ def _txn_word(request_type: str | None, where: str | None = None) -> str:
     return "record"
 
 
-def _noun(object_type: str | None) -> tuple[str, str, str | None]:
+def _noun(object_type: str | None) -> tuple[str, str]:
     if object_type and object_type.replace(" ", "") in _NOUNS:
         return _NOUNS[object_type.replace(" ", "")]
     word = (object_type or "record").lower()
-    return word, word, None
+    return word, word
+
+
+def _mentions(remedies: Remedies | None, object_type: str | None) -> tuple[SettingMention, ...]:
+    if not remedies or not object_type:
+        return ()
+    return tuple(remedies.get(object_type.replace(" ", ""), ()))
+
+
+def _ways_out(mentions: Sequence[SettingMention], created: str) -> str:
+    """``, or turn on "A" (setting a) so qbbridge creates the item, or choose another "B" (setting b)``."""
+    parts = []
+    for mention in mentions:
+        named = f'"{mention.label}" (setting {mention.key})'
+        if mention.turn_on:
+            parts.append(f"turn on {named} so qbbridge creates the {created}")
+        else:
+            parts.append(f"choose another {named}")
+    return "".join(f", or {part}" for part in parts)
 
 
 def _explain_invalid_reference(
-    code: str, message: str, request_type: str | None, context: dict
+    code: str, message: str, request_type: str | None, context: dict, remedies: Remedies | None
 ) -> Explanation:
     match = _INVALID_REF.search(message)
     object_type = match.group("type").strip() if match else context.get("object_type")
     name = match.group("name") if match else context.get("object_name")
     where = match.group("where") if match else None
-    short, long_word, option = _noun(object_type)
+    short, long_word = _noun(object_type)
     in_line = " line" if match and message[match.end() : match.end() + 5] == " line" else ""
     txn = _txn_word(request_type, where)
+    mentions = _mentions(remedies, object_type)
     text = (
         f'QuickBooks has no {long_word} "{name}", which this {txn}{in_line} refers to. '
         f"Create the {short} in QuickBooks with exactly that name"
+        + _ways_out(mentions, short)
+        + (", or change the name in Fusion Operations" if not mentions else "")
+        + ", then retry."
     )
-    if option:
-        text += f', or turn on "{option}" in qbbridge so it is created for you'
-    else:
-        text += ", or correct the mapping in qbbridge to an existing one"
-    text += ", then retry."
-    return Explanation(Category.NEEDS_USER_ACTION, code, text, object_type, name)
+    return Explanation(Category.NEEDS_USER_ACTION, code, text, object_type, name, mentions)
+
+
+def _explain_not_found(
+    code: str, message: str, request_type: str | None, context: dict, remedies: Remedies | None
+) -> Explanation:
+    """3120: an object the request names by ID or name is not in QuickBooks. For a custom field value
+    (``DataExtAdd``/``DataExtMod``) it is the custom field's definition that is missing."""
+    name = context.get("object_name") or _quoted(message, _NOT_FOUND) or "?"
+    detail = _detail(message)
+    if _txn_word(request_type) == "custom field":
+        mentions = _mentions(remedies, "DataExt")
+        text = (
+            f'QuickBooks has no custom field "{name}" for this kind of record.{detail} Define the custom '
+            "field in QuickBooks with exactly that name"
+            + "".join(f', or choose another "{m.label}" (setting {m.key})' for m in mentions)
+            + ", then retry."
+        )
+        return Explanation(Category.NEEDS_USER_ACTION, code, text, "DataExt", name, mentions)
+    text = (
+        f'QuickBooks cannot find "{name}"; it was probably deleted or merged in QuickBooks.{detail} '
+        "Restore or recreate it in QuickBooks, then retry."
+    )
+    return Explanation(Category.NEEDS_USER_ACTION, code, text, context.get("object_type"), name)
 
 
 def _quoted(message: str, pattern: re.Pattern[str]) -> str | None:
@@ -129,7 +199,7 @@ def _quoted(message: str, pattern: re.Pattern[str]) -> str | None:
 # code -> (category, text); texts may use {name}, {object}, {txn}, {detail}, {field}.
 _FIXED: dict[int, tuple[Category, str]] = {
     0: (Category.SUCCESS, "Done."),
-    1: (Category.NO_MATCH, "QuickBooks found nothing matching the query; there is nothing to import."),
+    1: (Category.NO_MATCH, "QuickBooks found nothing matching the query."),
     500: (
         Category.WARNING,
         'Some of the requested records ("{name}") do not exist in QuickBooks; the others were returned. '
@@ -141,7 +211,7 @@ _FIXED: dict[int, tuple[Category, str]] = {
     ),
     510: (
         Category.WARNING,
-        "QuickBooks saved the {txn} but could not return it; it will be read back later.",
+        "QuickBooks saved the {txn} but could not return it. Check it in QuickBooks.",
     ),
     530: (Category.WARNING, "This QuickBooks edition ignored a field we sent.{detail}"),
     531: (Category.WARNING, "This QuickBooks edition ignored a value it does not support.{detail}"),
@@ -159,7 +229,7 @@ _FIXED: dict[int, tuple[Category, str]] = {
     ),
     1010: (Category.RETRY_LATER, "QuickBooks was not available; qbbridge will retry at the next sync."),
     1030: (Category.OUR_BUG, "QuickBooks does not know this request type; qbbridge sent it by mistake."),
-    1060: (Category.OUR_BUG, "qbbridge sent an invalid request ID; this is a qbbridge problem."),
+    1060: (Category.OUR_BUG, "The request ID qbbridge sent was invalid; this is a qbbridge problem."),
     3000: (
         Category.OUR_BUG,
         'QuickBooks rejected the identifier "{name}" as malformed; this is a qbbridge problem.',
@@ -177,14 +247,7 @@ _FIXED: dict[int, tuple[Category, str]] = {
         Category.NEEDS_USER_ACTION,
         'The name "{name}" is already used in QuickBooks, possibly by a customer, vendor, employee or other '
         "name of another type (QuickBooks names must be unique across them). "
-        "Rename one of them in QuickBooks, "
-        "or map this record to the existing one in qbbridge, then retry.",
-    ),
-    3120: (
-        Category.NEEDS_USER_ACTION,
-        'QuickBooks cannot find "{name}"; it was probably deleted or merged in QuickBooks. '
-        "Re-link the record "
-        "in qbbridge (or recreate it in QuickBooks), then retry.{detail}",
+        "Rename one of them in QuickBooks, then retry.",
     ),
     3150: (
         Category.OUR_BUG,
@@ -201,7 +264,7 @@ _FIXED: dict[int, tuple[Category, str]] = {
     3200: (
         Category.RETRY_LATER,
         'The {txn} was changed in QuickBooks since qbbridge last read it (edit sequence "{name}"); qbbridge '
-        "will read it again and reapply the change.",
+        "will retry at the next sync.",
     ),
     3210: (
         Category.NEEDS_USER_ACTION,
@@ -219,7 +282,7 @@ _FIXED: dict[int, tuple[Category, str]] = {
         "This feature is turned off or not available in this QuickBooks edition (for example sales orders "
         "need QuickBooks Premier or Enterprise, inventory needs "
         "Edit > Preferences > Items & Inventory).{detail}"
-        " Turn it on in QuickBooks, or turn off the matching option in qbbridge.",
+        " Turn it on in QuickBooks, then retry.",
     ),
     3260: (
         Category.NEEDS_USER_ACTION,
@@ -229,10 +292,15 @@ _FIXED: dict[int, tuple[Category, str]] = {
     ),
     3261: (
         Category.NEEDS_USER_ACTION,
-        "qbbridge is not allowed to read personal data (such as SSNs or birth dates). Allow it under "
-        "Edit > Preferences > Integrated Applications in QuickBooks, or leave those fields out.",
+        "QuickBooks does not allow qbbridge to read personal data (such as SSNs or birth dates). "
+        "Allow it under Edit > Preferences > Integrated Applications in QuickBooks, or leave those "
+        "fields out.",
     ),
 }
+
+
+# Every status code with a text of its own (others fall back on Intuit's ranges: ``_by_range``).
+STATUS_CODES = tuple(sorted({*_FIXED, 3120, 3140, 3170, 3180}))
 
 
 def explain_status(
@@ -242,20 +310,24 @@ def explain_status(
     severity: str = "Error",
     request_type: str | None = None,
     context: dict | None = None,
+    remedies: Remedies | None = None,
 ) -> Explanation:
     """Explain one ``*Rs`` status. ``request_type`` (``"SalesOrderAdd"`` or ``"SalesOrderAddRs"``) and
-    ``context`` (``object_type``/``object_name`` when the caller knows better) sharpen the text."""
+    ``context`` (``object_type``/``object_name`` when the caller knows better) sharpen the text;
+    ``remedies`` are the settings the text may offer as a way out (none by default)."""
     context = context or {}
     message = status_message or ""
     code = str(status_code)
     txn = _txn_word(request_type)
     if status_code == 3140:
-        return _explain_invalid_reference(code, message, request_type, context)
+        return _explain_invalid_reference(code, message, request_type, context, remedies)
+    if status_code == 3120:
+        return _explain_not_found(code, message, request_type, context, remedies)
     if status_code in (3170, 3180):
         match = _SAVING.search(message)
         object_type = match.group("type").strip() if match else context.get("object_type")
         name = match.group("name") if match else context.get("object_name")
-        what = f'{_noun(object_type)[0]} "{name}"' if name else f"this {txn}"
+        what = f'{_noun(object_type)[0]} "{name}"' if name else txn
         if _BUSY.search(message):
             return Explanation(
                 Category.RETRY_LATER,
@@ -278,7 +350,6 @@ def explain_status(
         category, template = fixed
         pattern = {
             3100: _NAME_IN_USE,
-            3120: _NOT_FOUND,
             3200: _EDIT_SEQUENCE,
             3210: _INVALID_VALUE,
             500: _MISSING_ELEMENT,
@@ -297,7 +368,7 @@ def explain_status(
 
 def _by_range(status_code: int, message: str, severity: str, code: str) -> Explanation:
     # Codes QuickBooks may add later: fall back on Intuit's ranges and the severity it reports.
-    quoted = f' QuickBooks said: "{message.strip()}".' if message.strip() else ""
+    quoted = f" QuickBooks said: {_quote(message)}" if message.strip() else ""
     if severity.lower() == "info" or 0 <= status_code < 500:
         return Explanation(Category.SUCCESS, code, "Done." + quoted)
     if severity.lower() == "warn" or 500 <= status_code < 1000:
@@ -359,18 +430,31 @@ _HRESULTS: dict[str, tuple[Category, str]] = {
 }
 
 
-def explain_hresult(hresult: str, message: str) -> Explanation:
-    """Explain an HRESULT the Web Connector passes to ``receiveResponseXML``/``connectionError``."""
+# The HRESULTs the catalogue knows (a test walks them all).
+HRESULTS = tuple(_HRESULTS)
+
+
+def explain_hresult(hresult: str, message: str, *, opening: bool = False) -> Explanation:
+    """Explain an HRESULT the Web Connector passes to ``receiveResponseXML``/``connectionError``.
+    ``opening``: it came with ``connectionError`` (the Web Connector could not open QuickBooks at
+    all), which words an unknown code differently."""
     raw = (hresult or "").strip()
     key = raw.lower()
     if key and not key.startswith("0x"):
         # Some clients send the HRESULT as a signed decimal.
         with contextlib.suppress(ValueError):
             key = hex(int(key) & 0xFFFFFFFF)
-    quoted = f' The Web Connector said: "{message.strip()}".' if message and message.strip() else ""
+    quoted = f" The Web Connector said: {_quote(message)}" if message and message.strip() else ""
     known = _HRESULTS.get(key)
     if known is not None:
         return Explanation(known[0], raw or key, known[1] + quoted)
+    if opening:
+        return Explanation(
+            Category.RETRY_LATER,
+            raw or "?",
+            "The Web Connector could not open QuickBooks." + quoted + " Check that QuickBooks and the "
+            "company file open on that computer; the Web Connector will try again at the next sync.",
+        )
     return Explanation(
         Category.RETRY_LATER,
         raw or "?",

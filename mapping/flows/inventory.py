@@ -1,5 +1,10 @@
 """Inventory (Fusion Operations) updates Inventory (QuickBooks): one adjustment setting new quantities.
 
+Two steps: an ``ItemQuery`` for the products' items, then the adjustment, rendered from that answer
+with only the items QuickBooks keeps a quantity of (``mapping/item_types.py``); the others are left
+out with a warning naming their QuickBooks type. When every item's type is known from an earlier
+answer and none can be adjusted, the send is refused before anything is queued.
+
 Inventory can be sent again and again, so the plan links to nothing; its ExternalGUID is made from the
 send's moment and products, which is enough to find this adjustment again and never an older one.
 """
@@ -11,11 +16,21 @@ from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
 from mapping.flows.naming import external_guid, local_day
 from mapping.flows.reconcile import reconcile_inventory
-from mapping.plan import Plan, PlanError, PlannedStep
+from mapping.item_types import decide_before_sending
+from mapping.plan import CheckedItem, ItemCheck, LineFilter, Plan, PlanError, PlannedStep
 from mapping.settings import Settings
-from requests_builder import InventoryAdjustmentAdd, InventoryAdjustmentLine, QuantityAdjustment, Ref
+from requests_builder import (
+    InventoryAdjustmentAdd,
+    InventoryAdjustmentLine,
+    ItemQuery,
+    QuantityAdjustment,
+    Ref,
+)
 
 FLOW = "inventory"
+# "Object specified in the request cannot be found": how QuickBooks may answer a query for names when
+# it has none of them.
+NOT_FOUND = 3120
 
 
 def _item_name(
@@ -65,6 +80,7 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
     lines = []
     fields: dict[str, str] = {"account": "settings.inventory.adjustmentAccount", "memo": "adjustmentMemo"}
     items: dict[str, str] = {}
+    checked: list[CheckedItem] = []
     for position, (index, product) in enumerate(chosen):
         item, path = _item_name(product, index, settings, builder)
         if item in items:
@@ -75,6 +91,7 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
                 "send each item once",
             )
         items[item] = product.code
+        checked.append(CheckedItem(name=item, field=path, product=product.code))
         lines.append(
             InventoryAdjustmentLine(
                 item=Ref(full_name=item),
@@ -83,6 +100,22 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
         )
         fields[f"lines[{position}].item"] = path
         fields[f"lines[{position}].quantity_adjustment"] = f"products[{index}].quantity"
+    check = ItemCheck(items=tuple(checked))
+    refusal = decide_before_sending(check, ctx.known_item_types())
+    if refusal is not None:
+        raise PlanError("products", refusal)
+    builder.add(
+        PlannedStep(
+            # Only the names come back (the type is the record's element): a small answer for many items.
+            request=ItemQuery(full_names=list(items), include_ret_elements=["FullName"]),
+            description=f"Ask QuickBooks which of the {len(items)} item(s) keep a quantity on hand",
+            purpose="lookup",
+            # QuickBooks may answer "not found" when it has none of the names: that is an answer too.
+            accept_status=frozenset({NOT_FOUND}),
+            item_check=check,
+        ),
+        {f"full_names[{position}]": entry.field for position, entry in enumerate(checked)},
+    )
     guid = external_guid(ctx.tenant_id, FLOW, ctx.now.isoformat(), *sorted(items))
     request = InventoryAdjustmentAdd(
         account=Ref(full_name=account),
@@ -98,6 +131,7 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
             reconcile=reconcile_inventory(guid=guid),
             # Nothing to link: the plan has no link (inventory is sent again and again).
             creates_link=False,
+            line_filter=LineFilter(step=0),
         ),
         fields,
     )

@@ -22,15 +22,25 @@ Order = TypeVar("Order", bound=BaseModel)
 
 
 def linked_order(
-    ctx: PlanContext, entity: str, code: str, model: type[Order], *, path: str, noun: str, movement: str
+    ctx: PlanContext,
+    entity: str,
+    code: str,
+    model: type[Order],
+    *,
+    path: str,
+    noun: str,
+    movement: str,
+    verb: str,
 ) -> tuple[LinkInfo, Order]:
-    """The link of the order a movement belongs to, and the order as it was sent."""
+    """The link of the order a movement belongs to, and the order as it was sent. ``noun``: the order
+    ("purchase order"), ``movement``: the entity sent ("receiving"), ``verb``: what its document does
+    against the order ("bill")."""
     link = ctx.link_lookup(entity, code)
     if link is None:
         raise PlanError(
             path,
-            f"{noun} {code} has not been sent to QuickBooks, so there is nothing to {movement} against: "
-            f"send the {noun} first, then this {movement.split()[0]} again",
+            f"{noun} {code} has not been sent to QuickBooks, so there is no {noun} there to {verb} this "
+            f"{movement} against: send the {noun} first, then send this {movement} again",
         )
     try:
         order = model.model_validate(link.data)

@@ -12,6 +12,7 @@ from mapping.flows.reconcile import reconcile_time
 from mapping.plan import LinkKey, Plan, PlanError, PlannedStep
 from mapping.settings import Settings, TimesheetSource
 from requests_builder import CustomerAdd, EmployeeAdd, Ref, TimeTrackingAdd
+from requests_builder.fields import unstorable
 
 FLOW = "productionOrder"
 NAME_IN_USE = 3100
@@ -124,7 +125,10 @@ def plan_production_order(order: ProductionOrder, settings: Settings, ctx: PlanC
         )
         fields = {
             "entity": f"{path}.worker.name",
-            "customer": job_path if not parent else ("client.code" if order.client else "salesOrder.code"),
+            # The Customer:Job name joins two fields: a refusal names the one that holds the problem.
+            "customer": job_path
+            if not parent or unstorable(job)
+            else ("client.code" if order.client else "salesOrder.code"),
             "item_service": service_path,
             "payroll_item_wage": payroll_path,
             "notes": f"{path}.operation.name",

@@ -31,7 +31,8 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
         PurchaseOrder,
         path="purchaseOrder.code",
         noun="purchase order",
-        movement="receiving to bill",
+        movement="receiving",
+        verb="bill",
     )
     vendor = order.supplier.code
     number = ref_number(settings, receiving.code, "Bill", "bill")

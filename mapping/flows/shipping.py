@@ -41,7 +41,8 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
         SalesOrder,
         path="salesOrder.code",
         noun="sales order",
-        movement="shipping to invoice",
+        movement="shipping",
+        verb="invoice",
     )
     # The same customer as the sales order, or QuickBooks will not link them: the one it was sent to,
     # even if the customer-name setting changed since.

@@ -7,6 +7,7 @@ placeholder values so the rest of the request can be checked by the builder.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from mapping.plan import Binding, Plan, PlanError, PlannedStep
@@ -73,7 +74,8 @@ def _plan_error(exc: BuildError, fields: Mapping[str, str], where: str) -> PlanE
     if exc.limit is not None:
         message += f" (limit: {exc.limit})"
     if exc.value is not None:
-        shown = repr(exc.value)
+        # A number as written (0.000001, 1E+400), not as Python shows it (Decimal('0.000001')).
+        shown = str(exc.value) if isinstance(exc.value, Decimal | int | float) else repr(exc.value)
         message += f"; value: {shown if len(shown) <= 80 else shown[:77] + '...'}"
     if path is not None:
         return PlanError(

@@ -9,8 +9,8 @@ import pytest
 
 from mapping.entities import InventorySend
 from mapping.flows import plan_inventory
-from mapping.plan import PlanError
-from requests_builder import InventoryAdjustmentAdd, InventoryAdjustmentQuery
+from mapping.plan import LineFilter, PlanError, PlannedStep
+from requests_builder import InventoryAdjustmentAdd, InventoryAdjustmentQuery, ItemQuery
 from tests.flows.conftest import INVENTORY, schema_errors, settings
 
 ACCOUNT = {"adjustmentAccount": "Inventory Adjustments"}
@@ -35,7 +35,18 @@ def _plan(ctx, data=None, **inventory):
 def test_defaults(ctx, schema13):
     plan = _plan(ctx, **ACCOUNT)
     assert plan.link is None and plan.flow == "inventory"
-    [step] = plan.steps
+    [lookup, step] = plan.steps
+    # First QuickBooks is asked which items keep a quantity; the adjustment keeps only those.
+    assert isinstance(lookup.request, ItemQuery) and lookup.purpose == "lookup" and lookup.safe_to_repeat
+    assert lookup.request.full_names == ["WIDGET-1", "BAR-10", "ROD-5"]
+    assert lookup.request.include_ret_elements == ["FullName"]
+    assert [(i.name, i.field, i.product) for i in lookup.item_check.items] == [
+        ("WIDGET-1", "products[0].code", "WIDGET-1"), ("BAR-10", "products[1].code", "BAR-10"),
+        ("ROD-5", "products[2].code", "ROD-5"),
+    ]  # fmt: skip
+    assert step.line_filter == LineFilter(step=0)
+    assert PlannedStep.from_intent(step.to_intent()).line_filter == LineFilter(step=0)
+    assert PlannedStep.from_intent(lookup.to_intent()).item_check == lookup.item_check
     request = step.request
     assert isinstance(request, InventoryAdjustmentAdd)
     assert request.account.full_name == "Inventory Adjustments"
@@ -51,7 +62,7 @@ def test_defaults(ctx, schema13):
 
 def test_memo(ctx):
     assert (
-        _plan(ctx, adjustmentMemo="Fusion Operations", **ACCOUNT).steps[0].request.memo == "Fusion Operations"
+        _plan(ctx, adjustmentMemo="Fusion Operations", **ACCOUNT).steps[-1].request.memo == "Fusion Operations"
     )
 
 
@@ -64,13 +75,13 @@ def test_no_account_is_refused(ctx):
 
 def test_options_given_with_the_send_win(ctx):
     data = PRODUCTS | {"adjustmentAccount": "Shrinkage", "adjustmentMemo": "Count"}
-    request = _plan(ctx, data, **ACCOUNT).steps[0].request
+    request = _plan(ctx, data, **ACCOUNT).steps[-1].request
     assert (request.account.full_name, request.memo) == ("Shrinkage", "Count")
 
 
 def test_only_tagged_products_case_insensitive(ctx):
     plan = _plan(ctx, onlyTaggedProducts=True, **ACCOUNT)
-    assert [line.item.full_name for line in plan.steps[0].request.lines] == ["WIDGET-1", "ROD-5"]
+    assert [line.item.full_name for line in plan.steps[-1].request.lines] == ["WIDGET-1", "ROD-5"]
     assert any("BAR-10" in w for w in plan.warnings)
 
 
@@ -82,7 +93,7 @@ def test_only_tagged_products_with_none_tagged_is_refused(ctx):
 
 def test_item_match_custom_field_with_code_fallback(ctx, schema13):
     plan = _plan(ctx, itemMatchCustomField="QB Item", **ACCOUNT)
-    assert [line.item.full_name for line in plan.steps[0].request.lines] == [
+    assert [line.item.full_name for line in plan.steps[-1].request.lines] == [
         "Widgets:Blue",
         "BAR-10",
         "ROD-5",
@@ -105,13 +116,13 @@ def test_two_products_for_one_item_are_refused(ctx):
 
 def test_a_single_product_send(ctx):
     plan = _plan(ctx, INVENTORY["products"][0], **ACCOUNT)
-    assert len(plan.steps[0].request.lines) == 1
+    assert len(plan.steps[-1].request.lines) == 1
 
 
 def test_each_send_is_its_own_adjustment(ctx):
     from dataclasses import replace
 
-    first = _plan(ctx, **ACCOUNT).steps[0].request.external_guid
+    first = _plan(ctx, **ACCOUNT).steps[-1].request.external_guid
     later = replace(ctx, now=ctx.now + dt.timedelta(minutes=5))
-    assert _plan(later, **ACCOUNT).steps[0].request.external_guid != first
-    assert _plan(ctx, **ACCOUNT).steps[0].request.external_guid == first
+    assert _plan(later, **ACCOUNT).steps[-1].request.external_guid != first
+    assert _plan(ctx, **ACCOUNT).steps[-1].request.external_guid == first

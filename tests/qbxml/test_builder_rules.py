@@ -74,12 +74,22 @@ def test_free_text_is_cut_with_a_warning():
 
 def test_amounts_round_to_two_decimals_and_prices_to_five():
     line = SalesOrderLine(
-        item=Ref(full_name="W"), quantity=Decimal("1.123456"), rate="2.5", amount=Decimal("2.805")
+        item=Ref(full_name="W"), quantity=Decimal("1.123456"), rate="2.5", amount=Decimal("1000.005")
     )
-    xml = _xml(_so(lines=[line])).xml
-    assert "<Amount>2.81</Amount>" in xml
-    assert "<Quantity>1.12346</Quantity>" in xml
-    assert "<Rate>2.5</Rate>" in xml
+    result = _xml(_so(lines=[line]))
+    assert "<Amount>1000.01</Amount>" in result.xml
+    assert "<Quantity>1.12346</Quantity>" in result.xml
+    assert "<Rate>2.5</Rate>" in result.xml
+    # Never silently: each rounding is a warning with both values and the precision kept.
+    messages = {w.field: w.message for w in result.warnings}
+    assert messages["SalesOrderAdd.lines[0].amount"] == (
+        "Amount was rounded from 1000.005 to 1000.01: QuickBooks keeps 2 decimal places"
+    )
+    assert messages["SalesOrderAdd.lines[0].quantity"] == (
+        "Quantity was rounded from 1.123456 to 1.12346: QuickBooks keeps 5 decimal places"
+    )
+    assert "<Quantity>2</Quantity>" in (plain := _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), quantity=Decimal("2.000000"))]))).xml
+    assert plain.warnings == []  # trailing zeros change nothing
     with pytest.raises(BuildError, match="number"):
         _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount="abc")]))
     for huge in (1e23, Decimal("9999999999999.995")):
@@ -89,6 +99,36 @@ def test_amounts_round_to_two_decimals_and_prices_to_five():
         _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), quantity=1e23)]))
     with pytest.raises(BuildError, match="finite"):
         _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), amount=float("nan"))]))
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "why"),
+    [
+        ("amount", Decimal("2.805"), "2.81, a change of more than 0.01 %"),  # 0.18 %: material
+        ("amount", Decimal("0.004"), "it would become 0"),
+        ("quantity", Decimal("0.000016"), "0.00002, a change of more than 0.01 %"),
+        ("quantity", Decimal("0.000004"), "it would become 0"),
+        ("quantity", Decimal("-0.000001"), "it would become 0"),
+        ("rate", Decimal("0.0000049"), "it would become 0"),
+    ],
+)
+def test_a_material_rounding_is_refused_with_both_values_and_the_precision(kind, given, why):
+    line = SalesOrderLine(item=Ref(full_name="W"), **{kind: given})
+    with pytest.raises(BuildError) as caught:
+        _xml(_so(lines=[line]))
+    assert caught.value.field == f"SalesOrderAdd.lines[0].{kind}"
+    assert f"{given:f}" in caught.value.message and why in caught.value.message
+    assert caught.value.limit == ("2 decimal places" if kind == "amount" else "5 decimal places")
+
+
+def test_the_edge_of_material_rounding_is_one_part_in_ten_thousand():
+    # 100.000049 -> 100.00005 moves it by 1e-6 (immaterial); 0.100049 -> 0.10005 by 1e-6 out of 0.1,
+    # exactly 0.001 %: immaterial; 0.0100049 -> 0.01 by 4.9e-6 out of 0.01, 0.049 %: refused.
+    for given, written in ((Decimal("100.000049"), "100.00005"), (Decimal("0.100049"), "0.10005")):
+        result = _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), quantity=given)]))
+        assert f"<Quantity>{written}</Quantity>" in result.xml and len(result.warnings) == 1
+    with pytest.raises(BuildError, match=r"0\.01 %"):
+        _xml(_so(lines=[SalesOrderLine(item=Ref(full_name="W"), quantity=Decimal("0.0100049"))]))
 
 
 def test_dates_and_durations_in_quickbooks_formats():
@@ -118,7 +158,27 @@ def test_text_policy_transliterates_and_replaces_outside_latin1():
     assert to_latin1("a\x00b\x1bc")[0] == "abc"
     result = _xml(_so(memo="Smile 😀 “ok”"))
     assert '<Memo>Smile ? "ok"</Memo>' in result.xml
-    assert "U+1F600" in result.warnings[0].message
+    # The warning names each character and what it became.
+    assert "U+1F600) -> '?'" in result.warnings[0].message
+    assert "'“' (U+201C) -> '\"'" in result.warnings[0].message
+
+
+@pytest.mark.parametrize("name", ["Łódź", "ACME 😀", "漢字", "A\x07B"])
+def test_a_name_quickbooks_cannot_store_is_refused_never_changed(name):
+    for request in (_so(customer=Ref(full_name=name)), CustomerAdd(name=name)):
+        with pytest.raises(BuildError) as caught:
+            _xml(request)
+        assert "cannot store" in caught.value.message and "U+" in caught.value.message
+        assert caught.value.limit == "the Windows-1252 characters QuickBooks stores"
+
+
+def test_a_name_with_windows_1252_characters_is_sent_as_it_is():
+    # QuickBooks (US) stores Windows-1252: a curly apostrophe or a dash is part of the name there, and
+    # a look-alike would name another record.
+    result = _xml(_so(customer=Ref(full_name="O’Brien – Café €"), memo="O’Brien"))
+    assert "<FullName>O’Brien – Café €</FullName>" in result.xml
+    assert "<Memo>O'Brien</Memo>" in result.xml  # free text still made plain, with a warning
+    assert [w.field for w in result.warnings] == ["SalesOrderAdd.memo"]
 
 
 def test_fields_newer_than_the_host_are_refused_or_left_out():

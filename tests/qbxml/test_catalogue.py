@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from responses_parser.catalogue import Category, explain_hresult, explain_status
+from responses_parser.catalogue import Category, SettingMention, explain_hresult, explain_status
 
 ITEM_3140 = (
     'There is an invalid reference to QuickBooks Item "WIDGET-1" in the SalesOrder line.  QuickBooks error '
@@ -17,8 +17,16 @@ def test_3140_item_names_the_item_and_both_ways_out():
     assert explanation.category is Category.NEEDS_USER_ACTION
     assert explanation.object_type == "Item" and explanation.object_name == "WIDGET-1"
     assert '"WIDGET-1"' in explanation.text and "sales order line" in explanation.text
+    assert "Create the item in QuickBooks" in explanation.text
+    # The catalogue names no setting of its own: only those its caller offers for the flow.
+    assert "setting" not in explanation.text and explanation.settings == ()
+    assert "or change the name in Fusion Operations" in explanation.text
+    offered = SettingMention("createMissingItems.enabled", "Create missing items", turn_on=True)
+    explanation = explain_status(3140, ITEM_3140, request_type="PurchaseOrderAdd", remedies={"Item": [offered]})
+    assert explanation.settings == (offered,)
     assert (
-        "Create the item in QuickBooks" in explanation.text and '"Create missing items"' in explanation.text
+        'or turn on "Create missing items" (setting createMissingItems.enabled) so qbbridge creates the item, '
+        "then retry." in explanation.text
     )
 
 
@@ -26,7 +34,7 @@ def test_3140_other_object_types():
     text = explain_status(
         3140, 'There is an invalid reference to QuickBooks Terms "Net 45" in the Invoice.'
     ).text
-    assert '"Net 45"' in text and "invoice" in text and "mapping" in text
+    assert '"Net 45"' in text and "invoice" in text and "Fusion Operations" in text
 
 
 @pytest.mark.parametrize(
