@@ -88,9 +88,12 @@ def check_retrieval_enabled(settings: Settings, entities: list[str]) -> None:
     off = [entity for entity in entities if not getattr(settings.retrievals, _SETTINGS_ATTR[entity]).enabled]
     if not off:
         return
-    named = "; ".join(
+    settings_named = [
         f'"{Retrievals.model_fields[_SETTINGS_ATTR[entity]].title}" (setting retrievals.{entity}.enabled)'
         for entity in off
+    ]
+    named = (
+        settings_named[0] if len(off) == 1 else ", ".join(settings_named[:-1]) + " and " + settings_named[-1]
     )
     raise RetrievalRefused(
         f"Retrieving {_plural(off)} from QuickBooks is turned off. Turn on {named} under "
@@ -104,6 +107,14 @@ _DOCUMENT_NAMES = {
     "purchaseOrder": "purchase orders",
     "invoice": "invoices",
     "estimate": "estimates",
+}
+
+
+_SOURCE_NAMES = {
+    "SalesOrder": "sales order",
+    "PurchaseOrder": "purchase order",
+    "Invoice": "invoice",
+    "Estimate": "estimate",
 }
 
 
@@ -524,10 +535,13 @@ def _note_codes_in_use(session: Session, tenant_id: str, rows: list[dict[str, An
         for row in pending:
             holder = taken.get(row["code"])
             if holder is not None:
-                other = f"QuickBooks {holder.source_type} {holder.ref_number or holder.source_id}"
+                other = (
+                    f"QuickBooks {_SOURCE_NAMES[holder.source_type]} {holder.ref_number or holder.source_id}"
+                )
             elif row["code"] in first_in_page:
                 earlier = first_in_page[row["code"]]
-                other = f"QuickBooks {earlier['source_type']} {earlier['ref_number'] or earlier['source_id']}"
+                number = earlier["ref_number"] or earlier["source_id"]
+                other = f"QuickBooks {_SOURCE_NAMES[earlier['source_type']]} {number}"
             else:
                 first_in_page[row["code"]] = row
                 continue
