@@ -45,10 +45,10 @@ RETRIEVAL_JOB = "retrieval"
 # answer XML-escaped inside SOAP), stays far below QBBRIDGE_MAX_SOAP_BODY_BYTES. Measured with
 # bench/retrieval_page_size.py; the figures and the margin are in docs/retrievals.md.
 PAGE_SIZES: dict[str, int] = {
-    "salesOrder": 100,
-    "purchaseOrder": 100,
-    "invoice": 100,
-    "estimate": 100,
+    "salesOrder": 23,
+    "purchaseOrder": 21,
+    "invoice": 24,
+    "estimate": 24,
     retrieval_lists.LISTS: 1000,
 }
 # QuickBooks stamps TimeModified with the customer's PC clock; starting a little before the mark
@@ -247,13 +247,17 @@ def render_queries(
 
 def _document_query(step: queue.StepRef, state: dict[str, Any], *, continuing: bool) -> Request:
     entity = step.intent["entity"]
-    spec = ENTITIES[entity]
     if continuing:
-        return spec.query(
+        return ENTITIES[entity].query(
             iterator="Continue", iterator_id=state["iteratorId"], max_returned=PAGE_SIZES[entity]
         )
-    since = dt.datetime.fromisoformat(step.intent["since"])
-    return spec.query(
+    return first_page_query(entity, dt.datetime.fromisoformat(step.intent["since"]))
+
+
+def first_page_query(entity: str, since: dt.datetime) -> Request:
+    """The query that starts retrieving ``entity``: every document modified since ``since``, with its
+    lines, linked transactions and custom fields, ``PAGE_SIZES[entity]`` at a time."""
+    return ENTITIES[entity].query(
         iterator="Start",
         max_returned=PAGE_SIZES[entity],
         modified_date_range=ModifiedDateRangeFilter(from_modified_date=since),
