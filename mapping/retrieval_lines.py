@@ -16,7 +16,7 @@ Pure: no database, no HTTP. The rules and their reasons are in docs/retrievals.m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -216,7 +216,7 @@ def line_kind(line: TxnLine, facts: ListFacts) -> LineKind:
 
 
 class _Reader:
-    def __init__(self, facts: ListFacts, code_of: Any) -> None:
+    def __init__(self, facts: ListFacts, code_of: Callable[[str], str]) -> None:
         self.facts = facts
         self.code_of = code_of
         self.result = ReadLines()
@@ -388,7 +388,7 @@ class _Reader:
         return (base_quantity, base_price, shown), None
 
 
-def read_lines(record: Transaction, facts: ListFacts, code_of: Any) -> ReadLines:
+def read_lines(record: Transaction, facts: ListFacts, code_of: Callable[[str], str]) -> ReadLines:
     """The rows of ``record`` and what its other lines mean (``code_of``: item full name → product code)."""
     reader = _Reader(facts, code_of)
     reader.read(record.lines)

@@ -399,6 +399,19 @@ def test_prefixes_that_would_give_two_documents_one_code_are_refused():
     assert merge_settings(None, {"retrievedCodePrefixes": {"purchaseOrder": "INV-"}}).retrieved_code_prefixes.invoice == "INV-"
 
 
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [
+        (" EST-", "a code prefix cannot start or end with a blank (Fusion Operations trims codes)"),
+        ("E" * 21, "String should have at most 20 characters"),
+    ],
+)
+def test_a_prefix_with_blanks_around_or_over_20_characters_is_refused(prefix: str, message: str):
+    with pytest.raises(SettingsError) as refused:
+        merge_settings(None, {"retrievedCodePrefixes": {"estimate": prefix}})
+    assert refused.value.problems == [("retrievedCodePrefixes.estimate", message)]
+
+
 def test_the_default_prefixes_are_documented_defaults():
     assert Settings().model_dump(by_alias=True)["retrievedCodePrefixes"] == {
         "salesOrder": "",

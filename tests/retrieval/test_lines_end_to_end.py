@@ -4,11 +4,16 @@ QuickBooks document type, and retrievals of documents whose retrieval is turned 
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import uuid
 from decimal import Decimal
 
 from mapping.entities import SalesOrder
+from simulator.faults import Faults
+from simulator.host import versions_up_to
 from tests.retrieval.conftest import qb_add, sales_order
-from tests.sends.conftest import Customer
+from tests.sends.conftest import Customer, new_company
 from tests.simulator.conftest import SPECIAL_LISTS, special_order
 
 
@@ -165,3 +170,46 @@ def test_retrieving_documents_whose_retrieval_is_off_is_refused_and_queues_nothi
     assert customer.sync().auth_status == "none"  # no work for the Web Connector either
     accepted = customer.api.post(customer.url("/retrievals"), json={"entities": ["salesOrder"], "since": "2026-01-01"})
     assert accepted.status_code == 202, accepted.text
+
+
+def test_later_retrievals_read_items_changed_since_the_last_mark_less_five_minutes(customer: Customer) -> None:
+    qb_add(customer, *SPECIAL_LISTS)
+    first = _retrieve(customer, ["salesOrder"])
+    assert "<MaxReturned>1000</MaxReturned>" in first["steps"][0]["request"]
+    latest = max(dt.datetime.fromisoformat(item["TimeModified"]) for item in customer.qb.company.items)
+    second = _retrieve(customer, ["salesOrder"])
+    since = re.search(r"<FromModifiedDate>([^<]+)</FromModifiedDate>", second["steps"][0]["request"])
+    assert since is not None
+    assert dt.datetime.fromisoformat(since.group(1)) == latest - dt.timedelta(minutes=5)
+
+
+def test_when_quickbooks_cannot_give_its_item_list_the_orders_still_come_and_say_why(customer: Customer) -> None:
+    qb_add(customer, *SPECIAL_LISTS, special_order("SalesOrder", "ACME", "BUSY-1"))
+    customer.settings({"retrievals": {"salesOrder": {"enabled": True}}})
+    response = customer.api.post(customer.url("/retrievals"), json={"entities": ["salesOrder"], "since": "2026-01-01"})
+    assert response.status_code == 202, response.text
+    customer.sync(faults=Faults(busy=1))  # the lists' message set: every request answers 3180
+    customer.sync_until_idle()
+    job = customer.job(response.json()["jobId"])
+    assert job["status"] == "succeeded", job
+    assert any("item list could not be read" in warning for warning in job["warnings"]), job["warnings"]
+    (imported,) = _imports(customer, entity="salesOrder")
+    # Without item types the subtotal reads as goods; the import says the rows do not add up.
+    assert imported["status"] == "pending"
+    assert "not explained by the lines QuickBooks returned" in imported["notes"][-1]
+
+
+def test_a_host_older_than_qbxml_7_is_not_asked_for_units_of_measure(live_server) -> None:
+    api = live_server.client
+    tenant = api.post("/api/v1/tenants", json={"name": f"Old {uuid.uuid4().hex[:6]}"}).json()
+    token = api.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+    customer = Customer(live_server, tenant["id"], tenant["qbwcUsername"], token, new_company())
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="OLD-1"))
+    # The same company opened by a QuickBooks that speaks qbXML 6.0 at most (units came with 7.0).
+    customer.qb.host.max_qbxml_version = "6.0"
+    customer.qb.host.supported_versions = versions_up_to("6.0")
+    job = _retrieve(customer, ["salesOrder"])
+    assert "<ItemQueryRq" in job["steps"][0]["request"]
+    assert "UnitOfMeasureSetQueryRq" not in job["steps"][0]["request"]
+    (imported,) = _imports(customer, entity="salesOrder")
+    assert imported["data"]["code"] == "OLD-1" and imported["notes"] == []

@@ -211,6 +211,8 @@ def test_a_sales_order_becomes_a_fusion_operations_sales_order():
     order = SalesOrder.model_validate(result.data)
     assert order.created_at == dt.datetime(2026, 11, 2, 14, 15, tzinfo=dt.UTC)
     assert order.rows[1].unit_price == Decimal("41.66667")
+    # 3 × 41.66667 is 125.00001: within the rounding of 5-decimal prices, so the rows add up.
+    assert result.notes == []
 
 
 def test_the_data_is_plain_json():
