@@ -67,13 +67,16 @@ def imported_as(session: Session, tenant_id: str, entity: str, code: str) -> Imp
     ).first()
 
 
-def codes_in_use(session: Session, tenant_id: str, entity: str, codes: list[str]) -> dict[str, Import]:
-    """Imports of ``entity`` that hold one of ``codes`` already (one per code), skipped ones aside."""
+def codes_in_use(
+    session: Session, tenant_id: str, entity: str, codes: list[str]
+) -> dict[str, tuple[str, str]]:
+    """Imports of ``entity`` that hold one of ``codes`` already, skipped ones aside: for each code, the
+    first holder's QuickBooks type and number (``RefNumber``, else TxnID)."""
     if not codes:
         return {}
-    found: dict[str, Import] = {}
-    for row in session.scalars(
-        select(Import)
+    found: dict[str, tuple[str, str]] = {}
+    rows = session.execute(
+        select(Import.code, Import.source_type, Import.ref_number, Import.source_id)
         .where(
             Import.tenant_id == tenant_id,
             Import.entity == entity,
@@ -81,8 +84,9 @@ def codes_in_use(session: Session, tenant_id: str, entity: str, codes: list[str]
             Import.code.in_(sorted(set(codes))),
         )
         .order_by(Import.id)
-    ):
-        found.setdefault(row.code or "", row)
+    )
+    for code, source_type, ref_number, source_id in rows:
+        found.setdefault(code or "", (source_type, ref_number or source_id))
     return found
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,34 +53,21 @@ def replace_all(
     upsert(session, tenant_id, kind, rows, now=now)
 
 
-def entries(
-    session: Session,
-    tenant_id: str,
-    kind: str,
-    *,
-    list_ids: Iterable[str] = (),
-    full_names: Iterable[str] = (),
-) -> list[QuickBooksListEntry]:
-    """Entries of ``kind`` with one of these ListIDs or full names."""
+def items_and_unit_sets(
+    session: Session, tenant_id: str, *, list_ids: Iterable[str] = (), full_names: Iterable[str] = ()
+) -> list[tuple[str, str, str, str | None, dict[str, Any]]]:
+    """In one statement: the items with one of these ListIDs or full names, and every unit-of-measure
+    set; each as ``(kind, list_id, type, full_name, data)``."""
     ids, names = sorted(set(list_ids)), sorted(set(full_names))
-    if not ids and not names:
-        return []
-    return list(
-        session.scalars(
-            select(QuickBooksListEntry).where(
-                QuickBooksListEntry.tenant_id == tenant_id,
-                QuickBooksListEntry.kind == kind,
-                or_(QuickBooksListEntry.list_id.in_(ids), QuickBooksListEntry.full_name.in_(names)),
-            )
+    wanted = table.c.kind == UNIT_SET
+    if ids or names:
+        wanted = or_(
+            wanted,
+            and_(table.c.kind == ITEM, or_(table.c.list_id.in_(ids), table.c.full_name.in_(names))),
+        )
+    rows = session.execute(
+        select(table.c.kind, table.c.list_id, table.c.type, table.c.full_name, table.c.data).where(
+            table.c.tenant_id == tenant_id, wanted
         )
     )
-
-
-def all_entries(session: Session, tenant_id: str, kind: str) -> list[QuickBooksListEntry]:
-    return list(
-        session.scalars(
-            select(QuickBooksListEntry).where(
-                QuickBooksListEntry.tenant_id == tenant_id, QuickBooksListEntry.kind == kind
-            )
-        )
-    )
+    return [(kind, list_id, type_, full_name, data or {}) for kind, list_id, type_, full_name, data in rows]

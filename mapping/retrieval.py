@@ -292,7 +292,6 @@ def apply_page(
     state = _state(session, step)
     counts = dict((job.result or {}).get("entities", {}).get(entity) or _empty_counts())
     counts["skippedReasons"] = dict(counts.get("skippedReasons") or {})
-    ours = _our_txn_ids(session, tenant.id)
     remaining = 0
     iterator_id = None
     answer = queue.Answer(response=None)
@@ -318,6 +317,7 @@ def apply_page(
         counts["pages"] += 1
         records = list(rs.records)
         facts = retrieval_lists.facts_for(session, tenant.id, records)
+        ours = _our_txn_ids(session, tenant.id, [getattr(record, "txn_id", None) or "" for record in records])
         _store_page(session, tenant, job, records, spec, settings, ours, facts, counts, state, now)
     _save_counts(job, entity, counts)
     answer.result = {
@@ -412,15 +412,15 @@ def _save_counts(job: Job, entity: str, counts: dict[str, Any]) -> None:
     job.result = result
 
 
-def _our_txn_ids(session: Session, tenant_id: str) -> set[str]:
-    """TxnIDs of documents qbbridge created from Fusion Operations: never imported back (no loop)."""
-    return {
-        txn_id
-        for txn_id in session.scalars(
-            select(Link.txn_id).where(Link.tenant_id == tenant_id, Link.txn_id.is_not(None))
-        )
-        if txn_id
-    }
+def _our_txn_ids(session: Session, tenant_id: str, txn_ids: list[str]) -> set[str]:
+    """Which of ``txn_ids`` are documents qbbridge created from Fusion Operations: never imported back
+    (no loop)."""
+    wanted = sorted({txn_id for txn_id in txn_ids if txn_id})
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(select(Link.txn_id).where(Link.tenant_id == tenant_id, Link.txn_id.in_(wanted)))
+    )
 
 
 def _store_page(

@@ -159,17 +159,20 @@ def facts_for(session: Session, tenant_id: str, records: list[Any]) -> ListFacts
                     names.add(full_name)
     items: dict[str, KnownItem] = {}
     by_name: dict[str, KnownItem] = {}
-    for entry in list_repo.entries(session, tenant_id, list_repo.ITEM, list_ids=ids, full_names=names):
-        known = KnownItem(entry.type, (entry.data or {}).get("unitSetId"))
-        items[entry.list_id] = known
-        if entry.full_name:
-            by_name[entry.full_name.casefold()] = known
     unit_sets: dict[str, UnitSet] = {}
     sets_by_name: dict[str, UnitSet] = {}
-    for entry in list_repo.all_entries(session, tenant_id, list_repo.UNIT_SET):
-        unit_set = UnitSet.from_data(entry.data or {})
-        unit_sets[entry.list_id] = unit_set
-        sets_by_name[unit_set.name.casefold()] = unit_set
+    for kind, list_id, item_type, full_name, data in list_repo.items_and_unit_sets(
+        session, tenant_id, list_ids=ids, full_names=names
+    ):
+        if kind == list_repo.UNIT_SET:
+            unit_set = UnitSet.from_data(data)
+            unit_sets[list_id] = unit_set
+            sets_by_name[unit_set.name.casefold()] = unit_set
+            continue
+        known = KnownItem(item_type, data.get("unitSetId"))
+        items[list_id] = known
+        if full_name:
+            by_name[full_name.casefold()] = known
     mark = session.get(import_repo.RetrievalMark, (tenant_id, UNIT_SETS))
     return ListFacts(
         items=items,
