@@ -53,6 +53,11 @@ class ImportOut(ApiModel):
     entity: str = Field(description="salesOrder, purchaseOrder or product")
     status: str = Field(description="pending, delivered, acknowledged or skipped")
     reason: str | None = Field(description="Why it was skipped, or a note (later changes are not applied).")
+    notes: list[str] = Field(
+        description="What of the QuickBooks document is not in `data` as QuickBooks shows it: lines that are "
+        "not rows (subtotals aside), discounts spread over prices, sales tax, payments, units converted, "
+        "a foreign currency, rows that do not add up to QuickBooks' subtotal."
+    )
     source: ImportSource
     data: dict[str, Any] = Field(
         description="The Fusion Operations entity, shaped as the send endpoints accept."
@@ -100,13 +105,29 @@ class FusionApiOut(ApiModel):
     has_api_key: bool
 
 
-@router.post("/retrievals", status_code=status.HTTP_202_ACCEPTED, response_model=RetrievalAccepted)
+@router.post(
+    "/retrievals",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RetrievalAccepted,
+    responses={
+        409: {
+            "description": "The retrieval of one of these documents is turned off in the settings; the "
+            "message names the option to turn on and its key (`retrievals.<entity>.enabled`). Nothing "
+            "is queued."
+        }
+    },
+)
 def retrieve_orders(
     tenant_id: str, body: RetrievalCreate, session: DbSession, principal: CurrentPrincipal
 ) -> Any:
-    """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting."""
+    """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting,
+    for documents whose retrieval is turned on."""
     tenant = tenant_or_404(session, principal, tenant_id)
     settings = stored_settings(tenant.settings)
+    try:
+        retrieval.check_retrieval_enabled(settings, list(body.entities))
+    except retrieval.RetrievalRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     since = body.since
     if not isinstance(since, dt.datetime):
         since = dt.datetime.combine(since, dt.time(), tzinfo=ZoneInfo(settings.timezone))
@@ -155,6 +176,7 @@ def list_imports(
             entity=row.entity,
             status=row.status,
             reason=row.reason,
+            notes=list(row.notes or []),
             source=ImportSource(
                 type=row.source_type,
                 txn_id=row.source_id if row.source_type != "Item" else None,

@@ -89,6 +89,9 @@ def main() -> None:
         tenant = admin.post("/api/v1/tenants", json={"name": "Bench"}).json()
         token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
         idle_memory = psutil.Process(server.process.pid).memory_info().rss
+        admin.put(
+            f"/api/v1/tenants/{tenant['id']}/settings", json={"retrievals": {"salesOrder": {"enabled": True}}}
+        ).raise_for_status()
         job = admin.post(
             f"/api/v1/tenants/{tenant['id']}/retrievals",
             json={"entities": ["salesOrder"], "since": "2000-01-01"},

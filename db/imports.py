@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -52,7 +52,8 @@ def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime
 def imported_as(session: Session, tenant_id: str, entity: str, code: str) -> Import | None:
     """The import a Fusion Operations order with this code came from, if it came from QuickBooks.
 
-    An imported order's code is QuickBooks' RefNumber, or its TxnID when it has none.
+    Each import keeps the code it was imported under (``imports.code``): a prefix for its QuickBooks
+    document type (``retrievedCodePrefixes``, as the setting was then) and QuickBooks' number.
     """
     return session.scalars(
         select(Import)
@@ -60,10 +61,33 @@ def imported_as(session: Session, tenant_id: str, entity: str, code: str) -> Imp
             Import.tenant_id == tenant_id,
             Import.entity == entity,
             Import.status != SKIPPED,
-            or_(Import.ref_number == code, and_(Import.ref_number.is_(None), Import.source_id == code)),
+            Import.code == code,
         )
         .limit(1)
     ).first()
+
+
+def codes_in_use(
+    session: Session, tenant_id: str, entity: str, codes: list[str]
+) -> dict[str, tuple[str, str]]:
+    """Imports of ``entity`` that hold one of ``codes`` already, skipped ones aside: for each code, the
+    first holder's QuickBooks type and number (``RefNumber``, else TxnID)."""
+    if not codes:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    rows = session.execute(
+        select(Import.code, Import.source_type, Import.ref_number, Import.source_id)
+        .where(
+            Import.tenant_id == tenant_id,
+            Import.entity == entity,
+            Import.status != SKIPPED,
+            Import.code.in_(sorted(set(codes))),
+        )
+        .order_by(Import.id)
+    )
+    for code, source_type, ref_number, source_id in rows:
+        found.setdefault(code or "", (source_type, ref_number or source_id))
+    return found
 
 
 def existing_sources(session: Session, tenant_id: str, source_type: str, source_ids: list[str]) -> set[str]:

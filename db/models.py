@@ -288,8 +288,12 @@ class Import(Base):
     )  # SalesOrder | PurchaseOrder | Invoice | Estimate | Item
     source_id: Mapped[str] = mapped_column(String(200))  # TxnID, or the item's full name for products
     ref_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The Fusion Operations code the order was imported under (``data.code``), as it was then.
+    code: Mapped[str | None] = mapped_column(String(255), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What of the QuickBooks document is not in ``data`` as QuickBooks shows it, in plain language.
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
@@ -303,7 +307,23 @@ class Import(Base):
         UniqueConstraint("tenant_id", "source_type", "source_id", name="uq_imports_source"),
         Index("ix_imports_tenant_entity", "tenant_id", "entity", "id"),
         Index("ix_imports_delivery", "status", "next_attempt_at"),
+        Index("ix_imports_code", "tenant_id", "entity", "code"),
     )
+
+
+class QuickBooksListEntry(Base):
+    """What retrievals know of a QuickBooks list entry (``kind``: ``item`` or ``unitSet``), read from the
+    customer's QuickBooks: an item's type and unit-of-measure set, a set's units (``data``)."""
+
+    __tablename__ = "quickbooks_lists"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    list_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))  # ItemInventory, ItemDiscount, UnitOfMeasureSet...
+    full_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class RetrievalMark(Base):

@@ -73,8 +73,7 @@ _LINK_MATCH = " OR ".join(f"(l.entity = :e{i} AND l.code = :c{i})" for i in rang
 _READ = Statement(
     "SELECT t.id, CAST(t.settings AS TEXT) AS settings, t.qb_country, t.qbxml_version, "
     "EXISTS (SELECT 1 FROM imports i WHERE i.tenant_id = t.id AND i.entity = :imported_entity "
-    f"AND i.status <> '{SKIPPED}' AND (i.ref_number = :imported_code "
-    "OR (i.ref_number IS NULL AND i.source_id = :imported_code))) AS imported, "
+    f"AND i.status <> '{SKIPPED}' AND i.code = :imported_code) AS imported, "
     "l.entity, l.code, l.status, l.qb_type, l.txn_id, l.list_id, l.ref_number, l.edit_sequence, "
     "l.job_id, l.data "
     "FROM tenants t "

@@ -1,7 +1,9 @@
 """Retrieving orders from QuickBooks: scheduling, the iterator queries, and storing what comes back.
 
-A retrieval is a job with one step per QuickBooks entity (sales orders, purchase orders, invoices,
-estimates). Each step is a query with an iterator: the first page is sent with ``iterator="Start"``,
+A retrieval is a job whose first step reads the QuickBooks lists that say what documents' lines mean
+(item types, unit-of-measure sets: ``mapping.retrieval_lists``), then one step per QuickBooks entity
+(sales orders, purchase orders, invoices, estimates). Each step is a query with an iterator: the
+first page is sent with ``iterator="Start"``,
 and while QuickBooks says more remain, the same step goes back to the queue in phase ``continue``
 and sends ``iterator="Continue"`` in the same session (iterators die with the session; a step whose
 session ended starts again from the beginning, which is harmless because imports are stored once
@@ -22,9 +24,11 @@ from db import imports as import_repo
 from db import queue
 from db.models import Job, Link, Step, Tenant
 from db.states import StepState
+from mapping import retrieval_lists
 from mapping.explain import explain_status
-from mapping.retrieval_mapping import map_document
-from mapping.settings import Settings, stored_settings
+from mapping.retrieval_lines import ListFacts
+from mapping.retrieval_mapping import TARGET_ENTITY, map_document
+from mapping.settings import Retrievals, Settings, stored_settings
 from requests_builder import (
     EstimateQuery,
     InvoiceQuery,
@@ -37,7 +41,16 @@ from responses_parser import parse_response
 
 RETRIEVAL_QUERY = "retrieval_query"
 RETRIEVAL_JOB = "retrieval"
-PAGE_SIZE = 100
+# MaxReturned of each query: a page of large real orders, as the Web Connector hands it over (QuickBooks'
+# answer XML-escaped inside SOAP), stays far below QBBRIDGE_MAX_SOAP_BODY_BYTES. Measured with
+# bench/retrieval_page_size.py; the figures and the margin are in docs/retrievals.md.
+PAGE_SIZES: dict[str, int] = {
+    "salesOrder": 23,
+    "purchaseOrder": 21,
+    "invoice": 24,
+    "estimate": 24,
+    retrieval_lists.LISTS: 1000,
+}
 # QuickBooks stamps TimeModified with the customer's PC clock; starting a little before the mark
 # means a document saved during the previous retrieval is not lost behind it (duplicates are
 # harmless: imports are unique per document).
@@ -65,6 +78,51 @@ _SETTINGS_ATTR = {
 }
 
 
+class RetrievalRefused(Exception):
+    """A retrieval that cannot be queued; the message says which setting to change."""
+
+
+def check_retrieval_enabled(settings: Settings, entities: list[str]) -> None:
+    """A retrieval of documents whose retrieval is turned off is refused, naming each setting (as the
+    integration page shows it, and its key in the settings document) to turn on."""
+    off = [entity for entity in entities if not getattr(settings.retrievals, _SETTINGS_ATTR[entity]).enabled]
+    if not off:
+        return
+    settings_named = [
+        f'"{Retrievals.model_fields[_SETTINGS_ATTR[entity]].title}" (setting retrievals.{entity}.enabled)'
+        for entity in off
+    ]
+    named = (
+        settings_named[0] if len(off) == 1 else ", ".join(settings_named[:-1]) + " and " + settings_named[-1]
+    )
+    raise RetrievalRefused(
+        f"Retrieving {_plural(off)} from QuickBooks is turned off. Turn on {named} under "
+        '"Retrieve from QuickBooks Desktop/Enterprise to Fusion Operations", then retrieve again. '
+        "Nothing was queued."
+    )
+
+
+_DOCUMENT_NAMES = {
+    "salesOrder": "sales orders",
+    "purchaseOrder": "purchase orders",
+    "invoice": "invoices",
+    "estimate": "estimates",
+}
+
+
+_SOURCE_NAMES = {
+    "SalesOrder": "sales order",
+    "PurchaseOrder": "purchase order",
+    "Invoice": "invoice",
+    "Estimate": "estimate",
+}
+
+
+def _plural(entities: list[str]) -> str:
+    names = [_DOCUMENT_NAMES[entity] for entity in entities]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 # --- scheduling --------------------------------------------------------------------------------
 
 
@@ -77,8 +135,21 @@ def queue_retrieval(
     now: dt.datetime,
     automatic: bool,
 ) -> Job:
-    """A retrieval job: one query step per entity, for everything modified since ``since``."""
-    steps = []
+    """A retrieval job: the lists step, then one query step per entity, for everything modified since
+    ``since``."""
+    lists_mark = import_repo.mark(session, tenant.id, retrieval_lists.LISTS)
+    items_since = (lists_mark.high_water - OVERLAP) if lists_mark.high_water else None
+    steps = [
+        queue.NewStep(
+            kind=RETRIEVAL_QUERY,
+            intent={
+                "entity": retrieval_lists.LISTS,
+                "since": items_since.isoformat() if items_since else None,
+            },
+            reconcilable=True,
+        )
+    ]
+    lists_mark.last_started_at = now
     for entity in entities:
         start = since
         if start is None:
@@ -153,15 +224,42 @@ def schedule_automatic(session: Session, tenant: Tenant, *, now: dt.datetime) ->
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def render_query(session: Session, step: queue.StepRef, *, session_id: int | None) -> Request:
-    spec = ENTITIES[step.intent["entity"]]
+def render_queries(
+    session: Session, step: queue.StepRef, *, session_id: int | None, qbxml_version: str | None
+) -> list[Request]:
+    """The requests of the step's next page."""
+    entity = step.intent["entity"]
     state = _state(session, step)
-    if step.phase == "continue" and state.get("iteratorId") and state.get("iteratorSession") == session_id:
-        return spec.query(iterator="Continue", iterator_id=state["iteratorId"], max_returned=PAGE_SIZE)
-    since = dt.datetime.fromisoformat(step.intent["since"])
-    return spec.query(
+    continuing = (
+        step.phase == "continue" and state.get("iteratorId") and state.get("iteratorSession") == session_id
+    )
+    if entity == retrieval_lists.LISTS:
+        since = step.intent.get("since")
+        return retrieval_lists.lists_queries(
+            since=dt.datetime.fromisoformat(since) if since else None,
+            page_size=PAGE_SIZES[entity],
+            qbxml_version=qbxml_version,
+            first=not continuing,
+            iterator_id=state.get("iteratorId"),
+        )
+    return [_document_query(step, state, continuing=bool(continuing))]
+
+
+def _document_query(step: queue.StepRef, state: dict[str, Any], *, continuing: bool) -> Request:
+    entity = step.intent["entity"]
+    if continuing:
+        return ENTITIES[entity].query(
+            iterator="Continue", iterator_id=state["iteratorId"], max_returned=PAGE_SIZES[entity]
+        )
+    return first_page_query(entity, dt.datetime.fromisoformat(step.intent["since"]))
+
+
+def first_page_query(entity: str, since: dt.datetime) -> Request:
+    """The query that starts retrieving ``entity``: every document modified since ``since``, with its
+    lines, linked transactions and custom fields, ``PAGE_SIZES[entity]`` at a time."""
+    return ENTITIES[entity].query(
         iterator="Start",
-        max_returned=PAGE_SIZE,
+        max_returned=PAGE_SIZES[entity],
         modified_date_range=ModifiedDateRangeFilter(from_modified_date=since),
         include_line_items=True,
         include_linked_txns=True,
@@ -186,12 +284,14 @@ def apply_page(
     tenant = session.get(Tenant, job.tenant_id)
     assert tenant is not None
     entity = step.intent["entity"]
+    if entity == retrieval_lists.LISTS:
+        _apply_lists_page(session, step, job, tenant, response, now=now, session_id=session_id)
+        return
     spec = ENTITIES[entity]
     settings = stored_settings(tenant.settings)
     state = _state(session, step)
     counts = dict((job.result or {}).get("entities", {}).get(entity) or _empty_counts())
     counts["skippedReasons"] = dict(counts.get("skippedReasons") or {})
-    ours = _our_txn_ids(session, tenant.id)
     remaining = 0
     iterator_id = None
     answer = queue.Answer(response=None)
@@ -215,7 +315,10 @@ def apply_page(
         remaining = rs.iterator_remaining_count or 0
         iterator_id = rs.iterator_id
         counts["pages"] += 1
-        _store_page(session, tenant, job, list(rs.records), spec, settings, ours, counts, state, now)
+        records = list(rs.records)
+        facts = retrieval_lists.facts_for(session, tenant.id, records)
+        ours = _our_txn_ids(session, tenant.id, [getattr(record, "txn_id", None) or "" for record in records])
+        _store_page(session, tenant, job, records, spec, settings, ours, facts, counts, state, now)
     _save_counts(job, entity, counts)
     answer.result = {
         "iteratorId": iterator_id,
@@ -236,6 +339,71 @@ def apply_page(
     mark.last_completed_at = now
 
 
+def _apply_lists_page(
+    session: Session,
+    step: queue.StepRef,
+    job: Job,
+    tenant: Tenant,
+    response: str,
+    *,
+    now: dt.datetime,
+    session_id: int | None,
+) -> None:
+    """Store a page of the lists step. QuickBooks' errors become job warnings: the documents that
+    follow are imported all the same (see ``mapping.retrieval_lists``)."""
+    state = _state(session, step)
+    result = dict(job.result or {})
+    lists = dict(result.get("lists") or {"items": 0, "unitSets": 0})
+    warnings: list[str] = []
+    remaining, iterator_id, items_error = 0, None, False
+    answer = queue.Answer(response=None)
+    for rs in parse_response(response):
+        is_items = rs.request_type.startswith("Item")
+        if rs.is_error and is_items and state.get("iteratorId") and step.phase == "continue":
+            # The iterator is gone (QuickBooks restarted, or the session changed): start over.
+            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
+            return
+        stored = retrieval_lists.store_lists_answer(session, tenant.id, rs, now=now)
+        if stored.warning:
+            warnings.append(stored.warning)
+        if is_items:
+            items_error = rs.is_error
+            answer = queue.Answer(
+                status_code=rs.status_code,
+                status_severity=rs.status_severity,
+                status_message=rs.status_message,
+            )
+            remaining = rs.iterator_remaining_count or 0
+            iterator_id = rs.iterator_id
+            lists["items"] += stored.stored
+            seen = stored.latest_modified
+            before = state.get("maxModified")
+            if seen and (not before or dt.datetime.fromisoformat(seen) > dt.datetime.fromisoformat(before)):
+                state["maxModified"] = seen
+        else:
+            lists["unitSets"] = stored.stored
+    result["lists"] = lists
+    job.result = result
+    if warnings:
+        job.warnings = [*job.warnings, *warnings]
+    answer.result = {
+        "iteratorId": iterator_id,
+        "iteratorSession": session_id,
+        "maxModified": state.get("maxModified"),
+    }
+    if remaining > 0 and iterator_id and not items_error:
+        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")
+        return
+    queue.settle_step(session, step, StepState.SUCCEEDED, answer, now=now)
+    if items_error:
+        return  # the mark stays: the next retrieval reads from where this one should have
+    mark = import_repo.mark(session, tenant.id, retrieval_lists.LISTS)
+    if state.get("maxModified"):
+        seen_at = dt.datetime.fromisoformat(state["maxModified"])
+        mark.high_water = max(mark.high_water, seen_at) if mark.high_water else seen_at
+    mark.last_completed_at = now
+
+
 def _save_counts(job: Job, entity: str, counts: dict[str, Any]) -> None:
     result = dict(job.result or {})
     entities = dict(result.get("entities") or {})
@@ -244,15 +412,15 @@ def _save_counts(job: Job, entity: str, counts: dict[str, Any]) -> None:
     job.result = result
 
 
-def _our_txn_ids(session: Session, tenant_id: str) -> set[str]:
-    """TxnIDs of documents qbbridge created from Fusion Operations: never imported back (no loop)."""
-    return {
-        txn_id
-        for txn_id in session.scalars(
-            select(Link.txn_id).where(Link.tenant_id == tenant_id, Link.txn_id.is_not(None))
-        )
-        if txn_id
-    }
+def _our_txn_ids(session: Session, tenant_id: str, txn_ids: list[str]) -> set[str]:
+    """Which of ``txn_ids`` are documents qbbridge created from Fusion Operations: never imported back
+    (no loop)."""
+    wanted = sorted({txn_id for txn_id in txn_ids if txn_id})
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(select(Link.txn_id).where(Link.tenant_id == tenant_id, Link.txn_id.in_(wanted)))
+    )
 
 
 def _store_page(
@@ -263,12 +431,13 @@ def _store_page(
     spec: EntitySpec,
     settings: Settings,
     ours: set[str],
+    facts: ListFacts,
     counts: dict[str, Any],
     state: dict[str, Any],
     now: dt.datetime,
 ) -> None:
     """Map a page of documents and store it with a few statements: which were imported before, the
-    new documents, and the products they need."""
+    codes already in use, the new documents, and the products they need."""
     counts["found"] += len(records)
     for record in records:
         modified = getattr(record, "time_modified", None)
@@ -281,7 +450,7 @@ def _store_page(
     import_repo.note_changes_not_applied(session, tenant.id, spec.source_type, sorted(seen), now=now)
     rows: list[dict[str, Any]] = []
     products: dict[str, dict[str, Any]] = {}
-    fallback_entity = "purchaseOrder" if spec.source_type == "PurchaseOrder" else "salesOrder"
+    fallback_entity = TARGET_ENTITY[spec.source_type]
     for record, txn_id in zip(records, ids, strict=True):
         if txn_id in seen:
             _skip(counts, "already imported; later changes in QuickBooks are not applied")
@@ -300,6 +469,7 @@ def _store_page(
                 source_type=spec.source_type,
                 settings=settings,
                 is_ours=lambda r: (r.txn_id or "") in ours,
+                facts=facts,
             )
         except Exception as exc:
             counts["failed"] += 1
@@ -307,9 +477,11 @@ def _store_page(
                 {
                     **base,
                     "entity": fallback_entity,
+                    "code": None,
                     "data": {},
                     "status": import_repo.SKIPPED,
                     "reason": f"could not be read for Fusion Operations: {exc}",
+                    "notes": [],
                 }
             )
             continue
@@ -317,9 +489,11 @@ def _store_page(
             {
                 **base,
                 "entity": mapped.entity,
+                "code": mapped.data.get("code") if not mapped.skip_reason else None,
                 "data": mapped.data,
                 "status": import_repo.SKIPPED if mapped.skip_reason else import_repo.PENDING,
                 "reason": mapped.skip_reason,
+                "notes": list(mapped.notes),
             }
         )
         if mapped.skip_reason:
@@ -328,6 +502,7 @@ def _store_page(
         counts["imported"] += 1
         for product in mapped.products:
             products.setdefault(product["code"], product)
+    _note_codes_in_use(session, tenant.id, rows)
     import_repo.store_many(session, rows, now=now)
     import_repo.store_many(
         session,
@@ -342,11 +517,43 @@ def _store_page(
                 "status": import_repo.PENDING,
                 "reason": None,
                 "job_id": job.id,
+                "code": code,
+                "notes": [],
             }
             for code, product in products.items()
         ],
         now=now,
     )
+
+
+def _note_codes_in_use(session: Session, tenant_id: str, rows: list[dict[str, Any]]) -> None:
+    """An order whose code another import holds already (QuickBooks lets two documents share a number;
+    a prefix setting may have changed) would be refused by Fusion Operations: its notes say so."""
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("code") and row["status"] == import_repo.PENDING:
+            by_entity.setdefault(row["entity"], []).append(row)
+    for entity, pending in by_entity.items():
+        taken = import_repo.codes_in_use(session, tenant_id, entity, [row["code"] for row in pending])
+        first_in_page: dict[str, dict[str, Any]] = {}
+        for row in pending:
+            holder = taken.get(row["code"])
+            if holder is not None:
+                other = (
+                    f"QuickBooks {_SOURCE_NAMES[holder.source_type]} {holder.ref_number or holder.source_id}"
+                )
+            elif row["code"] in first_in_page:
+                earlier = first_in_page[row["code"]]
+                number = earlier["ref_number"] or earlier["source_id"]
+                other = f"QuickBooks {_SOURCE_NAMES[earlier['source_type']]} {number}"
+            else:
+                first_in_page[row["code"]] = row
+                continue
+            row["notes"] = [
+                *row["notes"],
+                f"code {row['code']} is already the code of {other}, imported too: Fusion Operations will "
+                "refuse this order until one of them is given another code there",
+            ]
 
 
 def _skip(counts: dict[str, Any], reason: str) -> None:

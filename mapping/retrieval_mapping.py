@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from mapping.retrieval_lines import NO_FACTS, ListFacts, Row, decimal, read_lines, totals_notes
 from mapping.settings import Settings
 from responses_parser.records import Transaction, TxnLine
 
@@ -32,8 +33,14 @@ TARGET_ENTITY: dict[str, EntityName] = {
 
 # Fusion Operations documents product observations as at most 255 characters.
 PRODUCT_OBSERVATIONS_MAX = 255
-# QuickBooks keeps rates to 5 decimals; an Amount/Quantity price is rounded to the same.
-PRICE_PLACES = Decimal("0.00001")
+
+# Which prefix of ``retrievedCodePrefixes`` each QuickBooks document's code takes.
+CODE_PREFIX_KEY: dict[str, str] = {
+    "SalesOrder": "sales_order",
+    "PurchaseOrder": "purchase_order",
+    "Invoice": "invoice",
+    "Estimate": "estimate",
+}
 
 SKIP_VOIDED = "cancelled in QuickBooks (voided)"
 SKIP_CLOSED_SALES = "closed in QuickBooks with nothing invoiced"
@@ -54,7 +61,9 @@ class MappedDocument:
     """One QuickBooks document as Fusion Operations should receive it.
 
     ``skip_reason`` set: nothing is to be created, and ``data``/``products`` may be empty; the reason
-    is plain language for the import's record. ``notes`` name lines that could not become rows.
+    is plain language for the import's record. ``notes`` say, in plain language, what of the document
+    is not in the rows as QuickBooks shows it (lines left out, discounts, tax, payments, units
+    converted, a foreign currency, rows that do not add up to QuickBooks' subtotal).
     """
 
     entity: EntityName
@@ -68,15 +77,7 @@ class MappedDocument:
 # --- Cancelled documents -------------------------------------------------------------------------------
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+_decimal = decimal
 
 
 def _item_lines(lines: tuple[TxnLine, ...]) -> Iterator[TxnLine]:
@@ -167,6 +168,53 @@ def _text(value: str | None) -> str | None:
     return stripped or None
 
 
+def _row_data(row: Row) -> dict[str, Any]:
+    data: dict[str, Any] = {"product": {"code": row.code}, "quantity": _number(row.quantity)}
+    if row.price is not None:
+        data["unitPrice"] = _number(row.price)
+    if row.observations is not None:
+        data["observations"] = row.observations
+    return data
+
+
+def code_of(record: Transaction, source_type: str, settings: Settings) -> str | None:
+    """The Fusion Operations code of a retrieved document: the prefix its QuickBooks type takes
+    (``retrievedCodePrefixes``), then its number (``RefNumber``, else ``TxnID``)."""
+    number = _text(record.ref_number) or record.txn_id
+    if number is None:
+        return None
+    prefix = getattr(settings.retrieved_code_prefixes, CODE_PREFIX_KEY[source_type])
+    return f"{prefix}{number}"
+
+
+def currency_of(record: Transaction) -> tuple[str, Decimal] | None:
+    """The document's currency and exchange rate when it is not the home currency: QuickBooks writes
+    ``ExchangeRate`` (home currency per unit) on every document once multicurrency is on, 1 for the
+    home currency."""
+    rate = _decimal(record.exchange_rate)
+    if rate is None or rate == 1:
+        return None
+    name = _text(record.currency.full_name) if record.currency else None
+    return name or "a foreign currency", rate
+
+
+def _currency_note(record: Transaction, currency: tuple[str, Decimal]) -> str:
+    name, rate = currency
+    home = _decimal(record.total_amount_in_home_currency) or _decimal(
+        record.balance_remaining_in_home_currency
+    )
+    in_home = f"; {_plain(home)} in the home currency" if home is not None else ""
+    return (
+        f"amounts are in {name}, not the home currency (QuickBooks' exchange rate {_plain(rate)}{in_home}): "
+        "prices are imported as QuickBooks shows them, in " + name
+    )
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if "." not in text else text.rstrip("0").rstrip(".")
+
+
 def _product(code: str, desc: str | None, settings: Settings) -> dict[str, Any]:
     """The product to create for an item, per "Quickbooks Item Line Description" read backwards: the
     option says what the line description was made from, so that is what it gives back."""
@@ -179,38 +227,6 @@ def _product(code: str, desc: str | None, settings: Settings) -> dict[str, Any]:
         product["observations"] = desc[:PRODUCT_OBSERVATIONS_MAX]
     # movementObservations: the description belongs to the row only (it is on the row anyway).
     return product
-
-
-def _row(line: TxnLine, code: str) -> tuple[dict[str, Any] | None, str | None]:
-    """A row for an item line, or why the line cannot be one."""
-    label = f"line for {line.item.full_name if line.item else '?'}"
-    quantity = _decimal(line.quantity)
-    amount = _decimal(line.amount)
-    rate = _decimal(line.rate)
-    if line.quantity is None:
-        # Service and charge lines often carry only an amount: one unit at that amount.
-        if amount is None:
-            return None, f"{label} has neither quantity nor amount; left out"
-        quantity = Decimal(1)
-        price = rate if rate is not None else amount
-    else:
-        if quantity is None or quantity <= 0:
-            return None, f"{label} has quantity {line.quantity}; Fusion Operations rows need more than 0"
-        if rate is not None:
-            price = rate
-        elif amount is not None:
-            price = (amount / quantity).quantize(PRICE_PLACES)
-        else:
-            price = None
-    if price is not None and price < 0:
-        return None, f"{label} has a negative price ({price}), a discount or credit; left out"
-    row: dict[str, Any] = {"product": {"code": code}, "quantity": _number(quantity)}
-    if price is not None:
-        row["unitPrice"] = _number(price)
-    desc = _text(line.desc)
-    if desc is not None:
-        row["observations"] = desc
-    return row, None
 
 
 def _custom_fields(record: Transaction, settings: Settings) -> dict[str, Any]:
@@ -237,9 +253,12 @@ def map_document(
     source_type: SourceType,
     settings: Settings,
     is_ours: Callable[[Transaction], bool],
+    facts: ListFacts = NO_FACTS,
 ) -> MappedDocument:
     """What ``record`` becomes in Fusion Operations, or why it is skipped (checked in this order:
-    created by qbbridge, voided, closed with nothing done, made from an imported sales order, no rows)."""
+    created by qbbridge, voided, closed with nothing done, made from an imported sales order, no rows).
+
+    ``facts``: QuickBooks' item types and unit-of-measure sets, which say what each line means."""
     entity = TARGET_ENTITY[source_type]
     source = source_of(record, source_type)
 
@@ -258,23 +277,18 @@ def map_document(
             if link.txn_type == "SalesOrder":
                 return skipped(skip_linked_sales_order(link.ref_number or link.txn_id or "?"))
 
-    rows: list[dict[str, Any]] = []
-    products: dict[str, dict[str, Any]] = {}
-    notes: list[str] = []
-    for line in _item_lines(record.lines):
-        if line.item is None or not _text(line.item.full_name):
-            # Text-only lines (a description with no item) have nothing to order.
-            continue
-        code = product_code(line.item.full_name or "", settings)
-        row, problem = _row(line, code)
-        if row is None:
-            notes.append(problem or "")
-            continue
-        rows.append(row)
-        # The first line of an item names its product; later descriptions stay on their rows.
-        products.setdefault(code, _product(code, _text(line.desc), settings))
-    if not rows:
+    read = read_lines(record, facts, lambda full_name: product_code(full_name, settings))
+    notes = list(read.notes)
+    if not read.rows:
         return MappedDocument(entity=entity, source=source, skip_reason=SKIP_NO_ROWS, notes=notes)
+    products: dict[str, dict[str, Any]] = {}
+    for row in read.rows:
+        # The first line of an item names its product; later descriptions stay on their rows.
+        products.setdefault(row.code, _product(row.code, row.desc, settings))
+    notes += totals_notes(record, read)
+    currency = currency_of(record)
+    if currency is not None:
+        notes.append(_currency_note(record, currency))
 
     party = record.customer if entity == "salesOrder" else record.vendor
     party_name = _text(party.full_name if party else None)
@@ -285,7 +299,7 @@ def map_document(
     if created is None and isinstance(record.txn_date, dt.date):
         created = _moment(dt.datetime.combine(record.txn_date, dt.time()), settings)
     data: dict[str, Any] = {
-        "code": _text(record.ref_number) or record.txn_id,
+        "code": code_of(record, source_type, settings),
         "createdAt": created,
         "documentDate": _day(record.txn_date),
     }
@@ -299,9 +313,12 @@ def map_document(
     observations = _text(record.memo)
     if observations is not None:
         data["observations"] = observations
-    data["rows"] = rows
+    data["rows"] = [_row_data(row) for row in read.rows]
     data["customFields"] = _custom_fields(record, settings)
     data["quickbooks"] = dict(source)
+    if currency is not None:
+        data["quickbooks"]["currency"] = currency[0]
+        data["quickbooks"]["exchangeRate"] = _number(currency[1])
     data = {key: value for key, value in data.items() if value is not None}
     return MappedDocument(
         entity=entity, source=source, data=data, products=list(products.values()), notes=notes

@@ -65,10 +65,49 @@ class RetrievalOptions(SettingsModel):
 
 
 class Retrievals(SettingsModel):
-    sales_order: RetrievalOptions = Field(default_factory=RetrievalOptions)
-    purchase_order: RetrievalOptions = Field(default_factory=RetrievalOptions)
-    invoice: RetrievalOptions = Field(default_factory=RetrievalOptions)
-    estimate: RetrievalOptions = Field(default_factory=RetrievalOptions)
+    # Titles are the article's names of the options ("Entity in QBD" → "Action in Fusion Operations").
+    sales_order: RetrievalOptions = Field(
+        default_factory=RetrievalOptions, title="Sales Order creates Sales Order"
+    )
+    purchase_order: RetrievalOptions = Field(
+        default_factory=RetrievalOptions, title="Purchase Order creates Purchase Order"
+    )
+    invoice: RetrievalOptions = Field(default_factory=RetrievalOptions, title="Invoice creates Sales Order")
+    estimate: RetrievalOptions = Field(default_factory=RetrievalOptions, title="Estimate creates Sales Order")
+
+
+# A prefix is short: Fusion Operations codes hold 255 characters and QuickBooks numbers 11.
+CODE_PREFIX_MAX = 20
+# QuickBooks documents that become Fusion Operations sales orders, whose codes must not meet.
+SALES_ORDER_SOURCES = ("salesOrder", "invoice", "estimate")
+
+
+class RetrievedCodePrefixes(SettingsModel):
+    """Put before the QuickBooks number to make a retrieved document's Fusion Operations code, so an
+    invoice, an estimate and a sales order with the same number stay three orders."""
+
+    sales_order: str = Field(
+        "", max_length=CODE_PREFIX_MAX, title="Sales Order", description="Prefix of retrieved sales orders."
+    )
+    purchase_order: str = Field(
+        "",
+        max_length=CODE_PREFIX_MAX,
+        title="Purchase Order",
+        description="Prefix of retrieved purchase orders.",
+    )
+    invoice: str = Field(
+        "INV-", max_length=CODE_PREFIX_MAX, title="Invoice", description="Prefix of retrieved invoices."
+    )
+    estimate: str = Field(
+        "EST-", max_length=CODE_PREFIX_MAX, title="Estimate", description="Prefix of retrieved estimates."
+    )
+
+    @field_validator("sales_order", "purchase_order", "invoice", "estimate")
+    @classmethod
+    def _no_blanks_around(cls, value: str) -> str:
+        if value != value.strip():
+            raise ValueError("a code prefix cannot start or end with a blank (Fusion Operations trims codes)")
+        return value
 
 
 class CreateMissingItems(SettingsModel):
@@ -207,6 +246,11 @@ class Settings(SettingsModel):
     ignore_category_names: bool = Field(
         False, description="Drop QuickBooks item categories from product codes on retrieval."
     )
+    retrieved_code_prefixes: RetrievedCodePrefixes = Field(
+        default_factory=RetrievedCodePrefixes,
+        title="Fusion Operations Code of Retrieved Documents",
+        description="Prefix put before the QuickBooks number, per QuickBooks document type.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -242,6 +286,16 @@ class Settings(SettingsModel):
             )
         if self.inventory.only_tagged_products and not self.inventory.tag.strip():
             raise _problem("inventory.tag", "onlyTaggedProducts needs the tag that marks the products")
+        prefixes = self.retrieved_code_prefixes.model_dump(by_alias=True)
+        for index, first in enumerate(SALES_ORDER_SOURCES):
+            for second in SALES_ORDER_SOURCES[index + 1 :]:
+                if prefixes[first] == prefixes[second]:
+                    raise _problem(
+                        f"retrievedCodePrefixes.{second}",
+                        f"{second} and {first} both become Fusion Operations sales orders, so they need "
+                        f"different prefixes (both are {prefixes[first]!r}), or the same number gives the "
+                        "same code twice",
+                    )
         return self
 
 

@@ -132,8 +132,10 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
             raise RenderError(str(exc)) from exc
         return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
     if step.kind == retrieval.RETRIEVAL_QUERY:
-        query = retrieval.render_query(session, step, session_id=host.session_id)
-        return _build(query, f"{step.id}.0", host, "the retrieval query")
+        queries = retrieval.render_queries(
+            session, step, session_id=host.session_id, qbxml_version=host.qbxml_version
+        )
+        return _build_all(queries, step.id, host, "the retrieval query")
     if step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
         if _reconciling(step, planned):
@@ -183,6 +185,24 @@ def render_message(
 def _build(request: Request, request_id: str, host: HostContext, description: str) -> Rendered:
     try:
         built = build_message_set([_with_request_id(request, request_id)], version=host.qbxml_version)
+    except BuildError as exc:
+        raise RenderError(
+            f"{description}: QuickBooks ({host.qbxml_version}) cannot accept this request: {exc}"
+        ) from exc
+    return Rendered(xml=built.xml, request_ids=built.request_ids, requests_xml=built.requests_xml)
+
+
+def _build_all(requests: list[Request], step_id: int, host: HostContext, description: str) -> Rendered:
+    """Several requests of one step in one message set, ``<step>.0``, ``<step>.1``... as request IDs."""
+    if len(requests) == 1:
+        return _build(requests[0], f"{step_id}.0", host, description)
+    try:
+        built = build_message_set(
+            [_with_request_id(request, f"{step_id}.{index}") for index, request in enumerate(requests)],
+            version=host.qbxml_version,
+            # The requests of one step are independent reads: each is answered whatever the other does.
+            on_error=SHARED_ON_ERROR,
+        )
     except BuildError as exc:
         raise RenderError(
             f"{description}: QuickBooks ({host.qbxml_version}) cannot accept this request: {exc}"

@@ -75,7 +75,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         ),
     )
     endpoint = WebConnectorEndpoint(
-        build_wsgi(service),
+        build_wsgi(service, max_body_bytes=settings.max_soap_body_bytes),
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
         calls_per_connection=settings.calls_per_connection,

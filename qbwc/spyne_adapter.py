@@ -111,8 +111,15 @@ def build_application(service: WebConnectorService) -> Application:
     return application
 
 
-def build_wsgi(service: WebConnectorService) -> WsgiApplication:
-    return WsgiApplication(build_application(service))
+# Spyne refuses bodies over its own limit (2 MiB unless told) with "Request too long"; the endpoint
+# already bounds bodies by QBBRIDGE_MAX_SOAP_BODY_BYTES, so Spyne is given the same limit.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+def build_wsgi(
+    service: WebConnectorService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> WsgiApplication:
+    return WsgiApplication(build_application(service), max_content_length=max_body_bytes)
 
 
 SOAP_HTTP_TRANSPORT = "http://schemas.xmlsoap.org/soap/http"

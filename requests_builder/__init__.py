@@ -44,6 +44,7 @@ from requests_builder.queries import (
     TimeTrackingEntityFilter,
     TimeTrackingQuery,
     TxnDateRangeFilter,
+    UnitOfMeasureSetQuery,
     VendorQuery,
 )
 from requests_builder.transactions import (
@@ -77,6 +78,6 @@ __all__ = [
     "PurchaseOrderLine", "PurchaseOrderQuery", "QBObject", "QuantityAdjustment", "Ref", "RefNumberFilter",
     "RefNumberRangeFilter", "Request", "SalesAndPurchase", "SalesOrPurchase", "SalesOrderAdd",
     "SalesOrderLine", "SalesOrderLineMod", "SalesOrderMod", "SalesOrderQuery", "TimeTrackingAdd",
-    "TimeTrackingEntityFilter", "TimeTrackingQuery", "TxnDateRangeFilter", "VendorQuery", "build_message_set",
-    "pick_version", "request_from_dict", "wrap_requests",
+    "TimeTrackingEntityFilter", "TimeTrackingQuery", "TxnDateRangeFilter", "UnitOfMeasureSetQuery",
+    "VendorQuery", "build_message_set", "pick_version", "request_from_dict", "wrap_requests",
 ]  # fmt: skip

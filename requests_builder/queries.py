@@ -236,6 +236,14 @@ class PayrollItemWageQuery(_ListQuery):
     RQ: ClassVar[str] = "PayrollItemWageQueryRq"
 
 
+@dataclass(kw_only=True, slots=True)
+class UnitOfMeasureSetQuery(_ListQuery):
+    """Unit-of-measure sets (qbXML 7.0): each set's base unit and the units defined as multiples of
+    it. No iterator, no custom fields."""
+
+    RQ: ClassVar[str] = "UnitOfMeasureSetQueryRq"
+
+
 _TXN_SELECTORS = ("txn_ids", "ref_numbers", "ref_numbers_case_sensitive")
 _TXN_FILTERS = (
     "max_returned",

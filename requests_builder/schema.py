@@ -27,6 +27,7 @@ REQUEST_SINCE: Final[dict[str, str]] = {
     "SalesOrderAddRq": "2.1",
     "SalesOrderModRq": "3.0",
     "SalesOrderQueryRq": "2.1",
+    "UnitOfMeasureSetQueryRq": "7.0",
 }
 
 # FullName limits of ``ListID``/``FullName`` references, by path of the reference element.
@@ -946,6 +947,25 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
         ("Name", None, None),
     ),
     "PayrollItemWageQueryRq/NameRangeFilter": (
+        ("FromName", None, None),
+        ("ToName", None, None),
+    ),
+    "UnitOfMeasureSetQueryRq": (
+        ("ListID", None, None),
+        ("FullName", None, 31),
+        ("MaxReturned", None, None),
+        ("ActiveStatus", None, None),
+        ("FromModifiedDate", None, None),
+        ("ToModifiedDate", None, None),
+        ("NameFilter", None, None),
+        ("NameRangeFilter", None, None),
+        ("IncludeRetElement", "4.0", 50),
+    ),
+    "UnitOfMeasureSetQueryRq/NameFilter": (
+        ("MatchCriterion", None, None),
+        ("Name", None, None),
+    ),
+    "UnitOfMeasureSetQueryRq/NameRangeFilter": (
         ("FromName", None, None),
         ("ToName", None, None),
     ),

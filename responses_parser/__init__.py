@@ -27,6 +27,8 @@ from responses_parser.records import (
     TimeTracking,
     Transaction,
     TxnLine,
+    UnitOfMeasureSet,
+    UnitValue,
     Vendor,
 )
 from responses_parser.safe_xml import HostileXMLError
@@ -39,6 +41,6 @@ __all__ = [
     "Employee", "Estimate", "Explanation", "GenericRecord", "Host", "HostInfo", "HostileXMLError",
     "InventoryAdjustment", "Invoice", "Item", "LinkedTxn", "PayrollItemWage", "Preferences", "PurchaseOrder",
     "Record", "RefValue", "ResponseFormatError", "ResponseStatus", "RsResult", "SalesOrder", "TimeTracking",
-    "Transaction", "TxnLine", "Vendor", "explain_hresult", "explain_status", "parse_host_response",
-    "parse_response", "read_statuses", "split_by_request_id",
+    "Transaction", "TxnLine", "UnitOfMeasureSet", "UnitValue", "Vendor", "explain_hresult",
+    "explain_status", "parse_host_response", "parse_response", "read_statuses", "split_by_request_id",
 ]  # fmt: skip

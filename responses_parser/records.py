@@ -197,6 +197,7 @@ class TxnLine(Record):
     quantity: Decimal | str | None = x("Quantity", "decimal")
     unit_of_measure: str | None = x("UnitOfMeasure")
     override_uom_set: RefValue | None = x("OverrideUOMSetRef", "ref")
+    is_print_items_in_group: bool | str | None = x("IsPrintItemsInGroup", "bool")
     rate: Decimal | str | None = x("Rate", "decimal")
     rate_percent: Decimal | str | None = x("RatePercent", "decimal")
     cost: Decimal | str | None = x("Cost", "decimal")
@@ -274,6 +275,8 @@ class Transaction(Record):
     open_amount: Decimal | str | None = x("OpenAmount", "decimal")
     currency: RefValue | None = x("CurrencyRef", "ref")
     exchange_rate: Decimal | str | None = x("ExchangeRate", "decimal")
+    total_amount_in_home_currency: Decimal | str | None = x("TotalAmountInHomeCurrency", "decimal")
+    balance_remaining_in_home_currency: Decimal | str | None = x("BalanceRemainingInHomeCurrency", "decimal")
     is_manually_closed: bool | str | None = x("IsManuallyClosed", "bool")
     is_fully_invoiced: bool | str | None = x("IsFullyInvoiced", "bool")
     is_fully_received: bool | str | None = x("IsFullyReceived", "bool")
@@ -521,6 +524,33 @@ class PayrollItemWage(ListRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class UnitValue(Record):
+    """One unit of a unit-of-measure set (``BaseUnit`` or ``RelatedUnit``); a related unit is
+    ``conversion_ratio`` base units."""
+
+    name: str | None = x("Name")
+    abbreviation: str | None = x("Abbreviation")
+    conversion_ratio: Decimal | str | None = x("ConversionRatio", "decimal")
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOfMeasureSet(Record):
+    """A unit-of-measure set (qbXML 7.0): the base unit and the units defined as multiples of it."""
+
+    list_id: str | None = x("ListID")
+    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
+    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
+    edit_sequence: str | None = x("EditSequence")
+    name: str | None = x("Name")
+    is_active: bool | str | None = x("IsActive", "bool")
+    unit_of_measure_type: str | None = x("UnitOfMeasureType")
+    base_unit: UnitValue | None = x("BaseUnit", "unit")
+    related_units: tuple[UnitValue, ...] = x("RelatedUnit", "unit", many=True)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DataExtDef(Record):
     owner_id: str | None = x("OwnerID")
     name: str | None = x("DataExtName")
@@ -607,6 +637,7 @@ RET_CLASSES: dict[str, type[Record]] = {
     "PayrollItemWageRet": PayrollItemWage,
     "DataExtDefRet": DataExtDef,
     "DataExtRet": DataExtValue,
+    "UnitOfMeasureSetRet": UnitOfMeasureSet,
     "HostRet": Host,
     "CompanyRet": Company,
 }
@@ -952,6 +983,10 @@ def read_line(elem: etree._Element) -> TxnLine:
     return build(TxnLine, elem)  # type: ignore[no-any-return]
 
 
+def read_unit(elem: etree._Element) -> UnitValue:
+    return build(UnitValue, elem)  # type: ignore[no-any-return]
+
+
 def _merge_marker(elem: etree._Element) -> None:
     raise AssertionError("merged aggregates are read by _fill")
 
@@ -968,6 +1003,7 @@ _READERS: dict[str, Reader] = {
     "dataext": read_dataext,
     "linked": read_linked,
     "line": read_line,
+    "unit": read_unit,
     "merge": _merge_marker,
 }
 
@@ -979,6 +1015,7 @@ _SUBRECORDS.update(
         "dataext": (DataExtValue, None),
         "linked": (LinkedTxn, None),
         "line": (TxnLine, "kind"),
+        "unit": (UnitValue, None),
     }
 )
 _RET_PLANS: dict[str, _Plan] = {tag: _plan(cls, _TAG_FIELDS.get(cls)) for tag, cls in RET_CLASSES.items()}

@@ -24,6 +24,7 @@ LIST_COLLECTIONS = {
     "Employee": "employees",
     "Item": "items",
     "PayrollItemWage": "payroll_wage_items",
+    "UnitOfMeasureSet": "unit_sets",
 }
 TXN_COLLECTIONS = {
     "SalesOrder": "sales_orders",
@@ -74,6 +75,7 @@ class Company:
     employees: list[Record] = field(default_factory=list)
     items: list[Record] = field(default_factory=list)
     payroll_wage_items: list[Record] = field(default_factory=list)
+    unit_sets: list[Record] = field(default_factory=list)
     dataext_defs: list[Record] = field(default_factory=list)
     company_dataext: list[Record] = field(default_factory=list)
     sales_orders: list[Record] = field(default_factory=list)

@@ -1,4 +1,5 @@
-"""List Adds: accounts, customers and jobs, vendors, employees, items, payroll wage items."""
+"""List Adds: accounts, customers and jobs, vendors, employees, items of every type, payroll wage items,
+unit-of-measure sets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from simulator.records import (
     Reply,
     copy_passthrough,
     decimal,
+    element_value,
     ref_of,
     require_ref,
     stamp_new_list,
@@ -167,8 +169,10 @@ def _item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
         "PrefVendorRef",
         "QuantityOnHand",
         "BarCode",
+        "UnitOfMeasureSetRef",
     }
     copy_passthrough(add, record, f"{item_type}Ret", handled)
+    _unit_set_ref(ctx, add, record, item_type)
     if item_type == "ItemInventory":
         for name in ("IncomeAccountRef", "COGSAccountRef", "AssetAccountRef"):
             if add.find(name) is None:
@@ -218,3 +222,105 @@ def payroll_item_wage_add(ctx: Context, rq: etree._Element) -> Reply:
     _account_refs(ctx, add, record, ("ExpenseAccountRef",), "PayrollItemWage")
     company.payroll_wage_items.append(record)
     return Reply([("PayrollItemWageRet", record)])
+
+
+def _unit_set_ref(ctx: Context, add: etree._Element, record: Record, where: str) -> None:
+    unit_set = require_ref(
+        ctx.company, ctx.company.unit_sets, add.find("UnitOfMeasureSetRef"), "UnitOfMeasureSet", where
+    )
+    if unit_set is not None:
+        record["UnitOfMeasureSetRef"] = ref_of(unit_set)
+
+
+# Items that are not goods: QuickBooks returns no FullName (nor parent) for these, only a Name.
+_TOP_LEVEL_ONLY = {"ItemSubtotal", "ItemPayment", "ItemSalesTax", "ItemGroup"}
+
+
+def _special_item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
+    """Subtotal, discount, payment, sales tax, group and other-charge items."""
+    add = rq[0]
+    company = ctx.company
+    record = stamp_new_list(company)
+    record["_type"] = item_type
+    record["Name"] = _leaf_name(add)
+    if item_type in _TOP_LEVEL_ONLY:
+        _check_name_free(company.items, record["Name"])
+    else:
+        parent = require_ref(company, company.items, add.find("ParentRef"), "Item", item_type)
+        _place_in_hierarchy(company, record, parent, "Item")
+        _check_name_free(company.items, record["FullName"])
+    record["IsActive"] = text(add, "IsActive") or "true"
+    handled = {"Name", "ParentRef", "IsActive", "UnitOfMeasureSetRef", "ItemGroupLine", "BarCode"}
+    handled |= {"SalesOrPurchase", "SalesAndPurchase", "AccountRef"}
+    copy_passthrough(add, record, f"{item_type}Ret", handled)
+    _unit_set_ref(ctx, add, record, item_type)
+    if item_type == "ItemOtherCharge":
+        _sales_purchase(ctx, add, record, item_type)
+    if item_type == "ItemDiscount":
+        _account_refs(ctx, add, record, ("AccountRef",), item_type)
+    if item_type == "ItemGroup":
+        members = []
+        for member in add.findall("ItemGroupLine"):
+            item = require_ref(company, company.items, member.find("ItemRef"), "Item", "ItemGroup line")
+            entry: Record = {"ItemRef": ref_of(item)} if item is not None else {}
+            entry["Quantity"] = quantity(decimal(text(member, "Quantity"), "Quantity") or Decimal(1))
+            if text(member, "UnitOfMeasure"):
+                entry["UnitOfMeasure"] = text(member, "UnitOfMeasure")
+            members.append(entry)
+        record["ItemGroupLine"] = members
+        record.setdefault("IsPrintItemsInGroup", "false")
+    company.items.append(record)
+    return Reply([(f"{item_type}Ret", record)])
+
+
+def item_other_charge_add(ctx: Context, rq: etree._Element) -> Reply:
+    return _special_item_add(ctx, rq, "ItemOtherCharge")
+
+
+def item_subtotal_add(ctx: Context, rq: etree._Element) -> Reply:
+    return _special_item_add(ctx, rq, "ItemSubtotal")
+
+
+def item_discount_add(ctx: Context, rq: etree._Element) -> Reply:
+    return _special_item_add(ctx, rq, "ItemDiscount")
+
+
+def item_payment_add(ctx: Context, rq: etree._Element) -> Reply:
+    return _special_item_add(ctx, rq, "ItemPayment")
+
+
+def item_sales_tax_add(ctx: Context, rq: etree._Element) -> Reply:
+    return _special_item_add(ctx, rq, "ItemSalesTax")
+
+
+def item_group_add(ctx: Context, rq: etree._Element) -> Reply:
+    return _special_item_add(ctx, rq, "ItemGroup")
+
+
+def unit_of_measure_set_add(ctx: Context, rq: etree._Element) -> Reply:
+    """A unit-of-measure set: a base unit and related units of ``ConversionRatio`` base units each."""
+    add = rq[0]
+    company = ctx.company
+    record = stamp_new_list(company)
+    record["Name"] = _leaf_name(add)
+    _check_name_free(company.unit_sets, record["Name"])
+    record["IsActive"] = text(add, "IsActive") or "true"
+    record["UnitOfMeasureType"] = text(add, "UnitOfMeasureType")
+    copy_passthrough(
+        add,
+        record,
+        "UnitOfMeasureSetRet",
+        {"Name", "IsActive", "UnitOfMeasureType", "RelatedUnit", "DefaultUnit"},
+    )
+    for repeated in ("RelatedUnit", "DefaultUnit"):
+        values = [element_value(unit) for unit in add.findall(repeated)]
+        if values:
+            record[repeated] = values
+    for unit in record.get("RelatedUnit", []):
+        ratio = decimal(unit.get("ConversionRatio"), "ConversionRatio")
+        if ratio is None or not Decimal("0.001") <= ratio <= 5000:
+            raise statuses.invalid_value(
+                "ConversionRatio", str(unit.get("ConversionRatio")), "The ratio must be from .001 to 5000."
+            )
+    company.unit_sets.append(record)
+    return Reply([("UnitOfMeasureSetRet", record)])

@@ -149,7 +149,7 @@ def _spec_for(tag: str) -> list[Field] | None:
 
 
 def _check_children(element: etree._Element, spec: list[Field]) -> None:
-    position = {f.name: i for i, f in enumerate(spec)}
+    position = {f.name: (f.slot if f.slot >= 0 else i) for i, f in enumerate(spec)}
     last_index = -1
     last_name = ""
     seen: set[str] = set()
@@ -160,7 +160,7 @@ def _check_children(element: etree._Element, spec: list[Field]) -> None:
         if name not in position:
             raise QBXMLParseError(f"Element '{name}': This element is not expected (in {element.tag}).")
         index = position[name]
-        field = spec[index]
+        field = next(f for f in spec if f.name == name)
         if index < last_index or (index == last_index and not field.repeatable):
             raise QBXMLParseError(
                 f"Element '{name}': This element is not expected after '{last_name}' (in {element.tag})."

@@ -25,7 +25,9 @@ def add(parent: etree._Element, tag: str, value: Any) -> None:
     """Append `value` under `parent`: text for scalars, an element per dict, one per list entry."""
     if isinstance(value, list):
         for entry in value:
-            add(parent, tag, entry)
+            # Lines and group lines share one list, in the document's order; a group says its own tag.
+            own = entry.get("_tag", tag) if isinstance(entry, dict) else tag
+            add(parent, own, entry)
         return
     element = etree.SubElement(parent, tag)
     if isinstance(value, dict):

@@ -17,7 +17,17 @@ from simulator.host import company_ret, preferences_ret
 from simulator.qbxml_in import boolean
 from simulator.records import Context, Reply, text, texts
 
-_ITEM_TYPES = ("ItemService", "ItemNonInventory", "ItemInventory")
+_ITEM_TYPES = (
+    "ItemService",
+    "ItemNonInventory",
+    "ItemInventory",
+    "ItemOtherCharge",
+    "ItemSubtotal",
+    "ItemDiscount",
+    "ItemPayment",
+    "ItemSalesTax",
+    "ItemGroup",
+)
 
 
 def _local_tz() -> Any:
@@ -278,6 +288,7 @@ _LIST_QUERIES = {
     "VendorQueryRq": ("vendors", "VendorRet"),
     "EmployeeQueryRq": ("employees", "EmployeeRet"),
     "PayrollItemWageQueryRq": ("payroll_wage_items", "PayrollItemWageRet"),
+    "UnitOfMeasureSetQueryRq": ("unit_sets", "UnitOfMeasureSetRet"),
 }
 _TXN_QUERIES = {
     "SalesOrderQueryRq": "SalesOrder",

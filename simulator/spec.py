@@ -7,7 +7,8 @@ own checks in `qbxml_in` work without the official schema folder.  They were tra
 qbxmlops130.xsd / qbxml130.xsd (see docs/simulator.md): each entry lists the children of one aggregate in
 schema order, with `!` for required, `*` for repeatable and `:N` for a maximum length.  Branches of an
 `xsd:choice` are flattened in order, so the own check sees them as optional; the XSD, when present,
-enforces the exclusivity.
+enforces the exclusivity.  `A|B*` is a repeated choice whose branches may come in any order (a
+document's lines and group lines).
 """
 
 from __future__ import annotations
@@ -42,32 +43,43 @@ REQUESTS: dict[str, str] = {
     "ItemNonInventoryAdd": "Name!:31 BarCode IsActive ParentRef ClassRef ManufacturerPartNumber:31 UnitOfMeasureSetRef IsTaxIncluded SalesTaxCodeRef SalesOrPurchase SalesAndPurchase ExternalGUID",
     "ItemInventoryAdd": "Name!:31 BarCode IsActive ClassRef ParentRef ManufacturerPartNumber:31 UnitOfMeasureSetRef IsTaxIncluded SalesTaxCodeRef SalesDesc:4095 SalesPrice IncomeAccountRef PurchaseDesc:4095 PurchaseCost PurchaseTaxCodeRef COGSAccountRef PrefVendorRef AssetAccountRef ReorderPoint Max QuantityOnHand TotalValue InventoryDate ExternalGUID",
     "PayrollItemWageAdd": "Name!:31 IsActive WageType! ExpenseAccountRef!",
+    "ItemOtherChargeAdd": "Name!:31 BarCode IsActive ClassRef ParentRef IsTaxIncluded SalesTaxCodeRef SalesOrPurchase SalesAndPurchase ExternalGUID",
+    "ItemSubtotalAdd": "Name!:31 BarCode IsActive ItemDesc:4095 ExternalGUID",
+    "ItemDiscountAdd": "Name!:31 BarCode IsActive ClassRef ParentRef ItemDesc:4095 SalesTaxCodeRef DiscountRate DiscountRatePercent AccountRef ExternalGUID",
+    "ItemPaymentAdd": "Name!:31 BarCode IsActive ClassRef ItemDesc:4095 DepositToAccountRef PaymentMethodRef ExternalGUID",
+    "ItemSalesTaxAdd": "Name!:31 BarCode IsActive ClassRef ItemDesc:4095 TaxRate TaxVendorRef SalesTaxReturnLineRef ExternalGUID",
+    "ItemGroupAdd": "Name!:31 BarCode IsActive ItemDesc:4095 UnitOfMeasureSetRef IsPrintItemsInGroup ExternalGUID ItemGroupLine*",
+    "ItemGroupLine": "ItemRef Quantity UnitOfMeasure:31",
+    "UnitOfMeasureSetAdd": "Name!:31 IsActive UnitOfMeasureType! BaseUnit! RelatedUnit* DefaultUnit*",
+    "BaseUnit": "Name!:31 Abbreviation!:31",
+    "RelatedUnit": "Name!:31 Abbreviation!:31 ConversionRatio!",
+    "DefaultUnit": "UnitUsedFor! Unit!:31",
     "DataExtDefAdd": "OwnerID! DataExtName!:31 DataExtType! AssignToObject* DataExtListRequire DataExtTxnRequire DataExtFormatString",
     "DataExtAdd": "OwnerID! DataExtName!:31 ListDataExtType ListObjRef TxnDataExtType TxnID TxnLineID:36 OtherDataExtType DataExtValue!",
     "DataExtMod": "OwnerID! DataExtName!:31 ListDataExtType ListObjRef TxnDataExtType TxnID:36 TxnLineID:36 OtherDataExtType DataExtValue!",
-    "SalesOrderAdd": "CustomerRef! ClassRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef IsManuallyClosed Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate ExternalGUID SalesOrderLineAdd* SalesOrderLineGroupAdd*",
+    "SalesOrderAdd": "CustomerRef! ClassRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef IsManuallyClosed Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate ExternalGUID SalesOrderLineAdd|SalesOrderLineGroupAdd*",
     "SalesOrderLineAdd": "ItemRef Desc:4095 Quantity UnitOfMeasure:31 Rate RatePercent PriceLevelRef ClassRef Amount TaxAmount OptionForPriceRuleConflict InventorySiteRef InventorySiteLocationRef SerialNumber:4095 LotNumber:40 SalesTaxCodeRef IsManuallyClosed Other1:29 Other2:29 DataExt*",
     "DataExt": "OwnerID! DataExtName!:31 DataExtValue!",
     "SalesOrderLineGroupAdd": "ItemGroupRef! Desc Quantity UnitOfMeasure:31 InventorySiteRef InventorySiteLocationRef DataExt*",
-    "SalesOrderMod": "TxnID!:36 EditSequence!:16 CustomerRef ClassRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef IsManuallyClosed Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate SalesOrderLineMod* SalesOrderLineGroupMod*",
+    "SalesOrderMod": "TxnID!:36 EditSequence!:16 CustomerRef ClassRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef IsManuallyClosed Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate SalesOrderLineMod|SalesOrderLineGroupMod*",
     "SalesOrderLineMod": "TxnLineID!:36 ItemRef Desc:4095 Quantity UnitOfMeasure:31 OverrideUOMSetRef Rate RatePercent PriceLevelRef ClassRef Amount TaxAmount OptionForPriceRuleConflict InventorySiteRef InventorySiteLocationRef SerialNumber:4095 LotNumber:40 SalesTaxCodeRef IsManuallyClosed Other1:29 Other2:29",
     "SalesOrderLineGroupMod": "TxnLineID!:36 ItemGroupRef Quantity UnitOfMeasure:31 OverrideUOMSetRef SalesOrderLineMod*",
-    "PurchaseOrderAdd": "VendorRef ClassRef InventorySiteRef ShipToEntityRef TemplateRef TxnDate RefNumber:11 VendorAddress ShipAddress TermsRef DueDate ExpectedDate ShipMethodRef FOB:13 Memo:4095 VendorMsg:99 IsToBePrinted IsToBeEmailed IsTaxIncluded SalesTaxCodeRef Other1:25 Other2:29 ExchangeRate ExternalGUID PurchaseOrderLineAdd* PurchaseOrderLineGroupAdd*",
+    "PurchaseOrderAdd": "VendorRef ClassRef InventorySiteRef ShipToEntityRef TemplateRef TxnDate RefNumber:11 VendorAddress ShipAddress TermsRef DueDate ExpectedDate ShipMethodRef FOB:13 Memo:4095 VendorMsg:99 IsToBePrinted IsToBeEmailed IsTaxIncluded SalesTaxCodeRef Other1:25 Other2:29 ExchangeRate ExternalGUID PurchaseOrderLineAdd|PurchaseOrderLineGroupAdd*",
     "PurchaseOrderLineAdd": "ItemRef ManufacturerPartNumber:31 Desc:4095 Quantity UnitOfMeasure:31 Rate ClassRef Amount TaxAmount InventorySiteLocationRef CustomerRef ServiceDate SalesTaxCodeRef OverrideItemAccountRef Other1:29 Other2:29 DataExt*",
     "PurchaseOrderLineGroupAdd": "ItemGroupRef! Desc Quantity UnitOfMeasure:31 ServiceDate InventorySiteLocationRef DataExt*",
-    "BillAdd": "VendorRef! VendorAddress APAccountRef TxnDate DueDate RefNumber:20 TermsRef Memo:4095 IsTaxIncluded SalesTaxCodeRef ExchangeRate ExternalGUID LinkToTxnID*:36 ExpenseLineAdd* ItemLineAdd* ItemGroupLineAdd*",
+    "BillAdd": "VendorRef! VendorAddress APAccountRef TxnDate DueDate RefNumber:20 TermsRef Memo:4095 IsTaxIncluded SalesTaxCodeRef ExchangeRate ExternalGUID LinkToTxnID*:36 ExpenseLineAdd* ItemLineAdd|ItemGroupLineAdd*",
     "ExpenseLineAdd": "AccountRef Amount TaxAmount Memo:4095 CustomerRef ClassRef SalesTaxCodeRef BillableStatus SalesRepRef DataExt*",
     "ItemLineAdd": "ItemRef InventorySiteRef InventorySiteLocationRef SerialNumber:4095 LotNumber:40 Desc:4095 Quantity UnitOfMeasure:31 Cost Amount TaxAmount CustomerRef ClassRef SalesTaxCodeRef BillableStatus OverrideItemAccountRef LinkToTxn SalesRepRef DataExt*",
     "LinkToTxn": "TxnID!:36 TxnLineID!:36",
     "ItemGroupLineAdd": "ItemGroupRef! Desc Quantity UnitOfMeasure:31 InventorySiteRef InventorySiteLocationRef DataExt*",
-    "InvoiceAdd": "CustomerRef! ClassRef ARAccountRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress IsPending IsFinanceCharge PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate ExternalGUID LinkToTxnID*:36 SetCredit* InvoiceLineAdd* InvoiceLineGroupAdd* DiscountLineAdd SalesTaxLineAdd ShippingLineAdd",
+    "InvoiceAdd": "CustomerRef! ClassRef ARAccountRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress IsPending IsFinanceCharge PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate ExternalGUID LinkToTxnID*:36 SetCredit* InvoiceLineAdd|InvoiceLineGroupAdd* DiscountLineAdd SalesTaxLineAdd ShippingLineAdd",
     "SetCredit": "CreditTxnID! TxnLineID:36 AppliedAmount! Override",
     "InvoiceLineAdd": "ItemRef Desc:4095 Quantity UnitOfMeasure:31 Rate RatePercent PriceLevelRef ClassRef Amount TaxAmount OptionForPriceRuleConflict InventorySiteRef InventorySiteLocationRef SerialNumber:4095 LotNumber:40 ServiceDate SalesTaxCodeRef IsTaxable OverrideItemAccountRef Other1:29 Other2:29 LinkToTxn DataExt*",
     "InvoiceLineGroupAdd": "ItemGroupRef! Desc Quantity UnitOfMeasure:31 ServiceDate InventorySiteRef InventorySiteLocationRef DataExt*",
     "DiscountLineAdd": "Amount RatePercent IsTaxable AccountRef",
     "SalesTaxLineAdd": "Amount RatePercent AccountRef",
     "ShippingLineAdd": "Amount! AccountRef",
-    "EstimateAdd": "CustomerRef! ClassRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress IsActive PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ItemSalesTaxRef Memo:4095 CustomerMsgRef IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate ExternalGUID EstimateLineAdd* EstimateLineGroupAdd*",
+    "EstimateAdd": "CustomerRef! ClassRef TemplateRef TxnDate RefNumber:11 BillAddress ShipAddress IsActive PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ItemSalesTaxRef Memo:4095 CustomerMsgRef IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other:29 ExchangeRate ExternalGUID EstimateLineAdd|EstimateLineGroupAdd*",
     "EstimateLineAdd": "ItemRef Desc:4095 Quantity UnitOfMeasure:31 Rate RatePercent ClassRef Amount TaxAmount OptionForPriceRuleConflict InventorySiteRef InventorySiteLocationRef SalesTaxCodeRef MarkupRate MarkupRatePercent PriceLevelRef OverrideItemAccountRef Other1:29 Other2:29 DataExt*",
     "EstimateLineGroupAdd": "ItemGroupRef! Desc Quantity UnitOfMeasure:31 InventorySiteRef InventorySiteLocationRef DataExt*",
     "TimeTrackingAdd": "TxnDate EntityRef! CustomerRef ItemServiceRef Rate Duration! ClassRef PayrollItemWageRef Notes:4095 BillableStatus ExternalGUID",
@@ -93,6 +105,7 @@ REQUESTS: dict[str, str] = {
     "ItemNonInventoryQueryRq": "ListID*:36 FullName* MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter NameRangeFilter ClassFilter IncludeRetElement*:50 OwnerID*",
     "ItemInventoryQueryRq": "ListID*:36 FullName* MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter NameRangeFilter ClassFilter IncludeRetElement*:50 OwnerID*",
     "PayrollItemWageQueryRq": "ListID*:36 FullName* MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter NameRangeFilter IncludeRetElement*:50",
+    "UnitOfMeasureSetQueryRq": "ListID*:36 FullName*:31 MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter NameRangeFilter IncludeRetElement*:50",
     "DataExtDefQueryRq": "OwnerID* AssignToObject* IncludeRetElement*:50",
     "SalesOrderQueryRq": "TxnID*:36 RefNumber* RefNumberCaseSensitive* MaxReturned ModifiedDateRangeFilter TxnDateRangeFilter EntityFilter RefNumberFilter RefNumberRangeFilter CurrencyFilter IncludeLineItems IncludeLinkedTxns IncludeRetElement*:50 OwnerID*",
     "ModifiedDateRangeFilter": "FromModifiedDate ToModifiedDate",
@@ -135,6 +148,17 @@ RETS: dict[str, str] = {
     "ItemNonInventoryRet": "ListID TimeCreated TimeModified EditSequence Name FullName BarCodeValue IsActive ClassRef ParentRef Sublevel ManufacturerPartNumber UnitOfMeasureSetRef IsTaxIncluded SalesTaxCodeRef SalesOrPurchase SalesAndPurchase ExternalGUID DataExtRet",
     "ItemInventoryRet": "ListID TimeCreated TimeModified EditSequence Name FullName BarCodeValue IsActive ClassRef ParentRef Sublevel ManufacturerPartNumber UnitOfMeasureSetRef IsTaxIncluded SalesTaxCodeRef SalesDesc SalesPrice IncomeAccountRef PurchaseDesc PurchaseCost PurchaseTaxCodeRef COGSAccountRef PrefVendorRef AssetAccountRef ReorderPoint Max QuantityOnHand AverageCost QuantityOnOrder QuantityOnSalesOrder ExternalGUID DataExtRet",
     "PayrollItemWageRet": "ListID TimeCreated TimeModified EditSequence Name IsActive WageType ExpenseAccountRef",
+    "ItemOtherChargeRet": "ListID TimeCreated TimeModified EditSequence Name FullName BarCodeValue IsActive ClassRef ParentRef Sublevel IsTaxIncluded SalesTaxCodeRef SalesOrPurchase SalesAndPurchase SpecialItemType ExternalGUID DataExtRet",
+    "ItemSubtotalRet": "ListID TimeCreated TimeModified EditSequence Name BarCodeValue IsActive ItemDesc SpecialItemType ExternalGUID DataExtRet",
+    "ItemDiscountRet": "ListID TimeCreated TimeModified EditSequence Name FullName BarCodeValue IsActive ClassRef ParentRef Sublevel ItemDesc SalesTaxCodeRef DiscountRate DiscountRatePercent AccountRef ExternalGUID DataExtRet",
+    "ItemPaymentRet": "ListID TimeCreated TimeModified EditSequence Name BarCodeValue IsActive ClassRef ItemDesc DepositToAccountRef PaymentMethodRef ExternalGUID DataExtRet",
+    "ItemSalesTaxRet": "ListID TimeCreated TimeModified EditSequence Name BarCodeValue IsActive ClassRef ItemDesc TaxRate TaxVendorRef SalesTaxReturnLineRef ExternalGUID DataExtRet",
+    "ItemGroupRet": "ListID TimeCreated TimeModified EditSequence Name BarCodeValue IsActive ItemDesc UnitOfMeasureSetRef IsPrintItemsInGroup SpecialItemType ExternalGUID ItemGroupLine DataExtRet",
+    "ItemGroupLine": "ItemRef Quantity UnitOfMeasure",
+    "UnitOfMeasureSetRet": "ListID TimeCreated TimeModified EditSequence Name IsActive UnitOfMeasureType BaseUnit RelatedUnit DefaultUnit",
+    "BaseUnit": "Name Abbreviation",
+    "RelatedUnit": "Name Abbreviation ConversionRatio",
+    "DefaultUnit": "UnitUsedFor Unit",
     "DataExtDefRet": "OwnerID DataExtID DataExtName DataExtType AssignToObject DataExtListRequire DataExtTxnRequire DataExtFormatString",
     "SalesOrderRet": "TxnID TimeCreated TimeModified EditSequence TxnNumber CustomerRef ClassRef TemplateRef TxnDate RefNumber BillAddress BillAddressBlock ShipAddress ShipAddressBlock PONumber TermsRef DueDate SalesRepRef FOB ShipDate ShipMethodRef Subtotal ItemSalesTaxRef SalesTaxPercentage SalesTaxTotal TotalAmount CurrencyRef ExchangeRate TotalAmountInHomeCurrency IsManuallyClosed IsFullyInvoiced Memo CustomerMsgRef IsToBePrinted IsToBeEmailed IsTaxIncluded CustomerSalesTaxCodeRef Other ExternalGUID LinkedTxn SalesOrderLineRet SalesOrderLineGroupRet DataExtRet",
     "LinkedTxn": "TxnID TxnType TxnDate RefNumber LinkType Amount TxnLineDetail",
@@ -178,15 +202,17 @@ class Field:
     required: bool
     repeatable: bool
     max_length: int | None
+    slot: int = -1  # position in schema order; the branches of an `A|B*` choice share one
 
 
 def fields(spec: str) -> list[Field]:
     out: list[Field] = []
-    for token in spec.split():
+    for slot, token in enumerate(spec.split()):
         name, _, length = token.partition(":")
         required = "!" in name
         repeatable = "*" in name
-        out.append(Field(name.strip("!*"), required, repeatable, int(length) if length else None))
+        for branch in name.strip("!*").split("|"):
+            out.append(Field(branch, required, repeatable, int(length) if length else None, slot))
     return out
 
 

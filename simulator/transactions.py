@@ -10,7 +10,7 @@ from decimal import Decimal
 from lxml import etree
 
 from simulator import statuses
-from simulator.company import Company, Record, money, quantity
+from simulator.company import Company, Record, full_name, money, quantity
 from simulator.records import (
     Context,
     Reply,
@@ -23,6 +23,7 @@ from simulator.records import (
     texts,
     touch,
 )
+from simulator.spec import ret_order
 
 ZERO = Decimal(0)
 _LINE_TAGS = {
@@ -32,16 +33,31 @@ _LINE_TAGS = {
     "PurchaseOrder": ("PurchaseOrderLineAdd", "PurchaseOrderLineRet"),
     "Bill": ("ItemLineAdd", "ItemLineRet"),
 }
+_GROUP_TAGS = {
+    "SalesOrder": ("SalesOrderLineGroupAdd", "SalesOrderLineGroupRet"),
+    "Invoice": ("InvoiceLineGroupAdd", "InvoiceLineGroupRet"),
+    "Estimate": ("EstimateLineGroupAdd", "EstimateLineGroupRet"),
+    "PurchaseOrder": ("PurchaseOrderLineGroupAdd", "PurchaseOrderLineGroupRet"),
+    "Bill": ("ItemGroupLineAdd", "ItemGroupLineRet"),
+}
 _LINE_HANDLED = {
     "ItemRef",
     "Desc",
     "Quantity",
     "Rate",
+    "RatePercent",
     "Cost",
     "Amount",
     "LinkToTxn",
     "IsManuallyClosed",
     "DataExt",
+}
+# Items whose lines are not goods; what their line amounts to is worked out as QuickBooks does.
+SPECIAL_ITEMS = {
+    "ItemSubtotal": "subtotal",
+    "ItemDiscount": "discount",
+    "ItemSalesTax": "salesTax",
+    "ItemPayment": "payment",
 }
 
 
@@ -56,6 +72,8 @@ def _item_price(item: Record, purchase: bool) -> Decimal:
 
 
 def _item_desc(item: Record, purchase: bool) -> str | None:
+    if "ItemDesc" in item:
+        return str(item["ItemDesc"])
     if item.get("_type") == "ItemInventory":
         return item.get("PurchaseDesc" if purchase else "SalesDesc")
     if "SalesAndPurchase" in item:
@@ -63,8 +81,62 @@ def _item_desc(item: Record, purchase: bool) -> str | None:
     return item.get("SalesOrPurchase", {}).get("Desc")
 
 
+def _unit_ratio(company: Company, item: Record | None, unit: str | None) -> Decimal:
+    """Base units in one ``unit`` of the item's unit-of-measure set (1 when the set does not say)."""
+    if item is None or not unit:
+        return Decimal(1)
+    unit_set = company.find_list(
+        company.unit_sets, list_id=(item.get("UnitOfMeasureSetRef") or {}).get("ListID")
+    )
+    if unit_set is None:
+        return Decimal(1)
+    for related in unit_set.get("RelatedUnit", []):
+        if unit.lower() in (
+            str(related.get("Name", "")).lower(),
+            str(related.get("Abbreviation", "")).lower(),
+        ):
+            return Decimal(related["ConversionRatio"])
+    return Decimal(1)
+
+
+def _special_amount(
+    item: Record, special: str, line_el: etree._Element, line: Record, above: Decimal, segment: Decimal
+) -> Decimal:
+    """What a subtotal, discount, sales-tax or payment line amounts to: a subtotal sums the lines
+    above it up to the previous subtotal; a discount or sales tax applies to the line above it (a
+    rate, or a percentage of that line's amount); a payment lowers the total by what was paid."""
+    if special == "subtotal":
+        return segment
+    given_amount = decimal(text(line_el, "Amount"))
+    if special == "payment":
+        paid = given_amount if given_amount is not None else decimal(text(line_el, "Rate")) or ZERO
+        return -abs(paid)
+    percent = decimal(text(line_el, "RatePercent"), "RatePercent")
+    rate = decimal(text(line_el, "Rate"), "Rate")
+    if percent is None and rate is None:
+        if special == "salesTax":
+            percent = decimal(item.get("TaxRate"), "TaxRate")
+        else:
+            percent = decimal(item.get("DiscountRatePercent"), "DiscountRatePercent")
+            rate = decimal(item.get("DiscountRate"), "DiscountRate") if percent is None else None
+    sign = Decimal(-1) if special == "discount" else Decimal(1)
+    if percent is not None:
+        line["RatePercent"] = quantity(sign * abs(percent))
+        return (above * sign * abs(percent) / 100).quantize(Decimal("0.01"))
+    if rate is not None:
+        line["Rate"] = money(sign * abs(rate))
+        return sign * abs(rate)
+    return given_amount or ZERO
+
+
 def _build_line(
-    ctx: Context, kind: str, line_el: etree._Element, ret_tag: str
+    ctx: Context,
+    kind: str,
+    line_el: etree._Element,
+    ret_tag: str,
+    *,
+    above: Decimal = ZERO,
+    segment: Decimal = ZERO,
 ) -> tuple[Record, Record | None]:
     purchase = kind in ("PurchaseOrder", "Bill")
     line: Record = {"TxnLineID": ctx.company.new_txn_id()}
@@ -76,27 +148,110 @@ def _build_line(
         desc = _item_desc(item, purchase)
     if desc:
         line["Desc"] = desc
-    qty = decimal(text(line_el, "Quantity"), "Quantity")
+    special = SPECIAL_ITEMS.get(str(item.get("_type"))) if item is not None else None
     rate_field = "Cost" if kind == "Bill" else "Rate"
-    rate = decimal(text(line_el, rate_field), rate_field)
-    amount = decimal(text(line_el, "Amount"), "Amount")
-    if rate is None and item is not None and amount is None:
-        rate = _item_price(item, purchase)
-    if amount is None:
-        amount = (qty if qty is not None else Decimal(1)) * (rate or ZERO)
-    if qty is not None:
-        line["Quantity"] = quantity(qty)
-    if rate is not None:
-        line[rate_field] = money(rate)
-    line["Amount"] = money(amount)
+    if special is not None:
+        assert item is not None
+        line["_special"] = special
+        line["Amount"] = money(_special_amount(item, special, line_el, line, above, segment))
+    else:
+        qty = decimal(text(line_el, "Quantity"), "Quantity")
+        rate = decimal(text(line_el, rate_field), rate_field)
+        amount = decimal(text(line_el, "Amount"))
+        if rate is None and item is not None and amount is None:
+            rate = _item_price(item, purchase) * _unit_ratio(
+                ctx.company, item, text(line_el, "UnitOfMeasure")
+            )
+        if amount is None:
+            amount = (qty if qty is not None else Decimal(1)) * (rate or ZERO)
+        if qty is not None:
+            line["Quantity"] = quantity(qty)
+        if rate is not None:
+            line[rate_field] = money(rate)
+        line["Amount"] = money(amount)
     copy_passthrough(line_el, line, ret_tag, _LINE_HANDLED)
+    if "SalesTaxCodeRef" not in line and item is not None and "SalesTaxCodeRef" in item and kind != "Bill":
+        line["SalesTaxCodeRef"] = item["SalesTaxCodeRef"]
+    _line_status(kind, line, line_el)
+    return line, item
+
+
+def _line_status(kind: str, line: Record, line_el: etree._Element | None) -> None:
     if kind == "SalesOrder":
         line["Invoiced"] = "0"
-        line["IsManuallyClosed"] = text(line_el, "IsManuallyClosed") or "false"
+        closed = text(line_el, "IsManuallyClosed") if line_el is not None else None
+        line["IsManuallyClosed"] = closed or "false"
     elif kind == "PurchaseOrder":
         line["ReceivedQuantity"] = "0"
-        line["IsManuallyClosed"] = text(line_el, "IsManuallyClosed") or "false"
-    return line, item
+        closed = text(line_el, "IsManuallyClosed") if line_el is not None else None
+        line["IsManuallyClosed"] = closed or "false"
+
+
+def _build_group(
+    ctx: Context, kind: str, group_el: etree._Element, line_ret: str, group_ret: str
+) -> tuple[Record, list[tuple[Record | None, Record]]]:
+    """A group line: the group item's members, each at its own price, times the group's quantity."""
+    company = ctx.company
+    purchase = kind in ("PurchaseOrder", "Bill")
+    group = require_ref(company, company.items, group_el.find("ItemGroupRef"), "ItemGroup", f"{kind} line")
+    if group is None or group.get("_type") != "ItemGroup":
+        raise statuses.invalid_reference(
+            "ItemGroup", text(group_el.find("ItemGroupRef"), "FullName") or "", f"{kind} line"
+        )
+    times = decimal(text(group_el, "Quantity"), "Quantity") or Decimal(1)
+    rate_field = "Cost" if kind == "Bill" else "Rate"
+    members: list[tuple[Record | None, Record]] = []
+    for member in group.get("ItemGroupLine", []):
+        item = company.find_list(company.items, list_id=(member.get("ItemRef") or {}).get("ListID"))
+        qty = Decimal(member.get("Quantity", "1")) * times
+        unit = member.get("UnitOfMeasure")
+        rate = _item_price(item, purchase) * _unit_ratio(company, item, unit) if item is not None else ZERO
+        line: Record = {"TxnLineID": company.new_txn_id()}
+        if item is not None:
+            line["ItemRef"] = ref_of(item)
+            desc = _item_desc(item, purchase)
+            if desc:
+                line["Desc"] = desc
+        line["Quantity"] = quantity(qty)
+        if unit:
+            line["UnitOfMeasure"] = unit
+        line[rate_field] = money(rate)
+        line["Amount"] = money(qty * rate)
+        if item is not None and "SalesTaxCodeRef" in item and kind != "Bill":
+            line["SalesTaxCodeRef"] = item["SalesTaxCodeRef"]
+        _line_status(kind, line, None)
+        members.append((item, line))
+    entry: Record = {"_tag": group_ret, "TxnLineID": company.new_txn_id(), "ItemGroupRef": ref_of(group)}
+    desc = text(group_el, "Desc") or group.get("ItemDesc")
+    if desc:
+        entry["Desc"] = desc
+    entry["Quantity"] = quantity(times)
+    if "IsPrintItemsInGroup" in (ret_order(group_ret) or []):
+        entry["IsPrintItemsInGroup"] = group.get("IsPrintItemsInGroup", "false")
+    entry["TotalAmount"] = money(sum((Decimal(line["Amount"]) for _, line in members), ZERO))
+    entry[line_ret] = [line for _, line in members]
+    return entry, members
+
+
+def entry_amount(entry: Record) -> Decimal:
+    """What a top-level line counts for in the document's subtotal (a subtotal line: nothing)."""
+    if entry.get("_special") == "subtotal":
+        return ZERO
+    if "_tag" in entry:
+        return Decimal(entry.get("TotalAmount", "0"))
+    return Decimal(entry.get("Amount", "0"))
+
+
+def flat_lines(entries: list[Record], line_ret: str) -> list[Record]:
+    """Every line, a group's members in its place."""
+    out: list[Record] = []
+    for entry in entries:
+        out.extend(entry.get(line_ret, []) if "_tag" in entry else [entry])
+    return out
+
+
+def _taxable(line: Record) -> bool:
+    return str((line.get("SalesTaxCodeRef") or {}).get("FullName", "")).lower() == "tax"
 
 
 def _next_ref_number(records: list[Record]) -> str:
@@ -115,6 +270,13 @@ def _header(ctx: Context, kind: str, add: etree._Element, handled: set[str]) -> 
         vendor = require_ref(company, company.vendors, add.find("VendorRef"), "Vendor", kind)
         if vendor is not None:
             record["VendorRef"] = ref_of(vendor)
+    party_ref = record.get("CustomerRef") or record.get("VendorRef")
+    if party_ref:
+        party = company.find_list(company.entities(), list_id=party_ref.get("ListID"))
+        if party is not None and "CurrencyRef" in party:
+            # A customer or vendor in a foreign currency: its documents are in that currency.
+            record["CurrencyRef"] = party["CurrencyRef"]
+            record["ExchangeRate"] = text(add, "ExchangeRate") or "1"
     record["TxnDate"] = text(add, "TxnDate") or date.today().isoformat()
     if kind != "TimeTracking":
         record["RefNumber"] = text(add, "RefNumber") or _next_ref_number(company.collection(kind))
@@ -144,8 +306,9 @@ def _adjust_on_hand(company: Company, item: Record | None, delta: Decimal) -> No
 
 
 def _source_lines(source: Record, kind: str) -> list[Record]:
-    lines: list[Record] = source.get(f"{kind}LineRet", [])
-    return lines
+    """The goods lines of a document, group members included: what an invoice or a bill can take."""
+    key = "ItemLineRet" if kind == "Bill" else f"{kind}LineRet"
+    return [line for line in flat_lines(source.get(key, []), key) if "_special" not in line]
 
 
 def _open_quantity(line: Record, done_key: str) -> Decimal:
@@ -246,7 +409,10 @@ def _document_add(ctx: Context, rq: etree._Element, kind: str) -> Reply:
     if kind == "SalesOrder" and ctx.host.edition == "Pro":
         raise statuses.not_available()
     line_add, line_ret = _LINE_TAGS[kind]
-    record = _header(ctx, kind, add, {line_add, "ExpenseLineAdd", "IsManuallyClosed"})
+    group_add, group_ret = _GROUP_TAGS[kind]
+    record = _header(
+        ctx, kind, add, {line_add, group_add, "ExpenseLineAdd", "IsManuallyClosed", "ItemSalesTaxRef"}
+    )
     lines: list[Record] = []
     links = _pull_linked(ctx, record, kind, add, line_ret, lines)
     for expense in add.findall("ExpenseLineAdd"):
@@ -258,24 +424,44 @@ def _document_add(ctx: Context, rq: etree._Element, kind: str) -> Reply:
         copy_passthrough(expense, exp, "ExpenseLineRet", {"AccountRef", "Amount", "DataExt"})
         record.setdefault("ExpenseLineRet", []).append(exp)
     moved: list[tuple[Record | None, Decimal]] = []
-    for line_el in add.findall(line_add):
-        line, item = _build_line(ctx, kind, line_el, line_ret)
-        link = _link_line(ctx, kind, line_el, line)
-        if link is not None:
-            links.append(link)
-        lines.append(line)
-        moved.append((item, Decimal(line.get("Quantity", "0"))))
-    for line in lines[: len(lines) - len(moved)]:
+    for line in lines:
         item = company.find_list(company.items, list_id=line.get("ItemRef", {}).get("ListID"))
         moved.append((item, Decimal(line.get("Quantity", "0"))))
+    above, segment = ZERO, ZERO
+    for line_el in add:
+        if line_el.tag == line_add:
+            line, item = _build_line(ctx, kind, line_el, line_ret, above=above, segment=segment)
+            link = _link_line(ctx, kind, line_el, line)
+            if link is not None:
+                links.append(link)
+            lines.append(line)
+            if "_special" not in line:
+                moved.append((item, Decimal(line.get("Quantity", "0"))))
+        elif line_el.tag == group_add:
+            line, members = _build_group(ctx, kind, line_el, line_ret, group_ret)
+            lines.append(line)
+            moved += [(item, Decimal(member.get("Quantity", "0"))) for item, member in members]
+        else:
+            continue
+        above = Decimal(line.get("TotalAmount") or line.get("Amount") or "0")
+        segment = ZERO if line.get("_special") == "subtotal" else segment + above
     if kind == "SalesOrder" and not lines:
         raise statuses.QBStatus(3150, 'There is a missing element: "SalesOrderLineAdd" in the SalesOrder.')
     if lines:
         record[line_ret] = lines
-    total = sum((Decimal(ln["Amount"]) for ln in lines), ZERO) + sum(
+    total = sum((entry_amount(ln) for ln in lines), ZERO) + sum(
         (Decimal(e["Amount"]) for e in record.get("ExpenseLineRet", [])), ZERO
     )
-    _totals(record, kind, total, add)
+    # Goods and discounts marked taxable ("Tax") carry the document's sales tax.
+    taxable = sum(
+        (
+            Decimal(ln["Amount"])
+            for ln in flat_lines(lines, line_ret)
+            if _taxable(ln) and ln.get("_special") in (None, "discount")
+        ),
+        ZERO,
+    )
+    _totals(ctx, record, kind, total, taxable, add)
     # Invoices ship goods and bills receive them; orders and estimates leave stock alone.
     sign = {"Invoice": Decimal(-1), "Bill": Decimal(1)}.get(kind)
     if sign is not None:
@@ -286,21 +472,55 @@ def _document_add(ctx: Context, rq: etree._Element, kind: str) -> Reply:
     return Reply([(f"{kind}Ret", record)])
 
 
-def _totals(record: Record, kind: str, total: Decimal, add: etree._Element) -> None:
+def _sales_tax(ctx: Context, record: Record, kind: str, add: etree._Element) -> Record | None:
+    """The document's sales tax item: the one the request names, else the customer's."""
+    company = ctx.company
+    ref = add.find("ItemSalesTaxRef")
+    if ref is not None:
+        item = require_ref(company, company.items, ref, "ItemSalesTax", kind)
+    else:
+        customer = company.find_list(
+            company.customers, list_id=(record.get("CustomerRef") or {}).get("ListID")
+        )
+        default = (customer or {}).get("ItemSalesTaxRef") or {}
+        item = company.find_list(company.items, name=default.get("FullName")) if default else None
+    if item is not None and item.get("_type") != "ItemSalesTax":
+        raise statuses.invalid_reference("ItemSalesTax", full_name(item), kind)
+    return item
+
+
+def _totals(
+    ctx: Context, record: Record, kind: str, total: Decimal, taxable: Decimal, add: etree._Element
+) -> None:
+    """Subtotal (every line but subtotal lines), the document's sales tax on its taxable lines, the
+    total, and for a document in a foreign currency the total in the home currency."""
+    tax = ZERO
     if kind in ("SalesOrder", "Invoice", "Estimate"):
         record["Subtotal"] = money(total)
-        record["SalesTaxPercentage"] = "0.00"
-        record["SalesTaxTotal"] = "0.00"
+        tax_item = _sales_tax(ctx, record, kind, add)
+        percent = decimal(tax_item.get("TaxRate"), "TaxRate") if tax_item is not None else None
+        if tax_item is not None:
+            record["ItemSalesTaxRef"] = ref_of(tax_item)
+        tax = (taxable * (percent or ZERO) / 100).quantize(Decimal("0.01"))
+        record["SalesTaxPercentage"] = money(percent or ZERO)
+        record["SalesTaxTotal"] = money(tax)
+    rate = decimal(record.get("ExchangeRate"), "ExchangeRate") if "CurrencyRef" in record else None
     if kind == "Invoice":
         record["AppliedAmount"] = "0.00"
-        record["BalanceRemaining"] = money(total)
+        record["BalanceRemaining"] = money(total + tax)
+        if rate is not None:
+            record["BalanceRemainingInHomeCurrency"] = money((total + tax) * rate)
         record["IsPaid"] = "false"
     elif kind == "Bill":
         record["AmountDue"] = money(total)
         record["OpenAmount"] = money(total)
+        if rate is not None:
+            record["AmountDueInHomeCurrency"] = money(total * rate)
         record["IsPaid"] = "false"
     else:
-        record["TotalAmount"] = money(total)
+        record["TotalAmount"] = money(total + tax)
+        if rate is not None:
+            record["TotalAmountInHomeCurrency"] = money((total + tax) * rate)
     if kind == "SalesOrder":
         record["IsManuallyClosed"] = text(add, "IsManuallyClosed") or "false"
         record["IsFullyInvoiced"] = "false"
@@ -364,7 +584,7 @@ def sales_order_mod(ctx: Context, rq: etree._Element) -> Reply:
                 _mod_line(ctx, line, line_el)
             new_lines.append(line)
         record["SalesOrderLineRet"] = new_lines
-        total = sum((Decimal(ln["Amount"]) for ln in new_lines), ZERO)
+        total = sum((entry_amount(ln) for ln in new_lines), ZERO)
         record["Subtotal"] = money(total)
         record["TotalAmount"] = money(total)
     if text(mod, "IsManuallyClosed") == "true":
@@ -477,10 +697,22 @@ def txn_void(ctx: Context, rq: etree._Element) -> Reply:
     memo = record.get("Memo", "")
     record["Memo"] = memo if str(memo).startswith("VOID:") else f"VOID: {memo}".strip()
     for key in [k for k in record if k.endswith("LineRet")]:
-        for line in record[key]:
-            if "Amount" in line:
-                line["Amount"] = "0.00"
-    for key in ("Subtotal", "TotalAmount", "AmountDue", "OpenAmount", "BalanceRemaining"):
+        for entry in record[key]:
+            for line in [entry, *entry.get(key, [])]:
+                for amount in ("Amount", "TotalAmount"):
+                    if amount in line:
+                        line[amount] = "0.00"
+    for key in (
+        "Subtotal",
+        "SalesTaxTotal",
+        "TotalAmount",
+        "TotalAmountInHomeCurrency",
+        "AmountDue",
+        "AmountDueInHomeCurrency",
+        "OpenAmount",
+        "BalanceRemaining",
+        "BalanceRemainingInHomeCurrency",
+    ):
         if key in record:
             record[key] = "0.00"
     touch(ctx.company, record)

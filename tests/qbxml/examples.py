@@ -60,6 +60,7 @@ from requests_builder import (
     TimeTrackingEntityFilter,
     TimeTrackingQuery,
     TxnDateRangeFilter,
+    UnitOfMeasureSetQuery,
     VendorQuery,
 )
 
@@ -345,6 +346,7 @@ def all_requests() -> list[Request]:
             value="n",
         ),
         PayrollItemWageQuery(active_status="ActiveOnly"),
+        UnitOfMeasureSetQuery(active_status="All", include_ret_elements=["ListID", "Name", "BaseUnit"]),
         *transaction_queries(),
     ]
 

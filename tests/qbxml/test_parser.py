@@ -209,3 +209,39 @@ def test_streaming_drops_records_once_read_and_skips_unread():
     second = next(results)  # the 49 unread orders are skipped
     assert second.request_id == "2"
     assert list(results) == []
+
+
+def test_unit_of_measure_sets_and_what_a_line_says_of_its_unit_and_currency():
+    """What retrievals need to convert quantities and to tell a foreign-currency document: a set's
+    base and related units, a line's unit and override set, a group line's flags, the home-currency total."""
+    text = """<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>
+    <UnitOfMeasureSetQueryRs requestID="1" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
+      <UnitOfMeasureSetRet><ListID>80000001-1</ListID><Name>Count by case</Name><IsActive>true</IsActive>
+        <UnitOfMeasureType>Count</UnitOfMeasureType>
+        <BaseUnit><Name>Each</Name><Abbreviation>ea</Abbreviation></BaseUnit>
+        <RelatedUnit><Name>Case</Name><Abbreviation>cs</Abbreviation><ConversionRatio>12</ConversionRatio></RelatedUnit>
+        <DefaultUnit><UnitUsedFor>Sales</UnitUsedFor><Unit>Case</Unit></DefaultUnit>
+      </UnitOfMeasureSetRet>
+    </UnitOfMeasureSetQueryRs>
+    <SalesOrderQueryRs requestID="2" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
+      <SalesOrderRet><TxnID>1-1</TxnID><TxnDate>2026-01-02</TxnDate><Subtotal>240.00</Subtotal>
+        <TotalAmount>240.00</TotalAmount><CurrencyRef><FullName>Euro</FullName></CurrencyRef>
+        <ExchangeRate>1.085</ExchangeRate><TotalAmountInHomeCurrency>260.40</TotalAmountInHomeCurrency>
+        <SalesOrderLineGroupRet><TxnLineID>G</TxnLineID><ItemGroupRef><FullName>Kit</FullName></ItemGroupRef>
+          <Quantity>1</Quantity><IsPrintItemsInGroup>false</IsPrintItemsInGroup><TotalAmount>240.00</TotalAmount>
+          <SalesOrderLineRet><TxnLineID>L</TxnLineID><ItemRef><FullName>Widget</FullName></ItemRef>
+            <Quantity>2</Quantity><UnitOfMeasure>Case</UnitOfMeasure>
+            <OverrideUOMSetRef><ListID>80000001-1</ListID></OverrideUOMSetRef>
+            <Rate>120</Rate><Amount>240.00</Amount></SalesOrderLineRet>
+        </SalesOrderLineGroupRet>
+      </SalesOrderRet>
+    </SalesOrderQueryRs></QBXMLMsgsRs></QBXML>"""
+    (_, (unit_set,)), (_, (order,)) = _all(text)
+    assert unit_set.name == "Count by case" and unit_set.base_unit.abbreviation == "ea"
+    assert [(u.name, u.conversion_ratio) for u in unit_set.related_units] == [("Case", Decimal("12"))]
+    assert order.currency.full_name == "Euro" and order.exchange_rate == Decimal("1.085")
+    assert order.total_amount_in_home_currency == Decimal("260.40")
+    (group,) = order.lines
+    assert group.is_print_items_in_group is False and group.total_amount == Decimal("240.00")
+    (line,) = group.lines
+    assert line.unit_of_measure == "Case" and line.override_uom_set.list_id == "80000001-1"

@@ -62,10 +62,15 @@ def test_one_read_returns_the_tenant_the_links_asked_for_and_whether_an_order_ca
         session.add(Link(tenant_id=tenant_id, entity="salesOrder", code="SO-1", status="linked", txn_id="1-1", data={"code": "SO-1"}))
         session.add(Link(tenant_id=tenant_id, entity="shippingOfSalesOrder", code="SO-1", status="pending", data={"shipping": "SHP-1"}))
         session.add(Link(tenant_id=tenant_id, entity="salesOrder", code="SO-2", status="linked"))
-        for ref, source, status in (("SO-9", "9-9", "pending"), (None, "8-8", "delivered"), ("SO-7", "7-7", "skipped")):
+        for ref, source, status, code in (
+            ("SO-9", "9-9", "pending", "SO-9"),
+            (None, "8-8", "delivered", "8-8"),
+            ("SO-7", "7-7", "skipped", None),
+            ("SO-9", "6-6", "pending", "EST-SO-9"),
+        ):
             session.add(
                 Import(public_id=str(uuid.uuid4()), tenant_id=tenant_id, entity="salesOrder", status=status,
-                       source_type="SalesOrder", source_id=source, ref_number=ref, data={})
+                       source_type="SalesOrder", source_id=source, ref_number=ref, code=code, data={})
             )
     with database.transaction() as session:
         reads = send_repo.read_for_send(
@@ -85,8 +90,11 @@ def test_one_read_returns_the_tenant_the_links_asked_for_and_whether_an_order_ca
         assert blocker is not None and blocker.data == {"shipping": "SHP-1"}
         assert reads.links[("salesOrder", "SO-3")] is None  # asked for, never sent
 
-        # An import without a RefNumber is known by its TxnID; a skipped one is not an import.
+        # An import is known by the code it was imported under (a document without a RefNumber by its
+        # TxnID, an estimate with its prefix), never by QuickBooks' number alone; a skipped one is not an import.
         assert send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "8-8")).imported  # type: ignore[union-attr]
+        assert send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "EST-SO-9")).imported  # type: ignore[union-attr]
+        assert not send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "6-6")).imported  # type: ignore[union-attr]
         assert not send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "SO-7")).imported  # type: ignore[union-attr]
         assert not send_repo.read_for_send(session, tenant_id, [], imported=("purchaseOrder", "SO-9")).imported  # type: ignore[union-attr]
         assert not send_repo.read_for_send(session, tenant_id, []).imported  # type: ignore[union-attr]
