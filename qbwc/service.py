@@ -227,11 +227,17 @@ class WebConnectorService:
                 message = render_message(session, steps, host, now=now)
                 for refused, exc in message.refused:
                     queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(exc))
+                for unknowable, why in message.unknowable:
+                    queue.park_unknown(session, unknowable, now=now, error=str(why))
                 if not message.sent:
                     step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
                     continue
                 queue.mark_sent(
-                    session, [(sent, rendered.xml, rendered.request_ids) for sent, rendered in message.sent]
+                    session,
+                    [
+                        (sent, rendered.xml, rendered.request_ids, rendered.sent_version)
+                        for sent, rendered in message.sent
+                    ],
                 )
                 if row.waits:
                     sessions.set_wait(session, row.id, wait=False)
