@@ -13,8 +13,9 @@ Two sources:
 * A few facts this module carries itself, so the checks qbbridge depends on work without the folder:
   iterators and ``metaData`` (attributes, which the notes do not version: qbXML 5.0 and 4.0), the
   requests the simulator answers, and the elements whose version decides what a client may send to an
-  older QuickBooks (``ExternalGUID`` 9.0, ``LinkToTxnID`` on invoices 6.0 and on bills 4.0, a time
-  entry's ``BillableStatus`` 6.0, ``Other``/``Other1``/``Other2`` 6.0, ``IncludeRetElement`` 4.0).
+  older QuickBooks: ``ExternalGUID`` (9.0 on transactions, 8.0 on lists), ``LinkToTxnID`` (invoices
+  6.0, bills 4.0), a time entry's ``BillableStatus`` (6.0), ``Other``/``Other1``/``Other2`` (6.0),
+  ``IncludeRetElement`` (4.0). A test checks them against Intuit's notes.
 """
 
 from __future__ import annotations
@@ -43,14 +44,25 @@ REQUEST_SINCE: dict[str, Version] = {
     "PayrollItemWageAddRq": (2, 0),
 }
 
-# (parent element, element) -> version, wherever that parent appears.
+# Elements of the same version wherever they appear (the requests' own IncludeRetElement, a direct
+# child of every *Rq that has it).
+ANYWHERE_SINCE: dict[str, Version] = {"IncludeRetElement": (4, 0)}
+
+# (parent element, element) -> version, wherever that parent appears. ExternalGUID came to list
+# objects in 8.0 and to transactions in 9.0.
 ELEMENT_SINCE: dict[tuple[str, str], Version] = {
     **{
         (parent, "ExternalGUID"): (9, 0)
         for parent in (
             "SalesOrderAdd", "PurchaseOrderAdd", "InvoiceAdd", "BillAdd", "TimeTrackingAdd",
-            "InventoryAdjustmentAdd", "EstimateAdd", "CustomerAdd", "VendorAdd", "EmployeeAdd",
-            "ItemServiceAdd", "ItemNonInventoryAdd", "ItemInventoryAdd",
+            "InventoryAdjustmentAdd", "EstimateAdd",
+        )
+    },
+    **{
+        (parent, "ExternalGUID"): (8, 0)
+        for parent in (
+            "CustomerAdd", "VendorAdd", "EmployeeAdd", "ItemServiceAdd", "ItemNonInventoryAdd",
+            "ItemInventoryAdd",
         )
     },
     ("InvoiceAdd", "LinkToTxnID"): (6, 0),
@@ -145,7 +157,11 @@ class VersionRules:
             if not isinstance(child.tag, str):
                 continue
             path = (*where, child.tag)
-            since = self.notes.get(path) or ELEMENT_SINCE.get((element.tag, child.tag))
+            since = (
+                self.notes.get(path)
+                or ELEMENT_SINCE.get((element.tag, child.tag))
+                or (ANYWHERE_SINCE.get(child.tag) if len(where) == 1 else None)
+            )
             if since is not None and since > version:
                 return _newer(child.tag, since, version)
             deeper = self._children(child, path, version)
