@@ -312,3 +312,71 @@ def test_two_orders_carrying_our_reference_wait_for_a_person(live_server: LiveSe
     assert job["status"] == "succeeded", job
     assert job["result"]["quickbooks"]["txnId"] == saved["TxnID"]
     assert len(customer.qb.company.sales_orders) == 1
+
+
+def test_shared_message_sets_without_external_guid(live_server: LiveServer) -> None:
+    """Requests of several jobs travel together; the connector dies after QuickBooks saved the first,
+    second and third message set. Each request is then looked for the way its version allows."""
+    customer = _at(live_server, NO_GUID)
+    customer.settings(
+        {
+            "entityCodeCustomField": "Fusion Code",
+            "createMissingItems": {"enabled": True, "incomeAccountFullName": "Sales"},
+            "timesheets": {"createMissingEmployee": True, "createMissingCustomerJob": True},
+            "inventory": {"adjustmentAccount": "Inventory Adjustments"},
+        }
+    )
+    company = customer.qb.company
+    before = _counts(customer)
+    orders = [customer.send("/sales-orders", {**SALES_ORDER, "code": f"SO-S{n}"})["jobId"] for n in range(3)]
+    for n in range(3):
+        rows = [{"product": {"code": f"NEW-S{n}", "name": "New"}, "quantity": 3, "unitPrice": 2}]
+        orders.append(
+            customer.send("/purchase-orders", {**PURCHASE_ORDER, "code": f"PO-S{n}", "rows": rows})["jobId"]
+        )
+    record = {
+        "operation": {"name": "Welding"},
+        "section": {"name": "Fabrication"},
+        "startTime": "2026-11-25T08:00:00Z",
+        "duration": 60,
+    }
+    timesheets = [
+        customer.send(
+            "/production-orders",
+            {
+                "code": f"MO-S{n}",
+                "description": "Shared",
+                "client": {"code": "ACME"},
+                "timeRecords": [{**record, "worker": {"number": f"8{n}", "name": f"Worker{n} Shared"}}] * 2,
+            },
+        )["jobId"]
+        for n in range(2)
+    ]
+    inventory = customer.send("/inventory", {"products": [{**INVENTORY["products"][0], "quantity": 11}]})[
+        "jobId"
+    ]
+    for drop in (1, 2, 3):
+        customer.sync(faults=Faults(drop_response=drop))
+        time.sleep(1.1)
+    customer.sync_until_idle()
+    assert [customer.job(job_id)["status"] for job_id in orders] == ["succeeded"] * 6
+    # The first message set carried the adjustment: nothing finds it for certain below 9.0, so it waits.
+    _waits_for_a_person(customer.job(inventory))
+    # A time entry whose answer was lost waits the same way (the entry after it waits behind it); every
+    # entry in QuickBooks is one that was answered or one that waits: none was sent twice.
+    entries = 0
+    for job_id in timesheets:
+        job = customer.job(job_id)
+        if job["status"] != "succeeded":
+            _waits_for_a_person(job)
+        states = [step["state"] for step in job["steps"][2:]]  # after the employee and the customer job
+        entries += states.count("succeeded") + states.count("unknown_outcome")
+    assert _grew(before, _counts(customer)) == {
+        "salesOrders": 3, "purchaseOrders": 3, "items": 3, "employees": 2, "customers": 2, "timeTracking": entries,
+        "inventoryAdjustments": 1,
+    }  # fmt: skip
+    assert sorted(next(d["DataExtValue"] for d in o["DataExtRet"]) for o in company.sales_orders) == [
+        "SO-S0",
+        "SO-S1",
+        "SO-S2",
+    ]
