@@ -226,13 +226,8 @@ def _reconcile_request(
     assert planned.reconcile is not None
     lookup = planned.reconcile.lookup_for(step.sent_version)
     if lookup is None:
-        raise Unreconcilable(
-            _waits_for_a_person(
-                planned,
-                f"this QuickBooks (qbXML {step.sent_version}, older than QuickBooks 2010) gives it nothing "
-                "qbbridge can look it up by",
-            )
-        )
+        why = _NOTHING_FINDS_IT.format(version=step.sent_version)
+        raise Unreconcilable(_waits_for_a_person(planned, why))
     if lookup.needs is not None and version_tuple(lookup.needs) > version_tuple(host.qbxml_version):
         raise Unreconcilable(
             _waits_for_a_person(
@@ -242,6 +237,12 @@ def _reconcile_request(
             )
         )
     return _reconcile_query(_bind(session, step, lookup.query, lookup.bindings), now)
+
+
+_NOTHING_FINDS_IT = (
+    "it was sent to a QuickBooks without ExternalGUID (qbXML {version}, before QuickBooks 2010), where "
+    "it has nothing qbbridge can look it up by"
+)
 
 
 def _waits_for_a_person(planned: PlannedStep, why: str) -> str:
@@ -553,7 +554,9 @@ def _settle_reconcile(
         )
     # The way render_step chose, from the same version.
     lookup = planned.reconcile.lookup_for(step.sent_version)
-    assert lookup is not None
+    if lookup is None:  # render_step parks such a step; never guess if one is answered anyway
+        why = _NOTHING_FINDS_IT.format(version=step.sent_version)
+        return Outcome(state=StepState.UNKNOWN_OUTCOME, error=_waits_for_a_person(planned, why), **base)
     found = _found(lookup, records)
     if len(found) > 1:
         return Outcome(

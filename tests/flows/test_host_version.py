@@ -12,7 +12,8 @@ from mapping.host import (
     host_version,
     version_for_sends,
 )
-from requests_builder import SUPPORTED_VERSIONS, BuildError, pick_version
+from mapping.plan import Reconcile
+from requests_builder import SUPPORTED_VERSIONS, BuildError, SalesOrderQuery, pick_version
 from requests_builder.versions import read_host_version
 
 US_2014 = [
@@ -106,3 +107,14 @@ def test_pick_version_skips_edition_versions_and_stays_under_what_is_reported() 
     with pytest.raises(BuildError) as refused:
         pick_version(["1.0", "1.1", "CA2.0", "CA3.0"])
     assert "CA3.0" in str(refused.value)
+
+
+def test_a_reconciliation_stored_before_versions_were_kept_reads_as_one_way() -> None:
+    query = SalesOrderQuery(include_ret_elements=["TxnID"]).to_dict()
+    by_guid = Reconcile.from_dict({"query": query, "match": {"external_guid": "{X}"}})
+    [lookup] = by_guid.lookups
+    assert (lookup.name, lookup.needs, lookup.match) == ("externalGuid", "9.0", {"external_guid": "{X}"})
+    assert by_guid.lookup_for(None) is lookup and by_guid.lookup_for("8.0") is None
+    by_number = Reconcile.from_dict({"query": query, "match": {"ref_number": "SO-1"}})
+    assert by_number.lookup_for("6.0") is by_number.lookups[0] and by_number.lookups[0].needs is None
+    assert Reconcile.from_dict(by_guid.to_dict()) == by_guid
