@@ -70,7 +70,7 @@ _ID_FIELDS = {
 class HostContext:
     """What the connected QuickBooks told us about itself, at claim time."""
 
-    qbxml_version: str  # highest version the host supports, "13.0"
+    qbxml_version: str  # the version the session speaks (mapping/host.py: host_version), "13.0"
     country: str  # "US", "CA", "UK", "AU"
     session_id: int | None = None  # the Web Connector session (iterators live only within one)
 
