@@ -225,6 +225,9 @@ class Step(Base):
     # "send" the request, or "reconcile": ask QuickBooks whether an earlier send was saved.
     phase: Mapped[str] = mapped_column(String(16), default="send", server_default="send")
     reconcilable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The qbXML version the step's own request was last written for: what it carried (an ExternalGUID
+    # from 9.0 on) decides how it is looked for if its answer is lost (mapping/flows/reconcile.py).
+    sent_qbxml_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)

@@ -140,7 +140,7 @@ _CLAIM = """
         LIMIT 1
         {lock}
     ) AND state = 'queued' AND {session} IS NOT NULL
-    RETURNING id, job_id, position, kind, intent, attempts, request_ids, phase
+    RETURNING id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version
 """
 
 
@@ -194,7 +194,7 @@ _TAKE_COMPANIONS = """
     UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
                          attempts = attempts + 1
 """
-_COMPANION_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase"
+_COMPANION_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version"
 _CLAIM_COMPANIONS = {
     # PostgreSQL: the next steps are picked and locked once, in a materialized CTE, skipping rows
     # another session is claiming (``FOR UPDATE SKIP LOCKED``), then the head is taken. (A claim
@@ -251,15 +251,16 @@ _JOB_OF_CLAIM_TO_IN_FLIGHT = Statement(
     timestamps=("now", "cutoff"),
 )
 _MARK_SENT = Statement(
-    "UPDATE job_steps SET request = :xml, request_ids = :request_ids WHERE id = :step_id",
+    "UPDATE job_steps SET request = :xml, request_ids = :request_ids, "
+    "sent_qbxml_version = COALESCE(:sent_version, sent_qbxml_version) WHERE id = :step_id",
     json_params=("request_ids",),
 )
 # With each step, what settling it needs of its job (tenant, link, result), so a success is written
 # in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
 _IN_FLIGHT_BY_TICKET = Statement(
     "SELECT s.id, s.job_id, s.position, s.kind, s.intent, s.attempts, s.request_ids, s.phase, "
-    "j.tenant_id AS job_tenant_id, j.link_entity AS job_link_entity, j.link_code AS job_link_code, "
-    "j.result AS job_result "
+    "s.sent_qbxml_version, j.tenant_id AS job_tenant_id, j.link_entity AS job_link_entity, "
+    "j.link_code AS job_link_code, j.result AS job_result "
     "FROM job_steps s JOIN jobs j ON j.id = s.job_id "
     f"WHERE s.session_id = {OPEN_SESSION_ID} AND s.state = 'in_flight' ORDER BY s.id",
     timestamps=("cutoff",),
@@ -367,6 +368,7 @@ class StepRef:
     request_ids: list[str] = field(default_factory=list)
     phase: str = "send"
     job: JobRef | None = None  # read with the step by ``start_receive``
+    sent_version: str | None = None  # the qbXML version its own request was last written for
 
 
 def _dialect(session: Session) -> str:
@@ -489,13 +491,17 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
     return row, steps
 
 
-def mark_sent(session: Session, sent: Sequence[tuple[StepRef, str, list[str]]]) -> None:
-    """Store what was sent for each step (its request, its requestIDs): one round trip."""
+def mark_sent(session: Session, sent: Sequence[tuple[StepRef, str, list[str], str | None]]) -> None:
+    """Store what was sent for each step (its request, its requestIDs, and the qbXML version its own
+    request was written for, None when what was sent is a reconciliation query): one round trip."""
     batch.run(
         session,
         [
-            (_MARK_SENT, {"xml": xml, "request_ids": request_ids, "step_id": step.id})
-            for step, xml, request_ids in sent
+            (
+                _MARK_SENT,
+                {"xml": xml, "request_ids": request_ids, "sent_version": sent_version, "step_id": step.id},
+            )
+            for step, xml, request_ids, sent_version in sent
         ],
     )
 
@@ -521,12 +527,14 @@ def _step_ref(row: Any, *, job: JobRef | None = None) -> StepRef:
         request_ids=list(row.request_ids or []),
         phase=row.phase,
         job=job,
+        sent_version=row.sent_qbxml_version,
     )
 
 
 # Steps sent in one message set were claimed in one transaction: they share its claimed_at.
 _LATEST_UNKNOWN_OF_SESSION = Statement(
-    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase FROM job_steps "
+    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version "
+    "FROM job_steps "
     "WHERE session_id = :session_id AND state = 'unknown_outcome' AND claimed_at = ("
     "SELECT max(claimed_at) FROM job_steps WHERE session_id = :session_id AND state = 'unknown_outcome') "
     "ORDER BY id",
@@ -622,6 +630,21 @@ def finish_step(
 ) -> None:
     """Move a step to a final state without an answer from QuickBooks (e.g. it could not be rendered)."""
     settle_step(session, step, state, Answer(error=error), now=now)
+
+
+_PARK_UNKNOWN = Statement(
+    "UPDATE job_steps SET state = 'unknown_outcome', reconcilable = FALSE, phase = 'send', "
+    "completed_at = :now, error = :error WHERE id = :step_id",
+    timestamps=("now",),
+)
+
+
+def park_unknown(session: Session, step: StepRef, *, now: dt.datetime, error: str) -> None:
+    """A step whose answer was lost and that QuickBooks cannot be asked about on this host: it waits
+    for a person (``error`` says what to look for). Nothing will reconcile it, so the person's retry
+    sends it again as it is (``retry_job``); a lost answer to that is again left to a person."""
+    batch.run_one(session, _PARK_UNKNOWN, {"now": now, "error": error, "step_id": step.id})
+    refresh_job(session, step.job_id, now=now)
 
 
 def derive_job_status(states: Sequence[str]) -> JobStatus:
@@ -819,6 +842,7 @@ __all__ = [
     "is_finished",
     "mark_sent",
     "orphan_in_flight",
+    "park_unknown",
     "record_finished_job",
     "refresh_job",
     "retry_job",

@@ -41,7 +41,7 @@ TOUCH = Statement(
     SET last_seen_at = :now,
         company_file = COALESCE(:company_file, company_file),
         country = COALESCE(:country, country),
-        qbxml_version = COALESCE(:qbxml_version, qbxml_version),
+        qbxml_version = COALESCE(qbxml_version, :qbxml_version),
         steps_done = steps_done + :step
     WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff
     RETURNING id, tenant_id, qbxml_version, country, company_file, client_version, hcp_received,
@@ -61,6 +61,11 @@ OPEN_SESSION_ID = _OPEN_SESSION.format(column="id")
 OPEN_SESSION_TENANT = _OPEN_SESSION.format(column="tenant_id")
 
 
+def touch(session: Session, params: dict[str, Any]) -> SessionRow | None:
+    """TOUCH alone (``touch_params``), for a call that does nothing else with the queue."""
+    return session_row(batch.run_one(session, TOUCH, params))
+
+
 def touch_params(
     ticket_digest: str,
     *,
@@ -71,8 +76,10 @@ def touch_params(
     country: str | None = None,
     qbxml_version: str | None = None,
 ) -> dict[str, Any]:
-    """TOUCH's parameters: what the Web Connector reports (company file, country, qbXML version) is
-    stored in the same statement; ``count_step`` counts one more answered request for the progress."""
+    """TOUCH's parameters: what the Web Connector reports (company file, country) is stored in the same
+    statement; the qbXML version the session speaks is kept from its first call, so every request of a
+    session, and the reconciliation of one, is written for the same version. ``count_step`` counts one
+    more answered request for the progress."""
     return {
         "now": now,
         "cutoff": cutoff,

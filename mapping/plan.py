@@ -14,9 +14,11 @@ Rules a plan can express:
   already in use) on an Add of an item, employee or customer job means it exists already, which is
   what the step wanted.
 * ``reconcile``: how to find out whether QuickBooks saved the step's document when the answer was
-  lost (the Web Connector died after QuickBooks saved it). The query is sent before anything is
-  re-sent; a record matching ``match`` means the document exists and is linked, none means it is
-  sent again. Every step that creates a document has one: this is what makes sends never duplicate.
+  lost (the Web Connector died after QuickBooks saved it): ways to look it up, each usable from some
+  qbXML version on. The chosen way's query is sent before anything is re-sent; one matching record
+  means the document exists and is linked, none means it is sent again, and when no way works on the
+  customer's QuickBooks (or several records match) the step waits for a person. Every step that
+  creates a document has one: this is what makes sends never duplicate.
 * ``creates_link``: the step's result is the QuickBooks object the Fusion Operations entity became.
 * ``item_check`` (a lookup step, an ``ItemQuery`` for the items a later step names): when QuickBooks
   answers, the items it can adjust are kept in the step's result, the others are reported as warnings
@@ -31,8 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from requests_builder import BuildWarning, Request, request_from_dict
+from requests_builder.versions import version_tuple
 
 ResultField = Literal["txn_id", "list_id", "edit_sequence", "ref_number", "full_name"]
+# The qbXML version that introduced ExternalGUID, the key every document of ours carries from then on.
+EXTERNAL_GUID_SINCE = "9.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,23 +77,95 @@ class Binding:
 
 
 @dataclass(frozen=True, slots=True)
-class Reconcile:
-    """A query that finds the step's document if QuickBooks saved it; ``match`` compares record fields.
+class Lookup:
+    """One way of finding a step's document in QuickBooks when the answer to its Add was lost.
 
-    ``match`` keys are record attribute names of ``responses_parser`` records (``ref_number``,
-    ``external_guid``, ``memo``); every key must equal for a record to match. The renderer adds a
-    ``ModifiedDateRangeFilter`` around the time the step was first sent when the query has no filter.
+    ``query`` is sent instead of the request; a record matches when every ``match`` key (a record
+    attribute of ``responses_parser``: ``external_guid``, ``ref_number``, ``other``) equals, or, with
+    ``linked`` (a transaction type), the queried order has exactly one linked transaction of that
+    type. ``needs``: the qbXML version the document must have been written for, and the host must
+    speak, for this way to work (ExternalGUID: 9.0). ``marks``: request fields the renderer sets when
+    this is the way a send will be found by (a reference of ours in a field the user does not fill).
+    ``bindings`` fill query fields at render time, as a step's do (the order's TxnID). The renderer
+    adds a ``ModifiedDateRangeFilter`` around the time the step was first sent when the query selects
+    no records by ID.
     """
 
+    name: str  # "externalGuid" | "refNumber" | "marker" | "linkedToOrder": shown on the step
     query: Request
-    match: dict[str, str]
+    match: dict[str, str] = field(default_factory=dict)
+    linked: str | None = None
+    needs: str | None = None
+    marks: dict[str, str] = field(default_factory=dict)
+    bindings: list[Binding] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query.to_dict(), "match": dict(self.match)}
+        return {
+            "name": self.name,
+            "query": self.query.to_dict(),
+            "match": dict(self.match),
+            "linked": self.linked,
+            "needs": self.needs,
+            "marks": dict(self.marks),
+            "bindings": [b.to_dict() for b in self.bindings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Lookup:
+        return cls(
+            name=data.get("name", "externalGuid"),
+            query=request_from_dict(data["query"]),
+            match=dict(data.get("match") or {}),
+            linked=data.get("linked"),
+            needs=data.get("needs"),
+            marks=dict(data.get("marks") or {}),
+            bindings=[Binding.from_dict(b) for b in data.get("bindings") or []],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reconcile:
+    """How to find out whether QuickBooks saved the step's document: the ways to look it up, best
+    first, and what a person should look for when none works on the customer's QuickBooks.
+
+    The plan is the same for every QuickBooks version; which way is used depends on the version the
+    document was written for (:meth:`lookup_for`), known only when a session sends it.
+    """
+
+    lookups: tuple[Lookup, ...]
+    look_for: str = ""  # plain words: "the time entry of Ana Ruiz on 2026-11-21 ..."
+
+    def lookup_for(self, version: str | None) -> Lookup | None:
+        """The way a document written for qbXML ``version`` is found again: the first whose ``needs``
+        that version meets. ``None`` (a step sent before versions were recorded): the first way."""
+        if version is None:
+            return self.lookups[0] if self.lookups else None
+        sent = version_tuple(version)
+        for lookup in self.lookups:
+            if lookup.needs is None or version_tuple(lookup.needs) <= sent:
+                return lookup
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lookups": [lookup.to_dict() for lookup in self.lookups], "lookFor": self.look_for}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reconcile:
-        return cls(query=request_from_dict(data["query"]), match=dict(data["match"]))
+        if "lookups" not in data:
+            # Stored before there were several ways: one query and its match.
+            match = dict(data["match"])
+            guid = "external_guid" in match
+            legacy = Lookup(
+                name="externalGuid" if guid else "refNumber",
+                query=request_from_dict(data["query"]),
+                match=match,
+                needs=EXTERNAL_GUID_SINCE if guid else None,
+            )
+            return cls(lookups=(legacy,))
+        return cls(
+            lookups=tuple(Lookup.from_dict(lookup) for lookup in data["lookups"]),
+            look_for=data.get("lookFor", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

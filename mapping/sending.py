@@ -30,13 +30,12 @@ from mapping.explain import remedies_for
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
 from mapping.flows.context import ItemTypesLookup
 from mapping.flows.validate import planned_warnings, with_placeholders
+from mapping.host import version_for_sends
 from mapping.item_types import KNOWN_FOR, KnownType, known_item_types
 from mapping.plan import SENT_AS, LinkInfo, LinkKey, Plan, PlanError
 from mapping.settings import Settings, settings_from_text
 from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
 from requests_builder import build_message_set
-
-DEFAULT_VERSION = "13.0"
 
 # One bill per purchase order and one invoice per sales order: each carries the whole order (FAQ 2, 6).
 _BLOCKERS = {"shipping": shipping_blocker_key, "receiving": receiving_blocker_key}
@@ -200,9 +199,13 @@ def plan_send(
     )
     try:
         plan = plan_entity(flow_name, entity, settings, context)
-        warnings = [*plan.warnings, *planned_warnings(plan, host_version(reads.qbxml_version))]
+        # Checked at the version the customer's QuickBooks was last spoken to at.
+        version, too_old = version_for_sends(reads.qbxml_version)
+        warnings = [*plan.warnings, *planned_warnings(plan, version)]
     except PlanError as exc:
         raise SendRefused(422, exc.message, field=exc.field) from exc
+    if too_old is not None:
+        warnings.append(too_old)
     return plan, warnings
 
 
@@ -214,14 +217,9 @@ def plan_entity(flow_name: str, entity: BaseModel, settings: Settings, context: 
     return plan
 
 
-def host_version(reported: str | None) -> str:
-    """The qbXML version to check a plan against: what the customer's QuickBooks last reported."""
-    return reported if reported and reported[0].isdigit() else DEFAULT_VERSION
-
-
 def dry_run(plan: Plan, qbxml_version: str | None) -> list[str]:
     """The qbXML of each step as it would be sent now (IDs from earlier steps shown as placeholders)."""
-    version = host_version(qbxml_version)
+    version, _ = version_for_sends(qbxml_version)
     return [
         build_message_set([with_placeholders(step.request, step.bindings)], version=version).xml
         for step in plan.steps

@@ -8,7 +8,10 @@ know the host's qbXML version and country, and the IDs that earlier steps return
   codes, reconciliation), built with ``requests_builder``.
 
 A ``qbxml_request`` step in phase ``reconcile`` sends its reconciliation query instead of its
-request: QuickBooks' answer to the request was lost, so we first ask whether it saved it.
+request: QuickBooks' answer to the request was lost, so we first ask whether it saved it. How it is
+looked for depends on the qbXML version its request was written for (``Reconcile.lookup_for``, with
+the version kept on the step when it is sent); when no way works on this QuickBooks, the step waits
+for a person instead (:class:`Unreconcilable`), and nothing is sent on a guess.
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ from mapping.explain import (
 )
 from mapping.flows.validate import set_path
 from mapping.item_types import KEPT, lookup_result
-from mapping.plan import Binding, ItemCheck, LineFilter, PlannedStep
+from mapping.plan import Binding, ItemCheck, LineFilter, Lookup, PlannedStep
 from requests_builder import BuildError, Request, build_message_set, request_from_dict, wrap_requests
 from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
+from requests_builder.versions import version_tuple
 from responses_parser import parse_response, split_by_request_id
 from responses_parser.safe_xml import HostileXMLError
 from responses_parser.status import ResponseFormatError, read_statuses
@@ -67,7 +71,7 @@ _ID_FIELDS = {
 class HostContext:
     """What the connected QuickBooks told us about itself, at claim time."""
 
-    qbxml_version: str  # highest version the host supports, "13.0"
+    qbxml_version: str  # the version the session speaks (mapping/host.py: host_version), "13.0"
     country: str  # "US", "CA", "UK", "AU"
     session_id: int | None = None  # the Web Connector session (iterators live only within one)
 
@@ -83,6 +87,9 @@ class Rendered:
     # The requests without their message set, for a message set shared with other steps ("" for raw
     # qbXML, which is always sent as given).
     requests_xml: str = ""
+    # The qbXML version a typed step's own request was written for; None when what is sent is its
+    # reconciliation query (or raw qbXML).
+    sent_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +101,18 @@ class Message:
     xml: str
     sent: list[tuple[queue.StepRef, Rendered]]
     refused: list[tuple[queue.StepRef, RenderError]]
+    # Steps to be reconciled that this QuickBooks cannot be asked about: they wait for a person
+    # (``queue.park_unknown``).
+    unknowable: list[tuple[queue.StepRef, Unreconcilable]] = field(default_factory=list)
 
 
 class RenderError(Exception):
     """The step cannot be turned into qbXML for this host; the message says why in plain language."""
+
+
+class Unreconcilable(Exception):
+    """The step's answer was lost and this QuickBooks offers no certain way to find out whether it
+    saved the step; the message tells a person what to look for and how to go on."""
 
 
 @dataclass(slots=True)
@@ -139,13 +154,15 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
     if step.kind == QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
         if _reconciling(step, planned):
-            assert planned.reconcile is not None
-            request = _reconcile_query(planned.reconcile.query, now)
-        else:
-            if host.country.upper() != "US":
-                raise RenderError(NON_US_REFUSAL.format(country=host.country))
-            request = _bind(session, step, planned)
-        return _build(request, f"{step.id}.0", host, planned.description)
+            request = _reconcile_request(session, step, planned, host, now)
+            return _build(request, f"{step.id}.0", host, planned.description)
+        if host.country.upper() != "US":
+            raise RenderError(NON_US_REFUSAL.format(country=host.country))
+        request = _with_marks(
+            _bind(session, step, planned.request, planned.bindings, planned.line_filter), planned, host
+        )
+        rendered = _build(request, f"{step.id}.0", host, planned.description)
+        return replace(rendered, sent_version=host.qbxml_version)
     raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
 
 
@@ -158,13 +175,16 @@ def render_message(
     step keeps its own request, in a message set of its own with the same header."""
     sent: list[tuple[queue.StepRef, Rendered]] = []
     refused: list[tuple[queue.StepRef, RenderError]] = []
+    unknowable: list[tuple[queue.StepRef, Unreconcilable]] = []
     for step in steps:
         try:
             sent.append((step, render_step(session, step, host, now=now)))
         except RenderError as exc:
             refused.append((step, exc))
+        except Unreconcilable as exc:
+            unknowable.append((step, exc))
     if len(sent) <= 1:
-        return Message(xml=sent[0][1].xml if sent else "", sent=sent, refused=refused)
+        return Message(xml=sent[0][1].xml if sent else "", sent=sent, refused=refused, unknowable=unknowable)
     version = host.qbxml_version
     own = [
         (
@@ -179,7 +199,7 @@ def render_message(
     xml = wrap_requests(
         [rendered.requests_xml for _, rendered in sent], version=version, on_error=SHARED_ON_ERROR
     )
-    return Message(xml=xml, sent=own, refused=refused)
+    return Message(xml=xml, sent=own, refused=refused, unknowable=unknowable)
 
 
 def _build(request: Request, request_id: str, host: HostContext, description: str) -> Rendered:
@@ -221,9 +241,61 @@ def _with_request_id(request: Request, request_id: str) -> Request:
     return request_from_dict(data)
 
 
+def _reconcile_request(
+    session: Session, step: queue.StepRef, planned: PlannedStep, host: HostContext, now: dt.datetime
+) -> Request:
+    """The query that finds the step's document, chosen by the version its request was written for;
+    Unreconcilable when no way works on this QuickBooks."""
+    assert planned.reconcile is not None
+    lookup = planned.reconcile.lookup_for(step.sent_version)
+    if lookup is None:
+        why = _NOTHING_FINDS_IT.format(version=step.sent_version)
+        raise Unreconcilable(_waits_for_a_person(planned, why))
+    if lookup.needs is not None and version_tuple(lookup.needs) > version_tuple(host.qbxml_version):
+        raise Unreconcilable(
+            _waits_for_a_person(
+                planned,
+                f"it was sent with an ExternalGUID, which QuickBooks now running (qbXML "
+                f"{host.qbxml_version}) cannot search for",
+            )
+        )
+    return _reconcile_query(_bind(session, step, lookup.query, lookup.bindings), now)
+
+
+_NOTHING_FINDS_IT = (
+    "it was sent to a QuickBooks without ExternalGUID (qbXML {version}, before QuickBooks 2010), where "
+    "it has nothing qbbridge can look it up by"
+)
+
+
+def _waits_for_a_person(planned: PlannedStep, why: str) -> str:
+    assert planned.reconcile is not None
+    look_for = planned.reconcile.look_for or "what this step creates"
+    return (
+        f"{planned.description}: QuickBooks' answer to it was lost, and {why}, so qbbridge cannot tell "
+        f"whether QuickBooks saved it and does not send it again on a guess. Look in QuickBooks for "
+        f"{look_for}. If it is not there, retry the job: qbbridge then sends it. If it is there, do not "
+        "retry it (cancel the job if it has more to send)."
+    )
+
+
+def _with_marks(request: Request, planned: PlannedStep, host: HostContext) -> Request:
+    """The request with the reference of ours that the way it will be found by needs (a marker in a
+    field the user does not fill, for documents without ExternalGUID)."""
+    lookup = planned.reconcile.lookup_for(host.qbxml_version) if planned.reconcile else None
+    if lookup is None or not lookup.marks:
+        return request
+    data = request.to_dict()
+    data.update(lookup.marks)
+    return request_from_dict(data)
+
+
 def _reconcile_query(query: Request, now: dt.datetime) -> Request:
+    """Narrowed to what was modified since the step was first sent, unless it asks for records by ID."""
     data = query.to_dict()
-    if "modified_date_range" in _fields_of(query) and not data.get("modified_date_range"):
+    fields = _fields_of(query)
+    by_id = any(data.get(name) for name in ("txn_ids", "ref_numbers", "ref_numbers_case_sensitive"))
+    if "modified_date_range" in fields and not data.get("modified_date_range") and not by_id:
         data["modified_date_range"] = ModifiedDateRangeFilter(
             from_modified_date=now - RECONCILE_WINDOW
         ).to_dict()
@@ -234,16 +306,22 @@ def _fields_of(request: Request) -> set[str]:
     return set(getattr(request, "__dataclass_fields__", {}))
 
 
-def _bind(session: Session, step: queue.StepRef, planned: PlannedStep) -> Request:
-    if not planned.bindings and planned.line_filter is None:
-        return planned.request
-    data = planned.request.to_dict()
+def _bind(
+    session: Session,
+    step: queue.StepRef,
+    request: Request,
+    bindings: list[Binding],
+    line_filter: LineFilter | None = None,
+) -> Request:
+    if not bindings and line_filter is None:
+        return request
+    data = request.to_dict()
     job = session.get(Job, step.job_id)
     assert job is not None
-    for binding in planned.bindings:
+    for binding in bindings:
         set_path(data, binding.path, _bound_value(session, job, binding))
-    if planned.line_filter is not None:
-        _keep_lines(session, job, data, planned.line_filter)
+    if line_filter is not None:
+        _keep_lines(session, job, data, line_filter)
     return request_from_dict(data)
 
 
@@ -480,7 +558,7 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
         "status_message": rs.status_message,
     }
     if _reconciling(step, planned):
-        return _settle_reconcile(planned, rs, records, base)
+        return _settle_reconcile(step, planned, rs, records, base)
     if rs.is_error and rs.status_code not in planned.accept_status:
         return Outcome(
             state=StepState.FAILED,
@@ -532,7 +610,11 @@ def _settle_item_check(check: ItemCheck, records: list[Any], base: dict[str, Any
     )
 
 
-def _settle_reconcile(planned: PlannedStep, rs: Any, records: list[Any], base: dict[str, Any]) -> Outcome:
+def _settle_reconcile(
+    step: queue.StepRef, planned: PlannedStep, rs: Any, records: list[Any], base: dict[str, Any]
+) -> Outcome:
+    """What the answer to a reconciliation query says: the document is there (exactly one match),
+    it is not (none: send it again), or a person must tell (an error, or several that could be it)."""
     assert planned.reconcile is not None
     if rs.is_error:
         return Outcome(
@@ -550,26 +632,64 @@ def _settle_reconcile(planned: PlannedStep, rs: Any, records: list[Any], base: d
             ),
             **base,
         )
-    for record in records:
-        if all(
-            str(getattr(record, key, None) or "") == value for key, value in planned.reconcile.match.items()
-        ):
-            ids = _ids_of(record)
-            return Outcome(
-                state=StepState.SUCCEEDED,
-                ids=ids,
-                qb_type=_qb_type(planned.request),
-                result={
-                    "ids": ids,
-                    "note": (
-                        "found in QuickBooks: it had been saved before the connection was lost; "
-                        "not sent again"
-                    ),
-                    "description": planned.description,
-                },
-                **base,
-            )
+    # The way render_step chose, from the same version.
+    lookup = planned.reconcile.lookup_for(step.sent_version)
+    if lookup is None:  # render_step parks such a step; never guess if one is answered anyway
+        why = _NOTHING_FINDS_IT.format(version=step.sent_version)
+        return Outcome(state=StepState.UNKNOWN_OUTCOME, error=_waits_for_a_person(planned, why), **base)
+    found = _found(lookup, records)
+    if len(found) > 1:
+        return Outcome(
+            state=StepState.UNKNOWN_OUTCOME,
+            error=(
+                f"{planned.description}: the answer to this request was lost, and QuickBooks has "
+                f"{len(found)} records that could be it ({_found_words(found)}), so qbbridge does not "
+                "guess which. Keep the one that should be there and delete the others in QuickBooks, "
+                "then retry the job: qbbridge then links the one left."
+            ),
+            **base,
+        )
+    if found:
+        ids = found[0]
+        return Outcome(
+            state=StepState.SUCCEEDED,
+            ids=ids,
+            qb_type=_qb_type(planned.request),
+            result={
+                "ids": ids,
+                "note": (
+                    "found in QuickBooks: it had been saved before the connection was lost; not sent again"
+                ),
+                "foundBy": lookup.name,
+                "description": planned.description,
+            },
+            **base,
+        )
     return Outcome(state=StepState.QUEUED, resend=True, **base)
+
+
+def _found(lookup: Lookup, records: list[Any]) -> list[dict[str, str]]:
+    """The IDs of every record the lookup accepts: matching records, or the queried order's linked
+    transactions of the lookup's type."""
+    if lookup.linked is not None:
+        return [
+            _ids_of(linked)
+            for record in records
+            for linked in getattr(record, "linked_txns", ())
+            if linked.txn_type == lookup.linked
+        ]
+    return [
+        _ids_of(record)
+        for record in records
+        if all(str(getattr(record, key, None) or "") == value for key, value in lookup.match.items())
+    ]
+
+
+def _found_words(found: list[dict[str, str]]) -> str:
+    return ", ".join(
+        f"number {ids['refNumber']}" if ids.get("refNumber") else f"TxnID {ids.get('txnId', '?')}"
+        for ids in found
+    )
 
 
 def _read_results(response: str) -> Any:

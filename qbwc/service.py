@@ -23,14 +23,15 @@ from db.models import Tenant, WcSession, utcnow
 from db.states import SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
-from mapping.host import describe_host
+from mapping.host import DEFAULT_QBXML_VERSION, describe_host, host_version
 from mapping.steps import (
     HostContext,
     apply_outcome,
     render_message,
     settle_answer,
 )
-from qbwc.versions import DEFAULT_QBXML_VERSION, MAX_QBXML_VERSION, lower_version, version_tuple
+from qbwc.versions import version_tuple
+from responses_parser.host import HostInfo
 
 log = logging.getLogger("qbbridge.qbwc")
 
@@ -174,6 +175,14 @@ class WebConnectorService:
         reported = f"{int(major_version)}.{int(minor_version or 0)}" if major_version else None
         if not ticket:
             return ""
+        # The first call of a session carries the host's description (strHCPResponse), with every
+        # qbXML version it supports; later calls carry only the level the Web Connector reports.
+        described = describe_host(hcp_response) if hcp_response else None
+        decided = host_version(
+            reported=reported,
+            listed=described.supported_versions if described else (),
+            product=described.product_name if described else None,
+        )
         with self.database.transaction() as session:
             touch = sessions.touch_params(
                 secret_values.digest(ticket),
@@ -181,8 +190,12 @@ class WebConnectorService:
                 cutoff=now - self.options.session_timeout,
                 company_file=company_file or None,
                 country=country.strip().upper()[:8] if country and country.strip() else None,
-                qbxml_version=lower_version(reported, MAX_QBXML_VERSION) if reported else None,
+                qbxml_version=decided.version,
             )
+            if decided.refusal is not None:
+                return self._refuse_host(
+                    session, touch, hcp_response, described, reported, decided.refusal, now
+                )
             # Touch, orphan what the session left unanswered, claim: one batch (see queue.start_send).
             start = queue.start_send(session, touch, orphan_reason="the Web Connector asked for more work")
             row = start.session
@@ -192,7 +205,7 @@ class WebConnectorService:
             for job_id in start.orphaned_job_ids:
                 queue.refresh_job(session, job_id, now=now)
             if hcp_response and not row.hcp_received:
-                self._record_host(session, row, hcp_response, reported, now)
+                self._record_host(session, row, hcp_response, described, reported, now)
             host = HostContext(
                 qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION,
                 country=row.country or "US",
@@ -214,11 +227,17 @@ class WebConnectorService:
                 message = render_message(session, steps, host, now=now)
                 for refused, exc in message.refused:
                     queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(exc))
+                for unknowable, why in message.unknowable:
+                    queue.park_unknown(session, unknowable, now=now, error=str(why))
                 if not message.sent:
                     step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
                     continue
                 queue.mark_sent(
-                    session, [(sent, rendered.xml, rendered.request_ids) for sent, rendered in message.sent]
+                    session,
+                    [
+                        (sent, rendered.xml, rendered.request_ids, rendered.sent_version)
+                        for sent, rendered in message.sent
+                    ],
                 )
                 if row.waits:
                     sessions.set_wait(session, row.id, wait=False)
@@ -234,11 +253,39 @@ class WebConnectorService:
         sessions.set_last_error(session, row.id, "qbbridge has nothing more to send. The update is complete.")
         return ""
 
+    def _refuse_host(
+        self,
+        session: Session,
+        touch: dict[str, object],
+        hcp_response: str | None,
+        described: HostInfo | None,
+        reported: str | None,
+        refusal: str,
+        now: dt.datetime,
+    ) -> str:
+        """A QuickBooks too old for qbbridge: nothing is claimed or sent, what waits stays queued, and
+        ``getLastError`` gives the Web Connector the refusal to show (which QuickBooks was found and
+        what qbbridge needs). The tenant's connection shows it too."""
+        row = sessions.touch(session, touch)
+        if row is None:
+            self._end_if_expired(session, str(touch["ticket_digest"]), now)
+            return ""
+        if hcp_response and not row.hcp_received:
+            self._record_host(session, row, hcp_response, described, reported, now)
+        sessions.set_last_error(session, row.id, refusal)
+        tenant = session.get(Tenant, row.tenant_id)
+        assert tenant is not None
+        tenant.last_connection_error = refusal
+        tenant.last_connection_error_at = now
+        log.info("sendRequestXML refused: QuickBooks older than qbbridge supports (%s)", reported)
+        return ""
+
     def _record_host(
         self,
         session: Session,
         row: sessions.SessionRow,
         hcp_response: str,
+        described: HostInfo | None,
         reported: str | None,
         now: dt.datetime,
     ) -> None:
@@ -248,7 +295,7 @@ class WebConnectorService:
         )
         tenant = session.get(Tenant, row.tenant_id)
         assert tenant is not None
-        described = describe_host(hcp_response)
+        described = described or describe_host(hcp_response)
         tenant.host_info = {"raw": hcp_response[:200_000]}
         tenant.host_info_at = now
         tenant.connected_company_file = row.company_file

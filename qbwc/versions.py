@@ -1,10 +1,9 @@
-"""Version strings of the Web Connector and of qbXML, compared as tuples of integers."""
+"""Version strings of the Web Connector, compared as tuples of integers.
+
+Which qbXML versions qbbridge speaks to QuickBooks is decided in ``mapping/host.py``.
+"""
 
 from __future__ import annotations
-
-# The newest qbXML version qbbridge writes; a host reporting more is spoken to at this version.
-MAX_QBXML_VERSION = "16.0"
-DEFAULT_QBXML_VERSION = "13.0"
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -13,7 +12,3 @@ def version_tuple(version: str) -> tuple[int, ...]:
         digits = "".join(ch for ch in piece if ch.isdigit())
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
-
-
-def lower_version(a: str, b: str) -> str:
-    return a if version_tuple(a) <= version_tuple(b) else b

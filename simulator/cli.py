@@ -42,7 +42,11 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--country", choices=COUNTRIES, default="US")
     parser.add_argument(
-        "--qbxml-version", default="13.0", metavar="X.Y", help="highest qbXML version the host supports"
+        "--qbxml-version",
+        default="13.0",
+        metavar="X.Y",
+        help="highest qbXML version the host supports; with --country CA/UK/AU also the edition's own "
+        "CA2.0/CA3.0, UK2.0/UK3.0, OZ2.0/AU3.0 (a QuickBooks from before 6.0)",
     )
     parser.add_argument("--edition", choices=EDITIONS, default="Premier")
     parser.add_argument("--client-version", default="2.3.0.215")

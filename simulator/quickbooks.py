@@ -11,10 +11,11 @@ from lxml import etree
 from simulator import customfields, lists, qbxml_out, queries, statuses, transactions
 from simulator.company import Company
 from simulator.host import HostFacts, host_response
-from simulator.qbxml_in import QBXMLParseError, read_message_set
+from simulator.qbxml_in import MessageSet, QBXMLParseError, read_message_set
 from simulator.records import Context, Reply
 from simulator.schema import SchemaValidator, default_schema_dir
 from simulator.spec import RETS
+from simulator.versions import VersionRules, read_version
 
 __all__ = ["HostFacts", "QBXMLParseError", "QuickBooks"]
 
@@ -82,6 +83,7 @@ class QuickBooks:
         if schema_dir is None and use_default_schema:
             schema_dir = default_schema_dir()
         self.validator = SchemaValidator(schema_dir) if schema_dir is not None else None
+        self.version_rules = VersionRules(schema_dir)
         self._ctx = Context(company=company, host=self.host)
         self.in_session = False
 
@@ -97,22 +99,30 @@ class QuickBooks:
     def host_response(self) -> str:
         return host_response(self.host, self.company)
 
-    def validate(self, qbxml: str) -> None:
-        """Raise QBXMLParseError when QuickBooks would reject the whole message set."""
+    def validate(self, qbxml: str) -> MessageSet:
+        """Raise QBXMLParseError when QuickBooks would reject the whole message set: a version the host
+        does not speak, a request, element or attribute that version does not have, or anything the
+        specification (and, with the schema folder, Intuit's XSD) does not allow."""
         message_set = read_message_set(qbxml)
-        self._check_version(message_set.version)
+        self._check_version(message_set)
         if self.validator is not None:
             self.validator.validate(message_set.document, message_set.version)
+        return message_set
 
-    def _check_version(self, version: str) -> None:
+    def _check_version(self, message_set: MessageSet) -> None:
+        version = message_set.version
         if not self.host.supports(version):
             raise QBXMLParseError(f"qbXML version {version} is not supported by {self.host.product_name}")
+        spoken = read_version(version)
+        if spoken is None:
+            return  # an edition's own version (CA3.0): its rules are not modelled
+        for request in message_set.requests:
+            problem = self.version_rules.problem(request, spoken)
+            if problem is not None:
+                raise QBXMLParseError(problem)
 
     def process(self, qbxml: str, *, busy: bool = False) -> str:
-        message_set = read_message_set(qbxml)
-        self._check_version(message_set.version)
-        if self.validator is not None:
-            self.validator.validate(message_set.document, message_set.version)
+        message_set = self.validate(qbxml)
         root, msgs = qbxml_out.response_envelope()
         snapshot = copy.deepcopy(self.company) if message_set.on_error == "rollbackOnError" else None
         stopped = False

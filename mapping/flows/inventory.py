@@ -128,7 +128,16 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
         PlannedStep(
             request=request,
             description=f"Set the quantity on hand of {len(lines)} item(s) in QuickBooks",
-            reconcile=reconcile_inventory(guid=guid),
+            reconcile=reconcile_inventory(
+                guid=guid,
+                look_for=(
+                    f"an inventory adjustment dated {request.txn_date} against {account} setting "
+                    + ", ".join(
+                        f"{line.item.full_name} to {line.quantity_adjustment.new_quantity}"  # type: ignore[union-attr]
+                        for line in lines
+                    )
+                ),
+            ),
             # Nothing to link: the plan has no link (inventory is sent again and again).
             creates_link=False,
             line_filter=LineFilter(step=0),

@@ -120,7 +120,14 @@ def plan_production_order(order: ProductionOrder, settings: Settings, ctx: PlanC
                 f"Record {_hours_minutes(record.worked())} of {worker} on {order.code} "
                 f"({record.operation.name})"
             ),
-            reconcile=reconcile_time(employee=worker, guid=guid),
+            reconcile=reconcile_time(
+                employee=worker,
+                guid=guid,
+                look_for=(
+                    f"a time entry of {worker} on {request.txn_date}: {_hours_minutes(record.worked())} "
+                    f"for {customer}, {service} (notes: {request.notes})"
+                ),
+            ),
             creates_link=True,
         )
         fields = {

@@ -57,7 +57,7 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
             request=request,
             description=f"Create the bill of receiving {receiving.code} for purchase order {order.code}",
             bindings=[Binding(path="link_to_txn_ids.0", link=po_key)],
-            reconcile=reconcile_document("Bill", party=vendor, guid=guid, ref_number=number),
+            reconcile=reconcile_document("Bill", party=vendor, guid=guid, ref_number=number, order=po_key),
             creates_link=True,
         ),
         {"vendor": "purchaseOrder.code", "ref_number": "code", "memo": "observations"},

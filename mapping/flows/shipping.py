@@ -70,7 +70,9 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
             request=request,
             description=f"Create the invoice of shipping {shipping.code} for sales order {order.code}",
             bindings=[Binding(path="link_to_txn_ids.0", link=so_key)],
-            reconcile=reconcile_document("Invoice", party=customer, guid=guid, ref_number=number),
+            reconcile=reconcile_document(
+                "Invoice", party=customer, guid=guid, ref_number=number, order=so_key
+            ),
             creates_link=True,
         ),
         {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"},

@@ -97,7 +97,8 @@ def check_step(
     try:
         result = build_message_set([with_placeholders(step.request, step.bindings)], version=version)
         if step.reconcile is not None:
-            build_message_set([step.reconcile.query], version=version)
+            for lookup in step.reconcile.lookups:
+                build_message_set([with_placeholders(lookup.query, lookup.bindings)], version=version)
     except BuildError as exc:
         raise _plan_error(exc, fields, where) from None
     step.checked = (version, result.warnings)

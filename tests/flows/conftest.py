@@ -15,7 +15,7 @@ from mapping.flows.context import PlanContext
 from mapping.flows.validate import with_placeholders
 from mapping.plan import LinkInfo, Plan
 from mapping.settings import Settings, merge_settings
-from requests_builder import build_message_set
+from requests_builder import build_message_set, request_from_dict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = (
@@ -139,13 +139,18 @@ def schema13() -> etree.XMLSchema:
 
 
 def schema_errors(schema: etree.XMLSchema, plan: Plan) -> list[str]:
-    """Every step's request (bound fields filled with placeholders) and reconcile query, as built for a
-    13.0 host, checked against Intuit's schema."""
+    """Every step's request (bound fields filled with placeholders, with any reference of ours a way
+    of finding it sets) and every reconcile query, as built for a 13.0 host, checked against Intuit's
+    schema."""
     errors = []
     for index, step in enumerate(plan.steps):
-        requests = [with_placeholders(step.request, step.bindings)]
+        request = with_placeholders(step.request, step.bindings)
+        requests = [request]
         if step.reconcile is not None:
-            requests.append(step.reconcile.query)
+            for lookup in step.reconcile.lookups:
+                requests.append(with_placeholders(lookup.query, lookup.bindings))
+                if lookup.marks:
+                    requests.append(request_from_dict({**request.to_dict(), **lookup.marks}))
         for request in requests:
             xml = build_message_set([request], version="13.0").xml
             if not schema.validate(etree.fromstring(xml.encode("utf-8"))):

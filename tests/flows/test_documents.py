@@ -18,6 +18,7 @@ from requests_builder import (
     InvoiceAdd,
     ItemNonInventoryAdd,
     PurchaseOrderAdd,
+    PurchaseOrderQuery,
     SalesOrderAdd,
     SalesOrderQuery,
 )
@@ -97,9 +98,9 @@ def test_sales_order_defaults(ctx):
         Decimal("12.5"),
     )
     assert step.bindings == [] and step.accept_status == frozenset()
-    assert isinstance(step.reconcile.query, SalesOrderQuery)
-    assert step.reconcile.query.entity_filter.full_names == ["ACME"]
-    assert step.reconcile.match == {"external_guid": request.external_guid}
+    assert isinstance(step.reconcile.lookups[0].query, SalesOrderQuery)
+    assert step.reconcile.lookups[0].query.entity_filter.full_names == ["ACME"]
+    assert step.reconcile.lookups[0].match == {"external_guid": request.external_guid}
     assert plan.summary["customer"] == "ACME"
     assert plan.warnings == [] and plan.requires == []
 
@@ -111,11 +112,53 @@ def test_external_guid_is_deterministic_braced_upper_case():
     assert guid.startswith("{") and guid.endswith("}") and guid == guid.upper() and len(guid) == 38
 
 
-def test_order_code_numbering_reconciles_by_number(ctx):
+def test_order_code_numbering_reconciles_by_number_below_external_guid(ctx):
     step = _plan("salesOrder", ctx, documentNumber="orderCode").steps[0]
     assert step.request.ref_number == "SO-1001"
-    assert step.reconcile.match == {"ref_number": "SO-1001"}
-    assert step.reconcile.query.ref_number_filter.ref_number == "SO-1001"
+    by_guid, by_number = step.reconcile.lookups
+    assert (by_guid.name, by_guid.needs, by_guid.match) == (
+        "externalGuid",
+        "9.0",
+        {"external_guid": step.request.external_guid},
+    )
+    assert (by_number.name, by_number.needs, by_number.match) == (
+        "refNumber",
+        None,
+        {"ref_number": "SO-1001"},
+    )
+    assert by_number.query.ref_number_filter.ref_number == "SO-1001"
+    assert by_number.query.entity_filter.full_names == ["ACME"]
+    assert step.reconcile.lookup_for("16.0") is by_guid and step.reconcile.lookup_for("9.0") is by_guid
+    assert step.reconcile.lookup_for("8.0") is by_number and step.reconcile.lookup_for("6.0") is by_number
+
+
+@pytest.mark.parametrize(
+    ("flow", "field", "element"), [("salesOrder", "other", "Other"), ("purchaseOrder", "other1", "Other1")]
+)
+def test_quickbooks_numbering_marks_orders_below_external_guid(flow, field, element, ctx):
+    step = _plan(flow, ctx).steps[0]
+    by_guid, by_marker = step.reconcile.lookups
+    assert by_guid.name == "externalGuid"
+    reference = by_marker.marks[field]
+    assert reference == "QBB-" + step.request.external_guid.strip("{}").replace("-", "")[:16]
+    assert by_marker.name == "marker" and by_marker.match == {field: reference}
+    assert element in by_marker.query.include_ret_elements
+    assert getattr(step.request, field) is None  # written only for a QuickBooks without ExternalGUID
+
+
+@pytest.mark.parametrize(("flow", "order_query", "linked", "order"), [
+    ("shipping", SalesOrderQuery, "Invoice", LinkKey("salesOrder", "SO-1001")),
+    ("receiving", PurchaseOrderQuery, "Bill", LinkKey("purchaseOrder", "PO-2001")),
+])  # fmt: skip
+def test_quickbooks_numbering_finds_bills_and_invoices_through_their_order(
+    flow, order_query, linked, order, ctx
+):
+    step = _plan(flow, ctx).steps[0]
+    by_guid, through_order = step.reconcile.lookups
+    assert by_guid.name == "externalGuid"
+    assert through_order.name == "linkedToOrder" and through_order.linked == linked
+    assert isinstance(through_order.query, order_query) and through_order.query.include_linked_txns
+    assert through_order.bindings == [Binding(path="txn_ids.0", link=order)]
 
 
 @pytest.mark.parametrize(
@@ -152,7 +195,7 @@ def test_bill_numbers_hold_twenty_characters(ctx):
 def test_customer_name_sources(choice, customer, ctx):
     step = _plan("salesOrder", ctx, customerName=choice).steps[0]
     assert step.request.customer.full_name == customer
-    assert step.reconcile.query.entity_filter.full_names == [customer]
+    assert step.reconcile.lookups[0].query.entity_filter.full_names == [customer]
 
 
 @pytest.mark.parametrize(
@@ -294,7 +337,7 @@ def test_purchase_order_defaults(ctx):
     assert step.request.vendor.full_name == "STEELCO"
     assert step.request.txn_date == dt.date(2026, 11, 19)  # creation date
     assert step.request.lines[0].rate == Decimal("3.2")
-    assert step.reconcile.query.entity_filter.full_names == ["STEELCO"]
+    assert step.reconcile.lookups[0].query.entity_filter.full_names == ["STEELCO"]
 
 
 def test_purchase_order_without_creation_date_lets_quickbooks_date_it(ctx):
@@ -351,7 +394,7 @@ def test_receiving_is_a_bill_linked_to_its_purchase_order(ctx):
     assert step.bindings == [Binding(path="link_to_txn_ids.0", link=LinkKey("purchaseOrder", "PO-2001"))]
     assert plan.requires == [LinkKey("purchaseOrder", "PO-2001")]
     assert step.request.txn_date == dt.date(2026, 12, 2)
-    assert isinstance(step.reconcile.query, BillQuery)
+    assert isinstance(step.reconcile.lookups[0].query, BillQuery)
     assert plan.warnings == []
 
 

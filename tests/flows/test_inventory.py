@@ -55,8 +55,8 @@ def test_defaults(ctx, schema13):
     assert [(line.item.full_name, line.quantity_adjustment.new_quantity) for line in request.lines] == [
         ("WIDGET-1", Decimal(42)), ("BAR-10", Decimal(0)), ("ROD-5", Decimal("7.5"))
     ]  # fmt: skip
-    assert isinstance(step.reconcile.query, InventoryAdjustmentQuery)
-    assert step.reconcile.match == {"external_guid": request.external_guid}
+    assert isinstance(step.reconcile.lookups[0].query, InventoryAdjustmentQuery)
+    assert step.reconcile.lookups[0].match == {"external_guid": request.external_guid}
     assert schema_errors(schema13, plan) == []
 
 

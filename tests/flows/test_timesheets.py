@@ -57,9 +57,9 @@ def test_defaults(ctx, schema13):
     assert second.external_guid == external_guid(TENANT, "productionOrder", "MO-301", "1")
     for step in plan.steps:
         assert step.creates_link and step.purpose == "document"
-        assert isinstance(step.reconcile.query, TimeTrackingQuery)
-        assert step.reconcile.match == {"external_guid": step.request.external_guid}
-    assert plan.steps[0].reconcile.query.entity_filter.full_names == ["Ana Ruiz"]
+        assert isinstance(step.reconcile.lookups[0].query, TimeTrackingQuery)
+        assert step.reconcile.lookups[0].match == {"external_guid": step.request.external_guid}
+    assert plan.steps[0].reconcile.lookups[0].query.entity_filter.full_names == ["Ana Ruiz"]
     assert schema_errors(schema13, plan) == []
 
 
