@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from mapping.retrieval import PAGE_SIZE
+from mapping.retrieval import PAGE_SIZES
 from tests.sends.conftest import (
     INVENTORY,
     PRODUCTION_ORDER,
@@ -140,11 +140,14 @@ def test_raw_qbxml_is_sent_at_the_host_version(live_server: LiveServer, version:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_retrieval_entity_pages_through_iterators(live_server: LiveServer, version: str) -> None:
     customer = _at(live_server, version)
+    entities = ["salesOrder", "purchaseOrder", "invoice", "estimate"]
+    customer.settings({"retrievals": {entity: {"enabled": True} for entity in entities}})
+    page = PAGE_SIZES["salesOrder"]
     line = "<ItemRef><FullName>WIDGET-1</FullName></ItemRef><Quantity>1</Quantity><Rate>12.50</Rate>"
     orders = [
         f"<SalesOrderAddRq><SalesOrderAdd><CustomerRef><FullName>ACME</FullName></CustomerRef><RefNumber>S{n}</RefNumber>"
         f"<SalesOrderLineAdd>{line}</SalesOrderLineAdd></SalesOrderAdd></SalesOrderAddRq>"
-        for n in range(PAGE_SIZE + 5)
+        for n in range(page + 5)
     ]
     _qb_add(customer, version, *orders)
     _qb_add(
@@ -157,7 +160,7 @@ def test_every_retrieval_entity_pages_through_iterators(live_server: LiveServer,
     )
     response = customer.api.post(
         customer.url("/retrievals"),
-        json={"entities": ["salesOrder", "purchaseOrder", "invoice", "estimate"], "since": "2020-01-01"},
+        json={"entities": entities, "since": "2020-01-01"},
     )
     assert response.status_code == 202, response.text
     job_id = response.json()["jobId"]
@@ -165,7 +168,7 @@ def test_every_retrieval_entity_pages_through_iterators(live_server: LiveServer,
     job = customer.job(job_id)
     assert job["status"] == "succeeded", job
     counts = job["result"]["entities"]
-    assert counts["salesOrder"]["found"] == PAGE_SIZE + 5 and counts["salesOrder"]["pages"] == 2, counts
+    assert counts["salesOrder"]["found"] == page + 5 and counts["salesOrder"]["pages"] == 2, counts
     for entity in ("purchaseOrder", "invoice", "estimate"):
         assert counts[entity]["found"] == 1 and counts[entity]["imported"] == 1, (entity, counts)
     continued = [s for s in job["steps"] if 'iterator="Continue"' in (s["request"] or "")]
