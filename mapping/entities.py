@@ -25,31 +25,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from mapping.fields import STORABLE, Day, Instant, SafeText
+
 # Fusion Operations limits codes to 255 characters; surrounding blanks are never meaningful in a code.
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-CustomValue = str | int | float | Decimal | bool | None
-
-
-def _calendar_day(value: Any) -> Any:
-    # Dates sometimes arrive as date-times (midnight UTC); the calendar day written is the one meant.
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str) and "T" in value:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    return value
-
-
-Day = Annotated[dt.date, BeforeValidator(_calendar_day)]
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # Fusion Operations reads a time without an offset in the company's time zone; we cannot know it
-    # here, so such times are taken as UTC (the API documents ``Z`` times).
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-Moment = Annotated[dt.datetime, AfterValidator(_aware)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), STORABLE]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), STORABLE]
+CustomValue = SafeText | int | float | Decimal | bool | None
+# Times without an offset are taken as UTC: Fusion Operations reads them in the company's time zone,
+# which we cannot know here, and its API documents ``Z`` times (mapping/fields.py).
+Moment = Instant
 
 
 class FusionModel(BaseModel):
@@ -185,7 +169,10 @@ class Named(FusionModel):
 def _minutes_or_iso(value: Any) -> Any:
     # A bare number is minutes (Fusion Operations reports labour in minutes); pydantic would read seconds.
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return dt.timedelta(minutes=float(value))
+        try:
+            return dt.timedelta(minutes=float(value))
+        except (OverflowError, ValueError):
+            raise ValueError("give the duration in minutes, as a finite number") from None
     return value
 
 
