@@ -72,3 +72,12 @@ FUSION_API: dict[str, Any] = {
     "baseUrl": "https://api.aps.autodesk.com/fusion-operations/v2",
     "apiKey": "the-fusion-operations-api-key",
 }
+
+TENANT: dict[str, Any] = {"name": "Acme Manufacturing"}
+
+API_KEY: dict[str, Any] = {"name": "Fusion Operations"}
+
+RAW_QBXML: dict[str, Any] = {
+    "qbxml": '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+    "<CustomerQueryRq><MaxReturned>2</MaxReturned></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
+}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import HTTPException, Query, status
+from fastapi import Body, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import examples
 from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
 from api.errors import error_responses
 from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
@@ -73,7 +74,10 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     responses=error_responses(404, 422, e422="The qbXML is malformed; nothing was queued."),
 )
 async def queue_raw_qbxml(
-    tenant_id: TenantId, body: RawQbxmlCreate, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId,
+    body: Annotated[RawQbxmlCreate, Body(examples=[examples.RAW_QBXML])],
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
     tenant = tenant_or_404(session, principal, tenant_id)

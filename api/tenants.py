@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import HTTPException, Request, Response, status
+from fastapi import Body, HTTPException, Request, Response, status
 from sqlalchemy import func, select
 
+from api import examples
 from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
 from api.errors import error_responses
 from api.models import (
@@ -47,7 +48,11 @@ def tenant_out(tenant: Tenant) -> TenantOut:
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=TenantOut, responses=error_responses(403)
 )
-def create_tenant(body: TenantCreate, session: DbSession, principal: AdminPrincipal) -> TenantOut:
+def create_tenant(
+    body: Annotated[TenantCreate, Body(examples=[examples.TENANT])],
+    session: DbSession,
+    principal: AdminPrincipal,
+) -> TenantOut:
     """A new tenant; its name is trimmed and must not be empty."""
     tenant = tenant_repo.create_tenant(session, body.name)
     audit.record(
@@ -96,7 +101,10 @@ def generate_token(tenant_id: TenantId, session: DbSession, principal: CurrentPr
     responses=NOT_FOUND,
 )
 def create_api_key(
-    tenant_id: TenantId, body: ApiKeyCreate, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId,
+    body: Annotated[ApiKeyCreate, Body(examples=[examples.API_KEY])],
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> ApiKeyOut:
     """An API key that reaches only this tenant."""
     tenant = tenant_or_404(session, principal, tenant_id)
