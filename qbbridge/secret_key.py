@@ -44,14 +44,14 @@ def load_keyring(settings: Settings, *, create: bool = True) -> Keyring:
         where = "QBBRIDGE_SECRET_KEY"
     else:
         path = settings.secret_key_file
-        if create and not path.exists():
-            _create_key_file(path)
         try:
+            if create and not path.exists():
+                _create_key_file(path)
             keys = _keys_in(path.read_text(encoding="ascii"), "\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise SystemExit(
-                f"qbbridge: cannot read the secret key file {path}: {exc}. Set QBBRIDGE_SECRET_KEY, or "
-                "QBBRIDGE_SECRET_KEY_FILE to a readable file"
+                f"qbbridge: cannot read or create the secret key file {path}: {exc}. Set "
+                "QBBRIDGE_SECRET_KEY, or QBBRIDGE_SECRET_KEY_FILE to a file qbbridge can read"
             ) from None
         where = str(path)
     try:

@@ -53,6 +53,7 @@ def test_a_declared_length_over_the_limit_is_413_before_any_byte_or_key_is_read(
         answer = _read_response(sock)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"10485760 bytes (10 MiB)" in answer and b"QBBRIDGE_MAX_API_BODY_BYTES" in answer
+    assert b"connection: close" in answer.lower()
 
 
 def test_just_under_the_limit_is_read_as_usual(admin: httpx.Client) -> None:

@@ -4,6 +4,7 @@ the secret key can be rotated."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import subprocess
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from db.engine import Database
 from db.migrate import downgrade, upgrade
+from db.models import Import
 from db.sealing import Keyring, UnreadableSecret, new_key
+from mapping.push import UNREADABLE_KEY_DELAY, UNREADABLE_KEY_ERROR, deliver_pending
 from tests.foundation.helpers import new_tenant
 from tests.support.servers import LiveServer, create_postgres_database, drop_postgres_database, start_server
 
@@ -170,3 +173,44 @@ def test_generate_prints_a_fernet_key_and_a_bad_key_stops_the_server(tmp_path: P
     Keyring([generated.stdout.strip()])
     with pytest.raises(RuntimeError, match="QBBRIDGE_SECRET_KEY: secret key 1 is not a Fernet key"):
         start_server(sqlite_url, tmp_path, extra_env={"QBBRIDGE_SECRET_KEY": "not-a-key"})
+
+
+def test_a_key_no_secret_key_opens_holds_its_imports_back_and_says_why(
+    empty_database: str, tmp_path: Path
+) -> None:
+    database = Database(empty_database)
+    upgrade(database.engine)
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    lost = Keyring([new_key()])
+    tenant_id = str(uuid.uuid4())
+    with database.transaction() as session:
+        session.execute(
+            text(
+                "INSERT INTO tenants (id, name, qbwc_username, file_id, company_file, settings, created_at, "
+                "updated_at, fusion_api_base_url, fusion_api_key_sealed) VALUES (:id, 'Lost key', :user, :file, "
+                "'', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'https://fo.example.com', :sealed)"
+            ),
+            {"id": tenant_id, "user": f"qbb-lost-{tenant_id[:6]}", "file": "{" + tenant_id.upper() + "}", "sealed": lost.seal(API_KEY)},
+        )
+        session.add(
+            Import(public_id="imp-1", tenant_id=tenant_id, entity="product", status="pending", source_type="Item", source_id="I-1", data={"code": "P"})
+        )
+    try:
+        report = deliver_pending(database, now=now, keyring=Keyring([new_key()]))
+        assert report.deferred == ["imp-1"] and report.attempted == 0
+        assert report.errors == {"imp-1": UNREADABLE_KEY_ERROR}
+        with database.sessions() as session:
+            row = session.scalars(select(Import).where(Import.public_id == "imp-1")).one()
+        assert row.last_error == UNREADABLE_KEY_ERROR and row.attempts == 0
+        assert dt.timedelta(0) <= row.next_attempt_at - (now + UNREADABLE_KEY_DELAY) < dt.timedelta(seconds=5)
+    finally:
+        database.dispose()
+    # The service starts all the same, and says how many tenants are affected.
+    server = start_server(empty_database, tmp_path / "server")
+    try:
+        assert server.client.get("/api/v1/tenants").status_code == 200
+        assert "1 tenant(s) have a Fusion Operations API key" in server.log_text()
+        assert tenant_id in server.log_text() and API_KEY not in server.log_text()
+    finally:
+        server.stop()
+
