@@ -1,7 +1,8 @@
 """Request examples for the OpenAPI document: one valid payload per send endpoint and body.
 
-They are what `/docs` fills in and what the fuzzer (tests/fuzz) sends first; a test checks each one
-is accepted by its model, so they cannot drift from the contract.
+They are what `/docs` fills in and what the fuzzer (tests/fuzz) sends first;
+tests/adminapi/test_openapi_contract.py sends each one and expects it accepted, so they cannot drift
+from the contract.
 """
 
 from __future__ import annotations

@@ -57,20 +57,19 @@ def test_every_list_pages_the_same_way(spec: dict) -> None:
 
 def test_every_body_has_an_example_the_api_accepts(spec: dict, admin: httpx.Client) -> None:
     tenant = new_tenant(admin)
+    with_bodies = []
     for path, ops in spec["paths"].items():
         for method, operation in ops.items():
-            if "requestBody" not in operation:
-                continue
-            schema = operation["requestBody"]["content"]["application/json"]["schema"]
-            examples = schema.get("examples") or []
-            assert examples, f"{method.upper()} {path} has no request example"
-    for send in SENDS:
-        path = f"/api/v1/tenants/{{tenant_id}}/{send}"
-        example = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["examples"][0]
-        preview = admin.post(f"/api/v1/tenants/{tenant.id}/{send}", params={"dry_run": "true"}, json=example)
-        assert preview.status_code == 200, (send, preview.text)
-        if send in ("sales-orders", "purchase-orders"):
-            # The receiving and shipping examples are of these orders: they are sent first.
-            assert admin.post(f"/api/v1/tenants/{tenant.id}/{send}", json=example).status_code == 202
-    event = spec["paths"]["/api/v1/tenants/{tenant_id}/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]["examples"][0]
-    assert admin.post(f"/api/v1/tenants/{tenant.id}/events", json=event).status_code == 200
+            if "requestBody" in operation:
+                examples = operation["requestBody"]["content"]["application/json"]["schema"].get("examples")
+                assert examples, f"{method.upper()} {path} has no request example"
+                with_bodies.append((path, method, examples[0]))
+    # The receiving and shipping examples are of the example orders: those are sent first.
+    with_bodies.sort(key=lambda item: item[0].endswith(("/receivings", "/shippings")))
+    for path, method, example in with_bodies:
+        url = path.format(tenant_id=tenant.id)
+        if any(url.endswith(f"/{send}") for send in SENDS):
+            preview = admin.post(url, params={"dry_run": "true"}, json=example)
+            assert preview.status_code == 200, (path, preview.text)
+        response = admin.request(method.upper(), url, json=example)
+        assert response.status_code < 300, (method, path, response.text)
