@@ -11,7 +11,10 @@ COPY mapping ./mapping
 COPY db ./db
 COPY api ./api
 COPY simulator ./simulator
-RUN pip install --no-cache-dir . && useradd --create-home qbbridge
+RUN pip install --no-cache-dir . && useradd --create-home qbbridge \
+  && mkdir -p /app/var && chown qbbridge /app/var
+# The generated secret key (var/secret-key) must outlive the container: docker-compose.yml keeps var/
+# on a volume. Or set QBBRIDGE_SECRET_KEY.
 USER qbbridge
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import Body, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import examples
 from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
+from api.errors import error_responses
 from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
+from api.paging import Cursor, limit_query, one_page, row_number
+from api.params import JobId, TenantId
+from api.routing import api_router
 from db import audit, links, queue
 from db.models import Job, Step, utcnow
 from mapping.steps import RAW_QBXML
 from requests_builder.raw import RawQbxmlError, check_raw_qbxml
 
-router = APIRouter(tags=["jobs"])
+router = api_router(tags=["jobs"])
+NOT_FOUND = error_responses(404)
+CONFLICT = error_responses(404, 409)
 
 
 def job_out(session: Session, job: Job) -> JobOut:
@@ -64,10 +71,13 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     "/api/v1/tenants/{tenant_id}/qbxml",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
-    responses={422: {"description": "The qbXML is malformed; nothing was queued."}},
+    responses=error_responses(404, 422, e422="The qbXML is malformed; nothing was queued."),
 )
 async def queue_raw_qbxml(
-    tenant_id: str, body: RawQbxmlCreate, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId,
+    body: Annotated[RawQbxmlCreate, Body(examples=[examples.RAW_QBXML])],
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
     tenant = tenant_or_404(session, principal, tenant_id)
@@ -91,13 +101,13 @@ async def queue_raw_qbxml(
     return JobAccepted(job_id=job.public_id)
 
 
-@router.get("/api/v1/jobs/{job_id}", response_model=JobOut)
-async def get_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+@router.get("/api/v1/jobs/{job_id}", response_model=JobOut, responses=NOT_FOUND)
+async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     return job_out(session, job_or_404(session, principal, job_id))
 
 
-@router.post("/api/v1/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+@router.post("/api/v1/jobs/{job_id}/cancel", response_model=JobOut, responses=CONFLICT)
+def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
     job = job_or_404(session, principal, job_id)
     if not queue.cancel_job(session, job, now=utcnow()):
@@ -110,8 +120,8 @@ def cancel_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> 
     return job_out(session, job)
 
 
-@router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut)
-def retry_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+@router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=CONFLICT)
+def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Queue again what did not succeed (failed, cancelled, or unknown outcome). Steps that succeeded are
     not repeated; an unknown outcome is first checked against QuickBooks when possible."""
     job = job_or_404(session, principal, job_id)
@@ -143,14 +153,15 @@ def retry_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> J
     return job_out(session, job)
 
 
-@router.get("/api/v1/tenants/{tenant_id}/jobs", response_model=JobList)
+@router.get("/api/v1/tenants/{tenant_id}/jobs", response_model=JobList, responses=NOT_FOUND)
 def list_jobs(
-    tenant_id: str,
+    tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,
     status_filter: Annotated[JobStatusName | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="nextCursor from the previous page")] = None,
+    # Jobs carry their steps' qbXML, so their pages are smaller than other lists'.
+    limit: Annotated[int, limit_query(200)] = 50,
+    cursor: Cursor = None,
 ) -> JobList:
     """The tenant's jobs, newest first."""
     tenant = tenant_or_404(session, principal, tenant_id)
@@ -158,12 +169,7 @@ def list_jobs(
     if status_filter is not None:
         query = query.where(Job.status == status_filter)
     if cursor is not None:
-        if not cursor.isdigit():
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor: use the nextCursor of a previous page"
-            )
-        query = query.where(Job.id < int(cursor))
-    jobs = list(session.scalars(query.order_by(Job.id.desc()).limit(limit + 1)))
-    more = len(jobs) > limit
-    jobs = jobs[:limit]
-    return JobList(items=[job_out(session, j) for j in jobs], next_cursor=str(jobs[-1].id) if more else None)
+        query = query.where(Job.id < row_number(cursor))
+    rows = list(session.scalars(query.order_by(Job.id.desc()).limit(limit + 1)))
+    jobs, next_cursor = one_page(rows, limit, lambda job: str(job.id))
+    return JobList(items=[job_out(session, j) for j in jobs], next_cursor=next_cursor)

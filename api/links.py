@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import Field
 
 from api.auth import CurrentPrincipal, DbSession, tenant_or_404
-from api.models import ApiModel
+from api.errors import error_responses
+from api.models import ApiModel, NextCursor
+from api.paging import Cursor, limit_query, one_page, row_number
+from api.params import TenantId
+from api.routing import api_router
 from db import links as link_repo
 from db.models import Job
+from mapping.fields import SafeText
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant_id}/links", tags=["links"])
+router = api_router(prefix="/api/v1/tenants/{tenant_id}/links", tags=["links"])
 
 
 class LinkOut(ApiModel):
@@ -31,20 +36,32 @@ class LinkOut(ApiModel):
 
 class LinkList(ApiModel):
     items: list[LinkOut]
+    next_cursor: NextCursor = None
 
 
-@router.get("", response_model=LinkList)
+@router.get("", response_model=LinkList, responses=error_responses(404))
 def list_links(
-    tenant_id: str,
+    tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,
-    entity: Annotated[str | None, Query(description="Only this entity type")] = None,
-    code: Annotated[str | None, Query(description="Only this entity code")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    entity: Annotated[SafeText | None, Query(max_length=64, description="Only this entity type")] = None,
+    code: Annotated[SafeText | None, Query(max_length=255, description="Only this entity code")] = None,
+    limit: Annotated[int, limit_query(500)] = 100,
+    cursor: Cursor = None,
 ) -> Any:
+    """Which QuickBooks object each Fusion Operations entity became, newest first."""
     tenant = tenant_or_404(session, principal, tenant_id)
+    rows = link_repo.list_links(
+        session,
+        tenant.id,
+        entity=entity,
+        code=code,
+        before_id=row_number(cursor) if cursor is not None else None,
+        limit=limit + 1,
+    )
+    links, next_cursor = one_page(rows, limit, lambda link: str(link.id))
     items = []
-    for link in link_repo.list_links(session, tenant.id, entity=entity, code=code, limit=limit):
+    for link in links:
         job = session.get(Job, link.job_id) if link.job_id is not None else None
         items.append(
             LinkOut(
@@ -60,4 +77,4 @@ def list_links(
                 updated_at=link.updated_at,
             )
         )
-    return LinkList(items=items)
+    return LinkList(items=items, next_cursor=next_cursor)

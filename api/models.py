@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
+
+from mapping.fields import STORABLE, SafeText
+
+# A name people give (a tenant, an API key): surrounding blanks are dropped, and the rest is kept.
+NAME_MAX = 200
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX), STORABLE]
+# Every list answers {"items": [...], "nextCursor": ...} (api/paging.py).
+NextCursor = Annotated[
+    str | None, Field(description="Pass it as `cursor` for the next page; null on the last page.")
+]
 
 
 class ApiModel(BaseModel):
@@ -14,8 +24,10 @@ class ApiModel(BaseModel):
 
 
 class TenantCreate(ApiModel):
-    name: str = Field(
-        min_length=1, max_length=200, description="The customer's name, as support staff know it."
+    name: Name = Field(
+        min_length=1,
+        description="The customer's name, as support staff know it (trimmed; 1 to 200 characters).",
+        examples=["Acme Manufacturing"],
     )
 
 
@@ -35,7 +47,11 @@ class TokenOut(ApiModel):
 
 
 class ApiKeyCreate(ApiModel):
-    name: str = Field(default="", max_length=200)
+    name: Name = Field(
+        default="",
+        description="What the key is for (trimmed; at most 200 characters).",
+        examples=["Fusion Operations"],
+    )
 
 
 class ApiKeyOut(ApiModel):
@@ -62,9 +78,13 @@ class ConnectionOut(ApiModel):
 
 
 class RawQbxmlCreate(ApiModel):
-    qbxml: str = Field(
+    qbxml: SafeText = Field(
         min_length=1,
         description='A whole qbXML request message set: <?xml …?><?qbxml version="13.0"?><QBXML>…</QBXML>.',
+        examples=[
+            '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+            "<CustomerQueryRq><MaxReturned>2</MaxReturned></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
+        ],
     )
 
 
@@ -118,8 +138,9 @@ class JobOut(ApiModel):
 
 class JobList(ApiModel):
     items: list[JobOut]
-    next_cursor: str | None = None
+    next_cursor: NextCursor = None
 
 
-class Problem(ApiModel):
-    detail: Any
+class TenantList(ApiModel):
+    items: list[TenantOut]
+    next_cursor: NextCursor = None

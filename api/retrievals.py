@@ -8,26 +8,33 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import Body, HTTPException, Query, Request, status
 from fastapi.responses import Response
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
+from api import examples
 from api.auth import CurrentPrincipal, DbSession, tenant_or_404
-from api.models import ApiModel
+from api.errors import error_responses
+from api.models import ApiModel, NextCursor
+from api.paging import Cursor, limit_query, one_page, row_number
+from api.params import ID_MAX, TenantId
+from api.routing import api_router
 from db import audit
 from db import imports as import_repo
 from db.models import utcnow
 from mapping import retrieval
+from mapping.fields import STORABLE, DayOrInstant, SafeText
 from mapping.settings import stored_settings
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant_id}", tags=["retrievals"])
+router = api_router(prefix="/api/v1/tenants/{tenant_id}", tags=["retrievals"])
+NOT_FOUND = error_responses(404)
 
 RetrievalEntity = Literal["salesOrder", "purchaseOrder", "invoice", "estimate"]
 
 
 class RetrievalCreate(ApiModel):
     entities: list[RetrievalEntity] = Field(min_length=1, description="QuickBooks documents to retrieve.")
-    since: dt.date | dt.datetime = Field(
+    since: DayOrInstant = Field(
         description="Everything modified or created since this date (midnight in the tenant's time zone) "
         "or date-time is retrieved."
     )
@@ -70,11 +77,11 @@ class ImportOut(ApiModel):
 
 class ImportList(ApiModel):
     items: list[ImportOut]
-    next_cursor: str | None
+    next_cursor: NextCursor = None
 
 
 class AckIn(ApiModel):
-    ids: list[str] = Field(
+    ids: list[Annotated[str, StringConstraints(max_length=ID_MAX), STORABLE]] = Field(
         min_length=1, max_length=1000, description="Import ids Fusion Operations has taken."
     )
 
@@ -85,18 +92,26 @@ class AckOut(ApiModel):
 
 
 class FusionApiIn(ApiModel):
-    base_url: str = Field(min_length=1, max_length=500, description="Fusion Operations API base URL (https).")
-    api_key: str = Field(
+    base_url: SafeText = Field(
+        min_length=1, max_length=500, description="Fusion Operations API base URL (https)."
+    )
+    api_key: SafeText = Field(
         min_length=1, max_length=500, description="Credential qbbridge sends; never shown again."
     )
 
     @field_validator("base_url")
     @classmethod
     def _https(cls, value: str) -> str:
-        parts = urlsplit(value)
-        local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            raise ValueError("not a URL; give the API's https:// address") from None
+        local = host in {"localhost", "127.0.0.1", "::1"}
         if parts.scheme != "https" and not (parts.scheme == "http" and local):
             raise ValueError("use an https:// URL (plain http is only allowed for localhost)")
+        if not host:
+            raise ValueError("the URL has no host; give the API's https:// address")
         return value.rstrip("/")
 
 
@@ -109,21 +124,23 @@ class FusionApiOut(ApiModel):
     "/retrievals",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RetrievalAccepted,
-    responses={
-        409: {
-            "description": "The retrieval of one of these documents is turned off in the settings; the "
-            "message names the option to turn on and its key (`retrievals.<entity>.enabled`). Nothing "
-            "is queued."
-        }
-    },
+    responses=error_responses(
+        404,
+        409,
+        e409="The retrieval of one of these documents is turned off in the settings; the message names "
+        "the option to turn on and its key (`retrievals.<entity>.enabled`). Nothing is queued.",
+    ),
 )
 def retrieve_orders(
-    tenant_id: str, body: RetrievalCreate, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId,
+    body: Annotated[RetrievalCreate, Body(examples=[examples.RETRIEVAL])],
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> Any:
     """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting,
     for documents whose retrieval is turned on."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    settings = stored_settings(tenant.settings)
+    settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     try:
         retrieval.check_retrieval_enabled(settings, list(body.entities))
     except retrieval.RetrievalRefused as exc:
@@ -142,34 +159,29 @@ def retrieve_orders(
     return RetrievalAccepted(job_id=job.public_id)
 
 
-@router.get("/imports", response_model=ImportList)
+@router.get("/imports", response_model=ImportList, responses=NOT_FOUND)
 def list_imports(
-    tenant_id: str,
+    tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,
     entity: Annotated[Literal["salesOrder", "purchaseOrder", "product"] | None, Query()] = None,
     status_filter: Annotated[
         Literal["pending", "delivered", "acknowledged", "skipped"] | None, Query(alias="status")
     ] = None,
-    cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    limit: Annotated[int, limit_query(500)] = 100,
 ) -> Any:
     """What was retrieved from QuickBooks, oldest first, for Fusion Operations to create."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    if cursor is not None and not cursor.isdigit():
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor: use the nextCursor of a previous page"
-        )
-    rows = import_repo.list_imports(
+    found = import_repo.list_imports(
         session,
         tenant.id,
         entity=entity,
         status=status_filter,
-        after_id=int(cursor) if cursor else None,
+        after_id=row_number(cursor) if cursor is not None else None,
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = one_page(found, limit, lambda row: str(row.id))
     items = [
         ImportOut(
             id=row.public_id,
@@ -190,11 +202,16 @@ def list_imports(
         )
         for row in rows
     ]
-    return ImportList(items=items, next_cursor=str(rows[-1].id) if more and rows else None)
+    return ImportList(items=items, next_cursor=next_cursor)
 
 
-@router.post("/imports/ack", response_model=AckOut)
-def acknowledge_imports(tenant_id: str, body: AckIn, session: DbSession, principal: CurrentPrincipal) -> Any:
+@router.post("/imports/ack", response_model=AckOut, responses=NOT_FOUND)
+def acknowledge_imports(
+    tenant_id: TenantId,
+    body: Annotated[AckIn, Body(examples=[examples.IMPORTS_ACK])],
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> Any:
     """Fusion Operations confirms it has created these imports; they leave the pending list."""
     tenant = tenant_or_404(session, principal, tenant_id)
     missing = import_repo.acknowledge(session, tenant.id, list(dict.fromkeys(body.ids)), now=utcnow())
@@ -204,18 +221,33 @@ def acknowledge_imports(tenant_id: str, body: AckIn, session: DbSession, princip
     return AckOut(acknowledged=len(set(body.ids)) - len(missing), not_found=missing)
 
 
-@router.get("/fusion-api", response_model=FusionApiOut)
-def get_fusion_api(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> Any:
+@router.get("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
+def get_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Any:
+    """Where imports are pushed (404 when nowhere: Fusion Operations reads GET …/imports)."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    return FusionApiOut(base_url=tenant.fusion_api_base_url, has_api_key=bool(tenant.fusion_api_key))
+    if tenant.fusion_api_base_url is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"Tenant {tenant.id} has no Fusion Operations API configured; set one with PUT …/fusion-api.",
+        )
+    return FusionApiOut(
+        base_url=tenant.fusion_api_base_url, has_api_key=tenant.fusion_api_key_sealed is not None
+    )
 
 
-@router.put("/fusion-api", response_model=FusionApiOut)
-def put_fusion_api(tenant_id: str, body: FusionApiIn, session: DbSession, principal: CurrentPrincipal) -> Any:
-    """Where imports are pushed. Without it, Fusion Operations reads GET …/imports instead."""
+@router.put("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
+def put_fusion_api(
+    tenant_id: TenantId,
+    body: Annotated[FusionApiIn, Body(examples=[examples.FUSION_API])],
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> Any:
+    """Where imports are pushed. Without it, Fusion Operations reads GET …/imports instead. The key is
+    stored encrypted and never shown again."""
     tenant = tenant_or_404(session, principal, tenant_id)
     tenant.fusion_api_base_url = body.base_url
-    tenant.fusion_api_key = body.api_key
+    tenant.fusion_api_key_sealed = request.app.state.keyring.seal(body.api_key)
     audit.record(
         session,
         actor=principal.actor,
@@ -226,11 +258,11 @@ def put_fusion_api(tenant_id: str, body: FusionApiIn, session: DbSession, princi
     return FusionApiOut(base_url=tenant.fusion_api_base_url, has_api_key=True)
 
 
-@router.delete("/fusion-api", status_code=204, response_class=Response)
-def delete_fusion_api(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
-    """Stop pushing imports; they stay readable at GET …/imports."""
+@router.delete("/fusion-api", status_code=204, response_class=Response, responses=NOT_FOUND)
+def delete_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Response:
+    """Stop pushing imports; they stay readable at GET …/imports. Deleting twice is no error."""
     tenant = tenant_or_404(session, principal, tenant_id)
     tenant.fusion_api_base_url = None
-    tenant.fusion_api_key = None
+    tenant.fusion_api_key_sealed = None
     audit.record(session, actor=principal.actor, action="fusion_api.delete", tenant_id=tenant.id)
     return Response(status_code=204)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import Body, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from api import examples
 from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
+from api.errors import error_responses, issues_from
 from api.models import ApiModel
+from api.params import TenantId
+from api.routing import api_router
 from db.models import utcnow
 from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
 from mapping.flows import FLOWS
 from mapping.sending import Audit, SendRefused, SendResult, no_such_tenant, queue_send
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant_id}", tags=["sends"])
+router = api_router(prefix="/api/v1/tenants/{tenant_id}", tags=["sends"])
 
 DryRun = Annotated[
     bool,
@@ -74,9 +78,10 @@ def field_location(path: str) -> list[str | int]:
 
 def _refusal(exc: SendRefused, where: tuple[str, ...] = ("body",)) -> HTTPException:
     """The HTTP error of a refused send; ``where`` is the location of the entity in the request body
-    (an event carries it under ``data``), so the field path points into the body as sent."""
-    if exc.field is not None:
-        loc = [*where, *field_location(exc.field)]
+    (an event carries it under ``data``), so the field path points into the body as sent. A 422 always
+    names a field (the whole entity when the refusal is about no one field)."""
+    if exc.field is not None or exc.status == 422:
+        loc = [*where, *field_location(exc.field or "")]
         return HTTPException(exc.status, [{"loc": loc, "msg": exc.message, "type": "send_refused"}])
     return HTTPException(exc.status, exc.message)
 
@@ -118,19 +123,34 @@ def _accepted(result: SendResult) -> JSONResponse:
 RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {"model": SendAccepted, "description": "Queued (or already in QuickBooks: see alreadySent)."},
     200: {"model": DryRunOut, "description": "With dry_run=true: what would be sent."},
-    409: {
-        "description": (
+    **error_responses(
+        404,
+        409,
+        422,
+        e409=(
             "The flow is off, the company is outside the US, the order was already shipped/received, or "
             "another request is sending the same entity right now (nothing was queued; retry)."
-        )
-    },
-    422: {"description": "The payload cannot be sent; the error names the field and what to change."},
+        ),
+        e422="The payload cannot be sent; the error names the field and what to change.",
+    ),
 }
+
+
+SalesOrderBody = Annotated[SalesOrder, Body(examples=[examples.SALES_ORDER])]
+PurchaseOrderBody = Annotated[PurchaseOrder, Body(examples=[examples.PURCHASE_ORDER])]
+ReceivingBody = Annotated[Receiving, Body(examples=[examples.RECEIVING])]
+ShippingBody = Annotated[Shipping, Body(examples=[examples.SHIPPING])]
+ProductionOrderBody = Annotated[ProductionOrder, Body(examples=[examples.PRODUCTION_ORDER])]
+InventoryBody = Annotated[InventorySend, Body(examples=[examples.INVENTORY])]
 
 
 @router.post("/sales-orders", responses=RESPONSES, status_code=202, response_model=None)
 async def send_sales_order(
-    tenant_id: str, body: SalesOrder, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
+    tenant_id: TenantId,
+    body: SalesOrderBody,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    dry_run: DryRun = False,
 ) -> Any:
     """Sales Order (Fusion Operations) → Sales Order (QuickBooks)."""
     return _send(session, principal, tenant_id, "salesOrder", body, dry=dry_run)
@@ -138,8 +158,8 @@ async def send_sales_order(
 
 @router.post("/purchase-orders", responses=RESPONSES, status_code=202, response_model=None)
 async def send_purchase_order(
-    tenant_id: str,
-    body: PurchaseOrder,
+    tenant_id: TenantId,
+    body: PurchaseOrderBody,
     session: DbSession,
     principal: CurrentPrincipal,
     dry_run: DryRun = False,
@@ -150,7 +170,11 @@ async def send_purchase_order(
 
 @router.post("/receivings", responses=RESPONSES, status_code=202, response_model=None)
 async def send_receiving(
-    tenant_id: str, body: Receiving, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
+    tenant_id: TenantId,
+    body: ReceivingBody,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    dry_run: DryRun = False,
 ) -> Any:
     """Receiving (Fusion Operations) → Bill (QuickBooks), linked to the purchase order, full quantities."""
     return _send(session, principal, tenant_id, "receiving", body, dry=dry_run)
@@ -158,7 +182,11 @@ async def send_receiving(
 
 @router.post("/shippings", responses=RESPONSES, status_code=202, response_model=None)
 async def send_shipping(
-    tenant_id: str, body: Shipping, session: DbSession, principal: CurrentPrincipal, dry_run: DryRun = False
+    tenant_id: TenantId,
+    body: ShippingBody,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    dry_run: DryRun = False,
 ) -> Any:
     """Shipping (Fusion Operations) → Invoice (QuickBooks), closing the sales order; one per sales order."""
     return _send(session, principal, tenant_id, "shipping", body, dry=dry_run)
@@ -166,8 +194,8 @@ async def send_shipping(
 
 @router.post("/production-orders", responses=RESPONSES, status_code=202, response_model=None)
 async def send_production_order(
-    tenant_id: str,
-    body: ProductionOrder,
+    tenant_id: TenantId,
+    body: ProductionOrderBody,
     session: DbSession,
     principal: CurrentPrincipal,
     dry_run: DryRun = False,
@@ -178,8 +206,8 @@ async def send_production_order(
 
 @router.post("/inventory", responses=RESPONSES, status_code=202, response_model=None)
 async def send_inventory(
-    tenant_id: str,
-    body: InventorySend,
+    tenant_id: TenantId,
+    body: InventoryBody,
     session: DbSession,
     principal: CurrentPrincipal,
     dry_run: DryRun = False,
@@ -193,14 +221,20 @@ async def send_inventory(
     response_model=EventOut,
     responses={
         202: {"model": EventOut, "description": "Queued"},
-        409: {
-            "description": "Another request is sending the same entity right now: nothing was queued; retry."
-        },
-        422: {"description": "Bad entity"},
+        **error_responses(
+            404,
+            409,
+            422,
+            e409="Another request is sending the same entity right now: nothing was queued; retry.",
+            e422="The event or its entity is invalid; the error names the field.",
+        ),
     },
 )
 async def receive_event(
-    tenant_id: str, body: EventIn, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId,
+    body: Annotated[EventIn, Body(examples=[examples.EVENT])],
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> Any:
     """A Fusion Operations create/update event: queued only when that flow is automatic (never inventory)."""
     tenant = tenant_or_404(session, principal, tenant_id)
@@ -214,7 +248,7 @@ async def receive_event(
     except ValidationError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            [{"loc": ["body", "data", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+            issues_from({**e, "loc": ("body", "data", *e["loc"])} for e in exc.errors()),
         ) from exc
     action = Audit(principal.actor, f"event.{body.entity}.{body.action}")
     try:

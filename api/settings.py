@@ -1,38 +1,68 @@
-"""A tenant's settings: every option of the integration, with the spec's defaults."""
+"""A tenant's settings: every option of the integration, with the spec's defaults.
+
+The answer is the settings document plus ``problems``: what of the stored document does not validate
+(stored by an older version with looser rules, or edited in the database) and so has its default
+instead. A ``PUT`` merges into the settings that apply, so it also clears those problems.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import Body, HTTPException, status
+from pydantic import Field
 
 from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.errors import error_responses
+from api.models import ApiModel
+from api.params import TenantId
+from api.routing import api_router
 from db import audit
-from mapping.settings import Settings, SettingsError, merge_settings, stored_settings
+from mapping.settings import Settings, SettingsError, StoredSettings, merge_settings, read_stored_settings
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant_id}/settings", tags=["settings"])
+router = api_router(prefix="/api/v1/tenants/{tenant_id}/settings", tags=["settings"])
 
-
-def _document(settings: Settings) -> dict[str, Any]:
-    return settings.model_dump(mode="json", by_alias=True)
+PROBLEMS = "problems"
 
 
-@router.get("", response_model=Settings, response_model_by_alias=True)
-def get_settings(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+class SettingsProblem(ApiModel):
+    path: str = Field(description="The option, e.g. retrievalIntervalMinutes or syncWindow.start.")
+    message: str = Field(description="Why the stored value does not apply; its default applies instead.")
+
+
+class SettingsOut(Settings):
+    problems: list[SettingsProblem] = Field(
+        default_factory=list,
+        description=(
+            "Read-only: options of the stored settings that do not validate, each replaced by its "
+            "default. A PUT clears them (and ignores this key)."
+        ),
+        json_schema_extra={"readOnly": True},
+    )
+
+
+def _answer(stored: StoredSettings) -> dict[str, Any]:
+    document = stored.settings.model_dump(mode="json", by_alias=True)
+    document[PROBLEMS] = [{"path": path, "message": message} for path, message in stored.problems]
+    return document
+
+
+@router.get("", response_model=SettingsOut, response_model_by_alias=True, responses=error_responses(404))
+def get_settings(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     tenant = tenant_or_404(session, principal, tenant_id)
-    return _document(stored_settings(tenant.settings))
+    return _answer(read_stored_settings(tenant.settings, tenant_id=tenant.id))
 
 
 @router.put(
     "",
-    response_model=Settings,
+    response_model=SettingsOut,
     response_model_by_alias=True,
-    responses={
-        422: {"description": "An option or a combination of options is invalid; nothing was changed."}
-    },
+    responses=error_responses(
+        404, 422, e422="An option or a combination of options is invalid; nothing was changed."
+    ),
 )
 def put_settings(
-    tenant_id: str,
+    tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,
     patch: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way to declare a free-form JSON body
@@ -43,8 +73,11 @@ def put_settings(
 ) -> dict[str, Any]:
     """Change some settings. Changes apply to jobs queued afterwards."""
     tenant = tenant_or_404(session, principal, tenant_id)
+    # ``problems`` is what GET reports, not a setting: a document read, changed and sent back is fine.
+    patch = {key: value for key, value in patch.items() if key != PROBLEMS}
+    current = read_stored_settings(tenant.settings, tenant_id=tenant.id).settings
     try:
-        merged = merge_settings(tenant.settings or None, patch)
+        merged = merge_settings(current.model_dump(mode="json", by_alias=True), patch)
     except SettingsError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -53,8 +86,8 @@ def put_settings(
                 for path, message in exc.problems
             ],
         ) from exc
-    tenant.settings = _document(merged)
+    tenant.settings = merged.model_dump(mode="json", by_alias=True)
     audit.record(
         session, actor=principal.actor, action="settings.update", tenant_id=tenant.id, changed=sorted(patch)
     )
-    return tenant.settings
+    return _answer(StoredSettings(merged))

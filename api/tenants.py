@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from typing import Annotated
+
+from fastapi import Body, HTTPException, Request, Response, status
 from sqlalchemy import func, select
 
+from api import examples
 from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
-from api.models import ApiKeyCreate, ApiKeyOut, ConnectionOut, TenantCreate, TenantOut, TokenOut
+from api.errors import error_responses
+from api.models import (
+    ApiKeyCreate,
+    ApiKeyOut,
+    ConnectionOut,
+    TenantCreate,
+    TenantList,
+    TenantOut,
+    TokenOut,
+)
+from api.paging import Cursor, limit_query, one_page, refuse_cursor
+from api.params import TenantId
+from api.routing import api_router
 from db import audit
 from db import tenants as tenant_repo
 from db.models import Tenant, WcSession
 from db.states import SessionState
 from qbwc.qwc import QwcError, QwcSettings, render_qwc
 
-router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
+router = api_router(prefix="/api/v1/tenants", tags=["tenants"])
+NOT_FOUND = error_responses(404)
 
 
 def tenant_out(tenant: Tenant) -> TenantOut:
@@ -29,28 +45,48 @@ def tenant_out(tenant: Tenant) -> TenantOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TenantOut)
-def create_tenant(body: TenantCreate, session: DbSession, principal: AdminPrincipal) -> TenantOut:
-    tenant = tenant_repo.create_tenant(session, body.name.strip())
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=TenantOut, responses=error_responses(403)
+)
+def create_tenant(
+    body: Annotated[TenantCreate, Body(examples=[examples.TENANT])],
+    session: DbSession,
+    principal: AdminPrincipal,
+) -> TenantOut:
+    """A new tenant; its name is trimmed and must not be empty."""
+    tenant = tenant_repo.create_tenant(session, body.name)
     audit.record(
         session, actor=principal.actor, action="tenant.create", tenant_id=tenant.id, name=tenant.name
     )
     return tenant_out(tenant)
 
 
-@router.get("", response_model=list[TenantOut])
-def list_tenants(session: DbSession, principal: CurrentPrincipal) -> list[TenantOut]:
+@router.get("", response_model=TenantList)
+def list_tenants(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, limit_query(500)] = 100,
+    cursor: Cursor = None,
+) -> TenantList:
+    """Tenants in the order they were created (a tenant's API key sees its own only)."""
     only = None if principal.is_admin else principal.tenant_id
-    return [tenant_out(t) for t in tenant_repo.list_tenants(session, only_id=only)]
+    rows = tenant_repo.list_tenants(session, only_id=only, after_id=cursor, limit=limit + 1)
+    if rows is None:
+        assert cursor is not None
+        raise refuse_cursor(cursor)
+    tenants, next_cursor = one_page(rows, limit, lambda tenant: tenant.id)
+    return TenantList(items=[tenant_out(t) for t in tenants], next_cursor=next_cursor)
 
 
-@router.get("/{tenant_id}", response_model=TenantOut, responses={404: {"description": "No such tenant"}})
-def get_tenant(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
+@router.get("/{tenant_id}", response_model=TenantOut, responses=NOT_FOUND)
+def get_tenant(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
     return tenant_out(tenant_or_404(session, principal, tenant_id))
 
 
-@router.post("/{tenant_id}/token", status_code=status.HTTP_201_CREATED, response_model=TokenOut)
-def generate_token(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
+@router.post(
+    "/{tenant_id}/token", status_code=status.HTTP_201_CREATED, response_model=TokenOut, responses=NOT_FOUND
+)
+def generate_token(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
     """A new Web Connector password. The previous one stops working and its open sessions end."""
     tenant = tenant_or_404(session, principal, tenant_id)
     token = tenant_repo.issue_token(session, tenant)
@@ -58,9 +94,17 @@ def generate_token(tenant_id: str, session: DbSession, principal: CurrentPrincip
     return TokenOut(token=token)
 
 
-@router.post("/{tenant_id}/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyOut)
+@router.post(
+    "/{tenant_id}/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyOut,
+    responses=NOT_FOUND,
+)
 def create_api_key(
-    tenant_id: str, body: ApiKeyCreate, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId,
+    body: Annotated[ApiKeyCreate, Body(examples=[examples.API_KEY])],
+    session: DbSession,
+    principal: CurrentPrincipal,
 ) -> ApiKeyOut:
     """An API key that reaches only this tenant."""
     tenant = tenant_or_404(session, principal, tenant_id)
@@ -83,11 +127,13 @@ def create_api_key(
     response_class=Response,
     responses={
         200: {"content": {"application/xml": {}}, "description": "The .qwc file, as an attachment."},
-        409: {"description": "The service's public URL cannot be used by the Web Connector."},
+        **error_responses(
+            404, 409, e409="The service's public URL cannot be used by the Web Connector."
+        ),
     },
 )
 def download_qwc(
-    tenant_id: str, request: Request, session: DbSession, principal: CurrentPrincipal
+    tenant_id: TenantId, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
     tenant = tenant_or_404(session, principal, tenant_id)
     settings = request.app.state.settings
@@ -112,8 +158,8 @@ def download_qwc(
     )
 
 
-@router.get("/{tenant_id}/connection", response_model=ConnectionOut)
-def get_connection(tenant_id: str, session: DbSession, principal: CurrentPrincipal) -> ConnectionOut:
+@router.get("/{tenant_id}/connection", response_model=ConnectionOut, responses=NOT_FOUND)
+def get_connection(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> ConnectionOut:
     """What we know of the customer's Web Connector and QuickBooks, from their last calls."""
     tenant = tenant_or_404(session, principal, tenant_id)
     open_sessions = session.scalar(

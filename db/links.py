@@ -148,11 +148,20 @@ def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | Non
 
 
 def list_links(
-    session: Session, tenant_id: str, *, entity: str | None = None, code: str | None = None, limit: int = 100
+    session: Session,
+    tenant_id: str,
+    *,
+    entity: str | None = None,
+    code: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
 ) -> list[Link]:
+    """The tenant's links, newest first, those older than the link ``before_id`` when it is given."""
     query = select(Link).where(Link.tenant_id == tenant_id)
     if entity is not None:
         query = query.where(Link.entity == entity)
     if code is not None:
         query = query.where(Link.code == code)
+    if before_id is not None:
+        query = query.where(Link.id < before_id)
     return list(session.scalars(query.order_by(Link.id.desc()).limit(limit)))

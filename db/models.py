@@ -101,9 +101,9 @@ class Tenant(Base):
     last_connection_error_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     # Where imports are pushed (Fusion Operations' API). The key is needed to call it, so it is kept
-    # as given, and never returned by the API nor logged.
+    # sealed under the service's secret key (db/sealing.py), never returned by the API nor logged.
     fusion_api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    fusion_api_key: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    fusion_api_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ApiKey(Base):

@@ -7,7 +7,7 @@ import re
 import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from db import batch
@@ -45,10 +45,27 @@ def get_tenant(session: Session, tenant_id: str) -> Tenant | None:
     return session.get(Tenant, tenant_id)
 
 
-def list_tenants(session: Session, *, only_id: str | None = None) -> list[Tenant]:
-    query = select(Tenant).order_by(Tenant.created_at, Tenant.id)
+def list_tenants(
+    session: Session, *, only_id: str | None = None, after_id: str | None = None, limit: int | None = None
+) -> list[Tenant] | None:
+    """Tenants in the order they were created, after the tenant ``after_id`` (None when that tenant
+    is not in the list: the caller's cursor names nothing)."""
+    query = select(Tenant)
     if only_id is not None:
         query = query.where(Tenant.id == only_id)
+    if after_id is not None:
+        last = session.get(Tenant, after_id)
+        if last is None or (only_id is not None and last.id != only_id):
+            return None
+        query = query.where(
+            or_(
+                Tenant.created_at > last.created_at,
+                and_(Tenant.created_at == last.created_at, Tenant.id > last.id),
+            )
+        )
+    query = query.order_by(Tenant.created_at, Tenant.id)
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))
 
 

@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from mapping.fields import STORABLE, Day, Instant, SafeText
+
 
 def _finite(value: Any) -> Any:
     # JSON as Python reads it allows NaN and Infinity (and 1e400 becomes Infinity): none of them is a
@@ -45,34 +47,19 @@ def _not_negative_zero(value: Decimal) -> Decimal:
 # Fusion Operations limits codes to 255 characters; surrounding blanks are never meaningful in a code.
 # (A before-validator runs first whatever its place; put before the constraints, it would drop them.)
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), BeforeValidator(_finite)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    BeforeValidator(_finite),
+    STORABLE,
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True), BeforeValidator(_finite)]
-CustomValue = Annotated[str | int | float | Decimal | bool | None, BeforeValidator(_finite)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), BeforeValidator(_finite), STORABLE]
+CustomValue = Annotated[SafeText | int | float | Decimal | bool | None, BeforeValidator(_finite)]
 # A quantity or price: finite (pydantic refuses NaN and Infinity), never -0. Its precision and size
 # are QuickBooks' (requests_builder/fields.py): checked when the plan is built, with the payload path.
 Number = Annotated[Decimal, AfterValidator(_not_negative_zero)]
-
-
-def _calendar_day(value: Any) -> Any:
-    # Dates sometimes arrive as date-times (midnight UTC); the calendar day written is the one meant.
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str) and "T" in value:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    return value
-
-
-Day = Annotated[dt.date, BeforeValidator(_calendar_day)]
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # Fusion Operations reads a time without an offset in the company's time zone; we cannot know it
-    # here, so such times are taken as UTC (the API documents ``Z`` times).
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-Moment = Annotated[dt.datetime, AfterValidator(_aware)]
+# Times without an offset are taken as UTC: Fusion Operations reads them in the company's time zone,
+# which we cannot know here, and its API documents ``Z`` times (mapping/fields.py).
+Moment = Instant
 
 
 class FusionModel(BaseModel):
@@ -208,13 +195,13 @@ class Named(FusionModel):
 def _minutes_or_iso(value: Any) -> Any:
     # A bare number is minutes (Fusion Operations reports labour in minutes); pydantic would read seconds.
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        minutes = float(value)
-        if not math.isfinite(minutes):
-            raise ValueError("the duration must be a finite number of minutes")
         try:
+            minutes = float(value)
+            if not math.isfinite(minutes):
+                raise ValueError
             return dt.timedelta(minutes=minutes)
-        except OverflowError:
-            raise ValueError("the duration is longer than any time record can be") from None
+        except (OverflowError, ValueError):
+            raise ValueError("give the duration in minutes, as a finite number") from None
     return value
 
 

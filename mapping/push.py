@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Import, Tenant
+from db.sealing import Keyring, UnreadableSecret
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +206,25 @@ def _readable(response: httpx.Response) -> str:
         return response.text.strip()
 
 
-def default_client_for_tenant(tenant: Tenant) -> FusionApiClient | None:
-    if not tenant.fusion_api_base_url or not tenant.fusion_api_key:
-        return None
-    return FusionApiClient(tenant.fusion_api_base_url, tenant.fusion_api_key)
+UNREADABLE_KEY_ERROR = (
+    "the stored Fusion Operations API key cannot be decrypted with the service's secret key (it was "
+    "changed or lost): set the key again with PUT …/fusion-api"
+)
+# How soon imports of a tenant whose key cannot be decrypted are looked at again: a PUT of the key
+# (or the old secret key restored) is picked up without anyone re-queuing them.
+UNREADABLE_KEY_DELAY = dt.timedelta(minutes=5)
+
+
+def clients_with(keyring: Keyring) -> Callable[[Tenant], FusionApiClient | None]:
+    """Clients for tenants' Fusion Operations APIs, opening their sealed keys with ``keyring``.
+    Raises :class:`UnreadableSecret` for a tenant whose key no secret key opens."""
+
+    def client_for_tenant(tenant: Tenant) -> FusionApiClient | None:
+        if not tenant.fusion_api_base_url or not tenant.fusion_api_key_sealed:
+            return None
+        return FusionApiClient(tenant.fusion_api_base_url, keyring.open(tenant.fusion_api_key_sealed))
+
+    return client_for_tenant
 
 
 @dataclass(slots=True)
@@ -323,7 +339,8 @@ def deliver_pending(
     database: Database,
     *,
     now: dt.datetime,
-    client_for_tenant: Callable[[Tenant], FusionApiClient | None] = default_client_for_tenant,
+    keyring: Keyring | None = None,
+    client_for_tenant: Callable[[Tenant], FusionApiClient | None] | None = None,
     limit: int = 100,
     rng: random.Random | None = None,
 ) -> DeliveryReport:
@@ -332,16 +349,20 @@ def deliver_pending(
     Three steps, so no transaction is open while Fusion Operations is called: claim (lease, see
     :func:`_claim`), call, then record each outcome in its own short transaction, guarded by the
     lease token (``attempts``). An order whose products are still pending is handed back unattempted.
-    The clients made by ``client_for_tenant`` are closed at the end.
+    The clients are made by ``client_for_tenant`` (default: :func:`clients_with` ``keyring``; without
+    either, nothing is delivered) and closed at the end.
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
     report = DeliveryReport()
+    if client_for_tenant is None:
+        client_for_tenant = clients_with(keyring) if keyring is not None else (lambda _tenant: None)
     claims, tenants = _claim(database, now, limit)
     if not claims:
         return report
     started = time.monotonic()
     clients: dict[str, FusionApiClient | None] = {}
+    unreadable: set[str] = set()
     # Read once per tenant after its products were tried (they are claimed first): what is still
     # pending then, here or in another run, is not in Fusion Operations yet.
     pending_products: dict[str, set[str]] = {}
@@ -350,8 +371,25 @@ def deliver_pending(
             elapsed = dt.timedelta(seconds=time.monotonic() - started)
             current = now + elapsed
             if claim.tenant_id not in clients:
-                clients[claim.tenant_id] = client_for_tenant(tenants[claim.tenant_id])
+                try:
+                    clients[claim.tenant_id] = client_for_tenant(tenants[claim.tenant_id])
+                except UnreadableSecret:
+                    clients[claim.tenant_id] = None
+                    unreadable.add(claim.tenant_id)
+                    log.error("tenant %s: %s", claim.tenant_id, UNREADABLE_KEY_ERROR)
             client = clients[claim.tenant_id]
+            if claim.tenant_id in unreadable:
+                with database.transaction() as session:
+                    _hand_back(
+                        session,
+                        claim,
+                        current,
+                        next_attempt_at=current + UNREADABLE_KEY_DELAY,
+                        last_error=UNREADABLE_KEY_ERROR,
+                    )
+                report.deferred.append(claim.public_id)
+                report.errors[claim.public_id] = UNREADABLE_KEY_ERROR
+                continue
             if client is None or elapsed > LEASE / 2:
                 with database.transaction() as session:
                     _hand_back(session, claim, current)

@@ -192,9 +192,12 @@ def in_window(settings: Settings, now: dt.datetime) -> bool:
     return local >= start or local < end  # the window crosses midnight
 
 
-def _any_automatic(stored: dict[str, Any] | None) -> bool:
-    # The stored document is already validated; reading it avoids validating it on every login.
-    retrievals = (stored or {}).get("retrievals") or {}
+def _any_automatic(stored: Any) -> bool:
+    # Reading the stored document avoids validating it on every login. A part that is not what
+    # qbbridge writes has its default in stored_settings (no automatic retrieval), so it is none here.
+    retrievals = stored.get("retrievals") if isinstance(stored, dict) else None
+    if not isinstance(retrievals, dict):
+        return False
     return any(
         isinstance(options, dict) and options.get("enabled") and options.get("automatic")
         for options in retrievals.values()
@@ -205,7 +208,7 @@ def schedule_automatic(session: Session, tenant: Tenant, *, now: dt.datetime) ->
     """At a Web Connector's authenticate: queue the automatic retrievals that are due, if any."""
     if not _any_automatic(tenant.settings):
         return None
-    settings = stored_settings(tenant.settings)
+    settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     due = []
     for entity, attr in _SETTINGS_ATTR.items():
         options = getattr(settings.retrievals, attr)
@@ -288,7 +291,7 @@ def apply_page(
         _apply_lists_page(session, step, job, tenant, response, now=now, session_id=session_id)
         return
     spec = ENTITIES[entity]
-    settings = stored_settings(tenant.settings)
+    settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     state = _state(session, step)
     counts = dict((job.result or {}).get("entities", {}).get(entity) or _empty_counts())
     counts["skippedReasons"] = dict(counts.get("skippedReasons") or {})

@@ -255,7 +255,7 @@ def queue_send(
     )
     if reads is None:
         raise no_such_tenant(tenant_id)
-    settings = settings_from_text(reads.settings_text)
+    settings = settings_from_text(reads.settings_text, tenant_id=tenant_id)
     if automatic:
         check_flow_enabled(settings, flow, automatic=True)
     links = SendLinks(session, tenant_id, reads.links)

@@ -2,13 +2,21 @@
 
 Stored and exchanged as camelCase JSON. Unknown keys are refused (a mistyped option would otherwise be
 silently ignored). Partial documents are merged into the current settings with :func:`merge_settings`;
-combinations that cannot work are refused with the path of the option to change.
+combinations that cannot work are refused with the path of the option to change. Every option has a
+bound (lengths, ranges), so nothing accepted here can fail later, where it is used.
+
+A stored document that no longer validates (written by an older version with looser rules, or by
+hand) never stops a tenant from working: :func:`read_stored_settings` drops each option that fails,
+so its default applies, and reports and logs what it dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,10 +24,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from mapping.fields import SafeText
+
+log = logging.getLogger(__name__)
+
 # QuickBooks custom field names (DataExtName) are at most 31 characters.
 CUSTOM_FIELD_NAME_MAX = 31
 # The article offers "QuickBook Custom field Name 1-3".
 CUSTOM_FIELD_PAIRS_MAX = 3
+# Fusion Operations limits names and codes to 255 characters.
+FUSION_NAME_MAX = 255
+# QuickBooks account full names (`Parent:Child`) are at most 159 characters, ListIDs at most 36.
+ACCOUNT_FULL_NAME_MAX = 159
+LIST_ID_MAX = 36
+# QuickBooks memos (STRTYPE) hold at most 4095 characters.
+MEMO_MAX = 4095
+# IANA zone names are short ("America/Argentina/ComodRivadavia" is among the longest).
+TIMEZONE_NAME_MAX = 64
+# Automatic retrievals at most once a minute (the Web Connector polls no faster) and at least once a
+# week: a larger interval would leave a company's documents behind for longer than anyone expects.
+RETRIEVAL_INTERVAL_MINUTES_MAX = 7 * 24 * 60
 
 TimesheetSource = Literal["orderCode", "orderDescription", "operationName", "sectionName"]
 
@@ -86,19 +110,19 @@ class RetrievedCodePrefixes(SettingsModel):
     """Put before the QuickBooks number to make a retrieved document's Fusion Operations code, so an
     invoice, an estimate and a sales order with the same number stay three orders."""
 
-    sales_order: str = Field(
+    sales_order: SafeText = Field(
         "", max_length=CODE_PREFIX_MAX, title="Sales Order", description="Prefix of retrieved sales orders."
     )
-    purchase_order: str = Field(
+    purchase_order: SafeText = Field(
         "",
         max_length=CODE_PREFIX_MAX,
         title="Purchase Order",
         description="Prefix of retrieved purchase orders.",
     )
-    invoice: str = Field(
+    invoice: SafeText = Field(
         "INV-", max_length=CODE_PREFIX_MAX, title="Invoice", description="Prefix of retrieved invoices."
     )
-    estimate: str = Field(
+    estimate: SafeText = Field(
         "EST-", max_length=CODE_PREFIX_MAX, title="Estimate", description="Prefix of retrieved estimates."
     )
 
@@ -116,15 +140,23 @@ class CreateMissingItems(SettingsModel):
         description="Create missing items before a purchase order is sent.",
         json_schema_extra=shown("Create missing items", "purchaseOrder"),
     )
-    income_account_id: str | None = Field(None, description="ListID of the account of created items.")
-    income_account_full_name: str | None = Field(
-        None, max_length=159, description="Full name of the account of created items."
+    income_account_id: SafeText | None = Field(
+        None, max_length=LIST_ID_MAX, description="ListID of the account of created items."
+    )
+    income_account_full_name: SafeText | None = Field(
+        None, max_length=ACCOUNT_FULL_NAME_MAX, description="Full name of the account of created items."
     )
 
 
 class CustomFieldPair(SettingsModel):
-    quickbooks: str = Field(min_length=1, max_length=CUSTOM_FIELD_NAME_MAX, description="QuickBooks name.")
-    fusion: str = Field(min_length=1, description="Fusion Operations custom field name (case-sensitive).")
+    quickbooks: SafeText = Field(
+        min_length=1, max_length=CUSTOM_FIELD_NAME_MAX, description="QuickBooks name."
+    )
+    fusion: SafeText = Field(
+        min_length=1,
+        max_length=FUSION_NAME_MAX,
+        description="Fusion Operations custom field name (case-sensitive).",
+    )
 
 
 class Timesheets(SettingsModel):
@@ -157,31 +189,40 @@ class Timesheets(SettingsModel):
 
 
 class InventoryOptions(SettingsModel):
-    adjustment_account: str | None = Field(
+    adjustment_account: SafeText | None = Field(
         None,
-        max_length=159,
+        max_length=ACCOUNT_FULL_NAME_MAX,
         description="Full name of the adjustment account; required to send inventory.",
         json_schema_extra=shown("Adjustment Account", "inventory"),
     )
-    adjustment_memo: str = Field("", description="Memo of the inventory adjustments.")
+    adjustment_memo: SafeText = Field(
+        "", max_length=MEMO_MAX, description="Memo of the inventory adjustments."
+    )
     only_tagged_products: bool = Field(False, description="Send only products carrying `tag`.")
-    tag: str = Field("Quickbooks", description="The tag of products to send (case-insensitive).")
-    item_match_custom_field: str | None = Field(
-        None, description="Product custom field whose value names the QuickBooks item."
+    tag: SafeText = Field(
+        "Quickbooks",
+        max_length=FUSION_NAME_MAX,
+        description="The tag of products to send (case-insensitive).",
+    )
+    item_match_custom_field: SafeText | None = Field(
+        None,
+        max_length=FUSION_NAME_MAX,
+        description="Product custom field whose value names the QuickBooks item.",
     )
 
 
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# ASCII digits only: ``\d`` would take other scripts' digits, which no clock parser reads.
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class SyncWindow(SettingsModel):
-    start: str = Field("19:00", description="Start of the synchronization interval (HH:MM, local time).")
-    end: str = Field("07:00", description="End of the synchronization interval (HH:MM, local time).")
+    start: SafeText = Field("19:00", description="Start of the synchronization interval (HH:MM, local time).")
+    end: SafeText = Field("07:00", description="End of the synchronization interval (HH:MM, local time).")
 
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, value: str) -> str:
-        if not _CLOCK.match(value):
+        if not _CLOCK.fullmatch(value):
             raise ValueError("write the time as HH:MM on a 24-hour clock, e.g. 19:00")
         return value
 
@@ -220,7 +261,7 @@ class Settings(SettingsModel):
         "productName", description="What fills the QuickBooks line description."
     )
     create_missing_items: CreateMissingItems = Field(default_factory=CreateMissingItems)
-    entity_code_custom_field: str | None = Field(
+    entity_code_custom_field: SafeText | None = Field(
         None,
         min_length=1,
         max_length=CUSTOM_FIELD_NAME_MAX,
@@ -235,11 +276,18 @@ class Settings(SettingsModel):
     timesheets: Timesheets = Field(default_factory=Timesheets)
     inventory: InventoryOptions = Field(default_factory=InventoryOptions)
     retrievals: Retrievals = Field(default_factory=Retrievals)
-    timezone: str = Field("America/New_York", description="The company's IANA time zone.")
+    timezone: SafeText = Field(
+        "America/New_York", max_length=TIMEZONE_NAME_MAX, description="The company's IANA time zone."
+    )
     sync_window: SyncWindow | None = Field(
         default_factory=SyncWindow, description="When automatic retrievals may run; null for any time."
     )
-    retrieval_interval_minutes: int = Field(30, ge=1, description="Minutes between automatic retrievals.")
+    retrieval_interval_minutes: int = Field(
+        30,
+        ge=1,
+        le=RETRIEVAL_INTERVAL_MINUTES_MAX,
+        description="Minutes between automatic retrievals (1 to 10080, a week).",
+    )
     custom_field_from_quickbooks: CustomFieldPair | None = Field(
         None, description="QuickBooks custom field saved to a Fusion Operations custom field on retrieval."
     )
@@ -350,9 +398,94 @@ def merge_settings(current: dict[str, Any] | None, patch: dict[str, Any]) -> Set
         raise SettingsError(settings_errors(exc)) from None
 
 
-def stored_settings(document: dict[str, Any] | None) -> Settings:
-    """A tenant's settings as stored (``None``: never changed, so the defaults)."""
-    return merge_settings(document or None, {})
+@dataclass(frozen=True, slots=True)
+class StoredSettings:
+    """A tenant's settings as they apply, and what of the stored document could not (path, message)."""
+
+    settings: Settings
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+# Each round drops at least one option, so this only bounds a document with very many broken options.
+_MAX_REPAIRS = 100
+
+
+def _drop_option(document: dict[str, Any], path: str) -> bool:
+    """Remove the option ``path`` names from ``document`` so its default applies; False if none can be.
+
+    A list is one option (``customFieldsToQuickbooks.0.fusion`` drops the whole list), and an object
+    that lacks a required key is dropped whole (``customFieldFromQuickbooks.fusion`` missing).
+    """
+    node: Any = document
+    holder: tuple[dict[str, Any], str] | None = None
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            break
+        holder = (node, part)
+        node = node[part]
+    if holder is None:
+        return False
+    container, key = holder
+    del container[key]
+    return True
+
+
+def read_stored_settings(document: Any, *, tenant_id: str | None = None) -> StoredSettings:
+    """A tenant's stored settings (``None`` or ``{}``: never changed, so the defaults).
+
+    An option that does not validate is dropped, so its default applies, and reported in
+    ``problems``; a document that is not an object at all gives the defaults. Each problem document
+    is logged once per process (with ``tenant_id`` when given), not at every read.
+    """
+    if not document:
+        return StoredSettings(Settings())
+    if not isinstance(document, dict):
+        problems: list[tuple[str, str]] = [
+            ("settings", "the stored settings are not a JSON object; every option has its default")
+        ]
+        _log_problems(document, problems, tenant_id)
+        return StoredSettings(Settings(), tuple(problems))
+    working = json.loads(json.dumps(document))  # a deep copy: the caller's document is not changed
+    problems = []
+    for _ in range(_MAX_REPAIRS):
+        try:
+            settings = Settings.model_validate(working)
+        except ValidationError as exc:
+            found = settings_errors(exc)
+            problems.extend(found)
+            dropped = [_drop_option(working, path) for path in dict.fromkeys(path for path, _ in found)]
+            if not any(dropped):
+                break
+            continue
+        if problems:
+            _log_problems(document, problems, tenant_id)
+        return StoredSettings(settings, tuple(problems))
+    problems.append(("settings", "the stored settings could not be repaired; every option has its default"))
+    _log_problems(document, problems, tenant_id)
+    return StoredSettings(Settings(), tuple(problems))
+
+
+# Digests of the problem documents already logged by this process (bounded by clearing).
+_LOGGED: set[str] = set()
+
+
+def _log_problems(document: Any, problems: list[tuple[str, str]], tenant_id: str | None) -> None:
+    fingerprint = hashlib.sha256(f"{tenant_id}:{json.dumps(document, sort_keys=True)}".encode()).hexdigest()
+    if fingerprint in _LOGGED:
+        return
+    if len(_LOGGED) >= _PARSED_MAX:
+        _LOGGED.clear()
+    _LOGGED.add(fingerprint)
+    log.warning(
+        "tenant %s: stored settings do not validate; the default applies to each option named: %s",
+        tenant_id or "?",
+        "; ".join(f"{path}: {message}" for path, message in problems),
+    )
+
+
+def stored_settings(document: Any, *, tenant_id: str | None = None) -> Settings:
+    """The settings that apply for a stored document (see :func:`read_stored_settings`)."""
+    return read_stored_settings(document, tenant_id=tenant_id).settings
 
 
 # Parsed settings by their stored text. A send used to validate the whole document on every call
@@ -362,7 +495,7 @@ _PARSED: dict[str, Settings] = {}
 _PARSED_MAX = 1024
 
 
-def settings_from_text(document: str | None) -> Settings:
+def settings_from_text(document: str | None, *, tenant_id: str | None = None) -> Settings:
     """``stored_settings`` of a stored document given as JSON text (None: never changed).
 
     The same ``Settings`` object is returned for the same text: callers must not change it.
@@ -370,7 +503,11 @@ def settings_from_text(document: str | None) -> Settings:
     key = document or "{}"
     settings = _PARSED.get(key)
     if settings is None:
-        settings = stored_settings(json.loads(key))
+        try:
+            parsed = json.loads(key)
+        except ValueError:
+            parsed = key  # not JSON: reported as "not a JSON object", the defaults apply
+        settings = stored_settings(parsed, tenant_id=tenant_id)
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[key] = settings

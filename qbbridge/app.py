@@ -17,11 +17,15 @@ from starlette.routing import Route
 
 from api import jobs, links, retrievals, sends, tenants, validation
 from api import settings as settings_api
+from api.body_limit import BodySizeLimit
+from api.errors import install_error_handlers
 from db.engine import Database
 from db.models import utcnow
+from db.sealing import Keyring
 from mapping.push import deliver_pending
 from qbbridge import __version__
 from qbbridge.config import Settings, load_settings
+from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.service import ServiceOptions, WebConnectorService
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
@@ -41,14 +45,14 @@ Web Connector shows.</p>
 log = logging.getLogger("qbbridge.push")
 
 
-async def _deliver_forever(database: Database, interval: float) -> None:
+async def _deliver_forever(database: Database, interval: float, keyring: Keyring) -> None:
     """Push pending imports to the tenants' Fusion Operations APIs, every ``interval`` seconds.
 
     Several processes may run this at once: ``deliver_pending`` claims each import for one of them.
     """
     while True:
         try:
-            report = await run_in_threadpool(deliver_pending, database, now=utcnow())
+            report = await run_in_threadpool(deliver_pending, database, now=utcnow(), keyring=keyring)
             if report.attempted:
                 log.info(
                     "imports delivered: %d, retrying later: %d, needing a person: %d",
@@ -63,6 +67,7 @@ async def _deliver_forever(database: Database, interval: float) -> None:
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     database = database or Database(settings.database_url)
+    keyring = load_keyring(settings)
     service = WebConnectorService(
         database,
         ServiceOptions(
@@ -90,7 +95,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         gc.freeze()
         task = None
         if settings.push_interval_seconds > 0:
-            task = asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds))
+            task = asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
         yield
         if task is not None:
             task.cancel()
@@ -108,6 +113,14 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     validation.install(app)
     app.state.settings = settings
     app.state.database = database
+    app.state.keyring = keyring
+    install_error_handlers(app)
+    # Before routing, authentication and body reading; /qbwc keeps its own limit.
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_api_body_bytes,
+        exempt_paths=frozenset({"/qbwc", "/qbwc/"}),
+    )
     app.state.web_connector = service
     app.include_router(tenants.router)
     app.include_router(jobs.router)

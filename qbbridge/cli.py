@@ -1,4 +1,4 @@
-"""The ``qbbridge`` command: ``serve``, ``db upgrade`` and ``simulate``."""
+"""The ``qbbridge`` command: ``serve``, ``db upgrade``, ``secret-key`` and ``simulate``."""
 
 from __future__ import annotations
 
@@ -9,14 +9,30 @@ import sys
 
 from db.engine import Database
 from db.migrate import upgrade
+from db.sealing import new_key, reseal_all, unreadable_secrets
 from db.tenants import ensure_admin_key
 from qbbridge.config import Settings, load_settings
+from qbbridge.secret_key import key_source, load_keyring
 from qbbridge.workers import ServeOptions, serve
+
+log = logging.getLogger("qbbridge")
 
 
 def _prepare_database(settings: Settings) -> Database:
+    keyring = load_keyring(settings)
     database = Database(settings.database_url)
-    upgrade(database.engine)
+    upgrade(database.engine, keyring=keyring)
+    with database.sessions() as session:
+        unreadable = unreadable_secrets(session, keyring)
+    if unreadable:
+        # Not fatal: those tenants' imports wait (and say why) until their key is set again.
+        log.warning(
+            "%d tenant(s) have a Fusion Operations API key that %s cannot decrypt (ids: %s); set their "
+            "keys again with PUT /api/v1/tenants/{id}/fusion-api, or restore the previous secret key",
+            len(unreadable),
+            key_source(settings),
+            ", ".join(unreadable[:20]),
+        )
     return database
 
 
@@ -56,6 +72,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(options, args.workers)
 
 
+def cmd_secret_key_generate(args: argparse.Namespace) -> int:
+    print(new_key())
+    return 0
+
+
+def cmd_secret_key_rotate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    database = _prepare_database(settings)
+    keyring = load_keyring(settings)
+    with database.transaction() as session:
+        resealed, unreadable = reseal_all(session, keyring)
+    database.dispose()
+    print(f"qbbridge: {resealed} stored secret(s) re-encrypted with the first key of {key_source(settings)}")
+    if unreadable:
+        print(
+            f"qbbridge: {len(unreadable)} secret(s) could not be decrypted with any configured key, left as "
+            f"they were (tenants: {', '.join(unreadable)}); set those keys again with PUT …/fusion-api",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbbridge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="upgrade the database schema to the latest version")
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    secret_key = commands.add_parser(
+        "secret-key", help="the secret key that encrypts stored secrets (see docs/security.md)"
+    )
+    secret_key_commands = secret_key.add_subparsers(dest="secret_key_command", required=True)
+    generate = secret_key_commands.add_parser("generate", help="print a new random secret key")
+    generate.set_defaults(handler=cmd_secret_key_generate)
+    rotate = secret_key_commands.add_parser(
+        "rotate", help="re-encrypt every stored secret with the first configured key"
+    )
+    rotate.set_defaults(handler=cmd_secret_key_rotate)
 
     commands.add_parser(
         "simulate",

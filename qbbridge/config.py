@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = Path("var") / "qbbridge.db"
+# The generated secret key (qbbridge/secret_key.py), beside the default SQLite database.
+DEFAULT_SECRET_KEY_FILE = Path("var") / "secret-key"
+# Admin API bodies: an inventory send of every product of a large catalogue is well under this.
+DEFAULT_MAX_API_BODY_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +22,11 @@ class Settings:
     database_url: str
     public_url: str
     admin_api_key: str | None
+    secret_key: str | None = None
+    secret_key_file: Path = DEFAULT_SECRET_KEY_FILE
     session_timeout_minutes: int = 30
     max_soap_body_bytes: int = 64 * 1024 * 1024
+    max_api_body_bytes: int = DEFAULT_MAX_API_BODY_BYTES
     calls_per_connection: int = 100
     min_client_version: str = "2.1.0.30"
     run_every_minutes: int = 30
@@ -68,14 +75,24 @@ def _requests_per_message() -> int:
     return value
 
 
+def _max_api_body_bytes() -> int:
+    value = _int_env("QBBRIDGE_MAX_API_BODY_BYTES", DEFAULT_MAX_API_BODY_BYTES)
+    if value < 1024:
+        raise SystemExit(f"QBBRIDGE_MAX_API_BODY_BYTES must be at least 1024 bytes, got {value}")
+    return value
+
+
 def load_settings(*, port: int = 8000) -> Settings:
     """Settings from the environment; ``port`` only shapes the default public URL."""
     return Settings(
         database_url=os.environ.get("QBBRIDGE_DATABASE_URL") or default_database_url(),
         public_url=(os.environ.get("QBBRIDGE_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/"),
         admin_api_key=os.environ.get("QBBRIDGE_ADMIN_API_KEY") or None,
+        secret_key=os.environ.get("QBBRIDGE_SECRET_KEY") or None,
+        secret_key_file=Path(os.environ.get("QBBRIDGE_SECRET_KEY_FILE") or DEFAULT_SECRET_KEY_FILE),
         session_timeout_minutes=_int_env("QBBRIDGE_SESSION_TIMEOUT_MINUTES", 30),
         max_soap_body_bytes=_int_env("QBBRIDGE_MAX_SOAP_BODY_BYTES", 64 * 1024 * 1024),
+        max_api_body_bytes=_max_api_body_bytes(),
         calls_per_connection=_int_env("QBBRIDGE_CALLS_PER_CONNECTION", 100),
         min_client_version=os.environ.get("QBBRIDGE_MIN_CLIENT_VERSION") or "2.1.0.30",
         run_every_minutes=_int_env("QBBRIDGE_RUN_EVERY_MINUTES", 30),

@@ -41,7 +41,7 @@ def test_create_list_and_get_tenants_in_camel_case(admin: httpx.Client) -> None:
     assert GUID.match(tenant["fileId"])
     assert tenant["hasToken"] is False
     assert admin.get(f"/api/v1/tenants/{tenant['id']}").json() == tenant
-    assert tenant["id"] in {t["id"] for t in admin.get("/api/v1/tenants").json()}
+    assert tenant["id"] in {t["id"] for t in admin.get("/api/v1/tenants").json()["items"]}
     assert admin.get("/api/v1/tenants/does-not-exist").status_code == 404
 
 
@@ -141,7 +141,7 @@ def test_tenant_api_keys_reach_only_their_own_tenant(live_server: LiveServer) ->
     key = created.json()["key"]
     scoped = httpx.Client(base_url=live_server.base_url, headers={"Authorization": f"Bearer {key}"})
     assert scoped.get(f"/api/v1/tenants/{mine.id}").status_code == 200
-    assert [t["id"] for t in scoped.get("/api/v1/tenants").json()] == [mine.id]
+    assert [t["id"] for t in scoped.get("/api/v1/tenants").json()["items"]] == [mine.id]
     for method, path in [
         ("GET", f"/api/v1/tenants/{other.id}"),
         ("POST", f"/api/v1/tenants/{other.id}/token"),

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from db import migrate
 from db.engine import Database
 from db.models import Import, Tenant
+from db.sealing import Keyring, new_key
 from db.tenants import create_tenant
 from mapping.push import (
     LEASE,
@@ -28,6 +29,8 @@ from tests.support.fusion import FakeFusion, Reply
 from tests.support.servers import create_postgres_database, drop_postgres_database, free_port
 
 API_KEY = "fo-secret-key-9f8e7d"
+# Stored keys are sealed (db/sealing.py); the runs open them with the same keyring.
+KEYRING = Keyring([new_key()])
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 
@@ -87,7 +90,7 @@ def tenant(database: Database, base_url: str | None, name: str = "Acme") -> str:
     with database.transaction() as session:
         row = create_tenant(session, f"{name} {uuid.uuid4().hex[:6]}")
         row.fusion_api_base_url = base_url
-        row.fusion_api_key = API_KEY if base_url else None
+        row.fusion_api_key_sealed = KEYRING.seal(API_KEY) if base_url else None
         return row.id
 
 
@@ -129,6 +132,7 @@ def row(database: Database, public_id: str) -> Import:
 
 
 def run(database: Database, now: dt.datetime = NOW, **kwargs):
+    kwargs.setdefault("keyring", KEYRING)
     return deliver_pending(database, now=now, rng=random.Random(7), **kwargs)
 
 
@@ -290,7 +294,7 @@ def test_an_outcome_after_the_lease_passed_is_not_recorded(database, fusion):
             late_run.append(run(database, NOW + LEASE + dt.timedelta(seconds=1)))
             return super().deliver(import_row)
 
-    first = run(database, client_for_tenant=lambda t: Slow(t.fusion_api_base_url, t.fusion_api_key))
+    first = run(database, client_for_tenant=lambda t: Slow(t.fusion_api_base_url, API_KEY))
 
     assert late_run[0].delivered == [order]
     assert first.delivered == []

@@ -1,0 +1,47 @@
+"""Every admin API router: strict JSON bodies and the errors every operation can answer.
+
+Routers are made with :func:`api_router`, so each operation reads its JSON body with
+:func:`api.strict_json.decode_body` (FastAPI's own reading is kept for everything else: content
+types, forms, validation) and documents 401, 413 and 422 with their models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+
+from api.errors import error_responses, unprocessable
+from api.strict_json import BodyRefused, decode_body
+
+
+class StrictJsonRequest(Request):
+    """A request whose ``json()`` is :func:`decode_body`: a refused body is a 422 naming the field."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:
+                self._json = decode_body(await self.body())
+            except BodyRefused as exc:
+                # An HTTPException passes FastAPI's body reading as it is (any other error there
+                # becomes a 400 that says nothing of the field).
+                raise unprocessable(exc.issues) from None
+        return self._json
+
+
+class StrictJsonRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def strict_json_handler(request: Request) -> Response:
+            return await handle(StrictJsonRequest(request.scope, request.receive))
+
+        return strict_json_handler
+
+
+def api_router(**kwargs: Any) -> APIRouter:
+    """An ``APIRouter`` of the admin API (``kwargs`` as for ``APIRouter``)."""
+    responses = {**error_responses(401, 413, 422), **kwargs.pop("responses", {})}
+    return APIRouter(route_class=StrictJsonRoute, responses=responses, **kwargs)
