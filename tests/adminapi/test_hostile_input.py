@@ -134,6 +134,7 @@ def test_dates_outside_the_calendar_are_422_with_their_path(admin: httpx.Client,
 def test_the_calendar_edges_themselves_are_accepted(admin: httpx.Client) -> None:
     tenant = new_tenant(admin)
     url = f"/api/v1/tenants/{tenant.id}"
+    assert admin.put(f"{url}/settings", json={"retrievals": {"salesOrder": {"enabled": True}}}).status_code == 200
     for since in ["1900-01-01", "1900-01-01T00:00:00Z", "9998-12-31", "9998-12-31T23:59:59Z"]:
         response = admin.post(f"{url}/retrievals", json={"entities": ["salesOrder"], "since": since})
         assert response.status_code == 202, (since, response.text)
