@@ -22,6 +22,7 @@ from db.models import utcnow
 from mapping.push import deliver_pending
 from qbbridge import __version__
 from qbbridge.config import Settings, load_settings
+from qbbridge.logs import configure_logging
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.service import ServiceOptions, WebConnectorService
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
@@ -75,7 +76,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         ),
     )
     endpoint = WebConnectorEndpoint(
-        build_wsgi(service),
+        build_wsgi(service, max_body_bytes=settings.max_soap_body_bytes),
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
         calls_per_connection=settings.calls_per_connection,
@@ -135,5 +136,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (several worker processes read the same environment)."""
+    """Factory for ``uvicorn --factory`` (several worker processes read the same environment).
+
+    uvicorn has set up its loggers by now: every handler gets its records bounded (qbbridge/logs.py).
+    """
+    configure_logging()
     return create_app(load_settings(port=int(os.environ.get("QBBRIDGE_PORT", "8000"))))
