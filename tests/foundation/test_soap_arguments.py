@@ -22,6 +22,7 @@ import httpx
 import pytest
 from lxml import etree
 
+from qbwc import arguments
 from tests.foundation.helpers import TenantCredentials, job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
 from tests.support.webconnector import INTUIT, SOAP_ENV, WebConnectorClient, answer_for, customer_query
@@ -357,3 +358,70 @@ CHECKS: dict[str, Callable[[LiveServer, str, str, bytes], None]] = {
     "getLastError": check_ticket_only("getLastError"),
     "closeConnection": check_ticket_only("closeConnection"),
 }
+
+
+def test_a_version_that_cannot_be_read_is_not_remembered(live_server: LiveServer) -> None:
+    admin = live_server.client
+    wc = WebConnectorClient(live_server.qbwc_url)
+    tenant = new_tenant(admin)
+    assert wc.client_version("2.3.0.215") == ""
+    assert wc.client_version("2.3.0.²").startswith("W:")
+    ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    wc.close_connection(ticket)
+    connection = admin.get(f"/api/v1/tenants/{tenant.id}/connection").json()
+    assert connection["webConnectorVersion"] == "2.3.0.215"
+
+
+def test_a_password_no_token_can_be_is_not_counted_as_a_failed_login(live_server: LiveServer) -> None:
+    # Five failures throttle a user name (test_soap_protocol.py); values no token can be do not count.
+    wc = WebConnectorClient(live_server.qbwc_url)
+    tenant = new_tenant(live_server.client)
+    for _ in range(6):
+        assert wc.authenticate(tenant.username, "p" * 500) == ["", "nvu"]
+    ticket, status = wc.authenticate(tenant.username, tenant.token)
+    assert ticket and status == "none"
+
+
+@pytest.mark.parametrize(
+    ("value", "readable"),
+    [
+        ("", True),
+        ("0x80040400", True),
+        ("0X8004041D", True),
+        ("-2147220480", True),
+        ("0x", False),
+        ("0x123456789", False),
+        ("12345678901", False),
+        ("0x8004 0400", False),
+        ("²", False),
+    ],
+)
+def test_what_an_hresult_may_be(value: str, readable: bool) -> None:
+    if readable:
+        assert arguments.hresult(value) == value
+    else:
+        with pytest.raises(arguments.ArgumentError, match=r"^hresult "):
+            arguments.hresult(value)
+
+
+def test_the_reported_qbxml_version_is_checked_and_written_back() -> None:
+    assert arguments.qbxml_version(13, 0) == "13.0"
+    assert arguments.qbxml_version(2, 1) == "2.1"
+    for major, minor, argument in [
+        (0, 0, "qbXMLMajorVers"),
+        (-1, 0, "qbXMLMajorVers"),
+        (100, 0, "qbXMLMajorVers"),
+        (None, 0, "qbXMLMajorVers"),
+        (13, -1, "qbXMLMinorVers"),
+        (13, None, "qbXMLMinorVers"),
+    ]:
+        with pytest.raises(arguments.ArgumentError) as refused:
+            arguments.qbxml_version(major, minor)
+        assert refused.value.argument == argument
+
+
+def test_client_versions_are_read_as_numbers_only() -> None:
+    assert arguments.client_version("2.3.0.215") == (2, 3, 0, 215)
+    assert arguments.client_version(" 2.1.0.30 ") == (2, 1, 0, 30)
+    for odd in ("²", "2.3.0.²", "9" * 5000, "1.2.3.4.5.6.7", "-1", "2..3", "v2.3"):
+        assert arguments.client_version(odd) is None

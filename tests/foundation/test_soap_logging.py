@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from qbbridge.logs import MAX_RECORD_CHARS, BoundedFormatter, bounded
+from qbwc.spyne_adapter import describe_failure
 from tests.foundation.helpers import new_tenant
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import INTUIT, SOAP_ENV, WebConnectorClient
@@ -133,3 +134,17 @@ def test_the_bounded_formatter_cuts_a_traceback_too(tmp_path: Path) -> None:
     written = path.read_text()
     assert len(written) <= 2_001
     assert written.startswith("ERROR failed with aaa")
+
+
+def test_a_service_failure_is_described_without_its_message() -> None:
+    def store(password: str) -> None:
+        raise ValueError(f"value too long: {password}")
+
+    secret = "-".join(["a", "secret", "password"])  # not written out in a line the traceback shows
+    try:
+        store(secret)
+    except ValueError as exc:
+        described = describe_failure("authenticate", exc)
+    assert "authenticate" in described and "ValueError" in described
+    assert "store" in described  # where it happened
+    assert secret not in described
