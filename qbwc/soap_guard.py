@@ -74,6 +74,8 @@ def inspect_envelope(body: bytes | list[bytes], operations: frozenset[str]) -> S
     except etree.XMLSyntaxError as exc:
         message = str(exc)[:_SYNTAX_MESSAGE_CHARS]
         raise SoapRequestError(f"The request is not well-formed XML: {message}") from exc
+    except etree.LxmlError as exc:
+        raise SoapRequestError("The request could not be read as XML.") from exc
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         raise SoapRequestError("The request is not a SOAP 1.1 envelope (soap:Envelope expected).")
     body_element = root.find(f"{{{SOAP_ENV}}}Body")
