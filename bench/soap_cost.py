@@ -40,7 +40,8 @@ from db.engine import Database
 from db.migrate import upgrade
 from qbwc.endpoint import wsgi_environ
 from qbwc.service import ServiceOptions, WebConnectorService
-from qbwc.spyne_adapter import build_wsgi
+from qbwc.soap_guard import inspect_envelope
+from qbwc.spyne_adapter import OPERATIONS, build_wsgi
 from tests.support.servers import create_postgres_database, drop_postgres_database
 
 REQUESTS = 20
@@ -48,12 +49,14 @@ REQUESTS = 20
 
 class Caller:
     def __init__(self, database: Database) -> None:
-        self.wsgi = build_wsgi(WebConnectorService(database, ServiceOptions()))
+        self.wsgi = build_wsgi(
+            WebConnectorService(database, ServiceOptions()), max_body_bytes=64 * 1024 * 1024
+        )
 
     def call(self, method: str, **params: Any) -> str:
         body, headers = soap(method, **params)
         environ = wsgi_environ(
-            body,
+            inspect_envelope(body, OPERATIONS).document,
             content_type=headers["Content-Type"],
             soap_action=headers["SOAPAction"],
             server_name="127.0.0.1",

@@ -93,11 +93,11 @@ def floor_app(mode: str, dsn: str) -> Any:
         from qbwc.soap_guard import inspect_envelope
         from qbwc.spyne_adapter import OPERATIONS, build_wsgi
 
-        wsgi = build_wsgi(FloorService(store))  # type: ignore[arg-type]
+        wsgi = build_wsgi(FloorService(store), max_body_bytes=64 * 1024 * 1024)  # type: ignore[arg-type]
 
         def answer(body: bytes) -> bytes:
-            inspect_envelope(body, OPERATIONS)
-            environ = wsgi_environ(body, server_name="127.0.0.1", remote_addr="127.0.0.1")
+            document = inspect_envelope(body, OPERATIONS).document
+            environ = wsgi_environ(document, server_name="127.0.0.1", remote_addr="127.0.0.1")
             return b"".join(wsgi(environ, lambda status, headers, exc_info=None: None))
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -25,6 +25,7 @@ from db.sealing import Keyring
 from mapping.push import deliver_pending
 from qbbridge import __version__
 from qbbridge.config import Settings, load_settings
+from qbbridge.logs import configure_logging
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.service import ServiceOptions, WebConnectorService
@@ -149,5 +150,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (several worker processes read the same environment)."""
+    """Factory for ``uvicorn --factory`` (several worker processes read the same environment).
+
+    uvicorn has set up its loggers by now: every handler gets its records bounded (qbbridge/logs.py).
+    """
+    configure_logging()
     return create_app(load_settings(port=int(os.environ.get("QBBRIDGE_PORT", "8000"))))

@@ -12,6 +12,7 @@ from db.migrate import upgrade
 from db.sealing import new_key, reseal_all, unreadable_secrets
 from db.tenants import ensure_admin_key
 from qbbridge.config import Settings, load_settings
+from qbbridge.logs import LOG_FORMAT
 from qbbridge.secret_key import key_source, load_keyring
 from qbbridge.workers import ServeOptions, serve
 
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import cli as simulator_cli
 
         return simulator_cli.main(argv[1:])
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

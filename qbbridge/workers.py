@@ -31,6 +31,8 @@ from types import FrameType
 log = logging.getLogger("qbbridge.workers")
 
 APP = "qbbridge.app:app_from_env"
+# Each connection counts its own Web Connector calls (qbbridge/connections.py).
+HTTP_PROTOCOL = "qbbridge.connections:CountingHttpProtocol"
 # uvicorn's exit code when a server cannot start (bind, import or lifespan failure).
 STARTUP_FAILURE = 3
 # A worker that dies this soon after it started, this many times in a row, is not restarted again.
@@ -91,6 +93,7 @@ def run_worker(options: ServeOptions) -> None:
         port=options.port,
         log_level=options.log_level,
         access_log=options.access_log,
+        http=HTTP_PROTOCOL,
     )
     try:
         sock = listening_socket(options.host, options.port)
@@ -190,5 +193,6 @@ def serve(options: ServeOptions, workers: int) -> int:
         workers=workers,
         log_level=options.log_level,
         access_log=options.access_log,
+        http=HTTP_PROTOCOL,
     )
     return 0

@@ -1,24 +1,30 @@
-"""The ASGI endpoint at ``/qbwc``: bounded body reading, the guard, then Spyne in a worker thread."""
+"""The ASGI endpoint at ``/qbwc``: bounded body reading, the guard, then Spyne (in a worker thread for
+a large body)."""
 
 from __future__ import annotations
 
 import io
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from lxml import etree
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from qbwc.soap_guard import SoapRequestError, client_fault, inspect_envelope, server_fault
-from qbwc.spyne_adapter import OPERATIONS
+from qbwc.memory import release_free_memory
+from qbwc.soap_guard import SoapRequestError, check_content_type, client_fault, inspect_envelope, server_fault
+from qbwc.spyne_adapter import DOCUMENT_KEY, OPERATIONS, SERVICE_FAILED, describe_failure
 
 log = logging.getLogger("qbbridge.qbwc")
 
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 INLINE_BODY_BYTES = 256 * 1024
+# The key, in an ASGI request's ``state``, of the connection's own ConnectionCalls (qbbridge/connections.py).
+CONNECTION_CALLS = "qbbridge.connection_calls"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -27,8 +33,9 @@ class BodyTooLarge(Exception):
     pass
 
 
+@dataclass(slots=True)
 class ConnectionCalls:
-    """Counts the Web Connector calls on each connection, to end long-lived ones now and then.
+    """The Web Connector calls made so far on one HTTP connection, to end long-lived ones now and then.
 
     A Web Connector keeps one connection for a whole session, and a session can last thousands of
     calls (a large first retrieval, a backlog of sends). Each worker process serves only the
@@ -38,31 +45,23 @@ class ConnectionCalls:
     session lives on in its ticket), and the new connection may land on a less busy worker. nginx
     does the same (``keepalive_requests``).
 
-    A connection is known by its peer's address and port, unique while it is open. A connection that
-    closes before its limit leaves its count behind: the table is emptied when it grows large, which
-    only restarts counts.
+    The server makes one of these when a connection opens and hands it to the application with every
+    request on that connection (``qbbridge/connections.py``), so the count belongs to the connection
+    itself: it starts at zero on every new connection (even one from the address and port of a closed
+    one) and goes away with it. A server that does not provide one (an in-process test client) is
+    never asked to close.
     """
 
-    def __init__(self, limit: int, *, remember: int = 10_000) -> None:
-        self.limit = limit
-        self.remember = remember
-        self.counts: dict[tuple[str, int], int] = {}
+    calls: int = 0
 
-    def should_close(self, peer: tuple[str, int] | None) -> bool:
-        """Count one call on the connection from ``peer``; whether its answer should close it."""
-        if peer is None or self.limit <= 0:
-            return False
-        count = self.counts.get(peer, 0) + 1
-        if count >= self.limit:
-            self.counts.pop(peer, None)
-            return True
-        if len(self.counts) >= self.remember:
-            self.counts.clear()
-        self.counts[peer] = count
-        return False
+    def count(self, limit: int) -> bool:
+        """Count one call; whether its answer should close the connection."""
+        self.calls += 1
+        return 0 < limit <= self.calls
 
 
-async def read_bounded(request: Request, limit: int) -> bytes:
+async def read_bounded(request: Request, limit: int) -> list[bytes]:
+    """The body as the pieces it arrived in (never joined: the guard parses them one by one)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
@@ -72,8 +71,23 @@ async def read_bounded(request: Request, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if chunk:
+            chunks.append(chunk)
+    return chunks
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """What Spyne's WSGI environ needs from the HTTP request."""
+
+    path: str
+    query: str
+    content_type: str
+    soap_action: str
+    server_name: str
+    server_port: int
+    remote_addr: str
+    scheme: str
 
 
 class WebConnectorEndpoint:
@@ -83,7 +97,7 @@ class WebConnectorEndpoint:
         self.wsgi = wsgi
         self.wsdl = wsdl
         self.max_body_bytes = max_body_bytes
-        self.connection_calls = ConnectionCalls(calls_per_connection)
+        self.calls_per_connection = calls_per_connection
 
     async def __call__(self, request: Request) -> Response:
         if request.method in {"GET", "HEAD"}:
@@ -95,7 +109,10 @@ class WebConnectorEndpoint:
                 media_type="text/plain; charset=utf-8",
             )
         try:
-            body = await read_bounded(request, self.max_body_bytes)
+            check_content_type(request.headers.get("content-type"))
+            chunks = await read_bounded(request, self.max_body_bytes)
+        except SoapRequestError as exc:
+            return _fault_response(client_fault(str(exc)), 500)
         except BodyTooLarge:
             return _fault_response(
                 client_fault(f"The request body is larger than the limit of {self.max_body_bytes} bytes."),
@@ -103,42 +120,54 @@ class WebConnectorEndpoint:
             )
         except anyio.EndOfStream:
             return _fault_response(client_fault("The request body ended early."), 400)
-        try:
-            inspect_envelope(body, OPERATIONS)
-        except SoapRequestError as exc:
-            return _fault_response(client_fault(str(exc)), 500)
-        try:
-            if len(body) <= INLINE_BODY_BYTES:
-                # A Web Connector call is a few short queries: handing it to a worker thread costs more
-                # (thread switch, GIL hand-over) than running it here. Processes give the parallelism.
-                status, headers, payload = self._call_spyne(request, body)
-            else:
-                # A large response (a big query result) is parsed in a thread so this process keeps
-                # answering other sessions meanwhile.
-                status, headers, payload = await run_in_threadpool(self._call_spyne, request, body)
-        except Exception:
-            log.exception("the Web Connector call failed inside the service")
-            return _fault_response(
-                server_fault("qbbridge could not process this call; please retry later."), 500
-            )
-        client = request.client
-        if self.connection_calls.should_close((client.host, client.port) if client else None):
+        info = _call_info(request)
+        if sum(len(chunk) for chunk in chunks) <= INLINE_BODY_BYTES:
+            # A Web Connector call is a few short queries: handing it to a worker thread costs more
+            # (thread switch, GIL hand-over) than running it here. Processes give the parallelism.
+            status, headers, payload = self.respond(chunks, info)
+        else:
+            # A large answer (a big query result) is parsed and settled in a thread so this process
+            # keeps answering other sessions meanwhile.
+            status, headers, payload = await run_in_threadpool(self.respond, chunks, info)
+        connection = request.scope.get("state", {}).get(CONNECTION_CALLS)
+        if isinstance(connection, ConnectionCalls) and connection.count(self.calls_per_connection):
             headers["connection"] = "close"
         return Response(payload, status_code=status, headers=headers)
 
-    def _call_spyne(self, request: Request, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        client = request.client
+    def respond(self, chunks: list[bytes], info: CallInfo) -> tuple[int, dict[str, str], bytes]:
+        """The guard, then Spyne: status, headers and body of the answer. ``chunks`` is consumed."""
+        large = sum(len(chunk) for chunk in chunks) > INLINE_BODY_BYTES
+        try:
+            call = inspect_envelope(chunks, OPERATIONS)
+        except SoapRequestError as exc:
+            return 500, {"content-type": SOAP_CONTENT_TYPE}, client_fault(str(exc))
+        finally:
+            if large:
+                release_free_memory()  # the body's pieces, parsed and dropped (qbwc/memory.py)
         environ = wsgi_environ(
-            body,
-            path=request.url.path,
-            query=request.url.query,
-            content_type=request.headers.get("content-type", SOAP_CONTENT_TYPE),
-            soap_action=request.headers.get("soapaction", ""),
-            server_name=request.url.hostname or "localhost",
-            server_port=request.url.port or 80,
-            remote_addr=client.host if client else "",
-            scheme=request.url.scheme,
+            call.document,
+            path=info.path,
+            query=info.query,
+            content_type=info.content_type,
+            soap_action=info.soap_action,
+            server_name=info.server_name,
+            server_port=info.server_port,
+            remote_addr=info.remote_addr,
+            scheme=info.scheme,
         )
+        method = call.method
+        del call  # Spyne lets the tree go once it has read the arguments (qbwc/spyne_adapter.py)
+        try:
+            return self._call_spyne(environ)
+        except Exception as exc:
+            log.error(describe_failure(method, exc))
+            return 500, {"content-type": SOAP_CONTENT_TYPE}, server_fault(SERVICE_FAILED)
+        finally:
+            if large:
+                environ.clear()
+                release_free_memory()  # the answer's string and the database driver's copies
+
+    def _call_spyne(self, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
         captured: dict[str, Any] = {}
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -153,8 +182,22 @@ class WebConnectorEndpoint:
         return captured.get("status", 500), headers, payload
 
 
+def _call_info(request: Request) -> CallInfo:
+    client = request.client
+    return CallInfo(
+        path=request.url.path,
+        query=request.url.query,
+        content_type=request.headers.get("content-type", SOAP_CONTENT_TYPE),
+        soap_action=request.headers.get("soapaction", ""),
+        server_name=request.url.hostname or "localhost",
+        server_port=request.url.port or 80,
+        remote_addr=client.host if client else "",
+        scheme=request.url.scheme,
+    )
+
+
 def wsgi_environ(
-    body: bytes,
+    document: etree._Element,
     *,
     path: str = "/qbwc",
     query: str = "",
@@ -165,22 +208,24 @@ def wsgi_environ(
     remote_addr: str = "",
     scheme: str = "http",
 ) -> dict[str, Any]:
-    """The WSGI environ Spyne is called with for one SOAP request whose body was already read."""
+    """The WSGI environ Spyne is called with for one SOAP request, whose envelope the guard parsed
+    (:func:`qbwc.soap_guard.inspect_envelope`). Spyne reads the tree, not ``wsgi.input``."""
     return {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_LENGTH": "0",
         "SERVER_NAME": server_name,
         "SERVER_PORT": str(server_port),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": remote_addr,
         "HTTP_SOAPACTION": soap_action,
+        DOCUMENT_KEY: document,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(body),
+        "wsgi.input": io.BytesIO(),
         "wsgi.errors": io.StringIO(),
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,

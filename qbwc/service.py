@@ -30,6 +30,7 @@ from mapping.steps import (
     render_message,
     settle_answer,
 )
+from qbwc import arguments
 from qbwc.versions import version_tuple
 from responses_parser.host import HostInfo
 
@@ -84,19 +85,26 @@ class WebConnectorService:
         return SERVER_VERSION
 
     def client_version(self, str_version: str | None, *, client_address: str | None = None) -> str:
-        """``""`` to go on; ``W:`` (a warning the user may click through) below the minimum version."""
+        """``""`` to go on; ``W:`` (a warning the user may click through) below the minimum version,
+        or for a version that cannot be read (then nothing is remembered)."""
         if not str_version or not str_version.strip():
             return ""
+        version = arguments.client_version(str_version)
+        if version is None:
+            return (
+                "W:qbbridge could not read the version this QuickBooks Web Connector reported, so it "
+                "cannot tell whether it is one qbbridge is tested with. If updates fail, install the "
+                "current Web Connector from Intuit's download page."
+            )
+        text = ".".join(str(part) for part in version)
         if client_address:
             # clientVersion carries no username or ticket; remember it by address so the
             # authenticate that follows from the same address can put it on the tenant.
             with self.database.transaction() as session:
-                tenant_repo.remember_client_version(
-                    session, client_address, str_version.strip()[:64], self.clock()
-                )
-        if version_tuple(str_version) < version_tuple(self.options.min_client_version):
+                tenant_repo.remember_client_version(session, client_address, text, self.clock())
+        if version < version_tuple(self.options.min_client_version):
             return (
-                f"W:This QuickBooks Web Connector ({str_version.strip()}) is older than "
+                f"W:This QuickBooks Web Connector ({text}) is older than "
                 f"{self.options.min_client_version}, the oldest version qbbridge is tested with. "
                 "Please update the Web Connector from Intuit's download page."
             )
@@ -108,6 +116,8 @@ class WebConnectorService:
         self, username: str | None, password: str | None, *, client_address: str | None = None
     ) -> list[str]:
         """``["", "nvu"]`` for bad credentials; ``[ticket, "none"]`` or ``[ticket, company file]``."""
+        # A user name or password no tenant can have is refused without a look at the database.
+        username, password = arguments.username(username), arguments.password(password)
         if not username or not password:
             return ["", INVALID_USER]
         now = self.clock()
@@ -172,8 +182,20 @@ class WebConnectorService:
     ) -> str:
         """The next qbXML request for this session, or ``""`` (then ``getLastError`` says why)."""
         now = self.clock()
-        reported = f"{int(major_version)}.{int(minor_version or 0)}" if major_version else None
-        if not ticket:
+        ticket = arguments.ticket(ticket)
+        if ticket is None:
+            return ""
+        try:
+            reported = arguments.qbxml_version(major_version, minor_version)
+            company_file = arguments.company_file(company_file)
+            country = arguments.country(country)
+        except arguments.ArgumentError as exc:
+            self._refuse(
+                ticket,
+                f"qbbridge sent nothing to QuickBooks: the Web Connector's {exc}, which QuickBooks never "
+                "reports. Install the current QuickBooks Web Connector, then run the update again.",
+                now,
+            )
             return ""
         # The first call of a session carries the host's description (strHCPResponse), with every
         # qbXML version it supports; later calls carry only the level the Web Connector reports.
@@ -188,8 +210,8 @@ class WebConnectorService:
                 secret_values.digest(ticket),
                 now=now,
                 cutoff=now - self.options.session_timeout,
-                company_file=company_file or None,
-                country=country.strip().upper()[:8] if country and country.strip() else None,
+                company_file=company_file,
+                country=country,
                 qbxml_version=decided.version,
             )
             if decided.refusal is not None:
@@ -242,6 +264,17 @@ class WebConnectorService:
                 if row.waits:
                     sessions.set_wait(session, row.id, wait=False)
                 return message.xml
+
+    def _refuse(self, ticket: str, reason: str, now: dt.datetime) -> bool:
+        """Keep ``reason`` for ``getLastError`` on the ticket's open session; whether there is one."""
+        with self.database.transaction() as session:
+            wc_session = sessions.find_session(session, secret_values.digest(ticket))
+            if wc_session is None or wc_session.state != SessionState.OPEN:
+                return False
+            wc_session.last_error = reason
+            wc_session.wait_requested = False
+            wc_session.last_seen_at = now
+            return True
 
     def _nothing_to_send(self, session: Session, row: sessions.SessionRow, now: dt.datetime) -> str:
         if row.waits < MAX_WAITS and queue.has_runnable(
@@ -315,8 +348,20 @@ class WebConnectorService:
     ) -> int:
         """0–99 while work remains, 100 when none remains, negative when the session must stop."""
         now = self.clock()
-        if not ticket:
+        ticket = arguments.ticket(ticket)
+        if ticket is None:
             return 100
+        try:
+            hresult = arguments.hresult(hresult)
+            message = arguments.message(message)
+        except arguments.ArgumentError as exc:
+            refused = self._refuse(
+                ticket,
+                f"qbbridge could not use the Web Connector's answer: its {exc}. Nothing was recorded "
+                "from it; the request is handled as one whose answer was lost (see the job in qbbridge).",
+                now,
+            )
+            return -1 if refused else 100
         with self.database.transaction() as session:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
@@ -385,11 +430,17 @@ class WebConnectorService:
 
     def connection_error(self, ticket: str | None, hresult: str | None, message: str | None) -> str:
         now = self.clock()
+        try:
+            text = explain_connection_error(arguments.hresult(hresult), arguments.message(message))
+        except arguments.ArgumentError as exc:
+            text = (
+                "The Web Connector could not open QuickBooks, and reported why in a form qbbridge "
+                f"cannot read (its {exc}). Open QuickBooks with the company file, then run the update again."
+            )
         with self.database.transaction() as session:
             wc_session = self._find_session(session, ticket)
             if wc_session is not None:
                 tenant = session.get(Tenant, wc_session.tenant_id)
-                text = explain_connection_error(hresult or "", message or "")
                 if tenant is not None:
                     tenant.last_connection_error = text
                     tenant.last_connection_error_at = now
@@ -444,7 +495,8 @@ class WebConnectorService:
     # --- sessions ------------------------------------------------------------------------------
 
     def _find_session(self, session: Session, ticket: str | None) -> WcSession | None:
-        if not ticket:
+        ticket = arguments.ticket(ticket)
+        if ticket is None:
             return None
         return sessions.find_session(session, secret_values.digest(ticket))
 

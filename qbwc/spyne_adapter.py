@@ -3,15 +3,25 @@
 The protocol's logic lives in :mod:`qbwc.service`; this module only declares the Web Connector's
 operations with the parameter names and types of Intuit's WSDL (``targetNamespace``
 ``http://developer.intuit.com/``, ``ArrayOfString`` results for ``authenticate``) and forwards.
+
+Spyne does not parse the request: it reads the envelope :mod:`qbwc.soap_guard` parsed (hardened
+parser, large text nodes allowed), handed over in the WSGI environ (:data:`DOCUMENT_KEY`), and the tree
+is emptied as soon as the arguments are read. Spyne's own logging is silenced: it writes the whole
+request body, or an argument's value, when a request does not parse or an argument has the wrong
+type. A failure of the service is logged here instead, without any value (:func:`describe_failure`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from lxml import etree
 from spyne import Application, ComplexModel, Integer, ServiceBase, Unicode, rpc
 from spyne.interface.wsdl import Wsdl11
+from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
@@ -19,6 +29,54 @@ from qbwc.service import WebConnectorService
 
 NAMESPACE = "http://developer.intuit.com/"
 SERVICE_NAME = "QBWebConnectorSvc"
+# Where the endpoint puts the parsed envelope for Spyne (qbwc/endpoint.py: wsgi_environ).
+DOCUMENT_KEY = "qbbridge.soap_envelope"
+SERVICE_FAILED = "qbbridge could not process this call; please retry later."
+
+log = logging.getLogger("qbbridge.qbwc")
+
+# Above CRITICAL: nothing Spyne logs is written (see the module docstring).
+logging.getLogger("spyne").setLevel(logging.CRITICAL + 1)
+
+T = TypeVar("T")
+
+
+class PreparsedSoap11(Soap11):
+    """SOAP 1.1 whose request document is the tree the guard already parsed."""
+
+    def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
+        environ = getattr(ctx.transport, "req_env", None) or {}
+        document = environ.pop(DOCUMENT_KEY, None)
+        if document is None:
+            raise Fault("Server", "The request reached Spyne without its parsed envelope.")
+        # (root, ids): no SOAP-encoding href resolution, which document/literal never uses.
+        ctx.in_document = (document, {})
+
+    def deserialize(self, ctx: Any, message: Any) -> None:
+        super().deserialize(ctx, message)
+        # The arguments are Python values now. Spyne's contexts are shallow copies of one another and
+        # each holds the tree, so it is emptied rather than let go: a large answer is then held once,
+        # as the ``response`` string, while the service settles it.
+        if ctx.in_body_doc is not None:
+            ctx.in_body_doc.clear()
+
+
+def describe_failure(method: str, exc: BaseException) -> str:
+    """A log line for a service failure: where it happened and the exception's type, never its
+    message (a database error repeats the statement's values) nor an argument."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    return f"the Web Connector call {method} failed inside the service ({type(exc).__name__})\n{frames}"
+
+
+def _serve(ctx: Any, method: str, call: Callable[[WebConnectorService], T]) -> T:
+    # Spyne's context is in reference cycles (freed by the garbage collector, some time later): the
+    # arguments it holds (a large answer) are let go now, and live only as long as this call.
+    ctx.in_object = None
+    try:
+        return call(ctx.app.user_data["service"])
+    except Exception as exc:
+        log.error(describe_failure(method, exc))
+        raise Fault("Server", SERVICE_FAILED) from None
 
 
 class ArrayOfString(ComplexModel):
@@ -27,10 +85,6 @@ class ArrayOfString(ComplexModel):
     __namespace__ = NAMESPACE
     __type_name__ = "ArrayOfString"
     _type_info = [("string", Unicode(max_occurs="unbounded", nillable=True))]  # noqa: RUF012
-
-
-def _service(ctx: Any) -> WebConnectorService:
-    return ctx.app.user_data["service"]
 
 
 def _client_address(ctx: Any) -> str | None:
@@ -43,15 +97,23 @@ class QBWebConnectorSvc(ServiceBase):
 
     @rpc(Unicode, _returns=Unicode)
     def serverVersion(ctx, strVersion):  # type: ignore[no-untyped-def]
-        return _service(ctx).server_version(strVersion)
+        return _serve(ctx, "serverVersion", lambda service: service.server_version(strVersion))
 
     @rpc(Unicode, _returns=Unicode)
     def clientVersion(ctx, strVersion):  # type: ignore[no-untyped-def]
-        return _service(ctx).client_version(strVersion, client_address=_client_address(ctx))
+        address = _client_address(ctx)
+        return _serve(
+            ctx, "clientVersion", lambda service: service.client_version(strVersion, client_address=address)
+        )
 
     @rpc(Unicode, Unicode, _returns=ArrayOfString)
     def authenticate(ctx, strUserName, strPassword):  # type: ignore[no-untyped-def]
-        result = _service(ctx).authenticate(strUserName, strPassword, client_address=_client_address(ctx))
+        address = _client_address(ctx)
+        result = _serve(
+            ctx,
+            "authenticate",
+            lambda service: service.authenticate(strUserName, strPassword, client_address=address),
+        )
         return ArrayOfString(string=result)
 
     @rpc(Unicode, Unicode, Unicode, Unicode, Integer(min_occurs=1), Integer(min_occurs=1), _returns=Unicode)
@@ -64,25 +126,35 @@ class QBWebConnectorSvc(ServiceBase):
         qbXMLMajorVers,
         qbXMLMinorVers,
     ):
-        return _service(ctx).send_request_xml(
-            ticket, strHCPResponse, strCompanyFileName, qbXMLCountry, qbXMLMajorVers, qbXMLMinorVers
+        return _serve(
+            ctx,
+            "sendRequestXML",
+            lambda service: service.send_request_xml(
+                ticket, strHCPResponse, strCompanyFileName, qbXMLCountry, qbXMLMajorVers, qbXMLMinorVers
+            ),
         )
 
     @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Integer(min_occurs=1))
     def receiveResponseXML(ctx, ticket, response, hresult, message):  # type: ignore[no-untyped-def]
-        return _service(ctx).receive_response_xml(ticket, response, hresult, message)
+        return _serve(
+            ctx,
+            "receiveResponseXML",
+            lambda service: service.receive_response_xml(ticket, response, hresult, message),
+        )
 
     @rpc(Unicode, Unicode, Unicode, _returns=Unicode)
     def connectionError(ctx, ticket, hresult, message):  # type: ignore[no-untyped-def]
-        return _service(ctx).connection_error(ticket, hresult, message)
+        return _serve(
+            ctx, "connectionError", lambda service: service.connection_error(ticket, hresult, message)
+        )
 
     @rpc(Unicode, _returns=Unicode)
     def getLastError(ctx, ticket):  # type: ignore[no-untyped-def]
-        return _service(ctx).get_last_error(ticket)
+        return _serve(ctx, "getLastError", lambda service: service.get_last_error(ticket))
 
     @rpc(Unicode, _returns=Unicode)
     def closeConnection(ctx, ticket):  # type: ignore[no-untyped-def]
-        return _service(ctx).close_connection(ticket)
+        return _serve(ctx, "closeConnection", lambda service: service.close_connection(ticket))
 
 
 OPERATIONS = frozenset(
@@ -104,21 +176,16 @@ def build_application(service: WebConnectorService) -> Application:
         [QBWebConnectorSvc],
         tns=NAMESPACE,
         name=SERVICE_NAME,
-        in_protocol=Soap11(validator=None),
+        in_protocol=PreparsedSoap11(validator=None),
         out_protocol=Soap11(),
     )
     application.user_data = {"service": service}
     return application
 
 
-# Spyne refuses bodies over its own limit (2 MiB unless told) with "Request too long"; the endpoint
-# already bounds bodies by QBBRIDGE_MAX_SOAP_BODY_BYTES, so Spyne is given the same limit.
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
-
-
-def build_wsgi(
-    service: WebConnectorService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-) -> WsgiApplication:
+def build_wsgi(service: WebConnectorService, *, max_body_bytes: int) -> WsgiApplication:
+    """The WSGI application the endpoint calls with an already parsed envelope (its body was read
+    and bounded there; Spyne's own limit, 2 MiB by default, is set to the same)."""
     return WsgiApplication(build_application(service), max_content_length=max_body_bytes)
 
 

@@ -7,12 +7,11 @@ never materialises the records inside (see ``responses_parser.stream`` for those
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from lxml import etree
 
-from responses_parser.safe_xml import HostileXMLError, check_no_doctype, to_bytes
+from responses_parser.safe_xml import HostileXMLError, byte_stream, check_no_doctype
 
 __all__ = ["HostileXMLError", "ResponseFormatError", "ResponseStatus", "read_statuses"]
 
@@ -55,14 +54,13 @@ def read_statuses(text: str | bytes) -> list[ResponseStatus]:
     Raises :class:`ResponseFormatError` for text that is not well-formed or has no ``QBXMLMsgsRs``,
     and :class:`HostileXMLError` for a DTD or entity declaration.
     """
-    data = to_bytes(text)
-    check_no_doctype(data)
+    check_no_doctype(text)
     statuses: list[ResponseStatus] = []
     seen_msgs = False
     depth = 0
     try:
         for event, element in etree.iterparse(
-            io.BytesIO(data),
+            byte_stream(text),
             events=("start", "end"),
             resolve_entities=False,
             no_network=True,

@@ -24,7 +24,6 @@ chunk is fed up to its last ``>`` and the rest carried over to the next.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from lxml import etree
 
 from responses_parser.catalogue import Explanation, explain_status
 from responses_parser.records import Record, read_record
-from responses_parser.safe_xml import HostileXMLError, check_no_doctype, to_bytes
+from responses_parser.safe_xml import DoctypeScanner, HostileXMLError, Utf8Reader, byte_stream, refuse_doctype
 from responses_parser.status import ResponseFormatError, ResponseStatus
 
 __all__ = ["HostileXMLError", "ResponseFormatError", "RsResult", "parse_response"]
@@ -90,21 +89,17 @@ class RsResult:
         )
 
 
-def _open(source: str | bytes | IO[bytes] | IO[str]) -> tuple[bytes, IO[bytes]]:
-    """The first bytes of the document (checked for a DOCTYPE) and a stream of the rest."""
+def _open(source: str | bytes | IO[bytes] | IO[str]) -> tuple[bytes, IO[bytes] | Utf8Reader]:
+    """The first bytes of the document and a stream of the rest (a ``str`` is read as UTF-8, a piece at
+    a time)."""
     if isinstance(source, str | bytes):
-        data = to_bytes(source)
-        check_no_doctype(data)
-        rest = io.BytesIO(data)
+        rest = byte_stream(source)
         return rest.read(_PEEK), rest
     head = source.read(_PEEK)
     if isinstance(head, str):
-        # A text file: decoding already happened, so re-read it whole as UTF-8 (rare; tests and tools).
-        data = to_bytes(head + source.read())  # type: ignore[operator]
-        check_no_doctype(data)
-        rest = io.BytesIO(data)
+        # A text file: decoding already happened, so read it whole and as UTF-8 (rare; tests and tools).
+        rest = Utf8Reader(head + source.read())  # type: ignore[operator]
         return rest.read(_PEEK), rest
-    check_no_doctype(head)
     return head, source  # type: ignore[return-value]
 
 
@@ -166,8 +161,11 @@ _CHUNK = 64 * 1024
 
 
 class _State:
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes] | Utf8Reader) -> None:
         self.rest = rest
+        # Every byte is checked for a DTD or entity declaration before the parser sees it.
+        self.scanner = DoctypeScanner()
+        self.scanner.start(head)
         anchored = _with_anchor(head)
         self.pending, self.utf8 = (head, False) if anchored is None else anchored
         self.carry = b""  # what follows the last ">" fed (UTF-8 documents only)
@@ -192,6 +190,10 @@ class _State:
             data, self.pending = self.pending, b""
         else:
             data = self.rest.read(_CHUNK)
+            if data:
+                self.scanner.feed(data)
+            else:
+                self.scanner.close()
         if not self.utf8:
             return data
         if not data:
@@ -243,9 +245,8 @@ class _State:
 
     @staticmethod
     def _check_doctype(elem: etree._Element) -> None:
-        # The raw bytes were checked before parsing; this catches a declaration beyond the first bytes.
-        if elem.getroottree().docinfo.doctype:
-            raise HostileXMLError("XML with a DOCTYPE or ENTITY declaration is not accepted")
+        # Every byte was checked before parsing; this is a second line.
+        refuse_doctype(elem)
 
     def _complete(self, elem: etree._Element) -> bool:
         """An element is complete once something follows it, or once the document has ended."""

@@ -3,7 +3,11 @@ sessions spread over the worker processes; the session itself goes on over the n
 
 from __future__ import annotations
 
+import http.client
 import io
+import socket
+import struct
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -13,8 +17,8 @@ from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
 from tests.foundation.helpers import job, new_tenant, queue_raw
-from tests.support.servers import LiveServer
-from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
+from tests.support.servers import LiveServer, free_port
+from tests.support.webconnector import WebConnectorClient, answer_for, customer_query, envelope
 
 DEFAULT_LIMIT = 100
 
@@ -63,27 +67,46 @@ def test_a_session_goes_on_across_connections(live_server: LiveServer) -> None:
     assert {job(admin, job_id)["status"] for job_id in jobs} == {"succeeded"}
 
 
-def test_counts_are_per_connection_and_restart_after_a_close() -> None:
-    calls = ConnectionCalls(3)
-    first, second = ("10.0.0.1", 50000), ("10.0.0.1", 50001)
-    assert [calls.should_close(first) for _ in range(3)] == [False, False, True]
-    assert [calls.should_close(second) for _ in range(2)] == [False, False]
-    assert [calls.should_close(first) for _ in range(3)] == [False, False, True]
-    assert calls.should_close(second) is True
-    assert calls.should_close(None) is False
+def test_a_new_connection_from_a_closed_connections_port_starts_from_zero(live_server: LiveServer) -> None:
+    # The client's port is chosen here, so the second connection has the first one's address and
+    # port: counted by address, it would inherit the first one's 60 calls and be closed after 40.
+    server = urlsplit(live_server.qbwc_url)
+    client_port = free_port()
+    body = envelope("serverVersion", [])
+    headers = {"Content-Type": "text/xml; charset=utf-8"}
+
+    def calls_on_one_connection(count: int) -> list[bool]:
+        connection = http.client.HTTPConnection(
+            server.hostname, server.port, timeout=30, source_address=("127.0.0.1", client_port)
+        )
+        closed = []
+        for _ in range(count):
+            connection.request("POST", server.path, body=body, headers=headers)
+            response = connection.getresponse()
+            assert response.status == 200 and b"qbbridge" in response.read()
+            closed.append(response.getheader("connection") == "close")
+        if connection.sock is not None:
+            # Closed with a reset, so the port can be bound again at once (no TIME_WAIT).
+            connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
+        return closed
+
+    assert not any(calls_on_one_connection(60))
+    assert not any(calls_on_one_connection(60))
+    # And the limit still holds on a connection from that port.
+    assert calls_on_one_connection(DEFAULT_LIMIT).index(True) == DEFAULT_LIMIT - 1
 
 
-def test_a_full_table_only_restarts_counts() -> None:
-    calls = ConnectionCalls(3, remember=4)
-    peers = [("10.0.0.2", port) for port in range(10)]
-    for peer in peers:
-        assert calls.should_close(peer) is False
-    assert len(calls.counts) <= 4
+def test_a_connection_counts_its_own_calls() -> None:
+    calls = ConnectionCalls()
+    assert [calls.count(3) for _ in range(3)] == [False, False, True]
+    other = ConnectionCalls()
+    assert other.count(3) is False  # another connection starts from zero
 
 
 def test_zero_never_closes() -> None:
-    calls = ConnectionCalls(0)
-    assert not any(calls.should_close(("10.0.0.3", 1)) for _ in range(1000))
+    calls = ConnectionCalls()
+    assert not any(calls.count(0) for _ in range(1000))
 
 
 def test_the_benchmarks_standard_library_connection_follows_a_close(live_server: LiveServer) -> None:

@@ -145,3 +145,104 @@ def test_trailing_slash_is_served_without_redirect(live_server: LiveServer) -> N
     assert client.server_version().startswith("qbbridge")
     response = httpx.post(live_server.qbwc_url + "/", content=envelope("serverVersion", []), headers=HEADERS)
     assert response.status_code == 200 and not response.is_redirect
+
+
+SERVER_VERSION_CALL = (
+    f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
+    '<serverVersion xmlns="http://developer.intuit.com/" /></soap:Body></soap:Envelope>'
+)
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
+    '<authenticate xmlns="http://developer.intuit.com/"><strUserName>&lol2;</strUserName></authenticate>'
+    "</soap:Body></soap:Envelope>"
+)
+
+
+def declared(encoding: str, rest: str) -> str:
+    return f'<?xml version="1.0" encoding="{encoding}"?>{rest}'
+
+
+# Bodies the Web Connector would never send, in encodings other than UTF-8: refused, saying so.
+OTHER_ENCODINGS = {
+    "UTF-16 with a byte order mark": declared("utf-16", SERVER_VERSION_CALL).encode("utf-16"),
+    "UTF-16LE without a byte order mark": declared("utf-16", SERVER_VERSION_CALL).encode("utf-16-le"),
+    "UTF-16BE without a declaration": SERVER_VERSION_CALL.encode("utf-16-be"),
+    "UTF-32": declared("utf-32", SERVER_VERSION_CALL).encode("utf-32"),
+    "ISO-8859-1": declared("ISO-8859-1", SERVER_VERSION_CALL).encode("latin-1"),
+    "US-ASCII": declared("us-ascii", SERVER_VERSION_CALL).encode("ascii"),
+    "windows-1252": declared("windows-1252", SERVER_VERSION_CALL).encode("cp1252"),
+    "EBCDIC": declared("cp500", SERVER_VERSION_CALL).encode("cp500"),
+    "an encoding nobody knows": declared("x-unknown-8", SERVER_VERSION_CALL).encode(),
+}
+
+# The same DTD, written in each encoding: refused as a DTD, whatever the encoding, before anything else.
+DTD_IN_ENCODINGS = {
+    "UTF-8": declared("utf-8", LAUGHS).encode(),
+    "UTF-16": declared("utf-16", LAUGHS).encode("utf-16"),
+    "UTF-16BE without a byte order mark": declared("utf-16", LAUGHS).encode("utf-16-be"),
+    "UTF-32": declared("utf-32", LAUGHS).encode("utf-32"),
+    "UTF-7": declared("utf-7", LAUGHS).encode("utf-7"),
+    "EBCDIC": declared("cp500", LAUGHS).encode("cp500"),
+    "labelled UTF-16, written in ASCII": declared("utf-16", LAUGHS).encode(),
+    "after a 200 KB comment": declared("utf-8", "<!--" + "c" * 200_000 + "-->" + LAUGHS).encode(),
+    "with a 15 MB text node": declared(
+        "utf-8", LAUGHS.replace("&lol2;", "&lol2;" + "x" * 15_000_000)
+    ).encode(),
+}
+
+# UTF-8 as the Web Connector or another well-behaved client may write it: accepted.
+UTF8_FORMS = {
+    "declared utf-8": declared("utf-8", SERVER_VERSION_CALL).encode(),
+    "declared UTF-8": declared("UTF-8", SERVER_VERSION_CALL).encode(),
+    "no declaration": SERVER_VERSION_CALL.encode(),
+    "no encoding in the declaration": ('<?xml version="1.0"?>' + SERVER_VERSION_CALL).encode(),
+    "byte order mark": b"\xef\xbb\xbf" + declared("utf-8", SERVER_VERSION_CALL).encode(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OTHER_ENCODINGS))
+def test_a_body_not_in_utf8_is_refused_saying_so(live_server: LiveServer, case: str) -> None:
+    response = httpx.post(live_server.qbwc_url, content=OTHER_ENCODINGS[case], headers=HEADERS, timeout=10)
+    message = assert_client_fault(response)
+    assert "UTF-8 only" in message
+
+
+@pytest.mark.parametrize("case", sorted(DTD_IN_ENCODINGS))
+def test_a_dtd_is_refused_in_any_encoding(live_server: LiveServer, case: str) -> None:
+    response = httpx.post(live_server.qbwc_url, content=DTD_IN_ENCODINGS[case], headers=HEADERS, timeout=60)
+    message = assert_client_fault(response)
+    assert "DOCTYPE" in message
+    assert b"lollol" not in response.content
+
+
+@pytest.mark.parametrize("case", sorted(UTF8_FORMS))
+def test_utf8_in_its_usual_forms_is_accepted(live_server: LiveServer, case: str) -> None:
+    response = httpx.post(live_server.qbwc_url, content=UTF8_FORMS[case], headers=HEADERS, timeout=10)
+    assert response.status_code == 200, response.text
+    assert b"qbbridge " in response.content
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/xml; charset=utf-16", "text/xml; charset=iso-8859-1", 'text/xml; charset="us-ascii"'],
+)
+def test_a_charset_other_than_utf8_is_refused(live_server: LiveServer, content_type: str) -> None:
+    body = declared("utf-8", SERVER_VERSION_CALL).encode()
+    response = httpx.post(
+        live_server.qbwc_url, content=body, headers={"Content-Type": content_type}, timeout=10
+    )
+    message = assert_client_fault(response)
+    assert "UTF-8 only" in message
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/xml; charset=utf-8", "text/xml; charset=UTF-8", "text/xml", 'text/xml; charset="utf-8"'],
+)
+def test_the_web_connectors_content_type_is_accepted(live_server: LiveServer, content_type: str) -> None:
+    body = declared("utf-8", SERVER_VERSION_CALL).encode()
+    response = httpx.post(
+        live_server.qbwc_url, content=body, headers={"Content-Type": content_type}, timeout=10
+    )
+    assert response.status_code == 200, response.text

@@ -1,0 +1,29 @@
+"""uvicorn's HTTP protocol, with each connection's own :class:`~qbwc.endpoint.ConnectionCalls`.
+
+uvicorn makes one protocol object per accepted connection and gives the application, with every
+request, a copy of the server's ``state`` dictionary (the ASGI scope's ``state``). This protocol puts a
+new ``ConnectionCalls`` in the dictionary its connection's requests get, so the Web Connector endpoint
+counts calls on the connection itself rather than on the client's address and port (a port is reused
+by a later connection once the earlier one has closed). The object lives as long as the connection.
+
+``qbbridge serve`` passes this class to uvicorn as its HTTP protocol (``qbbridge/workers.py``);
+uvicorn's own choice is kept underneath (httptools when installed, else h11).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qbwc.endpoint import CONNECTION_CALLS, ConnectionCalls
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _HttpProtocol
+except ImportError:  # httptools is not installed: uvicorn uses h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _HttpProtocol  # type: ignore[assignment]
+
+
+class CountingHttpProtocol(_HttpProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn copies this dictionary into each request's scope["state"].
+        self.app_state = {**self.app_state, CONNECTION_CALLS: ConnectionCalls()}

@@ -1,0 +1,150 @@
+"""What the server writes to its log about Web Connector calls: never a request body, never a password,
+and no record longer than a few kilobytes, however large or broken the request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qbbridge.logs import MAX_RECORD_CHARS, BoundedFormatter, bounded
+from qbwc.spyne_adapter import describe_failure
+from tests.foundation.helpers import new_tenant
+from tests.support.servers import LiveServer, start_server
+from tests.support.webconnector import INTUIT, SOAP_ENV, WebConnectorClient
+
+HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
+# A record may grow by its prefix (time, level, logger name) and the note that says what was cut.
+LONGEST_LINE = MAX_RECORD_CHARS + 200
+
+
+@pytest.fixture(scope="module")
+def logged_server(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of its own, logging at the production default level, so its log is only ours."""
+    server = start_server(
+        sqlite_url, tmp_path_factory.mktemp("logged"), extra_env={"QBBRIDGE_LOG_LEVEL": "info"}
+    )
+    yield server
+    server.stop()
+
+
+def soap(call: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+        f"<soap:Body>{call}</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def authenticate(username: str, password_xml: str, extra: str = "") -> bytes:
+    return soap(
+        f'<authenticate xmlns="{INTUIT}"><strUserName>{username}</strUserName>'
+        f"<strPassword{password_xml}</strPassword>{extra}</authenticate>"
+    )
+
+
+def malformed_authenticates(username: str, password: str) -> dict[str, bytes]:
+    """Calls carrying the password that are broken in the ways that made Spyne log them."""
+    deep = "<a>" * 300 + "</a>" * 300
+    return {
+        # Deeper than Spyne's own parser allowed: it logged the whole body.
+        "nested too deep": authenticate(username, f">{password}", deep),
+        # A type Spyne cannot read: it logged the value.
+        "xsi:type": authenticate(username, f' xsi:type="xsd:int">{password}'),
+        "unknown xsi:type": authenticate(username, f' xsi:type="q:x" xmlns:q="urn:q">{password}'),
+        # Not well-formed at all.
+        "unclosed": authenticate(username, f">{password}")[:-40],
+        "undefined entity": authenticate(username, f">&{password};"),
+        # The password where a number belongs.
+        "password as a version": soap(
+            f'<sendRequestXML xmlns="{INTUIT}"><ticket>{password}</ticket>'
+            f"<qbXMLMajorVers>{password}</qbXMLMajorVers><qbXMLMinorVers>0</qbXMLMinorVers></sendRequestXML>"
+        ),
+        "password in a huge element": authenticate(username, f">{password}{'x' * 11_000_000}"),
+    }
+
+
+def test_a_malformed_authenticate_never_puts_the_password_in_the_log(logged_server: LiveServer) -> None:
+    tenant = new_tenant(logged_server.client)
+    with httpx.Client(timeout=60) as http:
+        for name, body in malformed_authenticates(tenant.username, tenant.token).items():
+            response = http.post(logged_server.qbwc_url, content=body, headers=HEADERS)
+            assert response.headers["content-type"].startswith("text/xml"), name
+            assert b"Internal Error" not in response.content, name
+    assert WebConnectorClient(logged_server.qbwc_url).server_version().startswith("qbbridge")
+    log = logged_server.log_text()
+    assert tenant.token not in log
+    assert tenant.username not in log
+    assert max(len(line) for line in log.splitlines()) <= LONGEST_LINE
+
+
+def test_large_malformed_bodies_add_almost_nothing_to_the_log(logged_server: LiveServer) -> None:
+    deep = "<a>" * 300 + "x" * 2_000_000 + "</a>" * 300
+    body = soap(f'<authenticate xmlns="{INTUIT}"><strUserName>u</strUserName>{deep}</authenticate>')
+    assert len(body) > 2_000_000
+    before = logged_server.log_path.stat().st_size
+    with httpx.Client(timeout=60) as http:
+        for _ in range(5):
+            http.post(logged_server.qbwc_url, content=body, headers=HEADERS)
+    WebConnectorClient(logged_server.qbwc_url).server_version()
+    grown = logged_server.log_path.stat().st_size - before
+    # Five access-log lines and little else; Spyne used to write each 2 MB body.
+    assert grown < 5 * 1_000, grown
+
+
+def test_a_long_line_from_a_library_is_cut(logged_server: LiveServer) -> None:
+    # uvicorn's access log writes the request's path and query string, which the client chooses.
+    marker = "q" * 50_000
+    response = httpx.get(f"{logged_server.qbwc_url}?{marker}", timeout=30)
+    assert response.status_code == 200
+    WebConnectorClient(logged_server.qbwc_url).server_version()  # the access line is written by now
+    lines = [line for line in logged_server.log_text().splitlines() if "qqqqqqqqqq" in line]
+    assert lines, "the access log line is missing"
+    assert all(len(line) <= LONGEST_LINE for line in lines)
+    assert all("characters left out" in line for line in lines)
+
+
+def test_bounded_keeps_the_start_and_the_end() -> None:
+    text = "start " + "x" * 10_000 + " the end"
+    cut = bounded(text, 1_000)
+    assert len(cut) <= 1_000
+    assert cut.startswith("start ") and cut.endswith(" the end")
+    assert f"[{len(text) - 1_000} characters left out]" in cut
+    assert bounded("short", 1_000) == "short"
+
+
+def test_the_bounded_formatter_cuts_a_traceback_too(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    handler = logging.FileHandler(path)
+    handler.setFormatter(BoundedFormatter(logging.Formatter("%(levelname)s %(message)s"), 2_000))
+    logger = logging.getLogger("qbbridge.tests.bounded")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("v" * 100_000)
+        except ValueError:
+            logger.exception("failed with %s", "a" * 100_000)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    written = path.read_text()
+    assert len(written) <= 2_001
+    assert written.startswith("ERROR failed with aaa")
+
+
+def test_a_service_failure_is_described_without_its_message() -> None:
+    def store(password: str) -> None:
+        raise ValueError(f"value too long: {password}")
+
+    secret = "-".join(["a", "secret", "password"])  # not written out in a line the traceback shows
+    try:
+        store(secret)
+    except ValueError as exc:
+        described = describe_failure("authenticate", exc)
+    assert "authenticate" in described and "ValueError" in described
+    assert "store" in described  # where it happened
+    assert secret not in described
