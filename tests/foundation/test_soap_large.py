@@ -97,6 +97,8 @@ def test_a_20_mb_answer_settles_its_job(live_server: LiveServer) -> None:
 def test_a_20_mb_retrieval_page_is_stored(live_server: LiveServer) -> None:
     admin = live_server.client
     tenant = new_tenant(admin)
+    on = {"retrievals": {"salesOrder": {"enabled": True}}}
+    assert admin.put(f"/api/v1/tenants/{tenant.id}/settings", json=on).status_code == 200
     started = admin.post(
         f"/api/v1/tenants/{tenant.id}/retrievals", json={"entities": ["salesOrder"], "since": "2026-01-01"}
     )
@@ -104,6 +106,15 @@ def test_a_20_mb_retrieval_page_is_stored(live_server: LiveServer) -> None:
     job_id = started.json()["jobId"]
     wc = big_client(live_server.qbwc_url)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    # A retrieval first reads QuickBooks' item list (and units of measure): none here.
+    lists = wc.send_request_xml(ticket)
+    assert "ItemQueryRq" in lists
+    empty = "".join(
+        f'<{kind}QueryRs requestID="{rid}" statusCode="1" statusSeverity="Info" statusMessage="No match"/>'
+        for kind, rid in re.findall(r'<(\w+)QueryRq requestID="([^"]+)"', lists)
+    )
+    answered = wc.receive_response_xml(ticket, f'<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>{empty}</QBXMLMsgsRs></QBXML>')
+    assert 0 <= answered < 100
     request_xml = wc.send_request_xml(ticket)
     assert "SalesOrderQueryRq" in request_xml
     page = sales_order_page(request_xml, orders=200, memo_size=100_000)

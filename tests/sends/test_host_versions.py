@@ -82,6 +82,7 @@ def test_a_canadian_quickbooks_listing_its_old_versions_too_works(live_server: L
     speak, and the rest works: retrievals and raw qbXML (sends are for US companies only)."""
     customer = new_customer(live_server, new_company(country="CA", max_version="13.0"))
     assert "CA3.0" in customer.qb.host.supported_versions
+    customer.settings({"retrievals": {"salesOrder": {"enabled": True}}})
     raw = customer.api.post(
         customer.url("/qbxml"),
         json={"qbxml": message_set("<CustomerQueryRq><FullName>ACME</FullName></CustomerQueryRq>")},
