@@ -69,6 +69,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
             min_client_version=settings.min_client_version,
             auth_failure_limit=settings.auth_failure_limit,
+            auth_address_failure_limit=settings.auth_address_failure_limit,
             auth_failure_window=dt.timedelta(minutes=settings.auth_failure_window_minutes),
             supersede_after=dt.timedelta(seconds=settings.supersede_after_seconds),
             requests_per_message=settings.requests_per_message,

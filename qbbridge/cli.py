@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -11,6 +10,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.tenants import ensure_admin_key
 from qbbridge.config import Settings, load_settings
+from qbbridge.logs import configure_logging
 from qbbridge.workers import ServeOptions, serve
 
 
@@ -51,7 +51,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     print(f"qbbridge: admin API docs at http://{args.host}:{args.port}/docs", flush=True)
     options = ServeOptions(
-        host=args.host, port=args.port, log_level=settings.log_level, access_log=not args.no_access_log
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        access_log=not args.no_access_log,
+        trusted_proxies=settings.trusted_proxies,
     )
     return serve(options, args.workers)
 
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import cli as simulator_cli
 
         return simulator_cli.main(argv[1:])
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ.get("QBBRIDGE_LOG_LEVEL") or "info")
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

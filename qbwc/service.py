@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import queue, sessions
+from db import login_throttle, queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -50,7 +50,10 @@ WAIT_HORIZON = dt.timedelta(seconds=30)
 class ServiceOptions:
     session_timeout: dt.timedelta = dt.timedelta(minutes=30)
     min_client_version: str = "2.1.0.30"
+    # Failed logins per user name and address, and per address across user names, within the window
+    # (db/login_throttle.py).
     auth_failure_limit: int = 5
+    auth_address_failure_limit: int = 30
     auth_failure_window: dt.timedelta = dt.timedelta(minutes=15)
     # The Web Connector runs one session per application at a time, so a new authenticate means an
     # older session of the same tenant that has been silent this long is over (its connector died).
@@ -110,22 +113,37 @@ class WebConnectorService:
         if not username or not password:
             return ["", INVALID_USER]
         now = self.clock()
+        address = login_throttle.address_key(client_address)
+        where = address or "an unknown address"
         with self.database.transaction() as session:
-            if tenant_repo.is_throttled(session, username, now):
-                log.warning("authenticate refused: too many failed logins for this username")
+            if login_throttle.is_blocked(session, username, address, now):
+                log.warning("authenticate refused from %s: too many failed logins", where)
                 return ["", INVALID_USER]
             tenant = tenant_repo.find_by_username(session, username)
             if tenant is None or not secret_values.matches(password, tenant.token_digest):
-                tenant_repo.record_failed_login(
-                    session,
-                    username,
-                    now,
-                    limit=self.options.auth_failure_limit,
-                    window=self.options.auth_failure_window,
+                counted = login_throttle.record_failure(
+                    session, username, address, now, rule=self._throttle_rule()
                 )
-                log.info("authenticate refused: unknown username or wrong token")
+                # The user name itself is not logged: a person may type a password into that field.
+                who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
+                log.info("authenticate refused for %s from %s: wrong token", who, where)
+                if counted.address_blocked:
+                    log.warning(
+                        "logins from %s are refused for every user name for %s after %d failed attempts",
+                        where,
+                        self.options.auth_failure_window,
+                        counted.address_failures,
+                    )
+                elif counted.blocked:
+                    log.warning(
+                        "logins as %s from %s are refused for %s after %d failed attempts",
+                        who,
+                        where,
+                        self.options.auth_failure_window,
+                        counted.failures,
+                    )
                 return ["", INVALID_USER]
-            tenant_repo.clear_failed_logins(session, username)
+            login_throttle.clear_failures(session, username, address)
             retrieval.schedule_automatic(session, tenant, now=now)
             idle_since = now - min(self.options.session_timeout, self.options.supersede_after)
             if queue.has_idle_sessions(session, tenant_id=tenant.id, idle_since=idle_since):
@@ -157,6 +175,13 @@ class WebConnectorService:
             )
             tenant.last_contact_at = now
             return [ticket, tenant.company_file or ""] if has_work else [ticket, NO_WORK]
+
+    def _throttle_rule(self) -> login_throttle.ThrottleRule:
+        return login_throttle.ThrottleRule(
+            limit=self.options.auth_failure_limit,
+            address_limit=self.options.auth_address_failure_limit,
+            window=self.options.auth_failure_window,
+        )
 
     # --- sendRequestXML ------------------------------------------------------------------------
 
