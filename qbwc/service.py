@@ -20,6 +20,7 @@ from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Tenant, WcSession, utcnow
+from db.outcome_log import one_line
 from db.states import SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_hresult
@@ -256,7 +257,8 @@ class WebConnectorService:
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
             sessions.set_wait(session, row.id, wait=True, waits=row.waits + 1)
             return ""
-        sessions.set_last_error(session, row.id, "qbbridge has nothing more to send. The update is complete.")
+        outcomes = queue.session_outcomes(session, session_id=row.id)
+        sessions.set_last_error(session, row.id, end_of_work_message(outcomes))
         return ""
 
     def _record_host(
@@ -363,11 +365,13 @@ class WebConnectorService:
 
     def connection_error(self, ticket: str | None, hresult: str | None, message: str | None) -> str:
         now = self.clock()
+        logged: tuple[str, str] | None = None
         with self.database.transaction() as session:
             wc_session = self._find_session(session, ticket)
             if wc_session is not None:
                 tenant = session.get(Tenant, wc_session.tenant_id)
                 text = explain_connection_error(hresult or "", message or "")
+                logged = (wc_session.tenant_id, text)
                 if tenant is not None:
                     tenant.last_connection_error = text
                     tenant.last_connection_error_at = now
@@ -380,6 +384,10 @@ class WebConnectorService:
                         reason="QuickBooks could not be opened",
                         now=now,
                     )
+        if logged is not None:
+            # After the commit: the line says what was recorded. The message comes from the customer's
+            # PC, so it is put on one bounded line.
+            log.warning("connectionError: tenant %s: %s", logged[0], one_line(logged[1]))
         return "done"
 
     def get_last_error(self, ticket: str | None) -> str:
@@ -416,8 +424,8 @@ class WebConnectorService:
                     reason="the Web Connector closed it",
                     now=now,
                 )
-            done = wc_session.steps_done
-            return f"qbbridge: update complete, {done} request{'s' if done != 1 else ''} processed."
+            outcomes = queue.session_outcomes(session, session_id=wc_session.id)
+            return closing_status(wc_session.steps_done, outcomes)
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -433,6 +441,42 @@ class WebConnectorService:
         if stale is not None and stale.state == SessionState.OPEN:
             queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
         return stale
+
+
+# Where the bookkeeper, who sees the Web Connector, is sent when requests of an update failed: the
+# person who runs the integration, who sees each job's plain-language error and what to do.
+WHERE_TO_LOOK = "Your Fusion Operations admin can see why in the qbbridge job list."
+
+
+def _problems(outcomes: queue.SessionOutcomes) -> list[str]:
+    parts = []
+    if outcomes.failed:
+        parts.append(f"{outcomes.failed} failed")
+    if outcomes.unknown:
+        parts.append(f"{outcomes.unknown} may not have been saved")
+    return parts
+
+
+def closing_status(processed: int, outcomes: queue.SessionOutcomes) -> str:
+    """``closeConnection``'s text, which the Web Connector shows on its status line: how many
+    requests QuickBooks answered, and how many of the session's requests failed or may not have
+    been saved, with where to look."""
+    requests = f"{processed} request{'s' if processed != 1 else ''} processed"
+    problems = _problems(outcomes)
+    if not problems:
+        return f"qbbridge: update complete, {requests}."
+    return f"qbbridge: {requests}, {', '.join(problems)}. {WHERE_TO_LOOK}"
+
+
+def end_of_work_message(outcomes: queue.SessionOutcomes) -> str:
+    """``getLastError``'s text when nothing more is to be sent (the connector shows it, then closes)."""
+    problems = _problems(outcomes)
+    if not problems:
+        return "qbbridge has nothing more to send. The update is complete."
+    return (
+        f"qbbridge has nothing more to send. Of this update's requests, {' and '.join(problems)}. "
+        f"{WHERE_TO_LOOK}"
+    )
 
 
 def explain_connection_error(hresult: str, message: str) -> str:
