@@ -4,12 +4,19 @@ with an unknown outcome, and per connectionError."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
+from sqlalchemy import select
 
+from db import queue
+from db.engine import Database
+from db.models import Job, Step, utcnow
 from db.outcome_log import MAX_REASON, one_line
-from db.queue import SessionOutcomes
+from db.queue import SessionOutcomes, StepRef
+from db.states import StepState
+from db.tenants import create_tenant
 from qbwc.service import closing_status, end_of_work_message
 from tests.foundation.helpers import job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
@@ -158,3 +165,48 @@ def test_one_line_flattens_and_bounds() -> None:
     assert one_line("") == one_line(None) == "no reason was recorded"
     long = one_line("word " * 1000)
     assert len(long) == MAX_REASON and long.endswith("…") and not re.search(r"\s…$", long)
+
+
+# --- the log line is written when the change is committed ----------------------------------------
+
+
+class _Abandon(Exception):
+    pass
+
+
+def _queued_step(database: Database) -> tuple[str, StepRef]:
+    with database.transaction() as session:
+        tenant = create_tenant(session, "Log lines")
+        created = queue.enqueue(
+            session, tenant_id=tenant.id, kind="raw_qbxml", payload={}, steps=[queue.NewStep(kind="raw_qbxml")]
+        )
+        step = session.execute(select(Step).where(Step.job_id == created.id)).scalar_one()
+        return created.public_id, StepRef(
+            id=step.id, job_id=step.job_id, position=0, kind=step.kind, intent={}, attempts=0
+        )
+
+
+def test_a_job_failed_in_a_transaction_that_rolls_back_is_not_logged(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="qbbridge.jobs")
+    public_id, step = _queued_step(database)
+    with pytest.raises(_Abandon), database.transaction() as session:
+        queue.finish_step(session, step, StepState.FAILED, now=utcnow(), error="could not be written")
+        raise _Abandon
+    assert public_id not in caplog.text
+    with database.transaction() as session:
+        queue.finish_step(session, step, StepState.FAILED, now=utcnow(), error="could not\nbe written")
+        assert public_id not in caplog.text  # not before the commit
+    assert [r.getMessage() for r in caplog.records if public_id in r.getMessage()] == [
+        f"job failed: tenant {step_tenant(database, public_id)} job {public_id} (raw_qbxml): could not be written"
+    ]
+    # Deriving the job again changes nothing and logs nothing more.
+    with database.transaction() as session:
+        queue.refresh_job(session, step.job_id, now=utcnow())
+    assert caplog.text.count(public_id) == 1
+
+
+def step_tenant(database: Database, public_id: str) -> str:
+    with database.transaction() as session:
+        return session.execute(select(Job.tenant_id).where(Job.public_id == public_id)).scalar_one()
