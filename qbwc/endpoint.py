@@ -136,6 +136,8 @@ class WebConnectorEndpoint:
             soap_action=request.headers.get("soapaction", ""),
             server_name=request.url.hostname or "localhost",
             server_port=request.url.port or 80,
+            # The client's address: behind a trusted reverse proxy, the one its X-Forwarded-For
+            # names (uvicorn's middleware, QBBRIDGE_TRUSTED_PROXIES; docs/security.md).
             remote_addr=client.host if client else "",
             scheme=request.url.scheme,
         )
