@@ -128,19 +128,21 @@ class WebConnectorService:
                 # The user name itself is not logged: a person may type a password into that field.
                 who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
                 log.info("authenticate refused for %s from %s: wrong token", who, where)
+                minutes = int(self.options.auth_failure_window.total_seconds() // 60)
                 if counted.address_blocked:
                     log.warning(
-                        "logins from %s are refused for every user name for %s after %d failed attempts",
+                        "logins from %s are refused, whatever the user name, for %d minutes after %d "
+                        "failed attempts",
                         where,
-                        self.options.auth_failure_window,
+                        minutes,
                         counted.address_failures,
                     )
                 elif counted.blocked:
                     log.warning(
-                        "logins as %s from %s are refused for %s after %d failed attempts",
+                        "logins as %s from %s are refused for %d minutes after %d failed attempts",
                         who,
                         where,
-                        self.options.auth_failure_window,
+                        minutes,
                         counted.failures,
                     )
                 return ["", INVALID_USER]
