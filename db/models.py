@@ -120,15 +120,19 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
-class AuthThrottle(Base):
-    """Failed Web Connector logins per username, to slow down password guessing."""
+class LoginThrottle(Base):
+    """Failed Web Connector logins, counted per user name and network address, and per address
+    across user names (``username`` is ``""`` on that row). See ``db/login_throttle.py``."""
 
-    __tablename__ = "auth_throttle"
+    __tablename__ = "qbwc_login_throttle"
 
     username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_qbwc_login_throttle_window", "window_started_at"),)
 
 
 class ClientHello(Base):

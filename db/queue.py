@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from db import batch, links
+from db import batch, links, outcome_log
 from db.batch import Statement
 from db.models import Job, Step, WcSession, utcnow
 from db.sessions import OPEN_SESSION_ID, OPEN_SESSION_TENANT, TOUCH, SessionRow, session_row
@@ -333,10 +333,18 @@ _UPDATE_JOB = Statement(
         FROM job_steps WHERE job_id = :job_id
     ) AS d
     WHERE jobs.id = :job_id
-    RETURNING jobs.status, jobs.link_entity
+    RETURNING jobs.status, jobs.link_entity, jobs.tenant_id, jobs.public_id, jobs.kind, jobs.error
     """,
     timestamps=("now",),
 )
+# A job's status before ``_UPDATE_JOB`` derives it again, read (on PostgreSQL, locked) in the same
+# batch just before it, so that a job whose status has just become failed or unknown is told apart
+# from one that already was (see ``_after_job_update``). Only read when a step has just failed or
+# lost its answer: a success or a requeue cannot make a job fail.
+_JOB_STATUS_BEFORE = {
+    dialect: Statement(f"SELECT status FROM jobs WHERE id = :job_id {lock}")
+    for dialect, lock in (("postgresql", "FOR UPDATE"), ("sqlite", ""))
+}
 
 
 SET_JOB_RESULT = Statement(
@@ -511,6 +519,29 @@ def has_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> bool:
     return bool(batch.run_one(session, _ANY_RUNNABLE, {"tenant_id": tenant_id, "now": now})[0].runnable)
 
 
+@dataclass(frozen=True, slots=True)
+class SessionOutcomes:
+    """What a session's requests came to that needs a person: failed, or outcome unknown."""
+
+    failed: int
+    unknown: int
+
+
+# The steps a session settled keep its id (``_SETTLE``): those it failed (an error from QuickBooks, a
+# request that could not be written) and those it left without an answer.
+_SESSION_OUTCOMES = Statement(
+    "SELECT count(CASE WHEN state = 'failed' THEN 1 END) AS failed, "
+    "count(CASE WHEN state = 'unknown_outcome' THEN 1 END) AS unknown "
+    "FROM job_steps WHERE session_id = :session_id AND state IN ('failed', 'unknown_outcome')"
+)
+
+
+def session_outcomes(session: Session, *, session_id: int) -> SessionOutcomes:
+    """How many of the requests this session took failed, or ended with an unknown outcome."""
+    row = batch.run_one(session, _SESSION_OUTCOMES, {"session_id": session_id})[0]
+    return SessionOutcomes(failed=int(row.failed), unknown=int(row.unknown))
+
+
 def count_queued(session: Session, *, tenant_id: str) -> int:
     """The tenant's waiting steps, runnable now or later."""
     return int(batch.run_one(session, _COUNT_QUEUED, {"tenant_id": tenant_id})[0].queued)
@@ -610,6 +641,10 @@ def settle_step(
     if state == StepState.FAILED:
         # A failed step stops its own job: the steps after it will never run.
         statements.append((_CANCEL_REST, {"now": now, "job_id": step.job_id, "position": step.position}))
+    before_index = None
+    if state in {StepState.FAILED, StepState.UNKNOWN_OUTCOME}:
+        before_index = len(statements)
+        statements.append((_JOB_STATUS_BEFORE[_dialect(session)], {"job_id": step.job_id}))
     # The job is derived after its steps changed, in the same batch (one round trip on PostgreSQL).
     statements.append((_UPDATE_JOB, {"now": now, "job_id": step.job_id}))
     job_index = len(statements) - 1
@@ -621,7 +656,10 @@ def settle_step(
     if check_runnable_for is not None:
         statements.append((_ANY_RUNNABLE, {"tenant_id": check_runnable_for, "now": now}))
     results = batch.run(session, statements)
-    _after_job_update(session, step.job_id, results[job_index][0], now=now, confirmed=confirm)
+    previous = results[before_index][0].status if before_index is not None else None
+    _after_job_update(
+        session, step.job_id, results[job_index][0], now=now, confirmed=confirm, previous=previous
+    )
     return bool(results[-1][0].runnable) if check_runnable_for is not None else None
 
 
@@ -668,16 +706,44 @@ def derive_job_status(states: Sequence[str]) -> JobStatus:
 
 def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus:
     """Derive the job's status from its steps and store it (with the deciding step's error)."""
-    row = batch.run_one(session, _UPDATE_JOB, {"now": now, "job_id": job_id})[0]
-    return _after_job_update(session, job_id, row, now=now)
+    before, updated = batch.run(
+        session,
+        [
+            (_JOB_STATUS_BEFORE[_dialect(session)], {"job_id": job_id}),
+            (_UPDATE_JOB, {"now": now, "job_id": job_id}),
+        ],
+    )
+    return _after_job_update(session, job_id, updated[0], now=now, previous=before[0].status)
+
+
+_ENDED_BADLY = frozenset({JobStatus.FAILED, JobStatus.UNKNOWN_OUTCOME})
 
 
 def _after_job_update(
-    session: Session, job_id: int, row: Any, *, now: dt.datetime, confirmed: bool = False
+    session: Session,
+    job_id: int,
+    row: Any,
+    *,
+    now: dt.datetime,
+    confirmed: bool = False,
+    previous: str | None = None,
 ) -> JobStatus:
     """What follows a job's new status: links released or confirmed (unless the caller's batch
-    ``confirmed`` them already), dependents failed."""
+    ``confirmed`` them already), dependents failed, and, when the job has just failed or lost its
+    outcome (its status was ``previous``), a line for the operator. Every change of a job's status
+    passes here."""
     status = JobStatus(row.status)
+    if previous is not None and previous != status and status in _ENDED_BADLY:
+        outcome_log.note_job_ended(
+            session,
+            outcome_log.EndedJob(
+                tenant_id=row.tenant_id,
+                public_id=row.public_id,
+                kind=row.kind,
+                status=status.value,
+                reason=row.error or "",
+            ),
+        )
     link_entity = row.link_entity
     # Keep any loaded Job object in step with the row just written.
     job = session.identity_map.get(session.identity_key(Job, job_id))  # type: ignore[arg-type]
@@ -847,6 +913,7 @@ __all__ = [
     "refresh_job",
     "retry_job",
     "revoke_open_sessions",
+    "session_outcomes",
     "settle_step",
     "shares_message",
     "supersede_sessions",

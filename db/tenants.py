@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from db import batch
 from db import secrets as secret_values
 from db.batch import Statement
-from db.models import ApiKey, AuthThrottle, ClientHello, ServiceConfig, Tenant, utcnow
+from db.models import ApiKey, ClientHello, ServiceConfig, Tenant, utcnow
 from db.queue import revoke_open_sessions
 
 
@@ -125,35 +125,6 @@ def ensure_admin_key(session: Session, configured: str | None) -> str | None:
     key = "qbba_" + secret_values.new_secret(24)
     session.add(ServiceConfig(key=ADMIN_KEY_DIGEST, value=secret_values.digest(key)))
     return key
-
-
-# --- login throttling --------------------------------------------------------------------------
-
-
-def is_throttled(session: Session, username: str, now: dt.datetime) -> bool:
-    row = session.get(AuthThrottle, username[:200])
-    return bool(row and row.blocked_until and row.blocked_until > now)
-
-
-def record_failed_login(
-    session: Session, username: str, now: dt.datetime, *, limit: int, window: dt.timedelta
-) -> None:
-    row = session.get(AuthThrottle, username[:200])
-    if row is None:
-        session.add(AuthThrottle(username=username[:200], failures=1, window_started_at=now))
-        return
-    if now - row.window_started_at > window:
-        row.failures = 0
-        row.window_started_at = now
-    row.failures += 1
-    if row.failures >= limit:
-        row.blocked_until = now + window
-
-
-def clear_failed_logins(session: Session, username: str) -> None:
-    row = session.get(AuthThrottle, username[:200])
-    if row is not None:
-        session.delete(row)
 
 
 # --- Web Connector version, announced before authenticate -------------------------------------

@@ -25,7 +25,7 @@ from db.sealing import Keyring
 from mapping.push import deliver_pending
 from qbbridge import __version__
 from qbbridge.config import Settings, load_settings
-from qbbridge.logs import configure_logging
+from qbbridge.logs import bound_all_handlers
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.service import ServiceOptions, WebConnectorService
@@ -75,6 +75,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
             min_client_version=settings.min_client_version,
             auth_failure_limit=settings.auth_failure_limit,
+            auth_address_failure_limit=settings.auth_address_failure_limit,
             auth_failure_window=dt.timedelta(minutes=settings.auth_failure_window_minutes),
             supersede_after=dt.timedelta(seconds=settings.supersede_after_seconds),
             requests_per_message=settings.requests_per_message,
@@ -154,5 +155,5 @@ def app_from_env() -> FastAPI:
 
     uvicorn has set up its loggers by now: every handler gets its records bounded (qbbridge/logs.py).
     """
-    configure_logging()
+    bound_all_handlers()
     return create_app(load_settings(port=int(os.environ.get("QBBRIDGE_PORT", "8000"))))

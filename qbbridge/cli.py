@@ -12,7 +12,7 @@ from db.migrate import upgrade
 from db.sealing import new_key, reseal_all, unreadable_secrets
 from db.tenants import ensure_admin_key
 from qbbridge.config import Settings, load_settings
-from qbbridge.logs import LOG_FORMAT
+from qbbridge.logs import configure_logging
 from qbbridge.secret_key import key_source, load_keyring
 from qbbridge.workers import ServeOptions, serve
 
@@ -68,7 +68,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     print(f"qbbridge: admin API docs at http://{args.host}:{args.port}/docs", flush=True)
     options = ServeOptions(
-        host=args.host, port=args.port, log_level=settings.log_level, access_log=not args.no_access_log
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        access_log=not args.no_access_log,
+        trusted_proxies=settings.trusted_proxies,
     )
     return serve(options, args.workers)
 
@@ -139,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import cli as simulator_cli
 
         return simulator_cli.main(argv[1:])
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging(os.environ.get("QBBRIDGE_LOG_LEVEL") or "info")
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

@@ -1,4 +1,8 @@
-"""The service's logging: one format, and no log record longer than :data:`MAX_RECORD_CHARS`.
+"""The service's logging: one format and level, and no log record longer than :data:`MAX_RECORD_CHARS`.
+
+The ``serve`` process and every worker process log the same way: worker processes are started fresh
+(``spawn``), so each configures its own logging (:func:`configure_logging`). ``QBBRIDGE_LOG_LEVEL``
+sets the level of qbbridge's own lines as well as uvicorn's.
 
 Whatever writes a record (qbbridge, uvicorn, a library), what reaches the log is bounded: every
 handler in the process when the application starts (the root logger's, uvicorn's, the fallback for
@@ -47,12 +51,17 @@ def bound_handler(handler: logging.Handler) -> None:
         handler.setFormatter(BoundedFormatter(handler.formatter))
 
 
-def configure_logging() -> None:
-    """The root logger writes INFO and above to stderr in the service's format (unless something
-    configured it already: ``qbbridge serve`` does, a worker process it spawns does not), then every
-    handler present is bounded. Call it once the server has set up its own loggers (uvicorn does so
-    before it loads the application)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+def configure_logging(level: str = "info") -> None:
+    """The root logger writes records of ``level`` and above to stderr in the service's format, and
+    every handler present is bounded."""
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    logging.getLogger().setLevel(level.upper())
+    bound_all_handlers()
+
+
+def bound_all_handlers() -> None:
+    """Bound every handler the process has now. Call it again once the server has set up its own
+    loggers (uvicorn does so before it loads the application: ``qbbridge/app.py``)."""
     loggers: list[logging.Logger] = [logging.getLogger()]
     loggers += [
         logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)

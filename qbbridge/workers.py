@@ -27,6 +27,9 @@ import time
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
+
+from qbbridge.logs import configure_logging
 
 log = logging.getLogger("qbbridge.workers")
 
@@ -48,6 +51,16 @@ class ServeOptions:
     port: int
     log_level: str
     access_log: bool
+    # Peers whose X-Forwarded-For header names the client (QBBRIDGE_TRUSTED_PROXIES); empty: none.
+    trusted_proxies: tuple[str, ...] = ()
+
+    def proxy_settings(self) -> dict[str, Any]:
+        """uvicorn's options for X-Forwarded-For: its middleware takes the right-most address in the
+        header that is not a trusted proxy, so a client cannot name itself by sending one. Given
+        explicitly, so uvicorn's own environment default (``FORWARDED_ALLOW_IPS``) never applies."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": list(self.trusted_proxies)}
 
 
 def reuse_port_supported() -> bool:
@@ -85,6 +98,7 @@ def run_worker(options: ServeOptions) -> None:
     import uvicorn
 
     _stop_with_parent()
+    configure_logging(options.log_level)
 
     config = uvicorn.Config(
         APP,
@@ -94,6 +108,7 @@ def run_worker(options: ServeOptions) -> None:
         log_level=options.log_level,
         access_log=options.access_log,
         http=HTTP_PROTOCOL,
+        **options.proxy_settings(),
     )
     try:
         sock = listening_socket(options.host, options.port)
@@ -194,5 +209,6 @@ def serve(options: ServeOptions, workers: int) -> int:
         log_level=options.log_level,
         access_log=options.access_log,
         http=HTTP_PROTOCOL,
+        **options.proxy_settings(),
     )
     return 0

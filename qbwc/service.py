@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import queue, sessions
+from db import login_throttle, queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Tenant, WcSession, utcnow
+from db.outcome_log import one_line
 from db.states import SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
@@ -52,7 +53,10 @@ WAIT_HORIZON = dt.timedelta(seconds=30)
 class ServiceOptions:
     session_timeout: dt.timedelta = dt.timedelta(minutes=30)
     min_client_version: str = "2.1.0.30"
+    # Failed logins per user name and address, and per address across user names, within the window
+    # (db/login_throttle.py).
     auth_failure_limit: int = 5
+    auth_address_failure_limit: int = 30
     auth_failure_window: dt.timedelta = dt.timedelta(minutes=15)
     # The Web Connector runs one session per application at a time, so a new authenticate means an
     # older session of the same tenant that has been silent this long is over (its connector died).
@@ -121,22 +125,39 @@ class WebConnectorService:
         if not username or not password:
             return ["", INVALID_USER]
         now = self.clock()
+        address = login_throttle.address_key(client_address)
+        where = address or "an unknown address"
         with self.database.transaction() as session:
-            if tenant_repo.is_throttled(session, username, now):
-                log.warning("authenticate refused: too many failed logins for this username")
+            if login_throttle.is_blocked(session, username, address, now):
+                log.warning("authenticate refused from %s: too many failed logins", where)
                 return ["", INVALID_USER]
             tenant = tenant_repo.find_by_username(session, username)
             if tenant is None or not secret_values.matches(password, tenant.token_digest):
-                tenant_repo.record_failed_login(
-                    session,
-                    username,
-                    now,
-                    limit=self.options.auth_failure_limit,
-                    window=self.options.auth_failure_window,
+                counted = login_throttle.record_failure(
+                    session, username, address, now, rule=self._throttle_rule()
                 )
-                log.info("authenticate refused: unknown username or wrong token")
+                # The user name itself is not logged: a person may type a password into that field.
+                who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
+                log.info("authenticate refused for %s from %s: wrong token", who, where)
+                minutes = int(self.options.auth_failure_window.total_seconds() // 60)
+                if counted.address_blocked:
+                    log.warning(
+                        "logins from %s are refused, whatever the user name, for %d minutes after %d "
+                        "failed attempts",
+                        where,
+                        minutes,
+                        counted.address_failures,
+                    )
+                elif counted.blocked:
+                    log.warning(
+                        "logins as %s from %s are refused for %d minutes after %d failed attempts",
+                        who,
+                        where,
+                        minutes,
+                        counted.failures,
+                    )
                 return ["", INVALID_USER]
-            tenant_repo.clear_failed_logins(session, username)
+            login_throttle.clear_failures(session, username, address)
             retrieval.schedule_automatic(session, tenant, now=now)
             idle_since = now - min(self.options.session_timeout, self.options.supersede_after)
             if queue.has_idle_sessions(session, tenant_id=tenant.id, idle_since=idle_since):
@@ -168,6 +189,13 @@ class WebConnectorService:
             )
             tenant.last_contact_at = now
             return [ticket, tenant.company_file or ""] if has_work else [ticket, NO_WORK]
+
+    def _throttle_rule(self) -> login_throttle.ThrottleRule:
+        return login_throttle.ThrottleRule(
+            limit=self.options.auth_failure_limit,
+            address_limit=self.options.auth_address_failure_limit,
+            window=self.options.auth_failure_window,
+        )
 
     # --- sendRequestXML ------------------------------------------------------------------------
 
@@ -283,7 +311,8 @@ class WebConnectorService:
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
             sessions.set_wait(session, row.id, wait=True, waits=row.waits + 1)
             return ""
-        sessions.set_last_error(session, row.id, "qbbridge has nothing more to send. The update is complete.")
+        outcomes = queue.session_outcomes(session, session_id=row.id)
+        sessions.set_last_error(session, row.id, end_of_work_message(outcomes))
         return ""
 
     def _refuse_host(
@@ -437,10 +466,12 @@ class WebConnectorService:
                 "The Web Connector could not open QuickBooks, and reported why in a form qbbridge "
                 f"cannot read (its {exc}). Open QuickBooks with the company file, then run the update again."
             )
+        logged: tuple[str, str] | None = None
         with self.database.transaction() as session:
             wc_session = self._find_session(session, ticket)
             if wc_session is not None:
                 tenant = session.get(Tenant, wc_session.tenant_id)
+                logged = (wc_session.tenant_id, text)
                 if tenant is not None:
                     tenant.last_connection_error = text
                     tenant.last_connection_error_at = now
@@ -453,6 +484,10 @@ class WebConnectorService:
                         reason="QuickBooks could not be opened",
                         now=now,
                     )
+        if logged is not None:
+            # After the commit: the line says what was recorded. The message comes from the customer's
+            # PC, so it is put on one bounded line.
+            log.warning("connectionError: tenant %s: %s", logged[0], one_line(logged[1]))
         return "done"
 
     def get_last_error(self, ticket: str | None) -> str:
@@ -489,8 +524,8 @@ class WebConnectorService:
                     reason="the Web Connector closed it",
                     now=now,
                 )
-            done = wc_session.steps_done
-            return f"qbbridge: update complete, {done} request{'s' if done != 1 else ''} processed."
+            outcomes = queue.session_outcomes(session, session_id=wc_session.id)
+            return closing_status(wc_session.steps_done, outcomes)
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -508,4 +543,39 @@ class WebConnectorService:
             queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)
         return stale
 
+
+# Where the bookkeeper, who sees the Web Connector, is sent when requests of an update failed: the
+# person who runs the integration, who sees each job's plain-language error and what to do.
+WHERE_TO_LOOK = "Your Fusion Operations admin can see why in the qbbridge job list."
+
+
+def _problems(outcomes: queue.SessionOutcomes) -> list[str]:
+    parts = []
+    if outcomes.failed:
+        parts.append(f"{outcomes.failed} failed")
+    if outcomes.unknown:
+        parts.append(f"{outcomes.unknown} may not have been saved")
+    return parts
+
+
+def closing_status(processed: int, outcomes: queue.SessionOutcomes) -> str:
+    """``closeConnection``'s text, which the Web Connector shows on its status line: how many
+    requests QuickBooks answered, and how many of the session's requests failed or may not have
+    been saved, with where to look."""
+    requests = f"{processed} request{'s' if processed != 1 else ''} processed"
+    problems = _problems(outcomes)
+    if not problems:
+        return f"qbbridge: update complete, {requests}."
+    return f"qbbridge: {requests}, {', '.join(problems)}. {WHERE_TO_LOOK}"
+
+
+def end_of_work_message(outcomes: queue.SessionOutcomes) -> str:
+    """``getLastError``'s text when nothing more is to be sent (the connector shows it, then closes)."""
+    problems = _problems(outcomes)
+    if not problems:
+        return "qbbridge has nothing more to send. The update is complete."
+    return (
+        f"qbbridge has nothing more to send. Of this update's requests, {' and '.join(problems)}. "
+        f"{WHERE_TO_LOOK}"
+    )
 

@@ -2,19 +2,65 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from db.engine import Database
 from db.migrate import upgrade
+from tests.support import shared
 from tests.support.servers import (
     LiveServer,
     create_postgres_database,
     drop_postgres_database,
     start_server,
 )
+
+# --- the shared qbXML files: required, or every skip counted at the end ---------------------------
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if shared.required():
+        problems = shared.problems()
+        if problems:
+            pytest.exit(
+                f"{shared.REQUIRE_VARIABLE} is set but the shared qbXML files are missing: "
+                + "; ".join(problems)
+                + ". Set QBBRIDGE_SHARED_DIR to the folder holding qbxml-schema/ and qbxml-samples/.",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
+
+
+def _skip_reason(report: Any) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Iterator[None]:
+    """Say at the end, loudly, how many tests were skipped and why: a skipped test checked nothing.
+    (Outermost, so it comes after pytest's own short summary, just before the closing line.)"""
+    yield
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = Counter(_skip_reason(report) for report in skipped)
+    count = len(skipped)
+    terminalreporter.write_sep("!", f"{count} test{'s' if count != 1 else ''} skipped: they checked nothing", red=True, bold=True)
+    for reason, times in reasons.most_common():
+        terminalreporter.write_line(f"{times:6d} × {reason}", yellow=True)
+    if any(reason.startswith(shared.SKIP_PREFIX) for reason in reasons):
+        terminalreporter.write_line(
+            "The schema and sample tests need Intuit's qbXML schemas and real QuickBooks messages. Point "
+            f"QBBRIDGE_SHARED_DIR at the folder holding {shared.SCHEMA_FOLDER}/ and {shared.SAMPLES_FOLDER}/ "
+            f"(looked in {shared.shared_dir()}); see README, \"Tests\".",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +14,7 @@ from mapping.flows.validate import with_placeholders
 from mapping.plan import LinkInfo, Plan
 from mapping.settings import Settings, merge_settings
 from requests_builder import build_message_set, request_from_dict
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = (
-    Path(os.environ.get("QBBRIDGE_SHARED_DIR", REPO_ROOT.parent / "shared"))
-    / "qbxml-schema"
-    / "qbxmlops130.xsd"
-)
+from tests.support.shared import require_schema_dir
 
 TENANT = "tenant-1"
 NOW = dt.datetime(2026, 12, 5, 3, 30, tzinfo=dt.UTC)  # still Dec 4 in New York
@@ -133,9 +125,7 @@ def ctx(links: Links) -> PlanContext:
 
 @pytest.fixture(scope="session")
 def schema13() -> etree.XMLSchema:
-    if not SCHEMA.exists():
-        pytest.skip(f"official qbXML 13.0 schema not available at {SCHEMA} (set QBBRIDGE_SHARED_DIR)")
-    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+    return etree.XMLSchema(etree.parse(str(require_schema_dir() / "qbxmlops130.xsd")))
 
 
 def schema_errors(schema: etree.XMLSchema, plan: Plan) -> list[str]:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("QBBRIDGE_SHARED_DIR", REPO_ROOT.parent / "shared"))
-SCHEMA_DIR = SHARED / "qbxml-schema"
-SAMPLES_DIR = SHARED / "qbxml-samples"
+from tests.support.shared import require_samples_dir, require_schema_dir
 
 
 def _load_schema(version: str) -> etree.XMLSchema:
-    path = SCHEMA_DIR / f"qbxmlops{version}.xsd"
-    if not path.exists():
-        pytest.skip(f"official qbXML schema not available at {path} (set QBBRIDGE_SHARED_DIR)")
+    path = require_schema_dir() / f"qbxmlops{version}.xsd"
     return etree.XMLSchema(etree.parse(str(path)))
 
 
@@ -33,9 +27,7 @@ def schema16() -> etree.XMLSchema:
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
-    if not SAMPLES_DIR.is_dir():
-        pytest.skip(f"qbXML sample messages not available at {SAMPLES_DIR} (set QBBRIDGE_SHARED_DIR)")
-    return SAMPLES_DIR
+    return require_samples_dir()
 
 
 def response_samples(samples_dir: Path) -> list[tuple[Path, bytes]]:

@@ -16,8 +16,9 @@ from simulator.host import HostFacts
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import SessionResult, WebConnector
 from tests.flows.conftest import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
-from tests.simulator.conftest import message_set, schema_dir
+from tests.simulator.conftest import message_set
 from tests.support.servers import LiveServer
+from tests.support.shared import schema_dir
 
 # The lists a Fusion Operations customer would have in QuickBooks before the first send.
 _COMPANY_SETUP = (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from lxml import etree
 from sqlalchemy import bindparam, create_engine, text
 
@@ -22,7 +21,8 @@ from tests.sends.conftest import (
     Customer,
     new_company,
 )
-from tests.simulator.conftest import message_set, schema_dir, shared_dir
+from tests.simulator.conftest import message_set
+from tests.support.shared import require_schema_dir
 
 ENDPOINTS = {
     "salesOrder": ("/sales-orders", SALES_ORDER),
@@ -55,9 +55,7 @@ def setup_quickbooks(customer: Customer, *requests: str) -> None:
 
 
 def test_dry_run_of_every_endpoint_returns_valid_qbxml_and_queues_nothing(customer: Customer) -> None:
-    folder = schema_dir()
-    if folder is None:
-        pytest.skip(f"official qbXML schema not found under {shared_dir()} (set QBBRIDGE_SHARED_DIR)")
+    folder = require_schema_dir()
     xsd = etree.XMLSchema(etree.parse(str(folder / "qbxmlops130.xsd")))
     customer.settings(
         {

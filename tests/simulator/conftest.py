@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -12,17 +10,7 @@ from lxml import etree
 from simulator.company import Company
 from simulator.demo import seed_demo
 from simulator.quickbooks import QuickBooks
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("QBBRIDGE_SHARED_DIR", REPO_ROOT.parent / "shared"))
-
-
-def schema_dir() -> Path | None:
-    path = shared_dir() / "qbxml-schema"
-    return path if (path / "qbxmlops130.xsd").is_file() else None
+from tests.support.shared import require_schema_dir, schema_dir
 
 
 def message_set(*requests: str, on_error: str = "stopOnError", version: str = "13.0") -> str:
@@ -40,9 +28,7 @@ def rs_list(response: str) -> list[etree._Element]:
 
 @pytest.fixture
 def xsd() -> etree.XMLSchema:
-    folder = schema_dir()
-    if folder is None:
-        pytest.skip(f"official qbXML schema not found under {shared_dir()} (set QBBRIDGE_SHARED_DIR)")
+    folder = require_schema_dir()
     return etree.XMLSchema(etree.parse(str(folder / "qbxmlops130.xsd")))
 
 

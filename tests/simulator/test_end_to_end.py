@@ -13,7 +13,8 @@ from simulator.demo import seed_demo
 from simulator.faults import Faults
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
-from tests.simulator.conftest import message_set, schema_dir
+from tests.simulator.conftest import message_set
+from tests.support.shared import schema_dir
 
 pytestmark = pytest.mark.slow
 

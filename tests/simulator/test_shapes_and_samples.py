@@ -10,10 +10,18 @@ from lxml import etree
 from simulator.company import Company
 from simulator.demo import seed_demo
 from simulator.quickbooks import QuickBooks
-from tests.simulator.conftest import message_set, rs_list, schema_dir, shared_dir
+from tests.simulator.conftest import message_set, rs_list
+from tests.support.shared import SAMPLES_FOLDER, require_samples_dir, schema_dir, shared_dir
 
-SAMPLES = shared_dir() / "qbxml-samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"qbXML samples not found under {SAMPLES}")
+SAMPLES = shared_dir() / SAMPLES_FOLDER
+
+
+@pytest.fixture
+def samples() -> Path:
+    return require_samples_dir()
+
+
+needs_samples = pytest.mark.usefixtures("samples")
 
 EVERYTHING = [
     "<HostQueryRq/>",

@@ -19,10 +19,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("QBBRIDGE_SHARED_DIR", REPO_ROOT.parent / "shared"))
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
