@@ -1,12 +1,16 @@
-"""Schema upgrades with Alembic, run programmatically (``qbbridge db upgrade`` and at ``serve``)."""
+"""Schema upgrades with Alembic, run programmatically (``qbbridge db upgrade`` and at ``serve``), and
+where a database's schema stands against the code's migrations (``/readyz``, ``/api/v1/version``)."""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -19,7 +23,79 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config)
+
+
+def head_revision() -> str:
+    """The revision the code's newest migration brings a database to."""
+    head = _scripts().get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def revisions() -> list[str]:
+    """Every migration's revision, oldest first."""
+    return [script.revision for script in reversed(list(_scripts().walk_revisions()))]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    current: str | None  # None: never migrated
+    head: str
+
+    @property
+    def is_current(self) -> bool:
+        return self.current == self.head
+
+    @property
+    def is_known(self) -> bool:
+        """False when a newer qbbridge upgraded the database past anything this code knows."""
+        return self.current is None or self.current in revisions()
+
+    def problem(self) -> str | None:
+        """Why the code cannot run on this schema, in words for an operator; None when it can."""
+        if self.is_current:
+            return None
+        if self.current is None:
+            return f"the database has no qbbridge schema yet (run 'qbbridge db upgrade' to reach {self.head})"
+        if not self.is_known:
+            return (
+                f"the database schema is at revision {self.current}, which this version of qbbridge does "
+                f"not know (a newer version upgraded it; this one needs {self.head})"
+            )
+        return (
+            f"the database schema is at revision {self.current}, behind the {self.head} this version "
+            "needs (run 'qbbridge db upgrade')"
+        )
+
+
+VERSION_TABLE = "alembic_version"
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    """Where the database's schema stands: two small queries (is there Alembic's version table, and
+    what it holds). Read directly rather than through Alembic, which logs at every look."""
+    current = None
+    if inspect(connection).has_table(VERSION_TABLE):
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        # One row on a linear history; several only on a branched one, which qbbridge never has.
+        current = ",".join(sorted(rows)) or None
+    return SchemaState(current=current, head=head_revision())
+
+
+class UnknownRevision(Exception):
+    """The database was upgraded by a newer qbbridge; this one must not run on it."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.connect() as connection:
+        state = schema_state(connection)
+    if not state.is_known:
+        raise UnknownRevision(state.problem())
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
