@@ -1,8 +1,13 @@
-"""Engines and sessions. One engine per process; SQLite gets the pragmas it needs to be a fair queue."""
+"""Engines and sessions. One engine per process; SQLite gets the pragmas it needs to be a fair queue.
+
+On PostgreSQL, a pooled connection the server has closed (a restart, an administrator ending it) is
+noticed when it is taken from the pool, without a round trip, and replaced (``_discard_if_closed``).
+"""
 
 from __future__ import annotations
 
 import re
+import select
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -11,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ConnStatus, TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,8 +63,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    # No pre-ping: it costs a round trip per checkout (measured: +1 ms per call on loopback), and a
-    # connection dropped by a database restart is discarded by the pool on its first error anyway.
+    # No pre-ping: it costs a round trip per checkout (measured: +1 ms per call on loopback). A
+    # connection the server closed is found by ``_discard_if_closed`` instead, without one.
     kwargs.setdefault("pool_recycle", 1800)
     if "connect_timeout" not in parsed.query:
         kwargs["connect_args"] = {
@@ -67,6 +72,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             **kwargs.get("connect_args", {}),
         }
     engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "checkout")
+    def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        _discard_if_closed(dbapi_connection)
 
     def _forget_prepared_of(connection: Any) -> None:
         # An invalidated connection (lost mid-transaction) has no DBAPI connection to ask for, and
@@ -97,6 +106,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.autocommit = False
 
     return engine
+
+
+def _discard_if_closed(dbapi_connection: psycopg.Connection[Any]) -> None:
+    """Refuse a pooled connection the server has closed; the pool then opens a new one in its place.
+
+    A connection resting in the pool has nothing to read: the server speaks only when asked. When a
+    server stops or restarts, or an administrator ends the connection, it sends an error and closes
+    the socket, which then polls readable. So a readable socket (or a closed or broken connection)
+    at checkout means the connection is gone, or at least not clean: it is replaced. The check is a
+    ``poll`` system call with no wait, where a pre-ping would cost a round trip to the server on every
+    checkout (docs/performance.md). A connection that dies after this check, in the middle of a call,
+    fails that call (``is_unavailable``), and the pool replaces it after the error.
+    """
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or dbapi_connection.broken or pgconn.status != ConnStatus.OK:
+        raise DisconnectionError("the connection was closed")
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection (or sent something unasked)")
 
 
 def is_unavailable(exc: BaseException) -> bool:
