@@ -97,6 +97,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     if not state.is_known:
         raise UnknownRevision(state.problem())
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it into a new one and dropping the old. With foreign
+            # keys enforced, that drop deletes (ON DELETE CASCADE) or orphans every row that refers to
+            # the old table: upgrading jobs would empty job_steps. Off for the upgrade (the pragma only
+            # takes effect outside a transaction), checked afterwards, then on again.
+            _sqlite_foreign_keys(connection, enforced=False)
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the upgrade would break foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, enforced=True)
+
+
+def _sqlite_foreign_keys(connection: Connection, *, enforced: bool) -> None:
+    """On the driver's connection itself: through SQLAlchemy, the statement would open a transaction."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
