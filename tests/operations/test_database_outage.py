@@ -32,7 +32,7 @@ def relayed(postgres_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Tcp
     server = start_server(
         relay.url_for(postgres_url),
         tmp_path,
-        extra_env={"QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1", "QBBRIDGE_PUSH_INTERVAL_SECONDS": "0"},
+        extra_env={"QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1", "QBBRIDGE_PUSH_INTERVAL_SECONDS": "0.3"},
     )
     yield server, relay
     server.stop()
@@ -56,6 +56,7 @@ def test_admin_calls_answer_503_while_the_database_is_unreachable(
     _assert_unavailable(admin.get("/api/v1/tenants"))
     _assert_unavailable(admin.post("/api/v1/tenants", json={"name": "Made during the outage"}))
     _assert_unavailable(admin.get(f"/api/v1/tenants/{tenant.id}"))
+    time.sleep(1)  # the push of imports to Fusion Operations comes round meanwhile
     relay.restore()
     # Every pooled connection died with the relay: the first call after it is served all the same.
     listed = admin.get("/api/v1/tenants")
@@ -64,6 +65,7 @@ def test_admin_calls_answer_503_while_the_database_is_unreachable(
     log = server.log_text()
     assert "Traceback" not in log
     assert "answered 503: the database is unavailable" in log
+    assert "delivering imports waits for the database" in log
 
 
 def test_the_first_calls_after_postgresql_ended_every_connection_succeed(
@@ -142,6 +144,7 @@ def test_web_connector_calls_get_protocol_answers_while_the_database_is_unreacha
     assert connector.receive_response_xml(ticket, answer_for(request)) == -1
     assert connector.get_last_error(ticket) == ANSWER_NOT_RECORDED
     assert connector.close_connection(ticket).startswith("qbbridge:")
+    assert connector.connection_error(ticket, "0x80040408", "Could not start QuickBooks.") == "done"
     relay.restore()
     assert job(admin, first)["status"] == "in_flight"
     time.sleep(1.2)  # the next login supersedes the silent session

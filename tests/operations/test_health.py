@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from db.migrate import head_revision
 from qbbridge import __version__
@@ -53,10 +55,13 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     drop_postgres_database(url)
 
 
-def _set_revision(url: str, revision: str) -> None:
+def _set_revision(url: str, revision: str | None) -> None:
+    """Move the schema's recorded revision (None: no revision recorded)."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+        connection.execute(text("DELETE FROM alembic_version"))
+        if revision is not None:
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:r)"), {"r": revision})
     engine.dispose()
 
 
@@ -77,6 +82,9 @@ def test_readyz_is_503_while_the_schema_is_not_the_codes(own_database: str, tmp_
         _set_revision(own_database, "9999")
         ahead = ready()
         assert ahead.status_code == 503 and "does not know" in ahead.json()["reason"]
+        _set_revision(own_database, None)
+        empty = ready()
+        assert empty.status_code == 503 and "no qbbridge schema yet" in empty.json()["reason"]
         _set_revision(own_database, head_revision())
         assert ready().status_code == 200
         assert "Traceback" not in server.log_text()
@@ -102,6 +110,21 @@ def test_readyz_is_503_while_postgresql_is_unreachable(postgres_url: str, tmp_pa
     finally:
         server.stop()
         relay.cut()
+
+
+def test_readyz_does_not_wait_for_a_sqlite_writer(sqlite_url: str, tmp_path: Path) -> None:
+    server = start_server(sqlite_url, tmp_path)
+    writer = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None, timeout=30)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
+        started = time.monotonic()
+        ready = httpx.get(server.base_url + "/readyz", timeout=20)
+        assert ready.status_code == 200
+        assert time.monotonic() - started < 5, "readiness waited for the writer"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        server.stop()
 
 
 def _wait_for_log(server: LiveServer, needle: str) -> str:

@@ -100,6 +100,25 @@ def test_an_unreachable_postgresql_is_retried_briefly_then_named(tmp_path: Path)
     assert 2.5 <= run.seconds < 30, run.seconds
 
 
+def test_a_database_that_never_answers_holds_serve_for_the_connect_timeout_only(tmp_path: Path) -> None:
+    """A host that accepts the connection and then says nothing (a hung server, a firewall that
+    swallows packets) fails the attempt after libpq's connect_timeout, not the system's minutes."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    port = free_port()
+    try:
+        env = clean_environment(
+            QBBRIDGE_DATABASE_URL=f"postgresql+psycopg://qbbridge@127.0.0.1:{silent.getsockname()[1]}/qbbridge",
+            QBBRIDGE_DATABASE_WAIT_SECONDS="0",
+        )
+        run = run_qbbridge(["serve", "--port", str(port)], env, tmp_path)
+    finally:
+        silent.close()
+    assert_refused(run, "cannot connect to PostgreSQL at 127.0.0.1", "timeout", port=port)
+    assert 4 <= run.seconds < 20, run.seconds
+
+
 def test_a_missing_postgresql_database_is_named_at_once(tmp_path: Path) -> None:
     scratch = create_postgres_database()
     drop_postgres_database(scratch)  # its server answers; the database does not exist
