@@ -1,7 +1,7 @@
 """Engines and sessions. One engine per process; SQLite gets the pragmas it needs to be a fair queue.
 
 On PostgreSQL, a pooled connection the server has closed (a restart, an administrator ending it) is
-noticed when it is taken from the pool, without a round trip, and replaced (``_discard_if_closed``).
+noticed when it is taken from the pool, without a round trip, and replaced (``discard_if_closed``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     # No pre-ping: it costs a round trip per checkout (measured: +1 ms per call on loopback). A
-    # connection the server closed is found by ``_discard_if_closed`` instead, without one.
+    # connection the server closed is found by ``discard_if_closed`` instead, without one.
     kwargs.setdefault("pool_recycle", 1800)
     if "connect_timeout" not in parsed.query:
         kwargs["connect_args"] = {
@@ -73,9 +73,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         }
     engine = create_engine(url, **kwargs)
 
-    @event.listens_for(engine, "checkout")
-    def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        _discard_if_closed(dbapi_connection)
+    event.listen(engine, "checkout", discard_if_closed)
 
     def _forget_prepared_of(connection: Any) -> None:
         # An invalidated connection (lost mid-transaction) has no DBAPI connection to ask for, and
@@ -108,7 +106,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _discard_if_closed(dbapi_connection: psycopg.Connection[Any]) -> None:
+def discard_if_closed(
+    dbapi_connection: psycopg.Connection[Any], _record: Any = None, _proxy: Any = None
+) -> None:
     """Refuse a pooled connection the server has closed; the pool then opens a new one in its place.
 
     A connection resting in the pool has nothing to read: the server speaks only when asked. When a
@@ -211,11 +211,11 @@ def wait_until_reachable(url: str, *, timeout: float = 10.0, pause: float = 1.0)
             reason = describe_failure(exc)
             waited = time.monotonic() - started
             permanent = any(marker in reason.lower() for marker in _PERMANENT_FAILURES)
-            if permanent or waited + pause >= timeout:
+            if permanent or waited >= timeout:
                 raise DatabaseUnreachable(where(url), reason, attempts, waited) from None
         finally:
             engine.dispose()
-        time.sleep(pause)
+        time.sleep(min(pause, timeout - waited))
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -101,7 +101,7 @@ def test_readyz_is_503_while_postgresql_is_unreachable(postgres_url: str, tmp_pa
         down = httpx.get(server.base_url + "/readyz", timeout=30)
         assert down.status_code == 503
         assert down.json()["status"] == "unavailable"
-        assert down.json()["reason"].startswith("the database does not answer")
+        assert down.json()["reason"] == "the database does not answer"
         health = httpx.get(server.base_url + "/healthz", timeout=10)
         assert health.status_code == 200, "liveness never depends on the database"
         relay.restore()
