@@ -252,7 +252,6 @@ VARIABLES: tuple[Variable, ...] = (
         "",
         public_url,
         "https://qbbridge.example.com",
-        default_shown="http://localhost:<port>",
     ),
     Variable("QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL", "allow_insecure_public_url", "0", _boolean, "1"),
     Variable(
@@ -324,7 +323,7 @@ class Entry:
 
 
 def _raw(environ: Mapping[str, str], variable: Variable) -> str | None:
-    """The variable's text, or None when unset (an empty value counts as unset, as before)."""
+    """The variable's text, or None when unset (an empty value counts as unset)."""
     raw = environ.get(variable.name)
     return raw if raw not in (None, "") else None
 
