@@ -15,20 +15,21 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from api import jobs, links, retrievals, sends, tenants, validation
+from api import jobs, links, retrievals, sends, tenants, unavailable, validation, version
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
-from db.engine import Database
+from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.push import deliver_pending
-from qbbridge import __version__
+from qbbridge import __version__, health
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
-from qbwc.service import ServiceOptions, WebConnectorService
+from qbwc.outage import OutageTolerantService
+from qbwc.service import ServiceOptions
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
 
 SUPPORT_PAGE = """<!doctype html>
@@ -61,15 +62,21 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
                     len(report.retrying),
                     len(report.needs_person),
                 )
-        except Exception:
-            log.exception("delivering imports failed; trying again at the next interval")
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("delivering imports failed; trying again at the next interval")
+            else:
+                log.warning(
+                    "delivering imports waits for the database (%s); trying again at the next interval",
+                    describe_failure(exc),
+                )
         await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     database = database or Database(settings.database_url)
     keyring = load_keyring(settings)
-    service = WebConnectorService(
+    service = OutageTolerantService(
         database,
         ServiceOptions(
             session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
@@ -124,6 +131,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         exempt_paths=frozenset({"/qbwc", "/qbwc/"}),
     )
     app.state.web_connector = service
+    unavailable.install(app)
+    health.quiet_probes_in_access_log()
+    app.include_router(health.router)
+    app.include_router(version.router)
     app.include_router(tenants.router)
     app.include_router(jobs.router)
     app.include_router(sends.router)
@@ -138,10 +149,6 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     @app.get("/support", response_class=HTMLResponse, include_in_schema=False)
     def support_page() -> str:
         return SUPPORT_PAGE
-
-    @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
-    def healthz() -> str:
-        return "ok"
 
     @app.get("/ping", response_class=PlainTextResponse, include_in_schema=False)
     async def ping() -> str:

@@ -1,4 +1,10 @@
-"""The ``qbbridge`` command: ``serve``, ``db upgrade``, ``secret-key`` and ``simulate``."""
+"""The ``qbbridge`` command: ``serve``, ``db upgrade``, ``config check``, ``secret-key`` and ``simulate``.
+
+Before ``serve`` listens, everything it needs is checked: every ``QBBRIDGE_*`` variable, the port,
+the secret key, the database (reachable, its schema upgraded). A check that fails stops the command
+with one line on stderr naming what to fix, and exit code 2 (``CONFIGURATION_ERROR``); nothing
+listens.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,83 @@ import logging
 import os
 import sys
 
-from db.engine import Database
-from db.migrate import upgrade
-from db.sealing import new_key, reseal_all, unreadable_secrets
+from sqlalchemy.exc import DBAPIError
+
+from db.engine import (
+    Database,
+    DatabaseUnreachable,
+    describe_failure,
+    sqlite_path,
+    wait_until_reachable,
+    where,
+)
+from db.migrate import UnknownRevision, schema_state, upgrade
+from db.sealing import Keyring, new_key, reseal_all, unreadable_secrets
 from db.tenants import ensure_admin_key
-from qbbridge.config import Settings, load_settings
-from qbbridge.logs import configure_logging
-from qbbridge.secret_key import key_source, load_keyring
-from qbbridge.workers import ServeOptions, serve
+from qbbridge import __version__
+from qbbridge.config import (
+    VARIABLES,
+    ConfigError,
+    Settings,
+    describe,
+    load_settings,
+    mask_database_url,
+    unknown_variables,
+)
+from qbbridge.logs import LOG_LEVELS_KNOWN, configure_logging
+from qbbridge.secret_key import SecretKeyUnavailable, key_source, load_keyring
+from qbbridge.workers import PortUnavailable, ServeOptions, claim_port, serve
 
 log = logging.getLogger("qbbridge")
 
+CONFIGURATION_ERROR = 2
+DATABASE_EXAMPLE = next(v.example for v in VARIABLES if v.name == "QBBRIDGE_DATABASE_URL")
+
+
+class StartupRefused(Exception):
+    """Something the service needs is missing or wrong; ``str()`` is the one line to show."""
+
+
+def _refuse(message: str) -> int:
+    print(f"qbbridge: {message}", file=sys.stderr, flush=True)
+    return CONFIGURATION_ERROR
+
+
+def _database_error(settings: Settings, problem: str) -> StartupRefused:
+    shown = mask_database_url(settings.database_url)
+    return StartupRefused(str(ConfigError("QBBRIDGE_DATABASE_URL", shown, problem, DATABASE_EXAMPLE)))
+
+
+def _reach_database(settings: Settings) -> Database:
+    """The database, once it answers (retrying for ``QBBRIDGE_DATABASE_WAIT_SECONDS``)."""
+    try:
+        wait_until_reachable(settings.database_url, timeout=settings.database_wait_seconds)
+    except DatabaseUnreachable as exc:
+        raise _database_error(
+            settings, f"{exc}; check that the database server runs and accepts connections there"
+        ) from None
+    return Database(settings.database_url)
+
+
+def _keyring(settings: Settings) -> Keyring:
+    try:
+        return load_keyring(settings)
+    except SecretKeyUnavailable as exc:
+        raise StartupRefused(str(exc)) from None
+
 
 def _prepare_database(settings: Settings) -> Database:
-    keyring = load_keyring(settings)
-    database = Database(settings.database_url)
-    upgrade(database.engine, keyring=keyring)
+    keyring = _keyring(settings)
+    database = _reach_database(settings)
+    try:
+        upgrade(database.engine, keyring=keyring)
+    except UnknownRevision as exc:
+        database.dispose()
+        raise _database_error(settings, str(exc)) from None
+    except DBAPIError as exc:
+        # The database refused (no right to create tables, a full disk, …); a bug keeps its traceback.
+        database.dispose()
+        raise _database_error(settings, f"upgrading the schema failed: {describe_failure(exc)}") from None
     with database.sessions() as session:
         unreadable = unreadable_secrets(session, keyring)
     if unreadable:
@@ -38,21 +105,84 @@ def _prepare_database(settings: Settings) -> Database:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    database = _prepare_database(settings)
-    where = database.engine.url.render_as_string(hide_password=True)
-    print(f"qbbridge: database schema is up to date ({where})")
+    try:
+        settings = load_settings()
+        database = _prepare_database(settings)
+    except (ConfigError, StartupRefused) as exc:
+        return _refuse(str(exc))
+    print(f"qbbridge: database schema is up to date ({mask_database_url(settings.database_url)})")
+    database.dispose()
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    """Every variable with its effective value (secrets masked) and whether it is the default; then
+    the database. Exit code 2 when anything would stop ``qbbridge serve``."""
+    entries = describe(port=args.port)
+    width = max(len(entry.name) for entry in entries)
+    for entry in entries:
+        origin = "default" if entry.is_default else "set"
+        print(f"{entry.name:<{width}}  {entry.shown}  ({origin})")
+    for name in unknown_variables():
+        print(f"{name:<{width}}  (not a qbbridge setting: ignored)")
+    errors = [entry.error for entry in entries if entry.error is not None]
+    for error in errors:
+        print(f"qbbridge: {error}", file=sys.stderr)
+    if errors:
+        return CONFIGURATION_ERROR
+    settings = load_settings(port=args.port)
+    sqlite_file = sqlite_path(settings.database_url)
+    if sqlite_file is not None and not sqlite_file.exists():
+        # A check creates nothing: serve creates the file (and its directory) at its first start.
+        print(f"database: the SQLite file {sqlite_file} does not exist yet ('qbbridge serve' creates it)")
+        print("qbbridge: the configuration is valid")
+        return 0
+    # Alembic says which dialect it uses at INFO; the check's output is the table above.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        database = _reach_database(settings)
+    except StartupRefused as exc:
+        return _refuse(str(exc))
+    try:
+        with database.engine.connect() as connection:
+            state = schema_state(connection)
+    finally:
+        database.dispose()
+    problem = state.problem()
+    if not state.is_known:
+        return _refuse(str(_database_error(settings, problem or "")))
+    if problem is None:
+        schema = f"schema at {state.current} (current)"
+    elif state.current is None:
+        schema = "no qbbridge schema yet ('qbbridge serve' creates it)"
+    else:
+        schema = f"schema at {state.current}, behind {state.head} ('qbbridge serve' upgrades it)"
+    print(f"database: {where(settings.database_url)} answers; {schema}")
+    print("qbbridge: the configuration is valid")
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["QBBRIDGE_PORT"] = str(args.port)
-    settings = load_settings(port=args.port)
-    database = _prepare_database(settings)
+    try:
+        settings = load_settings(port=args.port)
+    except ConfigError as exc:
+        return _refuse(str(exc))
+    try:
+        claimed = claim_port(args.host, args.port)
+    except PortUnavailable as exc:
+        return _refuse(f"--port {args.port}: {exc}; stop what uses it or choose another port with --port")
+    try:
+        database = _prepare_database(settings)
+    except StartupRefused as exc:
+        claimed.close()
+        return _refuse(str(exc))
     with database.transaction() as session:
         new_key = ensure_admin_key(session, settings.admin_api_key)
     database.dispose()
-    print(f"qbbridge: database {database.engine.url.render_as_string(hide_password=True)}", flush=True)
+    print(f"qbbridge: database {mask_database_url(settings.database_url)}", flush=True)
+    for name in unknown_variables():
+        print(f"qbbridge: note: {name} is not a qbbridge setting and is ignored", flush=True)
     if new_key:
         print(
             f"qbbridge: admin API key (shown once; set QBBRIDGE_ADMIN_API_KEY to choose your own): {new_key}",
@@ -74,7 +204,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=not args.no_access_log,
         trusted_proxies=settings.trusted_proxies,
     )
-    return serve(options, args.workers)
+    return serve(options, args.workers, claimed)
 
 
 def cmd_secret_key_generate(args: argparse.Namespace) -> int:
@@ -83,9 +213,12 @@ def cmd_secret_key_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_secret_key_rotate(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    database = _prepare_database(settings)
-    keyring = load_keyring(settings)
+    try:
+        settings = load_settings()
+        database = _prepare_database(settings)
+        keyring = _keyring(settings)
+    except (ConfigError, StartupRefused) as exc:
+        return _refuse(str(exc))
     with database.transaction() as session:
         resealed, unreadable = reseal_all(session, keyring)
     database.dispose()
@@ -100,14 +233,29 @@ def cmd_secret_key_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number between 1 and 65535")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{value} workers: give between 1 and 64 (one per core)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbbridge", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"qbbridge {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="upgrade the database schema, then serve the API and /qbwc")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--workers", type=_workers, default=1, help="worker processes (default 1)")
     serve.add_argument("--no-access-log", action="store_true", help="do not log each HTTP request")
     serve.set_defaults(handler=cmd_serve)
 
@@ -115,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="upgrade the database schema to the latest version")
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    config = commands.add_parser("config", help="the configuration")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    check = config_commands.add_parser(
+        "check", help="print the effective configuration (secrets masked); exit 2 when it is not valid"
+    )
+    check.add_argument("--port", type=_port, default=8000, help="the port serve will use (default 8000)")
+    check.set_defaults(handler=cmd_config_check)
 
     secret_key = commands.add_parser(
         "secret-key", help="the secret key that encrypts stored secrets (see docs/security.md)"
@@ -143,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import cli as simulator_cli
 
         return simulator_cli.main(argv[1:])
-    configure_logging(os.environ.get("QBBRIDGE_LOG_LEVEL") or "info")
+    # The level is checked with every other variable (an unknown one stops serve, saying so).
+    level = (os.environ.get("QBBRIDGE_LOG_LEVEL") or "info").strip().lower()
+    configure_logging(level if level in LOG_LEVELS_KNOWN else "info")
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 import logging
 
 MAX_RECORD_CHARS = 4000
+# QBBRIDGE_LOG_LEVEL's names (uvicorn's too: "trace" is its level below debug).
+_LEVELS = {"critical": 50, "error": 40, "warning": 30, "info": 20, "debug": 10, "trace": 5}
+LOG_LEVELS_KNOWN = frozenset(_LEVELS)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # How a cut record keeps its start and its end (the end of a traceback says what failed).
 _HEAD_CHARS = 2800
@@ -54,8 +57,9 @@ def bound_handler(handler: logging.Handler) -> None:
 def configure_logging(level: str = "info") -> None:
     """The root logger writes records of ``level`` and above to stderr in the service's format, and
     every handler present is bounded."""
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-    logging.getLogger().setLevel(level.upper())
+    number = _LEVELS[level.lower()]
+    logging.basicConfig(level=number, format=LOG_FORMAT)
+    logging.getLogger().setLevel(number)
     bound_all_handlers()
 
 

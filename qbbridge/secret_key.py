@@ -22,6 +22,10 @@ from db.sealing import Keyring, SecretKeyError, new_key
 from qbbridge.config import Settings
 
 
+class SecretKeyUnavailable(Exception):
+    """The secret key cannot be read or made; ``str()`` says what to set."""
+
+
 def _keys_in(text: str, separator: str) -> list[str]:
     return [key.strip() for key in text.split(separator) if key.strip() and not key.strip().startswith("#")]
 
@@ -49,15 +53,15 @@ def load_keyring(settings: Settings, *, create: bool = True) -> Keyring:
                 _create_key_file(path)
             keys = _keys_in(path.read_text(encoding="ascii"), "\n")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SystemExit(
-                f"qbbridge: cannot read or create the secret key file {path}: {exc}. Set "
-                "QBBRIDGE_SECRET_KEY, or QBBRIDGE_SECRET_KEY_FILE to a file qbbridge can read"
+            raise SecretKeyUnavailable(
+                f"cannot read or create the secret key file {path}: {exc}. Set QBBRIDGE_SECRET_KEY, or "
+                "QBBRIDGE_SECRET_KEY_FILE to a file qbbridge can read"
             ) from None
         where = str(path)
     try:
         return Keyring(keys)
     except SecretKeyError as exc:
-        raise SystemExit(f"qbbridge: {where}: {exc}") from None
+        raise SecretKeyUnavailable(f"{where}: {exc}") from None
 
 
 def key_source(settings: Settings) -> str:

@@ -11,6 +11,9 @@ sockets by a hash of their addresses. Where the option is missing, uvicorn's sha
 The parent process only supervises: a worker that dies is replaced, SIGINT or SIGTERM stops every
 worker gracefully (uvicorn finishes the requests in progress), and a worker that cannot start
 (the port taken, the application failing to load) stops the whole command with an error.
+
+``qbbridge serve`` claims the port (``claim_port``) before it says it listens: a port in use stops it
+with one line, before anything else. With one worker, that very socket is the one served.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ STARTUP_FAILURE = 3
 QUICK_EXIT_SECONDS = 5.0
 QUICK_EXITS_ALLOWED = 3
 GRACEFUL_STOP_SECONDS = 30.0
+# The exit code of a configuration that cannot be used, the port included (as ``qbbridge serve``).
+PORT_UNAVAILABLE = 2
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
@@ -77,6 +82,23 @@ def listening_socket(host: str, port: int, *, shared: bool = True) -> socket.soc
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
+
+
+class PortUnavailable(Exception):
+    """The address cannot be listened on; the message says which and why, in one line."""
+
+
+def claim_port(host: str, port: int) -> socket.socket:
+    """A socket bound to the port, not yet listening, or ``PortUnavailable``.
+
+    Bound without ``SO_REUSEPORT``: another qbbridge left running on the port would otherwise be
+    joined silently, and the two would share its connections.
+    """
+    try:
+        return listening_socket(host, port, shared=False)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise PortUnavailable(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def _stop_with_parent() -> None:
@@ -131,14 +153,12 @@ class Supervisor:
 
     def run(self) -> int:
         try:
-            # Fail before starting anything when the port is taken. The check binds without
-            # SO_REUSEPORT: another qbbridge left running on the port would otherwise be joined
-            # silently, and the two would share its connections.
-            listening_socket(self.options.host, self.options.port, shared=False).close()
-        except OSError as exc:
-            where = f"{self.options.host}:{self.options.port}"
-            print(f"qbbridge: cannot listen on {where}: {exc}", file=sys.stderr)
-            return 1
+            # Fail before starting anything when the port is taken (``qbbridge serve`` checked it
+            # already; this covers the moments since).
+            claim_port(self.options.host, self.options.port).close()
+        except PortUnavailable as exc:
+            print(f"qbbridge: {exc}", file=sys.stderr)
+            return PORT_UNAVAILABLE
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._on_signal)
         slots = [self._start(slot) for slot in range(self.workers)]
@@ -194,11 +214,27 @@ class Supervisor:
                 process.join()
 
 
-def serve(options: ServeOptions, workers: int) -> int:
-    """Serve until stopped; the process's exit code."""
+def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = None) -> int:
+    """Serve until stopped; the process's exit code. ``claimed``: the port, already bound (one worker
+    serves on it; several workers bind sockets of their own, so it is closed)."""
     import uvicorn
 
-    if workers > 1 and reuse_port_supported():
+    if workers == 1:
+        sock = claimed or claim_port(options.host, options.port)
+        config = uvicorn.Config(
+            APP,
+            factory=True,
+            host=options.host,
+            port=options.port,
+            log_level=options.log_level,
+            access_log=options.access_log,
+        )
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        return 0 if server.started else STARTUP_FAILURE
+    if claimed is not None:
+        claimed.close()
+    if reuse_port_supported():
         return Supervisor(options, workers).run()
     uvicorn.run(
         APP,

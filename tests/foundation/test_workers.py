@@ -192,7 +192,7 @@ def test_a_taken_port_stops_the_command_with_a_clear_error(tmp_path: Path) -> No
         result = _serve_with_two_workers(port, tmp_path)
     finally:
         holder.close()
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
@@ -203,6 +203,6 @@ def test_a_second_service_does_not_join_a_running_one_on_its_port(
     port = int(two_workers.base_url.rsplit(":", 1)[1])
     _wait_until_listening(_workers(two_workers, 2), port)
     result = _serve_with_two_workers(port, tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert httpx.get(two_workers.base_url + "/healthz", timeout=10).status_code == 200

@@ -191,7 +191,8 @@ def test_a_bad_requests_per_message_setting_stops_the_service_with_a_clear_messa
 ) -> None:
     with pytest.raises(RuntimeError) as raised:
         start_server(database_url, tmp_path, extra_env={"QBBRIDGE_REQUESTS_PER_MESSAGE": value})
-    assert "QBBRIDGE_REQUESTS_PER_MESSAGE must be" in str(raised.value)
+    assert f"QBBRIDGE_REQUESTS_PER_MESSAGE='{value}'" in str(raised.value)
+    assert "between 1 and 100" in str(raised.value)
 
 
 def test_quickbooks_unusable_for_a_shared_message_set_ends_the_session_and_loses_nothing(customer: Customer) -> None:

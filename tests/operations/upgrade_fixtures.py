@@ -1,0 +1,502 @@
+"""Rows as qbbridge wrote them at each migration head, to upgrade from (``test_upgrades.py``).
+
+``FIXTURES[revision]`` fills a database whose schema is at ``revision`` with what a running service
+would hold then: the admin key's digest, tenants with a Web Connector token and a tenant API key,
+Web Connector sessions (one still open), raw qbXML jobs that succeeded, failed and wait in the queue,
+and, from the revisions that added them, a sent sales order with its link, and imports. Each returns
+what the product must read back after the upgrade (``Expected``).
+
+A new migration is covered by adding the fixture for its head: usually the previous head's rows plus
+values for what the migration added, written the way the code of that version writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, Table
+
+from db import secrets as secret_values
+
+RAW_QUERY = (
+    '<?xml version="1.0" encoding="utf-8"?><?qbxml version="13.0"?><QBXML>'
+    '<QBXMLMsgsRq onError="stopOnError"><CustomerQueryRq><FullName>{name}</FullName>'
+    "</CustomerQueryRq></QBXMLMsgsRq></QBXML>"
+)
+HOST_RESPONSE = (
+    '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><HostQueryRs requestID="0" statusCode="0" '
+    'statusSeverity="Info" statusMessage="Status OK"><HostRet><ProductName>QuickBooks Premier Edition '
+    "2014</ProductName><MajorVersion>24</MajorVersion><MinorVersion>0</MinorVersion><Country>US</Country>"
+    "<SupportedQBXMLVersion>12.0</SupportedQBXMLVersion><SupportedQBXMLVersion>13.0</SupportedQBXMLVersion>"
+    "</HostRet></HostQueryRs></QBXMLMsgsRs></QBXML>"
+)
+COMPANY_FILE = "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\Acme.qbw"
+
+
+@dataclass
+class ExpectedStep:
+    state: str
+    request: str | None = None
+    response: str | None = None
+    status_code: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class ExpectedJob:
+    kind: str
+    status: str
+    steps: list[ExpectedStep]
+    error: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExpectedLink:
+    entity: str
+    code: str
+    txn_id: str
+    ref_number: str
+
+
+@dataclass
+class ExpectedImport:
+    id: str
+    entity: str
+    status: str
+    source_type: str
+    source_id: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Expected:
+    admin_key: str
+    tenant_id: str
+    tenant_name: str
+    other_tenant_id: str
+    tenant_key: str
+    username: str
+    token: str
+    open_ticket: str  # a session open while the service was upgraded
+    steps_done: int  # what that session had done before
+    queued_job: str  # the job its next sendRequestXML gets
+    queued_qbxml: str
+    jobs: dict[str, ExpectedJob] = field(default_factory=dict)
+    links: list[ExpectedLink] = field(default_factory=list)
+    imports: list[ExpectedImport] = field(default_factory=list)
+    fusion_api_base_url: str | None = None
+    entity_for_link: dict[str, Any] | None = None  # the sales order the link was made for
+
+
+class Rows:
+    """Inserts into the tables as they are at the revision (reflected), refusing unknown columns."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.metadata = MetaData()
+        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def table(self, name: str) -> Table:
+        if name not in self.metadata.tables:
+            Table(name, self.metadata, autoload_with=self.connection)
+        return self.metadata.tables[name]
+
+    def insert(self, table_name: str, /, **values: Any) -> Any:
+        table = self.table(table_name)
+        unknown = set(values) - set(table.c.keys())
+        assert not unknown, f"{table_name} has no {sorted(unknown)} at this revision"
+        result = self.connection.execute(table.insert().values(**values))
+        return result.inserted_primary_key[0] if result.inserted_primary_key else None
+
+    def ago(self, **delta: float) -> dt.datetime:
+        return self.now - dt.timedelta(**delta)
+
+
+def fill_0001(rows: Rows) -> Expected:
+    """The foundation: tenants, keys, sessions, raw qbXML jobs and their steps, the audit log."""
+    admin_key = "qbba_" + secret_values.new_secret(24)
+    rows.insert("service_config", key="admin_api_key_digest", value=secret_values.digest(admin_key))
+
+    tenant_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+    token = secret_values.new_secret(24)
+    username = f"qbb-acme-{uuid.uuid4().hex[:6]}"
+    rows.insert(
+        "tenants",
+        id=tenant_id,
+        name="Acme Manufacturing",
+        qbwc_username=username,
+        file_id="{" + str(uuid.uuid4()).upper() + "}",
+        token_digest=secret_values.digest(token),
+        token_created_at=rows.ago(days=30),
+        company_file="",
+        settings={},
+        created_at=rows.ago(days=30),
+        updated_at=rows.ago(minutes=2),
+        last_contact_at=rows.ago(minutes=1),
+        qbwc_version="2.3.0.215",
+        connected_company_file=COMPANY_FILE,
+        qb_product="QuickBooks Premier Edition 2014",
+        qb_country="US",
+        qbxml_version="13.0",
+        supported_qbxml_versions=["12.0", "13.0"],
+        host_info={"raw": HOST_RESPONSE},
+        host_info_at=rows.ago(days=2),
+    )
+    rows.insert(
+        "tenants",
+        id=other_id,
+        name="Other Customer",
+        qbwc_username=f"qbb-other-{uuid.uuid4().hex[:6]}",
+        file_id="{" + str(uuid.uuid4()).upper() + "}",
+        company_file="",
+        settings={},
+        created_at=rows.ago(days=3),
+        updated_at=rows.ago(days=3),
+    )
+    tenant_key = "qbbk_" + secret_values.new_secret(24)
+    rows.insert(
+        "api_keys",
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        name="Fusion Operations",
+        prefix=tenant_key[:12],
+        digest=secret_values.digest(tenant_key),
+        created_at=rows.ago(days=29),
+    )
+    rows.insert("auth_throttle", username="qbb-typo", failures=2, window_started_at=rows.ago(minutes=5))
+    rows.insert("qbwc_client_hello", address="203.0.113.7", version="2.3.0.215", seen_at=rows.ago(minutes=1))
+
+    closed = rows.insert(
+        "qbwc_sessions",
+        tenant_id=tenant_id,
+        ticket_digest=secret_values.digest(secret_values.new_secret(24)),
+        state="closed",
+        created_at=rows.ago(days=2),
+        last_seen_at=rows.ago(days=2),
+        closed_at=rows.ago(days=2),
+        client_version="2.3.0.215",
+        company_file=COMPANY_FILE,
+        country="US",
+        qbxml_version="13.0",
+        hcp_received=True,
+        wait_requested=False,
+        steps_done=2,
+        waits=0,
+        close_reason="the Web Connector closed it",
+    )
+    open_ticket = secret_values.new_secret(24)
+    rows.insert(
+        "qbwc_sessions",
+        tenant_id=tenant_id,
+        ticket_digest=secret_values.digest(open_ticket),
+        state="open",
+        created_at=rows.ago(minutes=3),
+        last_seen_at=rows.ago(minutes=1),
+        client_version="2.3.0.215",
+        company_file=COMPANY_FILE,
+        country="US",
+        qbxml_version="13.0",
+        hcp_received=True,
+        wait_requested=False,
+        steps_done=1,
+        waits=0,
+    )
+
+    expected = Expected(
+        admin_key=admin_key,
+        tenant_id=tenant_id,
+        tenant_name="Acme Manufacturing",
+        other_tenant_id=other_id,
+        tenant_key=tenant_key,
+        username=username,
+        token=token,
+        open_ticket=open_ticket,
+        steps_done=1,
+        queued_job="",
+        queued_qbxml=RAW_QUERY.format(name="Waiting Customer"),
+    )
+
+    def raw_job(status: str, step: dict[str, Any], *, error: str | None = None, age: float = 60) -> str:
+        public_id = str(uuid.uuid4())
+        finished = status in ("succeeded", "failed")
+        job_id = rows.insert(
+            "jobs",
+            public_id=public_id,
+            tenant_id=tenant_id,
+            kind="raw_qbxml",
+            status=status,
+            error=error,
+            warnings=[],
+            payload={"requestTypes": ["CustomerQueryRq"]},
+            result={},
+            created_at=rows.ago(minutes=age),
+            updated_at=rows.ago(minutes=age - 1),
+            finished_at=rows.ago(minutes=age - 1) if finished else None,
+        )
+        rows.insert(
+            "job_steps",
+            job_id=job_id,
+            tenant_id=tenant_id,
+            position=0,
+            kind="raw_qbxml",
+            request_ids=step.pop("request_ids", []),
+            result={},
+            attempts=1 if finished else 0,
+            created_at=rows.ago(minutes=age),
+            **step,
+        )
+        return public_id
+
+    sent = RAW_QUERY.format(name="Acme Corp").replace(
+        "<CustomerQueryRq>", '<CustomerQueryRq requestID="1.0">'
+    )
+    answer = (
+        '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="1.0" statusCode="0" '
+        'statusSeverity="Info" statusMessage="Status OK"><CustomerRet><ListID>80000001-1</ListID>'
+        "<Name>Acme Corp</Name></CustomerRet></CustomerQueryRs></QBXMLMsgsRs></QBXML>"
+    )
+    done = raw_job(
+        "succeeded",
+        {
+            "state": "succeeded",
+            "intent": {"qbxml": RAW_QUERY.format(name="Acme Corp")},
+            "request": sent,
+            "request_ids": ["1.0"],
+            "response": answer,
+            "status_code": 0,
+            "status_severity": "Info",
+            "status_message": "Status OK",
+            "session_id": closed,
+            "claimed_at": rows.ago(days=2),
+            "completed_at": rows.ago(days=2),
+        },
+        age=3000,
+    )
+    expected.jobs[done] = ExpectedJob("raw_qbxml", "succeeded", [ExpectedStep("succeeded", sent, answer, 0)])
+    refused = (
+        '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="2.0" statusCode="3100" '
+        'statusSeverity="Error" statusMessage="The name &quot;Acme&quot; of the list element is already '
+        'in use." /></QBXMLMsgsRs></QBXML>'
+    )
+    why = "QuickBooks refused the request (3100): the name is already used by another list entry."
+    sent_again = RAW_QUERY.format(name="Acme").replace(
+        "<CustomerQueryRq>", '<CustomerQueryRq requestID="2.0">'
+    )
+    failed = raw_job(
+        "failed",
+        {
+            "state": "failed",
+            "intent": {"qbxml": RAW_QUERY.format(name="Acme")},
+            "request": sent_again,
+            "request_ids": ["2.0"],
+            "response": refused,
+            "status_code": 3100,
+            "status_severity": "Error",
+            "status_message": 'The name "Acme" of the list element is already in use.',
+            "error": why,
+            "session_id": closed,
+            "claimed_at": rows.ago(days=2),
+            "completed_at": rows.ago(days=2),
+        },
+        error=why,
+        age=2999,
+    )
+    expected.jobs[failed] = ExpectedJob(
+        "raw_qbxml", "failed", [ExpectedStep("failed", sent_again, refused, 3100, why)], error=why
+    )
+    queued = raw_job("queued", {"state": "queued", "intent": {"qbxml": expected.queued_qbxml}}, age=2)
+    expected.jobs[queued] = ExpectedJob("raw_qbxml", "queued", [ExpectedStep("queued")])
+    expected.queued_job = queued
+    for action, job in (("job.queue", done), ("job.queue", failed), ("job.queue", queued)):
+        rows.insert(
+            "audit_log",
+            tenant_id=tenant_id,
+            actor="admin",
+            action=action,
+            detail={"job_id": job},
+            created_at=rows.ago(minutes=2),
+        )
+    return expected
+
+
+def fill_0002(rows: Rows) -> Expected:
+    """Links: a sales order sent through the send flow, its job, its step and its link."""
+    expected = fill_0001(rows)
+    order = {
+        "code": "SO-OLD-1",
+        "client": {"id": None, "code": "ACME", "name": "Acme Corp"},
+        "createdAt": "2026-11-19T10:00:00Z",
+        "documentDate": "2026-11-20",
+        "transferDate": "2026-11-21",
+        "dueDate": "2026-12-01",
+        "rows": [{"product": {"code": "WIDGET-1", "name": "Widget"}, "quantity": 5, "unitPrice": 12.5}],
+    }
+    ids = {"txnId": "14-1796460635", "editSequence": "1796460652", "refNumber": "41"}
+    public_id = str(uuid.uuid4())
+    result = {"quickbooks": {"type": "SalesOrder", **ids}}
+    job_id = rows.insert(
+        "jobs",
+        public_id=public_id,
+        tenant_id=expected.tenant_id,
+        kind="salesOrder",
+        status="succeeded",
+        warnings=[],
+        payload={
+            "entity": order,
+            "summary": "Sales order SO-OLD-1 for ACME",
+            "reservations": [{"entity": "salesOrder", "code": "SO-OLD-1", "data": order}],
+        },
+        result=result,
+        created_at=rows.ago(days=1),
+        updated_at=rows.ago(days=1),
+        finished_at=rows.ago(days=1),
+        link_entity="salesOrder",
+        link_code="SO-OLD-1",
+    )
+    request = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="13.0"?>\n<QBXML><QBXMLMsgsRq '
+        'onError="stopOnError"><SalesOrderAddRq requestID="9.0"><SalesOrderAdd><CustomerRef><FullName>ACME'
+        "</FullName></CustomerRef><TxnDate>2026-11-21</TxnDate><SalesOrderLineAdd><ItemRef><FullName>"
+        "WIDGET-1</FullName></ItemRef><Quantity>5</Quantity><Rate>12.50</Rate></SalesOrderLineAdd>"
+        "</SalesOrderAdd></SalesOrderAddRq></QBXMLMsgsRq></QBXML>"
+    )
+    response = (
+        '<?xml version="1.0" ?>\n<QBXML><QBXMLMsgsRs><SalesOrderAddRs requestID="9.0" statusCode="0" '
+        'statusSeverity="Info" statusMessage="Status OK"><SalesOrderRet><TxnID>14-1796460635</TxnID>'
+        "<EditSequence>1796460652</EditSequence><RefNumber>41</RefNumber></SalesOrderRet></SalesOrderAddRs>"
+        "</QBXMLMsgsRs></QBXML>"
+    )
+    rows.insert(
+        "job_steps",
+        job_id=job_id,
+        tenant_id=expected.tenant_id,
+        position=0,
+        kind="qbxml_request",
+        state="succeeded",
+        intent={
+            "request": {
+                "type": "SalesOrderAdd",
+                "customer": {"full_name": "ACME"},
+                "txn_date": "2026-11-21",
+                "lines": [{"item": {"full_name": "WIDGET-1"}, "quantity": "5", "rate": "12.5"}],
+            },
+            "description": "Create the sales order SO-OLD-1 for ACME",
+        },
+        request=request,
+        request_ids=["9.0"],
+        response=response,
+        status_code=0,
+        status_severity="Info",
+        status_message="Status OK",
+        result={"ids": ids, "note": "done", "description": "Create the sales order SO-OLD-1 for ACME"},
+        attempts=1,
+        created_at=rows.ago(days=1),
+        claimed_at=rows.ago(days=1),
+        completed_at=rows.ago(days=1),
+        phase="send",
+        reconcilable=True,
+    )
+    rows.insert(
+        "links",
+        tenant_id=expected.tenant_id,
+        entity="salesOrder",
+        code="SO-OLD-1",
+        status="linked",
+        qb_type="SalesOrder",
+        txn_id=ids["txnId"],
+        ref_number=ids["refNumber"],
+        edit_sequence=ids["editSequence"],
+        job_id=job_id,
+        data=order,
+        created_at=rows.ago(days=1),
+        updated_at=rows.ago(days=1),
+    )
+    expected.jobs[public_id] = ExpectedJob(
+        "salesOrder", "succeeded", [ExpectedStep("succeeded", request, response, 0)], result=result
+    )
+    expected.links.append(ExpectedLink("salesOrder", "SO-OLD-1", ids["txnId"], ids["refNumber"]))
+    expected.entity_for_link = order
+    return expected
+
+
+def fill_0003(rows: Rows) -> Expected:
+    """Retrievals: imports waiting for Fusion Operations, high-water marks, where to push."""
+    expected = fill_0002(rows)
+    base_url = "https://fusion.example.com/fusion-operations/v2/"
+    rows.connection.execute(
+        rows.table("tenants")
+        .update()
+        .where(rows.table("tenants").c.id == expected.tenant_id)
+        .values(fusion_api_base_url=base_url, fusion_api_key="fo-key-" + uuid.uuid4().hex)
+    )
+    expected.fusion_api_base_url = base_url
+    rows.insert(
+        "retrieval_marks",
+        tenant_id=expected.tenant_id,
+        entity="salesOrder",
+        high_water=rows.ago(hours=1),
+        last_started_at=rows.ago(hours=1),
+        last_completed_at=rows.ago(hours=1),
+    )
+    product = {"code": "GADGET-9", "name": "Gadget", "type": "product"}
+    order = {
+        "code": "SO-QB-77",
+        "client": {"code": "BETA", "name": "Beta Industries"},
+        "documentDate": "2026-11-25",
+        "rows": [{"product": {"code": "GADGET-9", "name": "Gadget"}, "quantity": 2, "unitPrice": 40.0}],
+    }
+    for entity, source_type, source_id, ref, data in (
+        ("product", "Item", "GADGET-9", None, product),
+        ("salesOrder", "SalesOrder", "77-1796460999", "SO-QB-77", order),
+    ):
+        public_id = str(uuid.uuid4())
+        rows.insert(
+            "imports",
+            public_id=public_id,
+            tenant_id=expected.tenant_id,
+            entity=entity,
+            status="pending",
+            source_type=source_type,
+            source_id=source_id,
+            ref_number=ref,
+            data=json.loads(json.dumps(data)),
+            attempts=1,
+            next_attempt_at=rows.ago(minutes=-5),
+            last_error="Fusion Operations answered 503; trying again later",
+            created_at=rows.ago(hours=1),
+            updated_at=rows.ago(minutes=10),
+        )
+        expected.imports.append(ExpectedImport(public_id, entity, "pending", source_type, source_id, data))
+    return expected
+
+
+def fill_0004(rows: Rows) -> Expected:
+    """0004 only indexes links by their job: the rows are those of 0003."""
+    return fill_0003(rows)
+
+
+def fill_0005(rows: Rows) -> Expected:
+    """Sessions know how many requests were waiting when they started."""
+    expected = fill_0004(rows)
+    sessions = rows.table("qbwc_sessions")
+    rows.connection.execute(
+        sessions.update()
+        .where(sessions.c.ticket_digest == secret_values.digest(expected.open_ticket))
+        .values(planned_steps=2)
+    )
+    return expected
+
+
+FIXTURES: dict[str, Callable[[Rows], Expected]] = {
+    "0001": fill_0001,
+    "0002": fill_0002,
+    "0003": fill_0003,
+    "0004": fill_0004,
+    "0005": fill_0005,
+}
