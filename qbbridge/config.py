@@ -11,6 +11,7 @@ with one line before anything listens; ``describe`` lists every variable for ``q
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import math
 import os
@@ -188,16 +189,29 @@ def _trusted_proxies(raw: str) -> tuple[str, ...]:
 
 
 def _secret_key(raw: str) -> str:
-    # Each key is checked when the keyring is made (qbbridge/secret_key.py), which names the problem.
-    if any(not 0x21 <= ord(char) <= 0x7E for char in raw.replace(",", "")):
-        raise ValueError("contains a space, a control character or a non-ASCII character; Fernet keys do not")
+    """One Fernet key, or several separated by commas while rotating (docs/security.md)."""
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (ValueError, UnicodeEncodeError):
+            valid = False
+        if not valid:
+            # The key itself is never repeated: the value is masked like every secret.
+            raise ValueError(
+                f"key {position} is not a Fernet key (44 characters of URL-safe base64); make one with "
+                "'qbbridge secret-key generate'"
+            )
+    if not keys:
+        raise ValueError("holds no key")
     return raw
 
 
-def _path(raw: str) -> Path:
-    if "\x00" in raw:
-        raise ValueError("contains a NUL character")
-    return Path(raw.strip())
+def _secret_key_file(raw: str) -> Path:
+    path = Path(raw.strip())
+    if "\x00" in raw or path.is_dir():
+        raise ValueError("is not a file path (a directory, or a NUL character)")
+    return path
 
 
 def database_url(raw: str) -> str:
@@ -313,7 +327,7 @@ VARIABLES: tuple[Variable, ...] = (
         "secret_key",
         "",
         _secret_key,
-        "the output of 'qbbridge secret-key generate'",
+        "<the output of 'qbbridge secret-key generate'>",
         secret=True,
         default_shown="(from the key file)",
     ),
@@ -321,7 +335,7 @@ VARIABLES: tuple[Variable, ...] = (
         "QBBRIDGE_SECRET_KEY_FILE",
         "secret_key_file",
         str(DEFAULT_SECRET_KEY_FILE),
-        _path,
+        _secret_key_file,
         "/var/lib/qbbridge/secret-key",
     ),
     Variable(

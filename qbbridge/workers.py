@@ -228,6 +228,8 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
             port=options.port,
             log_level=options.log_level,
             access_log=options.access_log,
+            http=HTTP_PROTOCOL,
+            **options.proxy_settings(),
         )
         server = uvicorn.Server(config)
         server.run(sockets=[sock])

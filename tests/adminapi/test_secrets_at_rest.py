@@ -171,7 +171,7 @@ def test_generate_prints_a_fernet_key_and_a_bad_key_stops_the_server(tmp_path: P
     generated = _cli("secret-key", "generate", env={}, cwd=tmp_path)
     assert generated.returncode == 0
     Keyring([generated.stdout.strip()])
-    with pytest.raises(RuntimeError, match="QBBRIDGE_SECRET_KEY: secret key 1 is not a Fernet key"):
+    with pytest.raises(RuntimeError, match=r"QBBRIDGE_SECRET_KEY='\*+': key 1 is not a Fernet key"):
         start_server(sqlite_url, tmp_path, extra_env={"QBBRIDGE_SECRET_KEY": "not-a-key"})
 
 

@@ -32,6 +32,11 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("QBBRIDGE_PUBLIC_URL", "http://qb.example.com", "QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL=1"),
     ("QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL", "maybe", "use 1 (yes) or 0 (no)"),
     ("QBBRIDGE_ADMIN_API_KEY", "two words", "cannot carry"),
+    ("QBBRIDGE_SECRET_KEY", "hunter2-not-a-key", "is not a Fernet key"),
+    ("QBBRIDGE_SECRET_KEY_FILE", "/", "is not a file path"),
+    ("QBBRIDGE_MAX_API_BODY_BYTES", "10", "between 1024 and 1073741824"),
+    ("QBBRIDGE_AUTH_ADDRESS_FAILURE_LIMIT", "0", "between 1 and 100000"),
+    ("QBBRIDGE_TRUSTED_PROXIES", "proxy.internal", "is not an IP address or network"),
     ("QBBRIDGE_SESSION_TIMEOUT_MINUTES", "abc", "not a whole number"),
     ("QBBRIDGE_MAX_SOAP_BODY_BYTES", "10", "between 1024 and 1073741824"),
     ("QBBRIDGE_CALLS_PER_CONNECTION", "-5", "between 0 and 1000000"),
@@ -64,8 +69,11 @@ class Refusal:
 def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Refusal]:
     """``qbbridge serve`` with each bad value, a few at a time (each is a process of its own)."""
 
+    # Made here, one after another: pytest's numbered temporary directories are not thread-safe.
+    workdirs = {case[:2]: tmp_path_factory.mktemp("refused") for case in BAD_VALUES}
+
     def serve(name: str, value: str) -> tuple[tuple[str, str], Refusal]:
-        workdir = tmp_path_factory.mktemp("refused")
+        workdir = workdirs[(name, value)]
         port = free_port()
         env = clean_environment(**{"QBBRIDGE_DATABASE_URL": f"sqlite:///{workdir / 'qb.db'}", name: value})
         return (name, value), Refusal(
@@ -84,7 +92,7 @@ def test_a_bad_value_stops_serve_with_one_line(
     run = refusal.run
     line = assert_refused(run, f"{name}=", problem, "for example", port=refusal.port)
     assert run.stdout == ""
-    if name == "QBBRIDGE_ADMIN_API_KEY":
+    if name in ("QBBRIDGE_ADMIN_API_KEY", "QBBRIDGE_SECRET_KEY"):
         assert value not in line  # a secret is never shown, even a bad one
     if "hunter2" in value:
         assert "hunter2" not in line

@@ -64,7 +64,7 @@ def test_rows_from_an_earlier_head_read_back_after_the_upgrade(
 
 def _check_tenants_and_keys(server: LiveServer, expected: Expected) -> None:
     admin = server.client
-    tenants = {tenant["id"]: tenant for tenant in admin.get("/api/v1/tenants").json()}
+    tenants = {tenant["id"]: tenant for tenant in admin.get("/api/v1/tenants").json()["items"]}
     assert set(tenants) == {expected.tenant_id, expected.other_tenant_id}
     assert tenants[expected.tenant_id]["name"] == expected.tenant_name
     assert tenants[expected.tenant_id]["qbwcUsername"] == expected.username
