@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
 from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
-from db import audit, links, queue
+from db import audit, queue
 from db.models import Job, Step, utcnow
 from mapping.steps import RAW_QBXML
 from requests_builder.raw import RawQbxmlError, check_raw_qbxml
@@ -112,8 +112,9 @@ def cancel_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> 
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut)
 def retry_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> JobOut:
-    """Queue again what did not succeed (failed, cancelled, or unknown outcome). Steps that succeeded are
-    not repeated; an unknown outcome is first checked against QuickBooks when possible."""
+    """Queue again what did not succeed (failed, cancelled, or unknown outcome), at the end of the
+    tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
+    checked against QuickBooks when possible."""
     job = job_or_404(session, principal, job_id)
     if job.status not in {"failed", "cancelled", "unknown_outcome"}:
         raise HTTPException(
@@ -128,14 +129,14 @@ def retry_job(job_id: str, session: DbSession, principal: CurrentPrincipal) -> J
                 f"Job {job_id} needs job {blocker.public_id}, which is {blocker.status}: "
                 "retry that one first.",
             )
-    conflict = links.reserve_again(session, job, now=utcnow())
+    conflict = queue.retry_job(session, job, now=utcnow())
     if conflict is not None:
+        # Raising rolls back the transaction: nothing of the retry stays.
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"{conflict.entity} {conflict.code} is already {conflict.status} through another job; "
             "nothing to retry here.",
         )
-    queue.retry_job(session, job, now=utcnow())
     audit.record(
         session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
     )

@@ -22,7 +22,8 @@ from db import imports as import_repo
 from db import queue
 from db.models import Job, Link, Step, Tenant
 from db.states import StepState
-from mapping.explain import explain_status
+from mapping.explain import explain_status, is_retryable_status
+from mapping.retries import MAX_ATTEMPTS, retry_delay
 from mapping.retrieval_mapping import map_document
 from mapping.settings import Settings, stored_settings
 from requests_builder import (
@@ -179,8 +180,12 @@ def _state(session: Session, step: queue.StepRef) -> dict[str, Any]:
 
 def apply_page(
     session: Session, step: queue.StepRef, response: str, *, now: dt.datetime, session_id: int | None
-) -> None:
-    """Store a page of QuickBooks' answer as imports; continue the iterator or finish the step."""
+) -> int:
+    """Store a page of QuickBooks' answer as imports; continue the iterator or finish the step.
+
+    Only responses carrying the step's own requestID are read; the others (not QuickBooks answering
+    this step) are skipped unread and counted: the count is returned. A page with none of its own is
+    asked for again from the start (pages are stored once per document, so asking again is safe)."""
     job = session.get(Job, step.job_id)
     assert job is not None
     tenant = session.get(Tenant, job.tenant_id)
@@ -195,7 +200,13 @@ def apply_page(
     remaining = 0
     iterator_id = None
     answer = queue.Answer(response=None)
+    foreign = 0
+    answered = False
     for rs in parse_response(response):
+        if rs.request_id not in step.request_ids:
+            foreign += 1
+            continue
+        answered = True
         answer = queue.Answer(
             status_code=rs.status_code,
             status_severity=rs.status_severity,
@@ -205,17 +216,37 @@ def apply_page(
             answer.error = explain_status(
                 rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
             )
+            if is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS:
+                # QuickBooks is busy: ask again, from the start (the iterator dies with the session),
+                # in a later session, as for any request.
+                queue.settle_step(
+                    session,
+                    step,
+                    StepState.QUEUED,
+                    answer,
+                    now=now,
+                    phase="send",
+                    not_before=now + retry_delay(step.attempts),
+                )
+                return foreign
             if state.get("iteratorId") and step.phase == "continue":
                 # The iterator is gone (QuickBooks restarted, or the session changed): start over.
                 queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
-                return
+                return foreign
             queue.settle_step(session, step, StepState.FAILED, answer, now=now)
             _save_counts(job, entity, counts)
-            return
+            return foreign
         remaining = rs.iterator_remaining_count or 0
         iterator_id = rs.iterator_id
         counts["pages"] += 1
         _store_page(session, tenant, job, list(rs.records), spec, settings, ours, counts, state, now)
+    if foreign and not answered:
+        answer.error = (
+            "The answer the Web Connector returned for this query carried responses to requests this "
+            "session was not given; qbbridge ignored it and will ask QuickBooks again."
+        )
+        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
+        return foreign
     _save_counts(job, entity, counts)
     answer.result = {
         "iteratorId": iterator_id,
@@ -225,7 +256,7 @@ def apply_page(
     }
     if remaining > 0 and iterator_id:
         queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")
-        return
+        return foreign
     queue.settle_step(session, step, StepState.SUCCEEDED, answer, now=now)
     mark = import_repo.mark(session, tenant.id, entity)
     if state.get("maxModified"):
@@ -234,6 +265,7 @@ def apply_page(
     elif mark.high_water is None:
         mark.high_water = dt.datetime.fromisoformat(step.intent["since"])
     mark.last_completed_at = now
+    return foreign
 
 
 def _save_counts(job: Job, entity: str, counts: dict[str, Any]) -> None:
