@@ -6,17 +6,22 @@ every request it processed, in order (``QuickBooks.processed``)."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from simulator.faults import Faults
+from simulator.webconnector import WebConnector
 from tests.sends.conftest import (
     PURCHASE_ORDER,
     RECEIVING,
@@ -26,7 +31,7 @@ from tests.sends.conftest import (
     end_retry_delays,
     new_company,
 )
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, start_server
 
 # Every flow made of several steps where it can be: each document gets its code in a custom field
 # after it (a second step), a purchase order first creates its items, a production order its
@@ -400,3 +405,84 @@ def test_a_retry_takes_a_new_place_at_the_end_of_the_queue(customer: Customer) -
     assert places[0] < places[1]
     assert customer.api.post(f"/api/v1/jobs/{first}/retry").status_code == 200
     assert _job_row(customer, first)["queue_seq"] > places[1]
+
+
+class _SharedQuickBooks:
+    """One QuickBooks company that several Web Connectors reach at once (each call under a lock):
+    what the simulator's single-threaded QuickBooks needs to stand behind concurrent sessions."""
+
+    def __init__(self, customer: Customer) -> None:
+        self._qb = customer.qb
+        self._lock = threading.Lock()
+        self.host = customer.qb.host
+
+    def host_response(self) -> str:
+        with self._lock:
+            return self._qb.host_response()
+
+    def begin_session(self) -> None:
+        pass  # iterators are per session in QuickBooks; the jobs here use none
+
+    def end_session(self) -> None:
+        pass
+
+    def process(self, qbxml: str, *, busy: bool = False) -> str:
+        with self._lock:
+            return self._qb.process(qbxml, busy=busy)
+
+
+@pytest.fixture
+def two_processes(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    first = start_server(database_url, tmp_path / "a")
+    second = start_server(database_url, tmp_path / "b", admin_key=first.admin_key)
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def test_concurrent_sessions_of_one_tenant_on_two_processes_keep_the_order(
+    two_processes: tuple[LiveServer, LiveServer],
+) -> None:
+    """Several Web Connectors of one tenant at once (which a real one never does, but two PCs set up
+    with the same .qwc file would), on two processes: every request goes to QuickBooks once, and in
+    the order the jobs were accepted."""
+    customer = _customer(two_processes[0])
+    kinds = ["salesOrder", "raw", "purchaseOrder", "inventory"] * 6
+    jobs = [FLOWS[name].queue(customer, _tag()) for name in kinds]
+    quickbooks = _SharedQuickBooks(customer)
+
+    worked: list[int] = []
+
+    def run_sessions(worker: int) -> None:
+        connector = WebConnector(
+            two_processes[worker % 2].qbwc_url,
+            customer.username,
+            customer.token,
+            quickbooks,  # type: ignore[arg-type]
+            noop_pause=0.01,
+            out=io.StringIO(),
+        )
+        idle = 0
+        while idle < 3:
+            result = connector.run_session()
+            idle = idle + 1 if result.auth_status == "none" or result.requests_sent == 0 else 0
+            if result.requests_sent:
+                worked.append(worker)
+            time.sleep(0.05)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(run_sessions, range(6)))
+    customer.sync_until_idle()
+
+    assert len(set(worked)) > 1, f"the sessions took turns: {worked}"
+    assert [customer.job(job_id)["status"] for job_id in jobs] == ["succeeded"] * len(jobs)
+    _assert_in_order(customer, jobs)
+    company = customer.qb.company
+    assert len(company.sales_orders) == 6 and len(company.purchase_orders) == 6
+    assert len(company.inventory_adjustments) == 6
+    saved_documents = [
+        request.request_id
+        for request in customer.qb.processed
+        if request.saved and request.request_type in ("SalesOrderAddRq", "PurchaseOrderAddRq")
+    ]
+    assert len(saved_documents) == len(set(saved_documents)) == 12, "each document sent once"
