@@ -7,7 +7,8 @@ Rules (see ``db/states.py`` for the states):
   one tenant never wait on each other's row, and on SQLite the whole claim runs under the database
   write lock (``BEGIN IMMEDIATE``, see ``db/engine.py``).
 * Steps of one job run in order: a step is runnable only when every earlier step of its job has
-  succeeded. Jobs of a tenant are handed out in the order they were queued.
+  succeeded. Jobs of a tenant are handed out in the order they were accepted (``jobs.queue_seq``): no
+  step of a later job while an earlier one still has steps to go ("the queue's order" below).
 * A transient failure puts a step back to ``queued`` with ``not_before``; nothing else ever moves a
   step backwards. An ``in_flight`` step whose session ends goes to ``unknown_outcome`` and is never
   re-sent by the queue.

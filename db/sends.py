@@ -7,7 +7,9 @@ reservations and an audit row. One at a time that was up to ten round trips, eac
 the driver and SQLAlchemy than in the database. Here the reads are one ``SELECT``, and the writes are
 one batch (``db/batch.py``: one round trip on PostgreSQL, the same SQL statement by statement on
 SQLite). The steps and reservations find their job by its public id (a subquery on a unique index),
-so no statement needs an earlier one's result as a parameter.
+so no statement needs an earlier one's result as a parameter. The batch starts by taking the job's
+place in its tenant's queue, which holds the tenant row's lock until the transaction ends (see
+``db/queue.py``, "the queue's order").
 
 Reading a link here decides nothing: the reservation (``INSERT … ON CONFLICT DO NOTHING`` on the
 unique ``(tenant_id, entity, code)``, as in ``db/links.py``) stays the one atomic step that decides

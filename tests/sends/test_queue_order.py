@@ -20,6 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from db import queue
+from db.engine import Database
+from mapping.steps import RAW_QBXML
 from simulator.faults import Faults
 from simulator.webconnector import WebConnector
 from tests.sends.conftest import (
@@ -486,3 +489,30 @@ def test_concurrent_sessions_of_one_tenant_on_two_processes_keep_the_order(
         if request.saved and request.request_type in ("SalesOrderAddRq", "PurchaseOrderAddRq")
     ]
     assert len(saved_documents) == len(set(saved_documents)) == 12, "each document sent once"
+
+
+def test_two_sends_at_the_same_moment_are_numbered_in_the_order_they_are_accepted(customer: Customer) -> None:
+    """A send that starts while another one of the same tenant is being written gets its place after
+    it: places follow the order in which sends are committed (answered 202), not begun."""
+    database = Database(customer.server.database_url)
+    accepted: list[str] = []
+    try:
+        with database.transaction() as session:
+            held = queue.enqueue(
+                session,
+                tenant_id=customer.tenant_id,
+                kind=RAW_QBXML,
+                payload={},
+                steps=[queue.NewStep(kind=RAW_QBXML, intent={"qbxml": RAW})],
+            )
+            sender = threading.Thread(target=lambda: accepted.append(_sales_order(customer, "AT-ONCE")))
+            sender.start()
+            time.sleep(1.0)
+            assert sender.is_alive() and not accepted, "the second send waited for the first to commit"
+        sender.join(timeout=30)
+    finally:
+        database.dispose()
+    [second] = accepted
+    assert _job_row(customer, held.public_id)["queue_seq"] < _job_row(customer, second)["queue_seq"]
+    customer.sync_until_idle()
+    _assert_in_order(customer, [held.public_id, second])
