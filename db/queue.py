@@ -207,17 +207,22 @@ _HEAD_JOB = f"""
      ORDER BY j.queue_seq LIMIT 1)
 """
 
-# A step that may be handed out now, of the job ``{job}``: queued, its retry delay (if any) over,
-# every earlier step of its job succeeded, and the job it waits for (if any) succeeded.
-# Bound parameter: now.
+# A step that may be handed out now, of the job ``{job}``: its next step (the first, in order, that
+# has not succeeded: steps of a job run one after another, so no other can be runnable), when it is
+# queued, its retry delay (if any) is over, and the job it waits for (if any) succeeded. Finding the
+# next step by the job's own index in position order, rather than filtering the job's steps by
+# state, keeps the plan on that index: asked which of a job's steps are queued, PostgreSQL once
+# combined it with the index of steps by session and state, which reads every queued step of the
+# database. Bound parameter: now.
 _STEP_RUNNABLE = """
-    s.job_id = {job}
+    s.id = (
+        SELECT f.id FROM job_steps f
+        WHERE f.job_id = {job} AND f.state <> 'succeeded'
+        ORDER BY f.position
+        LIMIT 1
+    )
     AND s.state = 'queued'
     AND (s.not_before IS NULL OR s.not_before <= :now)
-    AND NOT EXISTS (
-        SELECT 1 FROM job_steps p
-        WHERE p.job_id = s.job_id AND p.position < s.position AND p.state <> 'succeeded'
-    )
     AND NOT EXISTS (
         SELECT 1 FROM jobs j JOIN jobs d ON d.id = j.depends_on_job_id
         WHERE j.id = s.job_id AND d.status <> 'succeeded'
@@ -248,8 +253,6 @@ _CLAIM = """
     WHERE id = (
         SELECT s.id FROM job_steps s
         WHERE {runnable}
-        ORDER BY s.position
-        LIMIT 1
         {lock}
     ) AND state = 'queued' AND {session} IS NOT NULL
     RETURNING {columns}, {last} AS last
