@@ -283,6 +283,14 @@ class WebConnectorService:
                 self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
             if not steps:
+                # Nothing was handed out that it could answer: refused like any other answer to
+                # requests this session was not given.
+                log.warning(
+                    "receiveResponseXML refused an answer: the session had no request out "
+                    "(tenant %s, session %s)",
+                    row.tenant_id,
+                    row.id,
+                )
                 sessions.set_last_error(
                     session,
                     row.id,

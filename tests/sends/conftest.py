@@ -116,22 +116,27 @@ class Customer:
         items = self.api.get(self.url("/links"), params={"entity": entity, "code": code}).json()["items"]
         return items[0] if items else None
 
-    def arrival(self, job_ids: list[str], *, since: int = 0) -> list[int]:
+    def arrival(self, job_ids: list[str], *, since: int = 0, first_only: bool = False) -> list[int]:
         """For each request QuickBooks processed (in the order it processed them, read from the
         simulator; from the ``since``-th on) that belongs to one of ``job_ids``: the index of its job
-        in ``job_ids``. A step's
-        requestIDs are ``<step id>.<n>`` on every attempt, so each is traced to its job by the prefix
-        of the requestIDs stored with the job's steps."""
+        in ``job_ids``. A step's requestIDs are ``<step id>.<n>`` on every attempt, so each is traced
+        to its job by the prefix of the requestIDs stored with the job's steps. ``first_only``: only
+        the first time each step reached QuickBooks (not its reconciliation or repetition after a
+        lost answer)."""
         owner: dict[str, int] = {}
         for index, job_id in enumerate(job_ids):
             for step in self.job(job_id)["steps"]:
                 for request_id in REQUEST_ID.findall(step["request"] or ""):
                     owner[request_id.split(".")[0]] = index
-        return [
-            owner[processed.request_id.split(".")[0]]
-            for processed in self.qb.processed[since:]
-            if processed.request_id and processed.request_id.split(".")[0] in owner
-        ]
+        arrival: list[int] = []
+        seen: set[str] = set()
+        for processed in self.qb.processed[since:]:
+            step_id = (processed.request_id or "").split(".")[0]
+            if step_id not in owner or (first_only and step_id in seen):
+                continue
+            seen.add(step_id)
+            arrival.append(owner[step_id])
+        return arrival
 
 
 def end_retry_delays(customer: Customer) -> None:

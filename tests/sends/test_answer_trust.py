@@ -285,3 +285,13 @@ def test_a_login_racing_a_rotation_never_opens_a_session_on_the_old_token(custom
     finally:
         database.dispose()
     assert answers == [["", "nvu"]]
+
+
+def test_an_answer_when_nothing_was_handed_out_is_refused_and_logged(customer: Customer) -> None:
+    _raw(customer)
+    connector, ticket = _connector(customer)
+    assert connector.receive_response_xml(ticket, answer_for(customer_query(MARKER))) == -1
+    assert "not waiting for" in connector.get_last_error(ticket)
+    connector.close_connection(ticket)
+    assert any("had no request out" in line for line in _refusals_logged(customer))
+    assert MARKER not in customer.server.log_text()

@@ -22,6 +22,9 @@ from sqlalchemy import create_engine, text
 
 from db import queue
 from db.engine import Database
+from db.models import Job, WcSession, utcnow
+from db.states import StepState
+from db.tenants import create_tenant
 from mapping.steps import RAW_QBXML
 from simulator.faults import Faults
 from simulator.webconnector import WebConnector
@@ -146,8 +149,12 @@ PAIRS = list(itertools.product(FLOWS, repeat=2))
 
 def _customer(server: LiveServer) -> Customer:
     api = server.client
-    tenant = api.post("/api/v1/tenants", json={"name": f"Order {uuid.uuid4().hex[:6]}"}).json()
-    token = api.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+    created = api.post("/api/v1/tenants", json={"name": f"Order {uuid.uuid4().hex[:6]}"})
+    assert created.status_code == 201, created.text
+    tenant = created.json()
+    issued = api.post(f"/api/v1/tenants/{tenant['id']}/token")
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
     customer = Customer(server, tenant["id"], tenant["qbwcUsername"], token, new_company())
     customer.settings(MULTI_STEP_SETTINGS)
     return customer
@@ -164,8 +171,12 @@ def _tag() -> str:
     return uuid.uuid4().hex[:6].upper()
 
 
-def _assert_in_order(customer: Customer, jobs: list[str]) -> list[int]:
-    arrival = customer.arrival(jobs)
+def _assert_in_order(customer: Customer, jobs: list[str], *, answers_lost: bool = False) -> list[int]:
+    """QuickBooks processed the jobs' requests in the jobs' order. After a lost answer to a message
+    set that two jobs shared (the earlier one's last step, then the later one's next), the earlier
+    one's step is looked for, or sent again, after QuickBooks had processed both in order: with
+    ``answers_lost``, each step counts where it first reached QuickBooks."""
+    arrival = customer.arrival(jobs, first_only=answers_lost)
     assert arrival == sorted(arrival), f"QuickBooks processed the jobs' requests in this order: {arrival}"
     assert set(arrival) == set(range(len(jobs))), arrival
     return arrival
@@ -226,7 +237,7 @@ def test_receiving_then_inventory_keep_their_order_when_answers_are_lost(custome
     customer.sync_until_idle()
 
     assert [customer.job(job_id)["status"] for job_id in jobs] == ["succeeded"] * 3
-    _assert_in_order(customer, jobs)
+    _assert_in_order(customer, jobs, answers_lost=True)
     company = customer.qb.company
     assert len(company.purchase_orders) == 1 and len(company.bills) == 1
     assert company.quantity_on_hand("BAR-10") == 42
@@ -275,10 +286,11 @@ def test_a_long_mixed_queue_keeps_its_order_across_lost_answers_and_busy_session
         if job["status"] != "succeeded"
     ]
     assert not unfinished, unfinished
-    arrival = _assert_in_order(customer, jobs)
+    arrival = _assert_in_order(customer, jobs, answers_lost=True)
     # Busy answers and lost answers really happened, and QuickBooks saw some requests twice.
     assert any(request.status_code == 3180 for request in customer.qb.processed)
-    assert len(arrival) > sum(FLOWS[name].steps for name in sequence)
+    assert len(arrival) == sum(FLOWS[name].steps for name in sequence)
+    assert len(customer.arrival(jobs)) > len(arrival)
 
 
 def test_a_job_waiting_for_a_retry_delay_holds_back_the_jobs_behind_it(customer: Customer) -> None:
@@ -436,8 +448,10 @@ class _SharedQuickBooks:
 
 @pytest.fixture
 def two_processes(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
-    first = start_server(database_url, tmp_path / "a")
-    second = start_server(database_url, tmp_path / "b", admin_key=first.admin_key)
+    # A connector that died is superseded by the next login after one silent second.
+    quick = {"QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1"}
+    first = start_server(database_url, tmp_path / "a", extra_env=quick)
+    second = start_server(database_url, tmp_path / "b", admin_key=first.admin_key, extra_env=quick)
     yield first, second
     first.stop()
     second.stop()
@@ -447,30 +461,35 @@ def test_concurrent_sessions_of_one_tenant_on_two_processes_keep_the_order(
     two_processes: tuple[LiveServer, LiveServer],
 ) -> None:
     """Several Web Connectors of one tenant at once (which a real one never does, but two PCs set up
-    with the same .qwc file would), on two processes: every request goes to QuickBooks once, and in
+    with the same .qwc file would), on two processes, each dying once in the middle of its first
+    session with work so that the others take over: every document reaches QuickBooks once, and in
     the order the jobs were accepted."""
     customer = _customer(two_processes[0])
-    kinds = ["salesOrder", "raw", "purchaseOrder", "inventory"] * 6
+    kinds = ["salesOrder", "inventory", "purchaseOrder", "productionOrder"] * 6
     jobs = [FLOWS[name].queue(customer, _tag()) for name in kinds]
     quickbooks = _SharedQuickBooks(customer)
-
     worked: list[int] = []
 
     def run_sessions(worker: int) -> None:
-        connector = WebConnector(
-            two_processes[worker % 2].qbwc_url,
-            customer.username,
-            customer.token,
-            quickbooks,  # type: ignore[arg-type]
-            noop_pause=0.01,
-            out=io.StringIO(),
-        )
+        died = False
         idle = 0
-        while idle < 3:
+        while idle < 60:  # three seconds without work: longer than a dead session takes to supersede
+            connector = WebConnector(
+                two_processes[worker % 2].qbwc_url,
+                customer.username,
+                customer.token,
+                quickbooks,  # type: ignore[arg-type]
+                noop_pause=0.01,
+                faults=Faults() if died else Faults(drop_response=3),
+                out=io.StringIO(),
+            )
             result = connector.run_session()
-            idle = idle + 1 if result.auth_status == "none" or result.requests_sent == 0 else 0
             if result.requests_sent:
                 worked.append(worker)
+                died = died or not result.ok
+                idle = 0
+            else:
+                idle += 1
             time.sleep(0.05)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -479,10 +498,10 @@ def test_concurrent_sessions_of_one_tenant_on_two_processes_keep_the_order(
 
     assert len(set(worked)) > 1, f"the sessions took turns: {worked}"
     assert [customer.job(job_id)["status"] for job_id in jobs] == ["succeeded"] * len(jobs)
-    _assert_in_order(customer, jobs)
+    _assert_in_order(customer, jobs, answers_lost=True)
     company = customer.qb.company
     assert len(company.sales_orders) == 6 and len(company.purchase_orders) == 6
-    assert len(company.inventory_adjustments) == 6
+    assert len(company.inventory_adjustments) == 6 and len(company.time_tracking) == 12
     saved_documents = [
         request.request_id
         for request in customer.qb.processed
@@ -516,3 +535,37 @@ def test_two_sends_at_the_same_moment_are_numbered_in_the_order_they_are_accepte
     assert _job_row(customer, held.public_id)["queue_seq"] < _job_row(customer, second)["queue_seq"]
     customer.sync_until_idle()
     _assert_in_order(customer, [held.public_id, second])
+
+
+def test_a_job_waiting_for_one_that_already_ended_is_passed_over_then_failed_by_its_retry(
+    database: Database,
+) -> None:
+    """A send queued behind a job at the very moment that job ended without succeeding (which the
+    send's own check and the failing of waiting jobs both missed) can never run: the queue passes
+    over it rather than stop behind it, and retrying the job it waits for fails it, to be retried
+    after that one."""
+    now = utcnow()
+    with database.transaction() as session:
+        tenant = create_tenant(session, f"Order {uuid.uuid4().hex[:6]}")
+        wc_session = WcSession(tenant_id=tenant.id, ticket_digest=uuid.uuid4().hex * 2, state="open")
+        session.add(wc_session)
+        session.flush()
+        raw = [queue.NewStep(kind=RAW_QBXML, intent={"qbxml": RAW})]
+        ended = queue.enqueue(session, tenant_id=tenant.id, kind=RAW_QBXML, payload={}, steps=raw)
+        step = queue.claim_next_step(session, tenant_id=tenant.id, session_id=wc_session.id, now=now)
+        assert step is not None and step.job_id == ended.id
+        queue.finish_step(session, step, StepState.UNKNOWN_OUTCOME, now=now, error="lost")
+        stuck = queue.enqueue(
+            session, tenant_id=tenant.id, kind=RAW_QBXML, payload={}, steps=raw, depends_on_job_id=ended.id
+        )
+        behind = queue.enqueue(session, tenant_id=tenant.id, kind=RAW_QBXML, payload={}, steps=raw)
+        claimed = queue.claim_next_step(session, tenant_id=tenant.id, session_id=wc_session.id, now=now)
+        assert claimed is not None and claimed.job_id == behind.id
+        queue.finish_step(session, claimed, StepState.SUCCEEDED, now=now)
+        assert session.get(Job, stuck.id).status == "queued"  # type: ignore[union-attr]
+        job = session.get(Job, ended.id)
+        assert job is not None
+        assert queue.retry_job(session, job, now=now) is None
+        waiting = session.get(Job, stuck.id)
+        assert waiting is not None and waiting.status == "failed" and ended.public_id in (waiting.error or "")
+        assert job.queue_seq > behind.queue_seq
