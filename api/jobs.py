@@ -15,7 +15,7 @@ from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCrea
 from api.paging import Cursor, limit_query, one_page, row_number
 from api.params import JobId, TenantId
 from api.routing import api_router
-from db import audit, links, queue
+from db import audit, queue
 from db.models import Job, Step, utcnow
 from mapping.steps import RAW_QBXML
 from requests_builder.raw import RawQbxmlError, check_raw_qbxml
@@ -122,8 +122,9 @@ def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=CONFLICT)
 def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
-    """Queue again what did not succeed (failed, cancelled, or unknown outcome). Steps that succeeded are
-    not repeated; an unknown outcome is first checked against QuickBooks when possible."""
+    """Queue again what did not succeed (failed, cancelled, or unknown outcome), at the end of the
+    tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
+    checked against QuickBooks when possible."""
     job = job_or_404(session, principal, job_id)
     if job.status not in {"failed", "cancelled", "unknown_outcome"}:
         raise HTTPException(
@@ -138,14 +139,14 @@ def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) ->
                 f"Job {job_id} needs job {blocker.public_id}, which is {blocker.status}: "
                 "retry that one first.",
             )
-    conflict = links.reserve_again(session, job, now=utcnow())
+    conflict = queue.retry_job(session, job, now=utcnow())
     if conflict is not None:
+        # Raising rolls back the transaction: nothing of the retry stays.
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"{conflict.entity} {conflict.code} is already {conflict.status} through another job; "
             "nothing to retry here.",
         )
-    queue.retry_job(session, job, now=utcnow())
     audit.record(
         session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
     )

@@ -136,7 +136,7 @@ def _run(
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with _migrating(engine) as connection:
         config.attributes["connection"] = connection
-        # Seals secrets a migration finds stored in plain text (0012).
+        # Seals secrets a migration finds stored in plain text (0008).
         config.attributes["keyring"] = keyring
         command_(config, revision)
 

@@ -21,9 +21,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+# A job with steps still to go (queued, or in flight), written as the queue's statements write it:
+# the open-jobs index is partial on exactly this condition, and a query can use it only when its own
+# WHERE clause carries the same term (SQLite compares the text).
+OPEN_JOB_CONDITION = "status IN ('queued', 'in_flight')"
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -104,6 +110,9 @@ class Tenant(Base):
     # sealed under the service's secret key (db/sealing.py), never returned by the API nor logged.
     fusion_api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     fusion_api_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # The last queue position given to one of the tenant's jobs (``jobs.queue_seq``, db/queue.py).
+    last_queue_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ApiKey(Base):
@@ -195,10 +204,22 @@ class Job(Base):
     depends_on_job_id: Mapped[int | None] = mapped_column(
         ForeignKey("jobs.id", name="fk_jobs_depends_on_job_id"), nullable=True
     )
+    # The job's place in its tenant's queue: the tenant's next number when the job was queued, and
+    # again when it is retried (db/queue.py). Jobs reach QuickBooks in this order.
+    queue_seq: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),
         Index("ix_jobs_depends_on", "depends_on_job_id"),
+        # The tenant's jobs with steps still to go, in queue order: the claim reads the first of them
+        # (and the next few for a shared message set) and nothing else, however long the history.
+        Index(
+            "ix_jobs_open_queue",
+            "tenant_id",
+            "queue_seq",
+            postgresql_where=text(OPEN_JOB_CONDITION),
+            sqlite_where=text(OPEN_JOB_CONDITION),
+        ),
     )
 
 

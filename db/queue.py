@@ -7,7 +7,8 @@ Rules (see ``db/states.py`` for the states):
   one tenant never wait on each other's row, and on SQLite the whole claim runs under the database
   write lock (``BEGIN IMMEDIATE``, see ``db/engine.py``).
 * Steps of one job run in order: a step is runnable only when every earlier step of its job has
-  succeeded. Jobs of a tenant are handed out in the order they were queued.
+  succeeded. Jobs of a tenant are handed out in the order they were accepted (``jobs.queue_seq``): no
+  step of a later job while an earlier one still has steps to go ("the queue's order" below).
 * A transient failure puts a step back to ``queued`` with ``not_before``; nothing else ever moves a
   step backwards. An ``in_flight`` step whose session ends goes to ``unknown_outcome`` and is never
   re-sent by the queue.
@@ -21,19 +22,108 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db import batch, links, outcome_log
 from db.batch import Statement
-from db.models import Job, Step, WcSession, utcnow
+from db.models import OPEN_JOB_CONDITION, Job, Link, Step, WcSession, utcnow
 from db.sessions import OPEN_SESSION_ID, OPEN_SESSION_TENANT, TOUCH, SessionRow, session_row
 from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
 
 jobs_table = Job.__table__
 steps_table = Step.__table__
-_INSERT_JOB = insert(jobs_table).returning(jobs_table.c.id)
-_INSERT_STEPS = insert(steps_table)
+
+
+# --- the queue's order -------------------------------------------------------------------------
+#
+# A tenant's jobs reach QuickBooks in the order they were accepted: no step of a job is handed out
+# while a job before it in the tenant's queue still has steps to go (queued, waiting for a retry
+# delay, in flight, or waiting for an earlier step's answer to be rendered). The order is
+# ``jobs.queue_seq``: each job takes its tenant's next number when it is queued, and again when it is
+# retried (so a retried job goes to the end of what is queued then).
+#
+# The number is taken with an UPDATE of the tenant's row, which holds that row's lock until the
+# transaction ends: of two transactions queueing for one tenant at once, the second waits for the
+# first to commit and numbers its job after it, so the numbers follow the order in which jobs were
+# accepted (committed), never the order in which their transactions began. A transaction takes it
+# before any other lock of its own (see ``retry_job``), so the wait can never close a cycle.
+NEXT_QUEUE_SEQ = Statement(
+    "UPDATE tenants SET last_queue_seq = last_queue_seq + 1 WHERE id = :tenant_id RETURNING last_queue_seq"
+)
+# The number NEXT_QUEUE_SEQ just took, for a statement sent after it in the same batch.
+# (The cast gives the tenant's id the type its other uses give it, so PostgreSQL can prepare both.)
+_TAKEN_QUEUE_SEQ = "(SELECT last_queue_seq FROM tenants WHERE id = CAST(:tenant_id AS VARCHAR))"
+
+# A job and its steps as queued, for every kind of job (``enqueue``, ``db/sends.py: write_send``).
+# The steps find their job by its public id, so the job, its steps and its number go in one batch.
+INSERT_JOB = Statement(
+    "INSERT INTO jobs (public_id, tenant_id, kind, status, error, payload, warnings, result, "
+    "link_entity, link_code, depends_on_job_id, queue_seq, created_at, updated_at, finished_at) "
+    f"VALUES (:public_id, :tenant_id, :kind, '{JobStatus.QUEUED.value}', NULL, :payload, :warnings, '{{}}', "
+    f":link_entity, :link_code, :depends_on_job_id, {_TAKEN_QUEUE_SEQ}, :now, :now, NULL) "
+    "RETURNING id, queue_seq",
+    json_params=["payload", "warnings"],
+    timestamps=["now"],
+)
+JOB_BY_PUBLIC_ID = "(SELECT id FROM jobs WHERE public_id = :public_id)"
+INSERT_STEP = Statement(
+    "INSERT INTO job_steps (job_id, tenant_id, position, kind, intent, reconcilable, phase, state, "
+    "request_ids, result, attempts, created_at) "
+    f"VALUES ({JOB_BY_PUBLIC_ID}, :tenant_id, :position, :kind, :intent, :reconcilable, 'send', "
+    f"'{StepState.QUEUED.value}', '[]', '{{}}', 0, :now)",
+    json_params=["intent"],
+    timestamps=["now"],
+)
+
+
+def job_statements(
+    *,
+    public_id: str,
+    tenant_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    steps: Sequence[NewStep],
+    warnings: Sequence[str],
+    link_entity: str | None,
+    link_code: str | None,
+    depends_on_job_id: int | None,
+    now: dt.datetime,
+) -> list[tuple[Statement, dict[str, Any]]]:
+    """The batch that queues a job: its tenant's next number, the job, its steps (the job's row is
+    the second statement's result: ``id``, ``queue_seq``)."""
+    if not steps:
+        raise ValueError("a job needs at least one step")
+    job = {
+        "public_id": public_id,
+        "tenant_id": tenant_id,
+        "kind": kind,
+        "payload": payload,
+        "warnings": list(warnings),
+        "link_entity": link_entity,
+        "link_code": link_code,
+        "depends_on_job_id": depends_on_job_id,
+        "now": now,
+    }
+    return [
+        (NEXT_QUEUE_SEQ, {"tenant_id": tenant_id}),
+        (INSERT_JOB, job),
+        *(
+            (
+                INSERT_STEP,
+                {
+                    "public_id": public_id,
+                    "tenant_id": tenant_id,
+                    "position": position,
+                    "kind": step.kind,
+                    "intent": step.intent,
+                    "reconcilable": step.reconcilable,
+                    "now": now,
+                },
+            )
+            for position, step in enumerate(steps)
+        ),
+    ]
 
 
 @dataclass(slots=True)
@@ -56,97 +146,128 @@ def enqueue(
     link_code: str | None = None,
     depends_on_job_id: int | None = None,
 ) -> Job:
-    if not steps:
-        raise ValueError("a job needs at least one step")
+    """Queue a job at the end of its tenant's queue: one batch (one round trip on PostgreSQL)."""
     now = utcnow()
-    values: dict[str, Any] = {
-        "public_id": str(uuid.uuid4()),
-        "tenant_id": tenant_id,
-        "kind": kind,
-        "status": JobStatus.QUEUED.value,
-        "error": None,
-        "payload": payload,
-        "warnings": list(warnings),
-        "result": {},
-        "link_entity": link_entity,
-        "link_code": link_code,
-        "depends_on_job_id": depends_on_job_id,
-        "created_at": now,
-        "updated_at": now,
-        "finished_at": None,
-    }
-    # Two Core statements, both built once: the job's INSERT … RETURNING id, and one executemany for
-    # its steps. The ORM's unit of work, and even its INSERT … RETURNING of a whole Job, cost more
-    # than the statements themselves here, and queueing is the admin API's hot path.
-    job_id = session.execute(_INSERT_JOB, values).scalar_one()
-    session.execute(
-        _INSERT_STEPS,
-        [
-            {
-                "job_id": job_id,
-                "tenant_id": tenant_id,
-                "position": position,
-                "kind": new_step.kind,
-                "intent": new_step.intent,
-                "reconcilable": new_step.reconcilable,
-                "phase": "send",
-                "state": StepState.QUEUED.value,
-                "request_ids": [],
-                "result": {},
-                "attempts": 0,
-                "created_at": now,
-            }
-            for position, new_step in enumerate(steps)
-        ],
+    public_id = str(uuid.uuid4())
+    statements = job_statements(
+        public_id=public_id,
+        tenant_id=tenant_id,
+        kind=kind,
+        payload=payload,
+        steps=steps,
+        warnings=warnings,
+        link_entity=link_entity,
+        link_code=link_code,
+        depends_on_job_id=depends_on_job_id,
+        now=now,
     )
+    results = batch.run(session, statements)
+    [inserted] = results[1]
     # The caller gets the Job as stored, attached to the session as if it had been read back (callers
     # may still change it, e.g. a retrieval's initial result), without reading it back.
-    job = Job(id=job_id, **values)
+    job = Job(
+        id=inserted.id,
+        queue_seq=inserted.queue_seq,
+        public_id=public_id,
+        tenant_id=tenant_id,
+        kind=kind,
+        status=JobStatus.QUEUED.value,
+        error=None,
+        payload=payload,
+        warnings=list(warnings),
+        result={},
+        link_entity=link_entity,
+        link_code=link_code,
+        depends_on_job_id=depends_on_job_id,
+        created_at=now,
+        updated_at=now,
+        finished_at=None,
+    )
     make_transient_to_detached(job)
     session.add(job)
     return job
 
 
-# The runnable-step condition, shared by the claim and the counts. ``{tenant}`` is the tenant's id:
-# ``:tenant_id``, or the tenant of the session found by ticket when sent in a batch (see start_send).
-# Bound parameter: now.
-_RUNNABLE = """
-    s.tenant_id = {tenant}
+# The tenant's head job: the first, in queue order, of its jobs with steps still to go; only its
+# steps can be handed out. ``{tenant}`` is the tenant's id (``:tenant_id``, or the tenant of the
+# session found by ticket when sent in a batch, see start_send). The scan is ``ix_jobs_open_queue``
+# in order: finished jobs are not in it, so it stops at the first row whatever the history.
+#
+# A job waiting for another that ended without succeeding is passed over: it can never run. Such a
+# job is failed when the job it waits for fails, is cancelled or ends with an unknown outcome
+# (``_fail_dependents``), a send is not queued behind a job that ended so (mapping/sending.py), and a
+# retry of that job fails whatever still waits for it (``retry_job``); passing it over covers a send
+# queued at the very moment its prerequisite ended, which none of those saw.
+_HEAD_JOB = f"""
+    (SELECT j.id FROM jobs j
+     WHERE j.tenant_id = {{tenant}} AND j.{OPEN_JOB_CONDITION}
+       AND NOT EXISTS (
+           SELECT 1 FROM jobs d WHERE d.id = j.depends_on_job_id
+           AND d.status IN ('failed', 'cancelled', 'unknown_outcome'))
+     ORDER BY j.queue_seq LIMIT 1)
+"""
+
+# A step that may be handed out now, of the job ``{job}``: its next step (the first, in order, that
+# has not succeeded: steps of a job run one after another, so no other can be runnable), when it is
+# queued, its retry delay (if any) is over, and the job it waits for (if any) succeeded. Finding the
+# next step by the job's own index in position order, rather than filtering the job's steps by
+# state, keeps the plan on that index: asked which of a job's steps are queued, PostgreSQL once
+# combined it with the index of steps by session and state, which reads every queued step of the
+# database. Bound parameter: now.
+_STEP_RUNNABLE = """
+    s.id = (
+        SELECT f.id FROM job_steps f
+        WHERE f.job_id = {job} AND f.state <> 'succeeded'
+        ORDER BY f.position
+        LIMIT 1
+    )
     AND s.state = 'queued'
     AND (s.not_before IS NULL OR s.not_before <= :now)
-    AND NOT EXISTS (
-        SELECT 1 FROM job_steps p
-        WHERE p.job_id = s.job_id AND p.position < s.position AND p.state <> 'succeeded'
-    )
     AND NOT EXISTS (
         SELECT 1 FROM jobs j JOIN jobs d ON d.id = j.depends_on_job_id
         WHERE j.id = s.job_id AND d.status <> 'succeeded'
     )
 """
 
+# The runnable-step condition, shared by the claim and the check for work: a runnable step of the
+# tenant's head job.
+_RUNNABLE = _STEP_RUNNABLE.replace("{job}", _HEAD_JOB)
+
+# Whether a step is its job's last: the steps after it in a shared message set then leave no earlier
+# job with steps still to go (QuickBooks processes a message set's requests in order).
+_IS_LAST = (
+    "NOT EXISTS (SELECT 1 FROM job_steps l WHERE l.job_id = {step}.job_id AND l.position > {step}.position)"
+)
+
 # The claim. The candidate is picked and taken in one statement; ``AND state = 'queued'`` makes the
 # take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row another
-# session is claiming right now is skipped instead of waited for. SQLite has no row locks; there the
-# whole claim runs under the database write lock taken at BEGIN (``BEGIN IMMEDIATE``, db/engine.py).
-# ``{session}`` is the claiming session's id (``:session_id``, or found by ticket in a batch); the
-# claim takes nothing when it is NULL (no open session).
+# session is claiming right now is skipped instead of waited for (the other session holds the head
+# job's next step, so this one finds nothing to take, and the order holds). SQLite has no row locks;
+# there the whole claim runs under the database write lock taken at BEGIN (``BEGIN IMMEDIATE``,
+# db/engine.py). ``{session}`` is the claiming session's id (``:session_id``, or found by ticket in a
+# batch); the claim takes nothing when it is NULL (no open session).
+_STEP_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version"
 _CLAIM = """
     UPDATE job_steps SET state = 'in_flight', session_id = {session}, claimed_at = :now,
                          attempts = attempts + 1
     WHERE id = (
         SELECT s.id FROM job_steps s
         WHERE {runnable}
-        ORDER BY s.job_id, s.position
-        LIMIT 1
         {lock}
     ) AND state = 'queued' AND {session} IS NOT NULL
-    RETURNING id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version
+    RETURNING {columns}, {last} AS last
 """
 
 
 def _claim(*, session: str, tenant: str, lock: str, timestamps: tuple[str, ...]) -> Statement:
     return Statement(
-        _CLAIM.format(session=session, runnable=_RUNNABLE.format(tenant=tenant), lock=lock),
+        _CLAIM.format(
+            session=session,
+            runnable=_RUNNABLE.format(tenant=tenant),
+            lock=lock,
+            columns=_STEP_COLUMNS,
+            last=_IS_LAST.format(step="job_steps"),
+        ),
         timestamps=timestamps,
         json_columns=("intent", "request_ids"),
     )
@@ -167,51 +288,72 @@ _CLAIM_BY_TICKET = {
     for dialect, lock in _LOCKS.items()
 }
 
-# The claim of the steps that travel with a first one in the same message set (see claim_companions).
-# ``next`` is the tenant's next runnable steps in queue order, as many as may join; of those, the ones
-# taken are the run of shareable steps at its head: typed requests (``qbxml_request``) on their first
-# attempt, in phase ``send``. The run ends at the first step that must go alone (raw qbXML, sent as
-# given; a retrieval page; a retry or a reconciliation, so that whatever happened to a step tried
-# before is told apart from its neighbours' outcomes), so the tenant's jobs still reach QuickBooks in
-# the order they were queued. At most one step of a job is runnable at a time (each waits for the one
-# before it to succeed), so these are steps of as many different jobs.
-_NEXT_STEPS = """
-    SELECT s.id, s.job_id, s.position,
-           (s.kind = 'qbxml_request' AND s.phase = 'send' AND s.attempts = 0) AS shareable
-    FROM job_steps s
-    WHERE {runnable}
-    ORDER BY s.job_id, s.position
+# The claim of the steps that travel with a first one in the same message set (see claim_companions),
+# the last step of the head job (``:job_id``). Only the jobs right after it in queue order may join,
+# and only while every earlier job of the message set ends in it:
+#
+# * ``behind``: the next ``:limit`` jobs with steps to go, in queue order (the open-jobs index);
+# * ``next``: each one's runnable step, if it has one, when it may share a message set (a typed
+#   request, ``qbxml_request``, on its first attempt, in phase ``send``: raw qbXML is sent as given, a
+#   retrieval page alone, and a retry or a reconciliation alone so that whatever happened to a step
+#   tried before is told apart from its neighbours' outcomes), and whether it is its job's last step;
+# * ``picked``: a step joins when no job before it in ``behind`` lacks a shareable last step (locked
+#   by this claim on PostgreSQL). The run stops at the first job that must wait or go alone, and
+#   after the first step that is not its job's last, so no later job's step is ever handed out while
+#   an earlier job has steps to go.
+_AFTER_HEAD = f"""
+    SELECT j.id, j.queue_seq FROM jobs j
+    WHERE j.tenant_id = :tenant_id AND j.{OPEN_JOB_CONDITION}
+      AND j.queue_seq > (SELECT h.queue_seq FROM jobs h WHERE h.id = :job_id)
+    ORDER BY j.queue_seq
     LIMIT :limit
-""".format(runnable=_RUNNABLE.format(tenant=":tenant_id"))
-_SHAREABLE_HEAD = """
+"""
+_NEXT_OF_AFTER = """
+    SELECT a.id AS job_id, a.queue_seq, s.id,
+           {last} AS last
+    FROM behind a JOIN job_steps s ON {runnable}
+    WHERE s.kind = 'qbxml_request' AND s.phase = 'send' AND s.attempts = 0
+""".format(
+    last=_IS_LAST.format(step="s"),
+    runnable=_STEP_RUNNABLE.replace("{job}", "a.id"),
+)
+_PICKED = """
     SELECT n.id FROM next n
-    WHERE n.shareable AND NOT EXISTS (
-        SELECT 1 FROM next b
-        WHERE NOT b.shareable AND (b.job_id < n.job_id OR (b.job_id = n.job_id AND b.position < n.position))
+    WHERE n.id IN (SELECT id FROM {taken}) AND NOT EXISTS (
+        SELECT 1 FROM behind b
+        WHERE b.queue_seq < n.queue_seq AND NOT EXISTS (
+            SELECT 1 FROM next m WHERE m.job_id = b.id AND m.last AND m.id IN (SELECT id FROM {taken})
+        )
     )
 """
+# Each companion's place in the queue, for the order of the message set.
+_QUEUE_SEQ_OF_STEP = "(SELECT q.queue_seq FROM jobs q WHERE q.id = job_steps.job_id) AS queue_seq"
 _TAKE_COMPANIONS = """
     UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
                          attempts = attempts + 1
 """
-_COMPANION_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version"
 _CLAIM_COMPANIONS = {
-    # PostgreSQL: the next steps are picked and locked once, in a materialized CTE, skipping rows
-    # another session is claiming (``FOR UPDATE SKIP LOCKED``), then the head is taken. (A claim
-    # written as ``id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` took more than n steps in the
-    # tests: the plan ran the subquery more than once.) ``state = 'queued'`` keeps the take a
-    # compare-and-set.
+    # PostgreSQL: each CTE is materialized, so it runs once (a claim written as ``id IN (SELECT …
+    # LIMIT n FOR UPDATE SKIP LOCKED)`` once took more than n steps: the plan ran the subquery more
+    # than once). ``locked`` locks the candidates, skipping rows another session is claiming right
+    # now; a skipped one ends the run like a step that must wait. ``state = 'queued'`` keeps the take
+    # a compare-and-set.
     "postgresql": Statement(
-        f"WITH next AS MATERIALIZED ({_NEXT_STEPS} FOR UPDATE SKIP LOCKED), picked AS ({_SHAREABLE_HEAD}) "
+        f"WITH behind AS MATERIALIZED ({_AFTER_HEAD}), next AS MATERIALIZED ({_NEXT_OF_AFTER}), "
+        "locked AS MATERIALIZED ("
+        "SELECT id FROM job_steps WHERE id IN (SELECT id FROM next) FOR UPDATE SKIP LOCKED), "
+        f"picked AS ({_PICKED.format(taken='locked')}) "
         f"{_TAKE_COMPANIONS} FROM picked WHERE job_steps.id = picked.id AND job_steps.state = 'queued' "
-        "RETURNING " + ", ".join(f"job_steps.{column}" for column in _COMPANION_COLUMNS.split(", ")),
+        "RETURNING " + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
+        + f", {_QUEUE_SEQ_OF_STEP}",
         timestamps=("now",),
         json_columns=("intent", "request_ids"),
     ),
     # SQLite: no row locks; the claim runs under the write lock taken at BEGIN, as ``_CLAIM`` does.
     "sqlite": Statement(
-        f"WITH next AS ({_NEXT_STEPS}) {_TAKE_COMPANIONS} "
-        f"WHERE id IN ({_SHAREABLE_HEAD}) AND state = 'queued' RETURNING {_COMPANION_COLUMNS}",
+        f"WITH behind AS ({_AFTER_HEAD}), next AS ({_NEXT_OF_AFTER}) {_TAKE_COMPANIONS} "
+        f"WHERE id IN ({_PICKED.format(taken='next')}) AND state = 'queued' "
+        f"RETURNING {_STEP_COLUMNS}, {_QUEUE_SEQ_OF_STEP}",
         timestamps=("now",),
         json_columns=("intent", "request_ids"),
     ),
@@ -377,6 +519,8 @@ class StepRef:
     phase: str = "send"
     job: JobRef | None = None  # read with the step by ``start_receive``
     sent_version: str | None = None  # the qbXML version its own request was last written for
+    # Whether it is its job's last step (known for a step just claimed as the first of a message set).
+    last: bool = False
 
 
 def _dialect(session: Session) -> str:
@@ -401,28 +545,31 @@ def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: d
 
 
 def shares_message(step: StepRef) -> bool:
-    """Whether a step just claimed may take companions into its message set: the condition
-    ``_CLAIM_COMPANIONS`` puts on them (a typed request, phase ``send``, its first attempt)."""
-    return step.kind == "qbxml_request" and step.phase == "send" and step.attempts == 1
+    """Whether a step just claimed may take companions into its message set: it meets the condition
+    ``_CLAIM_COMPANIONS`` puts on them (a typed request, phase ``send``, its first attempt), and it is
+    its job's last step, so the steps of later jobs after it leave no earlier job with steps to go."""
+    return step.kind == "qbxml_request" and step.phase == "send" and step.attempts == 1 and step.last
 
 
 def claim_companions(
-    session: Session, *, tenant_id: str, session_id: int, now: dt.datetime, limit: int
+    session: Session, *, tenant_id: str, session_id: int, head: StepRef, now: dt.datetime, limit: int
 ) -> list[StepRef]:
-    """Up to ``limit`` more steps for ``session_id``, to send in one message set with the step it
-    just claimed: the tenant's next runnable steps in queue order, up to the first that must go
-    alone (``_CLAIM_COMPANIONS``). One round trip; commit promptly, as after ``claim_next_step``."""
+    """Up to ``limit`` more steps for ``session_id``, to send in one message set after ``head``, the
+    last step of the tenant's head job, which the session just claimed: steps of the jobs right after
+    it in queue order, up to the first that must wait or go alone, and up to the first that is not its
+    job's last (``_CLAIM_COMPANIONS``). One round trip; commit promptly, as after ``claim_next_step``."""
     if limit <= 0:
         return []
     params = {"tenant_id": tenant_id, "session_id": session_id, "now": now}
     claimed, _ = batch.run(
         session,
         [
-            (_CLAIM_COMPANIONS[_dialect(session)], {**params, "limit": limit}),
+            (_CLAIM_COMPANIONS[_dialect(session)], {**params, "job_id": head.job_id, "limit": limit}),
             (_JOBS_OF_SESSION_TO_IN_FLIGHT, {"session_id": session_id, "now": now}),
         ],
     )
-    return sorted((_step_ref(row) for row in claimed), key=lambda step: (step.job_id, step.position))
+    # In queue order: QuickBooks processes a message set's requests in the order they are written.
+    return [_step_ref(row) for row in sorted(claimed, key=lambda row: row.queue_seq)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,6 +706,7 @@ def _step_ref(row: Any, *, job: JobRef | None = None) -> StepRef:
         phase=row.phase,
         job=job,
         sent_version=row.sent_qbxml_version,
+        last=bool(getattr(row, "last", False)),
     )
 
 
@@ -752,6 +900,10 @@ def _after_job_update(
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
         links.release_for_job(session, job_id)
         _fail_dependents(session, job_id, now=now)
+    elif status == JobStatus.UNKNOWN_OUTCOME:
+        # Its links stay reserved (QuickBooks may have the document), but a job waiting for it cannot
+        # run until a person settles it; left queued, that job would hold the tenant's queue.
+        _fail_dependents(session, job_id, now=now)
     elif status == JobStatus.SUCCEEDED and link_entity is not None and not confirmed:
         # Only send jobs reserve links; raw and retrieval jobs have nothing to confirm.
         links.confirm_for_job(session, job_id, now=now)
@@ -767,7 +919,8 @@ _FAIL_QUEUED_STEPS = Statement(
 
 
 def _fail_dependents(session: Session, job_id: int, *, now: dt.datetime) -> None:
-    """Jobs waiting for this one (a bill for a purchase order that could not be created) cannot run."""
+    """Jobs waiting for this one (a bill for a purchase order that could not be created, or whose
+    outcome is unknown) cannot run: they fail, and are retried after it."""
     public_id = session.execute(select(jobs_table.c.public_id).where(jobs_table.c.id == job_id)).scalar_one()
     error = (
         f"Not sent: it needs what job {public_id} was creating in QuickBooks, and that job did not "
@@ -911,6 +1064,7 @@ __all__ = [
     "park_unknown",
     "record_finished_job",
     "refresh_job",
+    "requeue_at_end",
     "retry_job",
     "revoke_open_sessions",
     "session_outcomes",
@@ -934,7 +1088,9 @@ def record_finished_job(
     link_code: str | None = None,
 ) -> Job:
     """A job with nothing to send (the entity is already in QuickBooks), kept for the history."""
+    queue_seq = batch.run_one(session, NEXT_QUEUE_SEQ, {"tenant_id": tenant_id})[0].last_queue_seq
     job = Job(
+        queue_seq=queue_seq,
         public_id=str(uuid.uuid4()),
         tenant_id=tenant_id,
         kind=kind,
@@ -961,14 +1117,40 @@ _RETRY_STEPS = text(
 )
 
 
-def retry_job(session: Session, job: Job, *, now: dt.datetime) -> None:
-    """Queue again what did not succeed. Steps that succeeded are not repeated; a step whose outcome
-    is unknown is first reconciled against QuickBooks when it can be, and sent as is otherwise (the
-    person retrying has checked QuickBooks)."""
+_TO_END_OF_QUEUE = Statement(
+    f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHERE id = :job_id"
+)
+
+
+def retry_job(session: Session, job: Job, *, now: dt.datetime) -> Link | None:
+    """Queue again what did not succeed, at the end of the tenant's queue as it is now (the job takes
+    a new place: it goes after every job queued before the retry). Steps that succeeded are not
+    repeated; a step whose outcome is unknown is first reconciled against QuickBooks when it can be,
+    and sent as is otherwise (the person retrying has checked QuickBooks).
+
+    Takes back the links the job had reserved; returns the link another job holds meanwhile (nothing
+    is queued then, and the caller rolls back). A job still queued waiting for this one (queued while
+    it was ending) fails, to be retried after it."""
+    # The tenant's queue number first: it is the lock that orders retries and sends (NEXT_QUEUE_SEQ),
+    # taken before the links' rows, as a send takes it before its own.
+    batch.run_one(session, NEXT_QUEUE_SEQ, {"tenant_id": job.tenant_id})
+    conflict = links.reserve_again(session, job, now=now)
+    if conflict is not None:
+        return conflict
+    _fail_dependents(session, job.id, now=now)
     session.execute(_RETRY_STEPS, {"job_id": job.id})
+    batch.run_one(session, _TO_END_OF_QUEUE, {"tenant_id": job.tenant_id, "job_id": job.id})
     session.execute(
         update(jobs_table)
         .where(jobs_table.c.id == job.id)
         .values(error=None, finished_at=None, updated_at=now)
     )
     refresh_job(session, job.id, now=now)
+    return None
+
+
+def requeue_at_end(session: Session, *, tenant_id: str, job_id: int) -> None:
+    """A job that had ended has steps to go again (a late answer settled its unknown step): it takes
+    the end of the queue, as a retry does, rather than its old place ahead of jobs already running."""
+    batch.run_one(session, NEXT_QUEUE_SEQ, {"tenant_id": tenant_id})
+    batch.run_one(session, _TO_END_OF_QUEUE, {"tenant_id": tenant_id, "job_id": job_id})

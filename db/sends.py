@@ -7,7 +7,9 @@ reservations and an audit row. One at a time that was up to ten round trips, eac
 the driver and SQLAlchemy than in the database. Here the reads are one ``SELECT``, and the writes are
 one batch (``db/batch.py``: one round trip on PostgreSQL, the same SQL statement by statement on
 SQLite). The steps and reservations find their job by its public id (a subquery on a unique index),
-so no statement needs an earlier one's result as a parameter.
+so no statement needs an earlier one's result as a parameter. The batch starts by taking the job's
+place in its tenant's queue, which holds the tenant row's lock until the transaction ends (see
+``db/queue.py``, "the queue's order").
 
 Reading a link here decides nothing: the reservation (``INSERT … ON CONFLICT DO NOTHING`` on the
 unique ``(tenant_id, entity, code)``, as in ``db/links.py``) stays the one atomic step that decides
@@ -25,11 +27,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import batch
+from db import batch, queue
 from db.batch import Statement
 from db.imports import SKIPPED
 from db.models import Job, Step
-from db.states import JobStatus, StepState
 
 # Links read with the tenant. Shipping and receiving read three (their own, their order's, and the
 # order's one-invoice/one-bill marker); every other flow fewer. A fixed number of slots keeps the
@@ -179,28 +180,10 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-# The same rows as ``db/queue.py: enqueue`` writes (a test compares the two).
-_INSERT_JOB = Statement(
-    "INSERT INTO jobs (public_id, tenant_id, kind, status, error, payload, warnings, result, "
-    "link_entity, link_code, depends_on_job_id, created_at, updated_at, finished_at) "
-    f"VALUES (:public_id, :tenant_id, :kind, '{JobStatus.QUEUED.value}', NULL, :payload, :warnings, '{{}}', "
-    ":link_entity, :link_code, :depends_on_job_id, :now, :now, NULL)",
-    json_params=["payload", "warnings"],
-    timestamps=["now"],
-)
-_JOB_ID = "(SELECT id FROM jobs WHERE public_id = :public_id)"
-_INSERT_STEP = Statement(
-    "INSERT INTO job_steps (job_id, tenant_id, position, kind, intent, reconcilable, phase, state, "
-    "request_ids, result, attempts, created_at) "
-    f"VALUES ({_JOB_ID}, :tenant_id, :position, :kind, :intent, :reconcilable, 'send', "
-    f"'{StepState.QUEUED.value}', '[]', '{{}}', 0, :now)",
-    json_params=["intent"],
-    timestamps=["now"],
-)
 # ``RETURNING`` says whether the row was inserted: the same text on both databases.
 _RESERVE = Statement(
     "INSERT INTO links (tenant_id, entity, code, status, job_id, data, created_at, updated_at) "
-    f"VALUES (:tenant_id, :entity, :code, 'pending', {_JOB_ID}, :data, :now, :now) "
+    f"VALUES (:tenant_id, :entity, :code, 'pending', {queue.JOB_BY_PUBLIC_ID}, :data, :now, :now) "
     "ON CONFLICT (tenant_id, entity, code) DO NOTHING RETURNING id",
     json_params=["data"],
     timestamps=["now"],
@@ -232,39 +215,19 @@ def write_send(
     """Queue the job ``public_id`` with its steps, reserve its links and write the audit row, in the
     session's transaction; for each reservation, whether it was taken (False: another job holds it,
     and the caller must roll back)."""
-    if not steps:
-        raise ValueError("a job needs at least one step")
-    statements: list[tuple[Statement, dict[str, Any]]] = [
-        (
-            _INSERT_JOB,
-            {
-                "public_id": public_id,
-                "tenant_id": tenant_id,
-                "kind": kind,
-                "payload": payload,
-                "warnings": list(warnings),
-                "link_entity": link_entity,
-                "link_code": link_code,
-                "depends_on_job_id": depends_on_job_id,
-                "now": now,
-            },
-        )
-    ]
-    statements += [
-        (
-            _INSERT_STEP,
-            {
-                "public_id": public_id,
-                "tenant_id": tenant_id,
-                "position": position,
-                "kind": step.kind,
-                "intent": step.intent,
-                "reconcilable": step.reconcilable,
-                "now": now,
-            },
-        )
-        for position, step in enumerate(steps)
-    ]
+    # The tenant's queue number, the job and its steps: the same rows as ``db/queue.py: enqueue``.
+    statements = queue.job_statements(
+        public_id=public_id,
+        tenant_id=tenant_id,
+        kind=kind,
+        payload=payload,
+        steps=[queue.NewStep(step.kind, step.intent, step.reconcilable) for step in steps],
+        warnings=warnings,
+        link_entity=link_entity,
+        link_code=link_code,
+        depends_on_job_id=depends_on_job_id,
+        now=now,
+    )
     first_reservation = len(statements)
     statements += [
         (

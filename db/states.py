@@ -11,7 +11,10 @@ Step (one qbXML request message set)::
 A step in ``unknown_outcome`` is never re-sent as is: QuickBooks may have saved it. It waits for
 reconciliation against QuickBooks (or a person) to decide.
 
-A job's state is derived from its steps (:func:`db.jobs.derive_job_status`).
+A job's state is derived from its steps (:func:`db.queue.derive_job_status`). A job ``queued`` or
+``in_flight`` has steps to go, and holds back every job queued after it for the same tenant (a later
+job's step is handed out only once every earlier job has ended: ``succeeded``, ``failed``,
+``unknown_outcome`` or ``cancelled``; see ``db/queue.py``, "the queue's order").
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ class SessionState(enum.StrEnum):
     """A Web Connector session, from ``authenticate`` to ``closeConnection``.
 
     ``open`` ──closeConnection──▶ ``closed``; ``open`` ──no call for the timeout──▶ ``expired``;
-    ``open`` ──new token generated──▶ ``revoked``. Only ``open`` sessions accept calls.
+    ``open`` ──new token generated──▶ ``revoked``. Only ``open`` sessions get work. A late answer on
+    the ticket of a ``closed`` or ``expired`` session may still settle that session's steps of unknown
+    outcome (matched by requestID); nothing arriving on the ticket of a ``revoked`` session, or of
+    any session created before the tenant's current token, is trusted (``qbwc/service.py``).
     """
 
     OPEN = "open"

@@ -25,7 +25,8 @@ from db import queue
 from db.models import Job, Link, Step, Tenant
 from db.states import StepState
 from mapping import retrieval_lists
-from mapping.explain import explain_status
+from mapping.explain import explain_status, is_retryable_status
+from mapping.retries import MAX_ATTEMPTS, retry_delay
 from mapping.retrieval_lines import ListFacts
 from mapping.retrieval_mapping import TARGET_ENTITY, map_document
 from mapping.settings import Retrievals, Settings, stored_settings
@@ -280,16 +281,19 @@ def _state(session: Session, step: queue.StepRef) -> dict[str, Any]:
 
 def apply_page(
     session: Session, step: queue.StepRef, response: str, *, now: dt.datetime, session_id: int | None
-) -> None:
-    """Store a page of QuickBooks' answer as imports; continue the iterator or finish the step."""
+) -> int:
+    """Store a page of QuickBooks' answer as imports; continue the iterator or finish the step.
+
+    Only responses carrying the step's own requestID are read; the others (not QuickBooks answering
+    this step) are skipped unread and counted: the count is returned. A page with none of its own is
+    asked for again from the start (pages are stored once per document, so asking again is safe)."""
     job = session.get(Job, step.job_id)
     assert job is not None
     tenant = session.get(Tenant, job.tenant_id)
     assert tenant is not None
     entity = step.intent["entity"]
     if entity == retrieval_lists.LISTS:
-        _apply_lists_page(session, step, job, tenant, response, now=now, session_id=session_id)
-        return
+        return _apply_lists_page(session, step, job, tenant, response, now=now, session_id=session_id)
     spec = ENTITIES[entity]
     settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     state = _state(session, step)
@@ -298,7 +302,13 @@ def apply_page(
     remaining = 0
     iterator_id = None
     answer = queue.Answer(response=None)
+    foreign = 0
+    answered = False
     for rs in parse_response(response):
+        if rs.request_id not in step.request_ids:
+            foreign += 1
+            continue
+        answered = True
         answer = queue.Answer(
             status_code=rs.status_code,
             status_severity=rs.status_severity,
@@ -308,13 +318,26 @@ def apply_page(
             answer.error = explain_status(
                 rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
             )
+            if is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS:
+                # QuickBooks is busy: ask again, from the start (the iterator dies with the session),
+                # in a later session, as for any request.
+                queue.settle_step(
+                    session,
+                    step,
+                    StepState.QUEUED,
+                    answer,
+                    now=now,
+                    phase="send",
+                    not_before=now + retry_delay(step.attempts),
+                )
+                return foreign
             if state.get("iteratorId") and step.phase == "continue":
                 # The iterator is gone (QuickBooks restarted, or the session changed): start over.
                 queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
-                return
+                return foreign
             queue.settle_step(session, step, StepState.FAILED, answer, now=now)
             _save_counts(job, entity, counts)
-            return
+            return foreign
         remaining = rs.iterator_remaining_count or 0
         iterator_id = rs.iterator_id
         counts["pages"] += 1
@@ -322,6 +345,9 @@ def apply_page(
         facts = retrieval_lists.facts_for(session, tenant.id, records)
         ours = _our_txn_ids(session, tenant.id, [getattr(record, "txn_id", None) or "" for record in records])
         _store_page(session, tenant, job, records, spec, settings, ours, facts, counts, state, now)
+    if foreign and not answered:
+        _ask_again(session, step, answer, now=now)
+        return foreign
     _save_counts(job, entity, counts)
     answer.result = {
         "iteratorId": iterator_id,
@@ -331,7 +357,7 @@ def apply_page(
     }
     if remaining > 0 and iterator_id:
         queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")
-        return
+        return foreign
     queue.settle_step(session, step, StepState.SUCCEEDED, answer, now=now)
     mark = import_repo.mark(session, tenant.id, entity)
     if state.get("maxModified"):
@@ -340,6 +366,16 @@ def apply_page(
     elif mark.high_water is None:
         mark.high_water = dt.datetime.fromisoformat(step.intent["since"])
     mark.last_completed_at = now
+    return foreign
+
+
+def _ask_again(session: Session, step: queue.StepRef, answer: queue.Answer, *, now: dt.datetime) -> None:
+    """The answer carried none of this step's own responses: ask QuickBooks again, from the start."""
+    answer.error = (
+        "The answer the Web Connector returned for this query carried responses to requests this "
+        "session was not given; qbbridge ignored it and will ask QuickBooks again."
+    )
+    queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
 
 
 def _apply_lists_page(
@@ -351,21 +387,28 @@ def _apply_lists_page(
     *,
     now: dt.datetime,
     session_id: int | None,
-) -> None:
-    """Store a page of the lists step. QuickBooks' errors become job warnings: the documents that
-    follow are imported all the same (see ``mapping.retrieval_lists``)."""
+) -> int:
+    """Store a page of the lists step; returns how many responses were not its own (skipped).
+    QuickBooks' errors become job warnings: the documents that follow are imported all the same (see
+    ``mapping.retrieval_lists``)."""
     state = _state(session, step)
     result = dict(job.result or {})
     lists = dict(result.get("lists") or {"items": 0, "unitSets": 0})
     warnings: list[str] = []
     remaining, iterator_id, items_error = 0, None, False
     answer = queue.Answer(response=None)
+    foreign = 0
+    answered = False
     for rs in parse_response(response):
+        if rs.request_id not in step.request_ids:
+            foreign += 1
+            continue
+        answered = True
         is_items = rs.request_type.startswith("Item")
         if rs.is_error and is_items and state.get("iteratorId") and step.phase == "continue":
             # The iterator is gone (QuickBooks restarted, or the session changed): start over.
             queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
-            return
+            return foreign
         stored = retrieval_lists.store_lists_answer(session, tenant.id, rs, now=now)
         if stored.warning:
             warnings.append(stored.warning)
@@ -385,6 +428,9 @@ def _apply_lists_page(
                 state["maxModified"] = seen
         else:
             lists["unitSets"] = stored.stored
+    if foreign and not answered:
+        _ask_again(session, step, answer, now=now)
+        return foreign
     result["lists"] = lists
     job.result = result
     if warnings:
@@ -396,15 +442,16 @@ def _apply_lists_page(
     }
     if remaining > 0 and iterator_id and not items_error:
         queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")
-        return
+        return foreign
     queue.settle_step(session, step, StepState.SUCCEEDED, answer, now=now)
     if items_error:
-        return  # the mark stays: the next retrieval reads from where this one should have
+        return foreign  # the mark stays: the next retrieval reads from where this one should have
     mark = import_repo.mark(session, tenant.id, retrieval_lists.LISTS)
     if state.get("maxModified"):
         seen_at = dt.datetime.fromisoformat(state["maxModified"])
         mark.high_water = max(mark.high_water, seen_at) if mark.high_water else seen_at
     mark.last_completed_at = now
+    return foreign
 
 
 def _save_counts(job: Job, entity: str, counts: dict[str, Any]) -> None:

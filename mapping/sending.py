@@ -306,6 +306,7 @@ def queue_send(
         link = links.get(required.entity, required.code)
         if link is not None and link.status == link_repo.PENDING:
             depends_on = link.job_id
+            _refuse_behind_an_ended_job(session, required, link.job_id)
 
     reservations = _reservations(plan.link, blocker_key, flow_name, entity_data, plan.summary)
     public_id = str(uuid.uuid4())
@@ -359,6 +360,23 @@ def _item_types_reader(session: Session, tenant_id: str, now: dt.datetime) -> It
         return known_item_types(results)
 
     return read
+
+
+def _refuse_behind_an_ended_job(session: Session, required: LinkKey, job_id: int | None) -> None:
+    """A send waits for the job still creating what it needs, and a tenant's jobs run in queue order:
+    a send waiting for a job that has ended without creating it could never run, and would hold every
+    later job of the tenant. (A job that failed or was cancelled released its link; one whose outcome
+    is unknown keeps it, since QuickBooks may have the document.)"""
+    job = session.get(Job, job_id) if job_id is not None else None
+    if job is None or job.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT}:
+        return
+    title = FLOW_TITLES.get(required.entity, required.entity)
+    raise SendRefused(
+        409,
+        f"{title} {required.code} is held by job {job.public_id}, which ended without creating it in "
+        f"QuickBooks ({job.status}): QuickBooks may or may not have it. Check QuickBooks, retry or cancel "
+        "that job, then send this again. Nothing was queued.",
+    )
 
 
 def _refuse_if_from_quickbooks(session: Session, tenant_id: str, flow_name: str, code: str) -> None:

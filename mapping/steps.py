@@ -38,19 +38,18 @@ from mapping.explain import (
 from mapping.flows.validate import set_path
 from mapping.item_types import KEPT, lookup_result
 from mapping.plan import Binding, ItemCheck, LineFilter, Lookup, PlannedStep
+from mapping.retries import MAX_ATTEMPTS, retry_delay
 from requests_builder import BuildError, Request, build_message_set, request_from_dict, wrap_requests
 from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
 from requests_builder.versions import version_tuple
-from responses_parser import parse_response, split_by_request_id
+from responses_parser import parse_response, split_answer
 from responses_parser.safe_xml import HostileXMLError
 from responses_parser.status import ResponseFormatError, read_statuses
 
 RAW_QBXML = "raw_qbxml"
 QBXML_REQUEST = "qbxml_request"
 
-# Transient QuickBooks conditions are retried on a later session, this many times at most.
-MAX_ATTEMPTS = 5
 # How far back a reconciliation looks for the document it may have created. Generous, because
 # QuickBooks stamps TimeModified with the customer's PC clock, which may be off.
 RECONCILE_WINDOW = dt.timedelta(days=3)
@@ -132,6 +131,19 @@ class Outcome:
     ids: dict[str, str] = field(default_factory=dict)
     qb_type: str | None = None
     page: bool = False  # a retrieval page, stored by mapping.retrieval
+    # Responses in the answer that answer none of this step's requests (their requestID is not one
+    # it was sent with): counted, never read (see ``settle_answer``).
+    foreign: int = 0
+
+
+@dataclass(slots=True)
+class Settlement:
+    """What an answer means for the steps a session had in flight, each with the part of the answer
+    to store on it, and how many responses in the answer carry a requestID none of them was sent
+    with. Those are refused: an answer settles only the requests handed out in its session."""
+
+    steps: list[tuple[queue.StepRef, str | None, Outcome]]
+    foreign: int = 0
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -397,17 +409,27 @@ def settle_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
 
 def settle_answer(
     steps: list[queue.StepRef], response: str | None, hresult: str, message: str
-) -> list[tuple[queue.StepRef, str | None, Outcome]]:
+) -> Settlement:
     """What QuickBooks' answer to a message set means for each step it carried, with the answer to
     store on each: a step sent alone keeps the whole answer, steps that shared the message set each
-    their own part. ``hresult`` (stripped; "" for none) is the Web Connector's error for the set."""
+    their own part. ``hresult`` (stripped; "" for none) is the Web Connector's error for the set.
+
+    A step is settled only from responses whose ``requestID`` is one it was sent with. Responses with
+    any other requestID (or none) did not come from QuickBooks answering this session's requests:
+    they are counted (``Settlement.foreign``) and ignored, and a step left without a response of its
+    own has an unknown outcome, reconciled before anything is sent again, as after a lost answer."""
+    if hresult:
+        if len(steps) == 1:
+            return Settlement([(steps[0], response, settle_hresult(steps[0], hresult, message))])
+        return Settlement([(step, None, _settle_shared_hresult(step, hresult, message)) for step in steps])
     if len(steps) == 1:
         [step] = steps
-        outcome = settle_hresult(step, hresult, message) if hresult else settle_response(step, response or "")
-        return [(step, response, outcome)]
-    if hresult:
-        return [(step, None, _settle_shared_hresult(step, hresult, message)) for step in steps]
-    return _settle_shared_response(steps, response or "")
+        outcome = settle_response(step, response or "")
+        if not outcome.foreign:
+            return Settlement([(step, response, outcome)])
+        # The answer carries someone else's responses too: read it again, keeping only the step's own
+        # part (the rare path; the common one reads the answer once).
+    return _settle_by_request_id(steps, response or "")
 
 
 def _settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> Outcome:
@@ -429,25 +451,24 @@ def _settle_shared_hresult(step: queue.StepRef, hresult: str, message: str) -> O
     )
 
 
-def _settle_shared_response(
-    steps: list[queue.StepRef], response: str
-) -> list[tuple[queue.StepRef, str | None, Outcome]]:
-    """Each step of a shared message set with its own part of QuickBooks' answer and its outcome.
+def _settle_by_request_id(steps: list[queue.StepRef], response: str) -> Settlement:
+    """Each step with its own part of QuickBooks' answer (the ``*Rs`` elements carrying its
+    requestIDs) and its outcome; the responses no step owns are counted.
 
     A step whose requests the answer does not mention cannot be known to be saved or not: it is
     settled as an unknown outcome (reconciled before anything is sent again, as for a lost answer)."""
     try:
-        parts = split_by_request_id(response, {str(step.id): step.request_ids for step in steps})
+        split = split_answer(response, {str(step.id): step.request_ids for step in steps})
     except (ResponseFormatError, HostileXMLError) as exc:
-        return [(step, response, _unreadable(exc)) for step in steps]
+        return Settlement([(step, response, _unreadable(exc)) for step in steps])
     settled: list[tuple[queue.StepRef, str | None, Outcome]] = []
     for step in steps:
-        part = parts.get(str(step.id))
+        part = split.parts.get(str(step.id))
         if part is None:
-            settled.append((step, None, _unanswered()))
+            settled.append((step, None, _answered_by_others() if split.unowned else _unanswered()))
         else:
             settled.append((step, part, settle_response(step, part)))
-    return settled
+    return Settlement(settled, foreign=split.unowned)
 
 
 def _unanswered() -> Outcome:
@@ -459,6 +480,23 @@ def _unanswered() -> Outcome:
             "check QuickBooks, then retry or cancel the job."
         ),
     )
+
+
+def _answered_by_others() -> Outcome:
+    return Outcome(
+        state=StepState.UNKNOWN_OUTCOME,
+        error=(
+            "The answer the Web Connector returned for this request carried responses to requests this "
+            "session was not given, and none to this one; qbbridge ignored it, so we cannot tell "
+            "whether QuickBooks saved this request. It will not be sent again without checking; check "
+            "QuickBooks, then retry or cancel the job."
+        ),
+    )
+
+
+def _foreign(count: int) -> Outcome:
+    """An answer that carries ``count`` responses to requests the step was not sent with."""
+    return replace(_answered_by_others(), foreign=count)
 
 
 def _unreadable(exc: Exception) -> Outcome:
@@ -492,7 +530,10 @@ def _settle_raw(step: queue.StepRef, response: str) -> Outcome:
         statuses = read_statuses(response)
     except (ResponseFormatError, HostileXMLError) as exc:
         return _unreadable(exc)
-    ours = [s for s in statuses if s.request_id is None or s.request_id in step.request_ids] or statuses
+    ours = [s for s in statuses if s.request_id in step.request_ids]
+    if len(ours) < len(statuses):
+        # Someone else's responses: ``settle_answer`` settles the step from its own part, if any.
+        return _foreign(len(statuses) - len(ours))
     if not ours:
         return Outcome(
             state=StepState.FAILED, error="QuickBooks answered without any response to our request."
@@ -545,8 +586,10 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
         results = list(_read_results(response))
     except (ResponseFormatError, HostileXMLError, ValueError) as exc:
         return _unreadable(exc)
-    # The answer to this step's own request, should the message set have carried others too.
-    results = [result for result in results if result[0].request_id in step.request_ids] or results
+    ours = [result for result in results if result[0].request_id in step.request_ids]
+    if len(ours) < len(results):
+        # Someone else's responses: ``settle_answer`` settles the step from its own part, if any.
+        return _foreign(len(results) - len(ours))
     if not results:
         return Outcome(
             state=StepState.FAILED, error="QuickBooks answered without any response to our request."
@@ -734,7 +777,8 @@ def apply_outcome(
     asks.
     """
     if outcome.page:
-        retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
+        # Responses of the page that are not the step's own are only known once it is read.
+        outcome.foreign = retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
         return None
     if outcome.warnings:
         job = session.get(Job, step.job_id)
@@ -768,7 +812,7 @@ def apply_outcome(
         # After an error from the Web Connector (an hresult) QuickBooks may have saved the request
         # before it failed: look for it before sending it again, as for a lost answer.
         phase = "reconcile" if outcome.hresult and _can_reconcile(step) else None
-        return requeue(phase=phase, not_before=now + _retry_delay(step.attempts))
+        return requeue(phase=phase, not_before=now + retry_delay(step.attempts))
     state = outcome.state
     if state == StepState.UNKNOWN_OUTCOME and _can_reconcile(step):
         # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
@@ -815,7 +859,3 @@ def _job_ref(session: Session, job_id: int) -> queue.JobRef:
         link_code=job.link_code,
         result=dict(job.result or {}),
     )
-
-
-def _retry_delay(attempts: int) -> dt.timedelta:
-    return dt.timedelta(minutes=min(30, 2 ** max(0, attempts - 1)))

@@ -19,9 +19,9 @@ from db import login_throttle, queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
-from db.models import Tenant, WcSession, utcnow
+from db.models import Job, Tenant, WcSession, utcnow
 from db.outcome_log import one_line
-from db.states import SessionState, StepState
+from db.states import JobStatus, SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
 from mapping.host import DEFAULT_QBXML_VERSION, describe_host, host_version
@@ -131,7 +131,9 @@ class WebConnectorService:
             if login_throttle.is_blocked(session, username, address, now):
                 log.warning("authenticate refused from %s: too many failed logins", where)
                 return ["", INVALID_USER]
-            tenant = tenant_repo.find_by_username(session, username)
+            # Locked until the session is stored: a token rotation waits for it (and then ends it),
+            # or this waits for the rotation (and then checks the new token), never both missing it.
+            tenant = tenant_repo.find_by_username(session, username, lock=True)
             if tenant is None or not secret_values.matches(password, tenant.token_digest):
                 counted = login_throttle.record_failure(
                     session, username, address, now, rule=self._throttle_rule()
@@ -271,6 +273,7 @@ class WebConnectorService:
                         session,
                         tenant_id=row.tenant_id,
                         session_id=row.id,
+                        head=step,
                         now=now,
                         limit=self.options.requests_per_message - 1,
                     )
@@ -401,6 +404,14 @@ class WebConnectorService:
                 self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
             if not steps:
+                # Nothing was handed out that it could answer: refused like any other answer to
+                # requests this session was not given.
+                log.warning(
+                    "receiveResponseXML refused an answer: the session had no request out "
+                    "(tenant %s, session %s)",
+                    row.tenant_id,
+                    row.id,
+                )
                 sessions.set_last_error(
                     session,
                     row.id,
@@ -411,7 +422,8 @@ class WebConnectorService:
             code = (hresult or "").strip()
             fatal = code.lower() in _SESSION_FATAL_HRESULTS
             more: bool | None = None
-            settled = settle_answer(steps, response, code, message or "")
+            settlement = settle_answer(steps, response, code, message or "")
+            settled = settlement.steps
             for index, (step, part, outcome) in enumerate(settled):
                 last = index == len(settled) - 1
                 more = apply_outcome(
@@ -429,10 +441,36 @@ class WebConnectorService:
             if fatal:
                 sessions.set_last_error(session, row.id, explain_hresult(code, message or ""))
                 return -1
+            # A retrieval page's own responses are known only once it was stored (``apply_outcome``).
+            foreign = settlement.foreign + sum(outcome.foreign for _, _, outcome in settled)
+            if foreign:
+                self._refuse_foreign(session, row.tenant_id, row.id, foreign)
+                return -1
             if more is None:
                 more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
             done = row.steps_done + len(steps) - 1
             return progress_percent(done, row.planned_steps) if more else 100
+
+    def _refuse_foreign(self, session: Session, tenant_id: str, session_id: int, foreign: int) -> None:
+        """The answer carried responses to requests this session was not handed: nothing was settled
+        from them (each step without a response of its own has an unknown outcome, and is looked for
+        in QuickBooks before anything is sent again). The session stops: the connector is answering
+        something other than what it was given."""
+        # Never the body: it is not ours to log, and may not even be QuickBooks'.
+        log.warning(
+            "receiveResponseXML refused %d response(s) whose requestID this session was not given "
+            "(tenant %s, session %s)",
+            foreign,
+            tenant_id,
+            session_id,
+        )
+        sessions.set_last_error(
+            session,
+            session_id,
+            "The Web Connector returned an answer with responses to requests this session did not send; "
+            "qbbridge ignored them. What this session had sent will be checked in QuickBooks before "
+            "anything is sent again; the next update continues.",
+        )
 
     def _settle_late_answer(
         self,
@@ -442,18 +480,51 @@ class WebConnectorService:
         hresult: str | None,
         now: dt.datetime,
     ) -> None:
+        """An answer on the ticket of a session that is no longer open: it may still settle the steps
+        of that session whose outcome is unknown (its connector was slow, not dead), matched by
+        requestID, unless the session's trust ended with a token rotation."""
         wc_session = self._end_if_expired(session, ticket_digest, now)
         if wc_session is None:
+            return
+        if not self._trusted_after_rotation(session, wc_session):
+            log.warning(
+                "late receiveResponseXML refused: the session's token was replaced (tenant %s, session %s)",
+                wc_session.tenant_id,
+                wc_session.id,
+            )
             return
         if (hresult and hresult.strip()) or not response:
             return
         steps = queue.latest_unknown_steps(session, session_id=wc_session.id)
         if not steps:
             return
-        for step, part, outcome in settle_answer(steps, response, "", ""):
+        settlement = settle_answer(steps, response, "", "")
+        if settlement.foreign:
+            log.warning(
+                "late receiveResponseXML: ignored %d response(s) whose requestID the session was not "
+                "given (tenant %s, session %s)",
+                settlement.foreign,
+                wc_session.tenant_id,
+                wc_session.id,
+            )
+        for step, part, outcome in settlement.steps:
             if outcome.status_code is not None:
                 outcome.retry = False
                 apply_outcome(session, step, part, outcome, now=now)
+                job = session.get(Job, step.job_id)
+                if job is not None and job.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT}:
+                    # It has steps to go again: behind what was queued while it waited.
+                    queue.requeue_at_end(session, tenant_id=wc_session.tenant_id, job_id=step.job_id)
+
+    @staticmethod
+    def _trusted_after_rotation(session: Session, wc_session: WcSession) -> bool:
+        """A token rotation ends trust in every ticket issued before it: the sessions it ended
+        (revoked) and any that had ended before it, whose tickets came from the replaced token."""
+        if wc_session.state == SessionState.REVOKED:
+            return False
+        tenant = session.get(Tenant, wc_session.tenant_id)
+        issued = tenant.token_created_at if tenant is not None else None
+        return issued is None or wc_session.created_at >= issued
 
     # --- connectionError / getLastError / closeConnection ----------------------------------------
 

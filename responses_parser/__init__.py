@@ -32,7 +32,7 @@ from responses_parser.records import (
     Vendor,
 )
 from responses_parser.safe_xml import HostileXMLError
-from responses_parser.split import split_by_request_id
+from responses_parser.split import SplitAnswer, split_answer, split_by_request_id
 from responses_parser.status import ResponseFormatError, ResponseStatus, read_statuses
 from responses_parser.stream import RsResult, parse_response
 
@@ -40,7 +40,8 @@ __all__ = [
     "Account", "AddressValue", "Bill", "Category", "Company", "Customer", "DataExtDef", "DataExtValue",
     "Employee", "Estimate", "Explanation", "GenericRecord", "Host", "HostInfo", "HostileXMLError",
     "InventoryAdjustment", "Invoice", "Item", "LinkedTxn", "PayrollItemWage", "Preferences", "PurchaseOrder",
-    "Record", "RefValue", "ResponseFormatError", "ResponseStatus", "RsResult", "SalesOrder", "TimeTracking",
-    "Transaction", "TxnLine", "UnitOfMeasureSet", "UnitValue", "Vendor", "explain_hresult",
-    "explain_status", "parse_host_response", "parse_response", "read_statuses", "split_by_request_id",
+    "Record", "RefValue", "ResponseFormatError", "ResponseStatus", "RsResult", "SalesOrder", "SplitAnswer",
+    "TimeTracking", "Transaction", "TxnLine", "UnitOfMeasureSet", "UnitValue", "Vendor", "explain_hresult",
+    "explain_status", "parse_host_response", "parse_response", "read_statuses", "split_answer",
+    "split_by_request_id",
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -17,7 +18,7 @@ from simulator.schema import SchemaValidator, default_schema_dir
 from simulator.spec import RETS
 from simulator.versions import VersionRules, read_version
 
-__all__ = ["HostFacts", "QBXMLParseError", "QuickBooks"]
+__all__ = ["HostFacts", "ProcessedRequest", "QBXMLParseError", "QuickBooks"]
 
 Handler = Callable[[Context, etree._Element], Reply]
 
@@ -54,6 +55,21 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessedRequest:
+    """One request QuickBooks processed, with the status it answered: ``QuickBooks.processed`` lists
+    them in the order QuickBooks processed them, across message sets and sessions."""
+
+    request_type: str  # the request's element, e.g. "SalesOrderAddRq"
+    request_id: str | None
+    status_code: int
+
+    @property
+    def saved(self) -> bool:
+        """Whether QuickBooks accepted it (a status below 1000; an Add then saved its object)."""
+        return not statuses.is_error(self.status_code)
+
+
 def _subject(tag: str) -> str:
     """`CustomerAddRq` -> `Customer`, for QuickBooks' wording of save errors."""
     body = tag[:-2]
@@ -86,6 +102,9 @@ class QuickBooks:
         self.version_rules = VersionRules(schema_dir)
         self._ctx = Context(company=company, host=self.host)
         self.in_session = False
+        # Every request of every message set processed, in order (a message set QuickBooks rejects as a
+        # whole, with an HRESULT, processes none; requests skipped after an error are not listed).
+        self.processed: list[ProcessedRequest] = []
 
     # Iterators only live for the application's QuickBooks session, as in the real SDK.
     def begin_session(self) -> None:
@@ -142,15 +161,17 @@ class QuickBooks:
                 reply = handler(self._ctx, rq)
             except statuses.QBStatus as status:
                 qbxml_out.rs_element(msgs, rs_tag, request_id, status.code, status.message)
+                self.processed.append(ProcessedRequest(str(rq.tag), request_id, status.code))
                 if statuses.is_error(status.code) and message_set.on_error != "continueOnError":
                     stopped = True
                 continue
-            self._write_reply(msgs, rs_tag, request_id, reply)
+            code = self._write_reply(msgs, rs_tag, request_id, reply)
+            self.processed.append(ProcessedRequest(str(rq.tag), request_id, code))
         if stopped and snapshot is not None:
             self._restore(snapshot)
         return qbxml_out.serialize(root)
 
-    def _write_reply(self, msgs: etree._Element, rs_tag: str, request_id: str | None, reply: Reply) -> None:
+    def _write_reply(self, msgs: etree._Element, rs_tag: str, request_id: str | None, reply: Reply) -> int:
         missing = reply.attrs.pop("_partial", None)
         if missing is not None:
             warning = statuses.partial(missing)
@@ -171,6 +192,7 @@ class QuickBooks:
                 for key in sorted(record, key=lambda k: order.index(k) if k in order else len(order)):
                     if record[key] is not None:
                         qbxml_out.add(rs, key, record[key])
+        return code
 
     def _restore(self, snapshot: Company) -> None:
         for name in snapshot.__dataclass_fields__:

@@ -11,8 +11,9 @@ import pytest
 
 from mapping.entities import Product, PurchaseOrder, SalesOrder
 from mapping.retrieval import PAGE_SIZES
+from simulator.faults import Faults
 from tests.retrieval.conftest import qb_add, sales_order
-from tests.sends.conftest import SALES_ORDER, Customer
+from tests.sends.conftest import SALES_ORDER, Customer, end_retry_delays
 from tests.support.fusion import FakeFusion, Reply
 
 
@@ -240,3 +241,20 @@ def test_an_order_that_came_from_quickbooks_is_never_sent_back(customer: Custome
     assert "came from QuickBooks" in event.json()["reason"]
     customer.sync_until_idle()
     assert len(customer.qb.company.sales_orders) == before
+
+
+def test_quickbooks_busy_for_a_page_asks_again_in_a_later_session(customer: Customer) -> None:
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="QB-BUSY"))
+    job_id = _retrieve(customer, ["salesOrder"])
+    busy = customer.sync(faults=Faults(busy=1))
+    assert busy.ok, busy.last_error
+    job = customer.job(job_id)
+    [step] = job["steps"]
+    # A record in use (3180) is passing: the page is asked for again later, as any request is.
+    assert job["status"] == "queued" and step["state"] == "queued" and step["statusCode"] == 3180, job
+    assert _imports(customer, entity="salesOrder") == []
+    end_retry_delays(customer)
+    customer.sync_until_idle()
+    job = customer.job(job_id)
+    assert job["status"] == "succeeded" and job["steps"][0]["attempts"] == 2, job
+    assert [item["data"]["code"] for item in _imports(customer, entity="salesOrder")] == ["QB-BUSY"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import bindparam, create_engine, text
 
+from db.models import UTCDateTime
 from simulator.company import Company
 from simulator.faults import Faults
 from simulator.host import HostFacts
@@ -50,6 +54,8 @@ __all__ = [
     "PRODUCTION_ORDER", "PURCHASE_ORDER", "RECEIVING", "SALES_ORDER", "SHIPPING", "Customer", "new_company",
     "new_customer",
 ]  # fmt: skip
+
+REQUEST_ID = re.compile(r'requestID="([^"]+)"')
 
 # The issue's inventory payload, with the item-match custom field naming the item as it is in this company.
 INVENTORY = {
@@ -116,6 +122,42 @@ class Customer:
     def link(self, entity: str, code: str) -> dict[str, Any] | None:
         items = self.api.get(self.url("/links"), params={"entity": entity, "code": code}).json()["items"]
         return items[0] if items else None
+
+    def arrival(self, job_ids: list[str], *, since: int = 0, first_only: bool = False) -> list[int]:
+        """For each request QuickBooks processed (in the order it processed them, read from the
+        simulator; from the ``since``-th on) that belongs to one of ``job_ids``: the index of its job
+        in ``job_ids``. A step's requestIDs are ``<step id>.<n>`` on every attempt, so each is traced
+        to its job by the prefix of the requestIDs stored with the job's steps. ``first_only``: only
+        the first time each step reached QuickBooks (not its reconciliation or repetition after a
+        lost answer)."""
+        owner: dict[str, int] = {}
+        for index, job_id in enumerate(job_ids):
+            for step in self.job(job_id)["steps"]:
+                for request_id in REQUEST_ID.findall(step["request"] or ""):
+                    owner[request_id.split(".")[0]] = index
+        arrival: list[int] = []
+        seen: set[str] = set()
+        for processed in self.qb.processed[since:]:
+            step_id = (processed.request_id or "").split(".")[0]
+            if step_id not in owner or (first_only and step_id in seen):
+                continue
+            seen.add(step_id)
+            arrival.append(owner[step_id])
+        return arrival
+
+
+def end_retry_delays(customer: Customer) -> None:
+    """Let the customer's steps waiting for a retry delay (after QuickBooks was busy) go now."""
+    engine = create_engine(customer.server.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE job_steps SET not_before = :past WHERE tenant_id = :tenant AND not_before IS NOT NULL")
+                .bindparams(bindparam("past", type_=UTCDateTime())),
+                {"past": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5), "tenant": customer.tenant_id},
+            )
+    finally:
+        engine.dispose()
 
 
 def new_company(country: str = "US", max_version: str = "13.0") -> QuickBooks:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from db import queue
 from db import sends as send_repo
 from db.engine import Database
-from db.models import AuditEvent, Import, Job, Link, Step
+from db.models import AuditEvent, Import, Job, Link, Step, Tenant
 from db.sends import AuditEntry, NewSendStep, Reservation
 from db.tenants import create_tenant
 from mapping.entities import SalesOrder
@@ -124,7 +124,7 @@ def test_settings_are_parsed_once_per_stored_text_and_equal_a_full_validation() 
 
 # --- the writes --------------------------------------------------------------------------------
 
-_GENERATED = {"id", "job_id", "public_id", "created_at", "updated_at"}
+_GENERATED = {"id", "job_id", "public_id", "created_at", "updated_at", "queue_seq"}
 
 
 def _row(instance: Any) -> dict[str, Any]:
@@ -163,6 +163,10 @@ def test_a_send_writes_the_same_job_and_steps_as_enqueue(database: Database) -> 
         assert enqueued is not None
         assert _row(sent) == _row(enqueued)
         assert sent.created_at == sent.updated_at == NOW
+        # Each took its tenant's next place in the queue, in the order they were written.
+        assert (sent.queue_seq, enqueued.queue_seq) == (1, 2)
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None and tenant.last_queue_seq == 2
         sent_steps = session.scalars(select(Step).where(Step.job_id == sent.id).order_by(Step.position)).all()
         enqueued_steps = session.scalars(select(Step).where(Step.job_id == enqueued.id).order_by(Step.position)).all()
         assert [_row(s) for s in sent_steps] == [_row(s) for s in enqueued_steps]

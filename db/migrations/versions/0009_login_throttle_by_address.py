@@ -3,8 +3,8 @@
 The per-user-name table is replaced: its counts only slowed logins down for a few minutes, and
 starting them again at the upgrade loses nothing.
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0012"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The Fusion Operations API key is kept sealed (Fernet) under the service's secret key.
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 
 Keys stored in plain text by earlier versions are sealed here, with the keyring ``db.migrate.upgrade``
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = "0012"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

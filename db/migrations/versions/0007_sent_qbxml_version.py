@@ -1,7 +1,7 @@
 """The qbXML version each step's request was written for, which decides how it is found again.
 
-Revision ID: 0008
-Revises: 0010
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0010"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Imports keep their code and notes; what retrievals know of QuickBooks' items and unit-of-measure sets.
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-05
 """
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
