@@ -48,7 +48,10 @@ def test_rows_from_an_earlier_head_read_back_after_the_upgrade(
 
     # No admin key in the environment: the digest stored at the old revision is the one that counts.
     server = start_server(
-        empty_database, tmp_path, admin_key=expected.admin_key, extra_env={"QBBRIDGE_ADMIN_API_KEY": ""}
+        empty_database,
+        tmp_path,
+        admin_key=expected.admin_key,
+        extra_env={"QBBRIDGE_ADMIN_API_KEY": "", **expected.env},
     )
     try:
         assert server.client.get("/api/v1/version").json()["schemaRevision"] == head_revision()

@@ -7,7 +7,9 @@ and, from the revisions that added them, a sent sales order with its link, and i
 what the product must read back after the upgrade (``Expected``).
 
 A new migration is covered by adding the fixture for its head: usually the previous head's rows plus
-values for what the migration added, written the way the code of that version writes them.
+values for what the migration added, written the way the code of that version writes them. Where a
+later migration changed a table the earlier fixtures write (a column sealed, a table replaced, a
+column that must be set), ``Rows`` writes the earlier rows the way the later version would.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table
+from sqlalchemy import Connection, MetaData, Table, inspect
 
 from db import secrets as secret_values
+from db.sealing import Keyring, new_key
+
+# The service's secret key while these rows are upgraded and read (``Expected.env``): migration 0008
+# seals plain-text API keys with it, and rows written at 0008 or later are sealed with it here.
+SECRET_KEY = new_key()
 
 RAW_QUERY = (
     '<?xml version="1.0" encoding="utf-8"?><?qbxml version="13.0"?><QBXML>'
@@ -92,6 +99,8 @@ class Expected:
     imports: list[ExpectedImport] = field(default_factory=list)
     fusion_api_base_url: str | None = None
     entity_for_link: dict[str, Any] | None = None  # the sales order the link was made for
+    # The environment the upgraded service runs with.
+    env: dict[str, str] = field(default_factory=lambda: {"QBBRIDGE_SECRET_KEY": SECRET_KEY})
 
 
 class Rows:
@@ -101,13 +110,26 @@ class Rows:
         self.connection = connection
         self.metadata = MetaData()
         self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.queue_seq = 0
 
     def table(self, name: str) -> Table:
         if name not in self.metadata.tables:
             Table(name, self.metadata, autoload_with=self.connection)
         return self.metadata.tables[name]
 
+    def has(self, table_name: str, column: str | None = None) -> bool:
+        if not inspect(self.connection).has_table(table_name):
+            return False
+        return column is None or column in self.table(table_name).c
+
     def insert(self, table_name: str, /, **values: Any) -> Any:
+        if table_name == "auth_throttle" and not self.has("auth_throttle"):
+            # 0009 counts failed logins per user name and address.
+            table_name, values = "qbwc_login_throttle", {**values, "address": "198.51.100.0"}
+        if table_name == "jobs" and self.has("jobs", "queue_seq") and "queue_seq" not in values:
+            # 0010 numbers a tenant's jobs in the order they were queued.
+            self.queue_seq += 1
+            values = {**values, "queue_seq": self.queue_seq}
         table = self.table(table_name)
         unknown = set(values) - set(table.c.keys())
         assert not unknown, f"{table_name} has no {sorted(unknown)} at this revision"
@@ -116,6 +138,17 @@ class Rows:
 
     def ago(self, **delta: float) -> dt.datetime:
         return self.now - dt.timedelta(**delta)
+
+    def set_fusion_api(self, tenant_id: str, base_url: str, api_key: str) -> None:
+        """Where the tenant's imports are pushed: the key in plain text before 0008, sealed from it."""
+        tenants = self.table("tenants")
+        if "fusion_api_key" in tenants.c:
+            key = {"fusion_api_key": api_key}
+        else:
+            key = {"fusion_api_key_sealed": Keyring([SECRET_KEY]).seal(api_key)}
+        self.connection.execute(
+            tenants.update().where(tenants.c.id == tenant_id).values(fusion_api_base_url=base_url, **key)
+        )
 
 
 def fill_0001(rows: Rows) -> Expected:
@@ -429,12 +462,7 @@ def fill_0003(rows: Rows) -> Expected:
     """Retrievals: imports waiting for Fusion Operations, high-water marks, where to push."""
     expected = fill_0002(rows)
     base_url = "https://fusion.example.com/fusion-operations/v2/"
-    rows.connection.execute(
-        rows.table("tenants")
-        .update()
-        .where(rows.table("tenants").c.id == expected.tenant_id)
-        .values(fusion_api_base_url=base_url, fusion_api_key="fo-key-" + uuid.uuid4().hex)
-    )
+    rows.set_fusion_api(expected.tenant_id, base_url, "fo-key-" + uuid.uuid4().hex)
     expected.fusion_api_base_url = base_url
     rows.insert(
         "retrieval_marks",
@@ -493,10 +521,101 @@ def fill_0005(rows: Rows) -> Expected:
     return expected
 
 
+def fill_0006(rows: Rows) -> Expected:
+    """Retrieved documents keep their code (a prefix per QuickBooks document type) and notes; the
+    QuickBooks item list read before a retrieval is kept."""
+    expected = fill_0005(rows)
+    imports = rows.table("imports")
+    for item in expected.imports:
+        rows.connection.execute(
+            imports.update().where(imports.c.public_id == item.id).values(code=item.data["code"], notes=[])
+        )
+    invoice = {
+        "code": "INV-1001",
+        "client": {"code": "BETA", "name": "Beta Industries"},
+        "documentDate": "2026-11-26",
+        "rows": [{"product": {"code": "GADGET-9", "name": "Gadget"}, "quantity": 1, "unitPrice": 40.0}],
+    }
+    public_id = str(uuid.uuid4())
+    rows.insert(
+        "imports",
+        public_id=public_id,
+        tenant_id=expected.tenant_id,
+        entity="salesOrder",
+        status="pending",
+        source_type="Invoice",
+        source_id="91-1796460999",
+        ref_number="1001",
+        code="INV-1001",
+        notes=["QuickBooks adds sales tax of 3.20 to this invoice: tax is not a row."],
+        data=invoice,
+        attempts=0,
+        created_at=rows.ago(minutes=30),
+        updated_at=rows.ago(minutes=30),
+    )
+    expected.imports.append(ExpectedImport(public_id, "salesOrder", "pending", "Invoice", "91-1796460999", invoice))
+    rows.insert(
+        "quickbooks_lists",
+        tenant_id=expected.tenant_id,
+        kind="item",
+        list_id="80000009-1796460999",
+        type="ItemInventory",
+        full_name="GADGET-9",
+        data={"unitOfMeasureSet": None},
+        updated_at=rows.ago(minutes=30),
+    )
+    return expected
+
+
+def fill_0007(rows: Rows) -> Expected:
+    """Each sent request keeps the qbXML version it was written for."""
+    expected = fill_0006(rows)
+    steps = rows.table("job_steps")
+    rows.connection.execute(
+        steps.update().where(steps.c.request.is_not(None)).values(sent_qbxml_version="13.0")
+    )
+    return expected
+
+
+def fill_0008(rows: Rows) -> Expected:
+    """0008 seals the Fusion Operations API key: the rows are those of 0007, the key sealed."""
+    return fill_0007(rows)
+
+
+def fill_0009(rows: Rows) -> Expected:
+    """Failed logins are counted per user name and address: a stranger's address is blocked for the
+    tenant's user name, which must not stop the tenant's own connector (another address)."""
+    expected = fill_0008(rows)
+    rows.insert(
+        "qbwc_login_throttle",
+        username=expected.username,
+        address="203.0.113.66",
+        failures=5,
+        window_started_at=rows.ago(minutes=3),
+        blocked_until=rows.ago(minutes=-12),
+    )
+    return expected
+
+
+def fill_0010(rows: Rows) -> Expected:
+    """Jobs are numbered in their tenant's queue order (``Rows`` numbers them as they are written)."""
+    expected = fill_0009(rows)
+    tenants = rows.table("tenants")
+    rows.connection.execute(
+        tenants.update().where(tenants.c.id == expected.tenant_id).values(last_queue_seq=rows.queue_seq)
+    )
+    return expected
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
     "0003": fill_0003,
     "0004": fill_0004,
     "0005": fill_0005,
+    "0006": fill_0006,
+    "0007": fill_0007,
+    "0008": fill_0008,
+    "0009": fill_0009,
+    "0010": fill_0010,
 }
