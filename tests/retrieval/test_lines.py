@@ -13,9 +13,7 @@ from mapping.retrieval_lines import KnownItem, ListFacts, UnitSet
 from mapping.retrieval_mapping import SKIP_NO_ROWS, MappedDocument, map_document
 from mapping.settings import Settings, SettingsError, merge_settings
 from responses_parser import parse_response
-from tests.simulator.conftest import shared_dir
-
-SAMPLES = shared_dir() / "qbxml-samples"
+from tests.support.shared import require_samples_dir
 
 
 def records(text: str | bytes) -> list:
@@ -27,9 +25,8 @@ def answer(body: str) -> list:
 
 
 def sample(name: str) -> bytes:
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"real QuickBooks sample {name} not found under {SAMPLES} (set QBBRIDGE_SHARED_DIR)")
+    path = require_samples_dir() / name
+    assert path.is_file(), f"the real QuickBooks sample {name} is missing from {path.parent}"
     return path.read_bytes()
 
 

@@ -23,16 +23,17 @@ from tests.sends.conftest import (
     new_company,
     new_customer,
 )
-from tests.simulator.conftest import message_set, rs_list, schema_dir
+from tests.simulator.conftest import message_set, rs_list
 from tests.support.servers import LiveServer
+from tests.support.shared import require_schema_dir
 
 VERSIONS = ["6.0", "10.0", "16.0"]
 
-pytestmark = pytest.mark.skipif(
-    schema_dir() is None,
-    reason="the qbXML schema folder (../shared/qbxml-schema) is missing: these tests need the simulator "
-    "to check each request against Intuit's schema and version notes",
-)
+@pytest.fixture(autouse=True)
+def _schema_validated_simulator() -> None:
+    """These tests need the simulator to check each request against Intuit's schema and version
+    notes: without them they skip (and fail where the shared files are required)."""
+    require_schema_dir()
 
 
 def _at(live_server: LiveServer, version: str) -> Customer:
