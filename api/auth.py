@@ -37,6 +37,10 @@ class Principal:
 async def get_db_session(request: Request) -> AsyncIterator[Session]:
     # Admin calls are a few short statements: run them on the event loop, as the Web Connector
     # endpoint does, instead of paying a thread hand-over per call; processes give the parallelism.
+    # Every operation that uses it is a coroutine (tests/foundation/test_admin_concurrency.py): one
+    # FastAPI ran in a thread would leave this transaction open while the loop served the next call,
+    # whose first statement would then wait, on the loop, for a lock the first one could never
+    # release.
     with request.app.state.database.transaction() as session:
         yield session
 

@@ -107,7 +107,7 @@ async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal
 
 
 @router.post("/api/v1/jobs/{job_id}/cancel", response_model=JobOut, responses=CONFLICT)
-def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+async def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
     job = job_or_404(session, principal, job_id)
     if not queue.cancel_job(session, job, now=utcnow()):
@@ -121,7 +121,7 @@ def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -
 
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=CONFLICT)
-def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
+async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Queue again what did not succeed (failed, cancelled, or unknown outcome), at the end of the
     tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
     checked against QuickBooks when possible."""
@@ -155,7 +155,7 @@ def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) ->
 
 
 @router.get("/api/v1/tenants/{tenant_id}/jobs", response_model=JobList, responses=NOT_FOUND)
-def list_jobs(
+async def list_jobs(
     tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,

@@ -40,7 +40,7 @@ class LinkList(ApiModel):
 
 
 @router.get("", response_model=LinkList, responses=error_responses(404))
-def list_links(
+async def list_links(
     tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,

@@ -131,7 +131,7 @@ class FusionApiOut(ApiModel):
         "the option to turn on and its key (`retrievals.<entity>.enabled`). Nothing is queued.",
     ),
 )
-def retrieve_orders(
+async def retrieve_orders(
     tenant_id: TenantId,
     body: Annotated[RetrievalCreate, Body(examples=[examples.RETRIEVAL])],
     session: DbSession,
@@ -160,7 +160,7 @@ def retrieve_orders(
 
 
 @router.get("/imports", response_model=ImportList, responses=NOT_FOUND)
-def list_imports(
+async def list_imports(
     tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -206,7 +206,7 @@ def list_imports(
 
 
 @router.post("/imports/ack", response_model=AckOut, responses=NOT_FOUND)
-def acknowledge_imports(
+async def acknowledge_imports(
     tenant_id: TenantId,
     body: Annotated[AckIn, Body(examples=[examples.IMPORTS_ACK])],
     session: DbSession,
@@ -222,7 +222,7 @@ def acknowledge_imports(
 
 
 @router.get("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
-def get_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Any:
+async def get_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Any:
     """Where imports are pushed (404 when nowhere: Fusion Operations reads GET …/imports)."""
     tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.fusion_api_base_url is None:
@@ -236,7 +236,7 @@ def get_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPr
 
 
 @router.put("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
-def put_fusion_api(
+async def put_fusion_api(
     tenant_id: TenantId,
     body: Annotated[FusionApiIn, Body(examples=[examples.FUSION_API])],
     request: Request,
@@ -259,7 +259,7 @@ def put_fusion_api(
 
 
 @router.delete("/fusion-api", status_code=204, response_class=Response, responses=NOT_FOUND)
-def delete_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Response:
+async def delete_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Response:
     """Stop pushing imports; they stay readable at GET …/imports. Deleting twice is no error."""
     tenant = tenant_or_404(session, principal, tenant_id)
     tenant.fusion_api_base_url = None

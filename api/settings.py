@@ -48,7 +48,9 @@ def _answer(stored: StoredSettings) -> dict[str, Any]:
 
 
 @router.get("", response_model=SettingsOut, response_model_by_alias=True, responses=error_responses(404))
-def get_settings(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_settings(
+    tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal
+) -> dict[str, Any]:
     tenant = tenant_or_404(session, principal, tenant_id)
     return _answer(read_stored_settings(tenant.settings, tenant_id=tenant.id))
 
@@ -61,7 +63,7 @@ def get_settings(tenant_id: TenantId, session: DbSession, principal: CurrentPrin
         404, 422, e422="An option or a combination of options is invalid; nothing was changed."
     ),
 )
-def put_settings(
+async def put_settings(
     tenant_id: TenantId,
     session: DbSession,
     principal: CurrentPrincipal,

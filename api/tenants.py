@@ -48,7 +48,7 @@ def tenant_out(tenant: Tenant) -> TenantOut:
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=TenantOut, responses=error_responses(403)
 )
-def create_tenant(
+async def create_tenant(
     body: Annotated[TenantCreate, Body(examples=[examples.TENANT])],
     session: DbSession,
     principal: AdminPrincipal,
@@ -62,7 +62,7 @@ def create_tenant(
 
 
 @router.get("", response_model=TenantList)
-def list_tenants(
+async def list_tenants(
     session: DbSession,
     principal: CurrentPrincipal,
     limit: Annotated[int, limit_query(500)] = 100,
@@ -79,14 +79,14 @@ def list_tenants(
 
 
 @router.get("/{tenant_id}", response_model=TenantOut, responses=NOT_FOUND)
-def get_tenant(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
+async def get_tenant(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
     return tenant_out(tenant_or_404(session, principal, tenant_id))
 
 
 @router.post(
     "/{tenant_id}/token", status_code=status.HTTP_201_CREATED, response_model=TokenOut, responses=NOT_FOUND
 )
-def generate_token(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
+async def generate_token(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
     """A new Web Connector password. The previous one stops working and its open sessions end."""
     tenant = tenant_or_404(session, principal, tenant_id)
     token = tenant_repo.issue_token(session, tenant)
@@ -100,7 +100,7 @@ def generate_token(tenant_id: TenantId, session: DbSession, principal: CurrentPr
     response_model=ApiKeyOut,
     responses=NOT_FOUND,
 )
-def create_api_key(
+async def create_api_key(
     tenant_id: TenantId,
     body: Annotated[ApiKeyCreate, Body(examples=[examples.API_KEY])],
     session: DbSession,
@@ -127,12 +127,10 @@ def create_api_key(
     response_class=Response,
     responses={
         200: {"content": {"application/xml": {}}, "description": "The .qwc file, as an attachment."},
-        **error_responses(
-            404, 409, e409="The service's public URL cannot be used by the Web Connector."
-        ),
+        **error_responses(404, 409, e409="The service's public URL cannot be used by the Web Connector."),
     },
 )
-def download_qwc(
+async def download_qwc(
     tenant_id: TenantId, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
     tenant = tenant_or_404(session, principal, tenant_id)
@@ -159,7 +157,9 @@ def download_qwc(
 
 
 @router.get("/{tenant_id}/connection", response_model=ConnectionOut, responses=NOT_FOUND)
-def get_connection(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> ConnectionOut:
+async def get_connection(
+    tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal
+) -> ConnectionOut:
     """What we know of the customer's Web Connector and QuickBooks, from their last calls."""
     tenant = tenant_or_404(session, principal, tenant_id)
     open_sessions = session.scalar(
