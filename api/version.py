@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import Field
 
 from api.auth import CurrentPrincipal, DbSession
 from api.models import ApiModel
+from api.routing import api_router
 from db.migrate import schema_state
 
-router = APIRouter(tags=["service"])
+router = api_router(tags=["service"])
 
 
 class VersionOut(ApiModel):

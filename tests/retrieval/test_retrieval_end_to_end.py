@@ -246,15 +246,17 @@ def test_an_order_that_came_from_quickbooks_is_never_sent_back(customer: Custome
 def test_quickbooks_busy_for_a_page_asks_again_in_a_later_session(customer: Customer) -> None:
     qb_add(customer, sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="QB-BUSY"))
     job_id = _retrieve(customer, ["salesOrder"])
-    busy = customer.sync(faults=Faults(busy=1))
+    # The first message set reads the item list; the second asks for the first page.
+    busy = customer.sync(faults=Faults(busy=2))
     assert busy.ok, busy.last_error
     job = customer.job(job_id)
-    [step] = job["steps"]
+    lists, step = job["steps"]
+    assert lists["state"] == "succeeded", lists
     # A record in use (3180) is passing: the page is asked for again later, as any request is.
-    assert job["status"] == "queued" and step["state"] == "queued" and step["statusCode"] == 3180, job
+    assert job["status"] == "in_flight" and step["state"] == "queued" and step["statusCode"] == 3180, job
     assert _imports(customer, entity="salesOrder") == []
     end_retry_delays(customer)
     customer.sync_until_idle()
     job = customer.job(job_id)
-    assert job["status"] == "succeeded" and job["steps"][0]["attempts"] == 2, job
+    assert job["status"] == "succeeded" and job["steps"][1]["attempts"] == 2, job
     assert [item["data"]["code"] for item in _imports(customer, entity="salesOrder")] == ["QB-BUSY"]
