@@ -13,7 +13,7 @@ from mapping.retrieval_lines import KnownItem, ListFacts, UnitSet
 from mapping.retrieval_mapping import SKIP_NO_ROWS, MappedDocument, map_document
 from mapping.settings import Settings, SettingsError, merge_settings
 from responses_parser import parse_response
-from tests.simulator.conftest import shared_dir
+from tests.support.shared import shared_dir
 
 SAMPLES = shared_dir() / "qbxml-samples"
 
