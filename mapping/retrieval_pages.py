@@ -43,7 +43,7 @@ PAGE_SIZES: dict[str, int] = {
 }
 # The most documents a page asks for: the page size qbbridge used before pages were sized for large
 # orders. A page is sized before its documents are seen, so this also bounds a page of documents larger
-# than any seen before: 100 large orders take about 36 MB in SOAP, 53% of the default limit.
+# than any seen before: 100 large orders take 34–39 MB in SOAP, 50–59% of the default limit.
 MAX_PAGE_SIZE = 100
 # A page aims at this share of the SOAP body limit (an eighth).
 PAGE_SHARE = 8
