@@ -118,6 +118,16 @@ def test_ordinary_orders_travel_at_the_maximum_page_size_after_the_first_page(cu
     assert max(page.soap_bytes for page in pages) < EIGHTH
     step = job["steps"][1]
     assert 'iterator="Continue"' in step["request"] and f"<MaxReturned>{MAX_PAGE_SIZE}</MaxReturned>" in step["request"]
+    # What the pages were sized from is shown on the step: the largest order seen, in SOAP bytes.
+    assert 1_000 < step["result"]["largestRecordBytes"] < 10_000
+    assert (step["result"]["pageLost"], step["result"]["fixedPageSize"]) == (False, False)
+
+    # Each retrieval starts again from the first page's size: what one saw is not carried to the next.
+    again = _retrieve(customer)
+    pages.clear()
+    _sync_until_idle(customer, pages)
+    assert customer.job(again)["status"] == "succeeded"
+    assert [page.orders for page in pages] == [FIRST, MAX_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE_SIZE, 7]
 
 
 def test_pages_shrink_to_an_eighth_of_the_limit_once_large_orders_are_seen(customer: Customer) -> None:
@@ -168,6 +178,7 @@ def test_after_quickbooks_refuses_a_continue_every_page_asks_for_the_first_page_
     assert [page.orders for page in pages[:refused]] == [FIRST, MAX_PAGE_SIZE]
     # Started again; a QuickBooks that wants every Continue to ask for what its Start did gets that.
     assert [page.orders for page in pages[refused + 1 :]] == [FIRST] * (total // FIRST) + [total % FIRST]
+    assert job["steps"][1]["result"]["fixedPageSize"] is True
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +222,4 @@ def test_a_page_over_the_limit_is_asked_for_again_smaller_in_the_next_session(ei
     only_large = [page for page in after if page.orders and page.large == page.orders]
     assert only_large and all(page.soap_bytes <= EIGHTH // 8 for page in only_large), [p.soap_bytes for p in after]
     assert sum(page.large for page in after) == large
+    assert job["steps"][1]["result"]["pageLost"] is True
