@@ -8,7 +8,7 @@ import pytest
 from requests_builder.schema import REQUEST_SINCE, SEQUENCES
 from requests_builder.versions import version_tuple
 from simulator.versions import OPS_FILE, load_notes
-from tests.qbxml.conftest import SCHEMA_DIR
+from tests.support.shared import require_schema_dir
 
 # Elements whose version Intuit's notes do not give (they come in a branch of a choice the notes mark
 # on another line); the builder asks for 11.0, the version of the serial and lot number features.
@@ -17,7 +17,7 @@ STRICTER = {"SerialNumber", "LotNumber"}
 
 @pytest.fixture(scope="module")
 def notes() -> dict[tuple[str, ...], tuple[int, int]]:
-    path = SCHEMA_DIR / OPS_FILE
+    path = require_schema_dir() / OPS_FILE
     if not path.is_file():
         pytest.skip(f"Intuit's {OPS_FILE} not available at {path} (set QBBRIDGE_SHARED_DIR)")
     return load_notes(str(path))
