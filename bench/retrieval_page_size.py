@@ -9,7 +9,11 @@ is put in a ``receiveResponseXML`` envelope the way the Web Connector sends it: 
 size of one order, the page size that keeps a page of large orders within 1/MARGIN of
 ``QBBRIDGE_MAX_SOAP_BODY_BYTES`` (``fits``), and for the page size in use the size of a full page and
 its share of the limit, for large orders and for the same orders with every description and memo at
-QuickBooks' 4,095-character maximum.
+QuickBooks' 4,095-character maximum. ``PAGE_SIZES`` is the first page's size (nothing seen yet); the
+``next`` columns give what the pages after it ask for once these orders have been seen
+(``mapping.retrieval_pages``), and the size of such a page in SOAP. Last, per document type, a page of
+``MAX_PAGE_SIZE`` large orders: the most a page sized from ordinary orders can hold when large ones
+follow them.
 
     .venv/bin/python bench/retrieval_page_size.py [--limit 67108864]
 """
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mapping import retrieval_lists
 from mapping.retrieval import PAGE_SIZES, first_page_query
+from mapping.retrieval_pages import MAX_PAGE_SIZE, PageSizing
 from requests_builder import build_message_set
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
@@ -60,9 +65,9 @@ def soap_body(answer: str) -> int:
     )
 
 
-def first_page(entity: str, count: int, profile: Profile) -> tuple[str, int]:
+def first_page(entity: str, count: int, profile: Profile, page_size: int | None = None) -> tuple[str, int]:
     qb = large_company(KINDS[entity], count, profile)
-    request = build_message_set([first_page_query(entity, SINCE)], version="13.0").xml
+    request = build_message_set([first_page_query(entity, SINCE, page_size=page_size)], version="13.0").xml
     qb.begin_session()
     answer = qb.process(request)
     returned = answer.count(f"<{KINDS[entity]}Ret>")
@@ -78,7 +83,8 @@ def main() -> None:
     print(f"limit {args.limit:,} bytes ({args.limit / MIB:.0f} MiB)\n")
     header = (
         f"{'entity':<14}{'fits':>6}{'page':>6}  {'one order':>10} {'in SOAP':>10} {'x':>5}  "
-        f"{'page in SOAP':>13} {'of limit':>9}  {'longest text: page':>19} {'of limit':>9}"
+        f"{'page in SOAP':>13} {'of limit':>9}  {'longest text: page':>19} {'of limit':>9}  "
+        f"{'next':>5} {'in SOAP':>11}  {'longest: next':>13} {'in SOAP':>11}"
     )
     print(header)
     for entity in KINDS:
@@ -93,9 +99,26 @@ def main() -> None:
         longest_soap = soap_body(longest)
         fits = args.limit // MARGIN // one_soap
         share, longest_share = page_soap / args.limit, longest_soap / args.limit
+        record_tag = f"{KINDS[entity]}Ret"
+        later = PageSizing().seen(page, record_tag, size).next_page(entity, args.limit)
+        later_soap = soap_body(first_page(entity, later + 1, LARGE, later)[0])
+        longest_later = PageSizing().seen(longest, record_tag, size).next_page(entity, args.limit)
+        longest_later_soap = soap_body(first_page(entity, longest_later + 1, LONGEST_TEXT, longest_later)[0])
         print(
             f"{entity:<14}{fits:>6}{size:>6}  {one_bytes:>10,} {one_soap:>10,} {one_soap / one_bytes:>5.2f}  "
-            f"{page_soap:>13,} {share:>8.1%}  {longest_soap:>19,} {longest_share:>8.1%}"
+            f"{page_soap:>13,} {share:>8.1%}  {longest_soap:>19,} {longest_share:>8.1%}  "
+            f"{later:>5} {later_soap:>11,}  {longest_later:>13} {longest_later_soap:>11,}"
+        )
+    # A page is sized before its orders are seen: after ordinary orders, the next page asks for the
+    # most, and may hold nothing but large orders.
+    print()
+    for entity in KINDS:
+        page, returned = first_page(entity, MAX_PAGE_SIZE + 1, LARGE, MAX_PAGE_SIZE)
+        assert returned == MAX_PAGE_SIZE, (entity, returned)
+        worst = soap_body(page)
+        print(
+            f"{entity}: a page of {MAX_PAGE_SIZE} large orders (sized from ordinary ones): "
+            f"{worst:,} bytes in SOAP, {worst / args.limit:.1%} of the limit"
         )
     items, returned = item_page()
     items_soap = soap_body(items)

@@ -7,7 +7,8 @@ first page is sent with ``iterator="Start"``,
 and while QuickBooks says more remain, the same step goes back to the queue in phase ``continue``
 and sends ``iterator="Continue"`` in the same session (iterators die with the session; a step whose
 session ended starts again from the beginning, which is harmless because imports are stored once
-per QuickBooks document). The high-water mark moves only when the last page has been stored.
+per QuickBooks document). The high-water mark moves only when the last page has been stored. How many
+documents each page asks for is decided from the documents seen so far (``mapping.retrieval_pages``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from mapping.explain import explain_status, is_retryable_status
 from mapping.retries import MAX_ATTEMPTS, retry_delay
 from mapping.retrieval_lines import ListFacts
 from mapping.retrieval_mapping import TARGET_ENTITY, map_document
+from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT, PAGE_SIZES, PageSizing
 from mapping.settings import Retrievals, Settings, stored_settings
 from requests_builder import (
     EstimateQuery,
@@ -42,16 +44,6 @@ from responses_parser import parse_response
 
 RETRIEVAL_QUERY = "retrieval_query"
 RETRIEVAL_JOB = "retrieval"
-# MaxReturned of each query: a page of large real orders, as the Web Connector hands it over (QuickBooks'
-# answer XML-escaped inside SOAP), stays far below QBBRIDGE_MAX_SOAP_BODY_BYTES. Measured with
-# bench/retrieval_page_size.py; the figures and the margin are in docs/retrievals.md.
-PAGE_SIZES: dict[str, int] = {
-    "salesOrder": 23,
-    "purchaseOrder": 21,
-    "invoice": 24,
-    "estimate": 24,
-    retrieval_lists.LISTS: 1000,
-}
 # QuickBooks stamps TimeModified with the customer's PC clock; starting a little before the mark
 # means a document saved during the previous retrieval is not lost behind it (duplicates are
 # harmless: imports are unique per document).
@@ -229,9 +221,15 @@ def schedule_automatic(session: Session, tenant: Tenant, *, now: dt.datetime) ->
 
 
 def render_queries(
-    session: Session, step: queue.StepRef, *, session_id: int | None, qbxml_version: str | None
+    session: Session,
+    step: queue.StepRef,
+    *,
+    session_id: int | None,
+    qbxml_version: str | None,
+    soap_body_limit: int = DEFAULT_SOAP_BODY_LIMIT,
 ) -> list[Request]:
-    """The requests of the step's next page."""
+    """The requests of the step's next page; ``soap_body_limit`` is the largest SOAP body the endpoint
+    reads (QBBRIDGE_MAX_SOAP_BODY_BYTES), which a page of documents is sized against."""
     entity = step.intent["entity"]
     state = _state(session, step)
     continuing = (
@@ -246,24 +244,33 @@ def render_queries(
             first=not continuing,
             iterator_id=state.get("iteratorId"),
         )
-    return [_document_query(step, state, continuing=bool(continuing))]
-
-
-def _document_query(step: queue.StepRef, state: dict[str, Any], *, continuing: bool) -> Request:
-    entity = step.intent["entity"]
+    sizing = _sizing(step, state)
     if continuing:
-        return ENTITIES[entity].query(
-            iterator="Continue", iterator_id=state["iteratorId"], max_returned=PAGE_SIZES[entity]
-        )
-    return first_page_query(entity, dt.datetime.fromisoformat(step.intent["since"]))
+        return [
+            ENTITIES[entity].query(
+                iterator="Continue",
+                iterator_id=state["iteratorId"],
+                max_returned=sizing.next_page(entity, soap_body_limit),
+            )
+        ]
+    since = dt.datetime.fromisoformat(step.intent["since"])
+    return [first_page_query(entity, since, page_size=sizing.first_page(entity, soap_body_limit))]
 
 
-def first_page_query(entity: str, since: dt.datetime) -> Request:
+def _sizing(step: queue.StepRef, state: dict[str, Any]) -> PageSizing:
+    sizing = PageSizing.from_result(state)
+    # A step in phase "reconcile" lost its last page's answer (its session ended first, as it does when
+    # a page is over the SOAP body limit): it starts again, its pages no larger than the first's.
+    return sizing.lost() if step.phase == "reconcile" else sizing
+
+
+def first_page_query(entity: str, since: dt.datetime, *, page_size: int | None = None) -> Request:
     """The query that starts retrieving ``entity``: every document modified since ``since``, with its
-    lines, linked transactions and custom fields, ``PAGE_SIZES[entity]`` at a time."""
+    lines, linked transactions and custom fields, ``page_size`` (by default ``PAGE_SIZES[entity]``,
+    the size for when nothing has been seen yet) at a time."""
     return ENTITIES[entity].query(
         iterator="Start",
-        max_returned=PAGE_SIZES[entity],
+        max_returned=page_size or PAGE_SIZES[entity],
         modified_date_range=ModifiedDateRangeFilter(from_modified_date=since),
         include_line_items=True,
         include_linked_txns=True,
@@ -297,6 +304,7 @@ def apply_page(
     spec = ENTITIES[entity]
     settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     state = _state(session, step)
+    sizing = _sizing(step, state)
     counts = dict((job.result or {}).get("entities", {}).get(entity) or _empty_counts())
     counts["skippedReasons"] = dict(counts.get("skippedReasons") or {})
     remaining = 0
@@ -332,7 +340,10 @@ def apply_page(
                 )
                 return foreign
             if state.get("iteratorId") and step.phase == "continue":
-                # The iterator is gone (QuickBooks restarted, or the session changed): start over.
+                # The iterator is gone (QuickBooks restarted, or the session changed): start over. No
+                # source says whether QuickBooks takes a Continue asking for another number of documents
+                # than its Start did: from now on this step asks every page at the first page's size.
+                answer.result = sizing.continue_refused().to_result()
                 queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
                 return foreign
             queue.settle_step(session, step, StepState.FAILED, answer, now=now)
@@ -342,6 +353,7 @@ def apply_page(
         iterator_id = rs.iterator_id
         counts["pages"] += 1
         records = list(rs.records)
+        sizing = sizing.seen(response, f"{spec.source_type}Ret", len(records))
         facts = retrieval_lists.facts_for(session, tenant.id, records)
         ours = _our_txn_ids(session, tenant.id, [getattr(record, "txn_id", None) or "" for record in records])
         _store_page(session, tenant, job, records, spec, settings, ours, facts, counts, state, now)
@@ -354,6 +366,7 @@ def apply_page(
         "iteratorSession": session_id,
         "maxModified": state.get("maxModified"),
         "pages": counts["pages"],
+        **sizing.to_result(),
     }
     if remaining > 0 and iterator_id:
         queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")

@@ -39,6 +39,7 @@ from mapping.flows.validate import set_path
 from mapping.item_types import KEPT, lookup_result
 from mapping.plan import Binding, ItemCheck, LineFilter, Lookup, PlannedStep
 from mapping.retries import MAX_ATTEMPTS, retry_delay
+from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
 from requests_builder import BuildError, Request, build_message_set, request_from_dict, wrap_requests
 from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
@@ -68,11 +69,14 @@ _ID_FIELDS = {
 
 @dataclass(frozen=True, slots=True)
 class HostContext:
-    """What the connected QuickBooks told us about itself, at claim time."""
+    """What a step is written for: what the connected QuickBooks told us about itself, at claim time,
+    and how large an answer the endpoint reads."""
 
     qbxml_version: str  # the version the session speaks (mapping/host.py: host_version), "13.0"
     country: str  # "US", "CA", "UK", "AU"
     session_id: int | None = None  # the Web Connector session (iterators live only within one)
+    # QBBRIDGE_MAX_SOAP_BODY_BYTES: retrieval pages are sized to an eighth of it (mapping.retrieval_pages).
+    soap_body_limit: int = DEFAULT_SOAP_BODY_LIMIT
 
 
 # Steps sent together are independent (each of another job): QuickBooks must go on after one fails.
@@ -160,7 +164,11 @@ def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now
         return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
     if step.kind == retrieval.RETRIEVAL_QUERY:
         queries = retrieval.render_queries(
-            session, step, session_id=host.session_id, qbxml_version=host.qbxml_version
+            session,
+            step,
+            session_id=host.session_id,
+            qbxml_version=host.qbxml_version,
+            soap_body_limit=host.soap_body_limit,
         )
         return _build_all(queries, step.id, host, "the retrieval query")
     if step.kind == QBXML_REQUEST:

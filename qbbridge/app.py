@@ -86,6 +86,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             auth_failure_window=dt.timedelta(minutes=settings.auth_failure_window_minutes),
             supersede_after=dt.timedelta(seconds=settings.supersede_after_seconds),
             requests_per_message=settings.requests_per_message,
+            max_soap_body_bytes=settings.max_soap_body_bytes,
         ),
     )
     endpoint = WebConnectorEndpoint(

@@ -25,6 +25,7 @@ from db.states import JobStatus, SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
 from mapping.host import DEFAULT_QBXML_VERSION, describe_host, host_version
+from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
 from mapping.steps import (
     HostContext,
     apply_outcome,
@@ -64,6 +65,9 @@ class ServiceOptions:
     # How many typed requests of different jobs may travel in one message set (docs/qbwc.md); 1 sends
     # each alone.
     requests_per_message: int = 10
+    # QBBRIDGE_MAX_SOAP_BODY_BYTES, the largest answer the endpoint reads: retrieval pages are sized
+    # against it (mapping.retrieval_pages).
+    max_soap_body_bytes: int = DEFAULT_SOAP_BODY_LIMIT
 
 
 def progress_percent(done: int, planned: int) -> int:
@@ -262,6 +266,7 @@ class WebConnectorService:
                 qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION,
                 country=row.country or "US",
                 session_id=row.id,
+                soap_body_limit=self.options.max_soap_body_bytes,
             )
             step = start.step
             while True:

@@ -12,6 +12,9 @@ class Faults:
     deny_access: bool = False  # the QuickBooks user denies the application (0x80040420)
     busy: int | None = None  # Nth request: every request in it answers 3180
     parse_error: int | None = None  # Nth request: QuickBooks rejects the message set (0x80040400)
+    # Nth request: QuickBooks has forgotten its open iterators (as after a restart), so an iterator's
+    # Continue in it answers 3120.
+    lose_iterators: int | None = None
 
     @classmethod
     def parse(cls, specs: list[str] | None) -> Faults:
@@ -23,7 +26,7 @@ class Faults:
                 faults.connection_error = True
             elif name == "deny-access":
                 faults.deny_access = True
-            elif name in ("drop-response", "busy", "parse-error"):
+            elif name in ("drop-response", "busy", "parse-error", "lose-iterators"):
                 if not value.isdigit() or int(value) < 1:
                     raise ValueError(f"--fault {name}=N needs a positive request number, got {value!r}")
                 setattr(faults, name.replace("-", "_"), int(value))

@@ -115,6 +115,10 @@ class QuickBooks:
         self._ctx.iterators.clear()
         self.in_session = False
 
+    def forget_iterators(self) -> None:
+        """What a QuickBooks restarted within the session knows of its iterators: nothing."""
+        self._ctx.iterators.clear()
+
     def host_response(self) -> str:
         return host_response(self.host, self.company)
 

@@ -294,6 +294,8 @@ class WebConnector:
             time.sleep(self.slow)
         if self.faults.parse_error == number:
             return "", statuses.PARSE_HRESULT, statuses.PARSE_MESSAGE
+        if self.faults.lose_iterators == number:
+            self.quickbooks.forget_iterators()
         try:
             response = self.quickbooks.process(request, busy=self.faults.busy == number)
         except QBXMLParseError as exc:

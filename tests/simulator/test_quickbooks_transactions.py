@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from lxml import etree
+
 from simulator.quickbooks import QuickBooks
 from tests.simulator.conftest import Send, message_set, rs_list
 
@@ -191,6 +193,23 @@ def test_iterator_pages_and_dies_with_the_session(qb: QuickBooks) -> None:
         )
     )[0]
     assert dead.get("statusCode") == "3120"
+
+
+def test_a_continue_returns_as_many_as_its_own_max_returned_asks(qb: QuickBooks) -> None:
+    qb.begin_session()
+
+    def query(attributes: str, max_returned: int | None) -> etree._Element:
+        limit = f"<MaxReturned>{max_returned}</MaxReturned>" if max_returned else ""
+        return rs_list(qb.process(message_set(f"<CustomerQueryRq {attributes}>{limit}</CustomerQueryRq>")))[0]
+
+    first = query('iterator="Start"', 1)
+    assert (len(first.findall("CustomerRet")), first.get("iteratorRemainingCount")) == (1, "2")
+    more = query(f'iterator="Continue" iteratorID="{first.get("iteratorID")}"', 2)
+    assert (len(more.findall("CustomerRet")), more.get("iteratorRemainingCount")) == (2, "0")
+    # Without a MaxReturned of its own, a Continue asks for as many as its Start did.
+    again = query('iterator="Start"', 1)
+    rest = query(f'iterator="Continue" iteratorID="{again.get("iteratorID")}"', None)
+    assert (len(rest.findall("CustomerRet")), rest.get("iteratorRemainingCount")) == (1, "1")
 
 
 def test_void_and_delete(send: Send, qb: QuickBooks) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -233,6 +234,30 @@ def test_drop_response_saves_but_never_reports(serve: Callable[[Peer], str]) -> 
     assert "receiveResponseXML" not in [m for m, _ in peer.calls]
     assert qb.company.customers[0]["Name"] == "New Co"
     assert not result.ok
+
+
+def test_lose_iterators_fault_makes_a_continue_answer_3120(serve: Callable[[Peer], str]) -> None:
+    qb = QuickBooks(Company.new(), use_default_schema=False)
+    qb.process(message_set(*[f"<CustomerAddRq><CustomerAdd><Name>C{n}</Name></CustomerAdd></CustomerAddRq>" for n in range(3)]))
+    answers: list[str] = []
+    base = work_script([])
+
+    def script(method: str, args: dict[str, str]) -> str:
+        if method == "sendRequestXML":
+            if not answers:
+                query = '<CustomerQueryRq iterator="Start"><MaxReturned>1</MaxReturned></CustomerQueryRq>'
+            else:
+                iterator_id = re.search(r'iteratorID="([^"]+)"', answers[0]).group(1)  # type: ignore[union-attr]
+                query = f'<CustomerQueryRq iterator="Continue" iteratorID="{iterator_id}"><MaxReturned>1</MaxReturned></CustomerQueryRq>'
+            return f"<sendRequestXMLResult>{escape(message_set(query))}</sendRequestXMLResult>"
+        if method == "receiveResponseXML":
+            answers.append(args["response"])
+            return f"<receiveResponseXMLResult>{50 if len(answers) < 2 else 100}</receiveResponseXMLResult>"
+        return base(method, args)
+
+    connector(serve(Peer(script)), qb, faults=Faults.parse(["lose-iterators=2"])).run_session()
+    assert len(answers) == 2
+    assert 'iteratorRemainingCount="2"' in answers[0] and 'statusCode="3120"' in answers[1]
 
 
 def test_busy_fault_answers_3180_and_saves_nothing(serve: Callable[[Peer], str]) -> None:
