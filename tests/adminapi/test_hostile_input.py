@@ -162,7 +162,9 @@ def test_bodies_that_are_not_json_or_nest_too_deep_are_422_not_400(admin: httpx.
         response = admin.put(url, content=body, headers=JSON)
         (issue,) = _issues(response)
         assert issue["type"] == kind and issue["loc"][0] == "body", response.text
-        assert set(issue["loc"][1:]) <= {"a"}
+        # Python 3.13 parses the 5,000 lists and qbbridge's walk names the path of the 33rd (all 0);
+        # older Pythons stop at their recursion limit first and the issue names the body itself.
+        assert set(issue["loc"][1:]) <= {"a", 0}
 
 
 @pytest.mark.parametrize(("name", "stored"), [("  Acme Tools \t", "Acme Tools"), ("\u3000Ünïcode\u00a0", "Ünïcode"), ("x" * 200, "x" * 200)])
