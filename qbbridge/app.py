@@ -19,6 +19,7 @@ from api import jobs, links, retrievals, sends, tenants, unavailable, validation
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from console import docs_pages
 from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
@@ -112,6 +113,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        # Served from vendored assets by console/docs_pages.py instead of FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
         title="qbbridge admin API",
         version=__version__,
         description=(
@@ -142,6 +146,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(settings_api.router)
     app.include_router(links.router)
     app.include_router(retrievals.router)
+    docs_pages.install(app)
     # First in the route table: the Web Connector's calls are most of the traffic, and every route
     # before a match costs a regular-expression test.
     for path in ("/qbwc/", "/qbwc"):
