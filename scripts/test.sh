@@ -17,6 +17,18 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
 "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
 
+# The page tests (tests/browser) drive Debian's Chromium through Playwright; Playwright's own browser
+# download is not used (it needs a host other than the package registries).
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the page tests..."
+        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        echo "The page tests need Debian's chromium at /usr/bin/chromium: apt-get install -y chromium" >&2
+        exit 1
+    fi
+fi
+
 # PostgreSQL: QBBRIDGE_TEST_POSTGRES_URL points at a server where tests may create databases.
 export QBBRIDGE_TEST_POSTGRES_URL="${QBBRIDGE_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
 if ! "$VENV/bin/python" - <<'PY' 2>/dev/null
