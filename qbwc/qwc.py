@@ -41,6 +41,13 @@ def check_app_url(url: str) -> None:
     )
 
 
+def support_link(support_url: str, file_id: str) -> str:
+    """The tenant's own support page: ``/support`` shows that connection's status to whoever holds the
+    link. The FileID is random (a UUID) and only in the tenant's .qwc file, so nobody can guess another
+    tenant's link."""
+    return f"{support_url}?file={file_id.strip('{}')}"
+
+
 def render_qwc(settings: QwcSettings) -> str:
     check_app_url(settings.app_url)
     if not 1 <= settings.run_every_minutes <= 1440:
@@ -50,7 +57,7 @@ def render_qwc(settings: QwcSettings) -> str:
         ("AppID", ""),
         ("AppURL", settings.app_url),
         ("AppDescription", f"{APP_DESCRIPTION} ({settings.tenant_name})"[:200]),
-        ("AppSupport", settings.support_url),
+        ("AppSupport", support_link(settings.support_url, settings.file_id)),
         ("UserName", settings.username),
         ("OwnerID", OWNER_ID),
         ("FileID", settings.file_id),

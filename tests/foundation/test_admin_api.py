@@ -93,7 +93,7 @@ def test_qwc_file_has_every_field_the_web_connector_needs(live_server: LiveServe
     assert root.find("AppID") is not None
     assert root.findtext("AppURL") == f"http://localhost:{port}/qbwc"
     assert "Smith & <Sons>" in (root.findtext("AppDescription") or "")
-    assert root.findtext("AppSupport") == f"http://localhost:{port}/support"
+    assert root.findtext("AppSupport") == f"http://localhost:{port}/support?file={root.findtext('FileID').strip('{}')}"
     assert root.findtext("UserName") == created["qbwcUsername"]
     owner = root.findtext("OwnerID") or ""
     assert GUID.match(owner) and owner.upper() != INTUIT_SAMPLE_OWNER_ID.upper()
