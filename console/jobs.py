@@ -159,6 +159,7 @@ def _job_context(db: Session, who: ConsoleSession, job: Job, request: Request) -
         "tenant": web.tenant_for(db, who, job.tenant_id),
         "documents": documents,
         "links": links,
+        "open_part": wanted,
         "flows": FLOW_NAMES,
         "can_retry": job.status in job_actions.RETRYABLE,
         "can_cancel": job.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT},

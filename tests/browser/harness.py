@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, Route
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, Route, expect
 
 CHROMIUM = os.environ.get("QBBRIDGE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,6 +35,9 @@ AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # Where tests write screenshots of the main pages (docs/console.md shows them), when set.
 SCREENSHOTS_VARIABLE = "QBBRIDGE_SCREENSHOTS"
+# Two cores shared with the server under test (and ReDoc renders a whole contract): generous waits.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def chromium_missing() -> str | None:
@@ -65,6 +68,10 @@ class PageWatch:
         self.problems.append(f"uncaught exception: {error}")
 
     def on_request_failed(self, request: Request) -> None:
+        # A page left while its styles or scripts still load has them cancelled (net::ERR_ABORTED):
+        # the test moved on, nothing failed. Every other failure counts.
+        if request.failure == "net::ERR_ABORTED":
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def on_response(self, response: Any) -> None:
@@ -100,7 +107,7 @@ def browser_context(playwright: Playwright, profile_dir: Path, *, javascript: bo
         java_script_enabled=javascript,
         viewport={"width": 1280, "height": 900},
     )
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(TIMEOUT_MS)
     try:
         yield context
     finally:
