@@ -1,5 +1,5 @@
-"""Two qbbridge instances on one PostgreSQL behind a real reverse proxy (Caddy, from Debian's package),
-as docs/deployment.md describes: every Web Connector call and admin call is free to land on either
+"""Two qbbridge instances on one PostgreSQL behind a real reverse proxy (Debian's Caddy running the
+shipped deploy/Caddyfile, over https with Caddy's own CA), as docs/deployment.md describes: every Web Connector call and admin call is free to land on either
 instance, and still every job reaches QuickBooks exactly once, in the order its tenant's jobs were
 accepted. Also: instances started at the same moment on a new database upgrade it once, not twice."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import ssl
 import subprocess
 import threading
 import time
@@ -24,6 +25,7 @@ from simulator.webconnector import WebConnector
 from tests.sends.conftest import Customer
 from tests.sends.test_queue_order import FLOWS, _assert_in_order, _customer, _tag
 from tests.support.servers import (
+    REPO_ROOT,
     LiveServer,
     create_postgres_database,
     drop_postgres_database,
@@ -32,6 +34,7 @@ from tests.support.servers import (
 )
 
 CADDY = shutil.which("caddy")
+CADDYFILE = REPO_ROOT / "deploy" / "Caddyfile"
 pytestmark = pytest.mark.skipif(
     CADDY is None, reason="needs Caddy (Debian: apt-get install caddy; scripts/test.sh installs it)"
 )
@@ -54,29 +57,39 @@ def _start_both(database_url: str, workdir: Path) -> tuple[LiveServer, LiveServe
     return first, second
 
 
-def _start_caddy(upstreams: list[LiveServer], workdir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+def _start_caddy(upstreams: list[LiveServer], workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Debian's caddy running the shipped deploy/Caddyfile, over https with its own CA (tls internal)."""
     port = free_port()
-    backends = " ".join(server.base_url.removeprefix("http://") for server in upstreams)
-    caddyfile = workdir / "Caddyfile"
-    caddyfile.write_text(
-        "{\n\tadmin off\n\tauto_https off\n}\n"
-        f"http://127.0.0.1:{port} {{\n"
-        f"\treverse_proxy {backends} {{\n\t\tlb_policy round_robin\n\t}}\n}}\n"
-    )
-    env = {**os.environ, "XDG_DATA_HOME": str(workdir), "XDG_CONFIG_HOME": str(workdir), "HOME": str(workdir)}
+    env = {
+        **os.environ,
+        "QBBRIDGE_DOMAIN": f"localhost:{port}",
+        "QBBRIDGE_TLS": "internal",
+        "QBBRIDGE_UPSTREAMS": " ".join(server.base_url.removeprefix("http://") for server in upstreams),
+        "CADDY_ADMIN": "off",
+        "CADDY_HTTP_PORT": str(free_port()),
+        # Caddy keeps its CA and certificates under XDG_DATA_HOME.
+        "XDG_DATA_HOME": str(workdir),
+        "XDG_CONFIG_HOME": str(workdir),
+        "HOME": str(workdir),
+    }
     log_path = workdir / "caddy.log"
     process = subprocess.Popen(
-        [str(CADDY), "run", "--config", str(caddyfile), "--adapter", "caddyfile"],
+        [str(CADDY), "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
         env=env,
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
     )
+    root_certificate = workdir / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+    base_url = f"https://localhost:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         assert process.poll() is None, log_path.read_text(errors="replace")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process, port, log_path
+            if root_certificate.exists():
+                trusted = ssl.create_default_context(cafile=str(root_certificate))
+                answer = httpx.get(base_url + "/readyz", timeout=1, verify=trusted)
+                if answer.status_code == 200:
+                    return process, base_url, root_certificate
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
@@ -99,11 +112,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     workdir = tmp_path_factory.mktemp("scale-out")
     database_url = create_postgres_database()
     first, second = _start_both(database_url, workdir)
-    caddy, port, caddy_log = _start_caddy([first, second], workdir)
-    # The proxy stands where one server would: the tests' clients and connectors only know its address.
-    proxy = LiveServer(f"http://127.0.0.1:{port}", first.admin_key, database_url, caddy_log, caddy)
-    yield Deployment((first, second), proxy)
-    proxy.stop()
+    caddy, base_url, root_certificate = _start_caddy([first, second], workdir)
+    # The proxy stands where one server would: the tests' clients and connectors only know its
+    # address, and trust Caddy's CA as a Web Connector's PC would be told to.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SSL_CERT_FILE", str(root_certificate))
+        proxy = LiveServer(base_url, first.admin_key, database_url, workdir / "caddy.log", caddy)
+        yield Deployment((first, second), proxy)
+        proxy.stop()
     first.stop()
     second.stop()
     drop_postgres_database(database_url)
