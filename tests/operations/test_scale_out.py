@@ -184,7 +184,9 @@ def test_calls_landing_on_either_instance_deliver_every_job_once_in_order(deploy
         ]
         assert len(saved) == len(set(saved)) == 4, "each document reached QuickBooks once"
 
-    served = [after - earlier for after, earlier in zip(deployment.calls_served("/qbwc"), before, strict=True)]
+    served = [
+        after - earlier for after, earlier in zip(deployment.calls_served("/qbwc"), before, strict=True)
+    ]
     assert min(served) > 0.3 * sum(served), f"Web Connector calls per instance: {served}"
     for server in deployment.instances:
         assert "Traceback" not in server.log_text()
