@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import or_, select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from console import web
@@ -61,11 +61,16 @@ def sync_log(
         end = dt.datetime.combine(filters["until"] + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = query.where(Job.created_at < end)
     if filters["q"]:
+        # Each part reads an index of its own (migration 0011); an OR across them would read every job.
         q = filters["q"]
-        linked = select(Link.job_id).where(
-            Link.tenant_id == tenant_id, or_(Link.code == q, Link.ref_number == q), Link.job_id.is_not(None)
+        found = union_all(
+            select(Job.id).where(Job.tenant_id == tenant_id, Job.link_code == q),
+            select(Job.id).where(Job.tenant_id == tenant_id, Job.public_id == q),
+            select(Link.job_id).where(
+                Link.tenant_id == tenant_id, Link.ref_number == q, Link.job_id.is_not(None)
+            ),
         )
-        query = query.where(or_(Job.link_code == q, Job.public_id == q, Job.id.in_(linked)))
+        query = query.where(Job.id.in_(found))
     if before is not None:
         query = query.where(Job.id < before)
     rows = list(db.scalars(query.order_by(Job.id.desc()).limit(PAGE_SIZE + 1)))

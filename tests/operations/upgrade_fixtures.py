@@ -607,6 +607,11 @@ def fill_0010(rows: Rows) -> Expected:
     return expected
 
 
+def fill_0011(rows: Rows) -> Expected:
+    """0011 only indexes jobs and links for the console's sync log: the rows are those of 0010."""
+    return fill_0010(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -618,4 +623,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0008": fill_0008,
     "0009": fill_0009,
     "0010": fill_0010,
+    "0011": fill_0011,
 }
