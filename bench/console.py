@@ -222,17 +222,21 @@ def main() -> None:
             f"{args.database}: {TENANTS:,} tenants, {JOBS:,} jobs written in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        worst = 0.0
+        worst = worst_p95 = 0.0
         for label, timings in asyncio.run(measure(database, big, args.repeat)):
             ordered = sorted(timings)
             p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
             worst = max(worst, ordered[-1])
+            worst_p95 = max(worst_p95, p95)
             print(
                 f"  {label:38s} p50 {statistics.median(ordered):7.1f} ms  p95 {p95:7.1f} ms  "
                 f"max {ordered[-1]:7.1f} ms"
             )
-        verdict = "met" if worst < GOAL_MS else "NOT met"
-        print(f"slowest single render {worst:.1f} ms: goal < {GOAL_MS:.0f} ms {verdict}")
+        verdict = "met" if worst_p95 < GOAL_MS else "NOT met"
+        print(
+            f"slowest p95 {worst_p95:.1f} ms, slowest single render {worst:.1f} ms: "
+            f"goal < {GOAL_MS:.0f} ms at p95 {verdict}"
+        )
     finally:
         database.dispose()
         if args.database == "postgresql":

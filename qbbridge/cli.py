@@ -197,6 +197,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"qbbridge: Web Connector endpoint {settings.qbwc_url} (WSDL at {settings.qbwc_url}?wsdl)", flush=True
     )
     print(f"qbbridge: admin API docs at http://{args.host}:{args.port}/docs", flush=True)
+    print(
+        f"qbbridge: operator console at http://{args.host}:{args.port}/console "
+        "(sign in with the admin API key or a tenant API key)",
+        flush=True,
+    )
     options = ServeOptions(
         host=args.host,
         port=args.port,

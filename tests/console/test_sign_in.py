@@ -118,3 +118,10 @@ def test_wrong_keys_are_throttled_like_web_connector_logins(https_server: LiveSe
     log = https_server.log_text()
     assert "console sign-in blocked" in log
     assert "wrong-key-" not in log and https_server.admin_key not in log
+
+
+def test_serve_prints_the_consoles_address(https_server: LiveServer) -> None:
+    # ./scripts/run.sh runs `qbbridge serve`, which says where the console is.
+    assert f"qbbridge: operator console at {https_server.base_url}/console" in https_server.log_text()
+    with httpx.Client(base_url=https_server.base_url) as client:
+        assert client.get("/console").headers["location"] == "/console/tenants"
