@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import Body, HTTPException, Path, Response, status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
 from api.errors import error_responses
@@ -42,12 +42,17 @@ class SetupOut(ApiModel):
 
 
 class TenantPatch(ApiModel):
+    # A misspelt field would otherwise change nothing and answer 200.
+    model_config = ConfigDict(**ApiModel.model_config, extra="forbid")
+
     name: Annotated[SafeText, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="The customer's name (trimmed; 1 to 200 characters)."
     )
 
 
 class BindingReplace(ApiModel):
+    model_config = ConfigDict(**ApiModel.model_config, extra="forbid")
+
     company_file: Annotated[SafeText, Field(min_length=3, max_length=1000)] = Field(
         description="The company file's new full path, as QuickBooks shows it.",
         examples=["D:\\QuickBooks\\Acme Manufacturing.qbw"],
