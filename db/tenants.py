@@ -146,6 +146,17 @@ def ensure_admin_key(session: Session, configured: str | None) -> str | None:
     return key
 
 
+def rotate_admin_key(session: Session) -> str:
+    """A new admin key; only its digest is kept, replacing the old one's."""
+    key = "qbba_" + secret_values.new_secret(24)
+    row = session.get(ServiceConfig, ADMIN_KEY_DIGEST)
+    if row is None:
+        session.add(ServiceConfig(key=ADMIN_KEY_DIGEST, value=secret_values.digest(key)))
+    else:
+        row.value = secret_values.digest(key)
+    return key
+
+
 # --- Web Connector version, announced before authenticate -------------------------------------
 
 CLIENT_HELLO_TTL = dt.timedelta(minutes=2)
