@@ -153,7 +153,8 @@ def _access(session: Session, tenant: Tenant) -> SetupStep:
         .where(
             *_since_token(tenant),  # type: ignore[arg-type]
             or_(
-                (WcSession.hcp_received.is_(True)) & WcSession.refusal.is_(None),
+                # A sendRequestXML came only after QuickBooks let the connector in.
+                WcSession.company_file.is_not(None) & WcSession.refusal.is_(None),
                 WcSession.refusal.in_(_REFUSED),
             ),
         )

@@ -68,7 +68,8 @@ def company_to_open(session: Session, tenant: Tenant, *, has_work: bool) -> str 
 def _reached_quickbooks_since_token(session: Session, tenant: Tenant) -> bool:
     conditions = [
         WcSession.tenant_id == tenant.id,
-        WcSession.hcp_received.is_(True),
+        # A sendRequestXML came: QuickBooks let the connector in (it reports the company file).
+        WcSession.company_file.is_not(None),
         WcSession.refusal.is_(None),
     ]
     if tenant.token_created_at is not None:
