@@ -61,7 +61,7 @@ def sync_log(
         end = dt.datetime.combine(filters["until"] + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = query.where(Job.created_at < end)
     if filters["q"]:
-        # Each part reads an index of its own (migration 0011); an OR across them would read every job.
+        # Each part reads an index of its own (migration 0012); an OR across them would read every job.
         q = filters["q"]
         found = union_all(
             select(Job.id).where(Job.tenant_id == tenant_id, Job.link_code == q),

@@ -12,15 +12,31 @@ from sqlalchemy.orm import Session
 
 from console import web
 from console.session import ConsoleSession
-from db import audit
+from db import audit, tenant_life
 from db import tenants as tenant_repo
-from db.models import Job, Tenant, WcSession
+from db.models import Job, Tenant, WcSession, utcnow
 from db.states import SessionState
+from mapping import setup
 from qbwc.qwc import QwcError, QwcSettings, render_qwc
 
 router = APIRouter(include_in_schema=False)
+# The spec's five setup steps, as its help-center article names them.
+STEP_TITLES = {
+    "installConnector": "1. Install the Web Connector and add the .qwc file",
+    "generateToken": "2. Token",
+    "testConnection": "3. Test Connection",
+    "requestAccess": "4. Authorize (QuickBooks' access prompt)",
+    "testAccess": "5. Confirm (test access)",
+}
+STATUS_WORDS = {
+    setup.NOT_STARTED: "not started",
+    setup.PENDING: "waiting",
+    setup.DONE: "done",
+    setup.FAILED: "failed",
+}
 PAGE_SIZE = 50
 SEARCH_MAX = 200
+DISABLED = "This tenant is disabled: enable it first."
 # Jobs that need someone: failed, or waiting for a person to check QuickBooks (unknown outcome).
 NEEDS_ATTENTION = ("failed", "unknown_outcome")
 
@@ -79,19 +95,8 @@ async def tenants(request: Request, q: str = "", after: str | None = None) -> Re
             "search": search,
             "next_after": next_after,
             "first_page": not after,
-            "setup": setup_progress_of(db, rows),
         }
         return web.page(request, "tenants.html", context)
-
-
-def setup_progress_of(db: Session, rows: list[Tenant]) -> dict[str, Any]:
-    """Each tenant's setup progress, when this service knows it (``mapping.setup``); else nothing."""
-    try:
-        from mapping import setup
-    except ImportError:
-        return {}
-    progress = getattr(setup, "progress_of_many", None)
-    return progress(db, rows) if progress is not None else {}
 
 
 def connection_of(db: Session, tenant: Tenant) -> dict[str, Any]:
@@ -113,18 +118,11 @@ def _tenant_context(request: Request, db: Session, who: ConsoleSession, tenant: 
         "qbwc_url": settings.qbwc_url,
         "support_url": settings.support_url,
         "token": None,
-        "checklist": checklist_of(db, tenant),
+        "checklist": [(STEP_TITLES[step.key], step) for step in setup.checklist(db, tenant)],
+        "status_words": STATUS_WORDS,
+        "error": None,
+        "message": None,
     }
-
-
-def checklist_of(db: Session, tenant: Tenant) -> Any:
-    """The five-step setup checklist, when this service knows it (``mapping.setup``)."""
-    try:
-        from mapping import setup
-    except ImportError:
-        return None
-    checklist = getattr(setup, "checklist", None)
-    return checklist(db, tenant) if checklist is not None else None
 
 
 @router.get("/console/tenants/{tenant_id}")
@@ -170,6 +168,8 @@ async def download_qwc(request: Request, tenant_id: str) -> Response:
             context = _tenant_context(request, db, who, tenant)
             context["error"] = f"The .qwc file cannot be made: {exc}"
             return web.page(request, "tenant.html", context, status_code=409)
+        # The setup checklist's first step: the file reached someone (mapping/setup.py).
+        tenant.qwc_downloaded_at = utcnow()
     return Response(
         body,
         media_type="application/xml",
@@ -178,3 +178,51 @@ async def download_qwc(request: Request, tenant_id: str) -> Response:
             **web.NO_STORE,
         },
     )
+
+
+@router.post("/console/tenants/{tenant_id}/{action}")
+async def tenant_action(request: Request, tenant_id: str, action: str) -> Response:
+    """Test access, disconnect, disable and enable, with the admin API's rules (``api/onboarding.py``);
+    disabling and enabling need the admin key, as there."""
+    if action not in {"test-access", "disconnect", "disable", "enable"}:
+        raise web.NotFound("No such page.")
+    with web.transaction(request) as db:
+        who = web.current_session(request, db)
+        tenant = web.tenant_for(db, who, tenant_id)
+        await web.check_csrf(request, who)
+        now = utcnow()
+        error = message = None
+        if action == "test-access":
+            if tenant.disabled_at is not None:
+                error = DISABLED
+            else:
+                try:
+                    job, created = setup.queue_test_access(db, tenant)
+                except setup.SetupOrderError as exc:
+                    error = str(exc)
+                else:
+                    if created:
+                        audit.record(
+                            db,
+                            actor=who.actor,
+                            action="setup.test_access",
+                            tenant_id=tenant.id,
+                            job_id=job.public_id,
+                        )
+                    message = "Access test queued: it runs at the Web Connector's next update."
+        elif action == "disconnect":
+            if tenant_life.disconnect(db, tenant, now):
+                audit.record(db, actor=who.actor, action="tenant.disconnect", tenant_id=tenant.id)
+            message = "Disconnected: the token and its sessions ended and the company file is forgotten."
+        elif not who.is_admin:
+            error = "Disabling and enabling a tenant needs the service's admin key."
+        else:
+            disable = action == "disable"
+            if (tenant.disabled_at is None) == disable:
+                tenant_life.set_disabled(db, tenant, disable, now)
+                audit.record(db, actor=who.actor, action=f"tenant.{action}", tenant_id=tenant.id)
+            message = "Disabled: nothing is sent or retrieved until it is enabled." if disable else "Enabled."
+        context = _tenant_context(request, db, who, tenant)
+        context["error"] = error
+        context["message"] = message
+        return web.page(request, "tenant.html", context, status_code=409 if error else 200)
