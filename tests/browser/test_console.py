@@ -93,11 +93,18 @@ def test_onboarding_one_tenant_with_the_simulator(live_server: LiveServer, page:
     row.get_by_role("link", name=tenant["name"]).click()
 
     expect(page.get_by_text("never: the Web Connector has not reached qbbridge yet")).to_be_visible()
+    checklist = page.locator("ol.checklist > li")
+    expect(checklist).to_have_count(5)
+    expect(checklist.nth(0)).to_contain_text("not started")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download .qwc file").click()
     qwc = download.value.path().read_text()
     assert f"<UserName>{tenant['qbwcUsername']}</UserName>" in qwc
     page.get_by_role("button", name="Generate a new token").click()
+    # The file went out (step 1 waits for the connector to call) and the token exists (step 2).
+    expect(checklist.nth(0).locator(".status")).to_have_text("waiting")
+    expect(checklist.nth(1).locator(".status")).to_have_text("done")
+    expect(checklist.nth(2).locator(".status")).not_to_have_text("done")
     token = page.get_by_label("The new Web Connector password").input_value()
     assert len(token) >= 24
     expect(page.get_by_role("button", name="Copy")).to_be_visible()
@@ -108,10 +115,21 @@ def test_onboarding_one_tenant_with_the_simulator(live_server: LiveServer, page:
     # The token is in this page only: not in its address, not after a reload.
     assert token not in page.url
 
-    result = run_simulator(live_server, tenant["qbwcUsername"], token, demo_quickbooks())
+    quickbooks = demo_quickbooks()
+    result = run_simulator(live_server, tenant["qbwcUsername"], token, quickbooks)
     assert result.ok, result
     page.goto(live_server.base_url + f"/console/tenants/{tenant['id']}")
     assert token not in page.content()
+    # The simulator's session connected and QuickBooks let it in: steps 1, 3 and 4 turned done.
+    expect(checklist.nth(0).locator(".status")).to_have_text("done")
+    expect(checklist.nth(2).locator(".status")).to_have_text("done")
+    expect(checklist.nth(3).locator(".status")).to_have_text("done")
+    screenshot(page, "tenant-connected")
+    page.get_by_role("button", name="Test access").click()
+    expect(page.get_by_role("status").first).to_contain_text("Access test queued")
+    assert run_simulator(live_server, tenant["qbwcUsername"], token, quickbooks).ok
+    page.goto(live_server.base_url + f"/console/tenants/{tenant['id']}")
+    expect(checklist.nth(4).locator(".status")).to_have_text("done")
     facts = page.locator("dl.facts").first
     expect(facts).to_contain_text("just now")
     expect(facts).not_to_contain_text("never")

@@ -212,3 +212,24 @@ def test_pages_read_with_javascript_off(live_server: LiveServer, playwright: Pla
         # The copy button needs a script, so it is not offered.
         expect(page.get_by_role("button", name="Copy")).to_be_hidden()
         found.assert_clean()
+
+
+def test_disable_enable_and_disconnect(live_server: LiveServer, page: Page, page_watch: PageWatch) -> None:
+    tenant = new_tenant(live_server, "Pausing Co")
+    live_server.client.post(f"/api/v1/tenants/{tenant['id']}/token")
+    sign_in(page, live_server, live_server.admin_key)
+    page.goto(live_server.base_url + f"/console/tenants/{tenant['id']}")
+    page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_role("status")).to_contain_text("Disabled")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("disabled")
+    assert live_server.client.get(f"/api/v1/tenants/{tenant['id']}").json()["disabled"] is True
+    page_watch.expect_status(f"/console/tenants/{tenant['id']}/test-access", 409)
+    page.get_by_role("button", name="Test access").click()
+    expect(page.get_by_role("alert")).to_contain_text("disabled")
+    check_axe(page)
+    page.get_by_role("button", name="Enable").click()
+    expect(page.get_by_role("status")).to_have_text("Enabled.")
+    assert live_server.client.get(f"/api/v1/tenants/{tenant['id']}").json()["disabled"] is False
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_role("status")).to_contain_text("Disconnected")
+    assert live_server.client.get(f"/api/v1/tenants/{tenant['id']}").json()["hasToken"] is False
