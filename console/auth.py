@@ -63,18 +63,22 @@ def _sign_in_page(request: Request, *, next_page: str, error: str | None, status
 
 
 @router.get("/console/sign-in")
-async def sign_in_form(request: Request, next: str | None = None) -> Response:
-    return _sign_in_page(request, next_page=_next_page(next), error=None, status_code=200)
+async def sign_in_form(request: Request, next: str = "") -> Response:
+    return _sign_in_page(
+        request, next_page=_next_page(web.text_input(next, 2000)), error=None, status_code=200
+    )
 
 
 @router.post("/console/sign-in")
 async def sign_in(
     request: Request,
-    key: Annotated[str, Form(max_length=KEY_MAX)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "",
+    key: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
-    next_page = _next_page(next)
+    # Whatever was posted gets the sign-in page back, never a bare 422: a key too long is a wrong key.
+    next_page = _next_page(web.text_input(next, 2000))
+    key = key[: KEY_MAX + 1]
     expected = web.signer(request).sign_in_value(request.cookies.get(SIGN_IN_COOKIE))
     if not same_token(expected, csrf):
         return _sign_in_page(

@@ -20,7 +20,7 @@ ENTITIES = ("salesOrder", "purchaseOrder", "product")
 
 @router.get("/console/tenants/{tenant_id}/imports")
 async def imports_page(
-    request: Request, tenant_id: str, status: str = "", entity: str = "", before: int | None = None
+    request: Request, tenant_id: str, status: str = "", entity: str = "", before: str = ""
 ) -> Response:
     status = status if status in STATUSES else ""
     entity = entity if entity in ENTITIES else ""
@@ -32,8 +32,9 @@ async def imports_page(
             query = query.where(Import.status == status)
         if entity:
             query = query.where(Import.entity == entity)
-        if before is not None:
-            query = query.where(Import.id < before)
+        cursor = web.number(before)
+        if cursor is not None:
+            query = query.where(Import.id < cursor)
         rows = list(db.scalars(query.order_by(Import.id.desc()).limit(PAGE_SIZE + 1)))
         next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
         context = {
@@ -45,8 +46,8 @@ async def imports_page(
             "statuses": STATUSES,
             "entities": ENTITIES,
             "next_before": next_before,
-            "first_page": before is None,
-            "message": request.query_params.get("done", ""),
+            "first_page": cursor is None,
+            "message": str(web.number(request.query_params.get("done", "")) or ""),
         }
         return web.page(request, "imports.html", context)
 
@@ -58,7 +59,9 @@ async def acknowledge(request: Request, tenant_id: str) -> Response:
         tenant = web.tenant_for(db, who, tenant_id)
         form = await web.check_csrf(request, who)
         chosen = form.get("ids") or []
-        ids = [str(value)[:36] for value in (chosen if isinstance(chosen, list) else [chosen])][:PAGE_SIZE]
+        ids = [web.identifier(value) for value in (chosen if isinstance(chosen, list) else [chosen])][
+            :PAGE_SIZE
+        ]
         if ids:
             import_repo.acknowledge(db, tenant.id, ids, now=utcnow())
             audit.record(db, actor=who.actor, action="imports.ack", tenant_id=tenant.id, count=len(ids))

@@ -84,14 +84,14 @@ def _filters(status: str, flow: str, since: str, until: str, q: str) -> tuple[di
     filters: dict[str, Any] = {
         "status": status if status in STATUSES else "",
         "flow": flow if flow in FLOW_NAMES else "",
-        "since": _day(since),
-        "until": _day(until),
-        "q": q.strip()[:SEARCH_MAX],
+        "since": _day(web.text_input(since, 20)),
+        "until": _day(web.text_input(until, 20)),
+        "q": web.text_input(q, SEARCH_MAX),
     }
     if since and filters["since"] is None:
-        problems.append(f"'From' must be a date such as 2026-11-30 (got {since[:40]!r}).")
+        problems.append(f"'From' must be a date such as 2026-11-30 (got {web.text_input(since, 40)!r}).")
     if until and filters["until"] is None:
-        problems.append(f"'To' must be a date such as 2026-11-30 (got {until[:40]!r}).")
+        problems.append(f"'To' must be a date such as 2026-11-30 (got {web.text_input(until, 40)!r}).")
     return filters, problems
 
 
@@ -104,13 +104,13 @@ async def jobs_page(
     since: str = "",
     until: str = "",
     q: str = "",
-    before: int | None = None,
+    before: str = "",
 ) -> Response:
     filters, problems = _filters(status, flow, since, until, q)
     with web.transaction(request) as db:
         who = web.current_session(request, db)
         tenant = web.tenant_for(db, who, tenant_id)
-        rows, next_before = sync_log(db, tenant.id, filters, before=before)
+        rows, next_before = sync_log(db, tenant.id, filters, before=web.number(before))
         query = {
             "status": filters["status"],
             "flow": filters["flow"],
@@ -127,14 +127,14 @@ async def jobs_page(
             "statuses": STATUSES,
             "flows": FLOW_NAMES,
             "next_before": next_before,
-            "first_page": before is None,
-            "message": request.query_params.get("done", ""),
+            "first_page": not before,
+            "message": web.text_input(request.query_params.get("done", ""), 20),
         }
         return web.page(request, "jobs.html", context, status_code=422 if problems else 200)
 
 
 def _job_for(db: Session, who: ConsoleSession, job_id: str) -> Job:
-    job = db.scalars(select(Job).where(Job.public_id == job_id[:36])).first()
+    job = db.scalars(select(Job).where(Job.public_id == web.identifier(job_id))).first()
     if job is None or not who.can_see(job.tenant_id):
         raise web.NotFound("No such job.")
     return job
@@ -143,11 +143,11 @@ def _job_for(db: Session, who: ConsoleSession, job_id: str) -> Job:
 def _job_context(db: Session, who: ConsoleSession, job: Job, request: Request) -> dict[str, Any]:
     steps = list(db.scalars(select(Step).where(Step.job_id == job.id).order_by(Step.position)))
     # ?step=N&part=request|response&page=K pages through one large document; the others start at 1.
-    wanted = (request.query_params.get("step", ""), request.query_params.get("part", ""))
-    try:
-        wanted_page = int(request.query_params.get("page", "1"))
-    except ValueError:
-        wanted_page = 1
+    wanted = (
+        web.text_input(request.query_params.get("step", ""), 10),
+        web.text_input(request.query_params.get("part", ""), 10),
+    )
+    wanted_page = web.number(request.query_params.get("page", "1")) or 1
     documents = []
     for step in steps:
         shown = {}
@@ -168,7 +168,9 @@ def _job_context(db: Session, who: ConsoleSession, job: Job, request: Request) -
         "flows": FLOW_NAMES,
         "can_retry": job.status in job_actions.RETRYABLE,
         "can_cancel": job.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT},
-        "message": request.query_params.get("done", ""),
+        "message": {"retried": "retried", "cancelled": "cancelled"}.get(
+            request.query_params.get("done", ""), ""
+        ),
         "error": None,
     }
 

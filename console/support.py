@@ -54,7 +54,7 @@ WEB_CONNECTOR_ERRORS: tuple[tuple[str, str, str], ...] = (
         "QBWC1040 / QBWC1030",
         "No valid username/password, or no password set.",
         "Click the Password column of qbbridge in the Web Connector and enter the token from your "
-        "integration page; check \"Save password\". A new token replaces the old one: use the newest.",
+        'integration page; check "Save password". A new token replaces the old one: use the newest.',
     ),
     (
         "QBWC1013 / QBWC1007 / QBWC1008",
@@ -85,29 +85,29 @@ WEB_CONNECTOR_ERRORS: tuple[tuple[str, str, str], ...] = (
 # What QuickBooks itself asks or answers when the Web Connector reaches it.
 QUICKBOOKS_PROMPTS: tuple[tuple[str, str], ...] = (
     (
-        "\"An application is requesting access to the following QuickBooks company file\" "
+        '"An application is requesting access to the following QuickBooks company file" '
         "(the first time qbbridge connects)",
-        "Choose \"Yes, always; allow access even if QuickBooks is not running\", check \"Allow this "
-        "application to access personal data\" only if you send timesheets with employees, and click "
+        'Choose "Yes, always; allow access even if QuickBooks is not running", check "Allow this '
+        'application to access personal data" only if you send timesheets with employees, and click '
         "Continue, then Done. QuickBooks must be open as the Admin user in single-user mode for this.",
     ),
     (
-        "\"The QuickBooks user has denied access\" (0x80040420)",
+        '"The QuickBooks user has denied access" (0x80040420)',
         "In QuickBooks, as Admin: Edit → Preferences → Integrated Applications → Company Preferences; "
         "select qbbridge, click Properties and allow access (or remove it and run Update Selected to be "
         "asked again).",
     ),
     (
-        "\"This application is not allowed to log into this QuickBooks company data file automatically\"",
-        "Same place (Integrated Applications → Properties): check \"Allow this application to login "
-        "automatically\" and choose the Admin user.",
+        '"This application is not allowed to log into this QuickBooks company data file automatically"',
+        'Same place (Integrated Applications → Properties): check "Allow this application to login '
+        'automatically" and choose the Admin user.',
     ),
     (
-        "\"Could not start QuickBooks\" (0x80040408)",
+        '"Could not start QuickBooks" (0x80040408)',
         "Open QuickBooks yourself with the company file, close every dialog, then click Update Selected.",
     ),
     (
-        "\"The QuickBooks company data file is already open with a different company file\"",
+        '"The QuickBooks company data file is already open with a different company file"',
         "Close the other company file, open the one you set up with qbbridge, and update again.",
     ),
 )
@@ -140,7 +140,8 @@ def _status_of(request: Request, file: str) -> dict[str, Any] | None:
 
 @router.get("/support")
 async def support_page(request: Request, file: str = "") -> Response:
-    tenant = _status_of(request, file[:64]) if file else None
+    file = web.text_input(file, 64)
+    tenant = _status_of(request, file) if file else None
     context = {
         "who": None,
         "tenant": tenant,

@@ -82,8 +82,9 @@ async def console_home(request: Request) -> Response:
 
 
 @router.get("/console/tenants")
-async def tenants(request: Request, q: str = "", after: str | None = None) -> Response:
-    search = q.strip()[:SEARCH_MAX]
+async def tenants(request: Request, q: str = "", after: str = "") -> Response:
+    search = web.text_input(q, SEARCH_MAX)
+    after = web.identifier(after)
     with web.transaction(request) as db:
         who = web.current_session(request, db)
         rows, next_after = tenants_page(db, who, search=search, after=after)
@@ -180,12 +181,9 @@ async def download_qwc(request: Request, tenant_id: str) -> Response:
     )
 
 
-@router.post("/console/tenants/{tenant_id}/{action}")
 async def tenant_action(request: Request, tenant_id: str, action: str) -> Response:
     """Test access, disconnect, disable and enable, with the admin API's rules (``api/onboarding.py``);
     disabling and enabling need the admin key, as there."""
-    if action not in {"test-access", "disconnect", "disable", "enable"}:
-        raise web.NotFound("No such page.")
     with web.transaction(request) as db:
         who = web.current_session(request, db)
         tenant = web.tenant_for(db, who, tenant_id)
@@ -226,3 +224,23 @@ async def tenant_action(request: Request, tenant_id: str, action: str) -> Respon
         context["error"] = error
         context["message"] = message
         return web.page(request, "tenant.html", context, status_code=409 if error else 200)
+
+
+@router.post("/console/tenants/{tenant_id}/test-access")
+async def test_access(request: Request, tenant_id: str) -> Response:
+    return await tenant_action(request, tenant_id, "test-access")
+
+
+@router.post("/console/tenants/{tenant_id}/disconnect")
+async def disconnect(request: Request, tenant_id: str) -> Response:
+    return await tenant_action(request, tenant_id, "disconnect")
+
+
+@router.post("/console/tenants/{tenant_id}/disable")
+async def disable(request: Request, tenant_id: str) -> Response:
+    return await tenant_action(request, tenant_id, "disable")
+
+
+@router.post("/console/tenants/{tenant_id}/enable")
+async def enable(request: Request, tenant_id: str) -> Response:
+    return await tenant_action(request, tenant_id, "enable")

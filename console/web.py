@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,27 @@ class NotFound(Exception):
 
 class BadCsrf(Exception):
     """A form without this session's CSRF token (another site's form, or a page from an old session)."""
+
+
+# Identifiers are UUIDs and numbers; anything longer names nothing.
+ID_MAX = 64
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_input(value: object, limit: int) -> str:
+    """What a person typed or a link carried, safe to compare with stored text: no NUL (PostgreSQL
+    refuses it in a statement) nor lone surrogates, at most ``limit`` characters, trimmed."""
+    return _UNSTORABLE.sub("", str(value if value is not None else ""))[:limit].strip()
+
+
+def identifier(value: object) -> str:
+    return text_input(value, ID_MAX)
+
+
+def number(value: object) -> int | None:
+    """A page cursor (a row number, a 64-bit integer in the database); None when it is not one."""
+    text = text_input(value, 20)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def signer(request: Request) -> CookieSigner:
@@ -95,6 +117,7 @@ def admin_key_digest(request: Request, db: Session) -> str | None:
 
 
 def tenant_for(db: Session, who: ConsoleSession, tenant_id: str) -> Tenant:
+    tenant_id = identifier(tenant_id)
     tenant = tenant_repo.get_tenant(db, tenant_id) if who.can_see(tenant_id) else None
     if tenant is None:
         raise NotFound("No such tenant.")
@@ -109,9 +132,7 @@ async def check_csrf(request: Request, who: ConsoleSession) -> dict[str, Any]:
     return {key: form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key) for key in form}
 
 
-def page(
-    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
-) -> HTMLResponse:
+def page(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code, headers=NO_STORE)
 
 

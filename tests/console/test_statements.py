@@ -10,31 +10,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import pytest
-from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import event
 
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.queue import NewStep, enqueue
-from qbbridge.app import create_app
-from qbbridge.config import load_settings
-
-KEY = "statements-admin-key"
-
-
-@pytest.fixture(scope="module")
-def app(database: Database) -> FastAPI:
-    settings = load_settings(
-        environ={
-            "QBBRIDGE_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-            "QBBRIDGE_ADMIN_API_KEY": KEY,
-            "QBBRIDGE_SECRET_KEY": Fernet.generate_key().decode(),
-            "QBBRIDGE_PUSH_INTERVAL_SECONDS": "0",
-        }
-    )
-    return create_app(settings, database)
+from tests.console.conftest import KEY
 
 
 @contextmanager
