@@ -63,7 +63,9 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    database = database or Database(settings.database_url)
+    database = database or Database(
+        settings.database_url, prepared_statements=settings.database_prepared_statements
+    )
     keyring = load_keyring(settings)
     service = OutageTolerantService(
         database,
