@@ -15,10 +15,9 @@ from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCrea
 from api.paging import Cursor, limit_query, one_page, row_number
 from api.params import JobId, TenantId
 from api.routing import api_router
-from db import audit, queue
+from db import audit
 from db.models import Job, Step, utcnow
-from mapping.steps import RAW_QBXML
-from requests_builder.raw import RawQbxmlError, check_raw_qbxml
+from mapping import jobs as job_rules
 
 router = api_router(tags=["jobs"])
 NOT_FOUND = error_responses(404)
@@ -31,7 +30,7 @@ def job_out(session: Session, job: Job) -> JobOut:
         id=job.public_id,
         tenant_id=job.tenant_id,
         kind=job.kind,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         error=job.error,
         warnings=job.warnings or [],
         created_at=job.created_at,
@@ -42,7 +41,7 @@ def job_out(session: Session, job: Job) -> JobOut:
             StepOut(
                 position=s.position,
                 kind=s.kind,
-                state=s.state,  # type: ignore[arg-type]
+                state=s.state,
                 request=s.request,
                 response=s.response,
                 status_code=s.status_code,
@@ -58,6 +57,11 @@ def job_out(session: Session, job: Job) -> JobOut:
             for s in steps
         ],
     )
+
+
+def _refusal(exc: job_rules.JobRefused) -> HTTPException:
+    # Every refusal of a cancel or retry is about the job's state, not the request: a conflict.
+    return HTTPException(status.HTTP_409_CONFLICT, exc.message)
 
 
 def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
@@ -82,19 +86,12 @@ async def queue_raw_qbxml(
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
     tenant = tenant_or_404(session, principal, tenant_id)
     try:
-        check = check_raw_qbxml(body.qbxml)
-    except RawQbxmlError as exc:
+        job = job_rules.queue_raw_qbxml(session, tenant_id=tenant.id, qbxml=body.qbxml)
+    except job_rules.RawQbxmlError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "qbxml"], "msg": str(exc), "type": "qbxml_invalid"}],
         ) from exc
-    job = queue.enqueue(
-        session,
-        tenant_id=tenant.id,
-        kind=RAW_QBXML,
-        payload={"requestTypes": check.request_types},
-        steps=[queue.NewStep(kind=RAW_QBXML, intent={"qbxml": body.qbxml})],
-    )
     audit.record(
         session, actor=principal.actor, action="job.queue", tenant_id=tenant.id, job_id=job.public_id
     )
@@ -110,10 +107,10 @@ async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal
 async def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
     job = job_or_404(session, principal, job_id)
-    if not queue.cancel_job(session, job, now=utcnow()):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"Job {job_id} has nothing left to cancel (it is {job.status})."
-        )
+    try:
+        job_rules.cancel(session, job, now=utcnow())
+    except job_rules.JobRefused as exc:
+        raise _refusal(exc) from exc
     audit.record(
         session, actor=principal.actor, action="job.cancel", tenant_id=job.tenant_id, job_id=job.public_id
     )
@@ -126,27 +123,11 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
     tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
     checked against QuickBooks when possible."""
     job = job_or_404(session, principal, job_id)
-    if job.status not in {"failed", "cancelled", "unknown_outcome"}:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"Job {job_id} is {job.status}; only a failed, cancelled or unknown-outcome job can be retried.",
-        )
-    if job.depends_on_job_id is not None:
-        blocker = session.get(Job, job.depends_on_job_id)
-        if blocker is not None and blocker.status in {"failed", "cancelled", "unknown_outcome"}:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"Job {job_id} needs job {blocker.public_id}, which is {blocker.status}: "
-                "retry that one first.",
-            )
-    conflict = queue.retry_job(session, job, now=utcnow())
-    if conflict is not None:
+    try:
+        job_rules.retry(session, job, now=utcnow())
+    except job_rules.JobRefused as exc:
         # Raising rolls back the transaction: nothing of the retry stays.
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"{conflict.entity} {conflict.code} is already {conflict.status} through another job; "
-            "nothing to retry here.",
-        )
+        raise _refusal(exc) from exc
     audit.record(
         session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
     )

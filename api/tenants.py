@@ -26,7 +26,7 @@ from db import audit
 from db import tenants as tenant_repo
 from db.models import Tenant, WcSession
 from db.states import SessionState
-from qbwc.qwc import QwcError, QwcSettings, render_qwc
+from mapping.qwc import QwcError, QwcSettings, render_qwc
 
 router = api_router(prefix="/api/v1/tenants", tags=["tenants"])
 NOT_FOUND = error_responses(404)

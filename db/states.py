@@ -40,6 +40,17 @@ class JobStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class StepPhase(enum.StrEnum):
+    """What a queued step does when it is next claimed (``job_steps.phase``)."""
+
+    # Send its request.
+    SEND = "send"
+    # Its answer was lost (or unreadable): first ask QuickBooks whether the request was saved.
+    RECONCILE = "reconcile"
+    # A retrieval page with more to come: ask for the next page on the same iterator.
+    CONTINUE = "continue"
+
+
 class SessionState(enum.StrEnum):
     """A Web Connector session, from ``authenticate`` to ``closeConnection``.
 
@@ -59,3 +70,6 @@ class SessionState(enum.StrEnum):
 FINISHED_STEP_STATES = frozenset(
     {StepState.SUCCEEDED, StepState.FAILED, StepState.UNKNOWN_OUTCOME, StepState.CANCELLED}
 )
+
+# A job that ended without succeeding: a person may retry it (POST /api/v1/jobs/{id}/retry).
+RETRYABLE_JOB_STATUSES = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN_OUTCOME})

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Import, Tenant
+from db.results import affected_rows
 from db.sealing import Keyring, UnreadableSecret
 
 log = logging.getLogger(__name__)
@@ -307,7 +308,7 @@ def _settle(session: Session, claim: _Claim, **values: Any) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected_rows(result))
 
 
 def _hand_back(session: Session, claim: _Claim, now: dt.datetime, **values: Any) -> None:

@@ -17,6 +17,7 @@ for a person instead (:class:`Unreconcilable`), and nothing is sent on a guess.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,7 +28,7 @@ from db import links as link_repo
 from db import queue
 from db.batch import Statement
 from db.models import Job, Step
-from db.states import StepState
+from db.states import StepPhase, StepState
 from mapping import retrieval
 from mapping.explain import (
     explain_hresult,
@@ -40,6 +41,7 @@ from mapping.item_types import KEPT, lookup_result
 from mapping.plan import Binding, ItemCheck, LineFilter, Lookup, PlannedStep
 from mapping.retries import MAX_ATTEMPTS, retry_delay
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
+from mapping.step_kinds import StepKind
 from requests_builder import BuildError, Request, build_message_set, request_from_dict, wrap_requests
 from requests_builder.queries import ModifiedDateRangeFilter
 from requests_builder.raw import RawQbxmlError, prepare_raw_qbxml
@@ -47,9 +49,6 @@ from requests_builder.versions import version_tuple
 from responses_parser import parse_response, split_answer
 from responses_parser.safe_xml import HostileXMLError
 from responses_parser.status import ResponseFormatError, read_statuses
-
-RAW_QBXML = "raw_qbxml"
-QBXML_REQUEST = "qbxml_request"
 
 # How far back a reconciliation looks for the document it may have created. Generous, because
 # QuickBooks stamps TimeModified with the customer's PC clock, which may be off.
@@ -154,36 +153,45 @@ class Settlement:
 
 
 def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now: dt.datetime) -> Rendered:
-    if step.kind == RAW_QBXML:
-        try:
-            prepared = prepare_raw_qbxml(
-                step.intent["qbxml"], request_id_prefix=str(step.id), host_max_version=host.qbxml_version
-            )
-        except (RawQbxmlError, HostileXMLError) as exc:
-            raise RenderError(str(exc)) from exc
-        return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
-    if step.kind == retrieval.RETRIEVAL_QUERY:
-        queries = retrieval.render_queries(
-            session,
-            step,
-            session_id=host.session_id,
-            qbxml_version=host.qbxml_version,
-            soap_body_limit=host.soap_body_limit,
+    kind = STEP_KINDS.get(step.kind)
+    if kind is None:
+        raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
+    return kind.render(session, step, host, now)
+
+
+def _render_raw(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
+    try:
+        prepared = prepare_raw_qbxml(
+            step.intent["qbxml"], request_id_prefix=str(step.id), host_max_version=host.qbxml_version
         )
-        return _build_all(queries, step.id, host, "the retrieval query")
-    if step.kind == QBXML_REQUEST:
-        planned = PlannedStep.from_intent(step.intent)
-        if _reconciling(step, planned):
-            request = _reconcile_request(session, step, planned, host, now)
-            return _build(request, f"{step.id}.0", host, planned.description)
-        if host.country.upper() != "US":
-            raise RenderError(NON_US_REFUSAL.format(country=host.country))
-        request = _with_marks(
-            _bind(session, step, planned.request, planned.bindings, planned.line_filter), planned, host
-        )
-        rendered = _build(request, f"{step.id}.0", host, planned.description)
-        return replace(rendered, sent_version=host.qbxml_version)
-    raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
+    except (RawQbxmlError, HostileXMLError) as exc:
+        raise RenderError(str(exc)) from exc
+    return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
+
+
+def _render_retrieval(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
+    queries = retrieval.render_queries(
+        session,
+        step,
+        session_id=host.session_id,
+        qbxml_version=host.qbxml_version,
+        soap_body_limit=host.soap_body_limit,
+    )
+    return _build_all(queries, step.id, host, "the retrieval query")
+
+
+def _render_planned(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
+    planned = PlannedStep.from_intent(step.intent)
+    if _reconciling(step, planned):
+        request = _reconcile_request(session, step, planned, host, now)
+        return _build(request, f"{step.id}.0", host, planned.description)
+    if host.country.upper() != "US":
+        raise RenderError(NON_US_REFUSAL.format(country=host.country))
+    request = _with_marks(
+        _bind(session, step, planned.request, planned.bindings, planned.line_filter), planned, host
+    )
+    rendered = _build(request, f"{step.id}.0", host, planned.description)
+    return replace(rendered, sent_version=host.qbxml_version)
 
 
 def render_message(
@@ -252,7 +260,7 @@ def _build_all(requests: list[Request], step_id: int, host: HostContext, descrip
 
 def _reconciling(step: queue.StepRef, planned: PlannedStep) -> bool:
     # A step safe to repeat has no reconciliation query: in phase "reconcile" it is simply sent again.
-    return step.phase == "reconcile" and planned.reconcile is not None
+    return step.phase == StepPhase.RECONCILE and planned.reconcile is not None
 
 
 def _with_request_id(request: Request, request_id: str) -> Request:
@@ -520,12 +528,15 @@ def _unreadable(exc: Exception) -> Outcome:
 
 
 def settle_response(step: queue.StepRef, response: str) -> Outcome:
-    if step.kind == retrieval.RETRIEVAL_QUERY:
-        # A page of records is stored where the database is at hand: see apply_outcome.
-        return Outcome(state=StepState.SUCCEEDED, page=True)
-    if step.kind == QBXML_REQUEST:
-        return _settle_planned(step, response)
-    return _settle_raw(step, response)
+    """What QuickBooks' answer means for ``step``, decided by its kind (a kind unknown here is read as
+    raw qbXML: the statuses of its responses)."""
+    kind = STEP_KINDS.get(step.kind)
+    return kind.settle(step, response) if kind is not None else _settle_raw(step, response)
+
+
+def _settle_page(step: queue.StepRef, response: str) -> Outcome:
+    # A page of records is stored where the database is at hand: see apply_outcome.
+    return Outcome(state=StepState.SUCCEEDED, page=True)
 
 
 def _settle_raw(step: queue.StepRef, response: str) -> Outcome:
@@ -802,7 +813,7 @@ def apply_outcome(
         result=outcome.result,
     )
 
-    def requeue(*, phase: str | None = None, not_before: dt.datetime | None = None) -> bool | None:
+    def requeue(*, phase: StepPhase | None = None, not_before: dt.datetime | None = None) -> bool | None:
         return queue.settle_step(
             session,
             step,
@@ -815,31 +826,31 @@ def apply_outcome(
         )
 
     if outcome.resend:
-        return requeue(phase="send")
+        return requeue(phase=StepPhase.SEND)
     if outcome.retry:
         # After an error from the Web Connector (an hresult) QuickBooks may have saved the request
         # before it failed: look for it before sending it again, as for a lost answer.
-        phase = "reconcile" if outcome.hresult and _can_reconcile(step) else None
+        phase = StepPhase.RECONCILE if outcome.hresult and _can_reconcile(step) else None
         return requeue(phase=phase, not_before=now + retry_delay(step.attempts))
     state = outcome.state
     if state == StepState.UNKNOWN_OUTCOME and _can_reconcile(step):
         # Unreadable answer: ask QuickBooks before deciding, exactly as for a lost one.
-        return requeue(phase="reconcile")
+        return requeue(phase=StepPhase.RECONCILE)
     before: list[tuple[Statement, dict[str, Any]]] = []
-    if state == StepState.SUCCEEDED and step.kind == QBXML_REQUEST:
+    if state == StepState.SUCCEEDED and step.kind == StepKind.QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
-        job = step.job or _job_ref(session, step.job_id)
-        if planned.creates_link and job.link_entity and job.link_code:
+        job_ref = step.job or _job_ref(session, step.job_id)
+        if planned.creates_link and job_ref.link_entity and job_ref.link_code:
             # The link and the job's result are written in the batch that settles the step.
             link = link_repo.complete_params(
-                tenant_id=job.tenant_id,
-                entity=job.link_entity,
-                code=job.link_code,
+                tenant_id=job_ref.tenant_id,
+                entity=job_ref.link_entity,
+                code=job_ref.link_code,
                 qb_type=outcome.qb_type,
                 ids=outcome.ids,
                 now=now,
             )
-            result = {**job.result, "quickbooks": {"type": outcome.qb_type, **outcome.ids}}
+            result = {**job_ref.result, "quickbooks": {"type": outcome.qb_type, **outcome.ids}}
             before += [
                 (link_repo.COMPLETE, link),
                 (queue.SET_JOB_RESULT, {"job_id": step.job_id, "result": result}),
@@ -852,7 +863,7 @@ def apply_outcome(
 def _can_reconcile(step: queue.StepRef) -> bool:
     """Whether the step can be looked for in QuickBooks (or safely sent again) before it is re-sent:
     a typed request in phase ``send`` with a reconciliation query, or one safe to repeat."""
-    if step.kind != QBXML_REQUEST or step.phase != "send":
+    if step.kind != StepKind.QBXML_REQUEST or step.phase != StepPhase.SEND:
         return False
     planned = PlannedStep.from_intent(step.intent)
     return planned.reconcile is not None or planned.safe_to_repeat
@@ -867,3 +878,22 @@ def _job_ref(session: Session, job_id: int) -> queue.JobRef:
         link_code=job.link_code,
         result=dict(job.result or {}),
     )
+
+
+# --- the step kinds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KindRules:
+    """How a step of one kind is written for the host and what an answer to it means."""
+
+    render: Callable[[Session, queue.StepRef, HostContext, dt.datetime], Rendered]
+    settle: Callable[[queue.StepRef, str], Outcome]
+
+
+# A new kind of step: a StepKind member, and its rules here.
+STEP_KINDS: dict[str, KindRules] = {
+    StepKind.QBXML_REQUEST: KindRules(render=_render_planned, settle=_settle_planned),
+    StepKind.RAW_QBXML: KindRules(render=_render_raw, settle=_settle_raw),
+    StepKind.RETRIEVAL_QUERY: KindRules(render=_render_retrieval, settle=_settle_page),
+}

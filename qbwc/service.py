@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from db import login_throttle, queue, sessions
@@ -24,7 +23,7 @@ from db.outcome_log import one_line
 from db.states import JobStatus, SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
-from mapping.host import DEFAULT_QBXML_VERSION, describe_host, host_version
+from mapping.host import DEFAULT_QBXML_VERSION, HostInfo, describe_host, host_version
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
 from mapping.steps import (
     HostContext,
@@ -34,7 +33,6 @@ from mapping.steps import (
 )
 from qbwc import arguments
 from qbwc.versions import version_tuple
-from responses_parser.host import HostInfo
 
 log = logging.getLogger("qbbridge.qbwc")
 
@@ -177,8 +175,6 @@ class WebConnectorService:
             client_version = (
                 tenant_repo.recall_client_version(session, client_address, now) if client_address else None
             )
-            if client_version:
-                tenant.qbwc_version = client_version
             has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
             session.add(
                 WcSession(
@@ -193,7 +189,7 @@ class WebConnectorService:
                     waits=0,
                 )
             )
-            tenant.last_contact_at = now
+            tenant_repo.note_contact(tenant, now=now, client_version=client_version)
             return [ticket, tenant.company_file or ""] if has_work else [ticket, NO_WORK]
 
     def _throttle_rule(self) -> login_throttle.ThrottleRule:
@@ -283,8 +279,8 @@ class WebConnectorService:
                         limit=self.options.requests_per_message - 1,
                     )
                 message = render_message(session, steps, host, now=now)
-                for refused, exc in message.refused:
-                    queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(exc))
+                for refused, why_refused in message.refused:
+                    queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(why_refused))
                 for unknowable, why in message.unknowable:
                     queue.park_unknown(session, unknowable, now=now, error=str(why))
                 if not message.sent:
@@ -343,10 +339,7 @@ class WebConnectorService:
         if hcp_response and not row.hcp_received:
             self._record_host(session, row, hcp_response, described, reported, now)
         sessions.set_last_error(session, row.id, refusal)
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
-        tenant.last_connection_error = refusal
-        tenant.last_connection_error_at = now
+        tenant_repo.note_connection_error(session, row.tenant_id, refusal, now=now)
         log.info("sendRequestXML refused: QuickBooks older than qbbridge supports (%s)", reported)
         return ""
 
@@ -360,23 +353,20 @@ class WebConnectorService:
         now: dt.datetime,
     ) -> None:
         """The first sendRequestXML of a session says what QuickBooks the customer runs."""
-        session.execute(
-            update(WcSession.__table__).where(WcSession.__table__.c.id == row.id).values(hcp_received=True)
-        )
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
+        sessions.mark_host_received(session, row.id)
         described = described or describe_host(hcp_response)
-        tenant.host_info = {"raw": hcp_response[:200_000]}
-        tenant.host_info_at = now
-        tenant.connected_company_file = row.company_file
-        tenant.qb_country = row.country or described.country or tenant.qb_country
-        tenant.qbxml_version = reported or tenant.qbxml_version
-        tenant.qbwc_version = row.client_version or tenant.qbwc_version
-        tenant.qb_product = described.product_name or tenant.qb_product
-        tenant.supported_qbxml_versions = (
-            list(described.supported_versions) or tenant.supported_qbxml_versions
+        tenant_repo.note_host(
+            session,
+            row.tenant_id,
+            raw=hcp_response,
+            company_file=row.company_file,
+            country=row.country or described.country,
+            qbxml_version=reported,
+            qbwc_version=row.client_version,
+            product=described.product_name,
+            supported_versions=list(described.supported_versions),
+            now=now,
         )
-        tenant.last_contact_at = now
 
     # --- receiveResponseXML --------------------------------------------------------------------
 
@@ -546,11 +536,8 @@ class WebConnectorService:
         with self.database.transaction() as session:
             wc_session = self._find_session(session, ticket)
             if wc_session is not None:
-                tenant = session.get(Tenant, wc_session.tenant_id)
                 logged = (wc_session.tenant_id, text)
-                if tenant is not None:
-                    tenant.last_connection_error = text
-                    tenant.last_connection_error_at = now
+                tenant_repo.note_connection_error(session, wc_session.tenant_id, text, now=now)
                 if wc_session.state == SessionState.OPEN:
                     wc_session.last_error = text
                     queue.end_session(

@@ -45,4 +45,7 @@ then
 fi
 
 "$VENV/bin/ruff" check .
+# The layer table of docs/architecture.md ([tool.importlinter] in pyproject.toml) and the types.
+"$VENV/bin/lint-imports"
+"$VENV/bin/mypy"
 "$VENV/bin/python" -m pytest "$@"
