@@ -1,15 +1,27 @@
 """The explicit states of the queue and of Web Connector sessions, and who moves them.
 
-Step (one qbXML request message set)::
+Step (one qbXML request message set), with its phase (:class:`StepPhase`) where it matters::
 
     queued ──claim (sendRequestXML)──▶ in_flight ──receiveResponseXML──▶ succeeded | failed
-       ▲                                   │
-       └── retry later (transient error) ◀─┤ (back to queued with not_before, bounded attempts)
-                                           └── session ended before the answer ──▶ unknown_outcome
+     ▲  ▲                                  │
+     │  └─ retry later (transient error) ◀─┤  back to queued with not_before, bounded attempts
+     │                                     │  (phase reconcile when the Web Connector reported an
+     │                                     │  error and QuickBooks can be asked)
+     │                                     ├─ answer lost or unreadable, reconcilable ──▶ queued,
+     │                                     │  phase reconcile: its next claim sends the query that
+     │                                     │  looks for what it would have created
+     │                                     └─ answer lost, not reconcilable ──▶ unknown_outcome
+     ├─ reconciliation found nothing: phase send, sent again
+     │
+    queued (phase reconcile) ── found ──▶ succeeded
+    queued (phase reconcile) ── no way to ask this QuickBooks (park_unknown) ──▶ unknown_outcome
+    queued (phase continue) ── a retrieval page with more to come, on the same iterator
     queued ──cancel──▶ cancelled
+    failed | cancelled | unknown_outcome ──retry (a person)──▶ queued
 
-A step in ``unknown_outcome`` is never re-sent as is: QuickBooks may have saved it. It waits for
-reconciliation against QuickBooks (or a person) to decide.
+A step in ``unknown_outcome`` is never re-sent on a guess: QuickBooks may have saved it. A person
+checks QuickBooks and retries or cancels the job; a late answer on its session's ticket may still
+settle it (``qbwc/service.py``).
 
 A job's state is derived from its steps (:func:`db.queue.derive_job_status`). A job ``queued`` or
 ``in_flight`` has steps to go, and holds back every job queued after it for the same tenant (a later

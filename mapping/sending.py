@@ -35,9 +35,9 @@ from mapping.flows.validate import planned_warnings, with_placeholders
 from mapping.host import version_for_sends
 from mapping.item_types import KNOWN_FOR, KnownType, known_item_types
 from mapping.plan import SENT_AS, LinkInfo, LinkKey, Plan, PlanError
+from mapping.rendering import NON_US_REFUSAL
 from mapping.settings import Settings, settings_from_text
 from mapping.step_kinds import StepKind
-from mapping.steps import NON_US_REFUSAL
 from requests_builder import build_message_set
 
 # One bill per purchase order and one invoice per sales order: each carries the whole order (FAQ 2, 6).

@@ -24,13 +24,10 @@ from db.states import JobStatus, SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
 from mapping.host import DEFAULT_QBXML_VERSION, HostInfo, describe_host, host_version
+from mapping.rendering import HostContext, render_message
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
-from mapping.steps import (
-    HostContext,
-    apply_outcome,
-    render_message,
-    settle_answer,
-)
+from mapping.settling import settle_answer
+from mapping.steps import apply_outcome
 from qbwc import arguments
 from qbwc.versions import version_tuple
 

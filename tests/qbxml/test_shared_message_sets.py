@@ -8,8 +8,8 @@ from lxml import etree
 
 from db.queue import StepRef
 from mapping.plan import PlannedStep
+from mapping.settling import settle_answer, settle_response
 from mapping.step_kinds import StepKind
-from mapping.steps import settle_answer, settle_response
 from requests_builder import BuildError, CustomerQuery, build_message_set, wrap_requests
 from responses_parser import HostileXMLError, ResponseFormatError, read_statuses, split_by_request_id
 
