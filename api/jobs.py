@@ -18,6 +18,7 @@ from api.routing import api_router
 from db import audit
 from db.models import Job, Step, utcnow
 from mapping import jobs as job_rules
+from mapping.sending import DISABLED_TENANT
 
 router = api_router(tags=["jobs"])
 NOT_FOUND = error_responses(404)
@@ -85,6 +86,8 @@ async def queue_raw_qbxml(
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
     tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant.disabled_at is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     try:
         job = job_rules.queue_raw_qbxml(session, tenant_id=tenant.id, qbxml=body.qbxml)
     except job_rules.RawQbxmlError as exc:

@@ -84,7 +84,8 @@ def refusal_status(reason: RefusalReason) -> int:
         case RefusalReason.INVALID_ENTITY:
             return status.HTTP_422_UNPROCESSABLE_CONTENT
         case (
-            RefusalReason.FLOW_OFF
+            RefusalReason.TENANT_DISABLED
+            | RefusalReason.FLOW_OFF
             | RefusalReason.FLOW_NOT_AUTOMATIC
             | RefusalReason.OUTSIDE_US
             | RefusalReason.ORDER_ALREADY_DONE

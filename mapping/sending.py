@@ -53,6 +53,7 @@ class RefusalReason(StrEnum):
     """Why a send was refused, in the domain's terms (api/sends.py says which HTTP status each gets)."""
 
     NO_SUCH_TENANT = "no_such_tenant"
+    TENANT_DISABLED = "tenant_disabled"  # nothing is sent for it until it is enabled again
     # The entity itself cannot be sent as given (``field`` names what to change).
     INVALID_ENTITY = "invalid_entity"
     # What the tenant's state says, the entity being fine:
@@ -252,6 +253,12 @@ def dry_run(plan: Plan, qbxml_version: str | None) -> list[str]:
     ]
 
 
+DISABLED_TENANT = (
+    "This tenant is disabled: nothing is sent to or retrieved from its QuickBooks until it is enabled "
+    "again (POST /api/v1/tenants/{id}/enable). What was queued before is kept and goes out then."
+)
+
+
 def no_such_tenant(tenant_id: str) -> SendRefused:
     return SendRefused(RefusalReason.NO_SUCH_TENANT, f"No tenant with id {tenant_id!r}.")
 
@@ -282,6 +289,8 @@ def queue_send(
     )
     if reads is None:
         raise no_such_tenant(tenant_id)
+    if reads.disabled:
+        raise SendRefused(RefusalReason.TENANT_DISABLED, DISABLED_TENANT)
     settings = settings_from_text(reads.settings_text, tenant_id=tenant_id)
     if automatic:
         check_flow_enabled(settings, flow, automatic=True)

@@ -28,7 +28,7 @@ from mapping.rendering import HostContext, render_message
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
 from mapping.settling import settle_answer
 from mapping.steps import apply_outcome
-from qbwc import arguments
+from qbwc import arguments, onboarding
 from qbwc.versions import version_tuple
 
 log = logging.getLogger("qbbridge.qbwc")
@@ -137,6 +137,9 @@ class WebConnectorService:
                 counted = login_throttle.record_failure(
                     session, username, address, now, rule=self._throttle_rule()
                 )
+                if tenant is not None:
+                    # The connector is installed and knows the user name (the setup checklist).
+                    tenant_repo.note_failed_login(tenant, now=now)
                 # The user name itself is not logged: a person may type a password into that field.
                 who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
                 log.info("authenticate refused for %s from %s: wrong token", who, where)
@@ -159,7 +162,8 @@ class WebConnectorService:
                     )
                 return ["", INVALID_USER]
             login_throttle.clear_failures(session, username, address)
-            retrieval.schedule_automatic(session, tenant, now=now)
+            if tenant.disabled_at is None:
+                retrieval.schedule_automatic(session, tenant, now=now)
             idle_since = now - min(self.options.session_timeout, self.options.supersede_after)
             if queue.has_idle_sessions(session, tenant_id=tenant.id, idle_since=idle_since):
                 queue.expire_stale_sessions(
@@ -172,22 +176,34 @@ class WebConnectorService:
             client_version = (
                 tenant_repo.recall_client_version(session, client_address, now) if client_address else None
             )
-            has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
+            tenant_repo.note_contact(tenant, now=now, client_version=client_version)
+            disabled = tenant.disabled_at is not None
+            if disabled:
+                # No work and a plain reason, which closeConnection gives the Web Connector to show.
+                has_work, company = False, None
+            else:
+                has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
+                company = onboarding.company_to_open(session, tenant, has_work=has_work)
             session.add(
                 WcSession(
                     client_version=client_version,
                     tenant_id=tenant.id,
                     ticket_digest=secret_values.digest(ticket),
-                    state=SessionState.OPEN,
+                    # A disabled tenant's session is over as soon as it starts: nothing can be claimed.
+                    state=SessionState.CLOSED if disabled else SessionState.OPEN,
+                    closed_at=now if disabled else None,
+                    close_reason="the tenant is disabled" if disabled else None,
                     created_at=now,
                     last_seen_at=now,
                     steps_done=0,
                     planned_steps=queue.count_queued(session, tenant_id=tenant.id) if has_work else 0,
                     waits=0,
+                    requested_company_file=company or None,
+                    refusal=onboarding.Refusal.DISABLED.value if disabled else None,
+                    last_error=onboarding.disabled_message(tenant) if disabled else None,
                 )
             )
-            tenant_repo.note_contact(tenant, now=now, client_version=client_version)
-            return [ticket, tenant.company_file or ""] if has_work else [ticket, NO_WORK]
+            return [ticket, company] if company is not None else [ticket, NO_WORK]
 
     def _throttle_rule(self) -> login_throttle.ThrottleRule:
         return login_throttle.ThrottleRule(
@@ -241,6 +257,8 @@ class WebConnectorService:
                 country=country,
                 qbxml_version=decided.version,
             )
+            if hcp_response and self._refuse_company(session, touch, company_file, now):
+                return ""
             if decided.refusal is not None:
                 return self._refuse_host(
                     session, touch, hcp_response, described, reported, decided.refusal, now
@@ -293,6 +311,20 @@ class WebConnectorService:
                 if row.waits:
                     sessions.set_wait(session, row.id, wait=False)
                 return message.xml
+
+    def _refuse_company(
+        self, session: Session, touch: dict[str, object], company_file: str | None, now: dt.datetime
+    ) -> bool:
+        """A session's first call: refused when its tenant was disabled or QuickBooks has another
+        company file open than the tenant's (qbwc/onboarding.py). Read only here, once a session."""
+        wc_session = sessions.find_session(session, str(touch["ticket_digest"]))
+        if wc_session is None or wc_session.state != SessionState.OPEN or wc_session.hcp_received:
+            return False
+        reason = onboarding.check_company_file(session, wc_session, company_file, now)
+        if reason is None:
+            return False
+        log.warning("sendRequestXML refused: tenant %s: %s", wc_session.tenant_id, wc_session.refusal)
+        return True
 
     def _refuse(self, ticket: str, reason: str, now: dt.datetime) -> bool:
         """Keep ``reason`` for ``getLastError`` on the ticket's open session; whether there is one."""
@@ -357,6 +389,7 @@ class WebConnectorService:
             row.tenant_id,
             raw=hcp_response,
             company_file=row.company_file,
+            company_name=described.company_name,
             country=row.country or described.country,
             qbxml_version=reported,
             qbwc_version=row.client_version,
@@ -532,8 +565,19 @@ class WebConnectorService:
         logged: tuple[str, str] | None = None
         with self.database.transaction() as session:
             wc_session = self._find_session(session, ticket)
+            if (
+                wc_session is not None
+                and wc_session.state == SessionState.OPEN
+                and onboarding.retry_with_open_file(wc_session, hresult or "")
+            ):
+                # Once: the file qbbridge named could not be opened; the retry with the open one
+                # tells which file that is (sendRequestXML refuses it if it is another).
+                wc_session.last_seen_at = now
+                return ""
             if wc_session is not None:
+                text += onboarding.requested_file_note(wc_session)
                 logged = (wc_session.tenant_id, text)
+                wc_session.refusal = onboarding.Refusal.CONNECTION_ERROR.value
                 tenant_repo.note_connection_error(session, wc_session.tenant_id, text, now=now)
                 if wc_session.state == SessionState.OPEN:
                     wc_session.last_error = text
@@ -584,6 +628,10 @@ class WebConnectorService:
                     reason="the Web Connector closed it",
                     now=now,
                 )
+            if wc_session.refusal and wc_session.last_error:
+                # Refused (disabled, another company file, QuickBooks not opened): the status line
+                # shows why rather than "0 requests processed".
+                return wc_session.last_error
             outcomes = queue.session_outcomes(session, session_id=wc_session.id)
             return closing_status(wc_session.steps_done, outcomes)
 
