@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Body, HTTPException, Query, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import examples
@@ -16,7 +15,8 @@ from api.paging import Cursor, limit_query, one_page, row_number
 from api.params import JobId, TenantId
 from api.routing import api_router
 from db import audit
-from db.models import Job, Step, utcnow
+from db import jobs as job_repo
+from db.models import Job, utcnow
 from mapping import jobs as job_rules
 from mapping.sending import DISABLED_TENANT
 
@@ -26,7 +26,7 @@ CONFLICT = error_responses(404, 409)
 
 
 def job_out(session: Session, job: Job) -> JobOut:
-    steps = session.scalars(select(Step).where(Step.job_id == job.id).order_by(Step.position))
+    steps = job_repo.steps_of(session, job.id)
     return JobOut(
         id=job.public_id,
         tenant_id=job.tenant_id,
@@ -66,7 +66,7 @@ def _refusal(exc: job_rules.JobRefused) -> HTTPException:
 
 
 def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
-    job = session.scalars(select(Job).where(Job.public_id == job_id)).first()
+    job = job_repo.by_public_id(session, job_id)
     if job is None or not principal.can_see(job.tenant_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with id {job_id!r}.")
     return job
@@ -150,11 +150,9 @@ async def list_jobs(
 ) -> JobList:
     """The tenant's jobs, newest first."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    query = select(Job).where(Job.tenant_id == tenant.id)
-    if status_filter is not None:
-        query = query.where(Job.status == status_filter)
-    if cursor is not None:
-        query = query.where(Job.id < row_number(cursor))
-    rows = list(session.scalars(query.order_by(Job.id.desc()).limit(limit + 1)))
+    before_id = row_number(cursor) if cursor is not None else None
+    rows = job_repo.newest_of_tenant(
+        session, tenant.id, status=status_filter, before_id=before_id, limit=limit + 1
+    )
     jobs, next_cursor = one_page(rows, limit, lambda job: str(job.id))
     return JobList(items=[job_out(session, j) for j in jobs], next_cursor=next_cursor)

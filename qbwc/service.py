@@ -265,30 +265,30 @@ class WebConnectorService:
                 )
             # Touch, orphan what the session left unanswered, claim: one batch (see queue.start_send).
             start = queue.start_send(session, touch, orphan_reason="the Web Connector asked for more work")
-            row = start.session
-            if row is None:
+            wc_row = start.session
+            if wc_row is None:
                 self._end_if_expired(session, touch["ticket_digest"], now)
                 return ""
             for job_id in start.orphaned_job_ids:
                 queue.refresh_job(session, job_id, now=now)
-            if hcp_response and not row.hcp_received:
-                self._record_host(session, row, hcp_response, described, reported, now)
+            if hcp_response and not wc_row.hcp_received:
+                self._record_host(session, wc_row, hcp_response, described, reported, now)
             host = HostContext(
-                qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION,
-                country=row.country or "US",
-                session_id=row.id,
+                qbxml_version=wc_row.qbxml_version or DEFAULT_QBXML_VERSION,
+                country=wc_row.country or "US",
+                session_id=wc_row.id,
                 soap_body_limit=self.options.max_soap_body_bytes,
             )
             step = start.step
             while True:
                 if step is None:
-                    return self._nothing_to_send(session, row, now)
+                    return self._nothing_to_send(session, wc_row, now)
                 steps = [step]
                 if self.options.requests_per_message > 1 and queue.shares_message(step):
                     steps += queue.claim_companions(
                         session,
-                        tenant_id=row.tenant_id,
-                        session_id=row.id,
+                        tenant_id=wc_row.tenant_id,
+                        session_id=wc_row.id,
                         head=step,
                         now=now,
                         limit=self.options.requests_per_message - 1,
@@ -299,7 +299,9 @@ class WebConnectorService:
                 for unknowable, why in message.unknowable:
                     queue.park_unknown(session, unknowable, now=now, error=str(why))
                 if not message.sent:
-                    step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
+                    step = queue.claim_next_step(
+                        session, tenant_id=wc_row.tenant_id, session_id=wc_row.id, now=now
+                    )
                     continue
                 queue.mark_sent(
                     session,
@@ -308,8 +310,8 @@ class WebConnectorService:
                         for sent, rendered in message.sent
                     ],
                 )
-                if row.waits:
-                    sessions.set_wait(session, row.id, wait=False)
+                if wc_row.waits:
+                    sessions.set_wait(session, wc_row.id, wait=False)
                 return message.xml
 
     def _refuse_company(
@@ -337,15 +339,15 @@ class WebConnectorService:
             wc_session.last_seen_at = now
             return True
 
-    def _nothing_to_send(self, session: Session, row: sessions.SessionRow, now: dt.datetime) -> str:
-        if row.waits < MAX_WAITS and queue.has_runnable(
-            session, tenant_id=row.tenant_id, now=now + WAIT_HORIZON
+    def _nothing_to_send(self, session: Session, wc_row: sessions.SessionRow, now: dt.datetime) -> str:
+        if wc_row.waits < MAX_WAITS and queue.has_runnable(
+            session, tenant_id=wc_row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
-            sessions.set_wait(session, row.id, wait=True, waits=row.waits + 1)
+            sessions.set_wait(session, wc_row.id, wait=True, waits=wc_row.waits + 1)
             return ""
-        outcomes = queue.session_outcomes(session, session_id=row.id)
-        sessions.set_last_error(session, row.id, end_of_work_message(outcomes))
+        outcomes = queue.session_outcomes(session, session_id=wc_row.id)
+        sessions.set_last_error(session, wc_row.id, end_of_work_message(outcomes))
         return ""
 
     def _refuse_host(
@@ -361,38 +363,38 @@ class WebConnectorService:
         """A QuickBooks too old for qbbridge: nothing is claimed or sent, what waits stays queued, and
         ``getLastError`` gives the Web Connector the refusal to show (which QuickBooks was found and
         what qbbridge needs). The tenant's connection shows it too."""
-        row = sessions.touch(session, touch)
-        if row is None:
+        wc_row = sessions.touch(session, touch)
+        if wc_row is None:
             self._end_if_expired(session, str(touch["ticket_digest"]), now)
             return ""
-        if hcp_response and not row.hcp_received:
-            self._record_host(session, row, hcp_response, described, reported, now)
-        sessions.set_last_error(session, row.id, refusal)
-        tenant_repo.note_connection_error(session, row.tenant_id, refusal, now=now)
+        if hcp_response and not wc_row.hcp_received:
+            self._record_host(session, wc_row, hcp_response, described, reported, now)
+        sessions.set_last_error(session, wc_row.id, refusal)
+        tenant_repo.note_connection_error(session, wc_row.tenant_id, refusal, now=now)
         log.info("sendRequestXML refused: QuickBooks older than qbbridge supports (%s)", reported)
         return ""
 
     def _record_host(
         self,
         session: Session,
-        row: sessions.SessionRow,
+        wc_row: sessions.SessionRow,
         hcp_response: str,
         described: HostInfo | None,
         reported: str | None,
         now: dt.datetime,
     ) -> None:
         """The first sendRequestXML of a session says what QuickBooks the customer runs."""
-        sessions.mark_host_received(session, row.id)
+        sessions.mark_host_received(session, wc_row.id)
         described = described or describe_host(hcp_response)
         tenant_repo.note_host(
             session,
-            row.tenant_id,
+            wc_row.tenant_id,
             raw=hcp_response,
-            company_file=row.company_file,
+            company_file=wc_row.company_file,
             company_name=described.company_name,
-            country=row.country or described.country,
+            country=wc_row.country or described.country,
             qbxml_version=reported,
-            qbwc_version=row.client_version,
+            qbwc_version=wc_row.client_version,
             product=described.product_name,
             supported_versions=list(described.supported_versions),
             now=now,
@@ -423,8 +425,8 @@ class WebConnectorService:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
             touch = sessions.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
-            row, steps = queue.start_receive(session, touch)
-            if row is None:
+            wc_row, steps = queue.start_receive(session, touch)
+            if wc_row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
                 self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
@@ -434,12 +436,12 @@ class WebConnectorService:
                 log.warning(
                     "receiveResponseXML refused an answer: the session had no request out "
                     "(tenant %s, session %s)",
-                    row.tenant_id,
-                    row.id,
+                    wc_row.tenant_id,
+                    wc_row.id,
                 )
                 sessions.set_last_error(
                     session,
-                    row.id,
+                    wc_row.id,
                     "qbbridge received an answer from QuickBooks it was not waiting for; "
                     "nothing was changed.",
                 )
@@ -457,24 +459,24 @@ class WebConnectorService:
                     part,
                     outcome,
                     now=now,
-                    session_id=row.id,
-                    check_runnable_for=row.tenant_id if last and not fatal else None,
+                    session_id=wc_row.id,
+                    check_runnable_for=wc_row.tenant_id if last and not fatal else None,
                 )
             if len(steps) > 1:
                 # The touch counted one answered request; the message set carried len(steps).
-                sessions.count_more_steps(session, row.id, len(steps) - 1)
+                sessions.count_more_steps(session, wc_row.id, len(steps) - 1)
             if fatal:
-                sessions.set_last_error(session, row.id, explain_hresult(code, message or ""))
+                sessions.set_last_error(session, wc_row.id, explain_hresult(code, message or ""))
                 return -1
             # A retrieval page's own responses are known only once it was stored (``apply_outcome``).
             foreign = settlement.foreign + sum(outcome.foreign for _, _, outcome in settled)
             if foreign:
-                self._refuse_foreign(session, row.tenant_id, row.id, foreign)
+                self._refuse_foreign(session, wc_row.tenant_id, wc_row.id, foreign)
                 return -1
             if more is None:
-                more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
-            done = row.steps_done + len(steps) - 1
-            return progress_percent(done, row.planned_steps) if more else 100
+                more = queue.has_runnable(session, tenant_id=wc_row.tenant_id, now=now)
+            done = wc_row.steps_done + len(steps) - 1
+            return progress_percent(done, wc_row.planned_steps) if more else 100
 
     def _refuse_foreign(self, session: Session, tenant_id: str, session_id: int, foreign: int) -> None:
         """The answer carried responses to requests this session was not handed: nothing was settled
@@ -564,7 +566,7 @@ class WebConnectorService:
             )
         logged: tuple[str, str] | None = None
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
+            wc_session = self._find_wc_session(session, ticket)
             if (
                 wc_session is not None
                 and wc_session.state == SessionState.OPEN
@@ -597,7 +599,7 @@ class WebConnectorService:
     def get_last_error(self, ticket: str | None) -> str:
         now = self.clock()
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
+            wc_session = self._find_wc_session(session, ticket)
             if wc_session is None:
                 return (
                     "This Web Connector session is not known to qbbridge (it may have expired). "
@@ -617,7 +619,7 @@ class WebConnectorService:
     def close_connection(self, ticket: str | None) -> str:
         now = self.clock()
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
+            wc_session = self._find_wc_session(session, ticket)
             if wc_session is None:
                 return "qbbridge: this session had already ended."
             if wc_session.state == SessionState.OPEN:
@@ -637,7 +639,7 @@ class WebConnectorService:
 
     # --- sessions ------------------------------------------------------------------------------
 
-    def _find_session(self, session: Session, ticket: str | None) -> WcSession | None:
+    def _find_wc_session(self, session: Session, ticket: str | None) -> WcSession | None:
         ticket = arguments.ticket(ticket)
         if ticket is None:
             return None
