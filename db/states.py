@@ -23,7 +23,9 @@ A step in ``unknown_outcome`` is never re-sent on a guess: QuickBooks may have s
 checks QuickBooks and retries or cancels the job; a late answer on its session's ticket may still
 settle it (``qbwc/service.py``).
 
-A job's state is derived from its steps (:func:`db.queue.derive_job_status`). A job ``queued`` or
+A job's state is derived from its steps by one rule, ``JOB_STATUS_RULES`` below: read in Python by
+:func:`derive_job_status` and written as SQL from the same table (:func:`job_status_sql`), which
+the queue runs when it settles a step. A job ``queued`` or
 ``in_flight`` has steps to go, and holds back every job queued after it for the same tenant (a later
 job's step is handed out only once every earlier job has ended: ``succeeded``, ``failed``,
 ``unknown_outcome`` or ``cancelled``; see ``db/queue.py``, "the queue's order").
@@ -32,6 +34,7 @@ job's step is handed out only once every earlier job has ended: ``succeeded``, `
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 
 class StepState(enum.StrEnum):
@@ -85,3 +88,45 @@ FINISHED_STEP_STATES = frozenset(
 
 # A job that ended without succeeding: a person may retry it (POST /api/v1/jobs/{id}/retry).
 RETRYABLE_JOB_STATUSES = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN_OUTCOME})
+
+
+# The job-status rule: the first line whose step states are all present (and, with ``only``, no
+# other state is) gives the job's status; a job matching none (no steps, or only cancelled and
+# succeeded ones) is cancelled. A failure or an unknown outcome decides; then work still going on; a
+# finished job is succeeded only when every step succeeded.
+JOB_STATUS_RULES: tuple[tuple[frozenset[StepState], frozenset[StepState] | None, JobStatus], ...] = (
+    (frozenset({StepState.FAILED}), None, JobStatus.FAILED),
+    (frozenset({StepState.UNKNOWN_OUTCOME}), None, JobStatus.UNKNOWN_OUTCOME),
+    (frozenset({StepState.IN_FLIGHT}), None, JobStatus.IN_FLIGHT),
+    # Some steps done and some to go: the job is under way even between sessions.
+    (frozenset({StepState.QUEUED, StepState.SUCCEEDED}), None, JobStatus.IN_FLIGHT),
+    (frozenset({StepState.QUEUED}), None, JobStatus.QUEUED),
+    (frozenset({StepState.SUCCEEDED}), frozenset({StepState.SUCCEEDED}), JobStatus.SUCCEEDED),
+)
+JOB_STATUS_OTHERWISE = JobStatus.CANCELLED
+
+
+def derive_job_status(states: Iterable[str]) -> JobStatus:
+    """A job's status from its steps' states (``JOB_STATUS_RULES``)."""
+    present = set(states)
+    for needs, only, status in JOB_STATUS_RULES:
+        if needs <= present and (only is None or present <= only):
+            return status
+    return JOB_STATUS_OTHERWISE
+
+
+def job_status_sql(state: str = "state") -> str:
+    """``JOB_STATUS_RULES`` as an SQL expression over the rows of one job's steps (an aggregate:
+    ``state`` names their state column), giving the job's status."""
+
+    def present(step_state: StepState) -> str:
+        return f"count(CASE WHEN {state} = '{step_state.value}' THEN 1 END) > 0"
+
+    whens = []
+    for needs, only, status in JOB_STATUS_RULES:
+        conditions = [present(s) for s in sorted(needs)]
+        if only is not None:
+            allowed = ", ".join(f"'{s.value}'" for s in sorted(only))
+            conditions.append(f"count(CASE WHEN {state} NOT IN ({allowed}) THEN 1 END) = 0")
+        whens.append(f"WHEN {' AND '.join(conditions)} THEN '{status.value}'")
+    return f"CASE {' '.join(whens)} ELSE '{JOB_STATUS_OTHERWISE.value}' END"
