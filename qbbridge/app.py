@@ -23,9 +23,10 @@ from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.push import deliver_pending
-from qbbridge import __version__, health
+from qbbridge import __version__, health, metrics, metrics_endpoint
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
+from qbbridge.metered import AdminRequestMetrics, MeteredService
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.outage import OutageTolerantService
@@ -55,6 +56,9 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
     while True:
         try:
             report = await run_in_threadpool(deliver_pending, database, now=utcnow(), keyring=keyring)
+            metrics.count_import_deliveries(
+                len(report.delivered), len(report.retrying), len(report.needs_person)
+            )
             if report.attempted:
                 log.info(
                     "imports delivered: %d, retrying later: %d, needing a person: %d",
@@ -90,7 +94,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         ),
     )
     endpoint = WebConnectorEndpoint(
-        build_wsgi(service, max_body_bytes=settings.max_soap_body_bytes),
+        build_wsgi(MeteredService(service), max_body_bytes=settings.max_soap_body_bytes),
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
         calls_per_connection=settings.calls_per_connection,
@@ -132,9 +136,17 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         exempt_paths=frozenset({"/qbwc", "/qbwc/"}),
     )
     app.state.web_connector = service
+    app.state.queue_figures = metrics.QueueFiguresCache(
+        database,
+        session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
+        max_age=metrics.FIGURES_CACHE_SECONDS,
+    )
+    # Outermost: a request refused by the body limit or failing inside is counted too.
+    app.add_middleware(AdminRequestMetrics, skip_paths=frozenset({"/qbwc", "/qbwc/"}))
     unavailable.install(app)
     health.quiet_probes_in_access_log()
     app.include_router(health.router)
+    app.include_router(metrics_endpoint.router)
     app.include_router(version.router)
     app.include_router(tenants.router)
     app.include_router(jobs.router)

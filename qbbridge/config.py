@@ -66,6 +66,8 @@ class Settings:
     log_level: str = "info"
     allow_insecure_public_url: bool = False
     database_wait_seconds: float = 10.0
+    # The bearer token /metrics asks for; None: /metrics answers 404 (qbbridge/metrics_endpoint.py).
+    metrics_token: str | None = None
 
     @property
     def qbwc_url(self) -> str:
@@ -166,6 +168,20 @@ def _admin_api_key(raw: str) -> str | None:
             "contains a space, a control character or a non-ASCII character, which an "
             "'Authorization: Bearer' header cannot carry"
         )
+    return raw
+
+
+MIN_METRICS_TOKEN_CHARS = 16
+
+
+def _metrics_token(raw: str) -> str:
+    if any(not 0x21 <= ord(char) <= 0x7E for char in raw):
+        raise ValueError(
+            "contains a space, a control character or a non-ASCII character, which an "
+            "'Authorization: Bearer' header cannot carry"
+        )
+    if len(raw) < MIN_METRICS_TOKEN_CHARS:
+        raise ValueError(f"is shorter than {MIN_METRICS_TOKEN_CHARS} characters; use a long random string")
     return raw
 
 
@@ -402,6 +418,15 @@ VARIABLES: tuple[Variable, ...] = (
         "15",
     ),
     Variable("QBBRIDGE_LOG_LEVEL", "log_level", "info", _log_level, "info"),
+    Variable(
+        "QBBRIDGE_METRICS_TOKEN",
+        "metrics_token",
+        "",
+        _metrics_token,
+        "<a long random string, e.g. from 'openssl rand -hex 32'>",
+        secret=True,
+        default_shown="(unset: /metrics answers 404)",
+    ),
     # Set by ``qbbridge serve`` for its worker processes (it shapes the default public URL there).
     Variable("QBBRIDGE_PORT", None, "8000", _whole_number(1, 65535), "8000"),
 )

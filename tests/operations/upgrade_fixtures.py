@@ -607,6 +607,14 @@ def fill_0010(rows: Rows) -> Expected:
     return expected
 
 
+def fill_0011(rows: Rows) -> Expected:
+    """0011 marks what retention pruned; nothing is pruned yet, and a lease is held by a process that
+    has stopped (it expired): the upgraded service takes it over."""
+    expected = fill_0010(rows)
+    rows.insert("leases", name="retention", holder="stopped-process", expires_at=rows.ago(minutes=5))
+    return expected
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -618,4 +626,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0008": fill_0008,
     "0009": fill_0009,
     "0010": fill_0010,
+    "0011": fill_0011,
 }
