@@ -23,7 +23,7 @@ from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.push import deliver_pending
-from qbbridge import __version__, health, metrics, metrics_endpoint
+from qbbridge import __version__, health, metrics, metrics_endpoint, request_context
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
 from qbbridge.metered import AdminRequestMetrics, MeteredService
@@ -143,6 +143,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     # Outermost: a request refused by the body limit or failing inside is counted too.
     app.add_middleware(AdminRequestMetrics, skip_paths=frozenset({"/qbwc", "/qbwc/"}))
+    # Outside that: every log line of the request carries its X-Request-ID.
+    request_context.install(app)
     unavailable.install(app)
     health.quiet_probes_in_access_log()
     app.include_router(health.router)

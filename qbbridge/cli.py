@@ -36,7 +36,7 @@ from qbbridge.config import (
     mask_database_url,
     unknown_variables,
 )
-from qbbridge.logs import LOG_LEVELS_KNOWN, configure_logging
+from qbbridge.logs import LOG_FORMATS, LOG_LEVELS_KNOWN, configure_logging
 from qbbridge.secret_key import SecretKeyUnavailable, key_source, load_keyring
 from qbbridge.workers import PortUnavailable, ServeOptions, claim_port, serve
 
@@ -201,6 +201,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level,
+        log_format=settings.log_format,
         access_log=not args.no_access_log,
         trusted_proxies=settings.trusted_proxies,
     )
@@ -301,7 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         return simulator_cli.main(argv[1:])
     # The level is checked with every other variable (an unknown one stops serve, saying so).
     level = (os.environ.get("QBBRIDGE_LOG_LEVEL") or "info").strip().lower()
-    configure_logging(level if level in LOG_LEVELS_KNOWN else "info")
+    log_format = (os.environ.get("QBBRIDGE_LOG_FORMAT") or "auto").strip().lower()
+    configure_logging(
+        level if level in LOG_LEVELS_KNOWN else "info", log_format if log_format in LOG_FORMATS else "auto"
+    )
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

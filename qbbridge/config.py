@@ -64,6 +64,8 @@ class Settings:
     push_interval_seconds: float = 15.0
     requests_per_message: int = 10
     log_level: str = "info"
+    # "json", "console" or "auto" (console on a terminal): qbbridge/logs.py.
+    log_format: str = "auto"
     allow_insecure_public_url: bool = False
     database_wait_seconds: float = 10.0
     # The bearer token /metrics asks for; None: /metrics answers 404 (qbbridge/metrics_endpoint.py).
@@ -148,6 +150,19 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ValueError(f"not a log level; use one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def _log_format(raw: str) -> str:
+    chosen = raw.strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(
+            "not a log format; use json (one JSON object per line), console (lines for people) or auto "
+            "(console on a terminal, json otherwise)"
+        )
+    return chosen
 
 
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
@@ -418,6 +433,7 @@ VARIABLES: tuple[Variable, ...] = (
         "15",
     ),
     Variable("QBBRIDGE_LOG_LEVEL", "log_level", "info", _log_level, "info"),
+    Variable("QBBRIDGE_LOG_FORMAT", "log_format", "auto", _log_format, "json"),
     Variable(
         "QBBRIDGE_METRICS_TOKEN",
         "metrics_token",

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.contextvars import bound_contextvars
 
+from db import secrets as secret_values
 from qbbridge import metrics
 
 # The service's Python methods and the Web Connector's names for them.
@@ -68,14 +70,35 @@ class MeteredService:
         return _metered(method, target)
 
 
+# The callbacks whose first argument is the session's ticket.
+_TICKET_FIRST = frozenset(
+    {"sendRequestXML", "receiveResponseXML", "getLastError", "connectionError", "closeConnection"}
+)
+SESSION_ID_CHARS = 12
+
+
+def session_label(ticket: object) -> str | None:
+    """What log lines call a Web Connector session: the start of its ticket's digest (the sessions
+    table keeps the digest, ``ticket_digest``), never the ticket, which is a password for the session."""
+    if not isinstance(ticket, str) or not ticket:
+        return None
+    return secret_values.digest(ticket)[:SESSION_ID_CHARS]
+
+
 def _metered(method: str, target: Callable[..., Any]) -> Callable[..., Any]:
     calls = metrics.WEB_CONNECTOR_CALLS
     seconds = metrics.WEB_CONNECTOR_CALL_SECONDS.labels(method=method)
+    takes_ticket = method in _TICKET_FIRST
 
     def call(*args: Any, **kwargs: Any) -> Any:
+        label = session_label(args[0] if args else kwargs.get("ticket")) if takes_ticket else None
         started = time.perf_counter()
         try:
-            answer = target(*args, **kwargs)
+            if label is None:
+                answer = target(*args, **kwargs)
+            else:
+                with bound_contextvars(wc_session=label):
+                    answer = target(*args, **kwargs)
         except Exception:
             calls.labels(method=method, outcome="fault").inc()
             raise

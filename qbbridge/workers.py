@@ -57,6 +57,7 @@ class ServeOptions:
     port: int
     log_level: str
     access_log: bool
+    log_format: str = "auto"
     # Peers whose X-Forwarded-For header names the client (QBBRIDGE_TRUSTED_PROXIES); empty: none.
     trusted_proxies: tuple[str, ...] = ()
 
@@ -121,7 +122,7 @@ def run_worker(options: ServeOptions) -> None:
     import uvicorn
 
     _stop_with_parent()
-    configure_logging(options.log_level)
+    configure_logging(options.log_level, options.log_format)
 
     config = uvicorn.Config(
         APP,

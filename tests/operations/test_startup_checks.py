@@ -49,6 +49,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("QBBRIDGE_PUSH_INTERVAL_SECONDS", "nan", "not a number of seconds"),
     ("QBBRIDGE_LOG_LEVEL", "loud", "not a log level"),
     ("QBBRIDGE_METRICS_TOKEN", "hunter2", "shorter than 16 characters"),
+    ("QBBRIDGE_LOG_FORMAT", "xml", "not a log format"),
 ]
 # Set by ``qbbridge serve`` itself for its workers, from --port.
 SET_BY_SERVE = {"QBBRIDGE_PORT"}
