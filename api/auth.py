@@ -15,8 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from db import secrets as secret_values
+from db import tenant_life
 from db import tenants as tenant_repo
-from db.models import Tenant
+from db.models import Tenant, utcnow
 
 bearer = HTTPBearer(auto_error=False, description="The admin API key, or a tenant's API key.")
 
@@ -69,6 +70,7 @@ async def get_principal(
         return Principal(is_admin=True)
     api_key = tenant_repo.find_api_key(session, key)
     if api_key is not None:
+        tenant_life.mark_key_used(session, api_key, utcnow())
         return Principal(is_admin=False, tenant_id=api_key.tenant_id)
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "The API key is not valid.", headers={"WWW-Authenticate": "Bearer"}

@@ -17,6 +17,7 @@ from api.params import JobId, TenantId
 from api.routing import api_router
 from db import audit, queue
 from db.models import Job, Step, utcnow
+from mapping.sending import DISABLED_TENANT
 from mapping.steps import RAW_QBXML
 from requests_builder.raw import RawQbxmlError, check_raw_qbxml
 
@@ -81,6 +82,8 @@ async def queue_raw_qbxml(
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
     tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant.disabled_at is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     try:
         check = check_raw_qbxml(body.qbxml)
     except RawQbxmlError as exc:

@@ -38,7 +38,12 @@ class TenantOut(ApiModel):
     file_id: str = Field(description="The braced GUID that identifies this tenant's company file link.")
     has_token: bool = Field(description="Whether a Web Connector password (token) has been generated.")
     token_created_at: dt.datetime | None
-    company_file: str = Field(description='Company file path sent at authenticate; "" uses the open file.')
+    company_file: str = Field(
+        description='The company file the tenant is bound to (the first to reach QuickBooks); "" until then.'
+    )
+    company_name: str | None = Field(default=None, description="That company's name, as QuickBooks says.")
+    disabled: bool = Field(default=False, description="A disabled tenant exchanges nothing with QuickBooks.")
+    disabled_at: dt.datetime | None = None
     created_at: dt.datetime
 
 
@@ -75,6 +80,11 @@ class ConnectionOut(ApiModel):
     last_connection_error: str | None
     last_connection_error_at: dt.datetime | None
     open_sessions: int
+    bound_company_file: str | None = Field(
+        default=None, description="The company file this tenant is bound to; another is refused."
+    )
+    bound_company_name: str | None = None
+    bound_at: dt.datetime | None = None
 
 
 class RawQbxmlCreate(ApiModel):

@@ -24,6 +24,7 @@ from db import imports as import_repo
 from db.models import utcnow
 from mapping import retrieval
 from mapping.fields import STORABLE, DayOrInstant, SafeText
+from mapping.sending import DISABLED_TENANT
 from mapping.settings import stored_settings
 
 router = api_router(prefix="/api/v1/tenants/{tenant_id}", tags=["retrievals"])
@@ -140,6 +141,8 @@ async def retrieve_orders(
     """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting,
     for documents whose retrieval is turned on."""
     tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant.disabled_at is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     try:
         retrieval.check_retrieval_enabled(settings, list(body.entities))

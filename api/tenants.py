@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Body, HTTPException, Request, Response, status
+from fastapi import Body, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from api import examples
@@ -24,8 +24,9 @@ from api.params import TenantId
 from api.routing import api_router
 from db import audit
 from db import tenants as tenant_repo
-from db.models import Tenant, WcSession
+from db.models import Tenant, WcSession, utcnow
 from db.states import SessionState
+from mapping.fields import SafeText
 from qbwc.qwc import QwcError, QwcSettings, render_qwc
 
 router = api_router(prefix="/api/v1/tenants", tags=["tenants"])
@@ -40,7 +41,10 @@ def tenant_out(tenant: Tenant) -> TenantOut:
         file_id=tenant.file_id,
         has_token=tenant.token_digest is not None,
         token_created_at=tenant.token_created_at,
-        company_file=tenant.company_file,
+        company_file=tenant.bound_company_file or "",
+        company_name=tenant.bound_company_name,
+        disabled=tenant.disabled_at is not None,
+        disabled_at=tenant.disabled_at,
         created_at=tenant.created_at,
     )
 
@@ -67,10 +71,14 @@ async def list_tenants(
     principal: CurrentPrincipal,
     limit: Annotated[int, limit_query(500)] = 100,
     cursor: Cursor = None,
+    name: Annotated[
+        SafeText | None,
+        Query(min_length=1, max_length=200, description="Only tenants whose name contains this (any case)."),
+    ] = None,
 ) -> TenantList:
     """Tenants in the order they were created (a tenant's API key sees its own only)."""
     only = None if principal.is_admin else principal.tenant_id
-    rows = tenant_repo.list_tenants(session, only_id=only, after_id=cursor, limit=limit + 1)
+    rows = tenant_repo.list_tenants(session, only_id=only, after_id=cursor, limit=limit + 1, name=name)
     if rows is None:
         assert cursor is not None
         raise refuse_cursor(cursor)
@@ -148,6 +156,8 @@ async def download_qwc(
         )
     except QwcError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    # The setup checklist's first step: the file reached someone (mapping/setup.py).
+    tenant.qwc_downloaded_at = utcnow()
     filename = f"qbbridge-{tenant.qbwc_username}.qwc"
     return Response(
         body,
@@ -179,4 +189,7 @@ async def get_connection(
         last_connection_error=tenant.last_connection_error,
         last_connection_error_at=tenant.last_connection_error_at,
         open_sessions=int(open_sessions or 0),
+        bound_company_file=tenant.bound_company_file,
+        bound_company_name=tenant.bound_company_name,
+        bound_at=tenant.bound_at,
     )

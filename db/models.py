@@ -118,6 +118,16 @@ class Tenant(Base):
     # The last queue position given to one of the tenant's jobs (``jobs.queue_seq``, db/queue.py).
     last_queue_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
+    # What the setup checklist is derived from (mapping/setup.py), each written when it happened.
+    qwc_downloaded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    connector_seen_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # any authenticate
+    login_failed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # a wrong token
+    # The company file the tenant is bound to: the first that reached QuickBooks (db/binding.py).
+    bound_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    bound_company_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    bound_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
 
 class ApiKey(Base):
     """A per-tenant admin API key. Only the SHA-256 digest of the key is stored."""
@@ -131,6 +141,7 @@ class ApiKey(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class LoginThrottle(Base):
@@ -158,6 +169,15 @@ class ClientHello(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class RetiredUsername(Base):
+    """The Web Connector user name of a deleted tenant: never given to another tenant."""
+
+    __tablename__ = "retired_usernames"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    retired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class WcSession(Base):
     """One Web Connector update session. The ticket is stored only as a digest."""
 
@@ -182,6 +202,10 @@ class WcSession(Base):
     planned_steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waits: Mapped[int] = mapped_column(Integer, default=0)
     close_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Why qbbridge refused the session (qbwc/onboarding.py: Refusal), if it did.
+    refusal: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    requested_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    retried_open_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_qbwc_sessions_tenant_state", "tenant_id", "state"),)
 

@@ -67,12 +67,15 @@ class SendReads:
     imported: bool
     # Every key asked for: its link, or None when the entity has none.
     links: dict[tuple[str, str], LinkRow | None] = field(default_factory=dict)
+    # The tenant is disabled: nothing is queued for it (db/tenant_life.py).
+    disabled: bool = False
 
 
 _LINK_MATCH = " OR ".join(f"(l.entity = :e{i} AND l.code = :c{i})" for i in range(LINK_SLOTS))
 
 _READ = Statement(
     "SELECT t.id, CAST(t.settings AS TEXT) AS settings, t.qb_country, t.qbxml_version, "
+    "t.disabled_at IS NOT NULL AS disabled, "
     "EXISTS (SELECT 1 FROM imports i WHERE i.tenant_id = t.id AND i.entity = :imported_entity "
     f"AND i.status <> '{SKIPPED}' AND i.code = :imported_code) AS imported, "
     "l.entity, l.code, l.status, l.qb_type, l.txn_id, l.list_id, l.ref_number, l.edit_sequence, "
@@ -114,6 +117,7 @@ def read_for_send(
         qbxml_version=first.qbxml_version,
         imported=bool(first.imported),
         links=dict.fromkeys(keys),
+        disabled=bool(first.disabled),
     )
     for row in rows:
         if row.entity is not None:

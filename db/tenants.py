@@ -7,20 +7,24 @@ import re
 import secrets
 import uuid
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import batch
 from db import secrets as secret_values
 from db.batch import Statement
-from db.models import ApiKey, ClientHello, ServiceConfig, Tenant, utcnow
+from db.models import ApiKey, ClientHello, RetiredUsername, ServiceConfig, Tenant, utcnow
 from db.queue import revoke_open_sessions
 
 
-def _username_for(name: str) -> str:
+def _username_for(session: Session, name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "tenant"
-    # The suffix keeps usernames unique even for two tenants with the same name.
-    return f"qbb-{slug}-{secrets.token_hex(3)}"
+    # The suffix keeps usernames unique even for two tenants with the same name; a deleted tenant's
+    # user name is retired and never given again (its connector may still call).
+    while True:
+        username = f"qbb-{slug}-{secrets.token_hex(3)}"
+        if session.get(RetiredUsername, username) is None:
+            return username
 
 
 def new_file_id() -> str:
@@ -31,7 +35,7 @@ def create_tenant(session: Session, name: str) -> Tenant:
     tenant = Tenant(
         id=str(uuid.uuid4()),
         name=name,
-        qbwc_username=_username_for(name),
+        qbwc_username=_username_for(session, name),
         file_id=new_file_id(),
         settings={},
         company_file="",
@@ -46,13 +50,22 @@ def get_tenant(session: Session, tenant_id: str) -> Tenant | None:
 
 
 def list_tenants(
-    session: Session, *, only_id: str | None = None, after_id: str | None = None, limit: int | None = None
+    session: Session,
+    *,
+    only_id: str | None = None,
+    after_id: str | None = None,
+    limit: int | None = None,
+    name: str | None = None,
 ) -> list[Tenant] | None:
     """Tenants in the order they were created, after the tenant ``after_id`` (None when that tenant
     is not in the list: the caller's cursor names nothing)."""
     query = select(Tenant)
     if only_id is not None:
         query = query.where(Tenant.id == only_id)
+    if name:
+        # A substring of the name, any case; % and _ in it are themselves.
+        escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Tenant.name).like(f"%{escaped}%", escape="\\"))
     if after_id is not None:
         last = session.get(Tenant, after_id)
         if last is None or (only_id is not None and last.id != only_id):
@@ -130,6 +143,17 @@ def ensure_admin_key(session: Session, configured: str | None) -> str | None:
         return None
     key = "qbba_" + secret_values.new_secret(24)
     session.add(ServiceConfig(key=ADMIN_KEY_DIGEST, value=secret_values.digest(key)))
+    return key
+
+
+def rotate_admin_key(session: Session) -> str:
+    """A new admin key; only its digest is kept, replacing the old one's."""
+    key = "qbba_" + secret_values.new_secret(24)
+    row = session.get(ServiceConfig, ADMIN_KEY_DIGEST)
+    if row is None:
+        session.add(ServiceConfig(key=ADMIN_KEY_DIGEST, value=secret_values.digest(key)))
+    else:
+        row.value = secret_values.digest(key)
     return key
 
 

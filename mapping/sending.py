@@ -226,6 +226,12 @@ def dry_run(plan: Plan, qbxml_version: str | None) -> list[str]:
     ]
 
 
+DISABLED_TENANT = (
+    "This tenant is disabled: nothing is sent to or retrieved from its QuickBooks until it is enabled "
+    "again (POST /api/v1/tenants/{id}/enable). What was queued before is kept and goes out then."
+)
+
+
 def no_such_tenant(tenant_id: str) -> SendRefused:
     return SendRefused(404, f"No tenant with id {tenant_id!r}.")
 
@@ -255,6 +261,8 @@ def queue_send(
     )
     if reads is None:
         raise no_such_tenant(tenant_id)
+    if reads.disabled:
+        raise SendRefused(409, DISABLED_TENANT)
     settings = settings_from_text(reads.settings_text, tenant_id=tenant_id)
     if automatic:
         check_flow_enabled(settings, flow, automatic=True)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from api import jobs, links, retrievals, sends, tenants, unavailable, validation, version
+from api import jobs, links, onboarding, retrievals, sends, tenants, unavailable, validation, version
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
@@ -151,6 +151,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(metrics_endpoint.router)
     app.include_router(version.router)
     app.include_router(tenants.router)
+    app.include_router(onboarding.router)
     app.include_router(jobs.router)
     app.include_router(sends.router)
     app.include_router(settings_api.router)

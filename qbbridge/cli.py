@@ -15,6 +15,8 @@ import sys
 
 from sqlalchemy.exc import DBAPIError
 
+from db import audit
+from db import tenants as tenant_repo
 from db.engine import (
     Database,
     DatabaseUnreachable,
@@ -234,6 +236,29 @@ def cmd_secret_key_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_key_rotate(args: argparse.Namespace) -> int:
+    """A new generated admin key, printed once; the old one stops working at once in every worker
+    (each reads the key's digest from the database on every call), so there is no restart."""
+    try:
+        settings = load_settings()
+        if settings.admin_api_key:
+            return _refuse(
+                "QBBRIDGE_ADMIN_API_KEY is set, so the admin key is the environment's: change that variable "
+                "and restart instead, or unset it to let qbbridge generate and rotate the key"
+            )
+        database = _prepare_database(settings)
+    except (ConfigError, StartupRefused) as exc:
+        return _refuse(str(exc))
+    with database.transaction() as session:
+        key = tenant_repo.rotate_admin_key(session)
+        audit.record(session, actor="cli", action="admin_key.rotate")
+    database.dispose()
+    print(key)
+    print("qbbridge: the admin API key was replaced; the old one no longer works. Copy this one now: "
+          "only its digest is kept.", file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 65535:
@@ -283,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="re-encrypt every stored secret with the first configured key"
     )
     rotate.set_defaults(handler=cmd_secret_key_rotate)
+
+    admin_key = commands.add_parser("admin-key", help="the service's admin API key")
+    admin_key_commands = admin_key.add_subparsers(dest="admin_key_command", required=True)
+    admin_rotate = admin_key_commands.add_parser(
+        "rotate", help="replace the generated admin key: prints the new one once; the old one stops working"
+    )
+    admin_rotate.set_defaults(handler=cmd_admin_key_rotate)
 
     commands.add_parser(
         "simulate",

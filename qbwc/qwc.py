@@ -6,11 +6,18 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-# One OwnerID for the product, for ever: QuickBooks ties the customer's authorisation and our
-# private data extensions to it, so changing it would make every customer authorise again.
-OWNER_ID = "{6DB6FA3C-BD43-4B0D-B18D-294CE1A59DB6}"
+from mapping.setup import OWNER_ID
+
+__all__ = ["OWNER_ID", "QwcError", "QwcSettings", "check_app_url", "render_qwc"]
+
 APP_NAME = "qbbridge"
-APP_DESCRIPTION = "Fusion Operations and QuickBooks Desktop, kept in sync by qbbridge"
+APP_DESCRIPTION = "Fusion Operations and QuickBooks Desktop sync"
+# The Web Connector's guide asks for a description of at most 80 characters (it is shown in the
+# authorisation dialog and the connector's list).
+MAX_DESCRIPTION = 80
+# QuickBooks editions qbbridge supports, as the Web Connector's AuthFlags bits: Pro 0x2, Premier 0x4,
+# Enterprise 0x8 (SimpleStart, 0x1, has no sales orders, purchase orders or inventory).
+AUTH_FLAGS = "0xE"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -41,20 +48,43 @@ def check_app_url(url: str) -> None:
     )
 
 
+def describe(tenant_name: str) -> str:
+    """AppDescription within 80 characters: the product, and as much of the tenant's name as fits."""
+    text = f"{APP_DESCRIPTION} ({tenant_name})"
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    room = MAX_DESCRIPTION - len(APP_DESCRIPTION) - len(" (...)")
+    return f"{APP_DESCRIPTION} ({tenant_name[:room].rstrip()}...)" if room > 0 else APP_DESCRIPTION
+
+
 def render_qwc(settings: QwcSettings) -> str:
     check_app_url(settings.app_url)
     if not 1 <= settings.run_every_minutes <= 1440:
         raise QwcError("RunEveryNMinutes must be between 1 and 1440 minutes")
+    # AppName is what QuickBooks' Integrated Applications list shows and what it authorises: one per
+    # tenant (its user name never changes nor is reused), so two company files on one computer are
+    # two applications, and a tenant renamed later is not a new application for QuickBooks.
+    app_name = f"{APP_NAME} {settings.username}"
     fields = [
-        ("AppName", APP_NAME),
+        ("AppName", app_name),
+        # With AppUniqueName the Web Connector replaces the application when the file is added again
+        # instead of asking whether to clone or replace it.
+        ("AppUniqueName", app_name),
+        ("AppDisplayName", f"{APP_NAME}: {settings.tenant_name}"[:100]),
         ("AppID", ""),
         ("AppURL", settings.app_url),
-        ("AppDescription", f"{APP_DESCRIPTION} ({settings.tenant_name})"[:200]),
+        ("AppDescription", describe(settings.tenant_name)),
         ("AppSupport", settings.support_url),
         ("UserName", settings.username),
         ("OwnerID", OWNER_ID),
         ("FileID", settings.file_id),
         ("QBType", "QBFS"),
+        ("AuthFlags", AUTH_FLAGS),
+        # Updates run on the connector's schedule, possibly with QuickBooks closed; the customer may
+        # allow that ("Yes, always; allow access even if QuickBooks is not running"), not required.
+        ("UnattendedModePref", "umpOptional"),
+        # qbbridge reads no personal data (SSNs, birth dates, credit cards).
+        ("PersonalDataPref", "pdpNotNeeded"),
     ]
     lines = ['<?xml version="1.0" encoding="utf-8"?>', "<QBWCXML>"]
     lines += [f"  <{name}>{escape(value)}</{name}>" for name, value in fields]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import login_throttle, queue, sessions
+from db import login_throttle, queue, sessions, tenant_life
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -32,7 +32,7 @@ from mapping.steps import (
     render_message,
     settle_answer,
 )
-from qbwc import arguments
+from qbwc import arguments, onboarding
 from qbwc.versions import version_tuple
 from responses_parser.host import HostInfo
 
@@ -142,6 +142,9 @@ class WebConnectorService:
                 counted = login_throttle.record_failure(
                     session, username, address, now, rule=self._throttle_rule()
                 )
+                if tenant is not None:
+                    # The connector is installed and knows the user name (the setup checklist).
+                    tenant.connector_seen_at = tenant.login_failed_at = now
                 # The user name itself is not logged: a person may type a password into that field.
                 who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
                 log.info("authenticate refused for %s from %s: wrong token", who, where)
@@ -164,7 +167,8 @@ class WebConnectorService:
                     )
                 return ["", INVALID_USER]
             login_throttle.clear_failures(session, username, address)
-            retrieval.schedule_automatic(session, tenant, now=now)
+            if tenant.disabled_at is None:
+                retrieval.schedule_automatic(session, tenant, now=now)
             idle_since = now - min(self.options.session_timeout, self.options.supersede_after)
             if queue.has_idle_sessions(session, tenant_id=tenant.id, idle_since=idle_since):
                 queue.expire_stale_sessions(
@@ -179,22 +183,35 @@ class WebConnectorService:
             )
             if client_version:
                 tenant.qbwc_version = client_version
-            has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
+            tenant.connector_seen_at = now
+            disabled = tenant.disabled_at is not None
+            if disabled:
+                # No work and a plain reason, which closeConnection gives the Web Connector to show.
+                has_work, company = False, None
+            else:
+                has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
+                company = onboarding.company_to_open(session, tenant, has_work=has_work)
             session.add(
                 WcSession(
                     client_version=client_version,
                     tenant_id=tenant.id,
                     ticket_digest=secret_values.digest(ticket),
-                    state=SessionState.OPEN,
+                    # A disabled tenant's session is over as soon as it starts: nothing can be claimed.
+                    state=SessionState.CLOSED if disabled else SessionState.OPEN,
+                    closed_at=now if disabled else None,
+                    close_reason="the tenant is disabled" if disabled else None,
                     created_at=now,
                     last_seen_at=now,
                     steps_done=0,
                     planned_steps=queue.count_queued(session, tenant_id=tenant.id) if has_work else 0,
                     waits=0,
+                    requested_company_file=company or None,
+                    refusal=onboarding.Refusal.DISABLED.value if disabled else None,
+                    last_error=onboarding.disabled_message(tenant) if disabled else None,
                 )
             )
             tenant.last_contact_at = now
-            return [ticket, tenant.company_file or ""] if has_work else [ticket, NO_WORK]
+            return [ticket, company] if company is not None else [ticket, NO_WORK]
 
     def _throttle_rule(self) -> login_throttle.ThrottleRule:
         return login_throttle.ThrottleRule(
@@ -248,6 +265,8 @@ class WebConnectorService:
                 country=country,
                 qbxml_version=decided.version,
             )
+            if hcp_response and self._refuse_company(session, touch, company_file, now):
+                return ""
             if decided.refusal is not None:
                 return self._refuse_host(
                     session, touch, hcp_response, described, reported, decided.refusal, now
@@ -300,6 +319,20 @@ class WebConnectorService:
                 if row.waits:
                     sessions.set_wait(session, row.id, wait=False)
                 return message.xml
+
+    def _refuse_company(
+        self, session: Session, touch: dict[str, object], company_file: str | None, now: dt.datetime
+    ) -> bool:
+        """A session's first call: refused when its tenant was disabled or QuickBooks has another
+        company file open than the tenant's (qbwc/onboarding.py). Read only here, once a session."""
+        wc_session = sessions.find_session(session, str(touch["ticket_digest"]))
+        if wc_session is None or wc_session.state != SessionState.OPEN or wc_session.hcp_received:
+            return False
+        reason = onboarding.check_company_file(session, wc_session, company_file, now)
+        if reason is None:
+            return False
+        log.warning("sendRequestXML refused: tenant %s: %s", wc_session.tenant_id, wc_session.refusal)
+        return True
 
     def _refuse(self, ticket: str, reason: str, now: dt.datetime) -> bool:
         """Keep ``reason`` for ``getLastError`` on the ticket's open session; whether there is one."""
@@ -366,6 +399,7 @@ class WebConnectorService:
         tenant = session.get(Tenant, row.tenant_id)
         assert tenant is not None
         described = described or describe_host(hcp_response)
+        tenant_life.bind_company(tenant, row.company_file, described.company_name, now)
         tenant.host_info = {"raw": hcp_response[:200_000]}
         tenant.host_info_at = now
         tenant.connected_company_file = row.company_file
@@ -545,9 +579,20 @@ class WebConnectorService:
         logged: tuple[str, str] | None = None
         with self.database.transaction() as session:
             wc_session = self._find_session(session, ticket)
+            if (
+                wc_session is not None
+                and wc_session.state == SessionState.OPEN
+                and onboarding.retry_with_open_file(wc_session, hresult or "")
+            ):
+                # Once: the file qbbridge named could not be opened; the retry with the open one
+                # tells which file that is (sendRequestXML refuses it if it is another).
+                wc_session.last_seen_at = now
+                return ""
             if wc_session is not None:
+                text += onboarding.requested_file_note(wc_session)
                 tenant = session.get(Tenant, wc_session.tenant_id)
                 logged = (wc_session.tenant_id, text)
+                wc_session.refusal = onboarding.Refusal.CONNECTION_ERROR.value
                 if tenant is not None:
                     tenant.last_connection_error = text
                     tenant.last_connection_error_at = now
@@ -600,6 +645,10 @@ class WebConnectorService:
                     reason="the Web Connector closed it",
                     now=now,
                 )
+            if wc_session.refusal and wc_session.last_error:
+                # Refused (disabled, another company file, QuickBooks not opened): the status line
+                # shows why rather than "0 requests processed".
+                return wc_session.last_error
             outcomes = queue.session_outcomes(session, session_id=wc_session.id)
             return closing_status(wc_session.steps_done, outcomes)
 

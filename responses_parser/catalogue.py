@@ -414,6 +414,12 @@ _HRESULTS: dict[str, tuple[Category, str]] = {
         Category.RETRY_LATER,
         "The Web Connector session expired; a new one will start at the next sync.",
     ),
+    "0x80040414": (
+        Category.NEEDS_USER_ACTION,
+        "QuickBooks is showing a window (a dialog) that must be closed before qbbridge can use it. "
+        "On the QuickBooks computer, answer or close the open QuickBooks window, then run the Web "
+        "Connector again.",
+    ),
     "0x80040416": (
         Category.NEEDS_USER_ACTION,
         "QuickBooks is not running and no company file is set for unattended access. "

@@ -35,7 +35,10 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="SPEC",
-        help="drop-response=N | connection-error | deny-access | busy=N | parse-error=N",
+        help=(
+            "drop-response=N | connection-error | deny-access | dialog | other-company-file=PATH | "
+            "read-only | busy=N | parse-error=N | lose-iterators=N"
+        ),
     )
     parser.add_argument(
         "--slow", type=float, default=0.0, metavar="SECONDS", help="QuickBooks takes this long per request"

@@ -70,6 +70,11 @@ class ProcessedRequest:
         return not statuses.is_error(self.status_code)
 
 
+def _writes(tag: str) -> bool:
+    """Whether a request changes the company (an Add, Mod, Del or Void)."""
+    return tag.endswith(("AddRq", "ModRq", "DelRq", "VoidRq"))
+
+
 def _subject(tag: str) -> str:
     """`CustomerAddRq` -> `Customer`, for QuickBooks' wording of save errors."""
     body = tag[:-2]
@@ -102,6 +107,9 @@ class QuickBooks:
         self.version_rules = VersionRules(schema_dir)
         self._ctx = Context(company=company, host=self.host)
         self.in_session = False
+        # The access the QuickBooks administrator gave the application (Integrated Applications):
+        # read-only access refuses every write with 3260.
+        self.read_only = False
         # Every request of every message set processed, in order (a message set QuickBooks rejects as a
         # whole, with an HRESULT, processes none; requests skipped after an error are not listed).
         self.processed: list[ProcessedRequest] = []
@@ -159,6 +167,8 @@ class QuickBooks:
             try:
                 if busy:
                     raise statuses.in_use(_subject(rq.tag))
+                if self.read_only and _writes(str(rq.tag)):
+                    raise statuses.no_permission()
                 handler = HANDLERS.get(rq.tag)
                 if handler is None:
                     raise statuses.not_available()

@@ -17,6 +17,7 @@ STALE_EDIT_SEQUENCE = 3200
 INVALID_VALUE = 3210
 NOT_PROCESSED = 3231
 NOT_AVAILABLE = 3250
+NO_PERMISSION = 3260
 
 PARSE_HRESULT = "0x80040400"
 PARSE_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
@@ -24,6 +25,15 @@ COULD_NOT_START_HRESULT = "0x80040408"
 COULD_NOT_START_MESSAGE = "Could not start QuickBooks."
 DENIED_HRESULT = "0x80040420"
 DENIED_MESSAGE = "The QuickBooks user has denied access."
+DIALOG_HRESULT = "0x80040414"
+DIALOG_MESSAGE = (
+    "A modal dialog box is showing in the QuickBooks user interface. Your application cannot access "
+    "QuickBooks until the user dismisses the dialog box."
+)
+
+
+def no_permission() -> QBStatus:
+    return QBStatus(NO_PERMISSION, "Insufficient permission level to perform this action.")
 
 _RECORD_MISSING = (
     "QuickBooks error message: Invalid argument.  The specified record does not exist in the list."

@@ -176,11 +176,40 @@ class WebConnector:
             return
         company_file = decision or self.company_file
         self._say(f"Authenticated; company file: {company_file}")
-        if self.faults.connection_error or self.faults.deny_access:
+        open_file = self.faults.other_company_file
+        if open_file is not None and decision and decision.lower() != open_file.lower():
+            # QuickBooks has another company file open, and cannot open the one asked for while it
+            # is; a returned "" makes the Web Connector use the open one.
+            answer = self._report_connection_error(
+                client, result, statuses.COULD_NOT_START_HRESULT, statuses.COULD_NOT_START_MESSAGE
+            )
+            if answer != "":
+                result.ok = False
+                return
+            result.last_error = ""
+        if open_file is not None:
+            company_file = open_file
+        if self.faults.connection_error or self.faults.deny_access or self.faults.dialog:
             self._connection_error(client, result)
             return
+        self.quickbooks.read_only = self.faults.read_only
         self.quickbooks.begin_session()
         self._exchange(client, result, company_file)
+
+    def _report_connection_error(
+        self, client: HttpConnection, result: SessionResult, hresult: str, message: str
+    ) -> str:
+        result.last_error = f"{hresult}: {message}"
+        self._say(f"Error: {message}")
+        return soap.read_string(
+            "connectionError",
+            self._call(
+                client,
+                result,
+                "connectionError",
+                [("ticket", result.ticket), ("hresult", hresult), ("message", message)],
+            ),
+        )
 
     def _finish_auth(self, client: HttpConnection, result: SessionResult, decision: str) -> None:
         text = {
@@ -199,6 +228,8 @@ class WebConnector:
     def _connection_error(self, client: HttpConnection, result: SessionResult) -> None:
         if self.faults.deny_access:
             hresult, message = statuses.DENIED_HRESULT, statuses.DENIED_MESSAGE
+        elif self.faults.dialog:
+            hresult, message = statuses.DIALOG_HRESULT, statuses.DIALOG_MESSAGE
         else:
             hresult, message = statuses.COULD_NOT_START_HRESULT, statuses.COULD_NOT_START_MESSAGE
         result.last_error = f"{hresult}: {message}"

@@ -89,10 +89,18 @@ def test_qwc_file_has_every_field_the_web_connector_needs(live_server: LiveServe
     root = etree.fromstring(response.content)  # well-formed: the tenant name was escaped
     assert root.tag == "QBWCXML"
     port = live_server.base_url.rsplit(":", 1)[1]
-    assert root.findtext("AppName") == "qbbridge"
+    # One application per tenant (stable: the user name never changes), so two company files on one
+    # computer do not trigger the Web Connector's clone/replace prompt.
+    assert root.findtext("AppName") == f"qbbridge {created['qbwcUsername']}"
+    assert root.findtext("AppUniqueName") == root.findtext("AppName")
+    assert root.findtext("AppDisplayName") == "qbbridge: Smith & <Sons>"
     assert root.find("AppID") is not None
     assert root.findtext("AppURL") == f"http://localhost:{port}/qbwc"
     assert "Smith & <Sons>" in (root.findtext("AppDescription") or "")
+    assert len(root.findtext("AppDescription") or "") <= 80
+    assert root.findtext("AuthFlags") == "0xE"  # Pro, Premier, Enterprise
+    assert root.findtext("UnattendedModePref") == "umpOptional"
+    assert root.findtext("PersonalDataPref") == "pdpNotNeeded"
     assert root.findtext("AppSupport") == f"http://localhost:{port}/support"
     assert root.findtext("UserName") == created["qbwcUsername"]
     owner = root.findtext("OwnerID") or ""
@@ -226,3 +234,20 @@ def test_openapi_documents_the_api(live_server: LiveServer) -> None:
         assert path in paths, path
     tenant_schema = spec["components"]["schemas"]["TenantOut"]["properties"]
     assert "qbwcUsername" in tenant_schema and "fileId" in tenant_schema
+
+
+def test_qwc_description_stays_within_80_characters_and_app_names_differ_per_tenant(
+    live_server: LiveServer,
+) -> None:
+    admin = live_server.client
+    long_name = "Acme Manufacturing of the Greater Northern Territories, Incorporated & Sons " * 2
+    first = admin.post("/api/v1/tenants", json={"name": long_name[:200]}).json()
+    second = admin.post("/api/v1/tenants", json={"name": long_name[:200]}).json()
+    roots = [etree.fromstring(admin.get(f"/api/v1/tenants/{t['id']}/qwc").content) for t in (first, second)]
+    for root in roots:
+        description = root.findtext("AppDescription") or ""
+        assert len(description) == 80 and description.endswith("...)")
+        assert description.startswith("Fusion Operations and QuickBooks Desktop sync (Acme")
+    assert roots[0].findtext("AppName") != roots[1].findtext("AppName")
+    assert roots[0].findtext("AppUniqueName") != roots[1].findtext("AppUniqueName")
+    assert roots[0].findtext("OwnerID") == roots[1].findtext("OwnerID")

@@ -553,7 +553,9 @@ def fill_0006(rows: Rows) -> Expected:
         created_at=rows.ago(minutes=30),
         updated_at=rows.ago(minutes=30),
     )
-    expected.imports.append(ExpectedImport(public_id, "salesOrder", "pending", "Invoice", "91-1796460999", invoice))
+    expected.imports.append(
+        ExpectedImport(public_id, "salesOrder", "pending", "Invoice", "91-1796460999", invoice)
+    )
     rows.insert(
         "quickbooks_lists",
         tenant_id=expected.tenant_id,
@@ -608,9 +610,53 @@ def fill_0010(rows: Rows) -> Expected:
 
 
 def fill_0011(rows: Rows) -> Expected:
-    """0011 marks what retention pruned; nothing is pruned yet, and a lease is held by a process that
-    has stopped (it expired): the upgraded service takes it over."""
+    """Onboarding: the tenant is bound to its company file and its setup traces are kept; a session
+    with another company file open was refused; a deleted tenant's user name is retired; the tenant
+    key was used."""
     expected = fill_0010(rows)
+    tenants = rows.table("tenants")
+    rows.connection.execute(
+        tenants.update()
+        .where(tenants.c.id == expected.tenant_id)
+        .values(
+            bound_company_file=COMPANY_FILE,
+            bound_company_name="Acme Manufacturing",
+            bound_at=rows.ago(days=29),
+            connector_seen_at=rows.ago(minutes=3),
+            qwc_downloaded_at=rows.ago(days=30),
+        )
+    )
+    rows.insert(
+        "qbwc_sessions",
+        tenant_id=expected.tenant_id,
+        ticket_digest=secret_values.digest(secret_values.new_secret(24)),
+        state="closed",
+        created_at=rows.ago(days=1),
+        last_seen_at=rows.ago(days=1),
+        closed_at=rows.ago(days=1),
+        company_file="C:\\Other\\Else.qbw",
+        hcp_received=False,
+        wait_requested=False,
+        steps_done=0,
+        waits=0,
+        close_reason="refused: other_company_file",
+        refusal="other_company_file",
+        requested_company_file=COMPANY_FILE,
+        retried_open_file=True,
+        last_error="QuickBooks has the company file C:\\Other\\Else.qbw open, but this connection belongs to ...",
+    )
+    rows.insert("retired_usernames", username="qbb-gone-000000", retired_at=rows.ago(days=5))
+    keys = rows.table("api_keys")
+    rows.connection.execute(
+        keys.update().where(keys.c.tenant_id == expected.tenant_id).values(last_used_at=rows.ago(hours=1))
+    )
+    return expected
+
+
+def fill_0012(rows: Rows) -> Expected:
+    """0012 marks what retention pruned; nothing is pruned yet, and a lease is held by a process that
+    has stopped (it expired): the upgraded service takes it over."""
+    expected = fill_0011(rows)
     rows.insert("leases", name="retention", holder="stopped-process", expires_at=rows.ago(minutes=5))
     return expected
 
@@ -627,4 +673,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0009": fill_0009,
     "0010": fill_0010,
     "0011": fill_0011,
+    "0012": fill_0012,
 }

@@ -1,0 +1,270 @@
+"""Onboarding and the tenant's life: the setup checklist, the access test, the company-file binding,
+disconnecting, disabling, deleting, editing, and the tenant's API keys (docs/onboarding.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Body, HTTPException, Path, Response, status
+from pydantic import ConfigDict, Field
+
+from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
+from api.errors import error_responses
+from api.models import ApiModel, JobAccepted, TenantOut
+from api.params import ID_MAX, TenantId
+from api.routing import api_router
+from api.tenants import tenant_out
+from db import audit, tenant_life
+from db.models import Tenant, utcnow
+from mapping import setup
+from mapping.fields import SafeText
+from mapping.sending import DISABLED_TENANT
+
+router = api_router(prefix="/api/v1/tenants", tags=["onboarding"])
+NOT_FOUND = error_responses(404)
+
+KeyId = Annotated[SafeText, Path(max_length=ID_MAX, description="The API key's id.")]
+
+
+class SetupStepOut(ApiModel):
+    key: str = Field(
+        description="installConnector, generateToken, testConnection, requestAccess or testAccess."
+    )
+    status: str = Field(description="notStarted, pending, done or failed.")
+    detail: str = Field(description="Plain language: what happened, and what the person should do next.")
+    at: dt.datetime | None = Field(description="When the step reached this status.")
+
+
+class SetupOut(ApiModel):
+    steps: list[SetupStepOut]
+    ready: bool = Field(description="Every step is done.")
+
+
+class TenantPatch(ApiModel):
+    # A misspelt field would otherwise change nothing and answer 200.
+    model_config = ConfigDict(**ApiModel.model_config, extra="forbid")
+
+    name: Annotated[SafeText, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The customer's name (trimmed; 1 to 200 characters)."
+    )
+
+
+class BindingReplace(ApiModel):
+    model_config = ConfigDict(**ApiModel.model_config, extra="forbid")
+
+    company_file: Annotated[SafeText, Field(min_length=3, max_length=1000)] = Field(
+        description="The company file's new full path, as QuickBooks shows it.",
+        examples=["D:\\QuickBooks\\Acme Manufacturing.qbw"],
+    )
+
+
+class ApiKeyListed(ApiModel):
+    id: str
+    name: str
+    prefix: str = Field(
+        description="The key's first characters, to recognise it; the key is never shown again."
+    )
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None = Field(description="To the minute; null when it was never used.")
+
+
+class ApiKeyList(ApiModel):
+    items: list[ApiKeyListed]
+
+
+def _tenant_out(tenant: Tenant) -> TenantOut:
+    return tenant_out(tenant)
+
+
+@router.get("/{tenant_id}/setup", response_model=SetupOut, responses=NOT_FOUND)
+async def get_setup(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> SetupOut:
+    """The five setup steps of the spec, in order, each derived from what happened."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    steps = setup.checklist(session, tenant)
+    return SetupOut(
+        steps=[SetupStepOut(key=s.key, status=s.status, detail=s.detail, at=s.at) for s in steps],
+        ready=all(s.status == setup.DONE for s in steps),
+    )
+
+
+@router.post(
+    "/{tenant_id}/setup/test-access",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    responses=error_responses(
+        404,
+        409,
+        e409="QuickBooks has not let qbbridge in yet, or the tenant is disabled; the message says "
+        "what must happen first.",
+    ),
+)
+async def test_access(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> JobAccepted:
+    """Queue a read and a write that leaves the books unchanged as a user sees them (a custom-field
+    definition private to qbbridge). While one is pending, the same job is answered."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    _refuse_if_disabled(tenant)
+    try:
+        job, created = setup.queue_test_access(session, tenant)
+    except setup.SetupOrderError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    if created:
+        audit.record(
+            session,
+            actor=principal.actor,
+            action="setup.test_access",
+            tenant_id=tenant.id,
+            job_id=job.public_id,
+        )
+    return JobAccepted(job_id=job.public_id)
+
+
+@router.post("/{tenant_id}/disconnect", response_model=TenantOut, responses=NOT_FOUND)
+async def disconnect(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
+    """Moving to another computer: the token and its sessions end and the company-file binding is
+    forgotten; history, links and settings stay. The next connection (a new token) binds again.
+    Disconnecting a disconnected tenant changes nothing."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant_life.disconnect(session, tenant, utcnow()):
+        audit.record(session, actor=principal.actor, action="tenant.disconnect", tenant_id=tenant.id)
+    return _tenant_out(tenant)
+
+
+@router.put(
+    "/{tenant_id}/binding",
+    response_model=TenantOut,
+    responses=error_responses(404, 409, e409="The tenant is not bound to a company file yet."),
+)
+async def replace_binding(
+    tenant_id: TenantId,
+    body: Annotated[BindingReplace, Body()],
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> TenantOut:
+    """The same company file moved (another folder or computer): the tenant is bound to the new path."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if not tenant.bound_company_file:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "This tenant is not bound to a company file yet: the first connection to QuickBooks binds it.",
+        )
+    previous = tenant.bound_company_file
+    tenant_life.replace_binding(tenant, body.company_file.strip(), utcnow())
+    audit.record(
+        session, actor=principal.actor, action="tenant.binding.replace", tenant_id=tenant.id,
+        previous=previous, company_file=tenant.bound_company_file,
+    )  # fmt: skip
+    return _tenant_out(tenant)
+
+
+@router.patch("/{tenant_id}", response_model=TenantOut, responses=NOT_FOUND)
+async def patch_tenant(
+    tenant_id: TenantId,
+    body: Annotated[TenantPatch, Body()],
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> TenantOut:
+    """Change the editable fields (the name). Fields left out stay as they are."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if body.name is not None:
+        name = body.name.strip()
+        if not name:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [{"loc": ["body", "name"], "msg": "the name is empty once trimmed", "type": "value_error"}],
+            )
+        tenant.name = name
+    audit.record(
+        session, actor=principal.actor, action="tenant.update", tenant_id=tenant.id, name=tenant.name
+    )
+    return _tenant_out(tenant)
+
+
+@router.post("/{tenant_id}/disable", response_model=TenantOut, responses=error_responses(403, 404))
+async def disable_tenant(tenant_id: TenantId, session: DbSession, principal: AdminPrincipal) -> TenantOut:
+    """The connector gets no work and a plain message; sends and retrievals are refused (409);
+    nothing queued is lost."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant.disabled_at is None:
+        tenant_life.set_disabled(session, tenant, True, utcnow())
+        audit.record(session, actor=principal.actor, action="tenant.disable", tenant_id=tenant.id)
+    return _tenant_out(tenant)
+
+
+@router.post("/{tenant_id}/enable", response_model=TenantOut, responses=error_responses(403, 404))
+async def enable_tenant(tenant_id: TenantId, session: DbSession, principal: AdminPrincipal) -> TenantOut:
+    """What was queued goes out at the connector's next update."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant.disabled_at is not None:
+        tenant_life.set_disabled(session, tenant, False, utcnow())
+        audit.record(session, actor=principal.actor, action="tenant.enable", tenant_id=tenant.id)
+    return _tenant_out(tenant)
+
+
+@router.delete(
+    "/{tenant_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(403, 404, 409, e409="The tenant is not disabled: disable it first."),
+)
+async def delete_tenant(tenant_id: TenantId, session: DbSession, principal: AdminPrincipal) -> Response:
+    """Remove a disabled tenant and all its data; one audit record of the deletion is kept and its
+    Web Connector user name is never given to another tenant."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    if tenant.disabled_at is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "Only a disabled tenant can be deleted: disable it first (POST /api/v1/tenants/{id}/disable).",
+        )
+    name, username = tenant.name, tenant.qbwc_username
+    tenant_life.delete_tenant(session, tenant, utcnow())
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="tenant.delete",
+        tenant_id=tenant_id,
+        name=name,
+        username=username,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{tenant_id}/api-keys", response_model=ApiKeyList, responses=NOT_FOUND)
+async def list_api_keys(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> ApiKeyList:
+    """The tenant's keys that work (never the key itself)."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    return ApiKeyList(
+        items=[
+            ApiKeyListed(
+                id=k.id, name=k.name, prefix=k.prefix, created_at=k.created_at, last_used_at=k.last_used_at
+            )
+            for k in tenant_life.list_api_keys(session, tenant.id)
+        ]
+    )
+
+
+@router.delete(
+    "/{tenant_id}/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND,
+)
+async def revoke_api_key(
+    tenant_id: TenantId, key_id: KeyId, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """Revoked at once: every worker reads keys from the database on each call. Revoking a revoked
+    key changes nothing."""
+    tenant = tenant_or_404(session, principal, tenant_id)
+    revoked = tenant_life.revoke_api_key(session, tenant.id, key_id, utcnow())
+    if revoked is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No API key with id {key_id!r} for this tenant.")
+    if revoked:
+        audit.record(
+            session, actor=principal.actor, action="tenant.api_key.revoke", tenant_id=tenant.id, key_id=key_id
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _refuse_if_disabled(tenant: Tenant) -> None:
+    if tenant.disabled_at is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)

@@ -1,0 +1,277 @@
+"""The setup checklist: the spec's five steps, each derived from what happened.
+
+Nothing here is a flag a caller sets. Each step's status is read from the traces the steps leave:
+the ``.qwc`` download and the connector's first login (tenant columns written when they happened),
+the token, the Web Connector sessions (which logged in with which token, which reached QuickBooks,
+which QuickBooks or qbbridge refused and why) and the test-access jobs. docs/onboarding.md explains
+each step and what support staff do when one fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from db import queue
+from db.models import Job, Step, Tenant, WcSession
+from db.states import JobStatus
+from mapping.plan import PlannedStep
+from mapping.steps import QBXML_REQUEST, RAW_QBXML
+from requests_builder import DataExtDefAdd
+
+# One OwnerID for the product, for ever: QuickBooks ties the customer's authorisation and our
+# private data extensions to it (the .qwc file carries it), so changing it would make every customer
+# authorise again.
+OWNER_ID = "{6DB6FA3C-BD43-4B0D-B18D-294CE1A59DB6}"
+TEST_ACCESS = "setup.testAccess"
+# The private custom-field definition the access test writes: owned by qbbridge's OwnerID, so no
+# QuickBooks user sees it; a later test finds it in use (3100), which counts as written.
+ACCESS_CHECK_FIELD = "qbbridge access check"
+NAME_IN_USE = 3100
+NO_PERMISSION = (3260, 3261)
+
+STEP_KEYS = ("installConnector", "generateToken", "testConnection", "requestAccess", "testAccess")
+NOT_STARTED, PENDING, DONE, FAILED = "notStarted", "pending", "done", "failed"
+
+_REFUSED = ("other_company_file", "connection_error")
+
+
+@dataclass(frozen=True, slots=True)
+class SetupStep:
+    key: str
+    status: str
+    detail: str
+    at: dt.datetime | None = None
+
+
+class SetupOrderError(Exception):
+    """A step was asked for before the one it needs; the message says what must happen first."""
+
+
+def checklist(session: Session, tenant: Tenant) -> list[SetupStep]:
+    install = _install(tenant)
+    token = _token(tenant)
+    connection = _connection(session, tenant)
+    access = _access(session, tenant) if connection.status == DONE else _waiting("requestAccess", connection)
+    test = _test_access(session, tenant) if access.status == DONE else _waiting("testAccess", access)
+    return [install, token, connection, access, test]
+
+
+def _waiting(key: str, before: SetupStep) -> SetupStep:
+    names = {"testConnection": "testing the connection", "requestAccess": "requesting access"}
+    return SetupStep(key, NOT_STARTED, f"This step comes after {names[before.key]}: {before.detail}")
+
+
+def _install(tenant: Tenant) -> SetupStep:
+    if tenant.connector_seen_at is not None:
+        return SetupStep(
+            "installConnector",
+            DONE,
+            "The QuickBooks Web Connector on the customer's computer has contacted qbbridge with this "
+            "tenant's user name.",
+            tenant.connector_seen_at,
+        )
+    if tenant.qwc_downloaded_at is not None:
+        return SetupStep(
+            "installConnector",
+            PENDING,
+            "The .qwc file was downloaded but the Web Connector has not contacted qbbridge yet. On the "
+            "computer where QuickBooks runs, open the .qwc file (double-click it, or Add an application "
+            "in the QuickBooks Web Connector), allow it when QuickBooks asks, then click Update Selected.",
+            tenant.qwc_downloaded_at,
+        )
+    return SetupStep(
+        "installConnector",
+        NOT_STARTED,
+        "Download the tenant's .qwc file (GET /api/v1/tenants/{id}/qwc) and open it in the QuickBooks "
+        "Web Connector on the computer where QuickBooks runs.",
+    )
+
+
+def _token(tenant: Tenant) -> SetupStep:
+    if tenant.token_created_at is None:
+        return SetupStep(
+            "generateToken",
+            NOT_STARTED,
+            "Generate a token (POST /api/v1/tenants/{id}/token) and give it to the person at the "
+            "QuickBooks computer: it is the qbbridge application's password in the Web Connector.",
+        )
+    return SetupStep(
+        "generateToken",
+        DONE,
+        "A token exists. It is shown only once; if it was lost, generate a new one (the old one stops "
+        "working and the connection must be tested again).",
+        tenant.token_created_at,
+    )
+
+
+def _since_token(tenant: Tenant) -> list[object]:
+    conditions: list[object] = [WcSession.tenant_id == tenant.id]
+    if tenant.token_created_at is not None:
+        conditions.append(WcSession.created_at >= tenant.token_created_at)
+    return conditions
+
+
+def _connection(session: Session, tenant: Tenant) -> SetupStep:
+    if tenant.token_created_at is None:
+        return SetupStep("testConnection", NOT_STARTED, "Generate a token first.")
+    first = session.scalars(
+        select(WcSession).where(*_since_token(tenant)).order_by(WcSession.id).limit(1)  # type: ignore[arg-type]
+    ).first()
+    if first is not None:
+        version = f" (Web Connector {tenant.qbwc_version})" if tenant.qbwc_version else ""
+        return SetupStep(
+            "testConnection",
+            DONE,
+            f"The Web Connector logged in with the current token{version}.",
+            first.created_at,
+        )
+    if tenant.login_failed_at is not None and tenant.login_failed_at >= tenant.token_created_at:
+        return SetupStep(
+            "testConnection",
+            FAILED,
+            "The Web Connector tried to log in with a password that is not the current token. In the "
+            "Web Connector, click the qbbridge application's Password field, enter the current token "
+            "(or generate a new one), then click Update Selected.",
+            tenant.login_failed_at,
+        )
+    return SetupStep(
+        "testConnection",
+        PENDING,
+        "Waiting for the Web Connector to log in: in the Web Connector, enter the token as the qbbridge "
+        "application's password, tick the application and click Update Selected.",
+        tenant.token_created_at,
+    )
+
+
+def _access(session: Session, tenant: Tenant) -> SetupStep:
+    latest = session.scalars(
+        select(WcSession)
+        .where(
+            *_since_token(tenant),  # type: ignore[arg-type]
+            or_(
+                # A sendRequestXML came only after QuickBooks let the connector in.
+                WcSession.company_file.is_not(None) & WcSession.refusal.is_(None),
+                WcSession.refusal.in_(_REFUSED),
+            ),
+        )
+        .order_by(WcSession.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return SetupStep(
+            "requestAccess",
+            PENDING,
+            "The Web Connector logged in but QuickBooks has not answered yet. On the QuickBooks computer, "
+            "open QuickBooks with the company file (as the Admin user, in single-user mode the first "
+            "time) and click Update Selected in the Web Connector. When QuickBooks asks whether to let "
+            'qbbridge in, choose "Yes, always; allow access even if QuickBooks is not running".',
+        )
+    if latest.refusal is None:
+        product = f"{tenant.qb_product}, " if tenant.qb_product else ""
+        company = tenant.bound_company_file or latest.company_file
+        return SetupStep(
+            "requestAccess",
+            DONE,
+            f"QuickBooks let qbbridge in ({product}company file {company}).",
+            latest.created_at,
+        )
+    return SetupStep(
+        "requestAccess",
+        FAILED,
+        latest.last_error or "QuickBooks could not be opened for qbbridge.",
+        latest.closed_at or latest.last_seen_at,
+    )
+
+
+def _latest_test(session: Session, tenant: Tenant) -> Job | None:
+    query = select(Job).where(Job.tenant_id == tenant.id, Job.kind == TEST_ACCESS)
+    if tenant.token_created_at is not None:
+        query = query.where(Job.created_at >= tenant.token_created_at)
+    return session.scalars(query.order_by(Job.id.desc()).limit(1)).first()
+
+
+def _test_access(session: Session, tenant: Tenant) -> SetupStep:
+    job = _latest_test(session, tenant)
+    if job is None:
+        return SetupStep(
+            "testAccess",
+            NOT_STARTED,
+            "Test access (POST /api/v1/tenants/{id}/setup/test-access): qbbridge reads from QuickBooks "
+            "and writes a custom-field definition private to qbbridge, which no QuickBooks user sees.",
+        )
+    if job.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT}:
+        return SetupStep(
+            "testAccess",
+            PENDING,
+            f"The access test (job {job.public_id}) waits for the Web Connector's next update: click "
+            "Update Selected in the Web Connector, or wait for its schedule.",
+            job.created_at,
+        )
+    if job.status == JobStatus.SUCCEEDED:
+        return SetupStep(
+            "testAccess",
+            DONE,
+            "qbbridge read from QuickBooks and wrote to it (a private custom-field definition).",
+            job.finished_at,
+        )
+    codes = set(
+        session.scalars(select(Step.status_code).where(Step.job_id == job.id, Step.status_code.is_not(None)))
+    )
+    if codes & set(NO_PERMISSION):
+        detail = (
+            "QuickBooks let qbbridge read but not write: the application was given read-only access. "
+            "In QuickBooks, as the Admin user, open Edit > Preferences > Integrated Applications > "
+            "Company Preferences, select qbbridge, click Properties and allow it to read and modify the "
+            "company file; then test access again."
+        )
+    else:
+        detail = (job.error or "The access test did not succeed.") + " Fix this, then test access again."
+    return SetupStep("testAccess", FAILED, detail, job.finished_at or job.updated_at)
+
+
+def queue_test_access(session: Session, tenant: Tenant) -> tuple[Job, bool]:
+    """The pending access test, or a new one (and whether it was queued now). Refused with what must
+    happen first until QuickBooks has let qbbridge in with the current token."""
+    steps = checklist(session, tenant)
+    access = steps[3]
+    if access.status != DONE:
+        raise SetupOrderError(
+            "Access cannot be tested yet: QuickBooks has not let qbbridge in since the current token was "
+            f"generated. {access.detail}"
+        )
+    latest = _latest_test(session, tenant)
+    if latest is not None and latest.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT}:
+        return latest, False
+    read = queue.NewStep(
+        kind=RAW_QBXML,
+        intent={
+            "qbxml": (
+                '<?xml version="1.0" encoding="utf-8"?><?qbxml version="16.0"?><QBXML>'
+                '<QBXMLMsgsRq onError="stopOnError"><DataExtDefQueryRq>'
+                f"<OwnerID>{OWNER_ID}</OwnerID></DataExtDefQueryRq></QBXMLMsgsRq></QBXML>"
+            )
+        },
+    )
+    steps_to_queue = [read]
+    us = (tenant.qb_country or "US").upper() == "US"
+    if us:
+        # Sends are for US companies only (mapping/steps.py), and only they need write access.
+        write = PlannedStep(
+            request=DataExtDefAdd(owner_id=OWNER_ID, name=ACCESS_CHECK_FIELD, data_ext_type="STR255TYPE"),
+            description="Write qbbridge's private access-check custom-field definition",
+            purpose="ensure",
+            accept_status=frozenset({NAME_IN_USE}),
+        )
+        steps_to_queue.append(queue.NewStep(kind=QBXML_REQUEST, intent=write.to_intent(), reconcilable=True))
+    job = queue.enqueue(
+        session,
+        tenant_id=tenant.id,
+        kind=TEST_ACCESS,
+        payload={"read": True, "write": us},
+        steps=steps_to_queue,
+    )
+    return job, True
