@@ -39,6 +39,7 @@ def job_out(session: Session, job: Job) -> JobOut:
         updated_at=job.updated_at,
         finished_at=job.finished_at,
         result=job.result or {},
+        payloads_removed_at=job.payload_pruned_at,
         steps=[
             StepOut(
                 position=s.position,
@@ -133,6 +134,12 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"Job {job_id} is {job.status}; only a failed, cancelled or unknown-outcome job can be retried.",
+        )
+    if job.payload_pruned_at is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Job {job_id} cannot be retried: its payloads were removed by retention "
+            "(QBBRIDGE_PAYLOAD_RETENTION_DAYS after it ended). Send it again as a new job.",
         )
     if job.depends_on_job_id is not None:
         blocker = session.get(Job, job.depends_on_job_id)

@@ -23,7 +23,7 @@ from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.push import deliver_pending
-from qbbridge import __version__, health, metrics, metrics_endpoint, request_context
+from qbbridge import __version__, health, metrics, metrics_endpoint, request_context, retention
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
 from qbbridge.metered import AdminRequestMetrics, MeteredService
@@ -107,11 +107,17 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         # again under load (measured: about 5% of a Web Connector call's CPU).
         gc.collect()
         gc.freeze()
-        task = None
+        tasks = []
         if settings.push_interval_seconds > 0:
-            task = asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
+            tasks.append(
+                asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
+            )
+        if settings.payload_retention_days > 0:
+            tasks.append(
+                asyncio.create_task(retention.prune_forever(database, days=settings.payload_retention_days))
+            )
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
 
     app = FastAPI(

@@ -68,6 +68,8 @@ class Settings:
     log_format: str = "auto"
     allow_insecure_public_url: bool = False
     database_wait_seconds: float = 10.0
+    # Payloads of finished jobs and acknowledged imports older than this are removed (0: never).
+    payload_retention_days: int = 90
     # The bearer token /metrics asks for; None: /metrics answers 404 (qbbridge/metrics_endpoint.py).
     metrics_token: str | None = None
 
@@ -433,6 +435,13 @@ VARIABLES: tuple[Variable, ...] = (
         "15",
     ),
     Variable("QBBRIDGE_LOG_LEVEL", "log_level", "info", _log_level, "info"),
+    Variable(
+        "QBBRIDGE_PAYLOAD_RETENTION_DAYS",
+        "payload_retention_days",
+        "90",
+        _whole_number(0, 36500, " (0: keep them forever)"),
+        "90",
+    ),
     Variable("QBBRIDGE_LOG_FORMAT", "log_format", "auto", _log_format, "json"),
     Variable(
         "QBBRIDGE_METRICS_TOKEN",

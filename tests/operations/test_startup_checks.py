@@ -50,6 +50,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("QBBRIDGE_LOG_LEVEL", "loud", "not a log level"),
     ("QBBRIDGE_METRICS_TOKEN", "hunter2", "shorter than 16 characters"),
     ("QBBRIDGE_LOG_FORMAT", "xml", "not a log format"),
+    ("QBBRIDGE_PAYLOAD_RETENTION_DAYS", "-1", "between 0 and 36500"),
 ]
 # Set by ``qbbridge serve`` itself for its workers, from --port.
 SET_BY_SERVE = {"QBBRIDGE_PORT"}
