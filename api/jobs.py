@@ -135,6 +135,9 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
             status.HTTP_409_CONFLICT,
             f"Job {job_id} is {job.status}; only a failed, cancelled or unknown-outcome job can be retried.",
         )
+    # Locked (PostgreSQL) before the check: retention skips a job held here, and a retry waits for a
+    # batch pruning this job, then sees it pruned.
+    session.refresh(job, with_for_update=True)
     if job.payload_pruned_at is not None:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
