@@ -51,5 +51,12 @@ if ! command -v caddy >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [
         || echo "Could not install Caddy: the scale-out test will be skipped (see the skip report)." >&2
 fi
 
+# The alert rules are checked and unit-tested with Prometheus' own promtool, from Debian's package.
+if ! command -v promtool >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing promtool (Debian package prometheus) for the alert rule tests..."
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; } \
+        || echo "Could not install promtool: the alert rule tests will be skipped (see the skip report)." >&2
+fi
+
 "$VENV/bin/ruff" check .
 "$VENV/bin/python" -m pytest "$@"
