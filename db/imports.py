@@ -15,7 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db.models import Import, RetrievalMark
+from db.models import Import, RetrievalMark, table_of
+from db.results import affected_rows
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -24,7 +25,7 @@ SKIPPED = "skipped"
 STATUSES = (PENDING, DELIVERED, ACKNOWLEDGED, SKIPPED)
 
 
-imports_table = Import.__table__
+imports_table = table_of(Import)
 
 
 def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime) -> int:
@@ -46,7 +47,7 @@ def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime
     statement = insert(imports_table).on_conflict_do_nothing(
         index_elements=["tenant_id", "source_type", "source_id"]
     )
-    return session.execute(statement, values).rowcount or 0
+    return affected_rows(session.execute(statement, values))
 
 
 def imported_as(session: Session, tenant_id: str, entity: str, code: str) -> Import | None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -73,6 +74,14 @@ class Base(DeclarativeBase):
         dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model is declared on, for Core statements. SQLAlchemy types ``__table__`` as any
+    FROM clause (a class may be mapped to a join); every model here is mapped to one table."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class ServiceConfig(Base):
@@ -240,6 +249,9 @@ class Job(Base):
 
     __table_args__ = (
         Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),
+        # The sync log: a tenant's jobs newest first, and found by the Fusion Operations code they send.
+        Index("ix_jobs_tenant_id", "tenant_id", "id"),
+        Index("ix_jobs_tenant_link_code", "tenant_id", "link_code"),
         Index("ix_jobs_depends_on", "depends_on_job_id"),
         # The tenant's jobs with steps still to go, in queue order: the claim reads the first of them
         # (and the next few for a shared message set) and nothing else, however long the history.
@@ -337,6 +349,8 @@ class Link(Base):
         UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),
         # A job's end confirms or releases the links it reserved (``db/links.py``).
         Index("ix_links_job", "job_id"),
+        # The sync log finds a job by the QuickBooks number of the document it became.
+        Index("ix_links_tenant_ref_number", "tenant_id", "ref_number"),
     )
 
 

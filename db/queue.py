@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db import batch, links, observed, outcome_log
 from db.batch import Statement
-from db.models import OPEN_JOB_CONDITION, Job, Link, Step, WcSession, utcnow
+from db.models import OPEN_JOB_CONDITION, Job, Link, Step, WcSession, table_of, utcnow
+from db.results import affected_rows
 from db.sessions import OPEN_SESSION_ID, OPEN_SESSION_TENANT, TOUCH, SessionRow, session_row
 from db.states import FINISHED_STEP_STATES, JobStatus, SessionState, StepState
 
-jobs_table = Job.__table__
-steps_table = Step.__table__
+jobs_table = table_of(Job)
+steps_table = table_of(Step)
 
 
 # --- the queue's order -------------------------------------------------------------------------
@@ -899,7 +900,7 @@ def _after_job_update(
         )
     link_entity = row.link_entity
     # Keep any loaded Job object in step with the row just written.
-    job = session.identity_map.get(session.identity_key(Job, job_id))  # type: ignore[arg-type]
+    job = session.identity_map.get(session.identity_key(Job, job_id))
     if job is not None:
         session.expire(job)
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
@@ -1039,7 +1040,7 @@ def cancel_job(session: Session, job: Job, *, now: dt.datetime) -> bool:
         .where(steps_table.c.job_id == job.id, steps_table.c.state == StepState.QUEUED.value)
         .values(state=StepState.CANCELLED.value, completed_at=now, error="cancelled before it was sent")
     )
-    if not result.rowcount:
+    if not affected_rows(result):
         return False
     refresh_job(session, job.id, now=now)
     return True

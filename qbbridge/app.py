@@ -1,4 +1,4 @@
-"""Assembling the ASGI application: the admin API, the Web Connector endpoint and two small pages."""
+"""Assembling the ASGI application: the admin API, the Web Connector endpoint, the console and its pages."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
@@ -19,10 +20,11 @@ from api import jobs, links, onboarding, retrievals, sends, tenants, unavailable
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from console import routes as console_routes
 from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
-from mapping.push import deliver_pending
+from mapping.delivery.deliver import deliver_pending
 from qbbridge import __version__, health, metrics, metrics_endpoint, request_context, retention
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
@@ -30,20 +32,8 @@ from qbbridge.metered import AdminRequestMetrics, MeteredService
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.outage import OutageTolerantService
-from qbwc.service import ServiceOptions
+from qbwc.service import ServiceOptions, WebConnectorService
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
-
-SUPPORT_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>qbbridge support</title></head>
-<body><h1>qbbridge</h1>
-<p>qbbridge keeps Autodesk Fusion Operations and QuickBooks Desktop in sync through the
-QuickBooks Web Connector.</p>
-<p>If the Web Connector shows an error, open Fusion Operations' QuickBooks Desktop integration page
-and use "Test connection", or contact your Fusion Operations support team with the message the
-Web Connector shows.</p>
-</body></html>
-"""
-
 
 log = logging.getLogger("qbbridge.push")
 
@@ -78,7 +68,9 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    database = database or Database(settings.database_url)
+    database = database or Database(
+        settings.database_url, prepared_statements=settings.database_prepared_statements
+    )
     keyring = load_keyring(settings)
     service = OutageTolerantService(
         database,
@@ -94,7 +86,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         ),
     )
     endpoint = WebConnectorEndpoint(
-        build_wsgi(MeteredService(service), max_body_bytes=settings.max_soap_body_bytes),
+        # The metered service answers every callback of the service it wraps (qbbridge/metered.py).
+        build_wsgi(
+            cast(WebConnectorService, MeteredService(service)), max_body_bytes=settings.max_soap_body_bytes
+        ),
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
         calls_per_connection=settings.calls_per_connection,
@@ -122,6 +117,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        # Served from vendored assets by console/docs_pages.py instead of FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
         title="qbbridge admin API",
         version=__version__,
         description=(
@@ -163,14 +161,12 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(settings_api.router)
     app.include_router(links.router)
     app.include_router(retrievals.router)
+    # The operator console (/console), the support page (/support) and /docs, /redoc.
+    console_routes.install(app, keyring)
     # First in the route table: the Web Connector's calls are most of the traffic, and every route
     # before a match costs a regular-expression test.
     for path in ("/qbwc/", "/qbwc"):
         app.router.routes.insert(0, Route(path, endpoint.__call__, methods=["GET", "HEAD", "POST"]))
-
-    @app.get("/support", response_class=HTMLResponse, include_in_schema=False)
-    def support_page() -> str:
-        return SUPPORT_PAGE
 
     @app.get("/ping", response_class=PlainTextResponse, include_in_schema=False)
     async def ping() -> str:

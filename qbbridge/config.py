@@ -72,6 +72,7 @@ class Settings:
     payload_retention_days: int = 90
     # The bearer token /metrics asks for; None: /metrics answers 404 (qbbridge/metrics_endpoint.py).
     metrics_token: str | None = None
+    database_prepared_statements: bool = True
 
     @property
     def qbwc_url(self) -> str:
@@ -331,6 +332,9 @@ VARIABLES: tuple[Variable, ...] = (
         database_url,
         "postgresql+psycopg://qbbridge:secret@db.example.com:5432/qbbridge",
     ),
+    # 0 behind a pooler that hands each transaction another server connection (PgBouncer's
+    # transaction pooling before 1.21), where a statement prepared on one is unknown on the next.
+    Variable("QBBRIDGE_DATABASE_PREPARED_STATEMENTS", "database_prepared_statements", "1", _boolean, "0"),
     Variable(
         "QBBRIDGE_DATABASE_WAIT_SECONDS",
         "database_wait_seconds",

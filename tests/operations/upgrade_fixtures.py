@@ -654,9 +654,14 @@ def fill_0011(rows: Rows) -> Expected:
 
 
 def fill_0012(rows: Rows) -> Expected:
-    """0012 marks what retention pruned; nothing is pruned yet, and a lease is held by a process that
+    """0012 only indexes jobs and links for the console's sync log: the rows are those of 0011."""
+    return fill_0011(rows)
+
+
+def fill_0013(rows: Rows) -> Expected:
+    """0013 marks what retention pruned; nothing is pruned yet, and a lease is held by a process that
     has stopped (it expired): the upgraded service takes it over."""
-    expected = fill_0011(rows)
+    expected = fill_0012(rows)
     rows.insert("leases", name="retention", holder="stopped-process", expires_at=rows.ago(minutes=5))
     return expected
 
@@ -674,4 +679,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0010": fill_0010,
     "0011": fill_0011,
     "0012": fill_0012,
+    "0013": fill_0013,
 }
