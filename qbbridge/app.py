@@ -15,7 +15,18 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from api import jobs, links, onboarding, retrievals, sends, tenants, unavailable, validation, version
+from api import (
+    jobs,
+    links,
+    onboarding,
+    retrievals,
+    sends,
+    tenants,
+    unavailable,
+    validation,
+    version,
+    webhooks,
+)
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
@@ -23,6 +34,7 @@ from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.push import deliver_pending
+from mapping.webhooks import deliver_events
 from qbbridge import __version__, health
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
@@ -45,6 +57,18 @@ Web Connector shows.</p>
 
 
 log = logging.getLogger("qbbridge.push")
+
+
+async def _send_events_forever(database: Database, interval: float, keyring: Keyring) -> None:
+    """Make tenants' webhook events and deliver them, every ``interval`` seconds (every process may:
+    each event is claimed by one, mapping/webhooks.py)."""
+    while True:
+        try:
+            await run_in_threadpool(deliver_events, database, now=utcnow(), keyring=keyring)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("sending webhook events failed; trying again at the next interval")
+        await asyncio.sleep(interval)
 
 
 async def _deliver_forever(database: Database, interval: float, keyring: Keyring) -> None:
@@ -104,10 +128,16 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         task = None
+        tasks = []
         if settings.push_interval_seconds > 0:
-            task = asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
+            tasks.append(
+                asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
+            )
+            tasks.append(
+                asyncio.create_task(_send_events_forever(database, settings.push_interval_seconds, keyring))
+            )
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
 
     app = FastAPI(
@@ -138,6 +168,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(version.router)
     app.include_router(tenants.router)
     app.include_router(onboarding.router)
+    app.include_router(webhooks.router)
     app.include_router(jobs.router)
     app.include_router(sends.router)
     app.include_router(settings_api.router)

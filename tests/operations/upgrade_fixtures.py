@@ -646,6 +646,28 @@ def fill_0011(rows: Rows) -> Expected:
         last_error="QuickBooks has the company file C:\\Other\\Else.qbw open, but this connection belongs to ...",
     )
     rows.insert("retired_usernames", username="qbb-gone-000000", retired_at=rows.ago(days=5))
+    # A webhook, with one event delivered (its secret sealed as the service seals it).
+    rows.connection.execute(
+        tenants.update()
+        .where(tenants.c.id == expected.tenant_id)
+        .values(
+            webhook_url="https://fusion.example.com/events",
+            webhook_secret_sealed=Keyring([SECRET_KEY]).seal("whsec_" + "A" * 32),
+            webhook_since=rows.ago(days=3),
+        )
+    )
+    rows.insert(
+        "webhook_events",
+        public_id="msg_" + uuid.uuid4().hex,
+        tenant_id=expected.tenant_id,
+        type="job.succeeded",
+        payload={"type": "job.succeeded", "data": {}},
+        status="delivered",
+        attempts=1,
+        delivered_at=rows.ago(days=2),
+        created_at=rows.ago(days=2),
+        updated_at=rows.ago(days=2),
+    )
     keys = rows.table("api_keys")
     rows.connection.execute(
         keys.update().where(keys.c.tenant_id == expected.tenant_id).values(last_used_at=rows.ago(hours=1))
