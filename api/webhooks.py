@@ -57,7 +57,7 @@ def _out(tenant: object, secret: str | None = None) -> WebhookOut:
 @router.put("/webhook", response_model=WebhookOut, responses=error_responses(404))
 async def put_webhook(
     tenant_id: TenantId,
-    body: Annotated[WebhookIn, Body()],
+    body: Annotated[WebhookIn, Body(examples=[{"url": "https://fusion.example.com/qbbridge-events"}])],
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
