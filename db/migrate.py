@@ -78,6 +78,8 @@ class SchemaState:
 
 
 VERSION_TABLE = "alembic_version"
+# The PostgreSQL advisory lock held while migrating ("qbbr" in ASCII); nothing else in qbbridge uses one.
+MIGRATION_LOCK_KEY = 0x71626272
 
 
 def schema_state(connection: Connection) -> SchemaState:
@@ -112,6 +114,13 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
             _sqlite_foreign_keys(connection, enforced=False)
         try:
             with connection.begin():
+                if not sqlite:
+                    # Several instances started at once on one database (compose, a rolling deploy)
+                    # each upgrade at start: one at a time, and the later ones find the schema at
+                    # head when Alembic reads it under the lock, and do nothing. Released at commit.
+                    # SQLite needs no lock: db/engine.py begins every transaction IMMEDIATE.
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    connection.execute(lock, {"key": MIGRATION_LOCK_KEY})
                 yield connection
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

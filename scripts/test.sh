@@ -44,5 +44,12 @@ then
     fi
 fi
 
+# The scale-out test puts two instances behind a real reverse proxy: Caddy, from Debian's package.
+if ! command -v caddy >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing Caddy (Debian package) for the scale-out test..."
+    apt-get install -y -qq caddy >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq caddy >/dev/null 2>&1; } \
+        || echo "Could not install Caddy: the scale-out test will be skipped (see the skip report)." >&2
+fi
+
 "$VENV/bin/ruff" check .
 "$VENV/bin/python" -m pytest "$@"

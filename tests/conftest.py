@@ -40,11 +40,28 @@ def _skip_reason(report: Any) -> str:
     return reason.removeprefix("Skipped: ")
 
 
+def _report_fuzzing(terminalreporter: Any) -> None:
+    """The fuzzer's own numbers (requests generated, passed, failed) for each run, in every run's summary."""
+    lines = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "schemathesis"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "schemathesis over /openapi.json")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Iterator[None]:
     """Say at the end, loudly, how many tests were skipped and why: a skipped test checked nothing.
     (Outermost, so it comes after pytest's own short summary, just before the closing line.)"""
     yield
+    _report_fuzzing(terminalreporter)
     skipped = terminalreporter.stats.get("skipped", [])
     if not skipped:
         return
