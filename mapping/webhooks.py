@@ -135,7 +135,13 @@ def record_events(database: Database, now: dt.datetime, *, limit: int = 200) -> 
     locked ``SKIP LOCKED``, so two processes never announce the same job)."""
     made: list[dict[str, Any]] = []
     with database.transaction() as session:
-        tenants = list(session.scalars(select(Tenant).where(Tenant.webhook_url.is_not(None))))
+        # Locked (skipped when another process has them), so a connection problem or new imports
+        # are announced by one process only.
+        tenants = list(
+            session.scalars(
+                select(Tenant).where(Tenant.webhook_url.is_not(None)).with_for_update(skip_locked=True)
+            )
+        )
         if not tenants:
             return 0
         by_id = {t.id: t for t in tenants}
