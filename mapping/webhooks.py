@@ -59,15 +59,22 @@ def check_url(url: str, *, public_https: bool) -> str:
     """An absolute http(s) URL; when the service runs on https (production), not a private, loopback
     or link-local address (the host is not resolved: names are the operator's to trust)."""
     text = url.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise WebhookUrlError("not a URL: give one like https://example.com/qbbridge-events") from None
+    if any(c.isspace() for c in text):
+        raise WebhookUrlError("a URL has no spaces: percent-encode them (%20)")
+    if parts.scheme not in ("http", "https") or not hostname:
         raise WebhookUrlError(
             "give an absolute http:// or https:// URL, e.g. https://example.com/qbbridge-events"
         )
     if parts.username or parts.password:
         raise WebhookUrlError("the URL must not carry a user name or password; the events are signed instead")
     if public_https:
-        host = parts.hostname
+        host = hostname
         private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
         try:
             address = ipaddress.ip_address(host)
