@@ -17,6 +17,7 @@ from api.params import JobId, TenantId
 from api.routing import api_router
 from db import audit, queue
 from db.models import Job, Step, utcnow
+from mapping import job_actions
 from mapping.sending import DISABLED_TENANT
 from mapping.steps import RAW_QBXML
 from requests_builder.raw import RawQbxmlError, check_raw_qbxml
@@ -26,8 +27,19 @@ NOT_FOUND = error_responses(404)
 CONFLICT = error_responses(404, 409)
 
 
-def job_out(session: Session, job: Job) -> JobOut:
-    steps = session.scalars(select(Step).where(Step.job_id == job.id).order_by(Step.position))
+def steps_of(session: Session, jobs: list[Job]) -> dict[int, list[Step]]:
+    """The steps of these jobs, in position order, read with one statement (not one per job)."""
+    found: dict[int, list[Step]] = {job.id: [] for job in jobs}
+    if found:
+        query = select(Step).where(Step.job_id.in_(list(found))).order_by(Step.job_id, Step.position)
+        for step in session.scalars(query):
+            found[step.job_id].append(step)
+    return found
+
+
+def job_out(session: Session, job: Job, steps: list[Step] | None = None) -> JobOut:
+    if steps is None:
+        steps = steps_of(session, [job])[job.id]
     return JobOut(
         id=job.public_id,
         tenant_id=job.tenant_id,
@@ -113,10 +125,9 @@ async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal
 async def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
     job = job_or_404(session, principal, job_id)
-    if not queue.cancel_job(session, job, now=utcnow()):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"Job {job_id} has nothing left to cancel (it is {job.status})."
-        )
+    refusal = job_actions.cancel_refusal(session, job, now=utcnow())
+    if refusal is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, refusal)
     audit.record(
         session, actor=principal.actor, action="job.cancel", tenant_id=job.tenant_id, job_id=job.public_id
     )
@@ -129,27 +140,10 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
     tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
     checked against QuickBooks when possible."""
     job = job_or_404(session, principal, job_id)
-    if job.status not in {"failed", "cancelled", "unknown_outcome"}:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"Job {job_id} is {job.status}; only a failed, cancelled or unknown-outcome job can be retried.",
-        )
-    if job.depends_on_job_id is not None:
-        blocker = session.get(Job, job.depends_on_job_id)
-        if blocker is not None and blocker.status in {"failed", "cancelled", "unknown_outcome"}:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"Job {job_id} needs job {blocker.public_id}, which is {blocker.status}: "
-                "retry that one first.",
-            )
-    conflict = queue.retry_job(session, job, now=utcnow())
-    if conflict is not None:
+    refusal = job_actions.retry_refusal(session, job, now=utcnow())
+    if refusal is not None:
         # Raising rolls back the transaction: nothing of the retry stays.
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"{conflict.entity} {conflict.code} is already {conflict.status} through another job; "
-            "nothing to retry here.",
-        )
+        raise HTTPException(status.HTTP_409_CONFLICT, refusal)
     audit.record(
         session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
     )
@@ -176,4 +170,5 @@ async def list_jobs(
         query = query.where(Job.id < row_number(cursor))
     rows = list(session.scalars(query.order_by(Job.id.desc()).limit(limit + 1)))
     jobs, next_cursor = one_page(rows, limit, lambda job: str(job.id))
-    return JobList(items=[job_out(session, j) for j in jobs], next_cursor=next_cursor)
+    steps = steps_of(session, jobs)
+    return JobList(items=[job_out(session, j, steps[j.id]) for j in jobs], next_cursor=next_cursor)

@@ -54,6 +54,9 @@ _STATEMENT_NAMES = itertools.count(1)
 # The names prepared on a connection, kept in the pool's per-connection ``info`` dictionary, which
 # lives as long as the connection and is emptied if the pool replaces it.
 _PREPARED_KEY = "qbbridge.prepared"
+# Set in a connection's pool ``info`` when statements must not be prepared (``db/engine.py``,
+# QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0): each is then sent with its text, unnamed, every time.
+UNPREPARED_KEY = "qbbridge.unprepared"
 _TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
 _JSON_OID = postgres.types["json"].oid
 
@@ -199,10 +202,11 @@ class _Pipeline:
         self.driver = driver
         self.pgconn = driver.pgconn
         self.info = info
+        self.unprepared = bool(info.get(UNPREPARED_KEY))
         prepared = info.get(_PREPARED_KEY)
-        if prepared is None:
+        if prepared is None and not self.unprepared:
             prepared = info[_PREPARED_KEY] = _prepared_on_server(self.pgconn)
-        self.prepared: set[bytes] = prepared
+        self.prepared: set[bytes] = prepared or set()
         self.transformer = Transformer.from_context(driver)
         # What each result answers: None for a BEGIN, a name for a PREPARE, else a statement's index.
         self.commands: list[bytes | int | None] = []
@@ -219,6 +223,13 @@ class _Pipeline:
         return list(self.transformer.dump_sequence(values, [PyFormat.TEXT] * len(values)))
 
     def add(self, index: int, statement: Statement, dumped: list[bytes | None] | None) -> None:
+        if self.unprepared:
+            # Parsed and planned each time: the price of a pooler that may run each transaction on
+            # another server connection (docs/deployment.md, "Connection pooling").
+            sql = statement.positional_sql.encode()
+            self.pgconn.send_query_params(sql, dumped, statement.param_types or None)
+            self.commands.append(index)
+            return
         name = statement.prepared_name
         if name not in self.prepared and name not in self.commands:
             self.pgconn.send_prepare(name, statement.positional_sql.encode(), statement.param_types or None)

@@ -267,6 +267,9 @@ class Job(Base):
 
     __table_args__ = (
         Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),
+        # The sync log: a tenant's jobs newest first, and found by the Fusion Operations code they send.
+        Index("ix_jobs_tenant_id", "tenant_id", "id"),
+        Index("ix_jobs_tenant_link_code", "tenant_id", "link_code"),
         Index("ix_jobs_depends_on", "depends_on_job_id"),
         # The tenant's jobs with steps still to go, in queue order: the claim reads the first of them
         # (and the next few for a shared message set) and nothing else, however long the history.
@@ -349,6 +352,8 @@ class Link(Base):
         UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),
         # A job's end confirms or releases the links it reserved (``db/links.py``).
         Index("ix_links_job", "job_id"),
+        # The sync log finds a job by the QuickBooks number of the document it became.
+        Index("ix_links_tenant_ref_number", "tenant_id", "ref_number"),
     )
 
 

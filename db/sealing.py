@@ -11,6 +11,8 @@ A :class:`Keyring` holds one or more Fernet keys: the first seals, every one ope
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -47,10 +49,16 @@ class Keyring:
                     "make one with 'qbbridge secret-key generate')"
                 ) from None
         self._keys = MultiFernet(fernets)
+        self._first = keys[0].strip().encode("ascii")
         self.size = len(fernets)
 
     def __repr__(self) -> str:
         return f"Keyring({self.size} key{'s' if self.size != 1 else ''})"
+
+    def derive(self, purpose: str) -> bytes:
+        """A key of its own for ``purpose`` (signing the console's cookies), from the first secret key:
+        every host with the same secret key derives the same one, and nothing sealed can be read with it."""
+        return hmac.new(self._first, f"qbbridge:{purpose}".encode(), hashlib.sha256).digest()
 
     def seal(self, secret: str) -> str:
         return self._keys.encrypt(secret.encode("utf-8")).decode("ascii")

@@ -1,4 +1,4 @@
-"""Assembling the ASGI application: the admin API, the Web Connector endpoint and two small pages."""
+"""Assembling the ASGI application: the admin API, the Web Connector endpoint, the console and its pages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
@@ -30,6 +30,7 @@ from api import (
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from console import routes as console_routes
 from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
@@ -43,18 +44,6 @@ from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.outage import OutageTolerantService
 from qbwc.service import ServiceOptions
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
-
-SUPPORT_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>qbbridge support</title></head>
-<body><h1>qbbridge</h1>
-<p>qbbridge keeps Autodesk Fusion Operations and QuickBooks Desktop in sync through the
-QuickBooks Web Connector.</p>
-<p>If the Web Connector shows an error, open Fusion Operations' QuickBooks Desktop integration page
-and use "Test connection", or contact your Fusion Operations support team with the message the
-Web Connector shows.</p>
-</body></html>
-"""
-
 
 log = logging.getLogger("qbbridge.push")
 
@@ -98,7 +87,9 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    database = database or Database(settings.database_url)
+    database = database or Database(
+        settings.database_url, prepared_statements=settings.database_prepared_statements
+    )
     keyring = load_keyring(settings)
     service = OutageTolerantService(
         database,
@@ -142,6 +133,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        # Served from vendored assets by console/docs_pages.py instead of FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
         title="qbbridge admin API",
         version=__version__,
         description=(
@@ -174,14 +168,12 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(settings_api.router)
     app.include_router(links.router)
     app.include_router(retrievals.router)
+    # The operator console (/console), the support page (/support) and /docs, /redoc.
+    console_routes.install(app, keyring)
     # First in the route table: the Web Connector's calls are most of the traffic, and every route
     # before a match costs a regular-expression test.
     for path in ("/qbwc/", "/qbwc"):
         app.router.routes.insert(0, Route(path, endpoint.__call__, methods=["GET", "HEAD", "POST"]))
-
-    @app.get("/support", response_class=HTMLResponse, include_in_schema=False)
-    def support_page() -> str:
-        return SUPPORT_PAGE
 
     @app.get("/ping", response_class=PlainTextResponse, include_in_schema=False)
     async def ping() -> str:

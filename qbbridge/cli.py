@@ -70,7 +70,7 @@ def _reach_database(settings: Settings) -> Database:
         raise _database_error(
             settings, f"{exc}; check that the database server runs and accepts connections there"
         ) from None
-    return Database(settings.database_url)
+    return Database(settings.database_url, prepared_statements=settings.database_prepared_statements)
 
 
 def _keyring(settings: Settings) -> Keyring:
@@ -199,6 +199,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"qbbridge: Web Connector endpoint {settings.qbwc_url} (WSDL at {settings.qbwc_url}?wsdl)", flush=True
     )
     print(f"qbbridge: admin API docs at http://{args.host}:{args.port}/docs", flush=True)
+    print(
+        f"qbbridge: operator console at http://{args.host}:{args.port}/console "
+        "(sign in with the admin API key or a tenant API key)",
+        flush=True,
+    )
     options = ServeOptions(
         host=args.host,
         port=args.port,

@@ -48,6 +48,13 @@ def check_app_url(url: str) -> None:
     )
 
 
+def support_link(support_url: str, file_id: str) -> str:
+    """The tenant's own support page: ``/support`` shows that connection's status to whoever holds the
+    link. The FileID is random (a UUID) and only in the tenant's .qwc file, so nobody can guess another
+    tenant's link."""
+    return f"{support_url}?file={file_id.strip('{}')}"
+
+
 def describe(tenant_name: str) -> str:
     """AppDescription within 80 characters: the product, and as much of the tenant's name as fits."""
     text = f"{APP_DESCRIPTION} ({tenant_name})"
@@ -74,7 +81,7 @@ def render_qwc(settings: QwcSettings) -> str:
         ("AppID", ""),
         ("AppURL", settings.app_url),
         ("AppDescription", describe(settings.tenant_name)),
-        ("AppSupport", settings.support_url),
+        ("AppSupport", support_link(settings.support_url, settings.file_id)),
         ("UserName", settings.username),
         ("OwnerID", OWNER_ID),
         ("FileID", settings.file_id),

@@ -17,6 +17,18 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
 "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
 
+# The page tests (tests/browser) drive Debian's Chromium through Playwright; Playwright's own browser
+# download is not used (it needs a host other than the package registries).
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the page tests..."
+        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        echo "The page tests need Debian's chromium at /usr/bin/chromium: apt-get install -y chromium" >&2
+        exit 1
+    fi
+fi
+
 # PostgreSQL: QBBRIDGE_TEST_POSTGRES_URL points at a server where tests may create databases.
 export QBBRIDGE_TEST_POSTGRES_URL="${QBBRIDGE_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
 if ! "$VENV/bin/python" - <<'PY' 2>/dev/null
@@ -44,12 +56,17 @@ then
     fi
 fi
 
-# The scale-out test puts two instances behind a real reverse proxy: Caddy, from Debian's package.
-if ! command -v caddy >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "Installing Caddy (Debian package) for the scale-out test..."
-    apt-get install -y -qq caddy >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq caddy >/dev/null 2>&1; } \
-        || echo "Could not install Caddy: the scale-out test will be skipped (see the skip report)." >&2
-fi
+# The deployment tests run real parts from Debian's packages: Caddy (two instances behind a reverse
+# proxy) and PgBouncer (connection pooling).
+for package in caddy pgbouncer; do
+    if ! command -v "$package" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$package" ] \
+        && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "Installing $package (Debian package) for the deployment tests..."
+        apt-get install -y -qq "$package" >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$package" >/dev/null 2>&1; } \
+            || echo "Could not install $package: its tests will be skipped (see the skip report)." >&2
+    fi
+done
 
 "$VENV/bin/ruff" check .
 "$VENV/bin/python" -m pytest "$@"

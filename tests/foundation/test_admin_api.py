@@ -101,7 +101,7 @@ def test_qwc_file_has_every_field_the_web_connector_needs(live_server: LiveServe
     assert root.findtext("AuthFlags") == "0xE"  # Pro, Premier, Enterprise
     assert root.findtext("UnattendedModePref") == "umpOptional"
     assert root.findtext("PersonalDataPref") == "pdpNotNeeded"
-    assert root.findtext("AppSupport") == f"http://localhost:{port}/support"
+    assert root.findtext("AppSupport") == f"http://localhost:{port}/support?file={root.findtext('FileID').strip('{}')}"
     assert root.findtext("UserName") == created["qbwcUsername"]
     owner = root.findtext("OwnerID") or ""
     assert GUID.match(owner) and owner.upper() != INTUIT_SAMPLE_OWNER_ID.upper()
@@ -109,8 +109,9 @@ def test_qwc_file_has_every_field_the_web_connector_needs(live_server: LiveServe
     assert root.findtext("QBType") == "QBFS"
     assert root.findtext("Scheduler/RunEveryNMinutes") == "30"
     assert root.findtext("IsReadOnly") == "false"
-    # The support page the Web Connector checks when the file is added answers 200.
-    assert httpx.get(live_server.base_url + "/support").status_code == 200
+    # The support page the Web Connector checks when the file is added answers 200 (the tenant's own).
+    support = root.findtext("AppSupport") or ""
+    assert httpx.get(live_server.base_url + support[support.index("/support") :]).status_code == 200
     # Stable: downloading again gives the same identifiers.
     again = etree.fromstring(admin.get(f"/api/v1/tenants/{created['id']}/qwc").content)
     assert again.findtext("FileID") == created["fileId"] and again.findtext("OwnerID") == owner

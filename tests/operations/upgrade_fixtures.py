@@ -675,6 +675,11 @@ def fill_0011(rows: Rows) -> Expected:
     return expected
 
 
+def fill_0012(rows: Rows) -> Expected:
+    """0012 only indexes jobs and links for the console's sync log: the rows are those of 0011."""
+    return fill_0011(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -687,4 +692,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0009": fill_0009,
     "0010": fill_0010,
     "0011": fill_0011,
+    "0012": fill_0012,
 }
