@@ -646,6 +646,22 @@ def fill_0011(rows: Rows) -> Expected:
         last_error="QuickBooks has the company file C:\\Other\\Else.qbw open, but this connection belongs to ...",
     )
     rows.insert("retired_usernames", username="qbb-gone-000000", retired_at=rows.ago(days=5))
+    keys = rows.table("api_keys")
+    rows.connection.execute(
+        keys.update().where(keys.c.tenant_id == expected.tenant_id).values(last_used_at=rows.ago(hours=1))
+    )
+    return expected
+
+
+def fill_0012(rows: Rows) -> Expected:
+    """0012 only indexes jobs and links for the console's sync log: the rows are those of 0011."""
+    return fill_0011(rows)
+
+
+def fill_0013(rows: Rows) -> Expected:
+    """Webhooks: the tenant has one, with an event delivered and a job already announced."""
+    expected = fill_0012(rows)
+    tenants = rows.table("tenants")
     # A webhook, with one event delivered (its secret sealed as the service seals it).
     rows.connection.execute(
         tenants.update()
@@ -668,16 +684,11 @@ def fill_0011(rows: Rows) -> Expected:
         created_at=rows.ago(days=2),
         updated_at=rows.ago(days=2),
     )
-    keys = rows.table("api_keys")
+    jobs = rows.table("jobs")
     rows.connection.execute(
-        keys.update().where(keys.c.tenant_id == expected.tenant_id).values(last_used_at=rows.ago(hours=1))
+        jobs.update().where(jobs.c.status == "succeeded").values(notified_status="succeeded")
     )
     return expected
-
-
-def fill_0012(rows: Rows) -> Expected:
-    """0012 only indexes jobs and links for the console's sync log: the rows are those of 0011."""
-    return fill_0011(rows)
 
 
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
@@ -693,4 +704,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0010": fill_0010,
     "0011": fill_0011,
     "0012": fill_0012,
+    "0013": fill_0013,
 }
