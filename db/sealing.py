@@ -90,6 +90,7 @@ def reseal_all(session: Session, keyring: Keyring) -> tuple[int, list[str]]:
     for column in (Tenant.fusion_api_key_sealed, Tenant.webhook_secret_sealed):
         rows = session.execute(select(Tenant.id, column).where(column.is_not(None))).all()
         for tenant_id, sealed in rows:
+            assert sealed is not None  # the query leaves tenants without a secret out
             try:
                 fresh = keyring.reseal(sealed)
             except UnreadableSecret:
@@ -108,6 +109,7 @@ def unreadable_secrets(session: Session, keyring: Keyring) -> list[str]:
         select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
     ).all()
     for tenant_id, sealed in rows:
+        assert sealed is not None  # the query leaves tenants without a secret out
         try:
             keyring.open(sealed)
         except UnreadableSecret:

@@ -9,7 +9,7 @@ Events are made from what happened, by :func:`record_events`, in one short trans
 * ``imports.waiting``: imports were stored for Fusion Operations since the last such event.
 
 Only what happened after the webhook was set is announced. An event is a row (``webhook_events``)
-until its endpoint accepted it (2xx); it is delivered like imports (``mapping/push.py``): claimed
+until its endpoint accepted it (2xx); it is delivered like imports (``mapping/delivery/``): claimed
 with a lease so at most one process calls for it at a time, called with no transaction open, retried
 with backoff (``Retry-After`` honoured on 429 and 503), never dropped. Headers: ``webhook-id`` (the
 event's id, the same on every attempt), ``webhook-timestamp`` and ``webhook-signature`` (HMAC-SHA256
@@ -39,7 +39,8 @@ from standardwebhooks.webhooks import Webhook
 from db.engine import Database
 from db.models import Import, Job, Tenant, WebhookEvent
 from db.sealing import Keyring, UnreadableSecret
-from mapping.push import BACKOFF_CAP, LEASE, NEEDS_PERSON_DELAY, backoff, parse_retry_after
+from mapping.delivery.client import BACKOFF_CAP, backoff, parse_retry_after
+from mapping.delivery.deliver import LEASE, NEEDS_PERSON_DELAY
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +288,7 @@ class _Claim:
 
 
 def _claim(database: Database, now: dt.datetime, limit: int) -> list[_Claim]:
-    """A lease on due events, as mapping/push.py takes on imports (``FOR UPDATE SKIP LOCKED`` on
+    """A lease on due events, as mapping/delivery/ takes on imports (``FOR UPDATE SKIP LOCKED`` on
     PostgreSQL, the write lock on SQLite): ``next_attempt_at`` moves past the run, ``attempts`` is the
     lease token."""
     claims: list[_Claim] = []
@@ -305,6 +306,7 @@ def _claim(database: Database, now: dt.datetime, limit: int) -> list[_Claim]:
             .with_for_update(of=WebhookEvent, skip_locked=True)
         ).all()
         for event, url, sealed in rows:
+            assert url is not None  # the query leaves tenants without a webhook out
             event.attempts += 1
             event.next_attempt_at = now + LEASE
             event.updated_at = now

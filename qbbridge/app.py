@@ -34,7 +34,7 @@ from console import routes as console_routes
 from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
-from mapping.push import deliver_pending
+from mapping.delivery.deliver import deliver_pending
 from mapping.webhooks import deliver_events
 from qbbridge import __version__, health
 from qbbridge.config import Settings, load_settings

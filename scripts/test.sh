@@ -69,4 +69,7 @@ for package in caddy pgbouncer; do
 done
 
 "$VENV/bin/ruff" check .
+# The layer table of docs/architecture.md ([tool.importlinter] in pyproject.toml) and the types.
+"$VENV/bin/lint-imports"
+"$VENV/bin/mypy"
 "$VENV/bin/python" -m pytest "$@"
