@@ -148,6 +148,17 @@ def test_configure_logging_gives_every_handler_the_format() -> None:
     handler = logging.StreamHandler()
     named = logging.getLogger("qbbridge.tests.handler")
     named.addHandler(handler)
+    # Every handler of this process gets the format: pytest's own are put back as they were after.
+    loggers = [
+        logging.getLogger(),
+        *(
+            logger
+            for logger in logging.Logger.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger)
+        ),
+    ]
+    saved = {h: h.formatter for logger in loggers for h in logger.handlers}
+    level = logging.getLogger().level
     try:
         configure_logging("info", "json")
         assert getattr(handler.formatter, "qbbridge_format", None) == "json"
@@ -155,4 +166,6 @@ def test_configure_logging_gives_every_handler_the_format() -> None:
         assert getattr(handler.formatter, "qbbridge_format", None) == "console"
     finally:
         named.removeHandler(handler)
-        configure_logging("info", "json")
+        for each, formatter_before in saved.items():
+            each.setFormatter(formatter_before)
+        logging.getLogger().setLevel(level)
