@@ -133,21 +133,19 @@ async def disconnect(tenant_id: TenantId, session: DbSession, principal: Current
 @router.put(
     "/{tenant_id}/binding",
     response_model=TenantOut,
-    responses=error_responses(404, 409, e409="The tenant is not bound to a company file yet."),
+    responses=NOT_FOUND,
 )
 async def replace_binding(
     tenant_id: TenantId,
-    body: Annotated[BindingReplace, Body()],
+    body: Annotated[
+        BindingReplace, Body(examples=[{"companyFile": "D:\\QuickBooks\\Acme Manufacturing.qbw"}])
+    ],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> TenantOut:
-    """The same company file moved (another folder or computer): the tenant is bound to the new path."""
+    """The same company file moved (another folder or computer): the tenant is bound to the new path.
+    Before the first connection, this names the company file in advance."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    if not tenant.bound_company_file:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            "This tenant is not bound to a company file yet: the first connection to QuickBooks binds it.",
-        )
     previous = tenant.bound_company_file
     tenant_life.replace_binding(tenant, body.company_file.strip(), utcnow())
     audit.record(
@@ -160,7 +158,7 @@ async def replace_binding(
 @router.patch("/{tenant_id}", response_model=TenantOut, responses=NOT_FOUND)
 async def patch_tenant(
     tenant_id: TenantId,
-    body: Annotated[TenantPatch, Body()],
+    body: Annotated[TenantPatch, Body(examples=[{"name": "Acme Manufacturing (US)"}])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> TenantOut:

@@ -31,6 +31,7 @@ Cursor = Annotated[
     ),
 ]
 
+
 def limit_query(maximum: int) -> Any:
     """The ``limit`` parameter of a list: 1 to ``maximum`` items per page."""
     return Query(ge=1, le=maximum, description=f"Items per page, 1 to {maximum}.")

@@ -137,6 +137,13 @@ class Tenant(Base):
     bound_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
+    # Where the tenant's events are sent (mapping/webhooks.py), with how far they were announced.
+    webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    webhook_secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    webhook_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    webhook_connection_seen_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    webhook_imports_seen_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
 
 class ApiKey(Base):
     """A per-tenant admin API key. Only the SHA-256 digest of the key is stored."""
@@ -176,6 +183,30 @@ class ClientHello(Base):
     address: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """An event to send to the tenant's webhook; kept until delivered (mapping/webhooks.py)."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)  # the webhook-id header
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_webhook_events_delivery", "status", "next_attempt_at"),
+        Index("ix_webhook_events_tenant", "tenant_id", "id"),
+    )
 
 
 class RetiredUsername(Base):
@@ -234,6 +265,8 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The finished status a webhook event was made for (mapping/webhooks.py), so each is sent once.
+    notified_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The Fusion Operations entity this job sends (for its link), and a job it must wait for (the
     # purchase order a receiving's bill links to, while that purchase order is still being sent).
     link_entity: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -86,18 +86,19 @@ def reseal_all(session: Session, keyring: Keyring) -> tuple[int, list[str]]:
     the ids of tenants whose secret no key opens (left as they are)."""
     resealed = 0
     unreadable: list[str] = []
-    rows = session.execute(
-        select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
-    ).all()
-    for tenant_id, sealed in rows:
-        assert sealed is not None  # the query leaves tenants without a secret out
-        try:
-            fresh = keyring.reseal(sealed)
-        except UnreadableSecret:
-            unreadable.append(tenant_id)
-            continue
-        session.execute(update(Tenant).where(Tenant.id == tenant_id).values(fusion_api_key_sealed=fresh))
-        resealed += 1
+    # The Fusion Operations API key and the webhook secret (mapping/webhooks.py).
+    for column in (Tenant.fusion_api_key_sealed, Tenant.webhook_secret_sealed):
+        rows = session.execute(select(Tenant.id, column).where(column.is_not(None))).all()
+        for tenant_id, sealed in rows:
+            assert sealed is not None  # the query leaves tenants without a secret out
+            try:
+                fresh = keyring.reseal(sealed)
+            except UnreadableSecret:
+                if tenant_id not in unreadable:
+                    unreadable.append(tenant_id)
+                continue
+            session.execute(update(Tenant).where(Tenant.id == tenant_id).values({column.key: fresh}))
+            resealed += 1
     return resealed, unreadable
 
 

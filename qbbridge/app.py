@@ -16,7 +16,18 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from api import jobs, links, onboarding, retrievals, sends, tenants, unavailable, validation, version
+from api import (
+    jobs,
+    links,
+    onboarding,
+    retrievals,
+    sends,
+    tenants,
+    unavailable,
+    validation,
+    version,
+    webhooks,
+)
 from api import settings as settings_api
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
@@ -25,6 +36,7 @@ from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.delivery.deliver import deliver_pending
+from mapping.webhooks import deliver_events
 from qbbridge import __version__, health, metrics, metrics_endpoint, request_context, retention
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
@@ -36,6 +48,18 @@ from qbwc.service import ServiceOptions, WebConnectorService
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
 
 log = logging.getLogger("qbbridge.push")
+
+
+async def _send_events_forever(database: Database, interval: float, keyring: Keyring) -> None:
+    """Make tenants' webhook events and deliver them, every ``interval`` seconds (every process may:
+    each event is claimed by one, mapping/webhooks.py)."""
+    while True:
+        try:
+            await run_in_threadpool(deliver_events, database, now=utcnow(), keyring=keyring)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("sending webhook events failed; trying again at the next interval")
+        await asyncio.sleep(interval)
 
 
 async def _deliver_forever(database: Database, interval: float, keyring: Keyring) -> None:
@@ -107,6 +131,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             tasks.append(
                 asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
             )
+            tasks.append(
+                asyncio.create_task(_send_events_forever(database, settings.push_interval_seconds, keyring))
+            )
         if settings.payload_retention_days > 0:
             tasks.append(
                 asyncio.create_task(retention.prune_forever(database, days=settings.payload_retention_days))
@@ -156,6 +183,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(version.router)
     app.include_router(tenants.router)
     app.include_router(onboarding.router)
+    app.include_router(webhooks.router)
     app.include_router(jobs.router)
     app.include_router(sends.router)
     app.include_router(settings_api.router)

@@ -59,9 +59,11 @@ def company_to_open(session: Session, tenant: Tenant, *, has_work: bool) -> str 
     ``""`` for the file QuickBooks has open) or None for "none" (nothing to exchange).
 
     A session without work still opens QuickBooks while no session since the current token has
-    reached it: that first connection is what tells which QuickBooks and company file the customer
-    has (the setup checklist's "test connection" and "request access"), and binds the tenant."""
-    if has_work or not _reached_quickbooks_since_token(session, tenant):
+    reached it, once the tenant's ``.qwc`` was downloaded (onboarding has begun): that first
+    connection is what tells which QuickBooks and company file the customer has (the setup
+    checklist's "test connection" and "request access"), and binds the tenant."""
+    onboarding = tenant.qwc_downloaded_at is not None
+    if has_work or (onboarding and not _reached_quickbooks_since_token(session, tenant)):
         return tenant.bound_company_file or ""
     return None
 

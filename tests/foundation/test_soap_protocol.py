@@ -74,11 +74,6 @@ def test_authenticate_blank_password_always_fails(live_server: LiveServer) -> No
 def test_authenticate_without_work_says_none(live_server: LiveServer) -> None:
     wc = WebConnectorClient(live_server.qbwc_url)
     tenant = new_tenant(live_server.client)
-    # The first session of a token opens QuickBooks even without work (docs/onboarding.md).
-    first, status = wc.authenticate(tenant.username, tenant.token)
-    assert status == ""
-    assert wc.send_request_xml(first) == ""
-    wc.close_connection(first)
     ticket, status = wc.authenticate(tenant.username, tenant.token)
     assert status == "none"
     # Tickets carry at least 128 bits: 24 random bytes in URL-safe base64.
@@ -347,7 +342,7 @@ def test_new_token_invalidates_the_old_one_and_ends_its_sessions(live_server: Li
     assert wc.send_request_xml(ticket) == ""  # the old session is over
     assert job(admin, job_id)["status"] == "unknown_outcome"
     ticket2, status = wc.authenticate(tenant.username, new_token)
-    assert ticket2 and status == ""  # QuickBooks is opened once with the new token (docs/onboarding.md)
+    assert ticket2 and status == "none"
     wc.close_connection(ticket2)
 
 

@@ -77,11 +77,14 @@ class Onboarding:
         return dict(response.json())
 
 
-def new_onboarding(server: LiveServer, *, token: bool = False) -> Onboarding:
+def new_onboarding(server: LiveServer, *, token: bool = False, qwc: bool = True) -> Onboarding:
     created = server.client.post("/api/v1/tenants", json={"name": f"Onboard {uuid.uuid4().hex[:6]}"})
     assert created.status_code == 201, created.text
     tenant = created.json()
     onboarding = Onboarding(server, tenant["id"], tenant["qbwcUsername"], new_company())
+    if qwc:
+        # Onboarding starts with the .qwc file (the checklist's first step).
+        assert server.client.get(onboarding.url("/qwc")).status_code == 200
     if token:
         onboarding.generate_token()
     return onboarding
@@ -97,7 +100,7 @@ def connected(server: LiveServer) -> Onboarding:
 
 @pytest.fixture
 def onboarding(live_server: LiveServer) -> Onboarding:
-    return new_onboarding(live_server)
+    return new_onboarding(live_server, qwc=False)
 
 
 __all__ = ["DEFAULT_COMPANY_FILE", "OTHER_FILE", "Onboarding", "connected", "new_onboarding"]

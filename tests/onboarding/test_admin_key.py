@@ -51,6 +51,13 @@ def test_admin_key_rotation_without_restart(tmp_path: Path) -> None:
         assert "old one no longer works" in rotated.stderr
         assert _status(server.base_url, old_key) == {401}
         assert _status(server.base_url, new_key) == {200}
+        # A revoked tenant key is refused at once by both workers too.
+        admin = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {new_key}"})
+        tenant = admin.post("/api/v1/tenants", json={"name": "Two workers"}).json()["id"]
+        key = admin.post(f"/api/v1/tenants/{tenant}/api-keys", json={"name": "fo"}).json()
+        assert _status(server.base_url, key["key"]) == {200}
+        assert admin.delete(f"/api/v1/tenants/{tenant}/api-keys/{key['id']}").status_code == 204
+        assert _status(server.base_url, key["key"]) == {401}
     finally:
         server.stop()
 

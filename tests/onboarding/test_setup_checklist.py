@@ -155,3 +155,16 @@ def test_a_non_us_company_tests_reading_only(live_server: LiveServer) -> None:
     job = onboarding.job(job_id)
     assert job["status"] == "succeeded" and len(job["steps"]) == 1
     assert onboarding.status()["testAccess"] == "done"
+
+
+def test_without_the_qwc_download_a_session_without_work_does_not_open_quickbooks(
+    live_server: LiveServer,
+) -> None:
+    """A connector set up outside the onboarding (no .qwc downloaded from qbbridge) is told "none"
+    while there is no work, as before; the checklist still sees the connection tested."""
+    onboarding = new_onboarding(live_server, token=True, qwc=False)
+    result = onboarding.sync()
+    assert result.ok and result.auth_status == "none"
+    status = onboarding.status()
+    assert status["installConnector"] == status["testConnection"] == "done"
+    assert status["requestAccess"] == "pending"

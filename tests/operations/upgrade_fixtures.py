@@ -666,6 +666,39 @@ def fill_0013(rows: Rows) -> Expected:
     return expected
 
 
+def fill_0014(rows: Rows) -> Expected:
+    """Webhooks: the tenant has one, with an event delivered and a job already announced."""
+    expected = fill_0013(rows)
+    tenants = rows.table("tenants")
+    # A webhook, with one event delivered (its secret sealed as the service seals it).
+    rows.connection.execute(
+        tenants.update()
+        .where(tenants.c.id == expected.tenant_id)
+        .values(
+            webhook_url="https://fusion.example.com/events",
+            webhook_secret_sealed=Keyring([SECRET_KEY]).seal("whsec_" + "A" * 32),
+            webhook_since=rows.ago(days=3),
+        )
+    )
+    rows.insert(
+        "webhook_events",
+        public_id="msg_" + uuid.uuid4().hex,
+        tenant_id=expected.tenant_id,
+        type="job.succeeded",
+        payload={"type": "job.succeeded", "data": {}},
+        status="delivered",
+        attempts=1,
+        delivered_at=rows.ago(days=2),
+        created_at=rows.ago(days=2),
+        updated_at=rows.ago(days=2),
+    )
+    jobs = rows.table("jobs")
+    rows.connection.execute(
+        jobs.update().where(jobs.c.status == "succeeded").values(notified_status="succeeded")
+    )
+    return expected
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -680,4 +713,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0011": fill_0011,
     "0012": fill_0012,
     "0013": fill_0013,
+    "0014": fill_0014,
 }
