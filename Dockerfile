@@ -10,6 +10,7 @@ COPY responses_parser ./responses_parser
 COPY mapping ./mapping
 COPY db ./db
 COPY api ./api
+COPY console ./console
 COPY simulator ./simulator
 RUN pip install --no-cache-dir . && useradd --create-home qbbridge \
   && mkdir -p /app/var && chown qbbridge /app/var
