@@ -3,7 +3,6 @@ lone surrogates, huge and malformed values, on both databases."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
@@ -12,7 +11,7 @@ from fastapi import FastAPI
 
 from db import tenants as tenant_repo
 from db.engine import Database
-from tests.console.conftest import KEY
+from tests.console.conftest import KEY, run_async
 
 HOSTILE = ["%00", "a%00b", "%ED%A0%80", "x" * 5000, "-1", "1e9", "99999999999999999999999", "' OR 1=1 --"]
 
@@ -48,7 +47,7 @@ def test_hostile_links_get_pages(app: FastAPI, database: Database, value: str) -
         await client.aclose()
         return answers
 
-    for path, status in asyncio.run(run()):
+    for path, status in run_async(run()):
         assert status in (200, 404, 422), (path, status)
 
 
@@ -93,7 +92,7 @@ def test_hostile_forms_get_pages(app: FastAPI, database: Database) -> None:
         await client.aclose()
         return answers
 
-    for name, status, text in asyncio.run(run()):
+    for name, status, text in run_async(run()):
         assert status in (303, 401, 422), (name, status, text[:300])
         if name == "settings":
             assert status == 422 and "Nothing was saved" in text
