@@ -11,13 +11,15 @@ from fastapi import FastAPI
 
 from db import tenants as tenant_repo
 from db.engine import Database
-from tests.console.conftest import KEY, run_async
+from tests.console.conftest import KEY, client_address, run_async
 
 HOSTILE = ["%00", "a%00b", "%ED%A0%80", "x" * 5000, "-1", "1e9", "99999999999999999999999", "' OR 1=1 --"]
 
 
 async def _session(app: FastAPI) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=client_address()), base_url="http://test"
+    )
     form = await client.get("/console/sign-in")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert csrf
