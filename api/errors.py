@@ -103,7 +103,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail
+    # A string from most raisers, a list of issues from those that name fields (api/jobs.py).
+    detail: Any = exc.detail
     if exc.status_code == 422 and not isinstance(detail, list):
         detail = [issue(["body"], str(detail), "invalid")]
     return JSONResponse(

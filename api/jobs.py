@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Body, HTTPException, Query, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import examples
@@ -15,36 +14,25 @@ from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCrea
 from api.paging import Cursor, limit_query, one_page, row_number
 from api.params import JobId, TenantId
 from api.routing import api_router
-from db import audit, queue
+from db import audit
+from db import jobs as job_repo
 from db.models import Job, Step, utcnow
-from mapping import job_actions
+from mapping import jobs as job_rules
 from mapping.sending import DISABLED_TENANT
-from mapping.steps import RAW_QBXML
-from requests_builder.raw import RawQbxmlError, check_raw_qbxml
 
 router = api_router(tags=["jobs"])
 NOT_FOUND = error_responses(404)
 CONFLICT = error_responses(404, 409)
 
 
-def steps_of(session: Session, jobs: list[Job]) -> dict[int, list[Step]]:
-    """The steps of these jobs, in position order, read with one statement (not one per job)."""
-    found: dict[int, list[Step]] = {job.id: [] for job in jobs}
-    if found:
-        query = select(Step).where(Step.job_id.in_(list(found))).order_by(Step.job_id, Step.position)
-        for step in session.scalars(query):
-            found[step.job_id].append(step)
-    return found
-
-
 def job_out(session: Session, job: Job, steps: list[Step] | None = None) -> JobOut:
     if steps is None:
-        steps = steps_of(session, [job])[job.id]
+        steps = job_repo.steps_of(session, job.id)
     return JobOut(
         id=job.public_id,
         tenant_id=job.tenant_id,
         kind=job.kind,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         error=job.error,
         warnings=job.warnings or [],
         created_at=job.created_at,
@@ -55,7 +43,7 @@ def job_out(session: Session, job: Job, steps: list[Step] | None = None) -> JobO
             StepOut(
                 position=s.position,
                 kind=s.kind,
-                state=s.state,  # type: ignore[arg-type]
+                state=s.state,
                 request=s.request,
                 response=s.response,
                 status_code=s.status_code,
@@ -73,8 +61,13 @@ def job_out(session: Session, job: Job, steps: list[Step] | None = None) -> JobO
     )
 
 
+def _refusal(exc: job_rules.JobRefused) -> HTTPException:
+    # Every refusal of a cancel or retry is about the job's state, not the request: a conflict.
+    return HTTPException(status.HTTP_409_CONFLICT, exc.message)
+
+
 def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
-    job = session.scalars(select(Job).where(Job.public_id == job_id)).first()
+    job = job_repo.by_public_id(session, job_id)
     if job is None or not principal.can_see(job.tenant_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with id {job_id!r}.")
     return job
@@ -97,19 +90,12 @@ async def queue_raw_qbxml(
     if tenant.disabled_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     try:
-        check = check_raw_qbxml(body.qbxml)
-    except RawQbxmlError as exc:
+        job = job_rules.queue_raw_qbxml(session, tenant_id=tenant.id, qbxml=body.qbxml)
+    except job_rules.RawQbxmlError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "qbxml"], "msg": str(exc), "type": "qbxml_invalid"}],
         ) from exc
-    job = queue.enqueue(
-        session,
-        tenant_id=tenant.id,
-        kind=RAW_QBXML,
-        payload={"requestTypes": check.request_types},
-        steps=[queue.NewStep(kind=RAW_QBXML, intent={"qbxml": body.qbxml})],
-    )
     audit.record(
         session, actor=principal.actor, action="job.queue", tenant_id=tenant.id, job_id=job.public_id
     )
@@ -125,9 +111,10 @@ async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal
 async def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
     job = job_or_404(session, principal, job_id)
-    refusal = job_actions.cancel_refusal(session, job, now=utcnow())
-    if refusal is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, refusal)
+    try:
+        job_rules.cancel(session, job, now=utcnow())
+    except job_rules.JobRefused as exc:
+        raise _refusal(exc) from exc
     audit.record(
         session, actor=principal.actor, action="job.cancel", tenant_id=job.tenant_id, job_id=job.public_id
     )
@@ -140,10 +127,11 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
     tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
     checked against QuickBooks when possible."""
     job = job_or_404(session, principal, job_id)
-    refusal = job_actions.retry_refusal(session, job, now=utcnow())
-    if refusal is not None:
+    try:
+        job_rules.retry(session, job, now=utcnow())
+    except job_rules.JobRefused as exc:
         # Raising rolls back the transaction: nothing of the retry stays.
-        raise HTTPException(status.HTTP_409_CONFLICT, refusal)
+        raise _refusal(exc) from exc
     audit.record(
         session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
     )
@@ -163,12 +151,10 @@ async def list_jobs(
 ) -> JobList:
     """The tenant's jobs, newest first."""
     tenant = tenant_or_404(session, principal, tenant_id)
-    query = select(Job).where(Job.tenant_id == tenant.id)
-    if status_filter is not None:
-        query = query.where(Job.status == status_filter)
-    if cursor is not None:
-        query = query.where(Job.id < row_number(cursor))
-    rows = list(session.scalars(query.order_by(Job.id.desc()).limit(limit + 1)))
+    before_id = row_number(cursor) if cursor is not None else None
+    rows = job_repo.newest_of_tenant(
+        session, tenant.id, status=status_filter, before_id=before_id, limit=limit + 1
+    )
     jobs, next_cursor = one_page(rows, limit, lambda job: str(job.id))
-    steps = steps_of(session, jobs)
+    steps = job_repo.steps_of_jobs(session, [job.id for job in jobs])
     return JobList(items=[job_out(session, j, steps[j.id]) for j in jobs], next_cursor=next_cursor)

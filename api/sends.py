@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, assert_never
 
 from fastapi import Body, HTTPException, Query, status
 from fastapi.responses import JSONResponse
@@ -18,7 +18,7 @@ from api.routing import api_router
 from db.models import utcnow
 from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
 from mapping.flows import FLOWS
-from mapping.sending import Audit, SendRefused, SendResult, no_such_tenant, queue_send
+from mapping.sending import Audit, RefusalReason, SendRefused, SendResult, no_such_tenant, queue_send
 
 router = api_router(prefix="/api/v1/tenants/{tenant_id}", tags=["sends"])
 
@@ -76,14 +76,36 @@ def field_location(path: str) -> list[str | int]:
     return location
 
 
+def refusal_status(reason: RefusalReason) -> int:
+    """The HTTP status of each reason a send is refused for."""
+    match reason:
+        case RefusalReason.NO_SUCH_TENANT:
+            return status.HTTP_404_NOT_FOUND
+        case RefusalReason.INVALID_ENTITY:
+            return status.HTTP_422_UNPROCESSABLE_CONTENT
+        case (
+            RefusalReason.TENANT_DISABLED
+            | RefusalReason.FLOW_OFF
+            | RefusalReason.FLOW_NOT_AUTOMATIC
+            | RefusalReason.OUTSIDE_US
+            | RefusalReason.ORDER_ALREADY_DONE
+            | RefusalReason.HELD_BY_ENDED_JOB
+            | RefusalReason.FROM_QUICKBOOKS
+            | RefusalReason.BEING_SENT
+        ):
+            return status.HTTP_409_CONFLICT
+    assert_never(reason)  # mypy: a new reason needs a status here
+
+
 def _refusal(exc: SendRefused, where: tuple[str, ...] = ("body",)) -> HTTPException:
     """The HTTP error of a refused send; ``where`` is the location of the entity in the request body
     (an event carries it under ``data``), so the field path points into the body as sent. A 422 always
     names a field (the whole entity when the refusal is about no one field)."""
-    if exc.field is not None or exc.status == 422:
+    code = refusal_status(exc.reason)
+    if exc.field is not None or code == status.HTTP_422_UNPROCESSABLE_CONTENT:
         loc = [*where, *field_location(exc.field or "")]
-        return HTTPException(exc.status, [{"loc": loc, "msg": exc.message, "type": "send_refused"}])
-    return HTTPException(exc.status, exc.message)
+        return HTTPException(code, [{"loc": loc, "msg": exc.message, "type": "send_refused"}])
+    return HTTPException(code, exc.message)
 
 
 def _send(
@@ -256,7 +278,7 @@ async def receive_event(
             session, tenant.id, body.entity, entity, now=utcnow(), automatic=True, audit=action
         )
     except SendRefused as exc:
-        if exc.status == 409 and not exc.written:
+        if refusal_status(exc.reason) == status.HTTP_409_CONFLICT and not exc.written:
             # The event is fine; the state says not to send it (flow off or manual, order already
             # invoiced, company outside the US, order that came from QuickBooks): say why, queue nothing.
             return EventOut(queued=False, reason=exc.message)

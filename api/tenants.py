@@ -27,7 +27,7 @@ from db import tenants as tenant_repo
 from db.models import Tenant, WcSession, utcnow
 from db.states import SessionState
 from mapping.fields import SafeText
-from qbwc.qwc import QwcError, QwcSettings, render_qwc
+from mapping.qwc import QwcError, QwcSettings, render_qwc
 
 router = api_router(prefix="/api/v1/tenants", tags=["tenants"])
 NOT_FOUND = error_responses(404)

@@ -1,5 +1,5 @@
 """The sync log (a tenant's jobs, newest first, filtered and searched), a job's detail with its qbXML,
-and retry and cancel with the admin API's rules (``mapping/job_actions.py``)."""
+and retry and cancel with the admin API's rules (``mapping/jobs.py``)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from console.qbxml_view import page_of
 from console.session import ConsoleSession
 from db import audit
 from db.models import Job, Link, Step, utcnow
-from db.states import JobStatus
-from mapping import job_actions
+from db.states import RETRYABLE_JOB_STATUSES, JobStatus
+from mapping import jobs as job_rules
 from mapping.flows import FLOWS
 from mapping.retrieval import RETRIEVAL_JOB
-from mapping.steps import RAW_QBXML
+from mapping.step_kinds import StepKind
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -31,7 +31,7 @@ STATUSES = [status.value for status in JobStatus]
 FLOW_NAMES: dict[str, str] = {
     **{name: f"{name} → {spec.qb_document}" for name, spec in FLOWS.items()},
     RETRIEVAL_JOB: "Retrieve Orders",
-    RAW_QBXML: "Raw qbXML",
+    StepKind.RAW_QBXML.value: "Raw qbXML",
 }
 
 
@@ -63,7 +63,7 @@ def sync_log(
     if filters["q"]:
         # Each part reads an index of its own (migration 0012); an OR across them would read every job.
         q = filters["q"]
-        found = union_all(
+        found: Any = union_all(
             select(Job.id).where(Job.tenant_id == tenant_id, Job.link_code == q),
             select(Job.id).where(Job.tenant_id == tenant_id, Job.public_id == q),
             select(Link.job_id).where(
@@ -166,7 +166,7 @@ def _job_context(db: Session, who: ConsoleSession, job: Job, request: Request) -
         "links": links,
         "open_part": wanted,
         "flows": FLOW_NAMES,
-        "can_retry": job.status in job_actions.RETRYABLE,
+        "can_retry": job.status in RETRYABLE_JOB_STATUSES,
         "can_cancel": job.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT},
         "message": {"retried": "retried", "cancelled": "cancelled"}.get(
             request.query_params.get("done", ""), ""
@@ -174,6 +174,23 @@ def _job_context(db: Session, who: ConsoleSession, job: Job, request: Request) -
         "error": None,
     }
 
+
+
+def _retry_refusal(db: Session, job: Job, *, now: dt.datetime) -> str | None:
+    """Retry ``job`` with the admin API's rules; None when done, else why not (for the page)."""
+    try:
+        job_rules.retry(db, job, now=now)
+    except job_rules.JobRefused as exc:
+        return exc.message
+    return None
+
+
+def _cancel_refusal(db: Session, job: Job, *, now: dt.datetime) -> str | None:
+    try:
+        job_rules.cancel(db, job, now=now)
+    except job_rules.JobRefused as exc:
+        return exc.message
+    return None
 
 @router.get("/console/jobs/{job_id}")
 async def job_page(request: Request, job_id: str) -> Response:
@@ -192,9 +209,9 @@ async def _act(request: Request, job_id: str, action: str) -> Response:
             await web.check_csrf(request, who)
             now = utcnow()
             if action == "retry":
-                refusal = job_actions.retry_refusal(db, job, now=now)
+                refusal = _retry_refusal(db, job, now=now)
             else:
-                refusal = job_actions.cancel_refusal(db, job, now=now)
+                refusal = _cancel_refusal(db, job, now=now)
             if refusal is not None:
                 raise Refused(refusal)
             audit.record(
@@ -258,7 +275,7 @@ async def retry_all(request: Request, tenant_id: str) -> Response:
             job = db.get(Job, job_id)
             assert job is not None
             savepoint = db.begin_nested()
-            refusal = job_actions.retry_refusal(db, job, now=utcnow())
+            refusal = _retry_refusal(db, job, now=utcnow())
             if refusal is None:
                 savepoint.commit()
                 retried.append(job.public_id)

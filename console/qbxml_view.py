@@ -37,7 +37,7 @@ def pretty(document: str) -> str:
     etree.indent(root, space="  ")
     body = etree.tostring(root, pretty_print=True, encoding="unicode")
     # The processing instructions before the root (<?qbxml version="13.0"?>) say which version it is.
-    head = []
+    head: list[str] = []
     node = root.getprevious()
     while node is not None:
         head.insert(0, etree.tostring(node, encoding="unicode").strip())

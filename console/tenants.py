@@ -17,7 +17,7 @@ from db import tenants as tenant_repo
 from db.models import Job, Tenant, WcSession, utcnow
 from db.states import SessionState
 from mapping import setup
-from qbwc.qwc import QwcError, QwcSettings, render_qwc
+from mapping.qwc import QwcError, QwcSettings, render_qwc
 
 router = APIRouter(include_in_schema=False)
 # The spec's five setup steps, as its help-center article names them.

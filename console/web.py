@@ -63,7 +63,8 @@ def number(value: object) -> int | None:
 
 
 def signer(request: Request) -> CookieSigner:
-    return request.app.state.console_signer  # type: ignore[no-any-return]
+    signer: CookieSigner = request.app.state.console_signer
+    return signer
 
 
 def secure_cookies(request: Request) -> bool:

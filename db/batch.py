@@ -30,12 +30,13 @@ import itertools
 import re
 import select
 from collections import namedtuple
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import postgres, pq
+from psycopg.abc import Buffer
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json
 from sqlalchemy import JSON, TextClause, bindparam, text
@@ -43,6 +44,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.models import UTCDateTime
+from db.results import returns_rows
 
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _TIMESTAMP = UTCDateTime()
@@ -54,6 +56,9 @@ _STATEMENT_NAMES = itertools.count(1)
 # The names prepared on a connection, kept in the pool's per-connection ``info`` dictionary, which
 # lives as long as the connection and is emptied if the pool replaces it.
 _PREPARED_KEY = "qbbridge.prepared"
+# Set in a connection's pool ``info`` when statements must not be prepared (``db/engine.py``,
+# QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0): each is then sent with its text, unnamed, every time.
+UNPREPARED_KEY = "qbbridge.unprepared"
 _TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
 _JSON_OID = postgres.types["json"].oid
 
@@ -161,8 +166,13 @@ def _prepared_on_server(pgconn: pq.abc.PGconn) -> set[bytes]:
 
 
 @functools.lru_cache(maxsize=256)
-def _row_class(names: tuple[bytes, ...]) -> type[tuple[Any, ...]]:
-    return namedtuple("Row", [name.decode() for name in names], rename=True)  # type: ignore[return-value]
+def _row_maker(names: tuple[bytes, ...]) -> Callable[[Iterable[Any]], tuple[Any, ...]]:
+    """Rows as named tuples of the result's columns, like SQLAlchemy's rows (read by name)."""
+    # The column names are known at run time only, so the class has no static type.
+    make_class: Callable[..., Any] = namedtuple
+    row_class = make_class("Row", [name.decode() for name in names], rename=True)
+    maker: Callable[[Iterable[Any]], tuple[Any, ...]] = row_class._make
+    return maker
 
 
 def _takes_over_begin(driver: psycopg.Connection[Any]) -> bool:
@@ -199,9 +209,11 @@ class _Pipeline:
         self.driver = driver
         self.pgconn = driver.pgconn
         self.info = info
+        self.unprepared = bool(info.get(UNPREPARED_KEY))
         prepared = info.get(_PREPARED_KEY)
         if prepared is None:
-            prepared = info[_PREPARED_KEY] = _prepared_on_server(self.pgconn)
+            # The same set object stays in ``info``: names prepared by this batch are added to it.
+            prepared = info[_PREPARED_KEY] = set() if self.unprepared else _prepared_on_server(self.pgconn)
         self.prepared: set[bytes] = prepared
         self.transformer = Transformer.from_context(driver)
         # What each result answers: None for a BEGIN, a name for a PREPARE, else a statement's index.
@@ -211,14 +223,21 @@ class _Pipeline:
         self.pgconn.send_query_params(b"BEGIN", None)
         self.commands.append(None)
 
-    def dump(self, statement: Statement, params: Mapping[str, Any]) -> list[bytes | None] | None:
+    def dump(self, statement: Statement, params: Mapping[str, Any]) -> list[Buffer | None] | None:
         """The statement's parameters as PostgreSQL's text format."""
         values = statement.driver_values(params)
         if not values:
             return None
         return list(self.transformer.dump_sequence(values, [PyFormat.TEXT] * len(values)))
 
-    def add(self, index: int, statement: Statement, dumped: list[bytes | None] | None) -> None:
+    def add(self, index: int, statement: Statement, dumped: list[Buffer | None] | None) -> None:
+        if self.unprepared:
+            # Parsed and planned each time: the price of a pooler that may run each transaction on
+            # another server connection (docs/deployment.md, "Connection pooling").
+            sql = statement.positional_sql.encode()
+            self.pgconn.send_query_params(sql, dumped, statement.param_types or None)
+            self.commands.append(index)
+            return
         name = statement.prepared_name
         if name not in self.prepared and name not in self.commands:
             self.pgconn.send_prepare(name, statement.positional_sql.encode(), statement.param_types or None)
@@ -256,7 +275,7 @@ class _Pipeline:
     def _rows(self, result: pq.abc.PGresult) -> list[Any]:
         names = tuple(result.fname(column) or b"?" for column in range(result.nfields))
         self.transformer.set_pgresult(result)
-        return self.transformer.load_rows(0, result.ntuples, _row_class(names)._make)
+        return self.transformer.load_rows(0, result.ntuples, _row_maker(names))
 
 
 def _exchange(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
@@ -302,7 +321,7 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
         results: list[list[Any]] = []
         for statement, params in batch:
             result = session.execute(statement.clause, dict(params))
-            results.append(list(result.all()) if result.returns_rows else [])
+            results.append(list(result.all()) if returns_rows(result) else [])
         return results
     fairy = connection.connection
     driver = fairy.driver_connection

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.batch import forget_prepared
+from db.batch import UNPREPARED_KEY, forget_prepared
 
 # How long one attempt to reach PostgreSQL may take before it counts as failed (libpq's
 # ``connect_timeout``, unless the URL sets its own): without it, a server that does not answer at all
@@ -32,7 +32,10 @@ CONNECT_TIMEOUT_SECONDS = 5
 READ_ONLY = "qbbridge_read_only"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, prepared_statements: bool = True, **kwargs: Any) -> Engine:
+    """``prepared_statements=False`` (PostgreSQL): no statement is prepared on the server, neither
+    qbbridge's batches (``db/batch.py``) nor psycopg's own (it prepares a statement run five times),
+    for a pooler that may give each transaction another server connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -66,12 +69,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No pre-ping: it costs a round trip per checkout (measured: +1 ms per call on loopback). A
     # connection the server closed is found by ``discard_if_closed`` instead, without one.
     kwargs.setdefault("pool_recycle", 1800)
+    connect_args = dict(kwargs.pop("connect_args", {}))
     if "connect_timeout" not in parsed.query:
-        kwargs["connect_args"] = {
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-            **kwargs.get("connect_args", {}),
-        }
-    engine = create_engine(url, **kwargs)
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    if not prepared_statements:
+        connect_args["prepare_threshold"] = None
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    if not prepared_statements:
+
+        @event.listens_for(engine, "connect")
+        def _unprepared(_dbapi_connection: Any, record: Any) -> None:
+            record.info[UNPREPARED_KEY] = True
 
     event.listen(engine, "checkout", discard_if_closed)
 
@@ -225,9 +234,9 @@ def is_postgresql(engine: Engine) -> bool:
 class Database:
     """The engine and a session factory, passed explicitly to whatever needs them."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, prepared_statements: bool = True, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, prepared_statements=prepared_statements, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

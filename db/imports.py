@@ -10,12 +10,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db.models import Import, RetrievalMark
+from db.models import Import, RetrievalMark, table_of
+from db.results import affected_rows
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -24,7 +25,7 @@ SKIPPED = "skipped"
 STATUSES = (PENDING, DELIVERED, ACKNOWLEDGED, SKIPPED)
 
 
-imports_table = Import.__table__
+imports_table = table_of(Import)
 
 
 def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime) -> int:
@@ -46,7 +47,7 @@ def store_many(session: Session, rows: list[dict[str, Any]], *, now: dt.datetime
     statement = insert(imports_table).on_conflict_do_nothing(
         index_elements=["tenant_id", "source_type", "source_id"]
     )
-    return session.execute(statement, values).rowcount or 0
+    return affected_rows(session.execute(statement, values))
 
 
 def imported_as(session: Session, tenant_id: str, entity: str, code: str) -> Import | None:
@@ -74,25 +75,59 @@ def codes_in_use(
     first holder's QuickBooks type and number (``RefNumber``, else TxnID)."""
     if not codes:
         return {}
+    wanted = sorted(set(codes))
     found: dict[str, tuple[str, str]] = {}
-    rows = session.execute(
-        select(Import.code, Import.source_type, Import.ref_number, Import.source_id)
-        .where(
-            Import.tenant_id == tenant_id,
-            Import.entity == entity,
-            Import.status != SKIPPED,
-            Import.code.in_(sorted(set(codes))),
-        )
-        .order_by(Import.id)
-    )
-    for code, source_type, ref_number, source_id in rows:
+    if _is_postgresql(session):
+        params = {"tenant_id": tenant_id, "entity": entity, "codes": wanted}
+        rows = session.execute(_HOLDERS, params).all()
+    else:
+        rows = session.execute(
+            select(Import.id, Import.code, Import.source_type, Import.ref_number, Import.source_id).where(
+                Import.tenant_id == tenant_id,
+                Import.entity == entity,
+                Import.status != SKIPPED,
+                Import.code.in_(wanted),
+            )
+        ).all()
+    # The first holder of each code is the oldest import: ordered here, not in SQL, where ``ORDER BY id``
+    # made PostgreSQL walk the tenant's imports in id order.
+    for _, code, source_type, ref_number, source_id in sorted(rows, key=lambda row: row[0]):
         found.setdefault(code or "", (source_type, ref_number or source_id))
     return found
+
+
+# On PostgreSQL a page's codes and source ids are looked up one by one in their index, each in a
+# subquery PostgreSQL cannot merge into a join (LATERAL with OFFSET 0), so the plan is
+# one index lookup per value whatever the statistics say. Written as ``code IN (…)``, a tenant's first
+# retrieval (its imports growing faster than the statistics are refreshed, so the estimate stays at
+# one row) was planned as a walk through every import of the tenant, testing each against the list:
+# every page read all the imports stored before it (docs/performance.md, "Retrieval: one index lookup
+# per document").
+_HOLDERS = text(
+    "SELECT h.id, w.code, h.source_type, h.ref_number, h.source_id "
+    "FROM unnest(CAST(:codes AS VARCHAR[])) AS w(code) "
+    "CROSS JOIN LATERAL ("
+    "SELECT i.id, i.source_type, i.ref_number, i.source_id FROM imports i "
+    "WHERE i.tenant_id = :tenant_id AND i.entity = :entity AND i.code = w.code "
+    f"AND i.status <> '{SKIPPED}' OFFSET 0) AS h"
+)
+_EXISTING_SOURCES = text(
+    "SELECT w.source_id FROM unnest(CAST(:source_ids AS VARCHAR[])) AS w(source_id) "
+    "CROSS JOIN LATERAL (SELECT 1 FROM imports i WHERE i.tenant_id = :tenant_id "
+    "AND i.source_type = :source_type AND i.source_id = w.source_id OFFSET 0) AS h"
+)
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def existing_sources(session: Session, tenant_id: str, source_type: str, source_ids: list[str]) -> set[str]:
     if not source_ids:
         return set()
+    if _is_postgresql(session):
+        params = {"tenant_id": tenant_id, "source_type": source_type, "source_ids": sorted(set(source_ids))}
+        return set(session.scalars(_EXISTING_SOURCES, params))
     return set(
         session.scalars(
             select(Import.source_id).where(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.batch import Statement
 from db.models import Job, Link, UTCDateTime
+from db.results import affected_rows
 
 PENDING = "pending"
 LINKED = "linked"
@@ -61,10 +62,10 @@ def reserve(
     ``INSERT … ON CONFLICT DO NOTHING`` makes the reservation atomic: of two concurrent sends of one
     entity, exactly one inserts; the other sees the existing row.
     """
-    inserted = session.execute(
-        _RESERVE,
-        {"tenant_id": tenant_id, "entity": entity, "code": code, "job_id": job_id, "data": data, "now": now},
-    ).rowcount
+    params = {
+        "tenant_id": tenant_id, "entity": entity, "code": code, "job_id": job_id, "data": data, "now": now
+    }
+    inserted = affected_rows(session.execute(_RESERVE, params))
     if inserted:
         return None
     existing = get(session, tenant_id, entity, code)
@@ -115,12 +116,12 @@ CONFIRM_IF_JOB_SUCCEEDED = Statement(
 
 def release_for_job(session: Session, job_id: int) -> int:
     """Drop the pending links a failed or cancelled job held, so the entity can be sent again."""
-    return session.execute(_RELEASE, {"job_id": job_id}).rowcount or 0
+    return affected_rows(session.execute(_RELEASE, {"job_id": job_id}))
 
 
 def confirm_for_job(session: Session, job_id: int, *, now: dt.datetime) -> int:
     """A job succeeded: whatever it reserved is now a fact (e.g. "this sales order has its invoice")."""
-    return session.execute(CONFIRM_IF_JOB_SUCCEEDED.clause, {"job_id": job_id, "now": now}).rowcount or 0
+    return affected_rows(session.execute(CONFIRM_IF_JOB_SUCCEEDED.clause, {"job_id": job_id, "now": now}))
 
 
 def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | None:

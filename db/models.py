@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -69,6 +70,14 @@ class Base(DeclarativeBase):
         dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model is declared on, for Core statements. SQLAlchemy types ``__table__`` as any
+    FROM clause (a class may be mapped to a join); every model here is mapped to one table."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class ServiceConfig(Base):

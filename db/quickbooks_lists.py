@@ -16,12 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db.models import QuickBooksListEntry
+from db.models import QuickBooksListEntry, table_of
 
 ITEM = "item"
 UNIT_SET = "unitSet"
 
-table = QuickBooksListEntry.__table__
+table = table_of(QuickBooksListEntry)
 
 
 def upsert(

@@ -90,6 +90,7 @@ def reseal_all(session: Session, keyring: Keyring) -> tuple[int, list[str]]:
         select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
     ).all()
     for tenant_id, sealed in rows:
+        assert sealed is not None  # the query leaves tenants without a secret out
         try:
             fresh = keyring.reseal(sealed)
         except UnreadableSecret:
@@ -107,6 +108,7 @@ def unreadable_secrets(session: Session, keyring: Keyring) -> list[str]:
         select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
     ).all()
     for tenant_id, sealed in rows:
+        assert sealed is not None  # the query leaves tenants without a secret out
         try:
             keyring.open(sealed)
         except UnreadableSecret:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from db import batch
 from db.batch import Statement
-from db.models import WcSession
+from db.models import WcSession, table_of
 
-sessions_table = WcSession.__table__
+sessions_table = table_of(WcSession)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +121,8 @@ def set_wait(session: Session, session_id: int, *, wait: bool, waits: int | None
 
 def set_last_error(session: Session, session_id: int, text: str | None) -> None:
     session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(last_error=text))
+
+
+def mark_host_received(session: Session, session_id: int) -> None:
+    """The Web Connector session has sent what QuickBooks it runs (its first sendRequestXML)."""
+    session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(hcp_received=True))

@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from db import batch
+from db import batch, tenant_life
 from db import secrets as secret_values
 from db.batch import Statement
 from db.models import ApiKey, ClientHello, RetiredUsername, ServiceConfig, Tenant, utcnow
@@ -181,3 +181,59 @@ def recall_client_version(session: Session, address: str, now: dt.datetime) -> s
     if row is None or now - row.seen_at > CLIENT_HELLO_TTL:
         return None
     return row.version
+
+
+# --- what the Web Connector tells us about the tenant's QuickBooks ------------------------------------
+
+
+def note_contact(tenant: Tenant, *, now: dt.datetime, client_version: str | None = None) -> None:
+    """The tenant's Web Connector logged in (``client_version``: the version it sent with clientVersion,
+    when known)."""
+    if client_version:
+        tenant.qbwc_version = client_version
+    tenant.connector_seen_at = now
+    tenant.last_contact_at = now
+
+
+def note_failed_login(tenant: Tenant, *, now: dt.datetime) -> None:
+    """The connector is installed and knows the user name, but not the token (the setup checklist)."""
+    tenant.connector_seen_at = tenant.login_failed_at = now
+
+
+def note_connection_error(session: Session, tenant_id: str, text: str, *, now: dt.datetime) -> None:
+    """What the tenant's connection shows until the next error: why the last session could not work."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is not None:
+        tenant.last_connection_error = text
+        tenant.last_connection_error_at = now
+
+
+def note_host(
+    session: Session,
+    tenant_id: str,
+    *,
+    raw: str,
+    company_file: str | None,
+    company_name: str | None,
+    country: str | None,
+    qbxml_version: str | None,
+    qbwc_version: str | None,
+    product: str | None,
+    supported_versions: list[str],
+    now: dt.datetime,
+) -> None:
+    """What a session's first sendRequestXML said about the customer's QuickBooks (the first such
+    session binds the tenant to its company file). A value not reported this time keeps the one
+    known before."""
+    tenant = session.get(Tenant, tenant_id)
+    assert tenant is not None  # the session's tenant: sessions are deleted with their tenant
+    tenant_life.bind_company(tenant, company_file, company_name, now)
+    tenant.host_info = {"raw": raw[:200_000]}
+    tenant.host_info_at = now
+    tenant.connected_company_file = company_file
+    tenant.qb_country = country or tenant.qb_country
+    tenant.qbxml_version = qbxml_version or tenant.qbxml_version
+    tenant.qbwc_version = qbwc_version or tenant.qbwc_version
+    tenant.qb_product = product or tenant.qb_product
+    tenant.supported_qbxml_versions = supported_versions or tenant.supported_qbxml_versions
+    tenant.last_contact_at = now

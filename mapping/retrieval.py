@@ -24,14 +24,15 @@ from sqlalchemy.orm import Session
 from db import imports as import_repo
 from db import queue
 from db.models import Job, Link, Step, Tenant
-from db.states import StepState
+from db.states import StepPhase, StepState
 from mapping import retrieval_lists
 from mapping.explain import explain_status, is_retryable_status
 from mapping.retries import MAX_ATTEMPTS, retry_delay
 from mapping.retrieval_lines import ListFacts
-from mapping.retrieval_mapping import TARGET_ENTITY, map_document
+from mapping.retrieval_mapping import TARGET_ENTITY, SourceType, map_document
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT, PAGE_SIZES, PageSizing
 from mapping.settings import Retrievals, Settings, stored_settings
+from mapping.step_kinds import StepKind
 from requests_builder import (
     EstimateQuery,
     InvoiceQuery,
@@ -42,7 +43,6 @@ from requests_builder import (
 )
 from responses_parser import parse_response
 
-RETRIEVAL_QUERY = "retrieval_query"
 RETRIEVAL_JOB = "retrieval"
 # QuickBooks stamps TimeModified with the customer's PC clock; starting a little before the mark
 # means a document saved during the previous retrieval is not lost behind it (duplicates are
@@ -53,7 +53,7 @@ FIRST_AUTOMATIC_LOOKBACK = dt.timedelta(days=1)
 
 @dataclass(frozen=True, slots=True)
 class EntitySpec:
-    source_type: str  # QuickBooks' name
+    source_type: SourceType  # QuickBooks' name
     query: type[SalesOrderQuery | PurchaseOrderQuery | InvoiceQuery | EstimateQuery]
 
 
@@ -134,7 +134,7 @@ def queue_retrieval(
     items_since = (lists_mark.high_water - OVERLAP) if lists_mark.high_water else None
     steps = [
         queue.NewStep(
-            kind=RETRIEVAL_QUERY,
+            kind=StepKind.RETRIEVAL_QUERY,
             intent={
                 "entity": retrieval_lists.LISTS,
                 "since": items_since.isoformat() if items_since else None,
@@ -150,7 +150,7 @@ def queue_retrieval(
             start = (mark.high_water - OVERLAP) if mark.high_water else now - FIRST_AUTOMATIC_LOOKBACK
         steps.append(
             queue.NewStep(
-                kind=RETRIEVAL_QUERY,
+                kind=StepKind.RETRIEVAL_QUERY,
                 intent={"entity": entity, "since": start.isoformat()},
                 # A page is safe to ask for again: what it returns is stored once per document.
                 reconcilable=True,
@@ -233,7 +233,9 @@ def render_queries(
     entity = step.intent["entity"]
     state = _state(session, step)
     continuing = (
-        step.phase == "continue" and state.get("iteratorId") and state.get("iteratorSession") == session_id
+        step.phase == StepPhase.CONTINUE
+        and state.get("iteratorId")
+        and state.get("iteratorSession") == session_id
     )
     if entity == retrieval_lists.LISTS:
         since = step.intent.get("since")
@@ -261,7 +263,7 @@ def _sizing(step: queue.StepRef, state: dict[str, Any]) -> PageSizing:
     sizing = PageSizing.from_result(state)
     # A step in phase "reconcile" lost its last page's answer (its session ended first, as it does when
     # a page is over the SOAP body limit): it starts again, its pages no larger than the first's.
-    return sizing.lost() if step.phase == "reconcile" else sizing
+    return sizing.lost() if step.phase == StepPhase.RECONCILE else sizing
 
 
 def first_page_query(entity: str, since: dt.datetime, *, page_size: int | None = None) -> Request:
@@ -335,16 +337,16 @@ def apply_page(
                     StepState.QUEUED,
                     answer,
                     now=now,
-                    phase="send",
+                    phase=StepPhase.SEND,
                     not_before=now + retry_delay(step.attempts),
                 )
                 return foreign
-            if state.get("iteratorId") and step.phase == "continue":
+            if state.get("iteratorId") and step.phase == StepPhase.CONTINUE:
                 # The iterator is gone (QuickBooks restarted, or the session changed): start over. No
                 # source says whether QuickBooks takes a Continue asking for another number of documents
                 # than its Start did: from now on this step asks every page at the first page's size.
                 answer.result = sizing.continue_refused().to_result()
-                queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
+                queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase=StepPhase.SEND)
                 return foreign
             queue.settle_step(session, step, StepState.FAILED, answer, now=now)
             _save_counts(job, entity, counts)
@@ -369,7 +371,7 @@ def apply_page(
         **sizing.to_result(),
     }
     if remaining > 0 and iterator_id:
-        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")
+        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase=StepPhase.CONTINUE)
         return foreign
     queue.settle_step(session, step, StepState.SUCCEEDED, answer, now=now)
     mark = import_repo.mark(session, tenant.id, entity)
@@ -388,7 +390,7 @@ def _ask_again(session: Session, step: queue.StepRef, answer: queue.Answer, *, n
         "The answer the Web Connector returned for this query carried responses to requests this "
         "session was not given; qbbridge ignored it and will ask QuickBooks again."
     )
-    queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
+    queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase=StepPhase.SEND)
 
 
 def _apply_lists_page(
@@ -418,9 +420,9 @@ def _apply_lists_page(
             continue
         answered = True
         is_items = rs.request_type.startswith("Item")
-        if rs.is_error and is_items and state.get("iteratorId") and step.phase == "continue":
+        if rs.is_error and is_items and state.get("iteratorId") and step.phase == StepPhase.CONTINUE:
             # The iterator is gone (QuickBooks restarted, or the session changed): start over.
-            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="send")
+            queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase=StepPhase.SEND)
             return foreign
         stored = retrieval_lists.store_lists_answer(session, tenant.id, rs, now=now)
         if stored.warning:
@@ -454,7 +456,7 @@ def _apply_lists_page(
         "maxModified": state.get("maxModified"),
     }
     if remaining > 0 and iterator_id and not items_error:
-        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase="continue")
+        queue.settle_step(session, step, StepState.QUEUED, answer, now=now, phase=StepPhase.CONTINUE)
         return foreign
     queue.settle_step(session, step, StepState.SUCCEEDED, answer, now=now)
     if items_error:
@@ -602,9 +604,8 @@ def _note_codes_in_use(session: Session, tenant_id: str, rows: list[dict[str, An
         for row in pending:
             holder = taken.get(row["code"])
             if holder is not None:
-                other = (
-                    f"QuickBooks {_SOURCE_NAMES[holder.source_type]} {holder.ref_number or holder.source_id}"
-                )
+                holder_type, holder_number = holder
+                other = f"QuickBooks {_SOURCE_NAMES[holder_type]} {holder_number}"
             elif row["code"] in first_in_page:
                 earlier = first_in_page[row["code"]]
                 number = earlier["ref_number"] or earlier["source_id"]

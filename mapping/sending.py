@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,25 +35,50 @@ from mapping.flows.validate import planned_warnings, with_placeholders
 from mapping.host import version_for_sends
 from mapping.item_types import KNOWN_FOR, KnownType, known_item_types
 from mapping.plan import SENT_AS, LinkInfo, LinkKey, Plan, PlanError
+from mapping.rendering import NON_US_REFUSAL
 from mapping.settings import Settings, settings_from_text
-from mapping.steps import NON_US_REFUSAL, QBXML_REQUEST
+from mapping.step_kinds import StepKind
 from requests_builder import build_message_set
 
 # One bill per purchase order and one invoice per sales order: each carries the whole order (FAQ 2, 6).
-_BLOCKERS = {"shipping": shipping_blocker_key, "receiving": receiving_blocker_key}
+# Each takes its own flow's entity (queue_send passes the entity of that flow), hence Any.
+_BLOCKERS: dict[str, Callable[[Any], LinkKey]] = {
+    "shipping": shipping_blocker_key,
+    "receiving": receiving_blocker_key,
+}
 _BLOCKER_NOUNS = {"shipping": ("sales order", "invoiced"), "receiving": ("purchase order", "billed")}
 
 
+class RefusalReason(StrEnum):
+    """Why a send was refused, in the domain's terms (api/sends.py says which HTTP status each gets)."""
+
+    NO_SUCH_TENANT = "no_such_tenant"
+    TENANT_DISABLED = "tenant_disabled"  # nothing is sent for it until it is enabled again
+    # The entity itself cannot be sent as given (``field`` names what to change).
+    INVALID_ENTITY = "invalid_entity"
+    # What the tenant's state says, the entity being fine:
+    FLOW_OFF = "flow_off"
+    FLOW_NOT_AUTOMATIC = "flow_not_automatic"
+    OUTSIDE_US = "outside_us"
+    ORDER_ALREADY_DONE = "order_already_done"  # its one bill or invoice exists (FAQ 2, 6)
+    HELD_BY_ENDED_JOB = "held_by_ended_job"  # a job that ended without creating it holds its link
+    FROM_QUICKBOOKS = "from_quickbooks"  # retrieved from QuickBooks: sending it back would duplicate it
+    BEING_SENT = "being_sent"  # another request reserved it between our read and our write
+
+
 class SendRefused(Exception):
-    """The send cannot be queued. ``status`` is the HTTP status; ``field`` the payload path, if any.
+    """The send cannot be queued: ``reason`` says why, ``message`` says it to a person, ``field`` is
+    the payload path, if any.
 
     ``written``: the refusal came after the send's rows were written (another request reserved the
     same entity first), so the caller must roll its transaction back rather than commit it.
     """
 
-    def __init__(self, status: int, message: str, *, field: str | None = None, written: bool = False) -> None:
+    def __init__(
+        self, reason: RefusalReason, message: str, *, field: str | None = None, written: bool = False
+    ) -> None:
         super().__init__(message)
-        self.status = status
+        self.reason = reason
         self.message = message
         self.field = field
         self.written = written
@@ -116,13 +143,13 @@ def check_flow_enabled(settings: Settings, flow: FlowSpec, *, automatic: bool) -
     title = f"{FLOW_TITLES[flow.name]} → QuickBooks {flow.qb_document}"
     if not options.enabled:
         raise SendRefused(
-            409,
+            RefusalReason.FLOW_OFF,
             f"The {title} flow is turned off (settings: sends.{flow.settings_key}.enabled). "
             "Turn it on to send.",
         )
     if automatic and not getattr(options, "automatic", False):
         raise SendRefused(
-            409,
+            RefusalReason.FLOW_NOT_AUTOMATIC,
             f"The {title} flow is not automatic (settings: sends.{flow.settings_key}.automatic), so "
             "events do not send it; use the send button, or turn automatic on.",
         )
@@ -189,7 +216,7 @@ def plan_send(
     flow = _flow(flow_name)
     check_flow_enabled(settings, flow, automatic=False)
     if reads.qb_country and reads.qb_country.upper() != "US":
-        raise SendRefused(409, NON_US_REFUSAL.format(country=reads.qb_country))
+        raise SendRefused(RefusalReason.OUTSIDE_US, NON_US_REFUSAL.format(country=reads.qb_country))
     context = PlanContext(
         tenant_id=reads.tenant_id,
         now=now,
@@ -203,7 +230,7 @@ def plan_send(
         version, too_old = version_for_sends(reads.qbxml_version)
         warnings = [*plan.warnings, *planned_warnings(plan, version)]
     except PlanError as exc:
-        raise SendRefused(422, exc.message, field=exc.field) from exc
+        raise SendRefused(RefusalReason.INVALID_ENTITY, exc.message, field=exc.field) from exc
     if too_old is not None:
         warnings.append(too_old)
     return plan, warnings
@@ -233,7 +260,7 @@ DISABLED_TENANT = (
 
 
 def no_such_tenant(tenant_id: str) -> SendRefused:
-    return SendRefused(404, f"No tenant with id {tenant_id!r}.")
+    return SendRefused(RefusalReason.NO_SUCH_TENANT, f"No tenant with id {tenant_id!r}.")
 
 
 def queue_send(
@@ -248,10 +275,11 @@ def queue_send(
     audit: Audit | None = None,
 ) -> SendResult:
     """Plan the send, check it, then queue its job, reserve its links and write ``audit`` (with the
-    job's id) in the session's transaction. SendRefused (404 when there is no such tenant) when it
-    cannot be sent; the caller's transaction must then be rolled back, as for any error."""
+    job's id) in the session's transaction. SendRefused (``NO_SUCH_TENANT`` when there is no such
+    tenant) when it cannot be sent; the caller's transaction must then be rolled back, as for any
+    error."""
     flow = _flow(flow_name)
-    blocker_key = _BLOCKERS[flow_name](entity) if flow_name in _BLOCKERS else None  # type: ignore[arg-type]
+    blocker_key = _BLOCKERS[flow_name](entity) if flow_name in _BLOCKERS else None
     code = getattr(entity, "code", None)
     reads = send_repo.read_for_send(
         session,
@@ -262,7 +290,7 @@ def queue_send(
     if reads is None:
         raise no_such_tenant(tenant_id)
     if reads.disabled:
-        raise SendRefused(409, DISABLED_TENANT)
+        raise SendRefused(RefusalReason.TENANT_DISABLED, DISABLED_TENANT)
     settings = settings_from_text(reads.settings_text, tenant_id=tenant_id)
     if automatic:
         check_flow_enabled(settings, flow, automatic=True)
@@ -273,7 +301,7 @@ def queue_send(
         if holder is not None and held_by != code:
             noun, done = _BLOCKER_NOUNS[flow_name]
             raise SendRefused(
-                409,
+                RefusalReason.ORDER_ALREADY_DONE,
                 f"{noun.capitalize()} {blocker_key.code} was already {done} by {flow_name} {held_by}; "
                 f"several {flow_name}s for one {noun} are not supported (QuickBooks gets the whole {noun} "
                 "at once).",
@@ -331,7 +359,7 @@ def queue_send(
         },
         steps=[
             NewSendStep(
-                kind=QBXML_REQUEST,
+                kind=StepKind.QBXML_REQUEST,
                 intent=step.to_intent(),
                 reconcilable=step.reconcile is not None or step.safe_to_repeat,
             )
@@ -350,7 +378,7 @@ def queue_send(
             # Another request reserved it between our read and our insert: let the caller retry.
             # Raising makes the caller roll back the job, its steps and the audit row with it.
             raise SendRefused(
-                409,
+                RefusalReason.BEING_SENT,
                 f"{key.entity} {key.code} is being sent by another request right now; retry.",
                 written=True,
             )
@@ -380,7 +408,7 @@ def _refuse_behind_an_ended_job(session: Session, required: LinkKey, job_id: int
         return
     title = FLOW_TITLES.get(required.entity, required.entity)
     raise SendRefused(
-        409,
+        RefusalReason.HELD_BY_ENDED_JOB,
         f"{title} {required.code} is held by job {job.public_id}, which ended without creating it in "
         f"QuickBooks ({job.status}): QuickBooks may or may not have it. Check QuickBooks, retry or cancel "
         "that job, then send this again. Nothing was queued.",
@@ -394,7 +422,7 @@ def _refuse_if_from_quickbooks(session: Session, tenant_id: str, flow_name: str,
         return
     document = f"{source.source_type} {source.ref_number or source.source_id}"
     raise SendRefused(
-        409,
+        RefusalReason.FROM_QUICKBOOKS,
         f"{FLOW_TITLES[flow_name]} {code} came from QuickBooks ({document}, retrieved "
         f"{source.created_at:%Y-%m-%d}); it is already in QuickBooks, so it is not sent back. "
         "Nothing was sent.",

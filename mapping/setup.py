@@ -19,7 +19,7 @@ from db import queue
 from db.models import Job, Step, Tenant, WcSession
 from db.states import JobStatus
 from mapping.plan import PlannedStep
-from mapping.steps import QBXML_REQUEST, RAW_QBXML
+from mapping.step_kinds import StepKind
 from requests_builder import DataExtDefAdd
 
 # One OwnerID for the product, for ever: QuickBooks ties the customer's authorisation and our
@@ -247,7 +247,7 @@ def queue_test_access(session: Session, tenant: Tenant) -> tuple[Job, bool]:
     if latest is not None and latest.status in {JobStatus.QUEUED, JobStatus.IN_FLIGHT}:
         return latest, False
     read = queue.NewStep(
-        kind=RAW_QBXML,
+        kind=StepKind.RAW_QBXML,
         intent={
             "qbxml": (
                 '<?xml version="1.0" encoding="utf-8"?><?qbxml version="16.0"?><QBXML>'
@@ -266,7 +266,9 @@ def queue_test_access(session: Session, tenant: Tenant) -> tuple[Job, bool]:
             purpose="ensure",
             accept_status=frozenset({NAME_IN_USE}),
         )
-        steps_to_queue.append(queue.NewStep(kind=QBXML_REQUEST, intent=write.to_intent(), reconcilable=True))
+        steps_to_queue.append(
+            queue.NewStep(kind=StepKind.QBXML_REQUEST, intent=write.to_intent(), reconcilable=True)
+        )
     job = queue.enqueue(
         session,
         tenant_id=tenant.id,

@@ -23,7 +23,7 @@ from console import routes as console_routes
 from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
-from mapping.push import deliver_pending
+from mapping.delivery.deliver import deliver_pending
 from qbbridge import __version__, health
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
@@ -63,7 +63,9 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    database = database or Database(settings.database_url)
+    database = database or Database(
+        settings.database_url, prepared_statements=settings.database_prepared_statements
+    )
     keyring = load_keyring(settings)
     service = OutageTolerantService(
         database,

@@ -70,7 +70,7 @@ def _reach_database(settings: Settings) -> Database:
         raise _database_error(
             settings, f"{exc}; check that the database server runs and accepts connections there"
         ) from None
-    return Database(settings.database_url)
+    return Database(settings.database_url, prepared_statements=settings.database_prepared_statements)
 
 
 def _keyring(settings: Settings) -> Keyring:

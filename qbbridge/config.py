@@ -66,6 +66,7 @@ class Settings:
     log_level: str = "info"
     allow_insecure_public_url: bool = False
     database_wait_seconds: float = 10.0
+    database_prepared_statements: bool = True
 
     @property
     def qbwc_url(self) -> str:
@@ -298,6 +299,9 @@ VARIABLES: tuple[Variable, ...] = (
         database_url,
         "postgresql+psycopg://qbbridge:secret@db.example.com:5432/qbbridge",
     ),
+    # 0 behind a pooler that hands each transaction another server connection (PgBouncer's
+    # transaction pooling before 1.21), where a statement prepared on one is unknown on the next.
+    Variable("QBBRIDGE_DATABASE_PREPARED_STATEMENTS", "database_prepared_statements", "1", _boolean, "0"),
     Variable(
         "QBBRIDGE_DATABASE_WAIT_SECONDS",
         "database_wait_seconds",

@@ -19,6 +19,7 @@ from qbwc.endpoint import CONNECTION_CALLS, ConnectionCalls
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _HttpProtocol
 except ImportError:  # httptools is not installed: uvicorn uses h11
+    # The other of uvicorn's two protocol classes, under the same name: mypy wants one class per name.
     from uvicorn.protocols.http.h11_impl import H11Protocol as _HttpProtocol  # type: ignore[assignment]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from db import queue, tenant_life
+from db import tenants as tenant_repo
 from db.models import Tenant, WcSession
 from db.states import SessionState
 
@@ -94,8 +95,7 @@ def check_company_file(
         and not tenant_life.same_company_file(tenant.bound_company_file, company_file)
     ):
         reason, kind = other_file_message(tenant.bound_company_file, company_file), Refusal.OTHER_COMPANY_FILE
-        tenant.last_connection_error = reason
-        tenant.last_connection_error_at = now
+        tenant_repo.note_connection_error(session, tenant.id, reason, now=now)
     else:
         return None
     wc_session.refusal = kind.value

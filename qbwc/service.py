@@ -12,10 +12,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from db import login_throttle, queue, sessions, tenant_life
+from db import login_throttle, queue, sessions
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -24,17 +23,13 @@ from db.outcome_log import one_line
 from db.states import JobStatus, SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
-from mapping.host import DEFAULT_QBXML_VERSION, describe_host, host_version
+from mapping.host import DEFAULT_QBXML_VERSION, HostInfo, describe_host, host_version
+from mapping.rendering import HostContext, render_message
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
-from mapping.steps import (
-    HostContext,
-    apply_outcome,
-    render_message,
-    settle_answer,
-)
+from mapping.settling import settle_answer
+from mapping.steps import apply_outcome
 from qbwc import arguments, onboarding
 from qbwc.versions import version_tuple
-from responses_parser.host import HostInfo
 
 log = logging.getLogger("qbbridge.qbwc")
 
@@ -144,7 +139,7 @@ class WebConnectorService:
                 )
                 if tenant is not None:
                     # The connector is installed and knows the user name (the setup checklist).
-                    tenant.connector_seen_at = tenant.login_failed_at = now
+                    tenant_repo.note_failed_login(tenant, now=now)
                 # The user name itself is not logged: a person may type a password into that field.
                 who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
                 log.info("authenticate refused for %s from %s: wrong token", who, where)
@@ -181,9 +176,7 @@ class WebConnectorService:
             client_version = (
                 tenant_repo.recall_client_version(session, client_address, now) if client_address else None
             )
-            if client_version:
-                tenant.qbwc_version = client_version
-            tenant.connector_seen_at = now
+            tenant_repo.note_contact(tenant, now=now, client_version=client_version)
             disabled = tenant.disabled_at is not None
             if disabled:
                 # No work and a plain reason, which closeConnection gives the Web Connector to show.
@@ -210,7 +203,6 @@ class WebConnectorService:
                     last_error=onboarding.disabled_message(tenant) if disabled else None,
                 )
             )
-            tenant.last_contact_at = now
             return [ticket, company] if company is not None else [ticket, NO_WORK]
 
     def _throttle_rule(self) -> login_throttle.ThrottleRule:
@@ -273,41 +265,43 @@ class WebConnectorService:
                 )
             # Touch, orphan what the session left unanswered, claim: one batch (see queue.start_send).
             start = queue.start_send(session, touch, orphan_reason="the Web Connector asked for more work")
-            row = start.session
-            if row is None:
+            wc_row = start.session
+            if wc_row is None:
                 self._end_if_expired(session, touch["ticket_digest"], now)
                 return ""
             for job_id in start.orphaned_job_ids:
                 queue.refresh_job(session, job_id, now=now)
-            if hcp_response and not row.hcp_received:
-                self._record_host(session, row, hcp_response, described, reported, now)
+            if hcp_response and not wc_row.hcp_received:
+                self._record_host(session, wc_row, hcp_response, described, reported, now)
             host = HostContext(
-                qbxml_version=row.qbxml_version or DEFAULT_QBXML_VERSION,
-                country=row.country or "US",
-                session_id=row.id,
+                qbxml_version=wc_row.qbxml_version or DEFAULT_QBXML_VERSION,
+                country=wc_row.country or "US",
+                session_id=wc_row.id,
                 soap_body_limit=self.options.max_soap_body_bytes,
             )
             step = start.step
             while True:
                 if step is None:
-                    return self._nothing_to_send(session, row, now)
+                    return self._nothing_to_send(session, wc_row, now)
                 steps = [step]
                 if self.options.requests_per_message > 1 and queue.shares_message(step):
                     steps += queue.claim_companions(
                         session,
-                        tenant_id=row.tenant_id,
-                        session_id=row.id,
+                        tenant_id=wc_row.tenant_id,
+                        session_id=wc_row.id,
                         head=step,
                         now=now,
                         limit=self.options.requests_per_message - 1,
                     )
                 message = render_message(session, steps, host, now=now)
-                for refused, exc in message.refused:
-                    queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(exc))
+                for refused, why_refused in message.refused:
+                    queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(why_refused))
                 for unknowable, why in message.unknowable:
                     queue.park_unknown(session, unknowable, now=now, error=str(why))
                 if not message.sent:
-                    step = queue.claim_next_step(session, tenant_id=row.tenant_id, session_id=row.id, now=now)
+                    step = queue.claim_next_step(
+                        session, tenant_id=wc_row.tenant_id, session_id=wc_row.id, now=now
+                    )
                     continue
                 queue.mark_sent(
                     session,
@@ -316,8 +310,8 @@ class WebConnectorService:
                         for sent, rendered in message.sent
                     ],
                 )
-                if row.waits:
-                    sessions.set_wait(session, row.id, wait=False)
+                if wc_row.waits:
+                    sessions.set_wait(session, wc_row.id, wait=False)
                 return message.xml
 
     def _refuse_company(
@@ -345,15 +339,15 @@ class WebConnectorService:
             wc_session.last_seen_at = now
             return True
 
-    def _nothing_to_send(self, session: Session, row: sessions.SessionRow, now: dt.datetime) -> str:
-        if row.waits < MAX_WAITS and queue.has_runnable(
-            session, tenant_id=row.tenant_id, now=now + WAIT_HORIZON
+    def _nothing_to_send(self, session: Session, wc_row: sessions.SessionRow, now: dt.datetime) -> str:
+        if wc_row.waits < MAX_WAITS and queue.has_runnable(
+            session, tenant_id=wc_row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
-            sessions.set_wait(session, row.id, wait=True, waits=row.waits + 1)
+            sessions.set_wait(session, wc_row.id, wait=True, waits=wc_row.waits + 1)
             return ""
-        outcomes = queue.session_outcomes(session, session_id=row.id)
-        sessions.set_last_error(session, row.id, end_of_work_message(outcomes))
+        outcomes = queue.session_outcomes(session, session_id=wc_row.id)
+        sessions.set_last_error(session, wc_row.id, end_of_work_message(outcomes))
         return ""
 
     def _refuse_host(
@@ -369,48 +363,42 @@ class WebConnectorService:
         """A QuickBooks too old for qbbridge: nothing is claimed or sent, what waits stays queued, and
         ``getLastError`` gives the Web Connector the refusal to show (which QuickBooks was found and
         what qbbridge needs). The tenant's connection shows it too."""
-        row = sessions.touch(session, touch)
-        if row is None:
+        wc_row = sessions.touch(session, touch)
+        if wc_row is None:
             self._end_if_expired(session, str(touch["ticket_digest"]), now)
             return ""
-        if hcp_response and not row.hcp_received:
-            self._record_host(session, row, hcp_response, described, reported, now)
-        sessions.set_last_error(session, row.id, refusal)
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
-        tenant.last_connection_error = refusal
-        tenant.last_connection_error_at = now
+        if hcp_response and not wc_row.hcp_received:
+            self._record_host(session, wc_row, hcp_response, described, reported, now)
+        sessions.set_last_error(session, wc_row.id, refusal)
+        tenant_repo.note_connection_error(session, wc_row.tenant_id, refusal, now=now)
         log.info("sendRequestXML refused: QuickBooks older than qbbridge supports (%s)", reported)
         return ""
 
     def _record_host(
         self,
         session: Session,
-        row: sessions.SessionRow,
+        wc_row: sessions.SessionRow,
         hcp_response: str,
         described: HostInfo | None,
         reported: str | None,
         now: dt.datetime,
     ) -> None:
         """The first sendRequestXML of a session says what QuickBooks the customer runs."""
-        session.execute(
-            update(WcSession.__table__).where(WcSession.__table__.c.id == row.id).values(hcp_received=True)
-        )
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
+        sessions.mark_host_received(session, wc_row.id)
         described = described or describe_host(hcp_response)
-        tenant_life.bind_company(tenant, row.company_file, described.company_name, now)
-        tenant.host_info = {"raw": hcp_response[:200_000]}
-        tenant.host_info_at = now
-        tenant.connected_company_file = row.company_file
-        tenant.qb_country = row.country or described.country or tenant.qb_country
-        tenant.qbxml_version = reported or tenant.qbxml_version
-        tenant.qbwc_version = row.client_version or tenant.qbwc_version
-        tenant.qb_product = described.product_name or tenant.qb_product
-        tenant.supported_qbxml_versions = (
-            list(described.supported_versions) or tenant.supported_qbxml_versions
+        tenant_repo.note_host(
+            session,
+            wc_row.tenant_id,
+            raw=hcp_response,
+            company_file=wc_row.company_file,
+            company_name=described.company_name,
+            country=wc_row.country or described.country,
+            qbxml_version=reported,
+            qbwc_version=wc_row.client_version,
+            product=described.product_name,
+            supported_versions=list(described.supported_versions),
+            now=now,
         )
-        tenant.last_contact_at = now
 
     # --- receiveResponseXML --------------------------------------------------------------------
 
@@ -437,8 +425,8 @@ class WebConnectorService:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
             touch = sessions.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
-            row, steps = queue.start_receive(session, touch)
-            if row is None:
+            wc_row, steps = queue.start_receive(session, touch)
+            if wc_row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
                 self._settle_late_answer(session, digest, response, hresult, now)
                 return 100
@@ -448,12 +436,12 @@ class WebConnectorService:
                 log.warning(
                     "receiveResponseXML refused an answer: the session had no request out "
                     "(tenant %s, session %s)",
-                    row.tenant_id,
-                    row.id,
+                    wc_row.tenant_id,
+                    wc_row.id,
                 )
                 sessions.set_last_error(
                     session,
-                    row.id,
+                    wc_row.id,
                     "qbbridge received an answer from QuickBooks it was not waiting for; "
                     "nothing was changed.",
                 )
@@ -471,24 +459,24 @@ class WebConnectorService:
                     part,
                     outcome,
                     now=now,
-                    session_id=row.id,
-                    check_runnable_for=row.tenant_id if last and not fatal else None,
+                    session_id=wc_row.id,
+                    check_runnable_for=wc_row.tenant_id if last and not fatal else None,
                 )
             if len(steps) > 1:
                 # The touch counted one answered request; the message set carried len(steps).
-                sessions.count_more_steps(session, row.id, len(steps) - 1)
+                sessions.count_more_steps(session, wc_row.id, len(steps) - 1)
             if fatal:
-                sessions.set_last_error(session, row.id, explain_hresult(code, message or ""))
+                sessions.set_last_error(session, wc_row.id, explain_hresult(code, message or ""))
                 return -1
             # A retrieval page's own responses are known only once it was stored (``apply_outcome``).
             foreign = settlement.foreign + sum(outcome.foreign for _, _, outcome in settled)
             if foreign:
-                self._refuse_foreign(session, row.tenant_id, row.id, foreign)
+                self._refuse_foreign(session, wc_row.tenant_id, wc_row.id, foreign)
                 return -1
             if more is None:
-                more = queue.has_runnable(session, tenant_id=row.tenant_id, now=now)
-            done = row.steps_done + len(steps) - 1
-            return progress_percent(done, row.planned_steps) if more else 100
+                more = queue.has_runnable(session, tenant_id=wc_row.tenant_id, now=now)
+            done = wc_row.steps_done + len(steps) - 1
+            return progress_percent(done, wc_row.planned_steps) if more else 100
 
     def _refuse_foreign(self, session: Session, tenant_id: str, session_id: int, foreign: int) -> None:
         """The answer carried responses to requests this session was not handed: nothing was settled
@@ -578,7 +566,7 @@ class WebConnectorService:
             )
         logged: tuple[str, str] | None = None
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
+            wc_session = self._find_wc_session(session, ticket)
             if (
                 wc_session is not None
                 and wc_session.state == SessionState.OPEN
@@ -590,12 +578,9 @@ class WebConnectorService:
                 return ""
             if wc_session is not None:
                 text += onboarding.requested_file_note(wc_session)
-                tenant = session.get(Tenant, wc_session.tenant_id)
                 logged = (wc_session.tenant_id, text)
                 wc_session.refusal = onboarding.Refusal.CONNECTION_ERROR.value
-                if tenant is not None:
-                    tenant.last_connection_error = text
-                    tenant.last_connection_error_at = now
+                tenant_repo.note_connection_error(session, wc_session.tenant_id, text, now=now)
                 if wc_session.state == SessionState.OPEN:
                     wc_session.last_error = text
                     queue.end_session(
@@ -614,7 +599,7 @@ class WebConnectorService:
     def get_last_error(self, ticket: str | None) -> str:
         now = self.clock()
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
+            wc_session = self._find_wc_session(session, ticket)
             if wc_session is None:
                 return (
                     "This Web Connector session is not known to qbbridge (it may have expired). "
@@ -634,7 +619,7 @@ class WebConnectorService:
     def close_connection(self, ticket: str | None) -> str:
         now = self.clock()
         with self.database.transaction() as session:
-            wc_session = self._find_session(session, ticket)
+            wc_session = self._find_wc_session(session, ticket)
             if wc_session is None:
                 return "qbbridge: this session had already ended."
             if wc_session.state == SessionState.OPEN:
@@ -654,7 +639,7 @@ class WebConnectorService:
 
     # --- sessions ------------------------------------------------------------------------------
 
-    def _find_session(self, session: Session, ticket: str | None) -> WcSession | None:
+    def _find_wc_session(self, session: Session, ticket: str | None) -> WcSession | None:
         ticket = arguments.ticket(ticket)
         if ticket is None:
             return None

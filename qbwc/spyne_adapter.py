@@ -96,18 +96,18 @@ class QBWebConnectorSvc(ServiceBase):
     __service_name__ = SERVICE_NAME
 
     @rpc(Unicode, _returns=Unicode)
-    def serverVersion(ctx, strVersion):  # type: ignore[no-untyped-def]
+    def serverVersion(ctx, strVersion):
         return _serve(ctx, "serverVersion", lambda service: service.server_version(strVersion))
 
     @rpc(Unicode, _returns=Unicode)
-    def clientVersion(ctx, strVersion):  # type: ignore[no-untyped-def]
+    def clientVersion(ctx, strVersion):
         address = _client_address(ctx)
         return _serve(
             ctx, "clientVersion", lambda service: service.client_version(strVersion, client_address=address)
         )
 
     @rpc(Unicode, Unicode, _returns=ArrayOfString)
-    def authenticate(ctx, strUserName, strPassword):  # type: ignore[no-untyped-def]
+    def authenticate(ctx, strUserName, strPassword):
         address = _client_address(ctx)
         result = _serve(
             ctx,
@@ -117,7 +117,7 @@ class QBWebConnectorSvc(ServiceBase):
         return ArrayOfString(string=result)
 
     @rpc(Unicode, Unicode, Unicode, Unicode, Integer(min_occurs=1), Integer(min_occurs=1), _returns=Unicode)
-    def sendRequestXML(  # type: ignore[no-untyped-def]
+    def sendRequestXML(
         ctx,
         ticket,
         strHCPResponse,
@@ -135,7 +135,7 @@ class QBWebConnectorSvc(ServiceBase):
         )
 
     @rpc(Unicode, Unicode, Unicode, Unicode, _returns=Integer(min_occurs=1))
-    def receiveResponseXML(ctx, ticket, response, hresult, message):  # type: ignore[no-untyped-def]
+    def receiveResponseXML(ctx, ticket, response, hresult, message):
         return _serve(
             ctx,
             "receiveResponseXML",
@@ -143,17 +143,17 @@ class QBWebConnectorSvc(ServiceBase):
         )
 
     @rpc(Unicode, Unicode, Unicode, _returns=Unicode)
-    def connectionError(ctx, ticket, hresult, message):  # type: ignore[no-untyped-def]
+    def connectionError(ctx, ticket, hresult, message):
         return _serve(
             ctx, "connectionError", lambda service: service.connection_error(ticket, hresult, message)
         )
 
     @rpc(Unicode, _returns=Unicode)
-    def getLastError(ctx, ticket):  # type: ignore[no-untyped-def]
+    def getLastError(ctx, ticket):
         return _serve(ctx, "getLastError", lambda service: service.get_last_error(ticket))
 
     @rpc(Unicode, _returns=Unicode)
-    def closeConnection(ctx, ticket):  # type: ignore[no-untyped-def]
+    def closeConnection(ctx, ticket):
         return _serve(ctx, "closeConnection", lambda service: service.close_connection(ticket))
 
 

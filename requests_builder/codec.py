@@ -1,8 +1,9 @@
-"""Requests as JSON and back: the queue stores a step's intent and renders qbXML only when a session
+"""Requests back from JSON: the queue stores a step's intent and renders qbXML only when a session
 with a known host version claims it.
 
-``to_dict`` writes only the fields that are set, with numbers as strings (exact decimals), dates as ISO
-text and durations as ``PT#H#M#S``; ``request_from_dict`` restores the same objects.
+``QBObject.to_dict`` (in :mod:`requests_builder.model`) writes only the fields that are set, with
+numbers as strings (exact decimals), dates as ISO text and durations as ``PT#H#M#S``;
+``request_from_dict`` restores the same objects.
 """
 
 from __future__ import annotations
@@ -10,48 +11,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from requests_builder.errors import BuildError
-from requests_builder.fields import duration
 from requests_builder.model import REQUEST_TYPES, QBObject, Ref, Request
 
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, QBObject):
-        return object_to_dict(value)
-    if isinstance(value, list):
-        return [_encode(item) for item in value]
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    if isinstance(value, Decimal | float):
-        return str(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return duration(value, "duration", "Duration")
-    raise TypeError(f"cannot store {type(value).__name__} in a request")
+_Object = TypeVar("_Object", bound=QBObject)
 
 
-def object_to_dict(obj: QBObject) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(obj, Request):
-        out["type"] = type(obj).__name__
-    for fld in dataclasses.fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, fld.name)
-        if value is None or value == []:
-            continue
-        out[fld.name] = _encode(value)
-    return out
-
-
-def _decode(kind: str | None, cls: type | None, value: Any, where: str) -> Any:
+def _decode(kind: str | None, cls: type[QBObject] | None, value: Any, where: str) -> Any:
     if kind == "ref":
         return Ref(**value)
-    if kind == "agg":
-        return _object_from_dict(cls, value, where)  # type: ignore[arg-type]
-    if kind == "aggs":
-        return [_object_from_dict(cls, item, f"{where}[{i}]") for i, item in enumerate(value)]  # type: ignore[arg-type]
+    if kind in ("agg", "aggs"):
+        assert cls is not None, f"{where}: an aggregate field declares its class (model.el)"
+        if kind == "agg":
+            return _object_from_dict(cls, value, where)
+        return [_object_from_dict(cls, item, f"{where}[{i}]") for i, item in enumerate(value)]
     if kind in ("amount", "price") and isinstance(value, str):
         return Decimal(value)
     if kind == "date" and isinstance(value, str):
@@ -62,10 +37,10 @@ def _decode(kind: str | None, cls: type | None, value: Any, where: str) -> Any:
     return value
 
 
-def _object_from_dict(cls: type[QBObject], data: dict[str, Any], where: str) -> QBObject:
+def _object_from_dict(cls: type[_Object], data: Any, where: str) -> _Object:
     if not isinstance(data, dict):
         raise BuildError(where, "expected an object", value=data)
-    known = {fld.name: fld for fld in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    known = {fld.name: fld for fld in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key == "type":
@@ -83,4 +58,4 @@ def request_from_dict(data: dict[str, Any]) -> Request:
     cls = REQUEST_TYPES.get(name) if isinstance(name, str) else None
     if cls is None:
         raise BuildError("type", "not a request type we build", limit=sorted(REQUEST_TYPES), value=name)
-    return _object_from_dict(cls, data, name)  # type: ignore[return-value,arg-type]
+    return _object_from_dict(cls, data, str(name))

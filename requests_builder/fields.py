@@ -202,7 +202,9 @@ def _fit_places(
     rounded = number.quantize(places, ROUND_HALF_UP)
     if rounded == number:
         return rounded
-    kept = f"{-places.as_tuple().exponent} decimal places"
+    exponent = places.as_tuple().exponent
+    assert isinstance(exponent, int)  # places is a finite quantum such as Decimal("0.01")
+    kept = f"{-exponent} decimal places"
     given = f"{number:f}"
     shown = f"{rounded.normalize():f}" if rounded else "0"
     if rounded == 0:

@@ -9,8 +9,12 @@ text rules, and one codec (:mod:`requests_builder.codec`) can turn any request i
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
+
+from requests_builder.fields import duration
 
 # Element kinds understood by the writer and the codec.
 SCALAR_KINDS = frozenset(
@@ -64,14 +68,42 @@ class QBObject:
     """Base of every request and aggregate; subclasses are ``@dataclass(kw_only=True, slots=True)``."""
 
     __slots__ = ()
+    # Every subclass is a dataclass: declared so dataclasses.fields() accepts the base type.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def to_dict(self) -> dict[str, Any]:
-        from requests_builder.codec import object_to_dict
-
-        return object_to_dict(self)
+        """The stored form: only the fields that are set, numbers as text (exact decimals), dates as
+        ISO text, durations as ``PT#H#M#S``; :func:`requests_builder.codec.request_from_dict` reads it
+        back. Written here rather than in the codec so the codec depends on the model and not both
+        ways."""
+        out: dict[str, Any] = {}
+        if isinstance(self, Request):
+            out["type"] = type(self).__name__
+        for fld in dataclasses.fields(self):
+            value = getattr(self, fld.name)
+            if value is None or value == []:
+                continue
+            out[fld.name] = _encode(value)
+        return out
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         """Rules the element table cannot express (choices, required combinations); raise BuildError."""
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, QBObject):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, Decimal | float):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration(value, "duration", "Duration")
+    raise TypeError(f"cannot store {type(value).__name__} in a request")
 
 
 @dataclass(slots=True)

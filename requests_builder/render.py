@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from functools import cache
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from requests_builder import fields as f
 from requests_builder.errors import BuildError, BuildWarning
@@ -52,7 +52,7 @@ def plan(cls: type[QBObject], path: str) -> tuple[tuple[Step, ...], tuple[tuple[
     position = {name: (index, since, max_len) for index, (name, since, max_len) in enumerate(rows)}
     steps: list[tuple[int, Step]] = []
     attributes: list[tuple[str, str]] = []
-    for fld in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for fld in dataclasses.fields(cls):
         meta = fld.metadata
         if "attribute" in meta:
             attributes.append((fld.name, meta["attribute"]))
@@ -137,7 +137,7 @@ def write_ref(ref: Any, path: str, field: str, warnings: list[BuildWarning], out
         out.append(f"<FullName>{name}</FullName>")
 
 
-def _plain_text(value: object) -> bool:
+def _plain_text(value: object) -> TypeGuard[str]:
     """True when the text policy cannot change ``value``: printable ASCII (no control characters, which
     also rules out tab, LF and CR) is already NFC and ISO-8859-1, so only escaping remains."""
     return type(value) is str and value.isascii() and value.isprintable()
@@ -174,7 +174,9 @@ def _compiled(cls: type[QBObject], path: str, version: tuple[int, int]) -> _Comp
     Steps that are unknown here or newer than ``version`` always take the general path, which raises
     or warns exactly as before; so does any value the fast paths do not recognise.
     """
-    steps, _ = plan(cls, path)
+    # mypy checks a class given to a cached function against Hashable through its instances' __hash__
+    # (which slotted dataclasses set to None); the class itself is hashable.
+    steps, _ = plan(cls, path)  # type: ignore[arg-type]
     ops: list[_Op] = []
     for step in steps:
         if not step.known or (step.since is not None and step.since > version):
@@ -218,7 +220,9 @@ def write_object(
     """Append the children of ``obj`` (written as the aggregate at ``path``) to ``out``."""
     obj.check(field, version)
     append = out.append
-    compiled = _compiled(type(obj), path, version)
+    # mypy checks a class given to a cached function against Hashable through its instances' __hash__
+    # (which slotted dataclasses set to None); the class itself is hashable.
+    compiled = _compiled(type(obj), path, version)  # type: ignore[arg-type]
     for value, op, required in zip(compiled.values(obj), compiled.ops, compiled.required, strict=True):
         if value is None:
             if required:
@@ -240,10 +244,10 @@ def write_object(
                 name = value.full_name
                 if (
                     _plain_text(name)
-                    and name.strip()  # type: ignore[union-attr]
-                    and (ref_limit is None or len(name) <= ref_limit)  # type: ignore[arg-type]
+                    and name.strip()
+                    and (ref_limit is None or len(name) <= ref_limit)
                 ):
-                    append(f"{head}<FullName>{_escaped(name)}</FullName>{tail}")  # type: ignore[arg-type]
+                    append(f"{head}<FullName>{_escaped(name)}</FullName>{tail}")
                     continue
         elif code == _INT5:
             if type(value) is int and -_INT5_LIMIT < value < _INT5_LIMIT:
@@ -325,7 +329,9 @@ def write_request(
     since = REQUEST_SINCE.get(rq)
     if since is not None and version_tuple(since) > version:
         raise BuildError(name, f"{rq} needs a newer QuickBooks", limit=f"qbXML {since}", value=name)
-    _, attributes = plan(type(request), rq)
+    # mypy checks a class given to a cached function against Hashable through its instances' __hash__
+    # (which slotted dataclasses set to None); the class itself is hashable.
+    _, attributes = plan(type(request), rq)  # type: ignore[arg-type]
     head = [f'<{rq} requestID="{f.escape(request_id)}"']
     for attr_name, xml_name in attributes:
         value = getattr(request, attr_name)

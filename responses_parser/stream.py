@@ -27,12 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from lxml import etree
 
 from responses_parser.catalogue import Explanation, explain_status
-from responses_parser.records import Record, read_record
+from responses_parser.record_reader import read_record
+from responses_parser.records import Record
 from responses_parser.safe_xml import DoctypeScanner, HostileXMLError, Utf8Reader, byte_stream, refuse_doctype
 from responses_parser.status import ResponseFormatError, ResponseStatus
 
@@ -43,7 +44,7 @@ _PEEK = 64 * 1024
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+        return int(value) if value not in (None, "") else None
     except ValueError:
         return None
 
@@ -98,9 +99,11 @@ def _open(source: str | bytes | IO[bytes] | IO[str]) -> tuple[bytes, IO[bytes] |
     head = source.read(_PEEK)
     if isinstance(head, str):
         # A text file: decoding already happened, so read it whole and as UTF-8 (rare; tests and tools).
-        rest = Utf8Reader(head + source.read())  # type: ignore[operator]
+        text = cast(IO[str], source)
+        rest = Utf8Reader(head + text.read())
         return rest.read(_PEEK), rest
-    return head, source  # type: ignore[return-value]
+    # Its first read gave bytes, so the stream is a binary one.
+    return head, cast(IO[bytes], source)
 
 
 _ANCHOR_TARGET = "qbbridge-reader"

@@ -56,12 +56,20 @@ then
     fi
 fi
 
-# The scale-out test puts two instances behind a real reverse proxy: Caddy, from Debian's package.
-if ! command -v caddy >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "Installing Caddy (Debian package) for the scale-out test..."
-    apt-get install -y -qq caddy >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq caddy >/dev/null 2>&1; } \
-        || echo "Could not install Caddy: the scale-out test will be skipped (see the skip report)." >&2
-fi
+# The deployment tests run real parts from Debian's packages: Caddy (two instances behind a reverse
+# proxy) and PgBouncer (connection pooling).
+for package in caddy pgbouncer; do
+    if ! command -v "$package" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$package" ] \
+        && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "Installing $package (Debian package) for the deployment tests..."
+        apt-get install -y -qq "$package" >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$package" >/dev/null 2>&1; } \
+            || echo "Could not install $package: its tests will be skipped (see the skip report)." >&2
+    fi
+done
 
 "$VENV/bin/ruff" check .
+# The layer table of docs/architecture.md ([tool.importlinter] in pyproject.toml) and the types.
+"$VENV/bin/lint-imports"
+"$VENV/bin/mypy"
 "$VENV/bin/python" -m pytest "$@"

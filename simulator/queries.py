@@ -187,11 +187,11 @@ def _txn_filter(company: Company, records: list[Record], rq: etree._Element) -> 
             out = [r for r in out if _entity_matches(r, entity, company)]
     ref_filter = rq.find("RefNumberFilter")
     if ref_filter is not None:
-        criterion, wanted = (
+        criterion, wanted_ref = (
             text(ref_filter, "MatchCriterion") or "Contains",
             text(ref_filter, "RefNumber") or "",
         )
-        out = [r for r in out if _name_match(str(r.get("RefNumber", "")), criterion, wanted)]
+        out = [r for r in out if _name_match(str(r.get("RefNumber", "")), criterion, wanted_ref)]
     ref_range = rq.find("RefNumberRangeFilter")
     if ref_range is not None:
         lo, hi = text(ref_range, "FromRefNumber"), text(ref_range, "ToRefNumber")

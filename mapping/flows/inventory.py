@@ -78,6 +78,8 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
         if skipped:
             builder.warn(f"products: not tagged {options.tag!r}, so not sent: {', '.join(skipped)}")
     lines = []
+    # What each line sets, for the reconcile text (the lines' own fields are optional in their type).
+    settings_text: list[str] = []
     fields: dict[str, str] = {"account": "settings.inventory.adjustmentAccount", "memo": "adjustmentMemo"}
     items: dict[str, str] = {}
     checked: list[CheckedItem] = []
@@ -92,6 +94,7 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
             )
         items[item] = product.code
         checked.append(CheckedItem(name=item, field=path, product=product.code))
+        settings_text.append(f"{item} to {product.quantity}")
         lines.append(
             InventoryAdjustmentLine(
                 item=Ref(full_name=item),
@@ -132,10 +135,7 @@ def plan_inventory(send: InventorySend, settings: Settings, ctx: PlanContext) ->
                 guid=guid,
                 look_for=(
                     f"an inventory adjustment dated {request.txn_date} against {account} setting "
-                    + ", ".join(
-                        f"{line.item.full_name} to {line.quantity_adjustment.new_quantity}"  # type: ignore[union-attr]
-                        for line in lines
-                    )
+                    + ", ".join(settings_text)
                 ),
             ),
             # Nothing to link: the plan has no link (inventory is sent again and again).

@@ -62,8 +62,8 @@ def quantity_warnings(
     for row in order_rows:
         ordered[row.product.code] += row.quantity
     moved: dict[str, Decimal] = defaultdict(Decimal)
-    for row in movement_rows:
-        moved[row.product.code] += row.quantity
+    for moved_row in movement_rows:
+        moved[moved_row.product.code] += moved_row.quantity
     warnings = []
     for product, quantity in moved.items():
         if product not in ordered:

@@ -129,10 +129,13 @@ def planned_warnings(plan: Plan, version: str) -> list[str]:
     request a second time when the planner already built it at ``version``: the same request at the
     same version builds the same way, so its recorded warnings are the ones a new build would give.
     Only for a plan nothing has changed since it was planned (``queue_send``)."""
-    if any(step.checked is None or step.checked[0] != version for step in plan.steps):
-        return validate_plan(plan, version)
+    recorded: list[list[BuildWarning]] = []
+    for step in plan.steps:
+        if step.checked is None or step.checked[0] != version:
+            return validate_plan(plan, version)
+        recorded.append(step.checked[1])
     return [
         _of_step(index, step, _warning_text(warning, {}))
-        for index, step in enumerate(plan.steps)
-        for warning in step.checked[1]  # type: ignore[index]
+        for index, (step, warnings) in enumerate(zip(plan.steps, recorded, strict=True))
+        for warning in warnings
     ]

@@ -21,7 +21,7 @@ from db.engine import Database
 from db.migrate import downgrade, upgrade
 from db.models import Import
 from db.sealing import Keyring, UnreadableSecret, new_key
-from mapping.push import UNREADABLE_KEY_DELAY, UNREADABLE_KEY_ERROR, deliver_pending
+from mapping.delivery.deliver import UNREADABLE_KEY_DELAY, UNREADABLE_KEY_ERROR, deliver_pending
 from tests.foundation.helpers import new_tenant
 from tests.support.servers import LiveServer, create_postgres_database, drop_postgres_database, start_server
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
+from api.sends import EventIn
 from mapping.entities import SalesOrder
 from mapping.flows import FLOWS, plan_sales_order, validate_plan
 from mapping.flows.validate import set_path
@@ -19,6 +22,15 @@ from tests.flows.conftest import (
     payload,
 )
 
+# The request that creates each flow's document (FlowSpec.qb_document names it for people).
+DOCUMENT_REQUESTS = {
+    "salesOrder": "SalesOrderAdd",
+    "purchaseOrder": "PurchaseOrderAdd",
+    "receiving": "BillAdd",
+    "shipping": "InvoiceAdd",
+    "productionOrder": "TimeTrackingAdd",
+    "inventory": "InventoryAdjustmentAdd",
+}
 PAYLOADS = {
     "salesOrder": SALES_ORDER,
     "purchaseOrder": PURCHASE_ORDER,
@@ -31,9 +43,23 @@ PAYLOADS = {
 
 def test_registry_covers_the_six_flows():
     assert set(FLOWS) == set(PAYLOADS)
+    # The admin API's event route accepts exactly the registered flows.
+    assert set(get_args(EventIn.model_fields["entity"].annotation)) == set(FLOWS)
+    # Each flow has its own settings, payload model and planner: a copied entry would share one.
     sends = Settings().sends.model_dump(by_alias=True)
-    for name, spec in FLOWS.items():
-        assert spec.name == name and spec.settings_key in sends
+    assert {spec.settings_key for spec in FLOWS.values()} == set(sends)
+    assert len({spec.model for spec in FLOWS.values()}) == len(FLOWS)
+    assert len({spec.planner for spec in FLOWS.values()}) == len(FLOWS)
+
+
+@pytest.mark.parametrize("flow", list(PAYLOADS))
+def test_each_flow_plans_its_own_payload(flow, ctx):
+    spec = FLOWS[flow]
+    settings = Settings.model_validate({"inventory": {"adjustmentAccount": "Adjustments"}})
+    plan = spec.planner(spec.model.model_validate(PAYLOADS[flow]), settings, ctx)
+    requests = [type(step.request).__name__ for step in plan.steps]
+    # The document the flow exists for is among what it sends (what messages call qb_document).
+    assert DOCUMENT_REQUESTS[flow] in requests, requests
 
 
 @pytest.mark.parametrize("flow", list(PAYLOADS))

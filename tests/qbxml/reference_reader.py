@@ -1,5 +1,5 @@
 """A plain, slow reading of ``*Ret`` elements straight from the field declarations, through each record
-class's own ``__init__``: what the fast reader in ``responses_parser.records`` must always agree with.
+class's own ``__init__``: what the fast reader in ``responses_parser.record_reader`` must always agree with.
 
 It walks every child with ``isinstance`` checks and builds keyword arguments, the way the records'
 rules read in ``records.py``: a declared tag goes to its field through its reader, a repeated field
@@ -14,65 +14,42 @@ from typing import Any
 
 from lxml import etree
 
-from responses_parser.records import (
-    _LINE_TAGS,
-    RET_CLASSES,
-    AddressValue,
-    DataExtValue,
-    GenericRecord,
-    Item,
-    LinkedTxn,
-    Preferences,
-    Record,
-    RefValue,
-    TxnLine,
-    read_bool,
-    read_date,
-    read_datetime,
-    read_decimal,
-    read_int,
-    read_plain,
-    read_str,
-)
+from responses_parser import record_reader
+from responses_parser import records as r
+from responses_parser.record_reader import read_plain
 
-_SCALARS = {
-    "str": read_str,
-    "decimal": read_decimal,
-    "int": read_int,
-    "bool": read_bool,
-    "date": read_date,
-    "datetime": read_datetime,
-}
-_AGGREGATES: dict[str, type[Record]] = {
-    "ref": RefValue,
-    "address": AddressValue,
-    "dataext": DataExtValue,
-    "linked": LinkedTxn,
-    "line": TxnLine,
+# The lenient scalar readers are the product's own (they are not what the fast paths replace).
+_SCALARS = {name: record_reader._READERS[name] for name in ("str", "decimal", "int", "bool", "date", "datetime")}
+_AGGREGATES: dict[str, type[r.Record]] = {
+    "ref": r.RefValue,
+    "address": r.AddressValue,
+    "dataext": r.DataExtValue,
+    "linked": r.LinkedTxn,
+    "line": r.TxnLine,
 }
 
 
-def reference_record(elem: etree._Element) -> Record:
+def reference_record(elem: etree._Element) -> r.Record:
     tag = elem.tag
     if tag == "PreferencesRet":
-        return Preferences(sections=tuple((c.tag, read_plain(c)) for c in elem if isinstance(c.tag, str)))
-    cls = RET_CLASSES.get(tag)
+        return r.Preferences(sections=tuple((c.tag, read_plain(c)) for c in elem if isinstance(c.tag, str)))
+    cls = r.RET_CLASSES.get(tag)
     if cls is None:
-        return GenericRecord(tag=tag, data=read_plain(elem))
+        return r.GenericRecord(tag=tag, data=read_plain(elem))
     return _record(cls, elem)
 
 
-def _record(cls: type[Record], elem: etree._Element) -> Any:
+def _record(cls: type[r.Record], elem: etree._Element) -> Any:
     fields: dict[str, dataclasses.Field[Any]] = {}
-    for fld in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for fld in dataclasses.fields(cls):
         tag = fld.metadata.get("tag")
         if tag is not None:
-            for one in _LINE_TAGS if tag == "*line" else (tag,):
+            for one in r.LINE_TAGS if tag == "*line" else (tag,):
                 fields[one] = fld
     kwargs: dict[str, Any] = {}
-    if cls is TxnLine:
+    if cls is r.TxnLine:
         kwargs["kind"] = elem.tag
-    if cls is Item:
+    if cls is r.Item:
         kwargs["item_type"] = elem.tag
     extra: list[tuple[str, Any]] = []
 

@@ -22,8 +22,8 @@ from responses_parser import (
     SalesOrder,
     TxnLine,
     parse_response,
+    record_reader,
 )
-from responses_parser import records as records_module
 from responses_parser import stream as stream_module
 from tests.qbxml.conftest import response_samples
 from tests.qbxml.reference_reader import reference_record
@@ -327,7 +327,7 @@ def test_content_outside_message_sets_is_looked_at_once(monkeypatch):
 @pytest.fixture
 def no_compiled_layouts(monkeypatch):
     """Every plan starts without converters compiled for record layouts."""
-    for plan in records_module._PLANS.values():
+    for plan in record_reader._PLANS.values():
         monkeypatch.setattr(plan, "shapes", {})
         monkeypatch.setattr(plan, "last", (None, None))
 
@@ -335,14 +335,14 @@ def no_compiled_layouts(monkeypatch):
 def test_the_walk_gives_the_same_records_as_compiled_layouts(monkeypatch, no_compiled_layouts):
     data = _document(KITCHEN_SINK + BILL_RET + TIME_RET + ADJUSTMENT_RET).encode()
     compiled = _records(data)
-    monkeypatch.setattr(records_module, "_SHAPE_LIMIT", 0)
-    for plan in records_module._PLANS.values():
+    monkeypatch.setattr(record_reader, "_SHAPE_LIMIT", 0)
+    for plan in record_reader._PLANS.values():
         plan.shapes.clear()
         plan.last = (None, None)
     walked = _records(data)
     _same(walked, compiled)
     _same(walked, _reference(data))
-    assert not any(plan.shapes for plan in records_module._PLANS.values())
+    assert not any(plan.shapes for plan in record_reader._PLANS.values())
 
 
 def test_many_layouts_of_one_record_class(no_compiled_layouts):
@@ -358,5 +358,5 @@ def test_many_layouts_of_one_record_class(no_compiled_layouts):
         customers.append(f"<CustomerRet><ListID>{n}</ListID>{''.join(present)}</CustomerRet>")
     data = _document("".join(customers), "CustomerQueryRs").encode()
     _same(_records(data), _reference(data))
-    plan = records_module._RET_PLANS["CustomerRet"]
-    assert len(plan.shapes) == records_module._SHAPE_LIMIT
+    plan = record_reader._RET_PLANS["CustomerRet"]
+    assert len(plan.shapes) == record_reader._SHAPE_LIMIT

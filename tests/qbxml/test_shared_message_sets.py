@@ -8,7 +8,8 @@ from lxml import etree
 
 from db.queue import StepRef
 from mapping.plan import PlannedStep
-from mapping.steps import QBXML_REQUEST, RAW_QBXML, settle_answer, settle_response
+from mapping.settling import settle_answer, settle_response
+from mapping.step_kinds import StepKind
 from requests_builder import BuildError, CustomerQuery, build_message_set, wrap_requests
 from responses_parser import HostileXMLError, ResponseFormatError, read_statuses, split_by_request_id
 
@@ -82,14 +83,14 @@ def test_a_send_step_settles_from_the_response_to_its_own_request_and_the_others
     """Should an answer carry responses to other requests too, a step is settled from the one with its
     own requestID, not whichever comes first, and the others are counted as not its own."""
     intent = PlannedStep(request=CustomerQuery(full_names=["Acme"]), description="Look up Acme").to_intent()
-    step = StepRef(id=8, job_id=1, position=0, kind=QBXML_REQUEST, intent=intent, attempts=1, request_ids=["8.0"])
+    step = StepRef(id=8, job_id=1, position=0, kind=StepKind.QBXML_REQUEST, intent=intent, attempts=1, request_ids=["8.0"])
     # Read alone, such an answer settles nothing: it is not only this step's.
     assert settle_response(step, RESPONSE).foreign == 3
     [(_, part, outcome)] = (settled := settle_answer([step], RESPONSE, "", "")).steps
     assert settled.foreign == 3
     assert outcome.status_code == 3140 and outcome.state.value == "failed"
     assert part is not None and [s.request_id for s in read_statuses(part)] == ["8.0"]
-    step = StepRef(id=7, job_id=1, position=0, kind=QBXML_REQUEST, intent=intent, attempts=1, request_ids=["7.0"])
+    step = StepRef(id=7, job_id=1, position=0, kind=StepKind.QBXML_REQUEST, intent=intent, attempts=1, request_ids=["7.0"])
     [(_, _, outcome)] = settle_answer([step], RESPONSE, "", "").steps
     assert outcome.status_code == 0 and outcome.state.value == "succeeded"
     assert outcome.ids == {"listId": "80000001-1"}
@@ -99,11 +100,11 @@ def test_an_answer_without_a_response_to_the_step_leaves_its_outcome_unknown() -
     """Only responses carrying requestIDs the step was sent with settle it; without one, whether
     QuickBooks saved it cannot be told (it is looked for in QuickBooks, never taken as failed)."""
     intent = PlannedStep(request=CustomerQuery(full_names=["Acme"]), description="Look up Acme").to_intent()
-    step = StepRef(id=5, job_id=1, position=0, kind=QBXML_REQUEST, intent=intent, attempts=1, request_ids=["5.0"])
+    step = StepRef(id=5, job_id=1, position=0, kind=StepKind.QBXML_REQUEST, intent=intent, attempts=1, request_ids=["5.0"])
     settled = settle_answer([step], RESPONSE, "", "")
     [(_, part, outcome)] = settled.steps
     assert settled.foreign == 4 and part is None
     assert outcome.state.value == "unknown_outcome" and outcome.status_code is None
-    raw = StepRef(id=5, job_id=1, position=0, kind=RAW_QBXML, intent={}, attempts=1, request_ids=["5.0", "5.1"])
+    raw = StepRef(id=5, job_id=1, position=0, kind=StepKind.RAW_QBXML, intent={}, attempts=1, request_ids=["5.0", "5.1"])
     settled = settle_answer([raw], RESPONSE, "", "")
     assert settled.foreign == 4 and settled.steps[0][2].state.value == "unknown_outcome"

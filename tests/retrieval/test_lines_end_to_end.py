@@ -145,12 +145,25 @@ def test_two_documents_that_would_share_a_code_say_so(customer: Customer) -> Non
         sales_order("ACME", ("WIDGET-1", "2", "12.50"), ref="DUP-1"),
     )
     _retrieve(customer, ["salesOrder"])
+    _assert_second_is_noted(customer, "DUP-1")
+
+
+def _assert_second_is_noted(customer: Customer, code: str) -> None:
     first, second = _imports(customer, entity="salesOrder")
     assert first["notes"] == []
     assert second["notes"] == [
-        "code DUP-1 is already the code of QuickBooks sales order DUP-1, imported too: Fusion Operations will "
-        "refuse this order until one of them is given another code there"
+        f"code {code} is already the code of QuickBooks sales order {code}, imported too: Fusion Operations "
+        "will refuse this order until one of them is given another code there"
     ]
+
+
+def test_a_code_imported_by_an_earlier_retrieval_is_named_in_the_later_ones_notes(customer: Customer) -> None:
+    # The holder is an import stored before this page: read back from the database, not the page.
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "1", "12.50"), ref="DUP-2"))
+    _retrieve(customer, ["salesOrder"])
+    qb_add(customer, sales_order("ACME", ("WIDGET-1", "3", "12.50"), ref="DUP-2"))
+    _retrieve(customer, ["salesOrder"])
+    _assert_second_is_noted(customer, "DUP-2")
 
 
 def test_retrieving_documents_whose_retrieval_is_off_is_refused_and_queues_nothing(customer: Customer) -> None:

@@ -17,14 +17,8 @@ from db.engine import Database
 from db.models import Import, Tenant
 from db.sealing import Keyring, new_key
 from db.tenants import create_tenant
-from mapping.push import (
-    LEASE,
-    NEEDS_PERSON_DELAY,
-    FusionApiClient,
-    backoff,
-    deliver_pending,
-    parse_retry_after,
-)
+from mapping.delivery.client import FusionApiClient, backoff, parse_retry_after
+from mapping.delivery.deliver import LEASE, NEEDS_PERSON_DELAY, deliver_pending
 from tests.support.fusion import FakeFusion, Reply
 from tests.support.servers import create_postgres_database, drop_postgres_database, free_port
 

@@ -19,7 +19,7 @@ from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Tenant
 from mapping.plan import PlannedStep
-from mapping.steps import QBXML_REQUEST
+from mapping.step_kinds import StepKind
 from requests_builder import CustomerQuery
 from tests.sends.conftest import SALES_ORDER, Customer
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
@@ -181,7 +181,7 @@ def test_a_late_answer_that_settles_a_job_with_steps_to_go_puts_it_at_the_end_of
         with database.transaction() as session:
             steps = [
                 queue.NewStep(
-                    kind=QBXML_REQUEST,
+                    kind=StepKind.QBXML_REQUEST,
                     intent=PlannedStep(
                         request=CustomerQuery(full_names=[name]), description=f"Look up {name}", purpose="lookup"
                     ).to_intent(),

@@ -25,7 +25,7 @@ from db.engine import Database
 from db.models import Job, WcSession, utcnow
 from db.states import StepState
 from db.tenants import create_tenant
-from mapping.steps import RAW_QBXML
+from mapping.step_kinds import StepKind
 from simulator.faults import Faults
 from simulator.webconnector import WebConnector
 from tests.sends.conftest import (
@@ -522,9 +522,9 @@ def test_two_sends_at_the_same_moment_are_numbered_in_the_order_they_are_accepte
             held = queue.enqueue(
                 session,
                 tenant_id=customer.tenant_id,
-                kind=RAW_QBXML,
+                kind=StepKind.RAW_QBXML,
                 payload={},
-                steps=[queue.NewStep(kind=RAW_QBXML, intent={"qbxml": RAW})],
+                steps=[queue.NewStep(kind=StepKind.RAW_QBXML, intent={"qbxml": RAW})],
             )
             sender = threading.Thread(target=lambda: accepted.append(_sales_order(customer, "AT-ONCE")))
             sender.start()
@@ -552,15 +552,15 @@ def test_a_job_waiting_for_one_that_already_ended_is_passed_over_then_failed_by_
         wc_session = WcSession(tenant_id=tenant.id, ticket_digest=uuid.uuid4().hex * 2, state="open")
         session.add(wc_session)
         session.flush()
-        raw = [queue.NewStep(kind=RAW_QBXML, intent={"qbxml": RAW})]
-        ended = queue.enqueue(session, tenant_id=tenant.id, kind=RAW_QBXML, payload={}, steps=raw)
+        raw = [queue.NewStep(kind=StepKind.RAW_QBXML, intent={"qbxml": RAW})]
+        ended = queue.enqueue(session, tenant_id=tenant.id, kind=StepKind.RAW_QBXML, payload={}, steps=raw)
         step = queue.claim_next_step(session, tenant_id=tenant.id, session_id=wc_session.id, now=now)
         assert step is not None and step.job_id == ended.id
         queue.finish_step(session, step, StepState.UNKNOWN_OUTCOME, now=now, error="lost")
         stuck = queue.enqueue(
-            session, tenant_id=tenant.id, kind=RAW_QBXML, payload={}, steps=raw, depends_on_job_id=ended.id
+            session, tenant_id=tenant.id, kind=StepKind.RAW_QBXML, payload={}, steps=raw, depends_on_job_id=ended.id
         )
-        behind = queue.enqueue(session, tenant_id=tenant.id, kind=RAW_QBXML, payload={}, steps=raw)
+        behind = queue.enqueue(session, tenant_id=tenant.id, kind=StepKind.RAW_QBXML, payload={}, steps=raw)
         claimed = queue.claim_next_step(session, tenant_id=tenant.id, session_id=wc_session.id, now=now)
         assert claimed is not None and claimed.job_id == behind.id
         queue.finish_step(session, claimed, StepState.SUCCEEDED, now=now)

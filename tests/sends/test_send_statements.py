@@ -22,7 +22,7 @@ from db.models import AuditEvent, Import, Job, Link, Step, Tenant
 from db.sends import AuditEntry, NewSendStep, Reservation
 from db.tenants import create_tenant
 from mapping.entities import SalesOrder
-from mapping.sending import Audit, SendRefused, queue_send
+from mapping.sending import Audit, RefusalReason, SendRefused, queue_send
 from mapping.settings import Settings, settings_from_text, stored_settings
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
@@ -232,7 +232,7 @@ def test_a_send_that_loses_the_reservation_is_refused_and_leaves_nothing(
     _hiding_links(monkeypatch)
     with pytest.raises(SendRefused) as refused, database.transaction() as session:
         queue_send(session, tenant_id, "salesOrder", _order("SO-1"), now=NOW, audit=Audit("admin", "send.salesOrder"))
-    assert refused.value.status == 409 and refused.value.written
+    assert refused.value.reason == RefusalReason.BEING_SENT and refused.value.written
     assert "being sent by another request" in refused.value.message
     assert _count(database, Job, tenant_id=tenant_id) == 1
     assert _count(database, Step, tenant_id=tenant_id) == 1

@@ -18,7 +18,7 @@ from lxml import etree
 from db import queue
 from db.engine import Database
 from mapping.plan import PlannedStep
-from mapping.steps import QBXML_REQUEST
+from mapping.step_kinds import StepKind
 from requests_builder import CustomerQuery
 from simulator.faults import Faults
 from tests.sends.conftest import INVENTORY, PURCHASE_ORDER, SALES_ORDER, Customer, new_company
@@ -229,7 +229,7 @@ def test_a_late_answer_settles_each_step_of_a_shared_message_set_from_its_own_pa
                     payload={},
                     steps=[
                         queue.NewStep(
-                            kind=QBXML_REQUEST,
+                            kind=StepKind.QBXML_REQUEST,
                             intent=PlannedStep(
                                 request=CustomerQuery(full_names=[name]), description=f"Look up {name}", purpose="lookup"
                             ).to_intent(),

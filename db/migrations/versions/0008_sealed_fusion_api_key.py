@@ -11,6 +11,8 @@ that holds such keys is not upgraded: nothing is lost, and the error says what t
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import context, op
 
@@ -27,7 +29,7 @@ tenants = sa.table(
 )
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> Any:  # the Keyring qbbridge db upgrade passes (db/sealing.py)
     keyring = context.config.attributes.get("keyring")
     if keyring is None:
         raise RuntimeError(
