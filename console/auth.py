@@ -1,7 +1,7 @@
 """Signing in to the console with the admin key or a tenant API key, and signing out.
 
 Wrong keys are counted like wrong Web Connector passwords (``db/login_throttle.py``, the same rule and
-limits): per client address under the user name ``console``, and per address across every login.
+limits), per client address (as ``console <address>``, apart from the Web Connector's counts).
 The key travels only in the POST body of the sign-in form; it is never put in a URL, a page or a log.
 """
 
@@ -32,6 +32,7 @@ from db.models import utcnow
 log = logging.getLogger("qbbridge.console")
 router = APIRouter(include_in_schema=False)
 THROTTLE_USERNAME = "console"
+ADDRESS_PREFIX = "console "
 KEY_MAX = 500
 
 
@@ -88,7 +89,11 @@ async def sign_in(
             status_code=400,
         )
     settings = request.app.state.settings
-    address = login_throttle.address_key(request.client.host if request.client else "")
+    # Counted apart from Web Connector logins (the same rule and limits): an office whose connector
+    # has a wrong password does not lock its support staff out of the console, nor the other way round.
+    address = (ADDRESS_PREFIX + login_throttle.address_key(request.client.host if request.client else ""))[
+        : login_throttle.MAX_ADDRESS
+    ]
     now = utcnow()
     key = key.strip()
     with web.transaction(request) as db:

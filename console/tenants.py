@@ -22,11 +22,11 @@ from mapping.qwc import QwcError, QwcSettings, render_qwc
 router = APIRouter(include_in_schema=False)
 # The spec's five setup steps, as its help-center article names them.
 STEP_TITLES = {
-    "installConnector": "1. Install the Web Connector and add the .qwc file",
-    "generateToken": "2. Token",
-    "testConnection": "3. Test Connection",
-    "requestAccess": "4. Authorize (QuickBooks' access prompt)",
-    "testAccess": "5. Confirm (test access)",
+    "installConnector": "Install the Web Connector and add the .qwc file",
+    "generateToken": "Token",
+    "testConnection": "Test Connection",
+    "requestAccess": "Authorize (QuickBooks' access prompt)",
+    "testAccess": "Confirm (test access)",
 }
 STATUS_WORDS = {
     setup.NOT_STARTED: "not started",

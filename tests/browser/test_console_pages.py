@@ -116,7 +116,8 @@ def test_the_support_page_through_a_tenants_own_link(live_server: LiveServer, pa
     screenshot(page, "support")
 
     token = live_server.client.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
-    assert run_simulator(live_server, tenant["qbwcUsername"], token, demo_quickbooks()).ok
+    # A session with nothing to exchange (its status line says "nothing more to send").
+    run_simulator(live_server, tenant["qbwcUsername"], token, demo_quickbooks())
     page.reload()
     expect(status).to_contain_text("The Web Connector last reached qbbridge just now")
     expect(status).to_contain_text("Nothing is waiting for anyone.")

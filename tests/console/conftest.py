@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
 import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
@@ -26,3 +32,17 @@ def app(database: Database) -> FastAPI:
     return create_app(settings, database)
 
 
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end on a loop of its own, in a thread of its own: the browser tests'
+    Playwright keeps an event loop running in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def client_address() -> tuple[str, int]:
+    """An address of its own for each in-process client: sign-ins are counted per address, and a
+    test's wrong keys must not block another's."""
+    return (f"192.0.2.{secrets.randbelow(250) + 1}", 50000)

@@ -3,7 +3,6 @@ lone surrogates, huge and malformed values, on both databases."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
@@ -12,13 +11,15 @@ from fastapi import FastAPI
 
 from db import tenants as tenant_repo
 from db.engine import Database
-from tests.console.conftest import KEY
+from tests.console.conftest import KEY, client_address, run_async
 
 HOSTILE = ["%00", "a%00b", "%ED%A0%80", "x" * 5000, "-1", "1e9", "99999999999999999999999", "' OR 1=1 --"]
 
 
 async def _session(app: FastAPI) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=client_address()), base_url="http://test"
+    )
     form = await client.get("/console/sign-in")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert csrf
@@ -48,7 +49,7 @@ def test_hostile_links_get_pages(app: FastAPI, database: Database, value: str) -
         await client.aclose()
         return answers
 
-    for path, status in asyncio.run(run()):
+    for path, status in run_async(run()):
         assert status in (200, 404, 422), (path, status)
 
 
@@ -93,7 +94,7 @@ def test_hostile_forms_get_pages(app: FastAPI, database: Database) -> None:
         await client.aclose()
         return answers
 
-    for name, status, text in asyncio.run(run()):
+    for name, status, text in run_async(run()):
         assert status in (303, 401, 422), (name, status, text[:300])
         if name == "settings":
             assert status == 422 and "Nothing was saved" in text

@@ -3,7 +3,6 @@ per job (the API's job list used to read each job's steps one by one) and none p
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from sqlalchemy import event
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.queue import NewStep, enqueue
-from tests.console.conftest import KEY
+from tests.console.conftest import KEY, client_address, run_async
 
 
 @contextmanager
@@ -42,7 +41,10 @@ def _tenant_with_jobs(database: Database, jobs: int, failed: int = 0) -> str:
                 tenant_id=tenant.id,
                 kind="raw_qbxml",
                 payload={},
-                steps=[NewStep(kind="raw_qbxml", intent={"n": n}), NewStep(kind="raw_qbxml", intent={"n": n})],
+                steps=[
+                    NewStep(kind="raw_qbxml", intent={"n": n}),
+                    NewStep(kind="raw_qbxml", intent={"n": n}),
+                ],
             )
             if n < failed:
                 job.status = "failed"
@@ -50,13 +52,13 @@ def _tenant_with_jobs(database: Database, jobs: int, failed: int = 0) -> str:
 
 
 async def _get(app: FastAPI, path: str, **kwargs: Any) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, client=client_address())
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.get(path, **kwargs)
 
 
 async def _console_get(app: FastAPI, path: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, client=client_address())
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         form = await client.get("/console/sign-in")
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
@@ -68,7 +70,7 @@ async def _console_get(app: FastAPI, path: str) -> httpx.Response:
 
 def _statements_for(database: Database, call: Any) -> int:
     with counted(database) as statements:
-        response = asyncio.run(call)
+        response = run_async(call)
     assert response.status_code == 200, response.text
     return len(statements)
 
@@ -80,11 +82,13 @@ def test_the_api_job_list_reads_steps_once_per_page(app: FastAPI, database: Data
     few = _statements_for(database, _get(app, path, params={"limit": 2}, headers=headers))
     many = _statements_for(database, _get(app, path, params={"limit": 40}, headers=headers))
     assert many == few, (few, many)
-    page = asyncio.run(_get(app, path, params={"limit": 40}, headers=headers)).json()["items"]
+    page = run_async(_get(app, path, params={"limit": 40}, headers=headers)).json()["items"]
     assert len(page) == 40 and all(len(job["steps"]) == 2 for job in page)
 
 
-def test_the_sync_log_and_tenants_pages_read_a_page_in_fixed_statements(app: FastAPI, database: Database) -> None:
+def test_the_sync_log_and_tenants_pages_read_a_page_in_fixed_statements(
+    app: FastAPI, database: Database
+) -> None:
     tenant_id = _tenant_with_jobs(database, 60, failed=3)
     small = _tenant_with_jobs(database, 1)
     # The sign-in's own statements are the same for both calls.
@@ -94,8 +98,8 @@ def test_the_sync_log_and_tenants_pages_read_a_page_in_fixed_statements(app: Fas
     with database.transaction() as session:
         for n in range(60):
             tenant_repo.create_tenant(session, f"Statements more {n}")
-    page = asyncio.run(_console_get(app, "/console/tenants?q=statements"))
+    page = run_async(_console_get(app, "/console/tenants?q=statements"))
     assert page.text.count('<th scope="row">') == 50  # a full page
-    assert _statements_for(database, _console_get(app, "/console/tenants?q=statements more 1")) == _statements_for(
-        database, _console_get(app, "/console/tenants?q=statements")
-    )
+    assert _statements_for(
+        database, _console_get(app, "/console/tenants?q=statements more 1")
+    ) == _statements_for(database, _console_get(app, "/console/tenants?q=statements"))
