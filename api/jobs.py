@@ -39,6 +39,7 @@ def job_out(session: Session, job: Job, steps: list[Step] | None = None) -> JobO
         updated_at=job.updated_at,
         finished_at=job.finished_at,
         result=job.result or {},
+        payloads_removed_at=job.payload_pruned_at,
         steps=[
             StepOut(
                 position=s.position,

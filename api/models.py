@@ -144,6 +144,14 @@ class JobOut(ApiModel):
     finished_at: dt.datetime | None
     result: dict[str, Any]
     steps: list[StepOut]
+    payloads_removed_at: dt.datetime | None = Field(
+        default=None,
+        description=(
+            "When retention removed this finished job's payloads (QBBRIDGE_PAYLOAD_RETENTION_DAYS after it "
+            "ended): its result and its steps' requests, responses and results are empty from then on; "
+            "each step's state, QuickBooks status and error are kept."
+        ),
+    )
 
 
 class JobList(ApiModel):

@@ -211,9 +211,10 @@ class _Pipeline:
         self.info = info
         self.unprepared = bool(info.get(UNPREPARED_KEY))
         prepared = info.get(_PREPARED_KEY)
-        if prepared is None and not self.unprepared:
-            prepared = info[_PREPARED_KEY] = _prepared_on_server(self.pgconn)
-        self.prepared: set[bytes] = prepared or set()
+        if prepared is None:
+            # The same set object stays in ``info``: names prepared by this batch are added to it.
+            prepared = info[_PREPARED_KEY] = set() if self.unprepared else _prepared_on_server(self.pgconn)
+        self.prepared: set[bytes] = prepared
         self.transformer = Transformer.from_context(driver)
         # What each result answers: None for a BEGIN, a name for a PREPARE, else a statement's index.
         self.commands: list[bytes | int | None] = []

@@ -31,6 +31,10 @@ from sqlalchemy.types import TypeDecorator
 # the open-jobs index is partial on exactly this condition, and a query can use it only when its own
 # WHERE clause carries the same term (SQLite compares the text).
 OPEN_JOB_CONDITION = "status IN ('queued', 'in_flight')"
+WAITING_STEP_CONDITION = "state IN ('queued', 'in_flight', 'unknown_outcome')"
+# A job left with an unknown outcome is not pruned: a person still has to settle it, from its payload.
+PRUNABLE_JOB_CONDITION = "payload_pruned_at IS NULL AND status IN ('succeeded', 'failed', 'cancelled')"
+PRUNABLE_IMPORT_CONDITION = "data_pruned_at IS NULL AND status = 'acknowledged'"
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -240,6 +244,8 @@ class Job(Base):
     # The job's place in its tenant's queue: the tenant's next number when the job was queued, and
     # again when it is retried (db/queue.py). Jobs reach QuickBooks in this order.
     queue_seq: Mapped[int] = mapped_column(BigInteger)
+    # When retention removed the payloads of the job and its steps (qbbridge/retention.py).
+    payload_pruned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),
@@ -255,6 +261,13 @@ class Job(Base):
             "queue_seq",
             postgresql_where=text(OPEN_JOB_CONDITION),
             sqlite_where=text(OPEN_JOB_CONDITION),
+        ),
+        # What retention may still prune, oldest first (qbbridge/retention.py).
+        Index(
+            "ix_jobs_prunable",
+            "finished_at",
+            postgresql_where=text(PRUNABLE_JOB_CONDITION),
+            sqlite_where=text(PRUNABLE_JOB_CONDITION),
         ),
     )
 
@@ -297,6 +310,14 @@ class Step(Base):
         Index("ix_job_steps_queue", "tenant_id", "state", "job_id", "position"),
         Index("ix_job_steps_job", "job_id", "position"),
         Index("ix_job_steps_session", "session_id", "state"),
+        # The steps not finished, counted by /metrics without reading the history.
+        Index(
+            "ix_job_steps_waiting",
+            "state",
+            "created_at",
+            postgresql_where=text(WAITING_STEP_CONDITION),
+            sqlite_where=text(WAITING_STEP_CONDITION),
+        ),
     )
 
 
@@ -368,12 +389,20 @@ class Import(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # When retention removed the import's document (``data``, ``notes``), keeping what identifies it.
+    data_pruned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "source_type", "source_id", name="uq_imports_source"),
         Index("ix_imports_tenant_entity", "tenant_id", "entity", "id"),
         Index("ix_imports_delivery", "status", "next_attempt_at"),
         Index("ix_imports_code", "tenant_id", "entity", "code"),
+        Index(
+            "ix_imports_prunable",
+            "acknowledged_at",
+            postgresql_where=text(PRUNABLE_IMPORT_CONDITION),
+            sqlite_where=text(PRUNABLE_IMPORT_CONDITION),
+        ),
     )
 
 
@@ -415,3 +444,14 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Lease(Base):
+    """A named task only one process may run at a time (the background pruning), held until
+    ``expires_at`` by ``holder`` unless it renews it (``db/leases.py``)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column()

@@ -56,7 +56,7 @@ def _describe(job: EndedJob) -> str:
 @event.listens_for(Session, "after_commit")
 def _write_committed(session: Session) -> None:
     for job in session.info.pop(_PENDING, ()):
-        log.warning("%s", _describe(job))
+        log.warning("%s", _describe(job), extra={"tenant_id": job.tenant_id, "job_id": job.public_id})
 
 
 @event.listens_for(Session, "after_rollback")

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from db import batch, links, outcome_log
+from db import batch, links, observed, outcome_log
 from db.batch import Statement
 from db.models import OPEN_JOB_CONDITION, Job, Link, Step, WcSession, table_of, utcnow
 from db.results import affected_rows
@@ -837,6 +837,8 @@ def settle_step(
     if check_runnable_for is not None:
         statements.append((_ANY_RUNNABLE, {"tenant_id": check_runnable_for, "now": now}))
     results = batch.run(session, statements)
+    if answer.status_code is not None:
+        observed.note(session, observed.QUICKBOOKS_STATUS, code=str(answer.status_code))
     previous = results[before_index][0].status if before_index is not None else None
     _after_job_update(
         session, step.job_id, results[job_index][0], now=now, confirmed=confirm, previous=previous
@@ -898,6 +900,7 @@ def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus
 
 
 _ENDED_BADLY = frozenset({JobStatus.FAILED, JobStatus.UNKNOWN_OUTCOME})
+_FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.UNKNOWN_OUTCOME, JobStatus.CANCELLED})
 
 
 def _after_job_update(
@@ -914,6 +917,8 @@ def _after_job_update(
     outcome (its status was ``previous``), a line for the operator. Every change of a job's status
     passes here."""
     status = JobStatus(row.status)
+    if status in _FINISHED and previous != status:
+        observed.note(session, observed.JOB_FINISHED, flow=row.kind, status=status.value)
     if previous is not None and previous != status and status in _ENDED_BADLY:
         outcome_log.note_job_ended(
             session,

@@ -38,6 +38,7 @@ class JobRefusalReason(StrEnum):
     NOT_RETRYABLE = "not_retryable"  # still going, or it succeeded
     BLOCKER_NOT_DONE = "blocker_not_done"  # the job it needs ended badly: that one goes first
     LINK_TAKEN = "link_taken"  # another job has reserved what this one would create
+    PAYLOADS_REMOVED = "payloads_removed"  # retention removed what it would send (db/retention.py)
 
 
 class JobRefused(Exception):
@@ -66,6 +67,15 @@ def retry(session: Session, job: Job, *, now: dt.datetime) -> None:
             JobRefusalReason.NOT_RETRYABLE,
             f"Job {job.public_id} is {job.status}; only a failed, cancelled or unknown-outcome job can be "
             "retried.",
+        )
+    # Locked (PostgreSQL) before the check: retention skips a job held here, and a retry waits for a
+    # batch pruning this job, then sees it pruned.
+    session.refresh(job, with_for_update=True)
+    if job.payload_pruned_at is not None:
+        raise JobRefused(
+            JobRefusalReason.PAYLOADS_REMOVED,
+            f"Job {job.public_id} cannot be retried: its payloads were removed by retention "
+            "(QBBRIDGE_PAYLOAD_RETENTION_DAYS after it ended). Send it again as a new job.",
         )
     if job.depends_on_job_id is not None:
         blocker = session.get(Job, job.depends_on_job_id)

@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -24,13 +25,14 @@ from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
 from db.sealing import Keyring
 from mapping.delivery.deliver import deliver_pending
-from qbbridge import __version__, health
+from qbbridge import __version__, health, metrics, metrics_endpoint, request_context, retention
 from qbbridge.config import Settings, load_settings
 from qbbridge.logs import bound_all_handlers
+from qbbridge.metered import AdminRequestMetrics, MeteredService
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
 from qbwc.outage import OutageTolerantService
-from qbwc.service import ServiceOptions
+from qbwc.service import ServiceOptions, WebConnectorService
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
 
 log = logging.getLogger("qbbridge.push")
@@ -44,6 +46,9 @@ async def _deliver_forever(database: Database, interval: float, keyring: Keyring
     while True:
         try:
             report = await run_in_threadpool(deliver_pending, database, now=utcnow(), keyring=keyring)
+            metrics.count_import_deliveries(
+                len(report.delivered), len(report.retrying), len(report.needs_person)
+            )
             if report.attempted:
                 log.info(
                     "imports delivered: %d, retrying later: %d, needing a person: %d",
@@ -81,7 +86,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         ),
     )
     endpoint = WebConnectorEndpoint(
-        build_wsgi(service, max_body_bytes=settings.max_soap_body_bytes),
+        # The metered service answers every callback of the service it wraps (qbbridge/metered.py).
+        build_wsgi(
+            cast(WebConnectorService, MeteredService(service)), max_body_bytes=settings.max_soap_body_bytes
+        ),
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
         calls_per_connection=settings.calls_per_connection,
@@ -94,11 +102,17 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         # again under load (measured: about 5% of a Web Connector call's CPU).
         gc.collect()
         gc.freeze()
-        task = None
+        tasks = []
         if settings.push_interval_seconds > 0:
-            task = asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
+            tasks.append(
+                asyncio.create_task(_deliver_forever(database, settings.push_interval_seconds, keyring))
+            )
+        if settings.payload_retention_days > 0:
+            tasks.append(
+                asyncio.create_task(retention.prune_forever(database, days=settings.payload_retention_days))
+            )
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
 
     app = FastAPI(
@@ -126,9 +140,19 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         exempt_paths=frozenset({"/qbwc", "/qbwc/"}),
     )
     app.state.web_connector = service
+    app.state.queue_figures = metrics.QueueFiguresCache(
+        database,
+        session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
+        max_age=metrics.FIGURES_CACHE_SECONDS,
+    )
+    # Outermost: a request refused by the body limit or failing inside is counted too.
+    app.add_middleware(AdminRequestMetrics, skip_paths=frozenset({"/qbwc", "/qbwc/"}))
+    # Outside that: every log line of the request carries its X-Request-ID.
+    request_context.install(app)
     unavailable.install(app)
     health.quiet_probes_in_access_log()
     app.include_router(health.router)
+    app.include_router(metrics_endpoint.router)
     app.include_router(version.router)
     app.include_router(tenants.router)
     app.include_router(onboarding.router)

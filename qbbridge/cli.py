@@ -28,7 +28,7 @@ from db.engine import (
 from db.migrate import UnknownRevision, schema_state, upgrade
 from db.sealing import Keyring, new_key, reseal_all, unreadable_secrets
 from db.tenants import ensure_admin_key
-from qbbridge import __version__
+from qbbridge import __version__, retention
 from qbbridge.config import (
     VARIABLES,
     ConfigError,
@@ -38,7 +38,7 @@ from qbbridge.config import (
     mask_database_url,
     unknown_variables,
 )
-from qbbridge.logs import LOG_LEVELS_KNOWN, configure_logging
+from qbbridge.logs import LOG_FORMATS, LOG_LEVELS_KNOWN, configure_logging
 from qbbridge.secret_key import SecretKeyUnavailable, key_source, load_keyring
 from qbbridge.workers import PortUnavailable, ServeOptions, claim_port, serve
 
@@ -208,10 +208,58 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level,
+        log_format=settings.log_format,
         access_log=not args.no_access_log,
         trusted_proxies=settings.trusted_proxies,
     )
     return serve(options, args.workers, claimed)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """One retention pass now, under the same lease as the background one."""
+    try:
+        settings = load_settings()
+        database = _prepare_database(settings)
+    except (ConfigError, StartupRefused) as exc:
+        return _refuse(str(exc))
+    days = settings.payload_retention_days if args.days is None else args.days
+    if days == 0:
+        print("qbbridge: QBBRIDGE_PAYLOAD_RETENTION_DAYS is 0: payloads are kept forever; nothing pruned")
+        database.dispose()
+        return 0
+    try:
+        report = retention.prune_pass(
+            database, days=days, holder=retention.holder_name(), batch_size=args.batch_size
+        )
+    finally:
+        database.dispose()
+    if report.lease_held_elsewhere:
+        print(
+            "qbbridge: another process is pruning right now (a running qbbridge's background pass); "
+            "try again in a few minutes",
+            file=sys.stderr,
+        )
+        return 1
+    pruned = report.pruned
+    print(
+        f"qbbridge: payloads older than {days} days removed from {pruned.jobs} job(s) ({pruned.steps} "
+        f"step(s)) and {pruned.imports} acknowledged import(s), in {report.batches} batch(es)"
+    )
+    return 0
+
+
+def _days(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 36500:
+        raise argparse.ArgumentTypeError(f"{value} days: give between 1 and 36500")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 10000:
+        raise argparse.ArgumentTypeError(f"{value}: give a batch size between 1 and 10000")
+    return value
 
 
 def cmd_secret_key_generate(args: argparse.Namespace) -> int:
@@ -302,6 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--port", type=_port, default=8000, help="the port serve will use (default 8000)")
     check.set_defaults(handler=cmd_config_check)
 
+    prune = commands.add_parser(
+        "prune",
+        help="remove now the payloads retention would remove (finished jobs, acknowledged imports)",
+    )
+    prune.add_argument(
+        "--days", type=_days, default=None, help="older than this (default QBBRIDGE_PAYLOAD_RETENTION_DAYS)"
+    )
+    prune.add_argument(
+        "--batch-size", type=_batch_size, default=retention.BATCH_SIZE, help="jobs per transaction (500)"
+    )
+    prune.set_defaults(handler=cmd_prune)
+
     secret_key = commands.add_parser(
         "secret-key", help="the secret key that encrypts stored secrets (see docs/security.md)"
     )
@@ -338,7 +398,10 @@ def main(argv: list[str] | None = None) -> int:
         return simulator_cli.main(argv[1:])
     # The level is checked with every other variable (an unknown one stops serve, saying so).
     level = (os.environ.get("QBBRIDGE_LOG_LEVEL") or "info").strip().lower()
-    configure_logging(level if level in LOG_LEVELS_KNOWN else "info")
+    log_format = (os.environ.get("QBBRIDGE_LOG_FORMAT") or "auto").strip().lower()
+    configure_logging(
+        level if level in LOG_LEVELS_KNOWN else "info", log_format if log_format in LOG_FORMATS else "auto"
+    )
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

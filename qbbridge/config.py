@@ -64,8 +64,14 @@ class Settings:
     push_interval_seconds: float = 15.0
     requests_per_message: int = 10
     log_level: str = "info"
+    # "json", "console" or "auto" (console on a terminal): qbbridge/logs.py.
+    log_format: str = "auto"
     allow_insecure_public_url: bool = False
     database_wait_seconds: float = 10.0
+    # Payloads of finished jobs and acknowledged imports older than this are removed (0: never).
+    payload_retention_days: int = 90
+    # The bearer token /metrics asks for; None: /metrics answers 404 (qbbridge/metrics_endpoint.py).
+    metrics_token: str | None = None
     database_prepared_statements: bool = True
 
     @property
@@ -149,6 +155,19 @@ def _log_level(raw: str) -> str:
     return level
 
 
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def _log_format(raw: str) -> str:
+    chosen = raw.strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(
+            "not a log format; use json (one JSON object per line), console (lines for people) or auto "
+            "(console on a terminal, json otherwise)"
+        )
+    return chosen
+
+
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
 
 
@@ -167,6 +186,20 @@ def _admin_api_key(raw: str) -> str | None:
             "contains a space, a control character or a non-ASCII character, which an "
             "'Authorization: Bearer' header cannot carry"
         )
+    return raw
+
+
+MIN_METRICS_TOKEN_CHARS = 16
+
+
+def _metrics_token(raw: str) -> str:
+    if any(not 0x21 <= ord(char) <= 0x7E for char in raw):
+        raise ValueError(
+            "contains a space, a control character or a non-ASCII character, which an "
+            "'Authorization: Bearer' header cannot carry"
+        )
+    if len(raw) < MIN_METRICS_TOKEN_CHARS:
+        raise ValueError(f"is shorter than {MIN_METRICS_TOKEN_CHARS} characters; use a long random string")
     return raw
 
 
@@ -406,6 +439,23 @@ VARIABLES: tuple[Variable, ...] = (
         "15",
     ),
     Variable("QBBRIDGE_LOG_LEVEL", "log_level", "info", _log_level, "info"),
+    Variable(
+        "QBBRIDGE_PAYLOAD_RETENTION_DAYS",
+        "payload_retention_days",
+        "90",
+        _whole_number(0, 36500, " (0: keep them forever)"),
+        "90",
+    ),
+    Variable("QBBRIDGE_LOG_FORMAT", "log_format", "auto", _log_format, "json"),
+    Variable(
+        "QBBRIDGE_METRICS_TOKEN",
+        "metrics_token",
+        "",
+        _metrics_token,
+        "<a long random string, e.g. from 'openssl rand -hex 32'>",
+        secret=True,
+        default_shown="(unset: /metrics answers 404)",
+    ),
     # Set by ``qbbridge serve`` for its worker processes (it shapes the default public URL there).
     Variable("QBBRIDGE_PORT", None, "8000", _whole_number(1, 65535), "8000"),
 )

@@ -33,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from qbbridge.logs import configure_logging
+from qbbridge.metrics_dir import mark_worker_dead, multiprocess_metrics, single_process_metrics
 
 log = logging.getLogger("qbbridge.workers")
 
@@ -56,6 +57,7 @@ class ServeOptions:
     port: int
     log_level: str
     access_log: bool
+    log_format: str = "auto"
     # Peers whose X-Forwarded-For header names the client (QBBRIDGE_TRUSTED_PROXIES); empty: none.
     trusted_proxies: tuple[str, ...] = ()
 
@@ -120,7 +122,7 @@ def run_worker(options: ServeOptions) -> None:
     import uvicorn
 
     _stop_with_parent()
-    configure_logging(options.log_level)
+    configure_logging(options.log_level, options.log_format)
 
     config = uvicorn.Config(
         APP,
@@ -176,6 +178,7 @@ class Supervisor:
                     )
                     self.stopping.set()
                     break
+                mark_worker_dead(process.pid)
                 log.warning(
                     "worker %d (pid %s) exited with code %s; starting another",
                     slot + 1,
@@ -220,6 +223,7 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
     import uvicorn
 
     if workers == 1:
+        single_process_metrics()
         sock = claimed or claim_port(options.host, options.port)
         config = uvicorn.Config(
             APP,
@@ -236,17 +240,19 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
         return 0 if server.started else STARTUP_FAILURE
     if claimed is not None:
         claimed.close()
-    if reuse_port_supported():
-        return Supervisor(options, workers).run()
-    uvicorn.run(
-        APP,
-        factory=True,
-        host=options.host,
-        port=options.port,
-        workers=workers,
-        log_level=options.log_level,
-        access_log=options.access_log,
-        http=HTTP_PROTOCOL,
-        **options.proxy_settings(),
-    )
+    # Every worker writes its metrics beside the others', and /metrics adds them up.
+    with multiprocess_metrics():
+        if reuse_port_supported():
+            return Supervisor(options, workers).run()
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=options.host,
+            port=options.port,
+            workers=workers,
+            log_level=options.log_level,
+            access_log=options.access_log,
+            http=HTTP_PROTOCOL,
+            **options.proxy_settings(),
+        )
     return 0

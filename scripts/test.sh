@@ -68,6 +68,13 @@ for package in caddy pgbouncer; do
     fi
 done
 
+# The alert rules are checked and unit-tested with Prometheus' own promtool, from Debian's package.
+if ! command -v promtool >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing promtool (Debian package prometheus) for the alert rule tests..."
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; } \
+        || echo "Could not install promtool: the alert rule tests will be skipped (see the skip report)." >&2
+fi
+
 "$VENV/bin/ruff" check .
 # The layer table of docs/architecture.md ([tool.importlinter] in pyproject.toml) and the types.
 "$VENV/bin/lint-imports"

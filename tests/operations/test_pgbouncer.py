@@ -1,5 +1,5 @@
 """qbbridge through PgBouncer (Debian's package), as docs/deployment.md ("Connection pooling") says:
-session or transaction pooling, with QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0. The pool of
+session pooling as is, transaction pooling with QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0. The pool of
 server connections is kept smaller than qbbridge's clients, so transactions really do move between
 server connections. Several tenants' mixed queues drained by their connectors at once: every job
 succeeds, once, in order."""
@@ -82,7 +82,7 @@ def _pgbouncer(mode: str, backend_host: str, backend_port: int) -> Iterator[int]
 @pytest.mark.parametrize(
     ("mode", "extra_env"),
     [
-        ("session", {"QBBRIDGE_DATABASE_PREPARED_STATEMENTS": "0"}),
+        ("session", {}),
         ("transaction", {"QBBRIDGE_DATABASE_PREPARED_STATEMENTS": "0"}),
     ],
 )

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine, text
 
 from simulator.faults import Faults
 from simulator.webconnector import WebConnector
@@ -34,6 +36,7 @@ from tests.support.servers import (
 )
 
 CADDY = shutil.which("caddy")
+METRICS_TOKEN = "scale-out-metrics-token-0123456789"
 CADDYFILE = REPO_ROOT / "deploy" / "Caddyfile"
 pytestmark = pytest.mark.skipif(
     CADDY is None, reason="needs Caddy (Debian: apt-get install caddy; scripts/test.sh installs it)"
@@ -46,6 +49,7 @@ def _start_both(database_url: str, workdir: Path) -> tuple[LiveServer, LiveServe
         "QBBRIDGE_SECRET_KEY": Fernet.generate_key().decode(),
         # Access lines say which instance served which call.
         "QBBRIDGE_LOG_LEVEL": "info",
+        "QBBRIDGE_METRICS_TOKEN": METRICS_TOKEN,
     }
     admin_key = f"scale-out-admin-{_tag()}{_tag()}"
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -101,6 +105,23 @@ class Deployment:
     def __init__(self, instances: tuple[LiveServer, LiveServer], proxy: LiveServer) -> None:
         self.instances = instances
         self.proxy = proxy
+
+    def metrics(self) -> list[dict[str, float]]:
+        """Each instance's /metrics, scraped from the instance itself (as Prometheus does), summed by
+        metric name and the labels given in ``by``."""
+        scraped = []
+        for server in self.instances:
+            answer = httpx.get(
+                server.base_url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30
+            )
+            assert answer.status_code == 200, answer.text
+            samples: dict[str, float] = {}
+            for family in text_string_to_metric_families(answer.text):
+                for sample in family.samples:
+                    key = sample.name + "".join(f"|{k}={v}" for k, v in sorted(sample.labels.items()))
+                    samples[key] = sample.value
+            scraped.append(samples)
+        return scraped
 
     def calls_served(self, path: str) -> list[int]:
         """How many requests to ``path`` each instance answered (from its access log)."""
@@ -190,3 +211,28 @@ def test_calls_landing_on_either_instance_deliver_every_job_once_in_order(deploy
     assert min(served) > 0.3 * sum(served), f"Web Connector calls per instance: {served}"
     for server in deployment.instances:
         assert "Traceback" not in server.log_text()
+
+    # The instances' /metrics add up to what was done: each counted the Web Connector calls it
+    # answered (its access log says which), and together the jobs the database holds as finished.
+    scraped = deployment.metrics()
+    for server, samples in zip(deployment.instances, scraped, strict=True):
+        counted = sum(v for k, v in samples.items() if k.startswith("qbbridge_web_connector_calls_total|"))
+        assert counted == server.log_text().count('"POST /qbwc'), counted
+    finished = sum(
+        v for samples in scraped for k, v in samples.items() if k.startswith("qbbridge_jobs_finished_total|")
+    )
+    succeeded = sum(
+        v
+        for samples in scraped
+        for k, v in samples.items()
+        if k.startswith("qbbridge_jobs_finished_total|") and "|status=succeeded" in k
+    )
+    engine = create_engine(deployment.proxy.database_url)
+    with engine.connect() as connection:
+        in_database = connection.execute(
+            text("SELECT count(*) FROM jobs WHERE finished_at IS NOT NULL")
+        ).scalar()
+    engine.dispose()
+    assert finished == succeeded == in_database == sum(len(jobs) for jobs in queued)
+    # Both report the same queue, read from the one database.
+    assert [samples["qbbridge_steps_waiting|state=queued"] for samples in scraped] == [0, 0]

@@ -49,6 +49,9 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("QBBRIDGE_SUPERSEDE_AFTER_SECONDS", "-1", "between 0 and 86400"),
     ("QBBRIDGE_PUSH_INTERVAL_SECONDS", "nan", "not a number of seconds"),
     ("QBBRIDGE_LOG_LEVEL", "loud", "not a log level"),
+    ("QBBRIDGE_METRICS_TOKEN", "hunter2", "shorter than 16 characters"),
+    ("QBBRIDGE_LOG_FORMAT", "xml", "not a log format"),
+    ("QBBRIDGE_PAYLOAD_RETENTION_DAYS", "-1", "between 0 and 36500"),
 ]
 # Set by ``qbbridge serve`` itself for its workers, from --port.
 SET_BY_SERVE = {"QBBRIDGE_PORT"}
@@ -93,7 +96,7 @@ def test_a_bad_value_stops_serve_with_one_line(
     run = refusal.run
     line = assert_refused(run, f"{name}=", problem, "for example", port=refusal.port)
     assert run.stdout == ""
-    if name in ("QBBRIDGE_ADMIN_API_KEY", "QBBRIDGE_SECRET_KEY"):
+    if name in ("QBBRIDGE_ADMIN_API_KEY", "QBBRIDGE_SECRET_KEY", "QBBRIDGE_METRICS_TOKEN"):
         assert value not in line  # a secret is never shown, even a bad one
     if "hunter2" in value:
         assert "hunter2" not in line

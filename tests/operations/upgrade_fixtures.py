@@ -658,6 +658,14 @@ def fill_0012(rows: Rows) -> Expected:
     return fill_0011(rows)
 
 
+def fill_0013(rows: Rows) -> Expected:
+    """0013 marks what retention pruned; nothing is pruned yet, and a lease is held by a process that
+    has stopped (it expired): the upgraded service takes it over."""
+    expected = fill_0012(rows)
+    rows.insert("leases", name="retention", holder="stopped-process", expires_at=rows.ago(minutes=5))
+    return expected
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -671,4 +679,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0010": fill_0010,
     "0011": fill_0011,
     "0012": fill_0012,
+    "0013": fill_0013,
 }

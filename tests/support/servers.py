@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -66,8 +67,14 @@ class LiveServer:
     def qbwc_url(self) -> str:
         return self.base_url + "/qbwc"
 
-    def log_text(self) -> str:
+    def log_raw(self) -> str:
+        """The log file as written: one JSON object per line (and what ``serve`` prints before it)."""
         return self.log_path.read_text(errors="replace")
+
+    def log_text(self) -> str:
+        """The log as a person reads it: each JSON line as ``time [fields] LEVEL logger: message``, its
+        traceback on the lines after; other lines as written. Every value of every line is in it."""
+        return "\n".join(readable_line(line) for line in self.log_raw().splitlines()) + "\n"
 
     def stop(self) -> None:
         self.client.close()
@@ -78,6 +85,29 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+_READABLE_FIRST = ("timestamp", "level", "logger", "event", "exception")
+
+
+def readable_line(line: str) -> str:
+    if not line.startswith("{"):
+        return line
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    fields = " ".join(f"{key}={value}" for key, value in record.items() if key not in _READABLE_FIRST)
+    text = " ".join(
+        part
+        for part in (
+            record.get("timestamp", ""),
+            fields,
+            f"{str(record.get('level', '')).upper()} {record.get('logger', '')}: {record.get('event', '')}",
+        )
+        if part
+    )
+    return text + ("\n" + record["exception"] if record.get("exception") else "")
 
 
 def start_server(
