@@ -26,6 +26,7 @@ from db.queue.sql import (
     ORPHAN_BY_TICKET,
 )
 from db.sessions import TOUCH, SessionRow, session_row
+from db.states import StepPhase
 
 
 def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
@@ -49,7 +50,7 @@ def shares_message(step: StepRef, kind: str) -> bool:
     """Whether a step just claimed may take companions into its message set: it meets the condition
     ``CLAIM_COMPANIONS`` puts on them (of ``kind``, phase ``send``, its first attempt), and it is
     its job's last step, so the steps of later jobs after it leave no earlier job with steps to go."""
-    return step.kind == kind and step.phase == "send" and step.attempts == 1 and step.last
+    return step.kind == kind and step.phase == StepPhase.SEND and step.attempts == 1 and step.last
 
 
 def claim_companions(
@@ -65,8 +66,8 @@ def claim_companions(
     """Up to ``limit`` more steps for ``session_id``, to send in one message set after ``head``, the
     last step of the tenant's head job, which the session just claimed: steps of the jobs right after
     it in queue order, up to the first that must wait or go alone, and up to the first that is not its
-    job's last (``CLAIM_COMPANIONS``), all of ``kind``
-    (the one kind of step that may share). One round trip; commit promptly, as after ``claim_next_step``."""
+    job's last (``CLAIM_COMPANIONS``), all of ``kind`` (the one kind of step that may share). One
+    round trip; commit promptly, as after ``claim_next_step``."""
     if limit <= 0:
         return []
     params = {"tenant_id": tenant_id, "session_id": session_id, "now": now}

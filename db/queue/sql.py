@@ -1,5 +1,5 @@
-"""The queue's SQL: every statement on jobs, their steps and the sessions that carry them, named,
-with what it locks said where it locks. The other modules of the package only compose these."""
+"""The queue's SQL: its statements on jobs and their steps, named, with what each locks said where it
+locks. The other modules of the package compose these (db/sessions.py spells the session's own)."""
 
 from __future__ import annotations
 
