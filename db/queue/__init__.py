@@ -1,8 +1,8 @@
 """The queue of jobs and their steps, per tenant, in the order they were accepted (see db/queue/claim.py).
 
-Its statements are spelled in ``sql.py`` (a few off the hot path are still written with SQLAlchemy
-where they run); claiming, settling, job bookkeeping and the Web Connector session's lifecycle are
-modules of their own. Callers use the names below, as ``queue.<name>``."""
+Its statements are spelled in ``sql.py`` (but the ORM reads that lock Web Connector sessions to end
+them, in ``wc_sessions.py``); claiming, settling, job bookkeeping and the Web Connector session's
+lifecycle are modules of their own. Callers use the names below, as ``queue.<name>``."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db import batch, links
@@ -17,16 +16,16 @@ from db.models import Job, Link, utcnow
 from db.queue.refs import NewStep
 from db.queue.settle import fail_dependents, refresh_job
 from db.queue.sql import (
+    CANCEL_QUEUED_STEPS,
     INSERT_JOB,
     INSERT_STEP,
     NEXT_QUEUE_SEQ,
+    REOPEN_JOB,
     RETRY_STEPS,
     TO_END_OF_QUEUE,
-    jobs_table,
-    steps_table,
 )
 from db.results import affected_rows
-from db.states import JobStatus, StepState
+from db.states import JobStatus
 
 
 def job_statements(
@@ -134,11 +133,7 @@ def enqueue(
 
 def cancel_job(session: Session, job: Job, *, now: dt.datetime) -> bool:
     """Cancel whatever of the job has not been sent. Returns False when nothing could be cancelled."""
-    result = session.execute(
-        update(steps_table)
-        .where(steps_table.c.job_id == job.id, steps_table.c.state == StepState.QUEUED.value)
-        .values(state=StepState.CANCELLED.value, completed_at=now, error="cancelled before it was sent")
-    )
+    result = session.execute(CANCEL_QUEUED_STEPS.clause, {"job_id": job.id, "now": now})
     if not affected_rows(result):
         return False
     refresh_job(session, job.id, now=now)
@@ -197,11 +192,7 @@ def retry_job(session: Session, job: Job, *, now: dt.datetime) -> Link | None:
     fail_dependents(session, job.id, now=now)
     session.execute(RETRY_STEPS, {"job_id": job.id})
     batch.run_one(session, TO_END_OF_QUEUE, {"tenant_id": job.tenant_id, "job_id": job.id})
-    session.execute(
-        update(jobs_table)
-        .where(jobs_table.c.id == job.id)
-        .values(error=None, finished_at=None, updated_at=now)
-    )
+    session.execute(REOPEN_JOB.clause, {"job_id": job.id, "now": now})
     refresh_job(session, job.id, now=now)
     return None
 

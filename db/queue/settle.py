@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import batch, links, observed, outcome_log
@@ -20,12 +19,12 @@ from db.queue.sql import (
     DEPENDENTS,
     FAIL_QUEUED_STEPS,
     FINISHED,
+    JOB_PUBLIC_ID,
     JOB_STATUS_BEFORE,
     LATEST_UNKNOWN_OF_SESSION,
     PARK_UNKNOWN,
     SETTLE,
     UPDATE_JOB,
-    jobs_table,
 )
 from db.states import FINISHED_STEP_STATES, JobStatus, StepState
 
@@ -187,7 +186,7 @@ def _after_job_update(
 def fail_dependents(session: Session, job_id: int, *, now: dt.datetime) -> None:
     """Jobs waiting for this one (a bill for a purchase order that could not be created, or whose
     outcome is unknown) cannot run: they fail, and are retried after it."""
-    public_id = session.execute(select(jobs_table.c.public_id).where(jobs_table.c.id == job_id)).scalar_one()
+    public_id = session.execute(JOB_PUBLIC_ID.clause, {"job_id": job_id}).scalar_one()
     error = (
         f"Not sent: it needs what job {public_id} was creating in QuickBooks, and that job did not "
         "succeed. Fix and retry that job, then retry this one."

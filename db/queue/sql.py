@@ -443,3 +443,18 @@ RETRY_STEPS = text(
 TO_END_OF_QUEUE = Statement(
     f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHERE id = :job_id"
 )
+
+
+# A person's cancel: every step of the job not yet sent (the job's row is derived again after it).
+CANCEL_QUEUED_STEPS = Statement(
+    "UPDATE job_steps SET state = 'cancelled', completed_at = :now, error = 'cancelled before it was sent' "
+    "WHERE job_id = :job_id AND state = 'queued'",
+    timestamps=("now",),
+)
+# A retried job is no longer finished; its status is derived again from its requeued steps.
+REOPEN_JOB = Statement(
+    "UPDATE jobs SET error = NULL, finished_at = NULL, updated_at = :now WHERE id = :job_id",
+    timestamps=("now",),
+)
+# The public id of a job, for the error of the jobs that waited for it.
+JOB_PUBLIC_ID = Statement("SELECT public_id FROM jobs WHERE id = :job_id")
