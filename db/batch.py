@@ -6,7 +6,7 @@ one round trip with libpq's pipeline mode: the server still runs the statements 
 in the caller's transaction, each seeing what the earlier ones wrote and each taking its own snapshot
 (READ COMMITTED), exactly as if they had been sent one by one; only the waiting in between is gone.
 So a later statement cannot use an earlier one's result as a parameter: the queue's batches find the
-session by its ticket with a subquery instead (see ``db/queue.py``).
+session by its ticket with a subquery instead (see ``db/queue/sql.py``).
 
 On PostgreSQL the batch is written to the connection's libpq handle directly (``_Pipeline``): every
 statement is queued in libpq's buffer and the whole batch leaves in one write, where psycopg's own

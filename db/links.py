@@ -74,7 +74,7 @@ def reserve(
 
 
 # A link's QuickBooks object, written in the batch that settles the step that created it
-# (``db/queue.py``: ``settle_step``); an ID QuickBooks did not return keeps the value the link had.
+# (``db/queue/settle.py``: ``settle_step``); an ID QuickBooks did not return keeps the value the link had.
 COMPLETE = Statement(
     "UPDATE links SET status = 'linked', qb_type = COALESCE(:qb_type, qb_type), "
     "txn_id = COALESCE(:txn_id, txn_id), list_id = COALESCE(:list_id, list_id), "
@@ -105,7 +105,7 @@ _RELEASE = text("DELETE FROM links WHERE job_id = :job_id AND status = 'pending'
 
 
 # What a succeeded job reserved becomes a fact. Also sent in the batch that settles a job's last
-# step (``db/queue.py``: ``settle_step``), after the job's status was derived in the same batch:
+# step (``db/queue/settle.py``: ``settle_step``), after the job's status was derived in the same batch:
 # hence the check that the status is ``succeeded``.
 CONFIRM_IF_JOB_SUCCEEDED = Statement(
     "UPDATE links SET status = 'linked', updated_at = :now WHERE job_id = :job_id AND status = 'pending' "

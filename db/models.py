@@ -124,7 +124,7 @@ class Tenant(Base):
     fusion_api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     fusion_api_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    # The last queue position given to one of the tenant's jobs (``jobs.queue_seq``, db/queue.py).
+    # The last queue position given to one of the tenant's jobs (``jobs.queue_seq``, db/queue/sql.py).
     last_queue_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     # What the setup checklist is derived from (mapping/setup.py), each written when it happened.
@@ -275,7 +275,7 @@ class Job(Base):
         ForeignKey("jobs.id", name="fk_jobs_depends_on_job_id"), nullable=True
     )
     # The job's place in its tenant's queue: the tenant's next number when the job was queued, and
-    # again when it is retried (db/queue.py). Jobs reach QuickBooks in this order.
+    # again when it is retried (db/queue/jobs.py). Jobs reach QuickBooks in this order.
     queue_seq: Mapped[int] = mapped_column(BigInteger)
     # When retention removed the payloads of the job and its steps (qbbridge/retention.py).
     payload_pruned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)

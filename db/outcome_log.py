@@ -1,6 +1,6 @@
 """One log line for the operator per job that ends failed or with an unknown outcome.
 
-A job's status is derived in one place (``db/queue.py``: ``_after_job_update``), whatever moved its
+A job's status is derived in one place (``db/queue/settle.py``: ``_after_job_update``), whatever moved its
 steps: an answer, a refusal to render, a session that ended with a request out, a job it waited for
 that failed. That place notes the job here when its status has just become ``failed`` or
 ``unknown_outcome``; the line is written once the transaction commits (a rolled-back one ended

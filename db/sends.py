@@ -9,7 +9,7 @@ one batch (``db/batch.py``: one round trip on PostgreSQL, the same SQL statement
 SQLite). The steps and reservations find their job by its public id (a subquery on a unique index),
 so no statement needs an earlier one's result as a parameter. The batch starts by taking the job's
 place in its tenant's queue, which holds the tenant row's lock until the transaction ends (see
-``db/queue.py``, "the queue's order").
+``db/queue/sql.py``, "the queue's order").
 
 Reading a link here decides nothing: the reservation (``INSERT … ON CONFLICT DO NOTHING`` on the
 unique ``(tenant_id, entity, code)``, as in ``db/links.py``) stays the one atomic step that decides
@@ -219,7 +219,7 @@ def write_send(
     """Queue the job ``public_id`` with its steps, reserve its links and write the audit row, in the
     session's transaction; for each reservation, whether it was taken (False: another job holds it,
     and the caller must roll back)."""
-    # The tenant's queue number, the job and its steps: the same rows as ``db/queue.py: enqueue``.
+    # The tenant's queue number, the job and its steps: the same rows as ``db/queue/jobs.py: enqueue``.
     statements = queue.job_statements(
         public_id=public_id,
         tenant_id=tenant_id,

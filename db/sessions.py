@@ -2,7 +2,7 @@
 
 Every SOAP call of a session starts with ``TOUCH``: one ``UPDATE … RETURNING`` finds the open,
 unexpired session by its ticket digest and marks it seen. It is sent in one batch with the call's
-next statements (``db/queue.py``: ``start_send``, ``start_receive``).
+next statements (``db/queue/claim.py``: ``start_send``, ``start_receive``).
 """
 
 from __future__ import annotations

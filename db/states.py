@@ -28,7 +28,7 @@ A job's state is derived from its steps by one rule, ``JOB_STATUS_RULES`` below:
 the queue runs when it settles a step. A job ``queued`` or
 ``in_flight`` has steps to go, and holds back every job queued after it for the same tenant (a later
 job's step is handed out only once every earlier job has ended: ``succeeded``, ``failed``,
-``unknown_outcome`` or ``cancelled``; see ``db/queue.py``, "the queue's order").
+``unknown_outcome`` or ``cancelled``; see ``db/queue/sql.py``, "the queue's order").
 """
 
 from __future__ import annotations

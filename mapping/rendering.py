@@ -61,6 +61,9 @@ class HostContext:
 
 # Steps sent together are independent (each of another job): QuickBooks must go on after one fails.
 SHARED_ON_ERROR = "continueOnError"
+# The one kind of step that may share a message set with other jobs' steps: raw qbXML is sent as
+# given, and a retrieval page alone (the queue takes the kind from here: db/queue/claim.py).
+SHARED_KIND = StepKind.QBXML_REQUEST
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from db.states import JobStatus, SessionState, StepState
 from mapping import retrieval
 from mapping.explain import explain_connection_error, explain_hresult
 from mapping.host import DEFAULT_QBXML_VERSION, HostInfo, describe_host, host_version
-from mapping.rendering import HostContext, render_message
+from mapping.rendering import SHARED_KIND, HostContext, render_message
 from mapping.retrieval_pages import DEFAULT_SOAP_BODY_LIMIT
 from mapping.settling import settle_answer
 from mapping.steps import apply_outcome
@@ -284,7 +284,7 @@ class WebConnectorService:
                 if step is None:
                     return self._nothing_to_send(session, wc_row, now)
                 steps = [step]
-                if self.options.requests_per_message > 1 and queue.shares_message(step):
+                if self.options.requests_per_message > 1 and queue.shares_message(step, SHARED_KIND):
                     steps += queue.claim_companions(
                         session,
                         tenant_id=wc_row.tenant_id,
@@ -292,6 +292,7 @@ class WebConnectorService:
                         head=step,
                         now=now,
                         limit=self.options.requests_per_message - 1,
+                        kind=SHARED_KIND,
                     )
                 message = render_message(session, steps, host, now=now)
                 for refused, why_refused in message.refused:

@@ -1,0 +1,460 @@
+"""The queue's SQL: its statements on jobs and their steps, named, with what each locks said where it
+locks. The other modules of the package compose these (db/sessions.py spells the session's own)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from db.batch import Statement
+from db.models import OPEN_JOB_CONDITION, Job, Step, table_of
+from db.sessions import OPEN_SESSION_ID, OPEN_SESSION_TENANT
+from db.states import JobStatus, StepState, job_status_sql
+
+jobs_table = table_of(Job)
+steps_table = table_of(Step)
+
+
+# --- the queue's order -------------------------------------------------------------------------
+#
+# A tenant's jobs reach QuickBooks in the order they were accepted: no step of a job is handed out
+# while a job before it in the tenant's queue still has steps to go (queued, waiting for a retry
+# delay, in flight, or waiting for an earlier step's answer to be rendered). The order is
+# ``jobs.queue_seq``: each job takes its tenant's next number when it is queued, and again when it is
+# retried (so a retried job goes to the end of what is queued then).
+#
+# The number is taken with an UPDATE of the tenant's row, which holds that row's lock until the
+# transaction ends: of two transactions queueing for one tenant at once, the second waits for the
+# first to commit and numbers its job after it, so the numbers follow the order in which jobs were
+# accepted (committed), never the order in which their transactions began. A transaction takes it
+# before any other lock of its own (see ``retry_job``), so the wait can never close a cycle.
+NEXT_QUEUE_SEQ = Statement(
+    "UPDATE tenants SET last_queue_seq = last_queue_seq + 1 WHERE id = :tenant_id RETURNING last_queue_seq"
+)
+# The number NEXT_QUEUE_SEQ just took, for a statement sent after it in the same batch.
+# (The cast gives the tenant's id the type its other uses give it, so PostgreSQL can prepare both.)
+_TAKEN_QUEUE_SEQ = "(SELECT last_queue_seq FROM tenants WHERE id = CAST(:tenant_id AS VARCHAR))"
+
+# A job and its steps as queued, for every kind of job (``enqueue``, ``db/sends.py: write_send``).
+# The steps find their job by its public id, so the job, its steps and its number go in one batch.
+INSERT_JOB = Statement(
+    "INSERT INTO jobs (public_id, tenant_id, kind, status, error, payload, warnings, result, "
+    "link_entity, link_code, depends_on_job_id, queue_seq, created_at, updated_at, finished_at) "
+    f"VALUES (:public_id, :tenant_id, :kind, '{JobStatus.QUEUED.value}', NULL, :payload, :warnings, '{{}}', "
+    f":link_entity, :link_code, :depends_on_job_id, {_TAKEN_QUEUE_SEQ}, :now, :now, NULL) "
+    "RETURNING id, queue_seq",
+    json_params=["payload", "warnings"],
+    timestamps=["now"],
+)
+JOB_BY_PUBLIC_ID = "(SELECT id FROM jobs WHERE public_id = :public_id)"
+INSERT_STEP = Statement(
+    "INSERT INTO job_steps (job_id, tenant_id, position, kind, intent, reconcilable, phase, state, "
+    "request_ids, result, attempts, created_at) "
+    f"VALUES ({JOB_BY_PUBLIC_ID}, :tenant_id, :position, :kind, :intent, :reconcilable, 'send', "
+    f"'{StepState.QUEUED.value}', '[]', '{{}}', 0, :now)",
+    json_params=["intent"],
+    timestamps=["now"],
+)
+
+
+# The tenant's head job: the first, in queue order, of its jobs with steps still to go; only its
+# steps can be handed out. ``{tenant}`` is the tenant's id (``:tenant_id``, or the tenant of the
+# session found by ticket when sent in a batch, see start_send). The scan is ``ix_jobs_open_queue``
+# in order: finished jobs are not in it, so it stops at the first row whatever the history.
+#
+# A job waiting for another that ended without succeeding is passed over: it can never run. Such a
+# job is failed when the job it waits for fails, is cancelled or ends with an unknown outcome
+# (``fail_dependents``), a send is not queued behind a job that ended so (mapping/sending.py), and a
+# retry of that job fails whatever still waits for it (``retry_job``); passing it over covers a send
+# queued at the very moment its prerequisite ended, which none of those saw.
+#
+# The check reads the status of the job waited for with a scalar subquery, on purpose: written as
+# NOT EXISTS, PostgreSQL planned it as an anti-join (or a hashed subplan) whose inner side scanned
+# every job of the database with one of those statuses, all tenants and all history (about 0.3 ms of
+# PostgreSQL's CPU per call at 1,300 jobs, growing with the table). A scalar subquery is looked up by
+# primary key, and only for a job that waits for another (docs/performance.md, "The head job's
+# dependency check").
+_HEAD_JOB = f"""
+    (SELECT j.id FROM jobs j
+     WHERE j.tenant_id = {{tenant}} AND j.{OPEN_JOB_CONDITION}
+       AND (j.depends_on_job_id IS NULL OR COALESCE(
+           (SELECT d.status FROM jobs d WHERE d.id = j.depends_on_job_id), '')
+           NOT IN ('failed', 'cancelled', 'unknown_outcome'))
+     ORDER BY j.queue_seq LIMIT 1)
+"""
+
+# A step that may be handed out now, of the job ``{job}``: its next step (the first, in order, that
+# has not succeeded: steps of a job run one after another, so no other can be runnable), when it is
+# queued, its retry delay (if any) is over, and the job it waits for (if any) succeeded. Finding the
+# next step by the job's own index in position order, rather than filtering the job's steps by
+# state, keeps the plan on that index: asked which of a job's steps are queued, PostgreSQL once
+# combined it with the index of steps by session and state, which reads every queued step of the
+# database. Bound parameter: now.
+_STEP_RUNNABLE = """
+    s.id = (
+        SELECT f.id FROM job_steps f
+        WHERE f.job_id = {job} AND f.state <> 'succeeded'
+        ORDER BY f.position
+        LIMIT 1
+    )
+    AND s.state = 'queued'
+    AND (s.not_before IS NULL OR s.not_before <= :now)
+    AND NOT EXISTS (
+        SELECT 1 FROM jobs j JOIN jobs d ON d.id = j.depends_on_job_id
+        WHERE j.id = s.job_id AND d.status <> 'succeeded'
+    )
+"""
+
+# The runnable-step condition, shared by the claim and the check for work: a runnable step of the
+# tenant's head job.
+_RUNNABLE = _STEP_RUNNABLE.replace("{job}", _HEAD_JOB)
+
+# Whether a step is its job's last: the steps after it in a shared message set then leave no earlier
+# job with steps still to go (QuickBooks processes a message set's requests in order).
+_IS_LAST = (
+    "NOT EXISTS (SELECT 1 FROM job_steps l WHERE l.job_id = {step}.job_id AND l.position > {step}.position)"
+)
+
+# The claim. The candidate is picked and taken in one statement; ``AND state = 'queued'`` makes the
+# take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row another
+# session is claiming right now is skipped instead of waited for (the other session holds the head
+# job's next step, so this one finds nothing to take, and the order holds). SQLite has no row locks;
+# there the whole claim runs under the database write lock taken at BEGIN (``BEGIN IMMEDIATE``,
+# db/engine.py). ``{session}`` is the claiming session's id (``:session_id``, or found by ticket in a
+# batch); the claim takes nothing when it is NULL (no open session).
+_STEP_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version"
+_CLAIM = """
+    UPDATE job_steps SET state = 'in_flight', session_id = {session}, claimed_at = :now,
+                         attempts = attempts + 1
+    WHERE id = (
+        SELECT s.id FROM job_steps s
+        WHERE {runnable}
+        {lock}
+    ) AND state = 'queued' AND {session} IS NOT NULL
+    RETURNING {columns}, {last} AS last
+"""
+
+
+# On PostgreSQL the claim also moves the claimed step's job to in flight, in the same statement: a
+# data-modifying CTE (``claimed``) whose rows the outer UPDATE of ``jobs`` reads, found by primary key
+# (``= ANY(ARRAY(…))`` evaluates the claimed job ids first). Only a job's first step can find its job
+# still 'queued': a later step is runnable only once every earlier one succeeded, and settling those
+# already derived the job 'in_flight'. As separate statements, the move found the job through the
+# session's in-flight steps, and PostgreSQL planned it as a scan of every open job of every tenant.
+# SQLite has no data-modifying CTEs: it runs the move as a statement of its own after the claim.
+_JOB_STARTED = (
+    "started AS (UPDATE jobs SET status = 'in_flight', updated_at = :now "
+    "WHERE jobs.id = ANY(ARRAY(SELECT c.job_id FROM claimed c WHERE c.position = 0)) "
+    "AND jobs.status = 'queued') "
+    "SELECT * FROM claimed"
+)
+
+
+def _claim(*, session: str, tenant: str, lock: str, timestamps: tuple[str, ...], dialect: str) -> Statement:
+    claim = _CLAIM.format(
+        session=session,
+        runnable=_RUNNABLE.format(tenant=tenant),
+        lock=lock,
+        columns=_STEP_COLUMNS,
+        last=_IS_LAST.format(step="job_steps"),
+    )
+    if dialect == "postgresql":
+        claim = f"WITH claimed AS ({claim}), {_JOB_STARTED}"
+    return Statement(claim, timestamps=timestamps, json_columns=("intent", "request_ids"))
+
+
+_LOCKS = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
+CLAIM_BY_ID = {
+    # The cast gives the parameter a type where it is only tested for NULL (PostgreSQL prepares it).
+    dialect: _claim(
+        session="CAST(:session_id AS BIGINT)",
+        tenant=":tenant_id",
+        lock=lock,
+        timestamps=("now",),
+        dialect=dialect,
+    )
+    for dialect, lock in _LOCKS.items()
+}
+CLAIM_BY_TICKET = {
+    dialect: _claim(
+        session=OPEN_SESSION_ID,
+        tenant=OPEN_SESSION_TENANT,
+        lock=lock,
+        timestamps=("now", "cutoff"),
+        dialect=dialect,
+    )
+    for dialect, lock in _LOCKS.items()
+}
+
+# The claim of the steps that travel with a first one in the same message set (see claim_companions),
+# the last step of the head job (``:job_id``). Only the jobs right after it in queue order may join,
+# and only while every earlier job of the message set ends in it:
+#
+# * ``behind``: the next ``:limit`` jobs with steps to go, in queue order (the open-jobs index);
+# * ``next``: each one's runnable step, if it has one, when it may share a message set (a typed
+#   request: ``:shared_kind``, the kind mapping lets share) on its first attempt, in phase ``send``:
+#   raw qbXML is sent as given, a retrieval page alone, and a retry or a reconciliation alone so
+#   that whatever happened to a step tried before is told apart from its neighbours' outcomes), and
+#   whether it is its job's last step;
+# * ``picked``: a step joins when no job before it in ``behind`` lacks a shareable last step (locked
+#   by this claim on PostgreSQL). The run stops at the first job that must wait or go alone, and
+#   after the first step that is not its job's last, so no later job's step is ever handed out while
+#   an earlier job has steps to go.
+_AFTER_HEAD = f"""
+    SELECT j.id, j.queue_seq FROM jobs j
+    WHERE j.tenant_id = :tenant_id AND j.{OPEN_JOB_CONDITION}
+      AND j.queue_seq > (SELECT h.queue_seq FROM jobs h WHERE h.id = :job_id)
+    ORDER BY j.queue_seq
+    LIMIT :limit
+"""
+_NEXT_OF_AFTER = """
+    SELECT a.id AS job_id, a.queue_seq, s.id,
+           {last} AS last
+    FROM behind a JOIN job_steps s ON {runnable}
+    WHERE s.kind = :shared_kind AND s.phase = 'send' AND s.attempts = 0
+""".format(
+    last=_IS_LAST.format(step="s"),
+    runnable=_STEP_RUNNABLE.replace("{job}", "a.id"),
+)
+_PICKED = """
+    SELECT n.id FROM next n
+    WHERE n.id IN (SELECT id FROM {taken}) AND NOT EXISTS (
+        SELECT 1 FROM behind b
+        WHERE b.queue_seq < n.queue_seq AND NOT EXISTS (
+            SELECT 1 FROM next m WHERE m.job_id = b.id AND m.last AND m.id IN (SELECT id FROM {taken})
+        )
+    )
+"""
+# Each companion's place in the queue, for the order of the message set.
+_QUEUE_SEQ_OF_STEP = "(SELECT q.queue_seq FROM jobs q WHERE q.id = job_steps.job_id) AS queue_seq"
+_TAKE_COMPANIONS = """
+    UPDATE job_steps SET state = 'in_flight', session_id = :session_id, claimed_at = :now,
+                         attempts = attempts + 1
+"""
+CLAIM_COMPANIONS = {
+    # PostgreSQL: each CTE is materialized, so it runs once (a claim written as ``id IN (SELECT …
+    # LIMIT n FOR UPDATE SKIP LOCKED)`` once took more than n steps: the plan ran the subquery more
+    # than once). ``locked`` locks the candidates, skipping rows another session is claiming right
+    # now; a skipped one ends the run like a step that must wait. ``state = 'queued'`` keeps the take
+    # a compare-and-set.
+    "postgresql": Statement(
+        f"WITH behind AS MATERIALIZED ({_AFTER_HEAD}), next AS MATERIALIZED ({_NEXT_OF_AFTER}), "
+        "locked AS MATERIALIZED ("
+        "SELECT id FROM job_steps WHERE id IN (SELECT id FROM next) FOR UPDATE SKIP LOCKED), "
+        f"picked AS ({_PICKED.format(taken='locked')}), "
+        f"claimed AS ({_TAKE_COMPANIONS} FROM picked "
+        "WHERE job_steps.id = picked.id AND job_steps.state = 'queued' "
+        "RETURNING " + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
+        + f", {_QUEUE_SEQ_OF_STEP}), "
+        # Their jobs in flight in the same statement, as with the first step (``_JOB_STARTED``).
+        + _JOB_STARTED,
+        timestamps=("now",),
+        json_columns=("intent", "request_ids"),
+    ),
+    # SQLite: no row locks; the claim runs under the write lock taken at BEGIN, as ``_CLAIM`` does.
+    "sqlite": Statement(
+        f"WITH behind AS ({_AFTER_HEAD}), next AS ({_NEXT_OF_AFTER}) {_TAKE_COMPANIONS} "
+        f"WHERE id IN ({_PICKED.format(taken='next')}) AND state = 'queued' "
+        f"RETURNING {_STEP_COLUMNS}, {_QUEUE_SEQ_OF_STEP}",
+        timestamps=("now",),
+        json_columns=("intent", "request_ids"),
+    ),
+}
+# The jobs of steps a session just claimed that are still 'queued' (only a job's first step can find
+# its job so): in flight now. SQLite only (PostgreSQL: ``_JOB_STARTED``).
+JOBS_OF_SESSION_TO_IN_FLIGHT = Statement(
+    "UPDATE jobs SET status = 'in_flight', updated_at = :now "
+    "WHERE status = 'queued' AND id IN ("
+    "SELECT job_id FROM job_steps WHERE session_id = :session_id AND state = 'in_flight' AND position = 0)",
+    timestamps=("now",),
+)
+
+# Whether the tenant has a step to send now. EXISTS stops at the first one: the Web Connector asks
+# after every answer, and a count read the tenant's whole backlog each time (through a backlog of
+# 10,000 requests, each call read 10,000 rows: 15 ms of database CPU instead of about 1).
+ANY_RUNNABLE = Statement(
+    f"SELECT EXISTS (SELECT 1 FROM job_steps s WHERE {_RUNNABLE.format(tenant=':tenant_id')}) AS runnable",
+    timestamps=("now",),
+)
+# The requests waiting for a tenant, runnable now or later (a job's later steps, retries): read once
+# when a session starts, as the plan its progress is measured against.
+COUNT_QUEUED = Statement(
+    "SELECT count(*) AS queued FROM job_steps WHERE tenant_id = :tenant_id AND state = 'queued'"
+)
+JOB_TO_IN_FLIGHT = Statement(
+    "UPDATE jobs SET status = 'in_flight', updated_at = :now WHERE id = :job_id AND status = 'queued'",
+    timestamps=("now",),
+)
+# The same for the step a batch's claim just gave the session: only a job's first step can find its
+# job still queued (see claim_next_step).
+JOB_OF_CLAIM_TO_IN_FLIGHT = Statement(
+    "UPDATE jobs SET status = 'in_flight', updated_at = :now "
+    "WHERE status = 'queued' AND id IN ("
+    f"SELECT job_id FROM job_steps WHERE session_id = {OPEN_SESSION_ID} "
+    "AND state = 'in_flight' AND position = 0)",
+    timestamps=("now", "cutoff"),
+)
+MARK_SENT = Statement(
+    "UPDATE job_steps SET request = :xml, request_ids = :request_ids, "
+    "sent_qbxml_version = COALESCE(:sent_version, sent_qbxml_version) WHERE id = :step_id",
+    json_params=("request_ids",),
+)
+# With each step, what settling it needs of its job (tenant, link, result), so a success is written
+# in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
+IN_FLIGHT_BY_TICKET = Statement(
+    "SELECT s.id, s.job_id, s.position, s.kind, s.intent, s.attempts, s.request_ids, s.phase, "
+    "s.sent_qbxml_version, j.tenant_id AS job_tenant_id, j.link_entity AS job_link_entity, "
+    "j.link_code AS job_link_code, j.result AS job_result "
+    "FROM job_steps s JOIN jobs j ON j.id = s.job_id "
+    f"WHERE s.session_id = {OPEN_SESSION_ID} AND s.state = 'in_flight' ORDER BY s.id",
+    timestamps=("cutoff",),
+    json_columns=("intent", "request_ids", "job_result"),
+)
+# A step whose answer was lost: when QuickBooks can be asked whether it saved it (reconcilable), it
+# goes back to the queue to be reconciled before anything is re-sent; otherwise it waits for a person.
+_ORPHAN_SQL = (
+    "UPDATE job_steps SET "
+    "state = CASE WHEN reconcilable THEN 'queued' ELSE 'unknown_outcome' END, "
+    "phase = CASE WHEN reconcilable THEN 'reconcile' ELSE phase END, "
+    "session_id = CASE WHEN reconcilable THEN NULL ELSE session_id END, "
+    "completed_at = CASE WHEN reconcilable THEN NULL ELSE :now END, "
+    "error = CASE WHEN reconcilable THEN :reconcile_note ELSE :error END "
+    "WHERE session_id = {session} AND state = 'in_flight' RETURNING job_id"
+)
+ORPHAN = Statement(_ORPHAN_SQL.format(session=":session_id"), timestamps=("now",))
+ORPHAN_BY_TICKET = Statement(_ORPHAN_SQL.format(session=OPEN_SESSION_ID), timestamps=("now", "cutoff"))
+SETTLE = Statement(
+    "UPDATE job_steps SET state = :state, completed_at = :completed_at, "
+    # A step put back in the queue belongs to no session any more; a settled one keeps its session.
+    "session_id = CASE WHEN :final THEN session_id ELSE NULL END, "
+    "not_before = :not_before, phase = COALESCE(:phase, phase), response = :response, "
+    "status_code = :status_code, "
+    "status_severity = :status_severity, status_message = :status_message, hresult = :hresult, "
+    "error = :error, result = :result WHERE id = :step_id",
+    timestamps=("completed_at", "not_before"),
+    json_params=("result",),
+)
+CANCEL_REST = Statement(
+    "UPDATE job_steps SET state = 'cancelled', completed_at = :now, "
+    "error = 'not sent: an earlier step failed' "
+    "WHERE job_id = :job_id AND position > :position AND state = 'queued'",
+    timestamps=("now",),
+)
+# A job's status derived from its steps and stored in one statement: the rule of db/states.py
+# (JOB_STATUS_RULES, read in Python by ``derive_job_status``), written as SQL
+# (``job_status_sql``) so that settling a step costs
+# one round trip for its job instead of a read and a write. ``d`` has exactly one row (an aggregate
+# without GROUP BY), also for a job without steps ('cancelled', as in Python). The error is the first
+# non-empty one of a deciding step (failed, else unknown outcome), kept when there is none; it and
+# ``finished_at`` are cleared while the job is not final. The caller's transaction holds the row
+# lock on ``jobs`` taken here until it commits, so two sessions settling steps of one job cannot
+# interleave their derivations.
+UPDATE_JOB = Statement(
+    f"""
+    UPDATE jobs SET
+        status = d.status,
+        updated_at = :now,
+        error = CASE
+            WHEN d.status IN ('failed', 'unknown_outcome') THEN COALESCE(
+                (SELECT e.error FROM job_steps e
+                 WHERE e.job_id = :job_id AND e.state = d.status AND e.error <> ''
+                 ORDER BY e.position LIMIT 1),
+                error)
+            WHEN d.status IN ('succeeded', 'cancelled') THEN error
+            ELSE NULL END,
+        finished_at = CASE
+            WHEN d.status IN ('failed', 'unknown_outcome', 'succeeded', 'cancelled')
+            THEN COALESCE(finished_at, :now) ELSE NULL END
+    FROM (
+        SELECT {job_status_sql()} AS status
+        FROM job_steps WHERE job_id = :job_id
+    ) AS d
+    WHERE jobs.id = :job_id
+    RETURNING jobs.status, jobs.link_entity, jobs.tenant_id, jobs.public_id, jobs.kind, jobs.error
+    """,
+    timestamps=("now",),
+)
+# A job's status before ``UPDATE_JOB`` derives it again, read (on PostgreSQL, locked) in the same
+# batch just before it, so that a job whose status has just become failed or unknown is told apart
+# from one that already was (see ``_after_job_update``). Only read when a step has just failed or
+# lost its answer: a success or a requeue cannot make a job fail.
+JOB_STATUS_BEFORE = {
+    dialect: Statement(f"SELECT status FROM jobs WHERE id = :job_id {lock}")
+    for dialect, lock in (("postgresql", "FOR UPDATE"), ("sqlite", ""))
+}
+
+
+SET_JOB_RESULT = Statement(
+    "UPDATE jobs SET result = :result WHERE id = :job_id",
+    json_params=("result",),
+)
+
+
+# The steps a session settled keep its id (``SETTLE``): those it failed (an error from QuickBooks, a
+# request that could not be written) and those it left without an answer.
+SESSION_OUTCOMES = Statement(
+    "SELECT count(CASE WHEN state = 'failed' THEN 1 END) AS failed, "
+    "count(CASE WHEN state = 'unknown_outcome' THEN 1 END) AS unknown "
+    "FROM job_steps WHERE session_id = :session_id AND state IN ('failed', 'unknown_outcome')"
+)
+
+
+# Steps sent in one message set were claimed in one transaction: they share its claimed_at.
+LATEST_UNKNOWN_OF_SESSION = Statement(
+    "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version "
+    "FROM job_steps "
+    "WHERE session_id = :session_id AND state = 'unknown_outcome' AND claimed_at = ("
+    "SELECT max(claimed_at) FROM job_steps WHERE session_id = :session_id AND state = 'unknown_outcome') "
+    "ORDER BY id",
+    json_columns=("intent", "request_ids"),
+).clause
+
+
+PARK_UNKNOWN = Statement(
+    "UPDATE job_steps SET state = 'unknown_outcome', reconcilable = FALSE, phase = 'send', "
+    "completed_at = :now, error = :error WHERE id = :step_id",
+    timestamps=("now",),
+)
+FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.UNKNOWN_OUTCOME, JobStatus.CANCELLED})
+
+
+DEPENDENTS = text("SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND status = 'queued'")
+FAIL_QUEUED_STEPS = Statement(
+    "UPDATE job_steps SET state = 'failed', completed_at = :now, error = :error "
+    "WHERE job_id = :job_id AND state = 'queued'",
+    timestamps=("now",),
+).clause
+
+
+OPEN_SESSIONS_OLDER_THAN = Statement(
+    "SELECT 1 FROM qbwc_sessions "
+    "WHERE tenant_id = :tenant_id AND state = 'open' AND last_seen_at < :cutoff LIMIT 1",
+    timestamps=("cutoff",),
+).clause
+
+
+RETRY_STEPS = text(
+    "UPDATE job_steps SET "
+    "phase = CASE WHEN state = 'unknown_outcome' AND reconcilable THEN 'reconcile' ELSE 'send' END, "
+    "state = 'queued', session_id = NULL, not_before = NULL, completed_at = NULL, error = NULL "
+    "WHERE job_id = :job_id AND state IN ('failed', 'cancelled', 'unknown_outcome')"
+)
+
+
+TO_END_OF_QUEUE = Statement(
+    f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHERE id = :job_id"
+)
+
+
+# A person's cancel: every step of the job not yet sent (the job's row is derived again after it).
+CANCEL_QUEUED_STEPS = Statement(
+    "UPDATE job_steps SET state = 'cancelled', completed_at = :now, error = 'cancelled before it was sent' "
+    "WHERE job_id = :job_id AND state = 'queued'",
+    timestamps=("now",),
+)
+# A retried job is no longer finished; its status is derived again from its requeued steps.
+REOPEN_JOB = Statement(
+    "UPDATE jobs SET error = NULL, finished_at = NULL, updated_at = :now WHERE id = :job_id",
+    timestamps=("now",),
+)
+# The public id of a job, for the error of the jobs that waited for it.
+JOB_PUBLIC_ID = Statement("SELECT public_id FROM jobs WHERE id = :job_id")
