@@ -113,17 +113,19 @@ def enter_sales_orders(qb: QuickBooks, prefix: str, count: int) -> None:
     )
 
 
-def connector_process(url: str, tenants: list[tuple[str, str]], pipe: Pipe) -> None:
-    """Holds the QuickBooks companies of these tenants for the whole run; on each message from the
-    parent, syncs every one of them at once (a thread each) until the server has nothing more."""
+def connector_process(url: str, tenants: list[tuple[str, str, float]], pipe: Pipe) -> None:
+    """Holds the QuickBooks companies of these tenants (username, token, the fraction of the spread
+    after which its connector starts) for the whole run; on each message from the parent, syncs every
+    one of them (a thread each) until the server has nothing more."""
     companies = {}
-    for username, _ in tenants:
+    for username, _, _ in tenants:
         qb = QuickBooks(Company.new("Soak"), use_default_schema=False)
         qb.process(COMPANY_SETUP)
         companies[username] = qb
     pipe.send("ready")
 
-    def sync(username: str, token: str, report: SyncReport, lock: threading.Lock) -> None:
+    def sync(username: str, token: str, start: float, report: SyncReport, lock: threading.Lock) -> None:
+        time.sleep(start)
         latencies: list[float] = []
         sessions = failed = 0
         errors: list[str] = []
@@ -157,12 +159,19 @@ def connector_process(url: str, tenants: list[tuple[str, str]], pipe: Pipe) -> N
             command = pipe.recv()
             if command == "stop":
                 break
-            _, round_number, entered = command
+            _, round_number, entered, spread = command
             for number, qb in enumerate(companies.values()):
                 enter_sales_orders(qb, f"{round_number}-{number}", entered)
             report = SyncReport()
             lock = threading.Lock()
-            list(pool.map(lambda tenant, r=report, k=lock: sync(*tenant, r, k), tenants))
+            list(
+                pool.map(
+                    lambda tenant, r=report, k=lock, d=spread: sync(
+                        tenant[0], tenant[1], tenant[2] * d, r, k
+                    ),
+                    tenants,
+                )
+            )
             pipe.send(report)
 
 
@@ -337,6 +346,12 @@ def main() -> None:
     parser.add_argument(
         "--entered", type=int, default=2, help="sales orders entered in each QuickBooks per round"
     )
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0,
+        help="seconds over which the connectors' syncs start, evenly (default 0: all at once)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument(
         "--connectors", type=int, default=2, help="processes running the simulated connectors"
@@ -366,7 +381,8 @@ def main() -> None:
                 },
             ).raise_for_status()
             tenants.append(tenant)
-            credentials.append((tenant["qbwcUsername"], token))
+            # Connectors start evenly over the spread, in tenant order.
+            credentials.append((tenant["qbwcUsername"], token, i / args.tenants))
         for i in range(args.connectors):
             parent, child = multiprocessing.Pipe()
             process = multiprocessing.Process(
@@ -382,8 +398,9 @@ def main() -> None:
         print(
             f"tenants: {args.tenants}; per round each gets {args.sends} sends (half sales orders, 3 in 10 "
             f"purchase orders, 1 in 5 inventory) and one round in {args.retrieve_every} a retrieval of its "
-            f"sales orders; rounds every {args.interval:g} s for {args.minutes:g} min; all connectors sync "
-            f"at once ({args.connectors} processes)"
+            f"sales orders; rounds every {args.interval:g} s for {args.minutes:g} min; connectors start "
+            + (f"evenly over {args.spread:g} s" if args.spread else "all at once")
+            + f" ({args.connectors} processes)"
         )
         print(f"server memory before the first round: {tree_rss(server.process.pid) / 2**20:.0f} MB")
         print(
@@ -409,7 +426,7 @@ def main() -> None:
                 after_sends = waiting(job_counts(engine))
                 sync_started = time.monotonic()
                 for pipe in pipes:
-                    pipe.send(("sync", round_number, args.entered))
+                    pipe.send(("sync", round_number, args.entered, args.spread))
                 reports: list[SyncReport] = [pipe.recv() for pipe in pipes]
                 sync_seconds = time.monotonic() - sync_started
                 for tenant_id in retrieving:
