@@ -2,19 +2,20 @@
 for a long time, against ``qbbridge serve`` on PostgreSQL over loopback HTTP.
 
 Every ``--interval`` seconds a round starts: each tenant gets a few sends through the admin API (sales
-orders, purchase orders, inventory) and, one round in ``--retrieve-every``, a retrieval of its sales
-orders, whose imports it then acknowledges as Fusion Operations would; then every tenant's Web
-Connector syncs (sessions until the server has nothing more for it), all tenants at once, the worst
-case of connectors polling on the same minute. The companies live in ``--connectors`` processes for the
-whole run, so they grow as real ones do.
+orders, purchase orders, inventory) and, one round in ``--retrieve-every``, a retrieval of the sales
+orders entered in its QuickBooks since its previous one, whose imports it then acknowledges as Fusion
+Operations would; then every tenant's Web Connector syncs (sessions until the server has nothing more
+for it), the connectors starting evenly over ``--spread`` seconds (0, the default: all at once, the
+worst case of every customer polling on the same minute). The companies live in ``--connectors``
+processes for the whole run, so they grow as real ones do.
 
 Per round it prints the server's resident memory (the ``serve`` process and its workers, summed), the
 jobs waiting at the round's start, after the sends and at its end, the Web Connector's call latency
 (p50, p99), the jobs finished and the failures; at the end, whether memory stayed flat, the queue
 drained every round and the p99 stayed steady.
 
-    .venv/bin/python bench/soak.py [--tenants 40] [--minutes 5] [--interval 60]
-    .venv/bin/python bench/soak.py --tenants 200 --minutes 30        # the full run of issue 19
+    .venv/bin/python bench/soak.py [--tenants 40] [--minutes 5] [--interval 60] [--spread 0]
+    .venv/bin/python bench/soak.py --tenants 200 --minutes 30 --spread 40   # issue 19's full run
 """
 
 from __future__ import annotations
