@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import io
 import multiprocessing
+import secrets
 import statistics
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -207,6 +209,32 @@ class PeakRss:
         return self.peak
 
 
+def server_call_buckets(client: httpx.Client, token: str) -> dict[float, float]:
+    """The server's own histogram of Web Connector call times (``/metrics``), all methods together:
+    upper bound in seconds → calls answered within it, counted since the server started."""
+    answer = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    answer.raise_for_status()
+    buckets: dict[float, float] = {}
+    for family in text_string_to_metric_families(answer.text):
+        if family.name != "qbbridge_web_connector_call_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                bound = float(sample.labels["le"])
+                buckets[bound] = buckets.get(bound, 0) + sample.value
+    return buckets
+
+
+def server_p99(before: dict[float, float], after: dict[float, float]) -> float:
+    """The upper bound of the bucket holding the 99th percentile of the calls between two readings."""
+    counts = sorted((bound, after[bound] - before.get(bound, 0)) for bound in after)
+    total = counts[-1][1] if counts else 0
+    for bound, within in counts:
+        if within >= 0.99 * total:
+            return bound
+    return float("inf")
+
+
 def job_counts(engine: Engine) -> dict[str, int]:
     """Jobs by status, read from the database directly so the figures do not load the server."""
     with engine.connect() as connection:
@@ -231,6 +259,7 @@ class Round:
     waiting_end: int
     p50: float
     p99: float
+    server_p99: float
     calls: int
     sessions: int
     jobs_done: int
@@ -361,8 +390,14 @@ def main() -> None:
     args = parser.parse_args()
 
     url = create_postgres_database()
+    # The server's own call times come from /metrics, beside the ones the connectors measure.
+    metrics_token = secrets.token_urlsafe(24)
     server = start_server(
-        url, Path(tempfile.mkdtemp(prefix="qbbridge-soak-")), workers=args.workers, port=args.port
+        url,
+        Path(tempfile.mkdtemp(prefix="qbbridge-soak-")),
+        workers=args.workers,
+        port=args.port,
+        extra_env={"QBBRIDGE_METRICS_TOKEN": metrics_token},
     )
     engine = create_engine(url, pool_size=1)
     processes: list[multiprocessing.Process] = []
@@ -405,8 +440,9 @@ def main() -> None:
         )
         print(f"server memory before the first round: {tree_rss(server.process.pid) / 2**20:.0f} MB")
         print(
-            "round | RSS end / peak MB | waiting: start, after sends, end | WC calls | p50 / p99 ms | "
-            "sessions | jobs done, imports acknowledged | failures | seconds: sends, sync, round"
+            "round | RSS end / peak MB | waiting: start, after sends, end | WC calls | "
+            "p50 / p99 / server's p99 ms | sessions | jobs done, imports acknowledged | failures | "
+            "seconds: sends, sync, round"
         )
         rounds: list[Round] = []
         run_started = time.monotonic()
@@ -419,6 +455,7 @@ def main() -> None:
                 round_number += 1
                 round_started = time.monotonic()
                 before = job_counts(engine)
+                buckets_before = server_call_buckets(client, metrics_token)
                 sampler = PeakRss(server.process.pid)
                 accepted, refusals, retrieving = queue_round(
                     client, tenants, round_number, args.sends, args.retrieve_every, since
@@ -434,6 +471,7 @@ def main() -> None:
                     since[tenant_id] = dt.datetime.now(dt.UTC).isoformat()
                 acknowledged, ack_refusals = acknowledge_imports(client, retrieving)
                 end = job_counts(engine)
+                buckets_after = server_call_buckets(client, metrics_token)
                 peak = sampler.stop()
                 latencies = [lat for report in reports for lat in report.latencies]
                 done = sum(end.get(s, 0) - before.get(s, 0) for s in ("succeeded", *FAILED_STATUSES))
@@ -449,6 +487,7 @@ def main() -> None:
                     waiting_end=waiting(end),
                     p50=percentile(latencies, 0.5),
                     p99=percentile(latencies, 0.99),
+                    server_p99=server_p99(buckets_before, buckets_after),
                     calls=len(latencies),
                     sessions=sum(report.sessions for report in reports),
                     jobs_done=done,
@@ -462,7 +501,8 @@ def main() -> None:
                     f"{current.number:5} | "
                     f"{current.rss_end / 2**20:6.0f} / {current.rss_peak / 2**20:4.0f} | "
                     f"{current.waiting_start}, {current.waiting_queued}, {current.waiting_end} | "
-                    f"{current.calls} | {current.p50 * 1000:.1f} / {current.p99 * 1000:.1f} | "
+                    f"{current.calls} | {current.p50 * 1000:.1f} / {current.p99 * 1000:.1f} / "
+                    f"≤ {current.server_p99 * 1000:.0f} | "
                     f"{current.sessions} | {current.jobs_done} of {accepted} queued, {acknowledged} | "
                     f"{current.failures} | "
                     f"{queue_seconds:.1f}, {sync_seconds:.1f}, {current.seconds:.1f}",
