@@ -81,16 +81,20 @@ class Keyring:
             ) from None
 
 
+def _sealed_secrets(session: Session) -> list[tuple[str, str]]:
+    """Each tenant that has a stored secret, with it (sealed)."""
+    rows = session.execute(
+        select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
+    ).all()
+    return [(tenant_id, sealed) for tenant_id, sealed in rows if sealed is not None]
+
+
 def reseal_all(session: Session, keyring: Keyring) -> tuple[int, list[str]]:
     """Seal every stored secret under the keyring's first key. Returns how many were re-sealed and
     the ids of tenants whose secret no key opens (left as they are)."""
     resealed = 0
     unreadable: list[str] = []
-    rows = session.execute(
-        select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
-    ).all()
-    for tenant_id, sealed in rows:
-        assert sealed is not None  # the query leaves tenants without a secret out
+    for tenant_id, sealed in _sealed_secrets(session):
         try:
             fresh = keyring.reseal(sealed)
         except UnreadableSecret:
@@ -104,11 +108,7 @@ def reseal_all(session: Session, keyring: Keyring) -> tuple[int, list[str]]:
 def unreadable_secrets(session: Session, keyring: Keyring) -> list[str]:
     """Ids of tenants whose stored secret no key of ``keyring`` opens."""
     found = []
-    rows = session.execute(
-        select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
-    ).all()
-    for tenant_id, sealed in rows:
-        assert sealed is not None  # the query leaves tenants without a secret out
+    for tenant_id, sealed in _sealed_secrets(session):
         try:
             keyring.open(sealed)
         except UnreadableSecret:
