@@ -27,7 +27,7 @@ from db import tenants as tenant_repo
 from db.models import Tenant, WcSession, utcnow
 from db.states import SessionState
 from mapping.fields import SafeText
-from mapping.qwc import QwcError, QwcSettings, render_qwc
+from mapping.qwc import QwcError, download_for
 
 router = api_router(prefix="/api/v1/tenants", tags=["tenants"])
 NOT_FOUND = error_responses(404)
@@ -144,21 +144,15 @@ async def download_qwc(
     tenant = tenant_or_404(session, principal, tenant_id)
     settings = request.app.state.settings
     try:
-        body = render_qwc(
-            QwcSettings(
-                app_url=settings.qbwc_url,
-                support_url=settings.support_url,
-                username=tenant.qbwc_username,
-                file_id=tenant.file_id,
-                tenant_name=tenant.name,
-                run_every_minutes=settings.run_every_minutes,
-            )
+        body, filename = download_for(
+            tenant,
+            app_url=settings.qbwc_url,
+            support_url=settings.support_url,
+            run_every_minutes=settings.run_every_minutes,
+            now=utcnow(),
         )
     except QwcError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    # The setup checklist's first step: the file reached someone (mapping/setup.py).
-    tenant.qwc_downloaded_at = utcnow()
-    filename = f"qbbridge-{tenant.qbwc_username}.qwc"
     return Response(
         body,
         media_type="application/xml",

@@ -85,6 +85,23 @@ class Caller:
         return status, b"".join(chunks)
 
 
+async def create_tenants(caller: Caller, label: str) -> list[str]:
+    """TENANTS tenants through the admin API, with the settings every send flow needs."""
+    tenants = []
+    for index in range(TENANTS):
+        status, body = await caller.call("POST", "/api/v1/tenants", {"name": f"{label} {index}"})
+        assert status == 201, body
+        tenant = json.loads(body)["id"]
+        settings = {
+            "inventory": {"adjustmentAccount": "Inventory Adjustments"},
+            "timesheets": {"createMissingCustomerJob": True},
+        }
+        status, body = await caller.call("PUT", f"/api/v1/tenants/{tenant}/settings", settings)
+        assert status == 200, body
+        tenants.append(tenant)
+    return tenants
+
+
 async def run(jobs: int) -> None:
     url = create_postgres_database()
     os.environ.update(
@@ -97,18 +114,7 @@ async def run(jobs: int) -> None:
     try:
         upgrade(database.engine)
         caller = Caller(create_app(load_settings(), database))
-        tenants = []
-        for index in range(TENANTS):
-            status, body = await caller.call("POST", "/api/v1/tenants", {"name": f"Cost {index}"})
-            assert status == 201, body
-            tenant = json.loads(body)["id"]
-            settings = {
-                "inventory": {"adjustmentAccount": "Inventory Adjustments"},
-                "timesheets": {"createMissingCustomerJob": True},
-            }
-            status, body = await caller.call("PUT", f"/api/v1/tenants/{tenant}/settings", settings)
-            assert status == 200, body
-            tenants.append(tenant)
+        tenants = await create_tenants(caller, "Cost")
         per_tenant = jobs // TENANTS
         measured = [
             (f"/api/v1/tenants/{tenant}{path}", payload)

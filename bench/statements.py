@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import json
 import os
 import re
 import sys
@@ -138,7 +137,7 @@ def soap_calls(counter: Counter, database: Database, tenants: int) -> None:
 
 
 async def sends(counter: Counter, url: str, jobs: int) -> None:
-    from bench.send_cost import ADMIN_KEY, TENANTS, Caller
+    from bench.send_cost import ADMIN_KEY, TENANTS, Caller, create_tenants
     from bench.send_flows import payloads
 
     os.environ.update(
@@ -151,18 +150,7 @@ async def sends(counter: Counter, url: str, jobs: int) -> None:
     counter.install(database)
     try:
         caller = Caller(create_app(load_settings(), database))
-        tenants = []
-        for index in range(TENANTS):
-            status, body = await caller.call("POST", "/api/v1/tenants", {"name": f"Count {index}"})
-            assert status == 201, body
-            tenant = json.loads(body)["id"]
-            settings = {
-                "inventory": {"adjustmentAccount": "Inventory Adjustments"},
-                "timesheets": {"createMissingCustomerJob": True},
-            }
-            status, body = await caller.call("PUT", f"/api/v1/tenants/{tenant}/settings", settings)
-            assert status == 200, body
-            tenants.append(tenant)
+        tenants = await create_tenants(caller, "Count")
         for index in range(2):
             for tenant in tenants:
                 path, payload = payloads(index)

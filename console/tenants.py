@@ -17,7 +17,7 @@ from db import tenants as tenant_repo
 from db.models import Job, Tenant, WcSession, utcnow
 from db.states import SessionState
 from mapping import setup
-from mapping.qwc import QwcError, QwcSettings, render_qwc
+from mapping.qwc import QwcError, download_for
 
 router = APIRouter(include_in_schema=False)
 # The spec's five setup steps, as its help-center article names them.
@@ -155,27 +155,22 @@ async def download_qwc(request: Request, tenant_id: str) -> Response:
         who = web.current_session(request, db)
         tenant = web.tenant_for(db, who, tenant_id)
         try:
-            body = render_qwc(
-                QwcSettings(
-                    app_url=settings.qbwc_url,
-                    support_url=settings.support_url,
-                    username=tenant.qbwc_username,
-                    file_id=tenant.file_id,
-                    tenant_name=tenant.name,
-                    run_every_minutes=settings.run_every_minutes,
-                )
+            body, filename = download_for(
+                tenant,
+                app_url=settings.qbwc_url,
+                support_url=settings.support_url,
+                run_every_minutes=settings.run_every_minutes,
+                now=utcnow(),
             )
         except QwcError as exc:
             context = _tenant_context(request, db, who, tenant)
             context["error"] = f"The .qwc file cannot be made: {exc}"
             return web.page(request, "tenant.html", context, status_code=409)
-        # The setup checklist's first step: the file reached someone (mapping/setup.py).
-        tenant.qwc_downloaded_at = utcnow()
     return Response(
         body,
         media_type="application/xml",
         headers={
-            "Content-Disposition": f'attachment; filename="qbbridge-{tenant.qbwc_username}.qwc"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             **web.NO_STORE,
         },
     )

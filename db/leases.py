@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from db.models import UTCDateTime
+from db.results import affected_rows
 
 _UNTIL = (bindparam("until", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
 _CREATE = text(
@@ -31,9 +32,9 @@ _RELEASE = text("DELETE FROM leases WHERE name = :name AND holder = :holder")
 def take(session: Session, name: str, holder: str, *, now: dt.datetime, duration: dt.timedelta) -> bool:
     """Whether ``holder`` holds the lease until ``now + duration`` (taken, renewed or taken over)."""
     values = {"name": name, "holder": holder, "until": now + duration, "now": now}
-    if session.execute(_RENEW_OR_TAKE_OVER, values).rowcount == 1:  # type: ignore[attr-defined]
+    if affected_rows(session.execute(_RENEW_OR_TAKE_OVER, values)) == 1:
         return True
-    return session.execute(_CREATE, values).rowcount == 1  # type: ignore[attr-defined]
+    return affected_rows(session.execute(_CREATE, values)) == 1
 
 
 def release(session: Session, name: str, holder: str) -> None:

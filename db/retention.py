@@ -26,6 +26,7 @@ from sqlalchemy import JSON, bindparam, text
 from sqlalchemy.orm import Session
 
 from db.models import PRUNABLE_IMPORT_CONDITION, PRUNABLE_JOB_CONDITION, UTCDateTime
+from db.results import affected_rows
 
 _SKIP_LOCKED = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 
@@ -83,7 +84,7 @@ def prune_jobs(session: Session, *, cutoff: dt.datetime, now: dt.datetime, limit
     ids = [row.id for row in found]
     if not ids:
         return Pruned()
-    steps = session.execute(_PRUNE_STEPS, {"ids": ids, "empty": {}}).rowcount  # type: ignore[attr-defined]
+    steps = affected_rows(session.execute(_PRUNE_STEPS, {"ids": ids, "empty": {}}))
     session.execute(_PRUNE_JOBS, {"ids": ids, "empty": {}, "now": now})
     return Pruned(jobs=len(ids), steps=steps)
 

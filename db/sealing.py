@@ -81,37 +81,44 @@ class Keyring:
             ) from None
 
 
+# Every column holding a sealed secret: the Fusion Operations API key and the webhook secret
+# (mapping/webhooks.py).
+SEALED_COLUMNS = (Tenant.fusion_api_key_sealed, Tenant.webhook_secret_sealed)
+
+
+def _sealed_secrets(session: Session) -> list[tuple[str, str, str]]:
+    """Each stored secret: its tenant, its column's name and the sealed value."""
+    found: list[tuple[str, str, str]] = []
+    for column in SEALED_COLUMNS:
+        rows = session.execute(select(Tenant.id, column).where(column.is_not(None))).all()
+        found.extend((tenant_id, column.key, sealed) for tenant_id, sealed in rows if sealed is not None)
+    return found
+
+
 def reseal_all(session: Session, keyring: Keyring) -> tuple[int, list[str]]:
     """Seal every stored secret under the keyring's first key. Returns how many were re-sealed and
-    the ids of tenants whose secret no key opens (left as they are)."""
+    the ids of tenants with a secret no key opens (left as it is)."""
     resealed = 0
     unreadable: list[str] = []
-    # The Fusion Operations API key and the webhook secret (mapping/webhooks.py).
-    for column in (Tenant.fusion_api_key_sealed, Tenant.webhook_secret_sealed):
-        rows = session.execute(select(Tenant.id, column).where(column.is_not(None))).all()
-        for tenant_id, sealed in rows:
-            assert sealed is not None  # the query leaves tenants without a secret out
-            try:
-                fresh = keyring.reseal(sealed)
-            except UnreadableSecret:
-                if tenant_id not in unreadable:
-                    unreadable.append(tenant_id)
-                continue
-            session.execute(update(Tenant).where(Tenant.id == tenant_id).values({column.key: fresh}))
-            resealed += 1
+    for tenant_id, column, sealed in _sealed_secrets(session):
+        try:
+            fresh = keyring.reseal(sealed)
+        except UnreadableSecret:
+            if tenant_id not in unreadable:
+                unreadable.append(tenant_id)
+            continue
+        session.execute(update(Tenant).where(Tenant.id == tenant_id).values({column: fresh}))
+        resealed += 1
     return resealed, unreadable
 
 
 def unreadable_secrets(session: Session, keyring: Keyring) -> list[str]:
-    """Ids of tenants whose stored secret no key of ``keyring`` opens."""
-    found = []
-    rows = session.execute(
-        select(Tenant.id, Tenant.fusion_api_key_sealed).where(Tenant.fusion_api_key_sealed.is_not(None))
-    ).all()
-    for tenant_id, sealed in rows:
-        assert sealed is not None  # the query leaves tenants without a secret out
+    """Ids of tenants with a stored secret no key of ``keyring`` opens."""
+    found: list[str] = []
+    for tenant_id, _column, sealed in _sealed_secrets(session):
         try:
             keyring.open(sealed)
         except UnreadableSecret:
-            found.append(tenant_id)
+            if tenant_id not in found:
+                found.append(tenant_id)
     return found

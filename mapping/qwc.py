@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from db.models import Tenant
 from mapping.setup import OWNER_ID
 
-__all__ = ["OWNER_ID", "QwcError", "QwcSettings", "check_app_url", "render_qwc"]
+__all__ = ["OWNER_ID", "QwcError", "QwcSettings", "check_app_url", "download_for", "render_qwc"]
 
 APP_NAME = "qbbridge"
 APP_DESCRIPTION = "Fusion Operations and QuickBooks Desktop sync"
@@ -104,3 +106,23 @@ def render_qwc(settings: QwcSettings) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def download_for(
+    tenant: Tenant, *, app_url: str, support_url: str, run_every_minutes: int, now: dt.datetime
+) -> tuple[str, str]:
+    """The tenant's ``.qwc`` file and its file name, for the admin API and the console alike; the
+    download is the setup checklist's first step (``mapping/setup.py``), so it is recorded. Raises
+    :class:`QwcError` (nothing recorded) when the file would not work in the Web Connector."""
+    body = render_qwc(
+        QwcSettings(
+            app_url=app_url,
+            support_url=support_url,
+            username=tenant.qbwc_username,
+            file_id=tenant.file_id,
+            tenant_name=tenant.name,
+            run_every_minutes=run_every_minutes,
+        )
+    )
+    tenant.qwc_downloaded_at = now
+    return body, f"qbbridge-{tenant.qbwc_username}.qwc"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from db import queue
@@ -108,8 +108,8 @@ def _token(tenant: Tenant) -> SetupStep:
     )
 
 
-def _since_token(tenant: Tenant) -> list[object]:
-    conditions: list[object] = [WcSession.tenant_id == tenant.id]
+def _since_token(tenant: Tenant) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [WcSession.tenant_id == tenant.id]
     if tenant.token_created_at is not None:
         conditions.append(WcSession.created_at >= tenant.token_created_at)
     return conditions
@@ -119,7 +119,7 @@ def _connection(session: Session, tenant: Tenant) -> SetupStep:
     if tenant.token_created_at is None:
         return SetupStep("testConnection", NOT_STARTED, "Generate a token first.")
     first = session.scalars(
-        select(WcSession).where(*_since_token(tenant)).order_by(WcSession.id).limit(1)  # type: ignore[arg-type]
+        select(WcSession).where(*_since_token(tenant)).order_by(WcSession.id).limit(1)
     ).first()
     if first is not None:
         version = f" (Web Connector {tenant.qbwc_version})" if tenant.qbwc_version else ""
@@ -151,7 +151,7 @@ def _access(session: Session, tenant: Tenant) -> SetupStep:
     latest = session.scalars(
         select(WcSession)
         .where(
-            *_since_token(tenant),  # type: ignore[arg-type]
+            *_since_token(tenant),
             or_(
                 # A sendRequestXML came only after QuickBooks let the connector in.
                 WcSession.company_file.is_not(None) & WcSession.refusal.is_(None),

@@ -194,6 +194,7 @@ def format_all_handlers() -> None:
 
 
 def _tagged(chosen: logging.Formatter) -> logging.Formatter:
+    # A mark of ours on a stdlib Formatter, which declares no such attribute (read back to tell ours).
     chosen.qbbridge_format = _format  # type: ignore[attr-defined]
     return chosen
 
