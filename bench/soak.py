@@ -425,6 +425,7 @@ def main() -> None:
                 target=connector_process, args=(server.qbwc_url, credentials[i :: args.connectors], child)
             )
             process.start()
+            child.close()  # so that a connector process that dies ends the run (EOFError), not hangs it
             processes.append(process)
             pipes.append(parent)
         for pipe in pipes:
