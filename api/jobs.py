@@ -78,7 +78,13 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     "/api/v1/tenants/{tenant_id}/qbxml",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
-    responses=error_responses(404, 422, e422="The qbXML is malformed; nothing was queued."),
+    responses=error_responses(
+        404,
+        409,
+        422,
+        e409="The tenant is disabled; nothing is queued until it is enabled again.",
+        e422="The qbXML is malformed; nothing was queued.",
+    ),
 )
 async def queue_raw_qbxml(
     tenant_id: TenantId,

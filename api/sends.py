@@ -151,7 +151,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         422,
         e409=(
             "The flow is off, the company is outside the US, the order was already shipped/received, or "
-            "another request is sending the same entity right now (nothing was queued; retry)."
+            "another request is sending the same entity right now (nothing was queued; retry), or the tenant "
+            "is disabled."
         ),
         e422="The payload cannot be sent; the error names the field and what to change.",
     ),
@@ -247,7 +248,8 @@ async def send_inventory(
             404,
             409,
             422,
-            e409="Another request is sending the same entity right now: nothing was queued; retry.",
+            e409="Another request is sending the same entity right now (nothing was queued; retry), or the "
+            "tenant is disabled.",
             e422="The event or its entity is invalid; the error names the field.",
         ),
     },

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
 
 import pytest
 from cryptography.fernet import Fernet
@@ -30,16 +26,6 @@ def app(database: Database) -> FastAPI:
         }
     )
     return create_app(settings, database)
-
-
-T = TypeVar("T")
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to its end on a loop of its own, in a thread of its own: the browser tests'
-    Playwright keeps an event loop running in the main thread for the whole session."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def client_address() -> tuple[str, int]:

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from db import tenants as tenant_repo
 from db.engine import Database
-from tests.console.conftest import KEY, client_address, run_async
+from tests.console.conftest import KEY, client_address
+from tests.support.run_async import run_async
 
 HOSTILE = ["%00", "a%00b", "%ED%A0%80", "x" * 5000, "-1", "1e9", "99999999999999999999999", "' OR 1=1 --"]
 

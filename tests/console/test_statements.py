@@ -15,7 +15,8 @@ from sqlalchemy import event
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.queue import NewStep, enqueue
-from tests.console.conftest import KEY, client_address, run_async
+from tests.console.conftest import KEY, client_address
+from tests.support.run_async import run_async
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from db.migrate import upgrade
 from db.models import AuditEvent, Import, Job, Step, Tenant, utcnow
 from qbbridge import retention
 from tests.operations.conftest import clean_environment, run_qbbridge
+from tests.support.run_async import run_async
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
 DAYS = 90
@@ -281,7 +282,7 @@ def test_the_background_pass_prunes_in_every_worker_without_being_asked(
                 break
         task.cancel()
 
-    asyncio.run(run_for_a_moment())
+    run_async(run_for_a_moment())
     assert job_row(database, old)[0].payload_pruned_at is not None
 
 

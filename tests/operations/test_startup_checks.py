@@ -31,7 +31,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("QBBRIDGE_PUBLIC_URL", "https://qb.example.com/?tenant=1", "query"),
     ("QBBRIDGE_PUBLIC_URL", "http://qb.example.com", "QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL=1"),
     ("QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL", "maybe", "use 1 (yes) or 0 (no)"),
-    ("QBBRIDGE_DATABASE_PREPARED_STATEMENTS", "off", "use 1 (yes) or 0 (no)"),
+    ("QBBRIDGE_DATABASE_PREPARED_STATEMENTS", "sometimes", "use 1 (yes) or 0 (no)"),
     ("QBBRIDGE_ADMIN_API_KEY", "two words", "cannot carry"),
     ("QBBRIDGE_SECRET_KEY", "hunter2-not-a-key", "is not a Fernet key"),
     ("QBBRIDGE_SECRET_KEY_FILE", "/", "is not a file path"),

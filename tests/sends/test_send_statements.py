@@ -4,7 +4,6 @@ after its rows were written leaves nothing behind, alone or racing another send 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import threading
 import uuid
@@ -27,6 +26,7 @@ from mapping.settings import Settings, settings_from_text, stored_settings
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
 from tests.sends.conftest import SALES_ORDER
+from tests.support.run_async import run_async
 from tests.support.servers import LiveServer
 
 NOW = dt.datetime(2026, 12, 5, 15, 0, tzinfo=dt.UTC)
@@ -256,14 +256,14 @@ def test_an_event_that_loses_the_reservation_answers_409_and_leaves_nothing(
             )
 
     event = {"entity": "salesOrder", "action": "created", "data": {**SALES_ORDER, "code": "SO-5"}}
-    first = asyncio.run(post("/events", event))
+    first = run_async(post("/events", event))
     assert first.status_code == 202 and first.json()["queued"] is True, first.text
     _hiding_links(monkeypatch)
-    second = asyncio.run(post("/events", event))
+    second = run_async(post("/events", event))
     # Not "queued: false" with the job and audit row of the lost race committed: refused, rolled back.
     assert second.status_code == 409, second.text
     assert "being sent by another request" in second.text
-    resent = asyncio.run(post("/sales-orders", {**SALES_ORDER, "code": "SO-5"}))
+    resent = run_async(post("/sales-orders", {**SALES_ORDER, "code": "SO-5"}))
     assert resent.status_code == 409, resent.text
     assert _count(database, Job, tenant_id=tenant_id) == 1
     assert _count(database, Link, tenant_id=tenant_id) == 1
