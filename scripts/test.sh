@@ -56,24 +56,25 @@ then
     fi
 fi
 
-# The deployment tests run real parts from Debian's packages: Caddy (two instances behind a reverse
-# proxy) and PgBouncer (connection pooling).
-for package in caddy pgbouncer; do
-    if ! command -v "$package" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$package" ] \
-        && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        echo "Installing $package (Debian package) for the deployment tests..."
-        apt-get install -y -qq "$package" >/dev/null 2>&1 \
-            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$package" >/dev/null 2>&1; } \
-            || echo "Could not install $package: its tests will be skipped (see the skip report)." >&2
+# Tools some tests run for real, from Debian's packages, installed when missing (as root, with apt);
+# without one, its tests are skipped and the skip report says so.
+install_tool() {  # <command> <package> <what for> [apt-get options...]
+    local command="$1" package="$2" purpose="$3"
+    shift 3
+    if command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] \
+        || ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+        return 0
     fi
-done
-
-# The alert rules are checked and unit-tested with Prometheus' own promtool, from Debian's package.
-if ! command -v promtool >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "Installing promtool (Debian package prometheus) for the alert rule tests..."
-    apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; } \
-        || echo "Could not install promtool: the alert rule tests will be skipped (see the skip report)." >&2
-fi
+    echo "Installing $command (Debian package $package) for $purpose..."
+    apt-get install -y -qq "$@" "$package" >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$@" "$package" >/dev/null 2>&1; } \
+        || echo "Could not install $command: $purpose will be skipped (see the skip report)." >&2
+}
+# Two instances behind a reverse proxy, and connection pooling (tests/operations).
+install_tool caddy caddy "the scale-out tests"
+install_tool pgbouncer pgbouncer "the connection pooling tests"
+# The alert rules are checked and unit-tested with Prometheus' own promtool.
+install_tool promtool prometheus "the alert rule tests" --no-install-recommends
 
 "$VENV/bin/ruff" check .
 # The layer table of docs/architecture.md ([tool.importlinter] in pyproject.toml) and the types.
