@@ -65,7 +65,6 @@ def populate(database: Database) -> str:
             "last_contact_at": now if n % 3 else None,
             "qbwc_version": "2.3.0.215" if n % 3 else None,
             "connected_company_file": f"C:\\Users\\Public\\Company {n}.QBW" if n % 3 else None,
-            "last_queue_seq": 0,
         }
         for n in range(TENANTS)
     ]

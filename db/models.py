@@ -124,9 +124,6 @@ class Tenant(Base):
     fusion_api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     fusion_api_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    # The last queue position given to one of the tenant's jobs (``jobs.queue_seq``, db/queue/sql.py).
-    last_queue_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-
     # What the setup checklist is derived from (mapping/setup.py), each written when it happened.
     qwc_downloaded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     connector_seen_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # any authenticate
@@ -248,6 +245,16 @@ class WcSession(Base):
     retried_open_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_qbwc_sessions_tenant_state", "tenant_id", "state"),)
+
+
+class TenantQueue(Base):
+    """The last queue place given to one of the tenant's jobs (``jobs.queue_seq``): a narrow row of its
+    own, made by the tenant's first job, because every send updates it under a lock (db/queue/sql.py,
+    NEXT_QUEUE_SEQ)."""
+
+    __tablename__ = "tenant_queues"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    last_queue_seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class Job(Base):

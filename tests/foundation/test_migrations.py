@@ -10,9 +10,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from db import batch
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Base
+from db.queue import NEXT_QUEUE_SEQ
 from tests.support.servers import create_postgres_database, drop_postgres_database
 
 
@@ -88,6 +90,48 @@ def test_imports_keep_their_codes_on_postgresql() -> None:
     database = Database(url)
     try:
         _imports_keep_their_codes(database)
+    finally:
+        database.dispose()
+        drop_postgres_database(url)
+
+
+def _queue_places_move(database: Database) -> None:
+    """0015 moves each tenant's last queue place to ``tenant_queues``: a tenant's next job still goes
+    after every job it queued before the upgrade, and a tenant with none starts at 1."""
+    upgrade(database.engine, "0014")
+    with database.engine.begin() as connection:
+        for tenant_id, last in (("t1", 7), ("t2", 0)):
+            connection.execute(
+                text(
+                    "INSERT INTO tenants (id, name, qbwc_username, file_id, company_file, settings, created_at, "
+                    "updated_at, last_queue_seq) VALUES (:id, :id, :id, :file, '', '{}', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP, :last)"
+                ),
+                {"id": tenant_id, "file": "{" + tenant_id + "}", "last": last},
+            )
+    upgrade(database.engine)
+    with database.transaction() as session:
+        taken = {
+            tenant_id: batch.run_one(session, NEXT_QUEUE_SEQ, {"tenant_id": tenant_id})[0].last_queue_seq
+            for tenant_id in ("t1", "t2")
+        }
+    assert taken == {"t1": 8, "t2": 1}
+    assert "last_queue_seq" not in {column["name"] for column in inspect(database.engine).get_columns("tenants")}
+
+
+def test_queue_places_move_to_their_own_table_on_sqlite(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}")
+    try:
+        _queue_places_move(database)
+    finally:
+        database.dispose()
+
+
+def test_queue_places_move_to_their_own_table_on_postgresql() -> None:
+    url = create_postgres_database()
+    database = Database(url)
+    try:
+        _queue_places_move(database)
     finally:
         database.dispose()
         drop_postgres_database(url)

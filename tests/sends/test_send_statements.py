@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from db import queue
 from db import sends as send_repo
 from db.engine import Database
-from db.models import AuditEvent, Import, Job, Link, Step, Tenant
+from db.models import AuditEvent, Import, Job, Link, Step, TenantQueue
 from db.sends import AuditEntry, NewSendStep, Reservation
 from db.tenants import create_tenant
 from mapping.entities import SalesOrder
@@ -165,8 +165,8 @@ def test_a_send_writes_the_same_job_and_steps_as_enqueue(database: Database) -> 
         assert sent.created_at == sent.updated_at == NOW
         # Each took its tenant's next place in the queue, in the order they were written.
         assert (sent.queue_seq, enqueued.queue_seq) == (1, 2)
-        tenant = session.get(Tenant, tenant_id)
-        assert tenant is not None and tenant.last_queue_seq == 2
+        place = session.get(TenantQueue, tenant_id)
+        assert place is not None and place.last_queue_seq == 2
         sent_steps = session.scalars(select(Step).where(Step.job_id == sent.id).order_by(Step.position)).all()
         enqueued_steps = session.scalars(select(Step).where(Step.job_id == enqueued.id).order_by(Step.position)).all()
         assert [_row(s) for s in sent_steps] == [_row(s) for s in enqueued_steps]
