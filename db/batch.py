@@ -85,6 +85,7 @@ class Statement:
         timestamps: Iterable[str] = (),
         json_params: Iterable[str] = (),
         json_columns: Iterable[str] = (),
+        timestamp_columns: Iterable[str] = (),
     ) -> None:
         self.sql = sql
         self.timestamps = frozenset(timestamps)
@@ -94,9 +95,13 @@ class Statement:
         clause: Any = text(sql)
         if binds:
             clause = clause.bindparams(*binds)
-        columns = sorted(json_columns)
+        # Typed result columns: SQLite gives JSON and timestamps back as text without them.
+        columns: dict[str, Any] = {
+            **dict.fromkeys(sorted(json_columns), JSON),
+            **dict.fromkeys(sorted(timestamp_columns), _TIMESTAMP),
+        }
         if columns:
-            clause = clause.columns(**dict.fromkeys(columns, JSON))
+            clause = clause.columns(**columns)
         self.clause: TextClause = clause
         names: list[str] = []
 

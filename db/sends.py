@@ -24,13 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import batch, queue
 from db.batch import Statement
 from db.imports import SKIPPED
-from db.models import Job, Step
 
 # Links read with the tenant. Shipping and receiving read three (their own, their order's, and the
 # order's one-invoice/one-bill marker); every other flow fewer. A fixed number of slots keeps the
@@ -136,27 +134,29 @@ def read_for_send(
     return reads
 
 
+# The steps of the tenant's latest jobs of a kind (its jobs newest first: ix_jobs_tenant_id).
+_RECENT_STEP_RESULTS = Statement(
+    "SELECT s.completed_at, s.result FROM job_steps s "
+    "WHERE s.job_id IN (SELECT j.id FROM jobs j WHERE j.tenant_id = :tenant_id AND j.kind = :job_kind "
+    "ORDER BY j.id DESC LIMIT :limit) "
+    "AND s.completed_at >= :since ORDER BY s.completed_at DESC",
+    timestamps=["since"],
+    json_columns=["result"],
+    timestamp_columns=["completed_at"],
+)
+
+
 def recent_step_results(
     session: Session, tenant_id: str, *, job_kind: str, since: dt.datetime, limit: int = 20
 ) -> list[tuple[dt.datetime, dict[str, Any]]]:
     """The results of the finished steps of the tenant's latest ``limit`` jobs of ``job_kind``,
     completed since ``since``, newest first: what QuickBooks answered earlier sends (an inventory
     send's item lookup says each item's type, whether or not the send could go on)."""
-    latest = (
-        select(Job.id)
-        .where(Job.tenant_id == tenant_id, Job.kind == job_kind)
-        .order_by(Job.id.desc())
-        .limit(limit)
-        .subquery()
+    rows = batch.run_one(
+        session,
+        _RECENT_STEP_RESULTS,
+        {"tenant_id": tenant_id, "job_kind": job_kind, "since": since, "limit": limit},
     )
-    rows = session.execute(
-        select(Step.completed_at, Step.result)
-        .where(
-            Step.job_id.in_(select(latest.c.id)),
-            Step.completed_at >= since,
-        )
-        .order_by(Step.completed_at.desc())
-    ).all()
     return [(row.completed_at, dict(row.result or {})) for row in rows if row.completed_at is not None]
 
 
