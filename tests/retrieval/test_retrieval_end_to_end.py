@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from mapping.entities import Product, PurchaseOrder, SalesOrder
-from mapping.retrieval import PAGE_SIZES
+from mapping.retrieval_pages import PAGE_SIZES
 from mapping.retrieval_pages import MAX_PAGE_SIZE
 from simulator.faults import Faults
 from tests.retrieval.conftest import qb_add, sales_order

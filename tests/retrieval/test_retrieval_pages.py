@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from mapping.retrieval import first_page_query
+from mapping.retrieval_queries import first_page_query
 from mapping.retrieval_pages import (
     MAX_PAGE_SIZE,
     PAGE_SIZES,
