@@ -29,9 +29,8 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mapping import retrieval_lists
-from mapping.retrieval_pages import PAGE_SIZES
+from mapping.retrieval_pages import MAX_PAGE_SIZE, PAGE_SIZES, PageSizing
 from mapping.retrieval_queries import first_page_query
-from mapping.retrieval_pages import MAX_PAGE_SIZE, PageSizing
 from requests_builder import build_message_set
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
