@@ -21,7 +21,6 @@ DECLARATIVE = {
 }
 # Still to split (each entry: the most lines it may have until it is split).
 TO_SPLIT = {
-    "simulator/transactions.py": 760,  # the simulator's transaction requests, one handler each
 }
 
 
