@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from db import sessions
+from db import queue
 from db import tenants as tenant_repo
 from db.states import SessionState
 from mapping.host import HostInfo, describe_host
@@ -24,7 +24,7 @@ def refuse_company(
 ) -> bool:
     """A session's first call: refused when its tenant was disabled or QuickBooks has another
     company file open than the tenant's (qbwc/onboarding.py). Read only here, once a session."""
-    wc_session = sessions.find_session(session, str(touch["ticket_digest"]))
+    wc_session = queue.find_session(session, str(touch["ticket_digest"]))
     if wc_session is None or wc_session.state != SessionState.OPEN or wc_session.hcp_received:
         return False
     reason = onboarding.check_company_file(session, wc_session, company_file, now)
@@ -46,13 +46,13 @@ def refuse_host(
     """A QuickBooks too old for qbbridge: nothing is claimed or sent, what waits stays queued, and
     ``getLastError`` gives the Web Connector the refusal to show (which QuickBooks was found and
     what qbbridge needs). The tenant's connection shows it too."""
-    wc_row = sessions.touch(session, touch)
+    wc_row = queue.touch_session(session, touch)
     if wc_row is None:
         end_if_expired(session, str(touch["ticket_digest"]), now)
         return ""
     if hcp_response and not wc_row.hcp_received:
         record_host(session, wc_row, hcp_response, described, reported, now)
-    sessions.set_last_error(session, wc_row.id, refusal)
+    queue.set_last_error(session, wc_row.id, refusal)
     tenant_repo.note_connection_error(session, wc_row.tenant_id, refusal, now=now)
     log.info("sendRequestXML refused: QuickBooks older than qbbridge supports (%s)", reported)
     return ""
@@ -60,14 +60,14 @@ def refuse_host(
 
 def record_host(
     session: Session,
-    wc_row: sessions.SessionRow,
+    wc_row: queue.SessionRow,
     hcp_response: str,
     described: HostInfo | None,
     reported: str | None,
     now: dt.datetime,
 ) -> None:
     """The first sendRequestXML of a session says what QuickBooks the customer runs."""
-    sessions.mark_host_received(session, wc_row.id)
+    queue.mark_host_received(session, wc_row.id)
     described = described or describe_host(hcp_response)
     tenant_repo.note_host(
         session,

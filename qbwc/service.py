@@ -5,7 +5,7 @@ Each public method is one Web Connector callback with its documented arguments a
 so any process of the service can answer any call of a session.
 
 What the calls decide lives beside it: ``login.py`` (authenticate), ``host_check.py`` (a session's
-first sendRequestXML), ``late_answers.py`` (an answer after the session ended), ``ticket_sessions.py``
+first sendRequestXML), ``late_answers.py`` (an answer after the session ended), ``ticket_queue.py``
 (the session a ticket names) and ``update_report.py`` (what the connector is told of progress and end).
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from db import queue, sessions
+from db import queue
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -137,7 +137,7 @@ class WebConnectorService:
             product=described.product_name if described else None,
         )
         with self.database.transaction() as session:
-            touch = sessions.touch_params(
+            touch = queue.touch_params(
                 secret_values.digest(ticket),
                 now=now,
                 cutoff=now - self.options.session_timeout,
@@ -200,18 +200,18 @@ class WebConnectorService:
                     ],
                 )
                 if wc_row.waits:
-                    sessions.set_wait(session, wc_row.id, wait=False)
+                    queue.set_wait(session, wc_row.id, wait=False)
                 return message.xml
 
-    def _nothing_to_send(self, session: Session, wc_row: sessions.SessionRow, now: dt.datetime) -> str:
+    def _nothing_to_send(self, session: Session, wc_row: queue.SessionRow, now: dt.datetime) -> str:
         if wc_row.waits < MAX_WAITS and queue.has_runnable(
             session, tenant_id=wc_row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
-            sessions.set_wait(session, wc_row.id, wait=True, waits=wc_row.waits + 1)
+            queue.set_wait(session, wc_row.id, wait=True, waits=wc_row.waits + 1)
             return ""
         outcomes = queue.session_outcomes(session, session_id=wc_row.id)
-        sessions.set_last_error(session, wc_row.id, end_of_work_message(outcomes))
+        queue.set_last_error(session, wc_row.id, end_of_work_message(outcomes))
         return ""
 
     # --- receiveResponseXML --------------------------------------------------------------------
@@ -239,7 +239,7 @@ class WebConnectorService:
         with self.database.transaction() as session:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
-            touch = sessions.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
+            touch = queue.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
             wc_row, steps = queue.start_receive(session, touch)
             if wc_row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
@@ -254,7 +254,7 @@ class WebConnectorService:
                     wc_row.tenant_id,
                     wc_row.id,
                 )
-                sessions.set_last_error(
+                queue.set_last_error(
                     session,
                     wc_row.id,
                     "qbbridge received an answer from QuickBooks it was not waiting for; "
@@ -279,9 +279,9 @@ class WebConnectorService:
                 )
             if len(steps) > 1:
                 # The touch counted one answered request; the message set carried len(steps).
-                sessions.count_more_steps(session, wc_row.id, len(steps) - 1)
+                queue.count_more_steps(session, wc_row.id, len(steps) - 1)
             if fatal:
-                sessions.set_last_error(session, wc_row.id, explain_hresult(code, message or ""))
+                queue.set_last_error(session, wc_row.id, explain_hresult(code, message or ""))
                 return -1
             # A retrieval page's own responses are known only once it was stored (``apply_outcome``).
             foreign = settlement.foreign + sum(outcome.foreign for _, _, outcome in settled)
@@ -306,7 +306,7 @@ class WebConnectorService:
             tenant_id,
             session_id,
         )
-        sessions.set_last_error(
+        queue.set_last_error(
             session,
             session_id,
             "The Web Connector returned an answer with responses to requests this session did not send; "
