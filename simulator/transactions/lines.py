@@ -20,19 +20,14 @@ from simulator.records import (
 from simulator.spec import ret_order
 
 ZERO = Decimal(0)
-LINE_TAGS = {
-    "SalesOrder": ("SalesOrderLineAdd", "SalesOrderLineRet"),
-    "Invoice": ("InvoiceLineAdd", "InvoiceLineRet"),
-    "Estimate": ("EstimateLineAdd", "EstimateLineRet"),
-    "PurchaseOrder": ("PurchaseOrderLineAdd", "PurchaseOrderLineRet"),
-    "Bill": ("ItemLineAdd", "ItemLineRet"),
+# A document's line and group-line elements (Add, Ret): named after the document, but for a bill's,
+# which are named after its items.
+_ORDERS_AND_SALES = ("SalesOrder", "Invoice", "Estimate", "PurchaseOrder")
+LINE_TAGS = {kind: (f"{kind}LineAdd", f"{kind}LineRet") for kind in _ORDERS_AND_SALES} | {
+    "Bill": ("ItemLineAdd", "ItemLineRet")
 }
-GROUP_TAGS = {
-    "SalesOrder": ("SalesOrderLineGroupAdd", "SalesOrderLineGroupRet"),
-    "Invoice": ("InvoiceLineGroupAdd", "InvoiceLineGroupRet"),
-    "Estimate": ("EstimateLineGroupAdd", "EstimateLineGroupRet"),
-    "PurchaseOrder": ("PurchaseOrderLineGroupAdd", "PurchaseOrderLineGroupRet"),
-    "Bill": ("ItemGroupLineAdd", "ItemGroupLineRet"),
+GROUP_TAGS = {kind: (f"{kind}LineGroupAdd", f"{kind}LineGroupRet") for kind in _ORDERS_AND_SALES} | {
+    "Bill": ("ItemGroupLineAdd", "ItemGroupLineRet")
 }
 _LINE_HANDLED = {
     "ItemRef",

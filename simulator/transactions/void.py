@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from simulator import statuses
-from simulator.company import now_stamp
+from simulator.company import Record, now_stamp
 from simulator.records import (
     Context,
     Reply,
@@ -14,13 +14,18 @@ from simulator.records import (
 )
 
 
-def txn_void(ctx: Context, rq: etree._Element) -> Reply:
-    kind = text(rq, "TxnVoidType") or ""
+def _named_txn(ctx: Context, rq: etree._Element, type_tag: str) -> tuple[str, str, Record]:
+    """The transaction a TxnVoid or TxnDel names, by type and TxnID; not found unless both match."""
+    kind = text(rq, type_tag) or ""
     txn_id = text(rq, "TxnID") or ""
     found = ctx.company.find_txn(txn_id)
     if found is None or found[0] != kind:
         raise statuses.not_found(txn_id)
-    record = found[1]
+    return kind, txn_id, found[1]
+
+
+def txn_void(ctx: Context, rq: etree._Element) -> Reply:
+    kind, txn_id, record = _named_txn(ctx, rq, "TxnVoidType")
     record["_voided"] = True
     memo = record.get("Memo", "")
     record["Memo"] = memo if str(memo).startswith("VOID:") else f"VOID: {memo}".strip()
@@ -61,18 +66,13 @@ def txn_void(ctx: Context, rq: etree._Element) -> Reply:
 
 
 def txn_del(ctx: Context, rq: etree._Element) -> Reply:
-    kind = text(rq, "TxnDelType") or ""
-    txn_id = text(rq, "TxnID") or ""
-    found = ctx.company.find_txn(txn_id)
-    if found is None or found[0] != kind:
-        raise statuses.not_found(txn_id)
-    records = ctx.company.collection(kind)
-    records.remove(found[1])
+    kind, txn_id, record = _named_txn(ctx, rq, "TxnDelType")
+    ctx.company.collection(kind).remove(record)
     deleted = {
         "TxnDelType": kind,
         "TxnID": txn_id,
         "TimeDeleted": now_stamp(),
-        "RefNumber": found[1].get("RefNumber"),
+        "RefNumber": record.get("RefNumber"),
     }
     ctx.company.deleted_txns.append(deleted)
     return Reply([("", deleted)])
