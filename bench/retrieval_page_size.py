@@ -1,5 +1,5 @@
 """Benchmark: how big a page of retrieved orders is as the Web Connector hands it to qbbridge, per QuickBooks
-document type, for the page sizes in ``mapping.retrieval.PAGE_SIZES``.
+document type, for the page sizes in ``mapping.retrieval_pages.PAGE_SIZES``.
 
 A simulated QuickBooks holds large real-world orders (``tests/support/large_orders.py``: 200 lines with
 descriptions, units, classes and line custom fields; addresses, a long memo, ten custom fields and 25
@@ -29,8 +29,8 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mapping import retrieval_lists
-from mapping.retrieval import PAGE_SIZES, first_page_query
-from mapping.retrieval_pages import MAX_PAGE_SIZE, PageSizing
+from mapping.retrieval_pages import MAX_PAGE_SIZE, PAGE_SIZES, PageSizing
+from mapping.retrieval_queries import first_page_query
 from requests_builder import build_message_set
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks

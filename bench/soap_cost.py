@@ -39,7 +39,8 @@ from db import tenants as tenant_repo
 from db.engine import Database
 from db.migrate import upgrade
 from qbwc.endpoint import wsgi_environ
-from qbwc.service import ServiceOptions, WebConnectorService
+from qbwc.options import ServiceOptions
+from qbwc.service import WebConnectorService
 from qbwc.soap_guard import inspect_envelope
 from qbwc.spyne_adapter import OPERATIONS, build_wsgi
 from tests.support.servers import create_postgres_database, drop_postgres_database

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from db import links as link_repo
 from db import queue
 from db.models import Job, Step
-from mapping import retrieval
+from mapping import retrieval_queries
 from mapping.flows.validate import set_path
 from mapping.item_types import KEPT
 from mapping.plan import Binding, LineFilter, PlannedStep
@@ -122,7 +122,7 @@ def _render_raw(session: Session, step: queue.StepRef, host: HostContext, now: d
 
 
 def _render_retrieval(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
-    queries = retrieval.render_queries(
+    queries = retrieval_queries.render_queries(
         session,
         step,
         session_id=host.session_id,

@@ -77,7 +77,7 @@ class Outcome:
     result: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
     qb_type: str | None = None
-    page: bool = False  # a retrieval page, stored by mapping.retrieval
+    page: bool = False  # a retrieval page, stored by mapping.retrieval_store
     # Responses in the answer that answer none of this step's requests (their requestID is not one
     # it was sent with): counted, never read (see ``settle_answer``).
     foreign: int = 0

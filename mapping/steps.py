@@ -13,7 +13,7 @@ from db import queue
 from db.batch import Statement
 from db.models import Job
 from db.states import StepPhase, StepState
-from mapping import retrieval
+from mapping import retrieval_store
 from mapping.plan import PlannedStep
 from mapping.retries import retry_delay
 from mapping.settling import Outcome
@@ -40,7 +40,9 @@ def apply_outcome(
     """
     if outcome.page:
         # Responses of the page that are not the step's own are only known once it is read.
-        outcome.foreign = retrieval.apply_page(session, step, response or "", now=now, session_id=session_id)
+        outcome.foreign = retrieval_store.apply_page(
+            session, step, response or "", now=now, session_id=session_id
+        )
         return None
     if outcome.warnings:
         job = session.get(Job, step.job_id)

@@ -43,8 +43,9 @@ from qbbridge.logs import bound_all_handlers
 from qbbridge.metered import AdminRequestMetrics, MeteredService
 from qbbridge.secret_key import load_keyring
 from qbwc.endpoint import WebConnectorEndpoint
+from qbwc.options import ServiceOptions
 from qbwc.outage import OutageTolerantService
-from qbwc.service import ServiceOptions, WebConnectorService
+from qbwc.service import WebConnectorService
 from qbwc.spyne_adapter import build_wsdl, build_wsgi
 
 log = logging.getLogger("qbbridge.push")

@@ -31,7 +31,8 @@ from typing import TypeVar
 from db import secrets as secret_values
 from db.engine import Database, describe_failure, is_unavailable
 from db.models import utcnow
-from qbwc.service import ServiceOptions, WebConnectorService
+from qbwc.options import ServiceOptions
+from qbwc.service import WebConnectorService
 
 log = logging.getLogger("qbbridge.qbwc")
 

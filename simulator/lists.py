@@ -147,7 +147,7 @@ def _sales_purchase(ctx: Context, add: etree._Element, record: Record, where: st
         record["SalesAndPurchase"] = value
 
 
-def _item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
+def item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
     add = rq[0]
     company = ctx.company
     record = stamp_new_list(company)
@@ -199,18 +199,6 @@ def _item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
     return Reply([(f"{item_type}Ret", record)])
 
 
-def item_service_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _item_add(ctx, rq, "ItemService")
-
-
-def item_non_inventory_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _item_add(ctx, rq, "ItemNonInventory")
-
-
-def item_inventory_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _item_add(ctx, rq, "ItemInventory")
-
-
 def payroll_item_wage_add(ctx: Context, rq: etree._Element) -> Reply:
     add = rq[0]
     company = ctx.company
@@ -232,11 +220,21 @@ def _unit_set_ref(ctx: Context, add: etree._Element, record: Record, where: str)
         record["UnitOfMeasureSetRef"] = ref_of(unit_set)
 
 
+# The items ``item_add`` adds (goods and services); ``special_item_add`` adds the others.
+GOODS_ITEMS = ("ItemService", "ItemNonInventory", "ItemInventory")
+SPECIAL_ITEMS = (
+    "ItemOtherCharge",
+    "ItemSubtotal",
+    "ItemDiscount",
+    "ItemPayment",
+    "ItemSalesTax",
+    "ItemGroup",
+)
 # Items that are not goods: QuickBooks returns no FullName (nor parent) for these, only a Name.
 _TOP_LEVEL_ONLY = {"ItemSubtotal", "ItemPayment", "ItemSalesTax", "ItemGroup"}
 
 
-def _special_item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
+def special_item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
     """Subtotal, discount, payment, sales tax, group and other-charge items."""
     add = rq[0]
     company = ctx.company
@@ -271,30 +269,6 @@ def _special_item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply
         record.setdefault("IsPrintItemsInGroup", "false")
     company.items.append(record)
     return Reply([(f"{item_type}Ret", record)])
-
-
-def item_other_charge_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _special_item_add(ctx, rq, "ItemOtherCharge")
-
-
-def item_subtotal_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _special_item_add(ctx, rq, "ItemSubtotal")
-
-
-def item_discount_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _special_item_add(ctx, rq, "ItemDiscount")
-
-
-def item_payment_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _special_item_add(ctx, rq, "ItemPayment")
-
-
-def item_sales_tax_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _special_item_add(ctx, rq, "ItemSalesTax")
-
-
-def item_group_add(ctx: Context, rq: etree._Element) -> Reply:
-    return _special_item_add(ctx, rq, "ItemGroup")
 
 
 def unit_of_measure_set_add(ctx: Context, rq: etree._Element) -> Reply:

@@ -14,20 +14,12 @@ from lxml import etree
 from simulator import statuses
 from simulator.company import Company, Record, full_name
 from simulator.host import company_ret, preferences_ret
+from simulator.lists import GOODS_ITEMS, SPECIAL_ITEMS
 from simulator.qbxml_in import boolean
 from simulator.records import Context, Reply, text, texts
 
-_ITEM_TYPES = (
-    "ItemService",
-    "ItemNonInventory",
-    "ItemInventory",
-    "ItemOtherCharge",
-    "ItemSubtotal",
-    "ItemDiscount",
-    "ItemPayment",
-    "ItemSalesTax",
-    "ItemGroup",
-)
+# ItemQuery returns every kind of item the simulator adds.
+_ITEM_TYPES = GOODS_ITEMS + SPECIAL_ITEMS
 
 
 def _local_tz() -> Any:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
 
-from simulator import customfields, lists, qbxml_out, queries, statuses, transactions
+from simulator import customfields, lists, qbxml_out, queries, statuses
 from simulator.company import Company
 from simulator.host import HostFacts, host_response
 from simulator.qbxml_in import MessageSet, QBXMLParseError, read_message_set
 from simulator.records import Context, Reply
 from simulator.schema import SchemaValidator, default_schema_dir
 from simulator.spec import RETS
+from simulator.transactions import documents, stock, time_tracking, void
 from simulator.versions import VersionRules, read_version
 
 __all__ = ["HostFacts", "ProcessedRequest", "QBXMLParseError", "QuickBooks"]
@@ -27,30 +29,23 @@ HANDLERS: dict[str, Handler] = {
     "CustomerAddRq": lists.customer_add,
     "VendorAddRq": lists.vendor_add,
     "EmployeeAddRq": lists.employee_add,
-    "ItemServiceAddRq": lists.item_service_add,
-    "ItemNonInventoryAddRq": lists.item_non_inventory_add,
-    "ItemInventoryAddRq": lists.item_inventory_add,
+    **{f"{item_type}AddRq": partial(lists.item_add, item_type=item_type) for item_type in lists.GOODS_ITEMS},
+    **{
+        f"{item_type}AddRq": partial(lists.special_item_add, item_type=item_type)
+        for item_type in lists.SPECIAL_ITEMS
+    },
     "PayrollItemWageAddRq": lists.payroll_item_wage_add,
-    "ItemOtherChargeAddRq": lists.item_other_charge_add,
-    "ItemSubtotalAddRq": lists.item_subtotal_add,
-    "ItemDiscountAddRq": lists.item_discount_add,
-    "ItemPaymentAddRq": lists.item_payment_add,
-    "ItemSalesTaxAddRq": lists.item_sales_tax_add,
-    "ItemGroupAddRq": lists.item_group_add,
     "UnitOfMeasureSetAddRq": lists.unit_of_measure_set_add,
     "DataExtDefAddRq": customfields.dataext_def_add,
     "DataExtAddRq": customfields.dataext_add,
     "DataExtModRq": customfields.dataext_mod,
-    "SalesOrderAddRq": transactions.sales_order_add,
-    "SalesOrderModRq": transactions.sales_order_mod,
-    "InvoiceAddRq": transactions.invoice_add,
-    "EstimateAddRq": transactions.estimate_add,
-    "PurchaseOrderAddRq": transactions.purchase_order_add,
-    "BillAddRq": transactions.bill_add,
-    "TimeTrackingAddRq": transactions.time_tracking_add,
-    "InventoryAdjustmentAddRq": transactions.inventory_adjustment_add,
-    "TxnVoidRq": transactions.txn_void,
-    "TxnDelRq": transactions.txn_del,
+    # Every document with lines is added by the same handler, by kind.
+    **{f"{kind}AddRq": partial(documents.document_add, kind=kind) for kind in documents.LINE_TAGS},
+    "SalesOrderModRq": documents.sales_order_mod,
+    "TimeTrackingAddRq": time_tracking.time_tracking_add,
+    "InventoryAdjustmentAddRq": stock.inventory_adjustment_add,
+    "TxnVoidRq": void.txn_void,
+    "TxnDelRq": void.txn_del,
     **{tag: queries.run_query for tag in queries.QUERY_TAGS},
 }
 

@@ -1,8 +1,9 @@
 """The queue of jobs and their steps, per tenant, in the order they were accepted (see db/queue/claim.py).
 
-Its statements are spelled in ``sql.py`` (but the ORM reads that lock Web Connector sessions to end
-them, in ``wc_sessions.py``); claiming, settling, job bookkeeping and the Web Connector session's
-lifecycle are modules of their own. Callers use the names below, as ``queue.<name>``."""
+Its statements are spelled in ``sql.py``, those on the Web Connector session's own row included (but
+the ORM reads that lock Web Connector sessions to end them, in ``wc_sessions.py``); claiming,
+settling, job bookkeeping and the Web Connector session's lifecycle are modules of their own. Callers
+use the names below, as ``queue.<name>``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from db.queue.claim import (
     start_send,
 )
 from db.queue.jobs import cancel_job, enqueue, job_statements, record_finished_job, requeue_at_end, retry_job
-from db.queue.refs import Answer, JobRef, NewStep, SendStart, SessionOutcomes, StepRef
+from db.queue.refs import Answer, JobRef, NewStep, SendStart, SessionOutcomes, SessionRow, StepRef
 from db.queue.settle import (
     finish_step,
     is_finished,
@@ -36,13 +37,20 @@ from db.queue.sql import (
     steps_table,
 )
 from db.queue.wc_sessions import (
+    count_more_steps,
     end_session,
     expire_stale_sessions,
+    find_session,
     has_idle_sessions,
+    mark_host_received,
     orphan_in_flight,
     revoke_open_sessions,
     session_outcomes,
+    set_last_error,
+    set_wait,
     supersede_sessions,
+    touch_params,
+    touch_session,
 )
 from db.states import derive_job_status
 
@@ -57,15 +65,18 @@ __all__ = [
     "NewStep",
     "SendStart",
     "SessionOutcomes",
+    "SessionRow",
     "StepRef",
     "cancel_job",
     "claim_companions",
     "claim_next_step",
+    "count_more_steps",
     "count_queued",
     "derive_job_status",
     "end_session",
     "enqueue",
     "expire_stale_sessions",
+    "find_session",
     "finish_step",
     "has_idle_sessions",
     "has_runnable",
@@ -73,6 +84,7 @@ __all__ = [
     "job_statements",
     "jobs_table",
     "latest_unknown_steps",
+    "mark_host_received",
     "mark_sent",
     "orphan_in_flight",
     "park_unknown",
@@ -82,10 +94,14 @@ __all__ = [
     "retry_job",
     "revoke_open_sessions",
     "session_outcomes",
+    "set_last_error",
+    "set_wait",
     "settle_step",
     "shares_message",
     "start_receive",
     "start_send",
     "steps_table",
     "supersede_sessions",
+    "touch_params",
+    "touch_session",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import batch
-from db.queue.refs import JobRef, SendStart, StepRef, dialect_of, step_ref
+from db.queue.refs import JobRef, SendStart, SessionRow, StepRef, dialect_of, session_row, step_ref
 from db.queue.settle import orphan_texts
 from db.queue.sql import (
     ANY_RUNNABLE,
@@ -24,8 +24,8 @@ from db.queue.sql import (
     JOBS_OF_SESSION_TO_IN_FLIGHT,
     MARK_SENT,
     ORPHAN_BY_TICKET,
+    TOUCH,
 )
-from db.sessions import TOUCH, SessionRow, session_row
 from db.states import StepPhase
 
 
@@ -90,7 +90,7 @@ def start_send(
 ) -> SendStart:
     """The start of a ``sendRequestXML`` in one batch (one round trip on PostgreSQL):
 
-    1. touch the session (``db/sessions.py``: ``TOUCH``), which takes its row lock first, so a
+    1. touch the session (``sql.py``: ``TOUCH``), which takes its row lock first, so a
        concurrent call of the same session waits here and then sees what this one did;
     2. orphan what the session still had in flight: one request at a time per session, so a new
        request while one is out means the earlier answer was lost;

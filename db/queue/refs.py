@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db.sessions import SessionRow
-
 
 @dataclass(slots=True)
 class NewStep:
@@ -58,6 +56,28 @@ class SendStart:
     session: SessionRow | None
     orphaned_job_ids: list[int]
     step: StepRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """The open Web Connector session a call's touch found (``sql.TOUCH``), as the hot path reads it."""
+
+    id: int
+    tenant_id: str
+    qbxml_version: str | None
+    country: str | None
+    company_file: str | None
+    client_version: str | None
+    hcp_received: bool
+    steps_done: int
+    waits: int
+    planned_steps: int
+
+
+def session_row(rows: list[Any]) -> SessionRow | None:
+    """``TOUCH``'s result: the open session with this ticket, last seen after the cutoff, or None."""
+    return SessionRow(*rows[0]) if rows else None
+
 
 
 @dataclass(frozen=True, slots=True)

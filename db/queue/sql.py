@@ -1,17 +1,53 @@
-"""The queue's SQL: its statements on jobs and their steps, named, with what each locks said where it
-locks. The other modules of the package compose these (db/sessions.py spells the session's own)."""
+"""The queue's SQL: its statements on jobs, their steps and the Web Connector sessions that take them,
+named, with what each locks said where it locks. The other modules of the package compose these."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
 from db.batch import Statement
-from db.models import OPEN_JOB_CONDITION, Job, Step, table_of
-from db.sessions import OPEN_SESSION_ID, OPEN_SESSION_TENANT
+from db.models import OPEN_JOB_CONDITION, Job, Step, WcSession, table_of
 from db.states import JobStatus, StepState, job_status_sql
 
 jobs_table = table_of(Job)
 steps_table = table_of(Step)
+sessions_table = table_of(WcSession)
+
+
+# --- the Web Connector session -----------------------------------------------------------------
+#
+# Every SOAP call of a session starts with ``TOUCH``: one ``UPDATE … RETURNING`` finds the open,
+# unexpired session by its ticket digest and marks it seen; it takes the session's row lock first. It
+# is sent in one batch with the call's next statements (``claim.py``: ``start_send``,
+# ``start_receive``).
+TOUCH = Statement(
+    """
+    UPDATE qbwc_sessions
+    SET last_seen_at = :now,
+        company_file = COALESCE(:company_file, company_file),
+        country = COALESCE(:country, country),
+        qbxml_version = COALESCE(qbxml_version, :qbxml_version),
+        steps_done = steps_done + :step
+    WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff
+    RETURNING id, tenant_id, qbxml_version, country, company_file, client_version, hcp_received,
+              steps_done, waits, planned_steps
+    """,
+    timestamps=("now", "cutoff"),
+)
+
+# The session that TOUCH found, for the statements sent in the same batch after it (db/batch.py: a
+# statement cannot take an earlier one's result as a parameter). After the touch its last_seen_at is
+# :now, so this finds it exactly when the touch did, and nothing when the touch found nothing.
+_OPEN_SESSION = (
+    "(SELECT {column} FROM qbwc_sessions "
+    "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff)"
+)
+OPEN_SESSION_ID = _OPEN_SESSION.format(column="id")
+OPEN_SESSION_TENANT = _OPEN_SESSION.format(column="tenant_id")
+# TOUCH counts one answered request; an answer to a message set of several counts the others.
+COUNT_MORE_STEPS = Statement(
+    "UPDATE qbwc_sessions SET steps_done = steps_done + :more WHERE id = :session_id"
+)
 
 
 # --- the queue's order -------------------------------------------------------------------------

@@ -1,18 +1,27 @@
-"""The Web Connector session's lifecycle as the queue sees it: what a session did, its in-flight
-steps orphaned when it ends, and ending, expiring, superseding or revoking sessions."""
+"""The Web Connector session's lifecycle as the queue sees it: its touch at every call and what the
+calls note on it, what a session did, its in-flight steps orphaned when it ends, and ending, expiring,
+superseding or revoking sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db import batch
 from db.models import WcSession
-from db.queue.refs import SessionOutcomes
+from db.queue.refs import SessionOutcomes, SessionRow, session_row
 from db.queue.settle import orphan_texts, refresh_job
-from db.queue.sql import OPEN_SESSIONS_OLDER_THAN, ORPHAN, SESSION_OUTCOMES
+from db.queue.sql import (
+    COUNT_MORE_STEPS,
+    OPEN_SESSIONS_OLDER_THAN,
+    ORPHAN,
+    SESSION_OUTCOMES,
+    TOUCH,
+    sessions_table,
+)
 from db.states import SessionState
 
 
@@ -94,3 +103,63 @@ def revoke_open_sessions(session: Session, *, tenant_id: str, reason: str, now: 
     for wc_session in open_sessions:
         end_session(session, wc_session, state=SessionState.REVOKED, reason=reason, now=now)
     return len(open_sessions)
+
+
+# --- the touch and what a call notes on the session ----------------------------------------------
+
+
+def touch_session(session: Session, params: dict[str, Any]) -> SessionRow | None:
+    """``TOUCH`` alone (``touch_params``), for a call that does nothing else with the queue."""
+    return session_row(batch.run_one(session, TOUCH, params))
+
+
+def touch_params(
+    ticket_digest: str,
+    *,
+    now: dt.datetime,
+    cutoff: dt.datetime,
+    count_step: bool = False,
+    company_file: str | None = None,
+    country: str | None = None,
+    qbxml_version: str | None = None,
+) -> dict[str, Any]:
+    """TOUCH's parameters: what the Web Connector reports (company file, country) is stored in the same
+    statement; the qbXML version the session speaks is kept from its first call, so every request of a
+    session, and the reconciliation of one, is written for the same version. ``count_step`` counts one
+    more answered request for the progress."""
+    return {
+        "now": now,
+        "cutoff": cutoff,
+        "company_file": company_file,
+        "country": country,
+        "qbxml_version": qbxml_version,
+        "step": 1 if count_step else 0,
+        "ticket_digest": ticket_digest,
+    }
+
+
+def count_more_steps(session: Session, session_id: int, more: int) -> None:
+    """TOUCH counts one answered request per ``receiveResponseXML``; an answer to a message set that
+    carried several steps counts the others with this."""
+    batch.run_one(session, COUNT_MORE_STEPS, {"more": more, "session_id": session_id})
+
+
+def find_session(session: Session, ticket_digest: str) -> WcSession | None:
+    """The session with this ticket in any state (for the rare paths: expiry, late answers, close)."""
+    return session.scalars(select(WcSession).where(WcSession.ticket_digest == ticket_digest)).first()
+
+
+def set_wait(session: Session, session_id: int, *, wait: bool, waits: int | None = None) -> None:
+    values: dict[str, Any] = {"wait_requested": wait}
+    if waits is not None:
+        values["waits"] = waits
+    session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(**values))
+
+
+def set_last_error(session: Session, session_id: int, text: str | None) -> None:
+    session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(last_error=text))
+
+
+def mark_host_received(session: Session, session_id: int) -> None:
+    """The Web Connector session has sent what QuickBooks it runs (its first sendRequestXML)."""
+    session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(hcp_received=True))

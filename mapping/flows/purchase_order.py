@@ -5,13 +5,11 @@ from __future__ import annotations
 from mapping.entities import PurchaseOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.customfields import add_custom_field_steps
+from mapping.flows.documents import add_document, order_lines
 from mapping.flows.items import add_missing_item_steps
 from mapping.flows.naming import (
     document_date,
     external_guid,
-    line_description,
-    line_description_path,
     local_day,
     ref_number,
 )
@@ -34,25 +32,7 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
     if settings.create_missing_items.enabled:
         add_missing_item_steps(builder, order.rows, settings.create_missing_items)
     fields = {"vendor": "supplier.code", "ref_number": "code", "memo": "observations"}
-    lines = []
-    for index, row in enumerate(order.rows):
-        lines.append(
-            PurchaseOrderLine(
-                item=Ref(full_name=row.product.code),
-                desc=line_description(
-                    settings,
-                    product_name=row.product.name,
-                    product_observations=row.product.observations,
-                    row_observations=row.observations,
-                ),
-                quantity=row.quantity,
-                rate=row.unit_price,
-            )
-        )
-        fields[f"lines[{index}].item"] = f"rows[{index}].product.code"
-        fields[f"lines[{index}].desc"] = line_description_path(settings, f"rows[{index}]")
-        fields[f"lines[{index}].quantity"] = f"rows[{index}].quantity"
-        fields[f"lines[{index}].rate"] = f"rows[{index}].unitPrice"
+    lines = order_lines(settings, order.rows, PurchaseOrderLine, fields)
     request = PurchaseOrderAdd(
         vendor=Ref(full_name=vendor),
         txn_date=txn_date,
@@ -63,7 +43,8 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
         external_guid=guid,
         lines=lines,
     )
-    document = builder.add(
+    add_document(
+        builder,
         PlannedStep(
             request=request,
             description=f"Create the purchase order {order.code} to {vendor}",
@@ -71,12 +52,8 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
             creates_link=True,
         ),
         fields,
-    )
-    add_custom_field_steps(
-        builder,
         settings=settings,
         txn_type="PurchaseOrder",
-        document_step=document,
         code=order.code,
         custom_fields=order.custom_fields,
         noun="purchase order",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import PurchaseOrder, Receiving
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.customfields import add_custom_field_steps
+from mapping.flows.documents import add_document
 from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
 from mapping.flows.naming import document_date, external_guid, ref_number
 from mapping.flows.reconcile import reconcile_document
@@ -52,7 +52,8 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
         receiving.rows, order.rows, noun="purchase order", code=order.code, document="bill"
     ):
         builder.warn(warning)
-    document = builder.add(
+    add_document(
+        builder,
         PlannedStep(
             request=request,
             description=f"Create the bill of receiving {receiving.code} for purchase order {order.code}",
@@ -61,12 +62,8 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
             creates_link=True,
         ),
         {"vendor": "purchaseOrder.code", "ref_number": "code", "memo": "observations"},
-    )
-    add_custom_field_steps(
-        builder,
         settings=settings,
         txn_type="Bill",
-        document_step=document,
         code=receiving.code,
         custom_fields=receiving.custom_fields,
         noun="receiving",

@@ -5,13 +5,11 @@ from __future__ import annotations
 from mapping.entities import SalesOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.customfields import add_custom_field_steps
+from mapping.flows.documents import add_document, order_lines
 from mapping.flows.naming import (
     customer_name,
     document_date,
     external_guid,
-    line_description,
-    line_description_path,
     local_day,
     ref_number,
 )
@@ -36,25 +34,7 @@ def plan_sales_order(order: SalesOrder, settings: Settings, ctx: PlanContext) ->
         document=order.document_date,
     )
     fields = {"customer": customer_path, "ref_number": "code", "memo": "observations"}
-    lines = []
-    for index, row in enumerate(order.rows):
-        lines.append(
-            SalesOrderLine(
-                item=Ref(full_name=row.product.code),
-                desc=line_description(
-                    settings,
-                    product_name=row.product.name,
-                    product_observations=row.product.observations,
-                    row_observations=row.observations,
-                ),
-                quantity=row.quantity,
-                rate=row.unit_price,
-            )
-        )
-        fields[f"lines[{index}].item"] = f"rows[{index}].product.code"
-        fields[f"lines[{index}].desc"] = line_description_path(settings, f"rows[{index}]")
-        fields[f"lines[{index}].quantity"] = f"rows[{index}].quantity"
-        fields[f"lines[{index}].rate"] = f"rows[{index}].unitPrice"
+    lines = order_lines(settings, order.rows, SalesOrderLine, fields)
     request = SalesOrderAdd(
         customer=Ref(full_name=customer),
         txn_date=txn_date,
@@ -65,7 +45,8 @@ def plan_sales_order(order: SalesOrder, settings: Settings, ctx: PlanContext) ->
         lines=lines,
     )
     builder = PlanBuilder(FLOW, LinkKey(FLOW, order.code))
-    document = builder.add(
+    add_document(
+        builder,
         PlannedStep(
             request=request,
             description=f"Create the sales order {order.code} for {customer}",
@@ -73,12 +54,8 @@ def plan_sales_order(order: SalesOrder, settings: Settings, ctx: PlanContext) ->
             creates_link=True,
         ),
         fields,
-    )
-    add_custom_field_steps(
-        builder,
         settings=settings,
         txn_type="SalesOrder",
-        document_step=document,
         code=order.code,
         custom_fields=order.custom_fields,
         noun="sales order",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import SalesOrder, Shipping
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.customfields import add_custom_field_steps
+from mapping.flows.documents import add_document
 from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
 from mapping.flows.naming import customer_name, document_date, external_guid, ref_number
 from mapping.flows.reconcile import reconcile_document
@@ -65,7 +65,8 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
         shipping.rows, order.rows, noun="sales order", code=order.code, document="invoice"
     ):
         builder.warn(warning)
-    document = builder.add(
+    add_document(
+        builder,
         PlannedStep(
             request=request,
             description=f"Create the invoice of shipping {shipping.code} for sales order {order.code}",
@@ -76,12 +77,8 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
             creates_link=True,
         ),
         {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"},
-    )
-    add_custom_field_steps(
-        builder,
         settings=settings,
         txn_type="Invoice",
-        document_step=document,
         code=shipping.code,
         custom_fields=shipping.custom_fields,
         noun="shipping",

@@ -23,7 +23,9 @@ from db.engine import Database
 from db.login_throttle import address_key
 from db.tenants import create_tenant, issue_token
 from qbbridge.config import ConfigError, load_settings
-from qbwc.service import INVALID_USER, ServiceOptions, WebConnectorService
+from qbwc.login import INVALID_USER
+from qbwc.options import ServiceOptions
+from qbwc.service import WebConnectorService
 from tests.foundation.helpers import new_tenant
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient

@@ -21,9 +21,6 @@ DECLARATIVE = {
 }
 # Still to split (each entry: the most lines it may have until it is split).
 TO_SPLIT = {
-    "qbwc/service.py": 700,  # the protocol's calls and the session bookkeeping they need
-    "mapping/retrieval.py": 630,  # planning, rendering and storing retrieval pages
-    "simulator/transactions.py": 760,  # the simulator's transaction requests, one handler each
 }
 
 

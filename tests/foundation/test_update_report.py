@@ -17,7 +17,7 @@ from db.outcome_log import MAX_REASON, one_line
 from db.queue import SessionOutcomes, StepRef
 from db.states import StepState
 from db.tenants import create_tenant
-from qbwc.service import closing_status, end_of_work_message
+from qbwc.update_report import closing_status, end_of_work_message
 from tests.foundation.helpers import job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query

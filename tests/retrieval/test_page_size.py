@@ -12,7 +12,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from mapping.retrieval import PAGE_SIZES, first_page_query
+from mapping.retrieval_pages import PAGE_SIZES
+from mapping.retrieval_queries import first_page_query
 from requests_builder import build_message_set
 from simulator.soap import envelope
 from tests.sends.conftest import Customer

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from mapping.entities import Product, PurchaseOrder, SalesOrder
-from mapping.retrieval import PAGE_SIZES
-from mapping.retrieval_pages import MAX_PAGE_SIZE
+from mapping.retrieval_pages import MAX_PAGE_SIZE, PAGE_SIZES
 from simulator.faults import Faults
 from tests.retrieval.conftest import qb_add, sales_order
 from tests.sends.conftest import SALES_ORDER, Customer, end_retry_delays

@@ -8,7 +8,6 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from mapping.retrieval import first_page_query
 from mapping.retrieval_pages import (
     MAX_PAGE_SIZE,
     PAGE_SIZES,
@@ -18,6 +17,7 @@ from mapping.retrieval_pages import (
     record_sizes,
     soap_bytes,
 )
+from mapping.retrieval_queries import first_page_query
 from requests_builder import build_message_set
 from simulator.soap import envelope
 from tests.support.large_orders import KINDS, LARGE, LONGEST_TEXT, Profile, large_company

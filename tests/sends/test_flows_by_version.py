@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from mapping.retrieval import PAGE_SIZES
+from mapping.retrieval_pages import PAGE_SIZES
 from tests.sends.conftest import (
     INVENTORY,
     PRODUCTION_ORDER,

@@ -1,0 +1,153 @@
+"""``authenticate``: who may log in (the token, the login throttle), what a new session ends (older,
+silent sessions of the tenant), and what the Web Connector is told to open (docs/qbwc.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.orm import Session
+
+from db import login_throttle, queue
+from db import secrets as secret_values
+from db import tenants as tenant_repo
+from db.engine import Database
+from db.models import Tenant, WcSession
+from db.states import SessionState
+from mapping import retrieval
+from qbwc import arguments, onboarding
+from qbwc.options import ServiceOptions
+
+log = logging.getLogger("qbbridge.qbwc")
+
+INVALID_USER = "nvu"
+NO_WORK = "none"
+
+
+def authenticate(
+    database: Database,
+    options: ServiceOptions,
+    username: str | None,
+    password: str | None,
+    *,
+    client_address: str | None,
+    now: dt.datetime,
+) -> list[str]:
+    """``["", "nvu"]`` for bad credentials; ``[ticket, "none"]`` or ``[ticket, company file]``."""
+    # A user name or password no tenant can have is refused without a look at the database.
+    username, password = arguments.username(username), arguments.password(password)
+    if not username or not password:
+        return ["", INVALID_USER]
+    address = login_throttle.address_key(client_address)
+    where = address or "an unknown address"
+    with database.transaction() as session:
+        if login_throttle.is_blocked(session, username, address, now):
+            log.warning("authenticate refused from %s: too many failed logins", where)
+            return ["", INVALID_USER]
+        # Locked until the session is stored: a token rotation waits for it (and then ends it),
+        # or this waits for the rotation (and then checks the new token), never both missing it.
+        tenant = tenant_repo.find_by_username(session, username, lock=True)
+        if tenant is None or not secret_values.matches(password, tenant.token_digest):
+            _count_failure(session, options, tenant, username, address, where, now)
+            return ["", INVALID_USER]
+        login_throttle.clear_failures(session, username, address)
+        if tenant.disabled_at is None:
+            retrieval.schedule_automatic(session, tenant, now=now)
+        _end_silent_sessions(session, options, tenant.id, now)
+        ticket = secret_values.new_secret(24)
+        client_version = (
+            tenant_repo.recall_client_version(session, client_address, now) if client_address else None
+        )
+        tenant_repo.note_contact(tenant, now=now, client_version=client_version)
+        company = _open_session(session, tenant, ticket, client_version, now)
+        return [ticket, company] if company is not None else [ticket, NO_WORK]
+
+
+def throttle_rule(options: ServiceOptions) -> login_throttle.ThrottleRule:
+    return login_throttle.ThrottleRule(
+        limit=options.auth_failure_limit,
+        address_limit=options.auth_address_failure_limit,
+        window=options.auth_failure_window,
+    )
+
+
+def _count_failure(
+    session: Session,
+    options: ServiceOptions,
+    tenant: Tenant | None,
+    username: str,
+    address: str,
+    where: str,
+    now: dt.datetime,
+) -> None:
+    """A wrong token (or a user name no tenant has): counted against the throttle, and logged."""
+    counted = login_throttle.record_failure(session, username, address, now, rule=throttle_rule(options))
+    if tenant is not None:
+        # The connector is installed and knows the user name (the setup checklist).
+        tenant_repo.note_failed_login(tenant, now=now)
+    # The user name itself is not logged: a person may type a password into that field.
+    who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
+    log.info("authenticate refused for %s from %s: wrong token", who, where)
+    minutes = int(options.auth_failure_window.total_seconds() // 60)
+    if counted.address_blocked:
+        log.warning(
+            "logins from %s are refused, whatever the user name, for %d minutes after %d failed attempts",
+            where,
+            minutes,
+            counted.address_failures,
+        )
+    elif counted.blocked:
+        log.warning(
+            "logins as %s from %s are refused for %d minutes after %d failed attempts",
+            who,
+            where,
+            minutes,
+            counted.failures,
+        )
+
+
+def _end_silent_sessions(session: Session, options: ServiceOptions, tenant_id: str, now: dt.datetime) -> None:
+    """Sessions of the tenant silent past the timeout expire; those silent past ``supersede_after``
+    are over, a newer one having started."""
+    idle_since = now - min(options.session_timeout, options.supersede_after)
+    if queue.has_idle_sessions(session, tenant_id=tenant_id, idle_since=idle_since):
+        queue.expire_stale_sessions(
+            session, tenant_id=tenant_id, cutoff=now - options.session_timeout, now=now
+        )
+        queue.supersede_sessions(
+            session, tenant_id=tenant_id, idle_since=now - options.supersede_after, now=now
+        )
+
+
+def _open_session(
+    session: Session, tenant: Tenant, ticket: str, client_version: str | None, now: dt.datetime
+) -> str | None:
+    """The new session's row; the company file the Web Connector is to open ("" for the one open),
+    or None when there is no work."""
+    disabled = tenant.disabled_at is not None
+    if disabled:
+        # No work and a plain reason, which closeConnection gives the Web Connector to show.
+        has_work, company = False, None
+    else:
+        has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
+        company = onboarding.company_to_open(session, tenant, has_work=has_work)
+    session.add(
+        WcSession(
+            client_version=client_version,
+            tenant_id=tenant.id,
+            ticket_digest=secret_values.digest(ticket),
+            # A disabled tenant's session is over as soon as it starts: nothing can be claimed.
+            state=SessionState.CLOSED if disabled else SessionState.OPEN,
+            closed_at=now if disabled else None,
+            close_reason="the tenant is disabled" if disabled else None,
+            created_at=now,
+            last_seen_at=now,
+            steps_done=0,
+            planned_steps=queue.count_queued(session, tenant_id=tenant.id) if has_work else 0,
+            waits=0,
+            requested_company_file=company or None,
+            refusal=onboarding.Refusal.DISABLED.value if disabled else None,
+            last_error=onboarding.disabled_message(tenant) if disabled else None,
+        )
+    )
+    return company
