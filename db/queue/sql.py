@@ -63,9 +63,8 @@ COUNT_MORE_STEPS = Statement(
 # for the first to commit and numbers its job after it, so the numbers follow the order in which jobs
 # were accepted (committed), never the order in which their transactions began. A transaction takes
 # it before any other lock of its own (see ``retry_job``), so the wait can never close a cycle.
-# The row is narrow and apart from the tenant's (migration 0015): updating the tenant's wide row cost
-# a new version of all of it and its indexes on every send. The tenant's first job makes the row (two
-# first jobs at once: the second waits on the first's insert, then updates it, still in commit order).
+# The row is narrow, apart from the tenant's wide one (migration 0015); the tenant's first job makes
+# it (of two first jobs at once, the second waits on the first's insert, then updates it).
 NEXT_QUEUE_SEQ = Statement(
     "INSERT INTO tenant_queues (tenant_id, last_queue_seq) VALUES (:tenant_id, 1) "
     "ON CONFLICT (tenant_id) DO UPDATE SET last_queue_seq = tenant_queues.last_queue_seq + 1 "
