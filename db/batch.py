@@ -43,6 +43,7 @@ from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from db import json_text
 from db.models import UTCDateTime
 from db.results import returns_rows
 
@@ -138,7 +139,7 @@ class Statement:
             if name in self.timestamps and isinstance(value, dt.datetime) and value.tzinfo is None:
                 value = value.replace(tzinfo=dt.UTC)
             elif name in self.json_params:
-                value = Json(value)
+                value = Json(value, dumps=json_text.dumps_bytes)
             values.append(value)
         return values
 

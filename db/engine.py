@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import json_text
 from db.batch import UNPREPARED_KEY, forget_prepared
 
 # How long one attempt to reach PostgreSQL may take before it counts as failed (libpq's
@@ -40,7 +41,12 @@ def make_engine(url: str, *, prepared_statements: bool = True, **kwargs: Any) ->
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=json_text.dumps,
+            **kwargs,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,7 +80,7 @@ def make_engine(url: str, *, prepared_statements: bool = True, **kwargs: Any) ->
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     if not prepared_statements:
         connect_args["prepare_threshold"] = None
-    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, json_serializer=json_text.dumps, **kwargs)
 
     if not prepared_statements:
 
