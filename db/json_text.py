@@ -4,6 +4,9 @@ orjson writes the same documents as the standard library's ``json.dumps`` (other
 non-ASCII characters as UTF-8 rather than ``\\uXXXX`` escapes: the same JSON values), several times
 faster: the JSON of an accepted send (its payload, its steps' intents) was about 5 % of the
 service's CPU per send with ``json.dumps`` (py-spy of ``bench/send_cost.py``).
+
+Reading stays with the standard library: ``orjson.loads`` reads an integer wider than 64 bits as a
+float, a different value, where ``json.loads`` keeps it exact.
 """
 
 from __future__ import annotations
