@@ -7,7 +7,12 @@ through the real FastAPI application (called as ASGI, without HTTP: routing, aut
 validation, the send, the JSON answer) on a new PostgreSQL database. PostgreSQL's CPU is read from
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
-    .venv/bin/python bench/send_cost.py [--jobs 2000]
+    .venv/bin/python bench/send_cost.py [--jobs 2000] [--compare included-routers|json-stdlib]
+
+CPU time still drifts with the machine's load from one minute to the next, more than a small change
+moves it. ``--compare`` measures one change without that drift: the sends alternate, 50 at a time,
+between the code as it is and the same code without the change, in one process, each with its own
+application and database, and both are printed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.send_flows import payloads
+from db import json_text
 from db.engine import Database
 from db.migrate import upgrade
 from tests.support.servers import create_postgres_database, drop_postgres_database
@@ -102,23 +109,23 @@ async def create_tenants(caller: Caller, label: str) -> list[str]:
     return tenants
 
 
-async def run(jobs: int) -> None:
-    url = create_postgres_database()
-    os.environ.update(
-        QBBRIDGE_DATABASE_URL=url, QBBRIDGE_ADMIN_API_KEY=ADMIN_KEY, QBBRIDGE_PUSH_INTERVAL_SECONDS="0"
-    )
-    from qbbridge.app import create_app
-    from qbbridge.config import load_settings
+class Variant:
+    """One way of serving the sends, with a database and an application of its own."""
 
-    database = Database(url)
-    try:
-        upgrade(database.engine)
-        caller = Caller(create_app(load_settings(), database))
-        tenants = await create_tenants(caller, "Cost")
-        per_tenant = jobs // TENANTS
-        measured = [
+    def __init__(self, label: str, build_app: Callable[[Database], Any], switch: Callable[[], None]) -> None:
+        self.label, self.build_app, self.switch = label, build_app, switch
+        self.url = create_postgres_database()
+        self.database = Database(self.url)
+        self.sends = 0
+        self.wall = self.cpu = self.database_cpu = 0.0
+
+    async def prepare(self, jobs: int) -> None:
+        upgrade(self.database.engine)
+        self.caller = Caller(self.build_app(self.database))
+        tenants = await create_tenants(self.caller, f"Cost {self.label}")
+        self.measured = [
             (f"/api/v1/tenants/{tenant}{path}", payload)
-            for index in range(per_tenant)
+            for index in range(jobs // TENANTS)
             for tenant in tenants
             for path, payload in [payloads(index)]
         ]
@@ -128,28 +135,100 @@ async def run(jobs: int) -> None:
                 path, payload = payloads(index)
                 if "code" in payload:
                     payload = {**payload, "code": f"WARM-{index}"}
-                status, body = await caller.call("POST", f"/api/v1/tenants/{tenant}{path}", payload)
+                status, body = await self.caller.call("POST", f"/api/v1/tenants/{tenant}{path}", payload)
                 assert status == 202, body
-        freeze_like_the_server()
-        pids = backend_pids(database.engine)
-        database_before = backend_cpu_seconds(pids)
+        self.pids = backend_pids(self.database.engine)
+
+    async def measure(self, start: int, stop: int) -> None:
+        self.switch()
+        database_before = backend_cpu_seconds(self.pids)
         wall_before, cpu_before = time.perf_counter(), time.process_time()
-        for path, payload in measured:
-            status, body = await caller.call("POST", path, payload)
+        for path, payload in self.measured[start:stop]:
+            status, body = await self.caller.call("POST", path, payload)
             assert status == 202, body
-        wall = time.perf_counter() - wall_before
-        cpu = time.process_time() - cpu_before
-        database_cpu = backend_cpu_seconds(pids) - database_before
-        sends = len(measured)
-        print(f"sends: {sends} (mix of bench/send_flows.py, {TENANTS} tenants, one after another)")
-        print(f"per send: wall {wall / sends * 1000:.3f} ms")
-        print(f"per send: service CPU {cpu / sends * 1000:.3f} ms (FastAPI, the send, driver)")
-        print(f"per send: PostgreSQL CPU {database_cpu / sends * 1000:.3f} ms")
-        total = (cpu + database_cpu) / sends
+        self.wall += time.perf_counter() - wall_before
+        self.cpu += time.process_time() - cpu_before
+        self.database_cpu += backend_cpu_seconds(self.pids) - database_before
+        self.sends += len(self.measured[start:stop])
+
+    def report(self, heading: str) -> None:
+        sends = self.sends
+        print(f"sends{heading}: {sends} (mix of bench/send_flows.py, {TENANTS} tenants, one after another)")
+        print(f"per send{heading}: wall {self.wall / sends * 1000:.3f} ms")
+        print(f"per send{heading}: service CPU {self.cpu / sends * 1000:.3f} ms (FastAPI, the send, driver)")
+        print(f"per send{heading}: PostgreSQL CPU {self.database_cpu / sends * 1000:.3f} ms")
+        total = (self.cpu + self.database_cpu) / sends
         print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} sends/s (without HTTP and client)")
+
+    def close(self) -> None:
+        self.database.dispose()
+        drop_postgres_database(self.url)
+
+
+def _as_built(database: Database) -> Any:
+    from qbbridge.app import create_app
+    from qbbridge.config import load_settings
+
+    return create_app(load_settings(), database)
+
+
+def _with_included_routers(database: Database) -> Any:
+    """The application with the admin API's routers included (``include_router``), as before."""
+    import qbbridge.app
+
+    def include(app: Any, router: Any) -> None:
+        app.include_router(router)
+
+    built = qbbridge.app.add_routes
+    qbbridge.app.add_routes = include
+    try:
+        return _as_built(database)
     finally:
-        database.dispose()
-        drop_postgres_database(url)
+        qbbridge.app.add_routes = built
+
+
+_DUMPS_BYTES = json_text.dumps_bytes
+
+
+def _json_with(dumps_bytes: Callable[[Any], bytes]) -> Callable[[], None]:
+    def switch() -> None:
+        json_text.dumps_bytes = dumps_bytes  # type: ignore[assignment]
+
+    return switch
+
+
+def _stdlib_dumps_bytes(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+# Each alternative: how to build its application, and what to switch before each of its blocks.
+ALTERNATIVES: dict[str, tuple[Callable[[Database], Any], Callable[[], None]]] = {
+    "included-routers": (_with_included_routers, _json_with(_DUMPS_BYTES)),
+    "json-stdlib": (_as_built, _json_with(_stdlib_dumps_bytes)),
+}
+BLOCK = 50  # sends measured in a row before switching to the other variant
+
+
+async def run(jobs: int, compare: str | None) -> None:
+    os.environ.update(QBBRIDGE_ADMIN_API_KEY=ADMIN_KEY, QBBRIDGE_PUSH_INTERVAL_SECONDS="0")
+    variants: list[Variant] = []
+    try:
+        variants.append(Variant("as built", _as_built, _json_with(_DUMPS_BYTES)))
+        if compare is not None:
+            variants.append(Variant(compare, *ALTERNATIVES[compare]))
+        for variant in variants:
+            os.environ["QBBRIDGE_DATABASE_URL"] = variant.url
+            await variant.prepare(jobs)
+        freeze_like_the_server()
+        for start in range(0, jobs, BLOCK):
+            # Alternate which goes first, so neither always follows the other's work.
+            for variant in variants if (start // BLOCK) % 2 == 0 else variants[::-1]:
+                await variant.measure(start, start + BLOCK)
+        for variant in variants:
+            variant.report(f" ({variant.label})" if len(variants) > 1 else "")
+    finally:
+        for variant in variants:
+            variant.close()
 
 
 def main() -> None:
@@ -157,8 +236,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--jobs", type=int, default=2000, help="sends measured (plus 100 to warm up)")
+    parser.add_argument(
+        "--compare",
+        choices=sorted(ALTERNATIVES),
+        help="interleave the sends, in blocks of 50, with the code as it was before a change, and print both",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.jobs))
+    asyncio.run(run(args.jobs, args.compare))
 
 
 if __name__ == "__main__":
