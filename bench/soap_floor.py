@@ -16,7 +16,10 @@ as ``qbbridge serve`` runs them), with one PostgreSQL connection each, on the sa
 load generator, like ``soap_sessions.py``. Prints, for each, SOAP calls/s, p50 and p99 latency, and
 the CPU per call of the server, PostgreSQL and the load generator.
 
-    .venv/bin/python bench/soap_floor.py [--sessions 50] [--seconds 10] [--workers 2]
+    .venv/bin/python bench/soap_floor.py [--sessions 50] [--seconds 10] [--workers 2] [--with-qbbridge]
+
+With ``--with-qbbridge`` the same run then measures qbbridge (``bench/soap_sessions.py`` with as many
+sessions) and prints its calls/s and p99 as ratios to the ``spyne`` floor's.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import re
 import signal
 import subprocess
 import sys
@@ -180,7 +184,7 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the floor server did not start")
 
 
-def measure(mode: str, dsn: str, args: argparse.Namespace) -> None:
+def measure(mode: str, dsn: str, args: argparse.Namespace) -> tuple[float, float]:
     port = free_port()
     command = [sys.executable, __file__, "--serve", mode, "--dsn", dsn, "--port", str(port)]
     command += ["--workers", str(args.workers)]
@@ -204,6 +208,22 @@ def measure(mode: str, dsn: str, args: argparse.Namespace) -> None:
         f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms; CPU per call: server {server_ms:.3f} ms, "
         f"PostgreSQL {postgres_ms:.3f} ms, load generator {client_cpu / seen * 1000:.3f} ms"
     )
+    return calls / elapsed, percentile(latencies, 0.99) * 1000
+
+
+def measure_qbbridge(args: argparse.Namespace) -> tuple[float, float]:
+    """qbbridge itself under the same number of closed-loop connections: ``bench/soap_sessions.py``
+    (whole Web Connector sessions, 20 requests each), run as its own process."""
+    command = [sys.executable, str(Path(__file__).with_name("soap_sessions.py"))]
+    command += ["--sessions", str(args.sessions), "--workers", str(args.workers), "--rounds", "4"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"SOAP calls/s: (\d+)", output).group(1))  # type: ignore[union-attr]
+    latency = re.search(r"SOAP latency p50: [\d.]+ ms, p99: ([\d.]+) ms", output)
+    p99 = float(latency.group(1))  # type: ignore[union-attr]
+    cpu = re.search(r"CPU per SOAP call: .*", output)
+    cpu_text = cpu.group(0) if cpu else ""
+    print(f"qbbridge (bench/soap_sessions.py): {rate:.0f} SOAP calls/s; p99 {p99:.1f} ms; {cpu_text}")
+    return rate, p99
 
 
 def main() -> None:
@@ -213,6 +233,11 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50, help="concurrent connections (closed loop)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per server")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--with-qbbridge",
+        action="store_true",
+        help="then run bench/soap_sessions.py with as many sessions, and print its ratios to the spyne floor",
+    )
     parser.add_argument("--serve", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--dsn", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -233,8 +258,13 @@ def main() -> None:
             f"floor servers: {args.workers} worker process(es), PostgreSQL, loopback HTTP; "
             f"{args.sessions} connections in a closed loop, {args.seconds:.0f} s each after 1 s of warm-up"
         )
-        for mode in MODES:
-            measure(mode, dsn, args)
+        floors = {mode: measure(mode, dsn, args) for mode in MODES}
+        if args.with_qbbridge:
+            rate, p99 = measure_qbbridge(args)
+            spyne_rate, spyne_p99 = floors["spyne"]
+            ratios = f"{rate / spyne_rate:.2f}x the calls/s, {p99 / spyne_p99:.2f}x the p99"
+            goal = "issue 20's goal: at least 0.6x the calls/s, at most 2x the p99"
+            print(f"qbbridge / spyne floor: {ratios} ({goal})")
     finally:
         drop_postgres_database(url)
 
