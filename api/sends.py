@@ -159,84 +159,47 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-SalesOrderBody = Annotated[SalesOrder, Body(examples=[examples.SALES_ORDER])]
-PurchaseOrderBody = Annotated[PurchaseOrder, Body(examples=[examples.PURCHASE_ORDER])]
-ReceivingBody = Annotated[Receiving, Body(examples=[examples.RECEIVING])]
-ShippingBody = Annotated[Shipping, Body(examples=[examples.SHIPPING])]
-ProductionOrderBody = Annotated[ProductionOrder, Body(examples=[examples.PRODUCTION_ORDER])]
-InventoryBody = Annotated[InventorySend, Body(examples=[examples.INVENTORY])]
+def _add_send_route(path: str, name: str, flow: str, entity: type[BaseModel], example: Any, doc: str) -> None:
+    """Register ``POST path``: the send button of one flow, its body ``entity`` shown with ``example``.
+
+    The six sends differ only in these values, so one function makes them; ``name`` and ``doc`` become
+    the operation's id, summary and description, as a function written out would give them."""
+
+    async def send(
+        tenant_id: TenantId,
+        body: Any,
+        session: DbSession,
+        principal: CurrentPrincipal,
+        dry_run: DryRun = False,
+    ) -> Any:
+        return _send(session, principal, tenant_id, flow, body, dry=dry_run)
+
+    send.__name__ = send.__qualname__ = name
+    send.__doc__ = doc
+    # The real body type, not the text the module's postponed annotations would leave FastAPI to resolve.
+    send.__annotations__["body"] = Annotated[entity, Body(examples=[example])]
+    router.post(path, responses=RESPONSES, status_code=202, response_model=None)(send)
 
 
-@router.post("/sales-orders", responses=RESPONSES, status_code=202, response_model=None)
-async def send_sales_order(
-    tenant_id: TenantId,
-    body: SalesOrderBody,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    dry_run: DryRun = False,
-) -> Any:
-    """Sales Order (Fusion Operations) → Sales Order (QuickBooks)."""
-    return _send(session, principal, tenant_id, "salesOrder", body, dry=dry_run)
-
-
-@router.post("/purchase-orders", responses=RESPONSES, status_code=202, response_model=None)
-async def send_purchase_order(
-    tenant_id: TenantId,
-    body: PurchaseOrderBody,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    dry_run: DryRun = False,
-) -> Any:
-    """Purchase Order (Fusion Operations) → Purchase Order (QuickBooks)."""
-    return _send(session, principal, tenant_id, "purchaseOrder", body, dry=dry_run)
-
-
-@router.post("/receivings", responses=RESPONSES, status_code=202, response_model=None)
-async def send_receiving(
-    tenant_id: TenantId,
-    body: ReceivingBody,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    dry_run: DryRun = False,
-) -> Any:
-    """Receiving (Fusion Operations) → Bill (QuickBooks), linked to the purchase order, full quantities."""
-    return _send(session, principal, tenant_id, "receiving", body, dry=dry_run)
-
-
-@router.post("/shippings", responses=RESPONSES, status_code=202, response_model=None)
-async def send_shipping(
-    tenant_id: TenantId,
-    body: ShippingBody,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    dry_run: DryRun = False,
-) -> Any:
-    """Shipping (Fusion Operations) → Invoice (QuickBooks), closing the sales order; one per sales order."""
-    return _send(session, principal, tenant_id, "shipping", body, dry=dry_run)
-
-
-@router.post("/production-orders", responses=RESPONSES, status_code=202, response_model=None)
-async def send_production_order(
-    tenant_id: TenantId,
-    body: ProductionOrderBody,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    dry_run: DryRun = False,
-) -> Any:
-    """Production Order (Fusion Operations) → one Timesheet entry (QuickBooks) per time record."""
-    return _send(session, principal, tenant_id, "productionOrder", body, dry=dry_run)
-
-
-@router.post("/inventory", responses=RESPONSES, status_code=202, response_model=None)
-async def send_inventory(
-    tenant_id: TenantId,
-    body: InventoryBody,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    dry_run: DryRun = False,
-) -> Any:
-    """Inventory (one product, or all: "Send All Inventory to Quickbooks") → one Inventory Adjustment."""
-    return _send(session, principal, tenant_id, "inventory", body, dry=dry_run)
+# fmt: off
+_SEND_ROUTES: tuple[tuple[str, str, str, type[BaseModel], Any, str], ...] = (
+    ("/sales-orders", "send_sales_order", "salesOrder", SalesOrder, examples.SALES_ORDER,
+     "Sales Order (Fusion Operations) → Sales Order (QuickBooks)."),
+    ("/purchase-orders", "send_purchase_order", "purchaseOrder", PurchaseOrder, examples.PURCHASE_ORDER,
+     "Purchase Order (Fusion Operations) → Purchase Order (QuickBooks)."),
+    ("/receivings", "send_receiving", "receiving", Receiving, examples.RECEIVING,
+     "Receiving (Fusion Operations) → Bill (QuickBooks), linked to the purchase order, full quantities."),
+    ("/shippings", "send_shipping", "shipping", Shipping, examples.SHIPPING,
+     "Shipping (Fusion Operations) → Invoice (QuickBooks), closing the sales order; one per sales order."),
+    ("/production-orders", "send_production_order", "productionOrder", ProductionOrder,
+     examples.PRODUCTION_ORDER,
+     "Production Order (Fusion Operations) → one Timesheet entry (QuickBooks) per time record."),
+    ("/inventory", "send_inventory", "inventory", InventorySend, examples.INVENTORY,
+     'Inventory (one product, or all: "Send All Inventory to Quickbooks") → one Inventory Adjustment.'),
+)
+# fmt: on
+for _route in _SEND_ROUTES:
+    _add_send_route(*_route)
 
 
 @router.post(

@@ -144,13 +144,7 @@ async def download_qwc(
     tenant = tenant_or_404(session, principal, tenant_id)
     settings = request.app.state.settings
     try:
-        body, filename = download_for(
-            tenant,
-            app_url=settings.qbwc_url,
-            support_url=settings.support_url,
-            run_every_minutes=settings.run_every_minutes,
-            now=utcnow(),
-        )
+        body, filename = download_for(tenant, settings, now=utcnow())
     except QwcError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return Response(

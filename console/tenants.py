@@ -155,13 +155,7 @@ async def download_qwc(request: Request, tenant_id: str) -> Response:
         who = web.current_session(request, db)
         tenant = web.tenant_for(db, who, tenant_id)
         try:
-            body, filename = download_for(
-                tenant,
-                app_url=settings.qbwc_url,
-                support_url=settings.support_url,
-                run_every_minutes=settings.run_every_minutes,
-                now=utcnow(),
-            )
+            body, filename = download_for(tenant, settings, now=utcnow())
         except QwcError as exc:
             context = _tenant_context(request, db, who, tenant)
             context["error"] = f"The .qwc file cannot be made: {exc}"

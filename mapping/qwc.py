@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from db.models import Tenant
 from mapping.setup import OWNER_ID
 
-__all__ = ["OWNER_ID", "QwcError", "QwcSettings", "check_app_url", "download_for", "render_qwc"]
+__all__ = ["OWNER_ID", "QwcError", "QwcService", "QwcSettings", "check_app_url", "download_for", "render_qwc"]
 
 APP_NAME = "qbbridge"
 APP_DESCRIPTION = "Fusion Operations and QuickBooks Desktop sync"
@@ -108,20 +109,29 @@ def render_qwc(settings: QwcSettings) -> str:
     return "\n".join(lines)
 
 
-def download_for(
-    tenant: Tenant, *, app_url: str, support_url: str, run_every_minutes: int, now: dt.datetime
-) -> tuple[str, str]:
+class QwcService(Protocol):
+    """What the ``.qwc`` file takes from the service's settings (``qbbridge.config.Settings`` has it)."""
+
+    @property
+    def qbwc_url(self) -> str: ...
+    @property
+    def support_url(self) -> str: ...
+    @property
+    def run_every_minutes(self) -> int: ...
+
+
+def download_for(tenant: Tenant, service: QwcService, *, now: dt.datetime) -> tuple[str, str]:
     """The tenant's ``.qwc`` file and its file name, for the admin API and the console alike; the
     download is the setup checklist's first step (``mapping/setup.py``), so it is recorded. Raises
     :class:`QwcError` (nothing recorded) when the file would not work in the Web Connector."""
     body = render_qwc(
         QwcSettings(
-            app_url=app_url,
-            support_url=support_url,
+            app_url=service.qbwc_url,
+            support_url=service.support_url,
             username=tenant.qbwc_username,
             file_id=tenant.file_id,
             tenant_name=tenant.name,
-            run_every_minutes=run_every_minutes,
+            run_every_minutes=service.run_every_minutes,
         )
     )
     tenant.qwc_downloaded_at = now

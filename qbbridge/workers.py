@@ -30,10 +30,13 @@ import time
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qbbridge.logs import configure_logging
 from qbbridge.metrics_dir import mark_worker_dead, multiprocess_metrics, single_process_metrics
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("qbbridge.workers")
 
@@ -117,14 +120,11 @@ def _stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def run_worker(options: ServeOptions) -> None:
-    """One worker: its own socket on the shared port, then uvicorn's server on it until told to stop."""
+def _uvicorn_config(options: ServeOptions) -> uvicorn.Config:
+    """uvicorn's configuration of the application, the same for a worker and for a single process."""
     import uvicorn
 
-    _stop_with_parent()
-    configure_logging(options.log_level, options.log_format)
-
-    config = uvicorn.Config(
+    return uvicorn.Config(
         APP,
         factory=True,
         host=options.host,
@@ -134,6 +134,16 @@ def run_worker(options: ServeOptions) -> None:
         http=HTTP_PROTOCOL,
         **options.proxy_settings(),
     )
+
+
+def run_worker(options: ServeOptions) -> None:
+    """One worker: its own socket on the shared port, then uvicorn's server on it until told to stop."""
+    import uvicorn
+
+    _stop_with_parent()
+    configure_logging(options.log_level, options.log_format)
+
+    config = _uvicorn_config(options)
     try:
         sock = listening_socket(options.host, options.port)
     except OSError as exc:
@@ -225,16 +235,7 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
     if workers == 1:
         single_process_metrics()
         sock = claimed or claim_port(options.host, options.port)
-        config = uvicorn.Config(
-            APP,
-            factory=True,
-            host=options.host,
-            port=options.port,
-            log_level=options.log_level,
-            access_log=options.access_log,
-            http=HTTP_PROTOCOL,
-            **options.proxy_settings(),
-        )
+        config = _uvicorn_config(options)
         server = uvicorn.Server(config)
         server.run(sockets=[sock])
         return 0 if server.started else STARTUP_FAILURE

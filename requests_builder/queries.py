@@ -278,7 +278,9 @@ def _check_txn_query(
 
 
 @dataclass(kw_only=True, slots=True)
-class _TxnQuery(Request):
+class _TxnQueryHead(Request):
+    """The fields every transaction query but the time-tracking one begins with, and their rules."""
+
     iterator: str | None = attr("iterator")
     iterator_id: str | None = attr("iteratorID")
     txn_ids: list[str] = el("TxnID", "ids")
@@ -290,6 +292,13 @@ class _TxnQuery(Request):
     )
     txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
     entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _check_txn_query(self, field, version, _TXN_SELECTORS)
+
+
+@dataclass(kw_only=True, slots=True)
+class _TxnQuery(_TxnQueryHead):
     ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
     ref_number_range_filter: RefNumberRangeFilter | None = el(
         "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
@@ -298,9 +307,6 @@ class _TxnQuery(Request):
     include_linked_txns: bool | None = el("IncludeLinkedTxns", "bool")
     include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
     owner_ids: list[str] = el("OwnerID", "guids")
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _check_txn_query(self, field, version, _TXN_SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -335,23 +341,12 @@ class BillQuery(_TxnQuery):
 
 
 @dataclass(kw_only=True, slots=True)
-class InventoryAdjustmentQuery(Request):
+class InventoryAdjustmentQuery(_TxnQueryHead):
     """Inventory adjustments (qbXML 2.0). Unlike the sales and purchase queries it can filter by item and
     has no linked transactions or currency filter."""
 
     RQ: ClassVar[str] = "InventoryAdjustmentQueryRq"
 
-    iterator: str | None = attr("iterator")
-    iterator_id: str | None = attr("iteratorID")
-    txn_ids: list[str] = el("TxnID", "ids")
-    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
-    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
-    max_returned: int | None = el("MaxReturned", "int")
-    modified_date_range: ModifiedDateRangeFilter | None = el(
-        "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
-    )
-    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
-    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
     item_filter: ItemFilter | None = el("ItemFilter", "agg", cls=ItemFilter)
     ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
     ref_number_range_filter: RefNumberRangeFilter | None = el(
@@ -360,9 +355,6 @@ class InventoryAdjustmentQuery(Request):
     include_line_items: bool | None = el("IncludeLineItems", "bool")
     include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
     owner_ids: list[str] = el("OwnerID", "guids")
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _check_txn_query(self, field, version, _TXN_SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)

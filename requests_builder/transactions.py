@@ -39,7 +39,9 @@ def _needs_lines(obj: QBObject, field: str, attr: str = "lines") -> None:
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderLine(QBObject):
+class _SalesLine(QBObject):
+    """The fields a sales-order line and an invoice line both begin with, and their rules."""
+
     item: Ref | None = el("ItemRef", "ref")
     desc: str | None = el("Desc")
     quantity: Number | None = el("Quantity", "price")
@@ -56,15 +58,19 @@ class SalesOrderLine(QBObject):
     inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
     serial_number: str | None = el("SerialNumber", ident=True)
     lot_number: str | None = el("LotNumber", ident=True)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _at_most_one(self, field, "rate", "rate_percent", "price_level")
+        _at_most_one(self, field, "serial_number", "lot_number")
+
+
+@dataclass(kw_only=True, slots=True)
+class SalesOrderLine(_SalesLine):
     sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
     other1: str | None = el("Other1")
     other2: str | None = el("Other2")
     data_ext: list[LineDataExt] = el("DataExt", "aggs", cls=LineDataExt)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _at_most_one(self, field, "rate", "rate_percent", "price_level")
-        _at_most_one(self, field, "serial_number", "lot_number")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -291,23 +297,7 @@ class BillAdd(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class InvoiceLine(QBObject):
-    item: Ref | None = el("ItemRef", "ref")
-    desc: str | None = el("Desc")
-    quantity: Number | None = el("Quantity", "price")
-    unit_of_measure: str | None = el("UnitOfMeasure", ident=True)
-    rate: Number | None = el("Rate", "price")
-    rate_percent: Number | None = el("RatePercent", "price")
-    price_level: Ref | None = el("PriceLevelRef", "ref")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    amount: Number | None = el("Amount", "amount")
-    option_for_price_rule_conflict: str | None = el(
-        "OptionForPriceRuleConflict", "enum", choices=PRICE_RULE_CONFLICT
-    )
-    inventory_site: Ref | None = el("InventorySiteRef", "ref")
-    inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
-    serial_number: str | None = el("SerialNumber", ident=True)
-    lot_number: str | None = el("LotNumber", ident=True)
+class InvoiceLine(_SalesLine):
     service_date: Day | None = el("ServiceDate", "date")
     sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     override_item_account: Ref | None = el("OverrideItemAccountRef", "ref")
@@ -315,10 +305,6 @@ class InvoiceLine(QBObject):
     other2: str | None = el("Other2")
     link_to_txn: LinkToTxn | None = el("LinkToTxn", "agg", cls=LinkToTxn)
     data_ext: list[LineDataExt] = el("DataExt", "aggs", cls=LineDataExt)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _at_most_one(self, field, "rate", "rate_percent", "price_level")
-        _at_most_one(self, field, "serial_number", "lot_number")
 
 
 @dataclass(kw_only=True, slots=True)

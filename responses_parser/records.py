@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 # `x()` returns a dataclasses.field, which RUF009 cannot see through.
 # ruff: noqa: RUF009
 
+
 def x(tag: str, read: str = "str", *, many: bool = False) -> Any:
     """Declare a field read from child ``tag`` with reader ``read`` (a name in ``_READERS``)."""
     meta = {"tag": tag, "read": read, "many": many}
@@ -160,7 +161,18 @@ class TxnLine(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Transaction(Record):
+class TxnRecord(Record):
+    """The identity every transaction record begins with, in the order QuickBooks writes it."""
+
+    txn_id: str | None = x("TxnID")
+    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
+    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
+    edit_sequence: str | None = x("EditSequence")
+    txn_number: int | str | None = x("TxnNumber", "int")
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction(TxnRecord):
     """Fields shared by sales orders, purchase orders, invoices, estimates and bills.
 
     Every transaction record (these, :class:`TimeTracking` and :class:`InventoryAdjustment`) answers
@@ -168,11 +180,6 @@ class Transaction(Record):
     (see :data:`TXN_IDENTITY`), so a document sent before an answer was lost can be found again by the
     same code whatever its type."""
 
-    txn_id: str | None = x("TxnID")
-    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
-    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
-    edit_sequence: str | None = x("EditSequence")
-    txn_number: int | str | None = x("TxnNumber", "int")
     customer: RefValue | None = x("CustomerRef", "ref")
     vendor: RefValue | None = x("VendorRef", "ref")
     class_ref: RefValue | None = x("ClassRef", "ref")
@@ -254,16 +261,11 @@ class Bill(Transaction):
 
 
 @dataclass(frozen=True, slots=True)
-class TimeTracking(Record):
+class TimeTracking(TxnRecord):
     """A time entry. QuickBooks gives it no reference number and calls its free text ``Notes``; the
     ``ref_number`` and ``memo`` properties answer like the other transaction records (None, and the
     notes) so matching code need not know the type."""
 
-    txn_id: str | None = x("TxnID")
-    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
-    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
-    edit_sequence: str | None = x("EditSequence")
-    txn_number: int | str | None = x("TxnNumber", "int")
     txn_date: dt.date | str | None = x("TxnDate", "date")
     entity: RefValue | None = x("EntityRef", "ref")
     customer: RefValue | None = x("CustomerRef", "ref")
@@ -289,12 +291,7 @@ class TimeTracking(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class InventoryAdjustment(Record):
-    txn_id: str | None = x("TxnID")
-    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
-    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
-    edit_sequence: str | None = x("EditSequence")
-    txn_number: int | str | None = x("TxnNumber", "int")
+class InventoryAdjustment(TxnRecord):
     account: RefValue | None = x("AccountRef", "ref")
     inventory_site: RefValue | None = x("InventorySiteRef", "ref")
     txn_date: dt.date | str | None = x("TxnDate", "date")
