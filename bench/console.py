@@ -1,11 +1,14 @@
 """Benchmark: how long the console's pages take to render with realistic data, in-process.
 
 1,000 tenants, one of which has 100,000 jobs (each with its step; most succeeded, some failed, some
-waiting on a person, a few queued) and the links of its sales orders. Each page is asked for
-``--repeat`` times after two warm-up requests, through the real app (ASGI, no network), signed in
-with the admin key: the time is from the request entering the app to the whole page rendered.
+waiting on a person, a few queued) and the links of its sales orders. Two in three tenants are set
+up to some step (what the Tenants list's setup progress reads): a token, ``--sessions`` (200) Web
+Connector sessions each (one in ten with work, so QuickBooks was opened), and an access test, passed
+or failed, for most. Each page is asked for ``--repeat`` times after two warm-up requests, through
+the real app (ASGI, no network), signed in with the admin key: the time is from the request entering
+the app to the whole page rendered.
 
-    .venv/bin/python bench/console.py [--database postgresql|sqlite] [--repeat 30]
+    .venv/bin/python bench/console.py [--database postgresql|sqlite] [--repeat 30] [--sessions 200]
 
 Goal (issue 18): the tenants list with 1,000 tenants and the sync log with 100,000 jobs each render
 in under 300 ms.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import re
 import statistics
 import sys
@@ -31,7 +35,8 @@ from cryptography.fernet import Fernet
 from bench import machine
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Job, Link, Step, Tenant, utcnow
+from db.models import Job, Link, Step, Tenant, WcSession, utcnow
+from mapping.setup import TEST_ACCESS
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
 from tests.support.servers import create_postgres_database, drop_postgres_database
@@ -49,7 +54,7 @@ STEP_STATES = {
 }
 
 
-def populate(database: Database) -> str:
+def populate(database: Database, sessions_each: int) -> str:
     """The tenants and the big tenant's jobs, written in batches; returns the big tenant's id."""
     now = utcnow()
     tenants = [
@@ -71,6 +76,7 @@ def populate(database: Database) -> str:
     big = tenants[TENANTS // 2]["id"]
     with database.transaction() as session:
         session.execute(Tenant.__table__.insert(), tenants)
+    set_up(database, [t for n, t in enumerate(tenants) if n % 3 and t["id"] != big], now, sessions_each)
     statuses = ["succeeded"] * 90 + ["failed"] * 5 + ["unknown_outcome"] * 3 + ["queued"] * 2
     kinds = ["salesOrder", "purchaseOrder", "receiving", "shipping", "inventory"]
     request = (
@@ -149,6 +155,95 @@ def populate(database: Database) -> str:
     return big
 
 
+def set_up(
+    database: Database, tenants: list[dict[str, object]], now: dt.datetime, sessions_each: int
+) -> None:
+    """Each tenant given a token, then ``sessions_each`` sessions 30 minutes apart up to now, one in ten
+    of which reached QuickBooks; and an access test: passed for half, failed (read-only access) for
+    one in ten, none for the rest."""
+    token_at = now - dt.timedelta(minutes=30 * sessions_each + 60)
+    with database.transaction() as session:
+        session.execute(
+            Tenant.__table__.update()
+            .where(Tenant.__table__.c.id.in_([t["id"] for t in tenants]))
+            .values(
+                token_created_at=token_at,
+                token_digest="0" * 64,
+                qwc_downloaded_at=token_at,
+                connector_seen_at=token_at,
+                bound_company_file="C:\\Users\\Public\\Company.QBW",
+            )
+        )
+        sessions = []
+        for tenant in tenants:
+            for k in range(sessions_each):
+                at = now - dt.timedelta(minutes=30 * (sessions_each - k))
+                sessions.append(
+                    {
+                        "tenant_id": tenant["id"],
+                        "ticket_digest": uuid.uuid4().hex + uuid.uuid4().hex,
+                        "state": "closed",
+                        "created_at": at,
+                        "last_seen_at": at,
+                        "closed_at": at,
+                        "company_file": "C:\\Users\\Public\\Company.QBW" if k % 10 == 0 else None,
+                        "hcp_received": k % 10 == 0,
+                        "wait_requested": False,
+                        "steps_done": 0,
+                        "planned_steps": 0,
+                        "waits": 0,
+                        "retried_open_file": False,
+                    }
+                )
+            if len(sessions) >= BATCH:
+                session.execute(WcSession.__table__.insert(), sessions)
+                sessions = []
+        if sessions:
+            session.execute(WcSession.__table__.insert(), sessions)
+        jobs, steps = [], []
+        for n, tenant in enumerate(tenants):
+            if n % 2 and n % 5:
+                continue
+            status = "succeeded" if n % 2 == 0 else "failed"
+            job_id = JOBS + 1 + n
+            jobs.append(
+                {
+                    "id": job_id,
+                    "public_id": str(uuid.uuid4()),
+                    "tenant_id": tenant["id"],
+                    "kind": TEST_ACCESS,
+                    "status": status,
+                    "error": "QuickBooks refused to write." if status == "failed" else None,
+                    "warnings": [],
+                    "payload": {"read": True, "write": True},
+                    "result": {},
+                    "created_at": token_at + dt.timedelta(minutes=1),
+                    "updated_at": token_at + dt.timedelta(minutes=1),
+                    "finished_at": token_at + dt.timedelta(minutes=1),
+                    "queue_seq": 1,
+                }
+            )
+            steps.append(
+                {
+                    "job_id": job_id,
+                    "tenant_id": tenant["id"],
+                    "position": 0,
+                    "kind": "qbxml_request",
+                    "state": "succeeded" if status == "succeeded" else "failed",
+                    "intent": {},
+                    "request_ids": [],
+                    "result": {},
+                    "attempts": 1,
+                    "phase": "send",
+                    "reconcilable": False,
+                    "status_code": 0 if status == "succeeded" else 3260,
+                    "created_at": token_at + dt.timedelta(minutes=1),
+                }
+            )
+        session.execute(Job.__table__.insert(), jobs)
+        session.execute(Step.__table__.insert(), steps)
+
+
 async def measure(database: Database, big: str, repeat: int) -> list[tuple[str, list[float]]]:
     settings = load_settings(
         environ={
@@ -167,6 +262,8 @@ async def measure(database: Database, big: str, repeat: int) -> list[tuple[str, 
         signed = await client.post("/console/sign-in", data={"key": KEY, "csrf": csrf.group(1)})
         assert signed.status_code == 303, signed.text
         first = await client.get("/console/tenants")
+        # The data reaches every kind of progress the list shows.
+        assert all(shown in first.text for shown in ("0 of 5", "4 of 5", "5 of 5")), first.text
         after = re.search(r"after=([0-9a-f-]{36})", first.text)
         assert after
         log = await client.get(f"/console/tenants/{big}/jobs")
@@ -206,6 +303,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--repeat", type=int, default=30)
+    # Sessions are kept (no retention prunes them): a tenant on a 30-minute schedule has 1,440 a month.
+    parser.add_argument("--sessions", type=int, default=200, help="sessions per set-up tenant (200)")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory()
     if args.database == "postgresql":
@@ -216,7 +315,7 @@ def main() -> None:
     try:
         upgrade(database.engine)
         started = time.perf_counter()
-        big = populate(database)
+        big = populate(database, args.sessions)
         print(
             f"{args.database}: {TENANTS:,} tenants, {JOBS:,} jobs written in "
             f"{time.perf_counter() - started:.1f} s"

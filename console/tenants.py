@@ -28,6 +28,14 @@ STEP_TITLES = {
     "requestAccess": "Authorize (QuickBooks' access prompt)",
     "testAccess": "Confirm (test access)",
 }
+# The same steps in a word or two, for the Tenants list's progress column.
+STEP_SHORT = {
+    "installConnector": "Install",
+    "generateToken": "Token",
+    "testConnection": "Test Connection",
+    "requestAccess": "Authorize",
+    "testAccess": "Confirm",
+}
 STATUS_WORDS = {
     setup.NOT_STARTED: "not started",
     setup.PENDING: "waiting",
@@ -53,6 +61,17 @@ def attention_counts(db: Session, tenant_ids: list[str]) -> dict[str, dict[str, 
         for tenant_id, status, count in rows:
             counts[tenant_id][status] = int(count)
     return counts
+
+
+def progress_of(steps: list[setup.SetupStep]) -> dict[str, Any]:
+    """How far setup got (steps done, of five) and the first step not done, with its status."""
+    upcoming = next((step for step in steps if step.status != setup.DONE), None)
+    return {
+        "done": sum(step.status == setup.DONE for step in steps),
+        "of": len(steps),
+        "next": STEP_SHORT[upcoming.key] if upcoming else None,
+        "status": upcoming.status if upcoming else setup.DONE,
+    }
 
 
 def tenants_page(
@@ -89,10 +108,13 @@ async def tenants(request: Request, q: str = "", after: str = "") -> Response:
         who = web.current_session(request, db)
         rows, next_after = tenants_page(db, who, search=search, after=after)
         counts = attention_counts(db, [tenant.id for tenant in rows])
+        progress = {tenant_id: progress_of(steps) for tenant_id, steps in setup.checklists(db, rows).items()}
         context: dict[str, Any] = {
             "who": who,
             "tenants": rows,
             "counts": counts,
+            "progress": progress,
+            "status_words": STATUS_WORDS,
             "search": search,
             "next_after": next_after,
             "first_page": not after,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from db import queue
 from db.models import Job, Step, Tenant, WcSession
@@ -52,12 +52,53 @@ class SetupOrderError(Exception):
 
 
 def checklist(session: Session, tenant: Tenant) -> list[SetupStep]:
+    """One tenant's five steps; each later step reads the database only once the one before is done
+    (up to four statements). A page of tenants: ``checklists``."""
     install = _install(tenant)
     token = _token(tenant)
-    connection = _connection(session, tenant)
-    access = _access(session, tenant) if connection.status == DONE else _waiting("requestAccess", connection)
-    test = _test_access(session, tenant) if access.status == DONE else _waiting("testAccess", access)
+    first = _first_session(session, tenant) if tenant.token_created_at is not None else None
+    connection = _connection(tenant, first)
+    if connection.status == DONE:
+        access = _access(tenant, _latest_access_session(session, tenant))
+    else:
+        access = _waiting("requestAccess", connection)
+    if access.status == DONE:
+        job = _latest_test(session, tenant)
+        codes: set[int] = set()
+        if job is not None and _failed(job):
+            codes = _status_codes(session, [job.id]).get(job.id, set())
+        test = _test_access(job, codes)
+    else:
+        test = _waiting("testAccess", access)
     return [install, token, connection, access, test]
+
+
+def checklists(session: Session, tenants: list[Tenant]) -> dict[str, list[SetupStep]]:
+    """``checklist`` for a page of tenants in at most three statements, however many tenants: the
+    sessions each step reads, then the latest access tests of those QuickBooks let in, then the status
+    codes of those that failed (each skipped when no tenant needs it)."""
+    sessions = _sessions_of(session, [t for t in tenants if t.token_created_at is not None])
+    early: dict[str, tuple[SetupStep, SetupStep, SetupStep, SetupStep]] = {}
+    for tenant in tenants:
+        first, latest = sessions.get(tenant.id, (None, None))
+        connection = _connection(tenant, first)
+        if connection.status == DONE:
+            access = _access(tenant, latest)
+        else:
+            access = _waiting("requestAccess", connection)
+        early[tenant.id] = (_install(tenant), _token(tenant), connection, access)
+    jobs = _latest_tests(session, [t for t in tenants if early[t.id][3].status == DONE])
+    codes = _status_codes(session, [job.id for job in jobs.values() if _failed(job)])
+    result: dict[str, list[SetupStep]] = {}
+    for tenant in tenants:
+        install, token, connection, access = early[tenant.id]
+        if access.status == DONE:
+            job = jobs.get(tenant.id)
+            test = _test_access(job, codes.get(job.id, set()) if job is not None else set())
+        else:
+            test = _waiting("testAccess", access)
+        result[tenant.id] = [install, token, connection, access, test]
+    return result
 
 
 def _waiting(key: str, before: SetupStep) -> SetupStep:
@@ -115,12 +156,16 @@ def _since_token(tenant: Tenant) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _connection(session: Session, tenant: Tenant) -> SetupStep:
-    if tenant.token_created_at is None:
-        return SetupStep("testConnection", NOT_STARTED, "Generate a token first.")
-    first = session.scalars(
+def _first_session(session: Session, tenant: Tenant) -> WcSession | None:
+    return session.scalars(
         select(WcSession).where(*_since_token(tenant)).order_by(WcSession.id).limit(1)
     ).first()
+
+
+def _connection(tenant: Tenant, first: WcSession | None) -> SetupStep:
+    """Test Connection, from the tenant's first session since its token."""
+    if tenant.token_created_at is None:
+        return SetupStep("testConnection", NOT_STARTED, "Generate a token first.")
     if first is not None:
         version = f" (Web Connector {tenant.qbwc_version})" if tenant.qbwc_version else ""
         return SetupStep(
@@ -147,20 +192,23 @@ def _connection(session: Session, tenant: Tenant) -> SetupStep:
     )
 
 
-def _access(session: Session, tenant: Tenant) -> SetupStep:
-    latest = session.scalars(
-        select(WcSession)
-        .where(
-            *_since_token(tenant),
-            or_(
-                # A sendRequestXML came only after QuickBooks let the connector in.
-                WcSession.company_file.is_not(None) & WcSession.refusal.is_(None),
-                WcSession.refusal.in_(_REFUSED),
-            ),
-        )
-        .order_by(WcSession.id.desc())
-        .limit(1)
+def _answered() -> ColumnElement[bool]:
+    """Sessions in which QuickBooks answered the connector: let in or refused."""
+    return or_(
+        # A sendRequestXML came only after QuickBooks let the connector in.
+        WcSession.company_file.is_not(None) & WcSession.refusal.is_(None),
+        WcSession.refusal.in_(_REFUSED),
+    )
+
+
+def _latest_access_session(session: Session, tenant: Tenant) -> WcSession | None:
+    return session.scalars(
+        select(WcSession).where(*_since_token(tenant), _answered()).order_by(WcSession.id.desc()).limit(1)
     ).first()
+
+
+def _access(tenant: Tenant, latest: WcSession | None) -> SetupStep:
+    """Request access, from the latest session since the token in which QuickBooks answered."""
     if latest is None:
         return SetupStep(
             "requestAccess",
@@ -194,8 +242,73 @@ def _latest_test(session: Session, tenant: Tenant) -> Job | None:
     return session.scalars(query.order_by(Job.id.desc()).limit(1)).first()
 
 
-def _test_access(session: Session, tenant: Tenant) -> SetupStep:
-    job = _latest_test(session, tenant)
+def _after_token(created_at: SQLColumnExpression[dt.datetime]) -> ColumnElement[bool]:
+    """``_since_token`` for many tenants at once: the tenant's row joined, compared column to column."""
+    return or_(Tenant.token_created_at.is_(None), created_at >= Tenant.token_created_at)
+
+
+def _sessions_of(
+    session: Session, tenants: list[Tenant]
+) -> dict[str, tuple[WcSession | None, WcSession | None]]:
+    """Per tenant, ``_first_session`` and ``_latest_access_session`` in one statement: the two ids
+    grouped per tenant, each joined back to its row."""
+    if not tenants:
+        return {}
+    ids = (
+        select(
+            WcSession.tenant_id.label("tenant_id"),
+            func.min(WcSession.id).label("first"),
+            func.max(case((_answered(), WcSession.id))).label("latest"),
+        )
+        .join(Tenant, Tenant.id == WcSession.tenant_id)
+        .where(WcSession.tenant_id.in_([t.id for t in tenants]), _after_token(WcSession.created_at))
+        .group_by(WcSession.tenant_id)
+        .subquery()
+    )
+    first, latest = aliased(WcSession), aliased(WcSession)
+    rows = session.execute(
+        select(ids.c.tenant_id, first, latest)
+        .join(first, first.id == ids.c.first)
+        .outerjoin(latest, latest.id == ids.c.latest)
+    )
+    return {tenant_id: (first_row, latest_row) for tenant_id, first_row, latest_row in rows}
+
+
+def _latest_tests(session: Session, tenants: list[Tenant]) -> dict[str, Job]:
+    """Per tenant, ``_latest_test`` in one statement."""
+    if not tenants:
+        return {}
+    latest = (
+        select(func.max(Job.id).label("id"))
+        .join(Tenant, Tenant.id == Job.tenant_id)
+        .where(
+            Job.tenant_id.in_([t.id for t in tenants]),
+            Job.kind == TEST_ACCESS,
+            _after_token(Job.created_at),
+        )
+        .group_by(Job.tenant_id)
+        .subquery()
+    )
+    return {job.tenant_id: job for job in session.scalars(select(Job).join(latest, Job.id == latest.c.id))}
+
+
+def _failed(job: Job) -> bool:
+    return job.status not in {JobStatus.QUEUED, JobStatus.IN_FLIGHT, JobStatus.SUCCEEDED}
+
+
+def _status_codes(session: Session, job_ids: list[int]) -> dict[int, set[int]]:
+    """QuickBooks' status codes in each job's steps."""
+    codes: dict[int, set[int]] = {}
+    if job_ids:
+        rows = session.execute(select(Step.job_id, Step.status_code).where(Step.job_id.in_(job_ids)))
+        for job_id, code in rows:
+            if code is not None:
+                codes.setdefault(job_id, set()).add(code)
+    return codes
+
+
+def _test_access(job: Job | None, codes: set[int]) -> SetupStep:
+    """Confirm, from the latest access test since the token and, if it failed, its steps' codes."""
     if job is None:
         return SetupStep(
             "testAccess",
@@ -218,9 +331,6 @@ def _test_access(session: Session, tenant: Tenant) -> SetupStep:
             "qbbridge read from QuickBooks and wrote to it (a private custom-field definition).",
             job.finished_at,
         )
-    codes = set(
-        session.scalars(select(Step.status_code).where(Step.job_id == job.id, Step.status_code.is_not(None)))
-    )
     if codes & set(NO_PERMISSION):
         detail = (
             "QuickBooks let qbbridge read but not write: the application was given read-only access. "

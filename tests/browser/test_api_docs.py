@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import check_axe
@@ -36,8 +38,46 @@ def test_docs_assets_are_served_by_the_service(live_server: LiveServer, page: Pa
 
 
 def test_redoc_passes_axe(live_server: LiveServer, page: Page) -> None:
-    # Swagger UI's own markup nests buttons in its operation headers (axe: nested-interactive), which
-    # no page of ours can change; ReDoc, the same contract for reading, passes.
     page.goto(live_server.base_url + "/redoc")
     expect(page.locator("h1")).to_contain_text("qbbridge admin API")
+    check_axe(page)
+
+
+def test_swagger_ui_passes_axe_as_it_is_used(live_server: LiveServer, page: Page) -> None:
+    """Our page around Swagger UI (console/docs_pages.py and static/swagger-ui-page.*): a language,
+    no links nested in the operations' buttons, readable colours, scrolling boxes reachable by keyboard
+    and its dialog's buttons named; checked on each state a reader goes through."""
+    page.goto(live_server.base_url + "/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_title("qbbridge admin API - Swagger UI")
+    expect(page.locator(".opblock-summary-control a[href]")).to_have_count(0)
+    check_axe(page)
+
+    retry = page.locator(".opblock", has=page.locator(".opblock-summary-path", has_text="/api/v1/jobs/{job_id}/retry"))
+    retry.locator(".opblock-summary-control").click()
+    expect(retry.locator(".responses-table").first).to_contain_text("409")
+    expect(retry.locator("pre.microlight").first).to_have_attribute("tabindex", "0")
+    check_axe(page)
+
+    # The Authorize dialog, before and after a key is given.
+    page.get_by_role("button", name="Authorize").first.click()
+    dialog = page.locator(".modal-ux")
+    expect(dialog.locator("button.close-modal")).to_have_accessible_name("Close this dialog")
+    check_axe(page)
+    dialog.get_by_label("auth-bearer-value").fill(live_server.admin_key)
+    dialog.get_by_role("button", name="Authorize").click()
+    expect(dialog.get_by_role("button", name=re.compile("^Logout"))).to_be_visible()
+    check_axe(page)
+    dialog.get_by_role("button", name="Close this dialog").click()
+
+    # Trying an operation: its request, the answer and the code samples.
+    version = page.locator(".opblock", has=page.locator(".opblock-summary-path", has_text="/api/v1/version"))
+    version.locator(".opblock-summary-control").click()
+    version.get_by_role("button", name="Try it out").click()
+    check_axe(page)
+    version.get_by_role("button", name="Execute").click()
+    expect(version.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
+    check_axe(page)
+    version.get_by_role("tab", name="Schema").first.click()
     check_axe(page)

@@ -8,7 +8,7 @@ import re
 import time
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.console_flows import (
     demo_quickbooks,
@@ -84,12 +84,11 @@ def test_onboarding_one_tenant_with_the_simulator(live_server: LiveServer, page:
     tenant = new_tenant(live_server, "Onboarding Manufacturing")
     job_id = queue_qbxml(live_server, tenant["id"], "<CustomerQueryRq><MaxReturned>2</MaxReturned></CustomerQueryRq>")
     sign_in(page, live_server, live_server.admin_key)
-    page.get_by_label("Search by name").fill("onboarding manu")
-    page.get_by_role("button", name="Search").click()
-    row = page.get_by_role("row").filter(has_text=tenant["name"])
+    row = _find_in_tenants(page, tenant["name"])
     expect(row).to_contain_text("never")
+    # Setup progress at a glance: steps done of five, and the next one.
+    expect(row.locator("td.progress")).to_have_text(re.compile(r"^0 of 5\s*next: Install$"))
     check_axe(page)
-    screenshot(page, "tenants")
     row.get_by_role("link", name=tenant["name"]).click()
 
     expect(page.get_by_text("never: the Web Connector has not reached qbbridge yet")).to_be_visible()
@@ -125,6 +124,9 @@ def test_onboarding_one_tenant_with_the_simulator(live_server: LiveServer, page:
     expect(checklist.nth(2).locator(".status")).to_have_text("done")
     expect(checklist.nth(3).locator(".status")).to_have_text("done")
     screenshot(page, "tenant-connected")
+    row = _find_in_tenants(page, tenant["name"])
+    expect(row.locator("td.progress")).to_have_text(re.compile(r"^4 of 5\s*next: Confirm$"))
+    row.get_by_role("link", name=tenant["name"]).click()
     page.get_by_role("button", name="Test access").click()
     expect(page.get_by_role("status").first).to_contain_text("Access test queued")
     assert run_simulator(live_server, tenant["qbwcUsername"], token, quickbooks).ok
@@ -138,6 +140,20 @@ def test_onboarding_one_tenant_with_the_simulator(live_server: LiveServer, page:
     expect(page.get_by_role("row").filter(has_text="Raw qbXML")).to_contain_text("succeeded")
     assert job_status(live_server, job_id) == "succeeded"
     check_axe(page)
+    row = _find_in_tenants(page, tenant["name"])
+    expect(row.locator("td.progress")).to_have_text(re.compile(r"^5 of 5\s*ready$"))
+    expect(row).to_contain_text("2.3.0")  # the Web Connector's version
+    check_axe(page)
+    screenshot(page, "tenants")
+
+
+def _find_in_tenants(page: Page, name: str) -> Locator:
+    """The Tenants list searched for ``name``, and its row there."""
+    page.get_by_role("link", name="Tenants", exact=True).click()
+    page.get_by_label("Search by name").fill(name.lower()[:14])
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/console/tenants\?q="))
+    return page.get_by_role("row").filter(has_text=name)
 
 
 def test_a_setting_refused_inline_then_saved_with_what_changed(live_server: LiveServer, page: Page, page_watch: PageWatch) -> None:

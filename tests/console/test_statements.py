@@ -4,33 +4,18 @@ per job (the API's job list used to read each job's steps one by one) and none p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.queue import NewStep, enqueue
 from tests.console.conftest import KEY, client_address
+from tests.onboarding.test_setup_batched import STATES, tenants_in_every_state
 from tests.support.run_async import run_async
-
-
-@contextmanager
-def counted(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
+from tests.support.statements import counted
 
 
 def _tenant_with_jobs(database: Database, jobs: int, failed: int = 0) -> str:
@@ -104,3 +89,16 @@ def test_the_sync_log_and_tenants_pages_read_a_page_in_fixed_statements(
     assert _statements_for(
         database, _console_get(app, "/console/tenants?q=statements more 1")
     ) == _statements_for(database, _console_get(app, "/console/tenants?q=statements"))
+
+
+def test_the_tenants_list_reads_setup_progress_in_fixed_statements(app: FastAPI, database: Database) -> None:
+    # Tenants at every step of setup (sessions, access tests, failed ones' codes): one page with each
+    # state once, another with each twice, read in the same number of statements.
+    tenants_in_every_state(database, "Progress one")
+    tenants_in_every_state(database, "Progress two")
+    both = run_async(_console_get(app, "/console/tenants?q=progress"))
+    assert both.text.count('<th scope="row">') == 2 * len(STATES)
+    assert both.text.count(" of 5") == 2 * len(STATES) and "ready" in both.text
+    assert _statements_for(database, _console_get(app, "/console/tenants?q=progress one")) == _statements_for(
+        database, _console_get(app, "/console/tenants?q=progress")
+    )
