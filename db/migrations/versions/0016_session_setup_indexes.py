@@ -6,7 +6,8 @@ every session the tenant had since its token, and sessions are never deleted: a 
 schedule made the Tenants list twice as slow (docs/performance.md, the operator console). The
 answered sessions get an index of their own, partial on exactly the checklist's condition, because
 most sessions have nothing to exchange and QuickBooks never sees them: the latest answered one may be
-any number of sessions back.
+any number of sessions back. On PostgreSQL the build holds back new sessions' rows until it ends (an
+ordinary CREATE INDEX): a Web Connector logging in meanwhile waits, as it would for the upgrade itself.
 
 Revision ID: 0016
 Revises: 0015
