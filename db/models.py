@@ -35,6 +35,12 @@ WAITING_STEP_CONDITION = "state IN ('queued', 'in_flight', 'unknown_outcome')"
 # A job left with an unknown outcome is not pruned: a person still has to settle it, from its payload.
 PRUNABLE_JOB_CONDITION = "payload_pruned_at IS NULL AND status IN ('succeeded', 'failed', 'cancelled')"
 PRUNABLE_IMPORT_CONDITION = "data_pruned_at IS NULL AND status = 'acknowledged'"
+# A Web Connector session in which QuickBooks answered the connector: it let the connector in (a
+# sendRequestXML came, reporting the company file) or refused it for a reason of its own. The setup
+# checklist's "request access" reads the latest such session (mapping/setup.py).
+ANSWERED_SESSION_CONDITION = (
+    "(company_file IS NOT NULL AND refusal IS NULL) OR refusal IN ('other_company_file', 'connection_error')"
+)
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -244,7 +250,20 @@ class WcSession(Base):
     requested_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     retried_open_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_qbwc_sessions_tenant_state", "tenant_id", "state"),)
+    __table_args__ = (
+        Index("ix_qbwc_sessions_tenant_state", "tenant_id", "state"),
+        # The setup checklist's first session since the token, and its latest answered one: one index
+        # entry each, however many sessions the tenant kept (sessions are never deleted).
+        Index("ix_qbwc_sessions_tenant_created", "tenant_id", "created_at", "id"),
+        Index(
+            "ix_qbwc_sessions_tenant_answered",
+            "tenant_id",
+            "created_at",
+            "id",
+            postgresql_where=text(ANSWERED_SESSION_CONDITION),
+            sqlite_where=text(ANSWERED_SESSION_CONDITION),
+        ),
+    )
 
 
 class TenantQueue(Base):

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, ScalarSelect, Select, SQLColumnExpression, func, or_, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from db import queue
-from db.models import Job, Step, Tenant, WcSession
+from db.models import ANSWERED_SESSION_CONDITION, Job, Step, Tenant, WcSession
 from db.states import JobStatus
 from mapping.plan import PlannedStep
 from mapping.step_kinds import StepKind
@@ -36,7 +36,9 @@ NO_PERMISSION = (3260, 3261)
 STEP_KEYS = ("installConnector", "generateToken", "testConnection", "requestAccess", "testAccess")
 NOT_STARTED, PENDING, DONE, FAILED = "notStarted", "pending", "done", "failed"
 
-_REFUSED = ("other_company_file", "connection_error")
+# A tenant's values, or its columns in a statement over many tenants.
+_TenantId = str | InstrumentedAttribute[str]
+_TokenAt = dt.datetime | InstrumentedAttribute[dt.datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def checklist(session: Session, tenant: Tenant) -> list[SetupStep]:
     (up to four statements). A page of tenants: ``checklists``."""
     install = _install(tenant)
     token = _token(tenant)
-    first = _first_session(session, tenant) if tenant.token_created_at is not None else None
+    first = _first_session(session, tenant)
     connection = _connection(tenant, first)
     if connection.status == DONE:
         access = _access(tenant, _latest_access_session(session, tenant))
@@ -149,17 +151,22 @@ def _token(tenant: Tenant) -> SetupStep:
     )
 
 
-def _since_token(tenant: Tenant) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [WcSession.tenant_id == tenant.id]
-    if tenant.token_created_at is not None:
-        conditions.append(WcSession.created_at >= tenant.token_created_at)
-    return conditions
+def _first_session_query(tenant_id: _TenantId, token_at: _TokenAt) -> Select[WcSession]:
+    """The tenant's first session since its token: the first entry of ``ix_qbwc_sessions_tenant_created``
+    from the token on, however many sessions the tenant kept. By when it began, as the step shows it.
+    ``tenant_id`` and ``token_at`` are values (one tenant) or the tenant's columns (a page of them)."""
+    return (
+        select(WcSession)
+        .where(WcSession.tenant_id == tenant_id, WcSession.created_at >= token_at)
+        .order_by(WcSession.created_at, WcSession.id)
+        .limit(1)
+    )
 
 
 def _first_session(session: Session, tenant: Tenant) -> WcSession | None:
-    return session.scalars(
-        select(WcSession).where(*_since_token(tenant)).order_by(WcSession.id).limit(1)
-    ).first()
+    if tenant.token_created_at is None:
+        return None
+    return session.scalars(_first_session_query(tenant.id, tenant.token_created_at)).first()
 
 
 def _connection(tenant: Tenant, first: WcSession | None) -> SetupStep:
@@ -192,19 +199,28 @@ def _connection(tenant: Tenant, first: WcSession | None) -> SetupStep:
     )
 
 
-def _answered() -> ColumnElement[bool]:
-    """Sessions in which QuickBooks answered the connector: let in or refused."""
-    return or_(
-        # A sendRequestXML came only after QuickBooks let the connector in.
-        WcSession.company_file.is_not(None) & WcSession.refusal.is_(None),
-        WcSession.refusal.in_(_REFUSED),
+def _latest_access_query(tenant_id: _TenantId, token_at: _TokenAt) -> Select[WcSession]:
+    """The tenant's latest session since its token in which QuickBooks answered the connector (let it
+    in, or refused it): the last entry of the partial index ``ix_qbwc_sessions_tenant_answered``, so
+    the sessions with nothing to exchange since (most of them) are never read."""
+    return (
+        select(WcSession)
+        # The index's own condition, word for word: a planner uses a partial index only for a query
+        # whose WHERE clause carries its condition, and cannot see through bound parameters.
+        .where(
+            WcSession.tenant_id == tenant_id,
+            WcSession.created_at >= token_at,
+            text(f"({ANSWERED_SESSION_CONDITION})"),
+        )
+        .order_by(WcSession.created_at.desc(), WcSession.id.desc())
+        .limit(1)
     )
 
 
 def _latest_access_session(session: Session, tenant: Tenant) -> WcSession | None:
-    return session.scalars(
-        select(WcSession).where(*_since_token(tenant), _answered()).order_by(WcSession.id.desc()).limit(1)
-    ).first()
+    if tenant.token_created_at is None:
+        return None
+    return session.scalars(_latest_access_query(tenant.id, tenant.token_created_at)).first()
 
 
 def _access(tenant: Tenant, latest: WcSession | None) -> SetupStep:
@@ -243,33 +259,28 @@ def _latest_test(session: Session, tenant: Tenant) -> Job | None:
 
 
 def _after_token(created_at: SQLColumnExpression[dt.datetime]) -> ColumnElement[bool]:
-    """``_since_token`` for many tenants at once: the tenant's row joined, compared column to column."""
+    """Since the token, for many tenants at once: the tenant's row joined, compared column to column."""
     return or_(Tenant.token_created_at.is_(None), created_at >= Tenant.token_created_at)
 
 
 def _sessions_of(
     session: Session, tenants: list[Tenant]
 ) -> dict[str, tuple[WcSession | None, WcSession | None]]:
-    """Per tenant, ``_first_session`` and ``_latest_access_session`` in one statement: the two ids
-    grouped per tenant, each joined back to its row."""
+    """Per tenant with a token, ``_first_session`` and ``_latest_access_session`` in one statement: for
+    each tenant row, the two as correlated subqueries (one index entry each), joined to their rows."""
     if not tenants:
         return {}
-    ids = (
-        select(
-            WcSession.tenant_id.label("tenant_id"),
-            func.min(WcSession.id).label("first"),
-            func.max(case((_answered(), WcSession.id))).label("latest"),
-        )
-        .join(Tenant, Tenant.id == WcSession.tenant_id)
-        .where(WcSession.tenant_id.in_([t.id for t in tenants]), _after_token(WcSession.created_at))
-        .group_by(WcSession.tenant_id)
-        .subquery()
-    )
+
+    def one(query: Select[WcSession]) -> ScalarSelect[int]:
+        return query.with_only_columns(WcSession.id).correlate(Tenant).scalar_subquery()
+
     first, latest = aliased(WcSession), aliased(WcSession)
     rows = session.execute(
-        select(ids.c.tenant_id, first, latest)
-        .join(first, first.id == ids.c.first)
-        .outerjoin(latest, latest.id == ids.c.latest)
+        select(Tenant.id, first, latest)
+        .select_from(Tenant)
+        .join(first, first.id == one(_first_session_query(Tenant.id, Tenant.token_created_at)))
+        .outerjoin(latest, latest.id == one(_latest_access_query(Tenant.id, Tenant.token_created_at)))
+        .where(Tenant.id.in_([t.id for t in tenants]))
     )
     return {tenant_id: (first_row, latest_row) for tenant_id, first_row, latest_row in rows}
 

@@ -1,25 +1,33 @@
-"""A retrieval's lookups read a bounded part of the database, however many imports it holds.
+"""A retrieval's lookups, and the setup checklist's sessions, read a bounded part of the database,
+however many imports or Web Connector sessions it holds.
 
 Counted in rows PostgreSQL looked at and threw away (``EXPLAIN ANALYZE``: rows removed by a filter,
 in every node and loop), not in time: the plans this test once caught read every import of the
 tenant on each page of a retrieval (to find the codes and sources already stored), growing with the
-table. A lookup by index throws nothing away. PostgreSQL only: the plans are PostgreSQL's.
+table. A lookup by index throws nothing away. The setup checklist's are counted in session rows
+read (its old plan threw nothing away: it grouped every session since the token). PostgreSQL, but
+for the checklist's indexes, which SQLite's plans are checked to use too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import event, select
 
 from db import batch
 from db import imports as import_repo
 from db.engine import Database
 from db.migrate import upgrade
+from db.models import Tenant, WcSession
 from db.tenants import create_tenant
+from mapping import setup
 
 # Far more than a lookup by index throws away (nothing), far fewer than the rows below.
 MAX_DISCARDED = 100
@@ -87,3 +95,116 @@ def test_a_retrieval_page_looks_up_its_documents_without_reading_every_stored_im
         stored = import_repo.existing_sources(session, tenant, "SalesOrder", ["TXN-8", "TXN-99999"])
     assert held == {"SO-7": ("SalesOrder", "SO-7")}
     assert stored == {"TXN-8"}
+
+
+def _setup_statements(database: Database, ids: list[str]) -> list[tuple[str, Any]]:
+    """The statements (and parameters) reading sessions that the checklist of a page of these tenants,
+    then of the first alone, sends."""
+    statements: list[tuple[str, Any]] = []
+
+    def keep(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    with database.transaction() as session:
+        tenants = list(session.scalars(select(Tenant).where(Tenant.id.in_(ids)).order_by(Tenant.name)))
+        event.listen(database.engine, "before_cursor_execute", keep)
+        try:
+            setup.checklists(session, tenants)
+            setup.checklist(session, tenants[0])
+        finally:
+            event.remove(database.engine, "before_cursor_execute", keep)
+    return [(sql, params) for sql, params in statements if "qbwc_sessions" in sql]
+
+
+def _session_rows_read(node: dict[str, Any]) -> int:
+    """Rows of ``qbwc_sessions`` the executed plan read: returned by its scans, or read and thrown away."""
+    own = 0
+    if node.get("Relation Name") == "qbwc_sessions":
+        loops = int(node.get("Actual Loops", 1))
+        own = (int(node.get("Actual Rows", 0)) + int(node.get("Rows Removed by Filter", 0))) * loops
+    return own + sum(_session_rows_read(child) for child in node.get("Plans", []))
+
+
+def test_the_setup_checklist_reads_a_few_sessions_however_many_a_tenant_kept(database: Database) -> None:
+    """The Tenants list's setup progress and the tenant page's checklist find a tenant's first session
+    since its token and its latest one QuickBooks answered by index, not by reading every session the
+    tenant kept (sessions are never deleted: a 30-minute schedule keeps 1,440 a month)."""
+    token_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    ids = [_tenant(database, f"Plans setup {n}") for n in range(3)]
+    with psycopg.connect(_driver_url(database)) as connection:
+        connection.execute(
+            "UPDATE tenants SET token_created_at = %(at)s, token_digest = repeat('0', 64) WHERE id = ANY(%(ids)s)",
+            {"at": token_at, "ids": ids},
+        )
+        # Per tenant: sessions every 30 minutes for ROWS / 2 before the token and as many after. Before
+        # it, QuickBooks answered every other one; since it, only the first two: the rest had nothing
+        # to exchange, so the latest answered session is thousands of sessions back.
+        connection.execute(
+            "INSERT INTO qbwc_sessions (tenant_id, ticket_digest, state, created_at, last_seen_at, closed_at, "
+            "company_file, refusal, hcp_received, wait_requested, steps_done, planned_steps, waits, "
+            "retried_open_file) "
+            "SELECT t, md5(t || n), 'closed', %(at)s + n * interval '30 minutes', now(), "
+            "%(at)s + n * interval '30 minutes' + interval '1 minute', "
+            "CASE WHEN (n < 0 AND n %% 2 = 0) OR n = 0 THEN 'C:\\Company.qbw' END, "
+            "CASE WHEN n = 1 THEN 'connection_error' END, false, false, 0, 0, 0, false "
+            "FROM unnest(%(ids)s::varchar[]) AS t, generate_series(-%(half)s, %(half)s - 1) AS n",
+            {"at": token_at, "ids": ids, "half": ROWS // 2},
+        )
+        connection.execute("ANALYZE qbwc_sessions")
+    with database.transaction() as session:
+        tenants = list(session.scalars(select(Tenant).where(Tenant.id.in_(ids))))
+        # Still the right sessions: the first since the token, and the refusal 30 minutes later (the
+        # latest answer, as QuickBooks' answers stopped there).
+        for steps in [*setup.checklists(session, tenants).values(), setup.checklist(session, tenants[0])]:
+            assert (steps[2].status, steps[2].at) == (setup.DONE, token_at)
+            assert (steps[3].status, steps[3].at) == (setup.FAILED, token_at + dt.timedelta(minutes=31))
+    reading = _setup_statements(database, ids)
+    assert len(reading) == 3  # the page's statement, then the tenant's first and latest sessions
+    with database.transaction() as session:
+        connection = session.connection()
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        for sql, params in reading:
+            [[plan]] = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params).all()
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            # Two sessions a tenant (the first and the latest answered), and their rows joined back.
+            assert _session_rows_read(plan[0]["Plan"]) <= 4 * len(ids), (sql, plan)
+
+
+def test_on_sqlite_the_setup_checklist_finds_its_sessions_by_index(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'plans.db'}")
+    try:
+        upgrade(database.engine)
+        with database.transaction() as session:
+            tenant = create_tenant(session, "Plans setup on SQLite")
+            tenant.token_created_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+            tenant.token_digest = "0" * 64
+            # A session since the token, so that the checklist goes on to the latest answered one.
+            session.add(
+                WcSession(
+                    tenant_id=tenant.id,
+                    ticket_digest="0" * 64,
+                    created_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+                    last_seen_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+                )
+            )
+        reading = _setup_statements(database, [tenant.id])
+        assert len(reading) == 3
+        with database.engine.connect() as connection:
+            for sql, params in reading:
+                details = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+                sessions = [d for d in details if "qbwc_sessions" in d]
+                # Each session read is a search: by the primary key (a row joined back), or by one of
+                # the checklist's indexes from the tenant's token on; never a scan of the sessions.
+                assert sessions and all(
+                    d.startswith("SEARCH")
+                    and (
+                        "INTEGER PRIMARY KEY" in d
+                        or ("ix_qbwc_sessions_tenant_" in d and "created_at>?" in d)
+                    )
+                    for d in sessions
+                ), details
+                assert any("ix_qbwc_sessions_tenant_answered" in d for d in details) == (
+                    "'connection_error'" in sql
+                )
+    finally:
+        database.dispose()

@@ -708,6 +708,11 @@ def fill_0015(rows: Rows) -> Expected:
     return fill_0014(rows)
 
 
+def fill_0016(rows: Rows) -> Expected:
+    """0016 only indexes the Web Connector sessions for the setup checklist: the rows are those of 0015."""
+    return fill_0015(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -724,4 +729,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0013": fill_0013,
     "0014": fill_0014,
     "0015": fill_0015,
+    "0016": fill_0016,
 }
