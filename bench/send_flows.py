@@ -34,7 +34,8 @@ from bench.loadgen import Connection, StdlibConnection, percentile
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import HttpxConnection, WebConnector
-from tests.sends.conftest import COMPANY_SETUP, INVENTORY, PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
+from tests.sends.conftest import COMPANY_SETUP, INVENTORY
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
 

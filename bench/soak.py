@@ -48,8 +48,9 @@ from bench.loadgen import StdlibConnection, percentile
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
-from tests.sends.conftest import COMPANY_SETUP, INVENTORY, PURCHASE_ORDER, SALES_ORDER
+from tests.sends.conftest import COMPANY_SETUP, INVENTORY
 from tests.simulator.conftest import message_set
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
 # Memory is "flat" when the last rounds hold at most this much more than the first ones after the

@@ -19,8 +19,8 @@ from simulator.faults import Faults
 from simulator.host import HostFacts
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import SessionResult, WebConnector
-from tests.flows.conftest import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.simulator.conftest import message_set
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.servers import LiveServer
 from tests.support.shared import schema_dir
 
@@ -50,16 +50,23 @@ _COMPANY_SETUP = (
 # The same, as one message set for a QuickBooks that speaks 13.0 (bench/send_flows.py seeds with it).
 COMPANY_SETUP = message_set(*_COMPANY_SETUP)
 
-__all__ = [
-    "PRODUCTION_ORDER", "PURCHASE_ORDER", "RECEIVING", "SALES_ORDER", "SHIPPING", "Customer", "new_company",
-    "new_customer",
-]  # fmt: skip
+__all__ = ["Customer", "new_company", "new_customer"]
 
 REQUEST_ID = re.compile(r'requestID="([^"]+)"')
 
 # The issue's inventory payload, with the item-match custom field naming the item as it is in this company.
 INVENTORY = {
     "products": [{"code": "WIDGET-1", "name": "Widget", "quantity": 42, "tags": ["Quickbooks"], "customFields": {"QB Item": "WIDGET-1"}}]
+}
+
+# Each flow's route under a tenant and its minimal payload, by the flow's name in the registry.
+ENDPOINTS = {
+    "salesOrder": ("/sales-orders", SALES_ORDER),
+    "purchaseOrder": ("/purchase-orders", PURCHASE_ORDER),
+    "receiving": ("/receivings", RECEIVING),
+    "shipping": ("/shippings", SHIPPING),
+    "productionOrder": ("/production-orders", PRODUCTION_ORDER),
+    "inventory": ("/inventory", INVENTORY),
 }
 
 

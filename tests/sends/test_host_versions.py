@@ -8,8 +8,9 @@ import re
 
 from simulator.host import HostFacts
 from simulator.quickbooks import QuickBooks
-from tests.sends.conftest import PURCHASE_ORDER, SALES_ORDER, Customer, new_company, new_customer
+from tests.sends.conftest import Customer, new_company, new_customer
 from tests.simulator.conftest import message_set, schema_dir
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient
 

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from db.engine import Database
 from simulator.faults import Faults
-from tests.sends.conftest import INVENTORY, PURCHASE_ORDER, SALES_ORDER, SHIPPING, Customer
+from tests.sends.conftest import INVENTORY, Customer
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING
 from tests.support.webconnector import WebConnectorClient
 
 CUSTOM_FIELDS = {"entityCodeCustomField": "Fusion Code", "customFieldsToQuickbooks": [{"quickbooks": "Customer PO", "fusion": "Customer PO"}]}

@@ -16,16 +16,9 @@ import pytest
 from simulator.faults import Faults
 from simulator.host import HostFacts
 from simulator.quickbooks import QuickBooks
-from tests.sends.conftest import (
-    INVENTORY,
-    PURCHASE_ORDER,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-    new_company,
-    new_customer,
-)
+from tests.sends.conftest import INVENTORY, Customer, new_company, new_customer
 from tests.simulator.conftest import message_set, rs_list
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING
 from tests.support.servers import LiveServer
 from tests.support.shared import require_schema_dir, schema_dir
 

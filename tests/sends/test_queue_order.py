@@ -28,15 +28,8 @@ from db.tenants import create_tenant
 from mapping.step_kinds import StepKind
 from simulator.faults import Faults
 from simulator.webconnector import WebConnector
-from tests.sends.conftest import (
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-    end_retry_delays,
-    new_company,
-)
+from tests.sends.conftest import Customer, end_retry_delays, new_company
+from tests.support.payloads import PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.servers import LiveServer, start_server
 
 # Every flow made of several steps where it can be: each document gets its code in a custom field
