@@ -109,6 +109,20 @@ async def queue_raw_qbxml(
     return JobAccepted(job_id=job.public_id)
 
 
+def _change(session: Session, principal: Principal, job_id: str, change: str) -> Job:
+    """Cancel or retry (``change``) the caller's job with the job rules, audited; refused as 404 or 409."""
+    job = job_or_404(session, principal, job_id)
+    try:
+        (job_rules.cancel if change == "cancel" else job_rules.retry)(session, job, now=utcnow())
+    except job_rules.JobRefused as exc:
+        # Raising rolls back the transaction: nothing of the change stays.
+        raise _refusal(exc) from exc
+    audit.record(
+        session, actor=principal.actor, action=f"job.{change}", tenant_id=job.tenant_id, job_id=job.public_id
+    )
+    return job
+
+
 @router.get("/api/v1/jobs/{job_id}", response_model=JobOut, responses=NOT_FOUND)
 async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     return job_out(session, job_or_404(session, principal, job_id))
@@ -117,15 +131,7 @@ async def get_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal
 @router.post("/api/v1/jobs/{job_id}/cancel", response_model=JobOut, responses=CONFLICT)
 async def cancel_job(job_id: JobId, session: DbSession, principal: CurrentPrincipal) -> JobOut:
     """Cancel what has not been sent yet. A job already sent, or finished, cannot be cancelled (409)."""
-    job = job_or_404(session, principal, job_id)
-    try:
-        job_rules.cancel(session, job, now=utcnow())
-    except job_rules.JobRefused as exc:
-        raise _refusal(exc) from exc
-    audit.record(
-        session, actor=principal.actor, action="job.cancel", tenant_id=job.tenant_id, job_id=job.public_id
-    )
-    return job_out(session, job)
+    return job_out(session, _change(session, principal, job_id, "cancel"))
 
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=CONFLICT)
@@ -133,15 +139,7 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
     """Queue again what did not succeed (failed, cancelled, or unknown outcome), at the end of the
     tenant's queue as it is now. Steps that succeeded are not repeated; an unknown outcome is first
     checked against QuickBooks when possible."""
-    job = job_or_404(session, principal, job_id)
-    try:
-        job_rules.retry(session, job, now=utcnow())
-    except job_rules.JobRefused as exc:
-        # Raising rolls back the transaction: nothing of the retry stays.
-        raise _refusal(exc) from exc
-    audit.record(
-        session, actor=principal.actor, action="job.retry", tenant_id=job.tenant_id, job_id=job.public_id
-    )
+    job = _change(session, principal, job_id, "retry")
     session.refresh(job)
     return job_out(session, job)
 

@@ -30,15 +30,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-from cryptography.fernet import Fernet
 
 from bench import machine
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Job, Link, Step, Tenant, WcSession, utcnow
 from mapping.setup import TEST_ACCESS
-from qbbridge.app import create_app
-from qbbridge.config import load_settings
+from tests.support.in_process import in_process_app
 from tests.support.servers import create_postgres_database, drop_postgres_database
 
 TENANTS = 1_000
@@ -245,15 +243,7 @@ def set_up(
 
 
 async def measure(database: Database, big: str, repeat: int) -> list[tuple[str, list[float]]]:
-    settings = load_settings(
-        environ={
-            "QBBRIDGE_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-            "QBBRIDGE_ADMIN_API_KEY": KEY,
-            "QBBRIDGE_SECRET_KEY": Fernet.generate_key().decode(),
-            "QBBRIDGE_PUSH_INTERVAL_SECONDS": "0",
-        }
-    )
-    app = create_app(settings, database)
+    app = in_process_app(database, KEY)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         form = await client.get("/console/sign-in")

@@ -10,7 +10,6 @@ import argparse
 import io
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
+from bench.memory import PeakRss
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
@@ -46,33 +46,6 @@ def seeded_company(orders: int, lines: int) -> QuickBooks:
     return qb
 
 
-class PeakMemory:
-    """Samples a process's resident memory (and its children's) until stopped."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                rss = self.process.memory_info().rss + sum(
-                    c.memory_info().rss for c in self.process.children()
-                )
-                self.peak = max(self.peak, rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    def stop(self) -> int:
-        self.stopped.set()
-        self.thread.join()
-        return self.peak
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,7 +69,7 @@ def main() -> None:
             f"/api/v1/tenants/{tenant['id']}/retrievals",
             json={"entities": ["salesOrder"], "since": "2000-01-01"},
         ).json()["jobId"]
-        sampler = PeakMemory(server.process.pid)
+        sampler = PeakRss(server.process.pid, interval=0.05)
         started = time.perf_counter()
         result = WebConnector(
             server.qbwc_url, tenant["qbwcUsername"], token, qb, noop_pause=0.01, out=io.StringIO()

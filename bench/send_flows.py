@@ -31,10 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import machine
 from bench.cpu import CpuMeter
 from bench.loadgen import Connection, StdlibConnection, percentile
+from bench.tenants import new_tenant
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import HttpxConnection, WebConnector
-from tests.sends.conftest import COMPANY_SETUP, INVENTORY, PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
+from tests.sends.conftest import COMPANY_SETUP, INVENTORY
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
 
@@ -136,15 +138,14 @@ def main() -> None:
         admin = server.client
         tenants: list[tuple[str, str, str]] = []
         for i in range(args.tenants):
-            tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {i}"}).json()
-            token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
-            admin.put(
-                f"/api/v1/tenants/{tenant['id']}/settings",
-                json={
+            tenant, token = new_tenant(
+                admin,
+                f"Bench {i}",
+                {
                     "inventory": {"adjustmentAccount": "Inventory Adjustments"},
                     "timesheets": {"createMissingCustomerJob": True},
                 },
-            ).raise_for_status()
+            )
             tenants.append((tenant["id"], tenant["qbwcUsername"], token))
         port = int(server.base_url.rsplit(":", 1)[1])
         per_tenant = args.jobs // args.tenants

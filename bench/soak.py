@@ -21,7 +21,6 @@ drained every round and the p99 stayed steady.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import io
 import multiprocessing
@@ -37,7 +36,6 @@ from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 
 import httpx
-import psutil
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, text
 
@@ -45,11 +43,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
 from bench.loadgen import StdlibConnection, percentile
+from bench.memory import PeakRss, tree_rss
+from bench.tenants import new_tenant
 from simulator.company import Company
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
-from tests.sends.conftest import COMPANY_SETUP, INVENTORY, PURCHASE_ORDER, SALES_ORDER
+from tests.sends.conftest import COMPANY_SETUP, INVENTORY
 from tests.simulator.conftest import message_set
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
 # Memory is "flat" when the last rounds hold at most this much more than the first ones after the
@@ -176,37 +177,6 @@ def connector_process(url: str, tenants: list[tuple[str, str, float]], pipe: Pip
                 )
             )
             pipe.send(report)
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants (``serve`` and its workers)."""
-    root = psutil.Process(pid)
-    total = 0
-    for process in [root, *root.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):  # a worker being replaced
-            total += process.memory_info().rss
-    return total
-
-
-class PeakRss:
-    """Samples ``tree_rss`` every 0.2 s until stopped."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak = 0
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stopped.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
-            time.sleep(0.2)
-
-    def stop(self) -> int:
-        self.stopped.set()
-        self.thread.join()
-        return self.peak
 
 
 def server_call_buckets(client: httpx.Client, token: str) -> dict[float, float]:
@@ -407,15 +377,14 @@ def main() -> None:
         tenants: list[dict] = []
         credentials: list[tuple[str, str]] = []
         for i in range(args.tenants):
-            tenant = admin.post("/api/v1/tenants", json={"name": f"Soak {i}"}).json()
-            token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
-            admin.put(
-                f"/api/v1/tenants/{tenant['id']}/settings",
-                json={
+            tenant, token = new_tenant(
+                admin,
+                f"Soak {i}",
+                {
                     "inventory": {"adjustmentAccount": "Inventory Adjustments"},
                     "retrievals": {"salesOrder": {"enabled": True}},
                 },
-            ).raise_for_status()
+            )
             tenants.append(tenant)
             # Connectors start evenly over the spread, in tenant order.
             credentials.append((tenant["qbwcUsername"], token, i / args.tenants))

@@ -176,18 +176,11 @@ def _job_context(db: Session, who: ConsoleSession, job: Job, request: Request) -
 
 
 
-def _retry_refusal(db: Session, job: Job, *, now: dt.datetime) -> str | None:
-    """Retry ``job`` with the admin API's rules; None when done, else why not (for the page)."""
+def _refusal(change: str, db: Session, job: Job, *, now: dt.datetime) -> str | None:
+    """Retry or cancel ``job`` (``change``) with the admin API's rules; None when done, else why not
+    (for the page)."""
     try:
-        job_rules.retry(db, job, now=now)
-    except job_rules.JobRefused as exc:
-        return exc.message
-    return None
-
-
-def _cancel_refusal(db: Session, job: Job, *, now: dt.datetime) -> str | None:
-    try:
-        job_rules.cancel(db, job, now=now)
+        (job_rules.retry if change == "retry" else job_rules.cancel)(db, job, now=now)
     except job_rules.JobRefused as exc:
         return exc.message
     return None
@@ -207,11 +200,7 @@ async def _act(request: Request, job_id: str, action: str) -> Response:
             who = web.current_session(request, db)
             job = _job_for(db, who, job_id)
             await web.check_csrf(request, who)
-            now = utcnow()
-            if action == "retry":
-                refusal = _retry_refusal(db, job, now=now)
-            else:
-                refusal = _cancel_refusal(db, job, now=now)
+            refusal = _refusal(action, db, job, now=utcnow())
             if refusal is not None:
                 raise Refused(refusal)
             audit.record(
@@ -275,7 +264,7 @@ async def retry_all(request: Request, tenant_id: str) -> Response:
             job = db.get(Job, job_id)
             assert job is not None
             savepoint = db.begin_nested()
-            refusal = _retry_refusal(db, job, now=utcnow())
+            refusal = _refusal("retry", db, job, now=utcnow())
             if refusal is None:
                 savepoint.commit()
                 retried.append(job.public_id)

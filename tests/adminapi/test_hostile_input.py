@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.flows.conftest import PRODUCTION_ORDER, SALES_ORDER
 from tests.foundation.helpers import new_tenant
+from tests.support.payloads import PRODUCTION_ORDER, SALES_ORDER
 from tests.support.servers import LiveServer
 
 JSON = {"Content-Type": "application/json"}

@@ -7,8 +7,8 @@ import uuid
 
 import httpx
 
-from tests.flows.conftest import SALES_ORDER
 from tests.foundation.helpers import new_tenant, queue_raw
+from tests.support.payloads import SALES_ORDER
 
 
 def _walk(admin: httpx.Client, path: str, limit: int) -> list[list[dict]]:

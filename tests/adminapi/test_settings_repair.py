@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.flows.conftest import SALES_ORDER
 from tests.foundation.helpers import queue_raw
 from tests.sends.conftest import Customer
+from tests.support.payloads import SALES_ORDER
 
 # What an older version accepted, or a hand edit wrote: each option is broken in its own way.
 BROKEN: dict[str, Any] = {

@@ -5,27 +5,17 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 from db.engine import Database
-from qbbridge.app import create_app
-from qbbridge.config import load_settings
+from tests.support.in_process import in_process_app
 
 KEY = "console-admin-key"
 
 
 @pytest.fixture(scope="module")
 def app(database: Database) -> FastAPI:
-    settings = load_settings(
-        environ={
-            "QBBRIDGE_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-            "QBBRIDGE_ADMIN_API_KEY": KEY,
-            "QBBRIDGE_SECRET_KEY": Fernet.generate_key().decode(),
-            "QBBRIDGE_PUSH_INTERVAL_SECONDS": "0",
-        }
-    )
-    return create_app(settings, database)
+    return in_process_app(database, KEY)
 
 
 def client_address() -> tuple[str, int]:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the minimal payloads of each flow, a planning context, and the official 13.0 schema."""
+"""Shared fixtures: the minimal payloads of each flow (five from tests/support/payloads.py, the inventory one
+here), a planning context, and the official 13.0 schema."""
 
 from __future__ import annotations
 
@@ -14,62 +15,12 @@ from mapping.flows.validate import with_placeholders
 from mapping.plan import LinkInfo, Plan
 from mapping.settings import Settings, merge_settings
 from requests_builder import build_message_set, request_from_dict
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.shared import require_schema_dir
 
 TENANT = "tenant-1"
 NOW = dt.datetime(2026, 12, 5, 3, 30, tzinfo=dt.UTC)  # still Dec 4 in New York
 
-SALES_ORDER = {
-    "code": "SO-1001",
-    "client": {"code": "ACME", "name": "Acme Corp"},
-    "marketplace": {"name": "Web Store", "quickbooksCustomer": "Web Store Sales"},
-    "createdAt": "2026-11-19T10:00:00Z",
-    "documentDate": "2026-11-20",
-    "transferDate": "2026-11-21",
-    "dueDate": "2026-12-01",
-    "observations": "Rush",
-    "rows": [
-        {
-            "product": {"code": "WIDGET-1", "name": "Widget", "observations": "Blue"},
-            "quantity": 5,
-            "unitPrice": 12.5,
-        }
-    ],
-    "customFields": {"Customer PO": "PO-77"},
-}
-PURCHASE_ORDER = {
-    "code": "PO-2001",
-    "supplier": {"code": "STEELCO", "name": "Steel Co"},
-    "createdAt": "2026-11-19T10:00:00Z",
-    "dueDate": "2026-12-03",
-    "rows": [{"product": {"code": "BAR-10", "name": "Steel bar"}, "quantity": 40, "unitPrice": 3.2}],
-}
-RECEIVING = {
-    "code": "RCV-1",
-    "purchaseOrder": {"code": "PO-2001"},
-    "date": "2026-12-02",
-    "rows": [{"product": {"code": "BAR-10"}, "quantity": 40, "observations": "Lot 9"}],
-}
-SHIPPING = {
-    "code": "SHP-1",
-    "salesOrder": {"code": "SO-1001"},
-    "date": "2026-12-01",
-    "rows": [{"product": {"code": "WIDGET-1"}, "quantity": 5}],
-}
-PRODUCTION_ORDER = {
-    "code": "MO-301",
-    "description": "Widgets for Acme",
-    "client": {"code": "ACME", "name": "Acme Corp"},
-    "timeRecords": [
-        {
-            "worker": {"number": "17", "name": "Ana Ruiz"},
-            "operation": {"name": "Welding"},
-            "section": {"name": "Fabrication"},
-            "startTime": "2026-11-25T08:00:00Z",
-            "endTime": "2026-11-25T10:30:00Z",
-        }
-    ],
-}
 INVENTORY = {
     "products": [
         {
@@ -80,6 +31,16 @@ INVENTORY = {
             "customFields": {"QB Item": "Widgets:Blue"},
         }
     ]
+}
+
+# Each flow's minimal payload, by the flow's name in the registry (mapping.flows.FLOWS).
+PAYLOADS = {
+    "salesOrder": SALES_ORDER,
+    "purchaseOrder": PURCHASE_ORDER,
+    "receiving": RECEIVING,
+    "shipping": SHIPPING,
+    "productionOrder": PRODUCTION_ORDER,
+    "inventory": INVENTORY,
 }
 
 

@@ -22,16 +22,8 @@ from requests_builder import (
     SalesOrderAdd,
     SalesOrderQuery,
 )
-from tests.flows.conftest import (
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    TENANT,
-    payload,
-    schema_errors,
-    settings,
-)
+from tests.flows.conftest import TENANT, payload, schema_errors, settings
+from tests.support.payloads import PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 
 ENTITIES = {
     "salesOrder": SALES_ORDER,

@@ -9,15 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
-from tests.flows.conftest import (
-    INVENTORY,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    payload,
-)
+from tests.flows.conftest import INVENTORY, payload
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 
 MINIMAL = [
     (SalesOrder, SALES_ORDER),

@@ -20,17 +20,8 @@ from mapping.plan import Plan, PlanError
 from mapping.sending import plan_entity
 from mapping.settings import Settings, merge_settings, setting_shown, setting_value
 from responses_parser.catalogue import HRESULTS, OBJECT_TYPES, STATUS_CODES, Explanation
-from tests.flows.conftest import (
-    INVENTORY,
-    NOW,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    TENANT,
-    Links,
-)
+from tests.flows.conftest import INVENTORY, NOW, TENANT, Links
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.sentences import grammar_problems
 
 # Each with the custom field the settings below copy, so that setting has something to change.

@@ -12,7 +12,8 @@ from mapping.flows import FLOWS, validate_plan
 from mapping.flows.context import PlanContext
 from mapping.flows.validate import CHECK_VERSION, planned_warnings
 from mapping.settings import merge_settings
-from tests.flows.conftest import NOW, PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, TENANT, Links
+from tests.flows.conftest import NOW, TENANT, Links
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER
 
 SETTINGS = {
     "entityCodeCustomField": "Fusion Code",

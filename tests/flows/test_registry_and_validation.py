@@ -12,15 +12,8 @@ from mapping.flows import FLOWS, plan_sales_order, validate_plan
 from mapping.flows.validate import set_path
 from mapping.plan import PlanError, PlannedStep
 from mapping.settings import Settings
-from tests.flows.conftest import (
-    INVENTORY,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    payload,
-)
+from tests.flows.conftest import PAYLOADS, payload
+from tests.support.payloads import SALES_ORDER, SHIPPING
 
 # The request that creates each flow's document (FlowSpec.qb_document names it for people).
 DOCUMENT_REQUESTS = {
@@ -30,14 +23,6 @@ DOCUMENT_REQUESTS = {
     "shipping": "InvoiceAdd",
     "productionOrder": "TimeTrackingAdd",
     "inventory": "InventoryAdjustmentAdd",
-}
-PAYLOADS = {
-    "salesOrder": SALES_ORDER,
-    "purchaseOrder": PURCHASE_ORDER,
-    "receiving": RECEIVING,
-    "shipping": SHIPPING,
-    "productionOrder": PRODUCTION_ORDER,
-    "inventory": INVENTORY,
 }
 
 

@@ -11,7 +11,8 @@ from mapping.flows import plan_production_order
 from mapping.flows.naming import external_guid
 from mapping.plan import LinkKey, PlanError
 from requests_builder import CustomerAdd, EmployeeAdd, TimeTrackingAdd, TimeTrackingQuery
-from tests.flows.conftest import PRODUCTION_ORDER, TENANT, payload, schema_errors, settings
+from tests.flows.conftest import TENANT, payload, schema_errors, settings
+from tests.support.payloads import PRODUCTION_ORDER
 
 SOURCES = ["orderCode", "orderDescription", "operationName", "sectionName"]
 VALUES = {

@@ -63,6 +63,12 @@ def _tenant(database: Database) -> tuple[str, str]:
         return tenant.qbwc_username, issue_token(session, tenant)
 
 
+def _guess(service: WebConnectorService, username: str, address: str, times: int) -> None:
+    """Wrong tokens for ``username`` from ``address``, ``times`` over; what each answers is not the point."""
+    for _ in range(times):
+        service.authenticate(username, "guess", client_address=address)
+
+
 def _logged_in(result: list[str]) -> bool:
     return bool(result[0]) and result[1] != INVALID_USER
 
@@ -81,8 +87,7 @@ def test_a_stranger_cannot_lock_the_tenants_own_connector_out(database: Database
 def test_fewer_failures_than_the_limit_do_not_block(database: Database, clock: Clock) -> None:
     service = _service(database, clock)
     username, token = _tenant(database)
-    for _ in range(4):
-        service.authenticate(username, "guess", client_address=STRANGER)
+    _guess(service, username, STRANGER, times=4)
     assert _logged_in(service.authenticate(username, token, client_address=STRANGER))
 
 
@@ -101,8 +106,7 @@ def test_the_block_ends_when_the_window_has_passed(database: Database, clock: Cl
     service = _service(database, clock)
     username, token = _tenant(database)
     address = "203.0.113.9"
-    for _ in range(5):
-        service.authenticate(username, "guess", client_address=address)
+    _guess(service, username, address, times=5)
     clock.now += dt.timedelta(minutes=14, seconds=59)
     assert service.authenticate(username, token, client_address=address) == ["", INVALID_USER]
     clock.now += dt.timedelta(seconds=2)
@@ -113,11 +117,9 @@ def test_failures_older_than_the_window_are_not_counted(database: Database, cloc
     service = _service(database, clock)
     username, token = _tenant(database)
     address = "203.0.113.10"
-    for _ in range(4):
-        service.authenticate(username, "guess", client_address=address)
+    _guess(service, username, address, times=4)
     clock.now += dt.timedelta(minutes=16)
-    for _ in range(4):
-        service.authenticate(username, "guess", client_address=address)
+    _guess(service, username, address, times=4)
     assert _logged_in(service.authenticate(username, token, client_address=address))
 
 
@@ -125,11 +127,9 @@ def test_a_login_clears_its_own_count_but_not_its_addresss(database: Database, c
     service = _service(database, clock, auth_address_failure_limit=9)
     username, token = _tenant(database)
     address = "203.0.113.11"
-    for _ in range(4):
-        service.authenticate(username, "guess", client_address=address)
+    _guess(service, username, address, times=4)
     assert _logged_in(service.authenticate(username, token, client_address=address))
-    for _ in range(4):
-        service.authenticate(username, "guess", client_address=address)
+    _guess(service, username, address, times=4)
     # Eight failures of this user name, never five in a row: allowed.
     assert _logged_in(service.authenticate(username, token, client_address=address))
     # The ninth failure from the address blocks it, although the user name's own count is at one.

@@ -25,7 +25,14 @@ from lxml import etree
 from qbwc import arguments
 from tests.foundation.helpers import TenantCredentials, job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
-from tests.support.webconnector import INTUIT, SOAP_ENV, WebConnectorClient, answer_for, customer_query
+from tests.support.webconnector import (
+    INTUIT,
+    METHODS,
+    SOAP_ENV,
+    WebConnectorClient,
+    answer_for,
+    customer_query,
+)
 
 
 @dataclass(frozen=True)
@@ -64,24 +71,6 @@ ODD_VALUES: dict[str, Odd] = {
     "lone surrogate reference": Odd(b"&#xD800;", None),
     "lone surrogate bytes": Odd(b"a\xed\xa0\x80b", None),
     "U+FFFE": Odd("a\ufffeb".encode(), None),
-}
-
-METHODS: dict[str, list[str]] = {
-    "serverVersion": ["strVersion"],
-    "clientVersion": ["strVersion"],
-    "authenticate": ["strUserName", "strPassword"],
-    "sendRequestXML": [
-        "ticket",
-        "strHCPResponse",
-        "strCompanyFileName",
-        "qbXMLCountry",
-        "qbXMLMajorVers",
-        "qbXMLMinorVers",
-    ],
-    "receiveResponseXML": ["ticket", "response", "hresult", "message"],
-    "connectionError": ["ticket", "hresult", "message"],
-    "getLastError": ["ticket"],
-    "closeConnection": ["ticket"],
 }
 
 CELLS = [
@@ -360,10 +349,7 @@ CHECKS: dict[str, Callable[[LiveServer, str, str, bytes], None]] = {
 }
 
 
-def test_a_version_that_cannot_be_read_is_not_remembered(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_a_version_that_cannot_be_read_is_not_remembered(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     assert wc.client_version("2.3.0.215") == ""
     assert wc.client_version("2.3.0.²").startswith("W:")
     ticket, _ = wc.authenticate(tenant.username, tenant.token)

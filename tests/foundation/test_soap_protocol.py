@@ -6,17 +6,13 @@ import re
 import socket
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from lxml import etree
 
-from tests.foundation.helpers import job, new_tenant, queue_raw
+from tests.foundation.helpers import TenantCredentials, job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
-
-
-@pytest.fixture
-def wc(live_server: LiveServer) -> WebConnectorClient:
-    return WebConnectorClient(live_server.qbwc_url)
 
 
 @pytest.mark.parametrize("style", ["quoted", "unquoted", "missing"])
@@ -98,10 +94,7 @@ def test_repeated_failures_are_throttled_even_with_the_right_token(live_server: 
     assert wc.authenticate(tenant.username, tenant.token) == ["", "nvu"]
 
 
-def test_a_full_session_delivers_the_request_and_records_the_response(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_a_full_session_delivers_the_request_and_records_the_response(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_id = queue_raw(admin, tenant.id, customer_query("Acme & Sons", version="16.0"))
     assert wc.client_version() == ""
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
@@ -141,10 +134,7 @@ def test_a_full_session_delivers_the_request_and_records_the_response(live_serve
     assert wc.send_request_xml(ticket) == ""
 
 
-def test_the_latest_client_version_from_an_address_is_the_one_remembered(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_the_latest_client_version_from_an_address_is_the_one_remembered(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     assert wc.client_version("2.3.0.215") == ""
     assert wc.client_version("2.2.0.80") == ""  # the same address again: the row is updated
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
@@ -153,10 +143,7 @@ def test_the_latest_client_version_from_an_address_is_the_one_remembered(live_se
     assert connection["webConnectorVersion"] == "2.2.0.80"
 
 
-def test_progress_stays_below_100_while_work_remains(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_progress_stays_below_100_while_work_remains(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_ids = [queue_raw(admin, tenant.id, customer_query(f"C{i}")) for i in range(3)]
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     seen: list[str] = []
@@ -193,10 +180,7 @@ def test_progress_counts_answers_against_what_was_waiting_at_the_start(live_serv
     assert progresses == [25, 50, 75, 80, 100]
 
 
-def test_status_1_no_match_is_not_an_error(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_status_1_no_match_is_not_an_error(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_id = queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     request_xml = wc.send_request_xml(ticket)
@@ -210,10 +194,7 @@ def test_status_1_no_match_is_not_an_error(live_server: LiveServer) -> None:
     assert result["steps"][0]["statusCode"] == 1
 
 
-def test_error_severity_fails_the_job_but_the_session_goes_on(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_error_severity_fails_the_job_but_the_session_goes_on(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     failing = queue_raw(admin, tenant.id, customer_query("Missing"))
     following = queue_raw(admin, tenant.id, customer_query("Present"))
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
@@ -237,10 +218,7 @@ def test_error_severity_fails_the_job_but_the_session_goes_on(live_server: LiveS
     assert job(admin, following)["status"] == "succeeded"
 
 
-def test_hresult_fails_the_step_with_its_message(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_hresult_fails_the_step_with_its_message(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_id = queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     wc.send_request_xml(ticket)
@@ -258,10 +236,7 @@ def test_hresult_fails_the_step_with_its_message(live_server: LiveServer) -> Non
     assert "0x80040400" in result["error"]
 
 
-def test_fatal_hresult_stops_the_session_and_get_last_error_explains(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_fatal_hresult_stops_the_session_and_get_last_error_explains(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     queue_raw(admin, tenant.id)
     queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
@@ -273,10 +248,7 @@ def test_fatal_hresult_stops_the_session_and_get_last_error_explains(live_server
     wc.close_connection(ticket)
 
 
-def test_connection_error_is_recorded_on_the_tenant(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_connection_error_is_recorded_on_the_tenant(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     assert wc.connection_error(ticket, "0x80040408", "Could not start QuickBooks.") == "done"
@@ -286,10 +258,7 @@ def test_connection_error_is_recorded_on_the_tenant(live_server: LiveServer) -> 
     assert connection["openSessions"] == 0
 
 
-def test_in_flight_request_becomes_unknown_outcome_and_is_never_resent(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_in_flight_request_becomes_unknown_outcome_and_is_never_resent(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_id = queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     wc.send_request_xml(ticket)
@@ -303,10 +272,7 @@ def test_in_flight_request_becomes_unknown_outcome_and_is_never_resent(live_serv
     wc.close_connection(ticket2)
 
 
-def test_a_late_answer_to_an_ended_session_still_settles_its_request(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_a_late_answer_to_an_ended_session_still_settles_its_request(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_id = queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     request_xml = wc.send_request_xml(ticket)
@@ -329,10 +295,7 @@ def test_unknown_ticket_gets_a_clear_answer_never_a_fault(wc: WebConnectorClient
     assert wc.close_connection(ticket)
 
 
-def test_new_token_invalidates_the_old_one_and_ends_its_sessions(live_server: LiveServer) -> None:
-    admin = live_server.client
-    wc = WebConnectorClient(live_server.qbwc_url)
-    tenant = new_tenant(admin)
+def test_new_token_invalidates_the_old_one_and_ends_its_sessions(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> None:
     job_id = queue_raw(admin, tenant.id)
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
     wc.send_request_xml(ticket)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -18,18 +19,13 @@ from db.queue import SessionOutcomes, StepRef
 from db.states import StepState
 from db.tenants import create_tenant
 from qbwc.update_report import closing_status, end_of_work_message
-from tests.foundation.helpers import job, new_tenant, queue_raw
+from tests.foundation.helpers import TenantCredentials, job, new_tenant, queue_raw
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
 
 # The Web Connector's status column shows one short line.
 STATUS_LINE = 200
 WHERE = "Your Fusion Operations admin can see why in the qbbridge job list."
-
-
-@pytest.fixture
-def wc(live_server: LiveServer) -> WebConnectorClient:
-    return WebConnectorClient(live_server.qbwc_url)
 
 
 def _lines(server: LiveServer, *needles: str) -> list[str]:
@@ -86,14 +82,18 @@ def test_failed_and_unconfirmed_requests_are_counted_on_the_status_line_and_logg
     assert tenant.token not in log and ticket not in log
 
 
-def test_get_last_error_says_what_failed_when_nothing_more_is_to_be_sent(
-    live_server: LiveServer, wc: WebConnectorClient
-) -> None:
-    admin = live_server.client
-    tenant = new_tenant(admin)
+def _a_and_b_waiting(admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials) -> tuple[str, str]:
+    """Two raw queries queued, A then B, and a session opened: B's job and the session's ticket."""
     queue_raw(admin, tenant.id, customer_query("A"))
     second = queue_raw(admin, tenant.id, customer_query("B"))
     ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    return second, ticket
+
+
+def test_get_last_error_says_what_failed_when_nothing_more_is_to_be_sent(
+    admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials
+) -> None:
+    second, ticket = _a_and_b_waiting(admin, wc, tenant)
     request_xml = wc.send_request_xml(ticket)
     error = answer_for(request_xml, status_code=3120, severity="Error", message="Object not found.")
     assert wc.receive_response_xml(ticket, error) < 100  # B is still waiting
@@ -105,13 +105,9 @@ def test_get_last_error_says_what_failed_when_nothing_more_is_to_be_sent(
 
 
 def test_get_last_error_after_a_clean_update_says_it_is_complete(
-    live_server: LiveServer, wc: WebConnectorClient
+    admin: httpx.Client, wc: WebConnectorClient, tenant: TenantCredentials
 ) -> None:
-    admin = live_server.client
-    tenant = new_tenant(admin)
-    queue_raw(admin, tenant.id, customer_query("A"))
-    second = queue_raw(admin, tenant.id, customer_query("B"))
-    ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    second, ticket = _a_and_b_waiting(admin, wc, tenant)
     assert wc.receive_response_xml(ticket, answer_for(wc.send_request_xml(ticket))) < 100
     admin.post(f"/api/v1/jobs/{second}/cancel")
     assert wc.send_request_xml(ticket) == ""

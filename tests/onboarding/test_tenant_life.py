@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from tests.onboarding.conftest import connected, new_onboarding
-from tests.sends.conftest import SALES_ORDER
+from tests.support.payloads import SALES_ORDER
 from tests.support.servers import LiveServer
 
 RAW = (

@@ -26,7 +26,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from simulator.webconnector import SessionResult, WebConnector
-from tests.sends.conftest import SALES_ORDER, new_company
+from tests.sends.conftest import new_company
+from tests.support.payloads import SALES_ORDER
 from tests.support.servers import (
     LiveServer,
     create_postgres_database,

@@ -12,8 +12,8 @@ import pytest
 
 from db.engine import Database
 from db.migrate import head_revision, revisions, upgrade
-from tests.flows.conftest import SALES_ORDER
 from tests.operations.upgrade_fixtures import FIXTURES, Expected, Rows
+from tests.support.payloads import SALES_ORDER
 from tests.support.servers import LiveServer, create_postgres_database, drop_postgres_database, start_server
 from tests.support.webconnector import WebConnectorClient, answer_for
 

@@ -333,31 +333,21 @@ DATA_EXT = """
     <DataExtType>STR255TYPE</DataExtType><DataExtValue>private to another app</DataExtValue></DataExtRet>"""
 
 
+def _custom_fields(setting: dict[str, str]) -> dict[str, str]:
+    """The custom fields of a sales order carrying DATA_EXT, mapped with that customFieldFromQuickbooks."""
+    return dict(mapped(one(sales_order(data_ext=DATA_EXT)), "SalesOrder", customFieldFromQuickbooks=setting).data["customFields"])
+
+
 def test_the_named_custom_field_is_copied_to_the_fusion_operations_field():
-    result = mapped(
-        one(sales_order(data_ext=DATA_EXT)),
-        "SalesOrder",
-        customFieldFromQuickbooks={"quickbooks": "Customer PO", "fusion": "Client PO"},
-    )
-    assert result.data["customFields"] == {"Client PO": "PO-4711 ä"}
+    assert _custom_fields({"quickbooks": "Customer PO", "fusion": "Client PO"}) == {"Client PO": "PO-4711 ä"}
 
 
 def test_custom_field_names_are_case_sensitive():
-    result = mapped(
-        one(sales_order(data_ext=DATA_EXT)),
-        "SalesOrder",
-        customFieldFromQuickbooks={"quickbooks": "customer po", "fusion": "Client PO"},
-    )
-    assert result.data["customFields"] == {}
+    assert _custom_fields({"quickbooks": "customer po", "fusion": "Client PO"}) == {}
 
 
 def test_only_the_users_own_custom_fields_count():
-    result = mapped(
-        one(sales_order(data_ext=DATA_EXT)),
-        "SalesOrder",
-        customFieldFromQuickbooks={"quickbooks": "Project", "fusion": "Project"},
-    )
-    assert result.data["customFields"] == {}
+    assert _custom_fields({"quickbooks": "Project", "fusion": "Project"}) == {}
 
 
 def test_no_custom_field_setting_copies_nothing():

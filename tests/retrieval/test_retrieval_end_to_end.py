@@ -13,8 +13,9 @@ from mapping.entities import Product, PurchaseOrder, SalesOrder
 from mapping.retrieval_pages import MAX_PAGE_SIZE, PAGE_SIZES
 from simulator.faults import Faults
 from tests.retrieval.conftest import qb_add, sales_order
-from tests.sends.conftest import SALES_ORDER, Customer, end_retry_delays
+from tests.sends.conftest import Customer, end_retry_delays
 from tests.support.fusion import FakeFusion, Reply
+from tests.support.payloads import SALES_ORDER
 
 
 @pytest.fixture

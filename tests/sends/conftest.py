@@ -19,8 +19,9 @@ from simulator.faults import Faults
 from simulator.host import HostFacts
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import SessionResult, WebConnector
-from tests.flows.conftest import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
+from tests.foundation.helpers import new_tenant
 from tests.simulator.conftest import message_set
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.servers import LiveServer
 from tests.support.shared import schema_dir
 
@@ -50,16 +51,23 @@ _COMPANY_SETUP = (
 # The same, as one message set for a QuickBooks that speaks 13.0 (bench/send_flows.py seeds with it).
 COMPANY_SETUP = message_set(*_COMPANY_SETUP)
 
-__all__ = [
-    "PRODUCTION_ORDER", "PURCHASE_ORDER", "RECEIVING", "SALES_ORDER", "SHIPPING", "Customer", "new_company",
-    "new_customer",
-]  # fmt: skip
+__all__ = ["Customer", "new_company", "new_customer"]
 
 REQUEST_ID = re.compile(r'requestID="([^"]+)"')
 
 # The issue's inventory payload, with the item-match custom field naming the item as it is in this company.
 INVENTORY = {
     "products": [{"code": "WIDGET-1", "name": "Widget", "quantity": 42, "tags": ["Quickbooks"], "customFields": {"QB Item": "WIDGET-1"}}]
+}
+
+# Each flow's route under a tenant and its minimal payload, by the flow's name in the registry.
+ENDPOINTS = {
+    "salesOrder": ("/sales-orders", SALES_ORDER),
+    "purchaseOrder": ("/purchase-orders", PURCHASE_ORDER),
+    "receiving": ("/receivings", RECEIVING),
+    "shipping": ("/shippings", SHIPPING),
+    "productionOrder": ("/production-orders", PRODUCTION_ORDER),
+    "inventory": ("/inventory", INVENTORY),
 }
 
 
@@ -119,6 +127,31 @@ class Customer:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
+    def counts(self) -> dict[str, int]:
+        """How many of each kind of record the simulated company holds: a send that must happen once
+        shows as one more of its kind and nothing else."""
+        company = self.qb.company
+        return {
+            "salesOrders": len(company.sales_orders),
+            "purchaseOrders": len(company.purchase_orders),
+            "bills": len(company.bills),
+            "invoices": len(company.invoices),
+            "timeTracking": len(company.time_tracking),
+            "inventoryAdjustments": len(company.inventory_adjustments),
+            "items": len(company.items),
+            "employees": len(company.employees),
+            "customers": len(company.customers),
+        }
+
+    def reopen(self, version: str) -> None:
+        """The same company file, opened by another QuickBooks (updated, or moved to an older PC)."""
+        self.qb = QuickBooks(
+            self.qb.company,
+            host=HostFacts(max_qbxml_version=version),
+            schema_dir=schema_dir(),
+            use_default_schema=False,
+        )
+
     def link(self, entity: str, code: str) -> dict[str, Any] | None:
         items = self.api.get(self.url("/links"), params={"entity": entity, "code": code}).json()["items"]
         return items[0] if items else None
@@ -175,10 +208,8 @@ def new_company(country: str = "US", max_version: str = "13.0") -> QuickBooks:
 
 def new_customer(server: LiveServer, qb: QuickBooks) -> Customer:
     """A new tenant of ``server`` whose Web Connector reaches ``qb``."""
-    api = server.client
-    tenant = api.post("/api/v1/tenants", json={"name": f"Fusion {uuid.uuid4().hex[:6]}"}).json()
-    token = api.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
-    return Customer(server, tenant["id"], tenant["qbwcUsername"], token, qb)
+    tenant = new_tenant(server.client, f"Fusion {uuid.uuid4().hex[:6]}")
+    return Customer(server, tenant.id, tenant.username, tenant.token, qb)
 
 
 @pytest.fixture

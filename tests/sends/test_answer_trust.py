@@ -21,7 +21,8 @@ from db.models import Tenant
 from mapping.plan import PlannedStep
 from mapping.step_kinds import StepKind
 from requests_builder import CustomerQuery
-from tests.sends.conftest import SALES_ORDER, Customer
+from tests.sends.conftest import Customer
+from tests.support.payloads import SALES_ORDER
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
 
 REQUEST_ID = re.compile(r'requestID="([^"]+)"')

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 
-from tests.sends.conftest import PRODUCTION_ORDER, RECEIVING, SALES_ORDER, Customer
+from tests.sends.conftest import Customer
+from tests.support.payloads import PRODUCTION_ORDER, RECEIVING, SALES_ORDER
 from tests.support.sentences import grammar_problems
 from tests.support.webconnector import WebConnectorClient
 

@@ -5,7 +5,8 @@ refuses to write for this company."""
 from __future__ import annotations
 
 from db.outcome_log import one_line
-from tests.sends.conftest import PURCHASE_ORDER, RECEIVING, SALES_ORDER, Customer, new_company
+from tests.sends.conftest import Customer, new_company
+from tests.support.payloads import PURCHASE_ORDER, RECEIVING, SALES_ORDER
 
 WHERE = "Your Fusion Operations admin can see why in the qbbridge job list."
 

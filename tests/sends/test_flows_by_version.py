@@ -12,18 +12,9 @@ from decimal import Decimal
 import pytest
 
 from mapping.retrieval_pages import PAGE_SIZES
-from tests.sends.conftest import (
-    INVENTORY,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-    new_company,
-    new_customer,
-)
+from tests.sends.conftest import INVENTORY, Customer, new_company, new_customer
 from tests.simulator.conftest import message_set, rs_list
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.servers import LiveServer
 from tests.support.shared import require_schema_dir
 

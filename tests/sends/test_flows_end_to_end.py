@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.sends.conftest import (
-    INVENTORY,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-)
+from tests.sends.conftest import INVENTORY, Customer
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 
 
 def _lines(record: dict) -> list[dict]:

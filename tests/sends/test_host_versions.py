@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import re
 
-from simulator.host import HostFacts
-from simulator.quickbooks import QuickBooks
-from tests.sends.conftest import PURCHASE_ORDER, SALES_ORDER, Customer, new_company, new_customer
-from tests.simulator.conftest import message_set, schema_dir
+from tests.sends.conftest import Customer, new_company, new_customer
+from tests.simulator.conftest import message_set
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient
 
 
 def _connection(customer: Customer) -> dict:
     return dict(customer.api.get(customer.url("/connection")).json())
-
-
-def _update_quickbooks(customer: Customer, version: str) -> None:
-    """The same company file, opened by a newer QuickBooks."""
-    customer.qb = QuickBooks(
-        customer.qb.company,
-        host=HostFacts(max_qbxml_version=version),
-        schema_dir=schema_dir(),
-        use_default_schema=False,
-    )
 
 
 def test_quickbooks_older_than_6_0_is_refused_plainly_and_queued_work_waits(live_server: LiveServer) -> None:
@@ -58,7 +47,7 @@ def test_quickbooks_older_than_6_0_is_refused_plainly_and_queued_work_waits(live
         and connection["qbxmlVersion"] == "5.0"
     )
 
-    _update_quickbooks(customer, "6.0")
+    customer.reopen("6.0")
     customer.sync_until_idle()
     assert [customer.job(job_id)["status"] for job_id in jobs] == ["succeeded", "succeeded"]
     assert len(customer.qb.company.sales_orders) == 1 and len(customer.qb.company.purchase_orders) == 1

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from db.engine import Database
 from simulator.faults import Faults
-from tests.sends.conftest import INVENTORY, PURCHASE_ORDER, SALES_ORDER, SHIPPING, Customer
+from tests.sends.conftest import INVENTORY, Customer
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING
 from tests.support.webconnector import WebConnectorClient
 
 CUSTOM_FIELDS = {"entityCodeCustomField": "Fusion Code", "customFieldsToQuickbooks": [{"quickbooks": "Customer PO", "fusion": "Customer PO"}]}
@@ -29,28 +30,14 @@ def _lose_answer_then_recover(customer: Customer, path: str, payload: dict[str, 
     return job
 
 
-def _counts(customer: Customer) -> dict[str, int]:
-    company = customer.qb.company
-    return {
-        "salesOrders": len(company.sales_orders),
-        "purchaseOrders": len(company.purchase_orders),
-        "bills": len(company.bills),
-        "invoices": len(company.invoices),
-        "timeTracking": len(company.time_tracking),
-        "inventoryAdjustments": len(company.inventory_adjustments),
-        "items": len(company.items),
-        "employees": len(company.employees),
-    }
-
-
 @pytest.mark.parametrize("numbering", ["quickbooks", "orderCode"])
 def test_sales_orders_survive_every_lost_answer(customer: Customer, numbering: str) -> None:
     customer.settings({**CUSTOM_FIELDS, "documentNumber": numbering})
     for drop in (1, 2, 3):
         code = f"SO-{numbering[:2]}{drop}"
-        before = _counts(customer)
+        before = customer.counts()
         job = _lose_answer_then_recover(customer, "/sales-orders", {**SALES_ORDER, "code": code}, drop)
-        after = _counts(customer)
+        after = customer.counts()
         assert after["salesOrders"] == before["salesOrders"] + 1, (drop, job)
         order = next(o for o in customer.qb.company.sales_orders if o["TxnID"] == job["result"]["quickbooks"]["txnId"])
         values = {d["DataExtName"]: d["DataExtValue"] for d in order.get("DataExtRet", [])}
@@ -64,9 +51,9 @@ def test_purchase_orders_with_created_items_survive_every_lost_answer(customer: 
     for drop in (1, 2, 3):
         item = f"NEW-{drop}"
         payload = {**PURCHASE_ORDER, "code": f"PO-D{drop}", "rows": [{"product": {"code": item, "name": "New"}, "quantity": 3, "unitPrice": 2}]}
-        before = _counts(customer)
+        before = customer.counts()
         _lose_answer_then_recover(customer, "/purchase-orders", payload, drop)
-        after = _counts(customer)
+        after = customer.counts()
         assert after["purchaseOrders"] == before["purchaseOrders"] + 1
         assert after["items"] == before["items"] + 1
         assert customer.qb.company.item(item) is not None
@@ -78,12 +65,12 @@ def test_bills_and_invoices_survive_every_lost_answer(customer: Customer) -> Non
         customer.send("/sales-orders", {**SALES_ORDER, "code": so})
         customer.send("/purchase-orders", {**PURCHASE_ORDER, "code": po})
         customer.sync_until_idle()
-        before = _counts(customer)
+        before = customer.counts()
         _lose_answer_then_recover(customer, "/shippings", {**SHIPPING, "code": f"SHP-B{drop}", "salesOrder": {"code": so}}, 1)
         _lose_answer_then_recover(
             customer, "/receivings", {"code": f"RCV-B{drop}", "purchaseOrder": {"code": po}, "date": "2026-12-02", "rows": [{"product": {"code": "BAR-10"}, "quantity": 40}]}, 1
         )
-        after = _counts(customer)
+        after = customer.counts()
         assert after["invoices"] == before["invoices"] + 1
         assert after["bills"] == before["bills"] + 1
 
@@ -102,9 +89,9 @@ def test_timesheets_survive_every_lost_answer(customer: Customer) -> None:
             for _ in range(2)
         ]
         payload = {"code": f"MO-D{drop}", "description": "Dup test", "client": {"code": "ACME"}, "timeRecords": records}
-        before = _counts(customer)
+        before = customer.counts()
         _lose_answer_then_recover(customer, "/production-orders", payload, drop)
-        after = _counts(customer)
+        after = customer.counts()
         assert after["timeTracking"] == before["timeTracking"] + 2
         assert after["employees"] == before["employees"] + 1
 
@@ -112,10 +99,10 @@ def test_timesheets_survive_every_lost_answer(customer: Customer) -> None:
 def test_inventory_adjustments_survive_a_lost_answer(customer: Customer) -> None:
     customer.settings({"inventory": {"adjustmentAccount": "Inventory Adjustments"}})
     for quantity in (7, 9):
-        before = _counts(customer)
+        before = customer.counts()
         payload = {"products": [{**INVENTORY["products"][0], "quantity": quantity}]}
         _lose_answer_then_recover(customer, "/inventory", payload, 1)
-        assert _counts(customer)["inventoryAdjustments"] == before["inventoryAdjustments"] + 1
+        assert customer.counts()["inventoryAdjustments"] == before["inventoryAdjustments"] + 1
         assert customer.qb.company.quantity_on_hand("WIDGET-1") == quantity
 
 

@@ -28,15 +28,9 @@ from db.tenants import create_tenant
 from mapping.step_kinds import StepKind
 from simulator.faults import Faults
 from simulator.webconnector import WebConnector
-from tests.sends.conftest import (
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-    end_retry_delays,
-    new_company,
-)
+from tests.foundation.helpers import new_tenant
+from tests.sends.conftest import Customer, end_retry_delays, new_company
+from tests.support.payloads import PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.servers import LiveServer, start_server
 
 # Every flow made of several steps where it can be: each document gets its code in a custom field
@@ -149,14 +143,8 @@ PAIRS = list(itertools.product(FLOWS, repeat=2))
 
 
 def _customer(server: LiveServer) -> Customer:
-    api = server.client
-    created = api.post("/api/v1/tenants", json={"name": f"Order {uuid.uuid4().hex[:6]}"})
-    assert created.status_code == 201, created.text
-    tenant = created.json()
-    issued = api.post(f"/api/v1/tenants/{tenant['id']}/token")
-    assert issued.status_code == 201, issued.text
-    token = issued.json()["token"]
-    customer = Customer(server, tenant["id"], tenant["qbwcUsername"], token, new_company())
+    tenant = new_tenant(server.client, f"Order {uuid.uuid4().hex[:6]}")
+    customer = Customer(server, tenant.id, tenant.username, tenant.token, new_company())
     customer.settings(MULTI_STEP_SETTINGS)
     return customer
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.sends.conftest import INVENTORY, PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER, Customer
+from tests.sends.conftest import INVENTORY, Customer
 from tests.sends.test_send_edge_cases import counts, jobs, setup_quickbooks
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, SALES_ORDER
 
 
 def _with(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

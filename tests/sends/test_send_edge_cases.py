@@ -11,27 +11,10 @@ from sqlalchemy import bindparam, create_engine, text
 
 from db.models import UTCDateTime
 from simulator.faults import Faults
-from tests.sends.conftest import (
-    INVENTORY,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-    new_company,
-)
+from tests.sends.conftest import ENDPOINTS, INVENTORY, Customer, new_company
 from tests.simulator.conftest import message_set
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 from tests.support.shared import require_schema_dir
-
-ENDPOINTS = {
-    "salesOrder": ("/sales-orders", SALES_ORDER),
-    "purchaseOrder": ("/purchase-orders", PURCHASE_ORDER),
-    "receiving": ("/receivings", RECEIVING),
-    "shipping": ("/shippings", SHIPPING),
-    "productionOrder": ("/production-orders", PRODUCTION_ORDER),
-    "inventory": ("/inventory", INVENTORY),
-}
 
 
 def jobs(customer: Customer) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from mapping.sending import Audit, RefusalReason, SendRefused, queue_send
 from mapping.settings import Settings, settings_from_text, stored_settings
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
-from tests.sends.conftest import SALES_ORDER
+from tests.support.payloads import SALES_ORDER
 from tests.support.run_async import run_async
 from tests.support.servers import LiveServer
 

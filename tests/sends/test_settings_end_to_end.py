@@ -12,16 +12,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.sends.conftest import (
-    INVENTORY,
-    PRODUCTION_ORDER,
-    PURCHASE_ORDER,
-    RECEIVING,
-    SALES_ORDER,
-    SHIPPING,
-    Customer,
-)
+from tests.sends.conftest import ENDPOINTS, INVENTORY, Customer
 from tests.simulator.conftest import message_set
+from tests.support.payloads import PRODUCTION_ORDER, PURCHASE_ORDER, RECEIVING, SALES_ORDER, SHIPPING
 
 
 def so(code: str, **changes: Any) -> dict[str, Any]:
@@ -424,14 +417,7 @@ def test_inventory_account_memo_tags_and_item_match_custom_field(customer: Custo
 
 def test_a_flow_turned_off_refuses_with_409_and_queues_nothing(customer: Customer) -> None:
     customer.settings({"inventory": {"adjustmentAccount": "Inventory Adjustments"}})
-    flows = {
-        "salesOrder": ("/sales-orders", SALES_ORDER),
-        "purchaseOrder": ("/purchase-orders", PURCHASE_ORDER),
-        "receiving": ("/receivings", RECEIVING),
-        "shipping": ("/shippings", SHIPPING),
-        "productionOrder": ("/production-orders", PRODUCTION_ORDER),
-        "inventory": ("/inventory", INVENTORY),
-    }
+    flows = ENDPOINTS
     customer.settings({"sends": {flow: {"enabled": False} for flow in flows}})
     for flow, (path, payload) in flows.items():
         detail = refused(customer, path, payload, status=409)

@@ -21,7 +21,8 @@ from mapping.plan import PlannedStep
 from mapping.step_kinds import StepKind
 from requests_builder import CustomerQuery
 from simulator.faults import Faults
-from tests.sends.conftest import INVENTORY, PURCHASE_ORDER, SALES_ORDER, Customer, new_company
+from tests.sends.conftest import INVENTORY, Customer, new_company
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient, customer_query
 

@@ -13,6 +13,7 @@ from simulator.demo import seed_demo
 from simulator.faults import Faults
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
+from tests.foundation.helpers import new_tenant
 from tests.simulator.conftest import message_set
 from tests.support.shared import schema_dir
 
@@ -20,13 +21,8 @@ pytestmark = pytest.mark.slow
 
 
 def _tenant(live_server: Any) -> tuple[str, str, str]:
-    client = live_server.client
-    tenant = client.post("/api/v1/tenants", json={"name": f"sim-{uuid.uuid4().hex[:8]}"})
-    assert tenant.status_code == 201, tenant.text
-    body = tenant.json()
-    token = client.post(f"/api/v1/tenants/{body['id']}/token")
-    assert token.status_code == 201, token.text
-    return body["id"], body["qbwcUsername"], token.json()["token"]
+    tenant = new_tenant(live_server.client, f"sim-{uuid.uuid4().hex[:8]}")
+    return tenant.id, tenant.username, tenant.token
 
 
 def _queue(live_server: Any, tenant_id: str, qbxml: str) -> str:

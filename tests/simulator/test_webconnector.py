@@ -18,6 +18,7 @@ from simulator.faults import Faults
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
 from tests.simulator.conftest import message_set
+from tests.support.webconnector import METHODS
 
 NS = "http://developer.intuit.com/"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -144,14 +145,7 @@ def test_envelopes_are_shaped_like_the_real_web_connector(serve: Callable[[Peer]
     ]
     assert peer.calls[1][1] == {"strVersion": "2.3.0.215"}
     send = peer.calls[3][1]
-    assert list(send) == [
-        "ticket",
-        "strHCPResponse",
-        "strCompanyFileName",
-        "qbXMLCountry",
-        "qbXMLMajorVers",
-        "qbXMLMinorVers",
-    ]
+    assert list(send) == METHODS["sendRequestXML"]
     assert (
         send["strHCPResponse"].startswith('<?xml version="1.0" ?>')
         and "HostQueryRs" in send["strHCPResponse"]

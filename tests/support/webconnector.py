@@ -15,6 +15,25 @@ from lxml import etree
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 INTUIT = "http://developer.intuit.com/"
 
+# Each method of the Web Connector's WSDL and its arguments, in the order the real connector sends them.
+METHODS: dict[str, list[str]] = {
+    "serverVersion": ["strVersion"],
+    "clientVersion": ["strVersion"],
+    "authenticate": ["strUserName", "strPassword"],
+    "sendRequestXML": [
+        "ticket",
+        "strHCPResponse",
+        "strCompanyFileName",
+        "qbXMLCountry",
+        "qbXMLMajorVers",
+        "qbXMLMinorVers",
+    ],
+    "receiveResponseXML": ["ticket", "response", "hresult", "message"],
+    "connectionError": ["ticket", "hresult", "message"],
+    "getLastError": ["ticket"],
+    "closeConnection": ["ticket"],
+}
+
 
 def envelope(method: str, params: list[tuple[str, str | int | None]]) -> bytes:
     inner = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in params if value is not None)

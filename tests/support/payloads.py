@@ -1,0 +1,55 @@
+"""The documented minimal payload of five of the send flows, shared by the planning tests (tests/flows)
+and the end-to-end ones (tests/sends); each of those keeps its own inventory payload, since the item
+it names differs between a planning context and the simulated company."""
+
+SALES_ORDER = {
+    "code": "SO-1001",
+    "client": {"code": "ACME", "name": "Acme Corp"},
+    "marketplace": {"name": "Web Store", "quickbooksCustomer": "Web Store Sales"},
+    "createdAt": "2026-11-19T10:00:00Z",
+    "documentDate": "2026-11-20",
+    "transferDate": "2026-11-21",
+    "dueDate": "2026-12-01",
+    "observations": "Rush",
+    "rows": [
+        {
+            "product": {"code": "WIDGET-1", "name": "Widget", "observations": "Blue"},
+            "quantity": 5,
+            "unitPrice": 12.5,
+        }
+    ],
+    "customFields": {"Customer PO": "PO-77"},
+}
+PURCHASE_ORDER = {
+    "code": "PO-2001",
+    "supplier": {"code": "STEELCO", "name": "Steel Co"},
+    "createdAt": "2026-11-19T10:00:00Z",
+    "dueDate": "2026-12-03",
+    "rows": [{"product": {"code": "BAR-10", "name": "Steel bar"}, "quantity": 40, "unitPrice": 3.2}],
+}
+RECEIVING = {
+    "code": "RCV-1",
+    "purchaseOrder": {"code": "PO-2001"},
+    "date": "2026-12-02",
+    "rows": [{"product": {"code": "BAR-10"}, "quantity": 40, "observations": "Lot 9"}],
+}
+SHIPPING = {
+    "code": "SHP-1",
+    "salesOrder": {"code": "SO-1001"},
+    "date": "2026-12-01",
+    "rows": [{"product": {"code": "WIDGET-1"}, "quantity": 5}],
+}
+PRODUCTION_ORDER = {
+    "code": "MO-301",
+    "description": "Widgets for Acme",
+    "client": {"code": "ACME", "name": "Acme Corp"},
+    "timeRecords": [
+        {
+            "worker": {"number": "17", "name": "Ana Ruiz"},
+            "operation": {"name": "Welding"},
+            "section": {"name": "Fabrication"},
+            "startTime": "2026-11-25T08:00:00Z",
+            "endTime": "2026-11-25T10:30:00Z",
+        }
+    ],
+}
