@@ -7,7 +7,7 @@ through the real FastAPI application (called as ASGI, without HTTP: routing, aut
 validation, the send, the JSON answer) on a new PostgreSQL database. PostgreSQL's CPU is read from
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
-    .venv/bin/python bench/send_cost.py [--jobs 2000] [--compare included-routers|json-stdlib]
+    .venv/bin/python bench/send_cost.py [--jobs 2000] [--compare ALTERNATIVE] (see ALTERNATIVES)
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare`` measures one change without that drift: the sends alternate, 50 at a time,
@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
+from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
 from bench.send_flows import payloads
 from db import json_text
 from db.engine import Database
@@ -112,8 +113,14 @@ async def create_tenants(caller: Caller, label: str) -> list[str]:
 class Variant:
     """One way of serving the sends, with a database and an application of its own."""
 
-    def __init__(self, label: str, build_app: Callable[[Database], Any], switch: Callable[[], None]) -> None:
-        self.label, self.build_app, self.switch = label, build_app, switch
+    def __init__(
+        self,
+        label: str,
+        build_app: Callable[[Database], Any],
+        switch: Callable[[], None],
+        alter: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.label, self.build_app, self.switch, self.alter = label, build_app, switch, alter
         self.url = create_postgres_database()
         self.database = Database(self.url)
         self.sends = 0
@@ -121,6 +128,8 @@ class Variant:
 
     async def prepare(self, jobs: int) -> None:
         upgrade(self.database.engine)
+        if self.alter is not None:
+            self.alter(self.database.engine)
         self.caller = Caller(self.build_app(self.database))
         tenants = await create_tenants(self.caller, f"Cost {self.label}")
         self.measured = [
@@ -202,9 +211,12 @@ def _stdlib_dumps_bytes(value: Any) -> bytes:
 
 
 # Each alternative: how to build its application, and what to switch before each of its blocks.
-ALTERNATIVES: dict[str, tuple[Callable[[Database], Any], Callable[[], None]]] = {
+# (and, for some, what to change in its database after the migrations).
+ALTERNATIVES: dict[str, tuple[Any, ...]] = {
     "included-routers": (_with_included_routers, _json_with(_DUMPS_BYTES)),
     "json-stdlib": (_as_built, _json_with(_stdlib_dumps_bytes)),
+    "without-new-indexes": (_as_built, _json_with(_DUMPS_BYTES), drop_new_indexes),
+    "without-step-tenant-key": (_as_built, _json_with(_DUMPS_BYTES), drop_step_tenant_foreign_key),
 }
 BLOCK = 50  # sends measured in a row before switching to the other variant
 

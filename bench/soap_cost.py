@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from bench import machine
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
+from bench.indexes import drop_new_indexes
 from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
 from db import batch, queue
 from db import tenants as tenant_repo
@@ -167,11 +168,18 @@ def main() -> None:
         action="store_true",
         help="alternate sessions with batches sent through psycopg's pipeline, and print both",
     )
+    parser.add_argument(
+        "--without-new-indexes",
+        action="store_true",
+        help="drop the indexes added since 9032070 from the benchmark's database (bench/indexes.py)",
+    )
     args = parser.parse_args()
     url = create_postgres_database()
     database = Database(url)
     try:
         upgrade(database.engine)
+        if args.without_new_indexes:
+            drop_new_indexes(database.engine)
         credentials = []
         with database.transaction() as session:
             for index in range(args.tenants + 5):

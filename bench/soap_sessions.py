@@ -27,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
 from bench.cpu import CpuMeter
+from bench.indexes import drop_new_indexes
 from bench.loadgen import Connection, percentile
+from db.engine import Database
 from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
 
 INTUIT = "http://developer.intuit.com/"
@@ -204,10 +206,19 @@ def main() -> None:
         default=None,
         help="offer this many SOAP calls/s in all (paced sessions) instead of calling as fast as possible",
     )
+    parser.add_argument(
+        "--without-new-indexes",
+        action="store_true",
+        help="drop the indexes added since 9032070 once the server has migrated (bench/indexes.py)",
+    )
     args = parser.parse_args()
 
     url = create_postgres_database()
     server = start_server(url, Path(tempfile.mkdtemp(prefix="qbbridge-bench-")), workers=args.workers)
+    if args.without_new_indexes:
+        indexes_dropped = Database(url)
+        drop_new_indexes(indexes_dropped.engine)
+        indexes_dropped.dispose()
     try:
         admin = server.client
         tenants: list[tuple[str, str, str]] = []
