@@ -42,6 +42,12 @@ ANSWERED_SESSION_CONDITION = (
     "(company_file IS NOT NULL AND refusal IS NULL) OR refusal IN ('other_company_file', 'connection_error')"
 )
 
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index of the rows that meet ``where`` only, the same on both databases (each uses it only for
+    a query that repeats the condition as written)."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -255,13 +261,12 @@ class WcSession(Base):
         # The setup checklist's first session since the token, and its latest answered one: one index
         # entry each, however many sessions the tenant kept (sessions are never deleted).
         Index("ix_qbwc_sessions_tenant_created", "tenant_id", "created_at", "id"),
-        Index(
+        partial_index(
             "ix_qbwc_sessions_tenant_answered",
             "tenant_id",
             "created_at",
             "id",
-            postgresql_where=text(ANSWERED_SESSION_CONDITION),
-            sqlite_where=text(ANSWERED_SESSION_CONDITION),
+            where=ANSWERED_SESSION_CONDITION,
         ),
     )
 
@@ -314,20 +319,9 @@ class Job(Base):
         Index("ix_jobs_depends_on", "depends_on_job_id"),
         # The tenant's jobs with steps still to go, in queue order: the claim reads the first of them
         # (and the next few for a shared message set) and nothing else, however long the history.
-        Index(
-            "ix_jobs_open_queue",
-            "tenant_id",
-            "queue_seq",
-            postgresql_where=text(OPEN_JOB_CONDITION),
-            sqlite_where=text(OPEN_JOB_CONDITION),
-        ),
+        partial_index("ix_jobs_open_queue", "tenant_id", "queue_seq", where=OPEN_JOB_CONDITION),
         # What retention may still prune, oldest first (qbbridge/retention.py).
-        Index(
-            "ix_jobs_prunable",
-            "finished_at",
-            postgresql_where=text(PRUNABLE_JOB_CONDITION),
-            sqlite_where=text(PRUNABLE_JOB_CONDITION),
-        ),
+        partial_index("ix_jobs_prunable", "finished_at", where=PRUNABLE_JOB_CONDITION),
     )
 
 
@@ -370,13 +364,7 @@ class Step(Base):
         Index("ix_job_steps_job", "job_id", "position"),
         Index("ix_job_steps_session", "session_id", "state"),
         # The steps not finished, counted by /metrics without reading the history.
-        Index(
-            "ix_job_steps_waiting",
-            "state",
-            "created_at",
-            postgresql_where=text(WAITING_STEP_CONDITION),
-            sqlite_where=text(WAITING_STEP_CONDITION),
-        ),
+        partial_index("ix_job_steps_waiting", "state", "created_at", where=WAITING_STEP_CONDITION),
     )
 
 
@@ -456,12 +444,7 @@ class Import(Base):
         Index("ix_imports_tenant_entity", "tenant_id", "entity", "id"),
         Index("ix_imports_delivery", "status", "next_attempt_at"),
         Index("ix_imports_code", "tenant_id", "entity", "code"),
-        Index(
-            "ix_imports_prunable",
-            "acknowledged_at",
-            postgresql_where=text(PRUNABLE_IMPORT_CONDITION),
-            sqlite_where=text(PRUNABLE_IMPORT_CONDITION),
-        ),
+        partial_index("ix_imports_prunable", "acknowledged_at", where=PRUNABLE_IMPORT_CONDITION),
     )
 
 

@@ -18,7 +18,6 @@ DECLARATIVE = {
     "responses_parser/records.py": "one frozen dataclass per QuickBooks record type, field by field",
     "mapping/settings.py": "the tenant settings as pydantic models, one field per setting",
     "qbbridge/config.py": "VARIABLES: every configuration variable declared once, with its parser and example",
-    "db/models.py": "one mapped class per table, column by column and index by index, as the migrations build them",
 }
 # Still to split (each entry: the most lines it may have until it is split).
 TO_SPLIT = {
