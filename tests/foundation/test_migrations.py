@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -18,6 +20,21 @@ from db.queue import NEXT_QUEUE_SEQ
 from tests.support.servers import create_postgres_database, drop_postgres_database
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of each kind, nothing migrated yet."""
+    url = (
+        f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}" if request.param == "sqlite" else create_postgres_database()
+    )
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        if request.param == "postgresql":
+            drop_postgres_database(url)
+
+
 def _assert_matches(database: Database) -> None:
     upgrade(database.engine)
     upgrade(database.engine)  # idempotent
@@ -28,22 +45,8 @@ def _assert_matches(database: Database) -> None:
     assert {"tenants", "api_keys", "qbwc_sessions", "jobs", "job_steps", "audit_log"} <= tables
 
 
-def test_migrations_match_models_on_sqlite(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}")
-    try:
-        _assert_matches(database)
-    finally:
-        database.dispose()
-
-
-def test_migrations_match_models_on_postgresql() -> None:
-    url = create_postgres_database()
-    database = Database(url)
-    try:
-        _assert_matches(database)
-    finally:
-        database.dispose()
-        drop_postgres_database(url)
+def test_migrations_match_models(fresh: Database) -> None:
+    _assert_matches(fresh)
 
 
 def _imports_keep_their_codes(database: Database) -> None:
@@ -77,22 +80,8 @@ def _imports_keep_their_codes(database: Database) -> None:
     assert all(json.loads(row.notes) == [] if isinstance(row.notes, str) else row.notes == [] for row in rows)
 
 
-def test_imports_keep_their_codes_on_sqlite(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}")
-    try:
-        _imports_keep_their_codes(database)
-    finally:
-        database.dispose()
-
-
-def test_imports_keep_their_codes_on_postgresql() -> None:
-    url = create_postgres_database()
-    database = Database(url)
-    try:
-        _imports_keep_their_codes(database)
-    finally:
-        database.dispose()
-        drop_postgres_database(url)
+def test_imports_keep_their_codes(fresh: Database) -> None:
+    _imports_keep_their_codes(fresh)
 
 
 def _queue_places_move(database: Database) -> None:
@@ -119,19 +108,5 @@ def _queue_places_move(database: Database) -> None:
     assert "last_queue_seq" not in {column["name"] for column in inspect(database.engine).get_columns("tenants")}
 
 
-def test_queue_places_move_to_their_own_table_on_sqlite(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}")
-    try:
-        _queue_places_move(database)
-    finally:
-        database.dispose()
-
-
-def test_queue_places_move_to_their_own_table_on_postgresql() -> None:
-    url = create_postgres_database()
-    database = Database(url)
-    try:
-        _queue_places_move(database)
-    finally:
-        database.dispose()
-        drop_postgres_database(url)
+def test_queue_places_move_to_their_own_table(fresh: Database) -> None:
+    _queue_places_move(fresh)
