@@ -38,15 +38,12 @@ def make_engine(url: str, *, prepared_statements: bool = True, **kwargs: Any) ->
     qbbridge's batches (``db/batch.py``) nor psycopg's own (it prepares a statement run five times),
     for a pooler that may give each transaction another server connection."""
     parsed = make_url(url)
+    # Every JSON column and parameter is written the one way (db/json_text.py), on both databases.
+    kwargs.setdefault("json_serializer", json_text.dumps)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            json_serializer=json_text.dumps,
-            **kwargs,
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,7 +77,7 @@ def make_engine(url: str, *, prepared_statements: bool = True, **kwargs: Any) ->
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     if not prepared_statements:
         connect_args["prepare_threshold"] = None
-    engine = create_engine(url, connect_args=connect_args, json_serializer=json_text.dumps, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
 
     if not prepared_statements:
 

@@ -48,6 +48,7 @@ def partial_index(name: str, *columns: str, where: str) -> Index:
     a query that repeats the condition as written)."""
     return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -98,7 +98,8 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     Each router's routes already carry its prefix, tags and responses, so nothing of
     ``include_router``'s is needed; and an included router is matched through a layer of its own on
     every request (FastAPI 0.165: each request tries each included router, then matches again inside
-    the one that matched), which cost about 5 % of an accepted send's CPU (py-spy, bench/send_cost.py).
+    the one that matched), which cost 1–4 % of an accepted send's CPU (``bench/send_cost.py --compare
+    included-routers``).
     """
     app.router.routes.extend(router.routes)
 
