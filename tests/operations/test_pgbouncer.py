@@ -1,8 +1,8 @@
 """qbbridge through PgBouncer (Debian's package), as docs/deployment.md ("Connection pooling") says:
-session pooling as is, transaction pooling with QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0. The pool of
-server connections is kept smaller than qbbridge's clients, so transactions really do move between
-server connections. Several tenants' mixed queues drained by their connectors at once: every job
-succeeds, once, in order."""
+session pooling with a server pool as large as qbbridge's connections, transaction pooling with
+QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0 and a server pool smaller than qbbridge's clients, so
+transactions really do move between server connections. Several tenants' mixed queues drained by
+their connectors at once: every job succeeds, once, in order."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @contextmanager
-def _pgbouncer(mode: str, backend_host: str, backend_port: int) -> Iterator[int]:
+def _pgbouncer(mode: str, backend_host: str, backend_port: int, pool_size: int) -> Iterator[int]:
     # PgBouncer refuses to run as root; it runs as the postgres user, in a folder that user can read.
     folder = Path(tempfile.mkdtemp(prefix="qbbridge-pgbouncer-"))
     folder.chmod(0o777)
@@ -51,9 +51,7 @@ def _pgbouncer(mode: str, backend_host: str, backend_port: int) -> Iterator[int]
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = trust\nauth_file = {folder / 'users.txt'}\n"
         f"pool_mode = {mode}\n"
-        # Fewer server connections than qbbridge's clients (2 workers, up to 10 each): in transaction
-        # mode, consecutive transactions of one client run on different server connections.
-        "default_pool_size = 3\nmax_client_conn = 200\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 200\n"
         "ignore_startup_parameters = extra_float_digits\n"
     )
     for path in folder.iterdir():
@@ -79,21 +77,30 @@ def _pgbouncer(mode: str, backend_host: str, backend_port: int) -> Iterator[int]
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# A session-pooled client keeps its server connection while it stays connected, and each qbbridge
+# worker's pool keeps up to 30 connections (10 resting, 20 more in a burst): two workers need up to
+# 60 server connections, or one worker waits for a connection the other's pool is resting.
+# Transaction pooling needs no such room: 3 server connections for the same two workers, so
+# consecutive transactions of one client run on different server connections.
+WORKERS = 2
+SESSION_POOL_SIZE = WORKERS * 30
+
+
 @pytest.mark.parametrize(
-    ("mode", "extra_env"),
+    ("mode", "pool_size", "extra_env"),
     [
-        ("session", {}),
-        ("transaction", {"QBBRIDGE_DATABASE_PREPARED_STATEMENTS": "0"}),
+        ("session", SESSION_POOL_SIZE, {}),
+        ("transaction", 3, {"QBBRIDGE_DATABASE_PREPARED_STATEMENTS": "0"}),
     ],
 )
 def test_connectors_and_admin_calls_through_pgbouncer_deliver_every_job_once_in_order(
-    mode: str, extra_env: dict[str, str], tmp_path: Path
+    mode: str, pool_size: int, extra_env: dict[str, str], tmp_path: Path
 ) -> None:
     database_url = create_postgres_database()
     direct = make_url(database_url)
-    with _pgbouncer(mode, direct.host or "127.0.0.1", direct.port or 5432) as port:
+    with _pgbouncer(mode, direct.host or "127.0.0.1", direct.port or 5432, pool_size) as port:
         through_pooler = direct.set(port=port).render_as_string(hide_password=False)
-        server = start_server(through_pooler, tmp_path, workers=2, extra_env=extra_env)
+        server = start_server(through_pooler, tmp_path, workers=WORKERS, extra_env=extra_env)
         try:
             _drain_three_tenants(server)
         finally:
