@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.params import TenantId
 from db import secrets as secret_values
 from db import tenant_life
 from db import tenants as tenant_repo
@@ -94,3 +95,15 @@ def tenant_or_404(session: Session, principal: Principal, tenant_id: str) -> Ten
     if tenant is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No tenant with id {tenant_id!r}.")
     return tenant
+
+
+async def visible_tenant(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Tenant:
+    """The path's tenant when the caller's key reaches it; 404 otherwise, as if it did not exist.
+
+    As a dependency it runs before the request's body is validated: a call about a tenant the key
+    cannot see answers 404 whatever its body."""
+    return tenant_or_404(session, principal, tenant_id)
+
+
+# The ``{tenant_id}`` of an operation's path, as the tenant itself.
+VisibleTenant = Annotated[Tenant, Depends(visible_tenant)]

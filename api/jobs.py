@@ -8,11 +8,11 @@ from fastapi import Body, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
+from api.auth import CurrentPrincipal, DbSession, Principal, VisibleTenant
 from api.errors import error_responses
 from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
 from api.paging import Cursor, limit_query, one_page, row_number
-from api.params import JobId, TenantId
+from api.params import JobId
 from api.routing import api_router
 from db import audit
 from db import jobs as job_repo
@@ -87,13 +87,12 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     ),
 )
 async def queue_raw_qbxml(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[RawQbxmlCreate, Body(examples=[examples.RAW_QBXML])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.disabled_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     try:
@@ -146,16 +145,14 @@ async def retry_job(job_id: JobId, session: DbSession, principal: CurrentPrincip
 
 @router.get("/api/v1/tenants/{tenant_id}/jobs", response_model=JobList, responses=NOT_FOUND)
 async def list_jobs(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     session: DbSession,
-    principal: CurrentPrincipal,
     status_filter: Annotated[JobStatusName | None, Query(alias="status")] = None,
     # Jobs carry their steps' qbXML, so their pages are smaller than other lists'.
     limit: Annotated[int, limit_query(200)] = 50,
     cursor: Cursor = None,
 ) -> JobList:
     """The tenant's jobs, newest first."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     before_id = row_number(cursor) if cursor is not None else None
     rows = job_repo.newest_of_tenant(
         session, tenant.id, status=status_filter, before_id=before_id, limit=limit + 1

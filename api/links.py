@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import Field
 
-from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.auth import DbSession, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel, NextCursor
 from api.paging import Cursor, limit_query, one_page, row_number
-from api.params import TenantId
 from api.routing import api_router
 from db import links as link_repo
 from db.models import Job
@@ -41,16 +40,14 @@ class LinkList(ApiModel):
 
 @router.get("", response_model=LinkList, responses=error_responses(404))
 async def list_links(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     session: DbSession,
-    principal: CurrentPrincipal,
     entity: Annotated[SafeText | None, Query(max_length=64, description="Only this entity type")] = None,
     code: Annotated[SafeText | None, Query(max_length=255, description="Only this entity code")] = None,
     limit: Annotated[int, limit_query(500)] = 100,
     cursor: Cursor = None,
 ) -> Any:
     """Which QuickBooks object each Fusion Operations entity became, newest first."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     rows = link_repo.list_links(
         session,
         tenant.id,

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Body, HTTPException, Path, Response, status
 from pydantic import ConfigDict, Field
 
-from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
+from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel, JobAccepted, TenantOut
-from api.params import ID_MAX, TenantId
+from api.params import ID_MAX
 from api.routing import api_router
 from api.tenants import tenant_out
 from db import audit, tenant_life
@@ -78,9 +78,8 @@ def _tenant_out(tenant: Tenant) -> TenantOut:
 
 
 @router.get("/{tenant_id}/setup", response_model=SetupOut, responses=NOT_FOUND)
-async def get_setup(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> SetupOut:
+async def get_setup(tenant: VisibleTenant, session: DbSession) -> SetupOut:
     """The five setup steps of the spec, in order, each derived from what happened."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     steps = setup.checklist(session, tenant)
     return SetupOut(
         steps=[SetupStepOut(key=s.key, status=s.status, detail=s.detail, at=s.at) for s in steps],
@@ -99,10 +98,9 @@ async def get_setup(tenant_id: TenantId, session: DbSession, principal: CurrentP
         "what must happen first.",
     ),
 )
-async def test_access(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> JobAccepted:
+async def test_access(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> JobAccepted:
     """Queue a read and a write that leaves the books unchanged as a user sees them (a custom-field
     definition private to qbbridge). While one is pending, the same job is answered."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     _refuse_if_disabled(tenant)
     try:
         job, created = setup.queue_test_access(session, tenant)
@@ -120,11 +118,10 @@ async def test_access(tenant_id: TenantId, session: DbSession, principal: Curren
 
 
 @router.post("/{tenant_id}/disconnect", response_model=TenantOut, responses=NOT_FOUND)
-async def disconnect(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
+async def disconnect(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
     """Moving to another computer: the token and its sessions end and the company-file binding is
     forgotten; history, links and settings stay. The next connection (a new token) binds again.
     Disconnecting a disconnected tenant changes nothing."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant_life.disconnect(session, tenant, utcnow()):
         audit.record(session, actor=principal.actor, action="tenant.disconnect", tenant_id=tenant.id)
     return _tenant_out(tenant)
@@ -136,7 +133,7 @@ async def disconnect(tenant_id: TenantId, session: DbSession, principal: Current
     responses=NOT_FOUND,
 )
 async def replace_binding(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[
         BindingReplace, Body(examples=[{"companyFile": "D:\\QuickBooks\\Acme Manufacturing.qbw"}])
     ],
@@ -145,7 +142,6 @@ async def replace_binding(
 ) -> TenantOut:
     """The same company file moved (another folder or computer): the tenant is bound to the new path.
     Before the first connection, this names the company file in advance."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     previous = tenant.bound_company_file
     tenant_life.replace_binding(tenant, body.company_file.strip(), utcnow())
     audit.record(
@@ -157,13 +153,12 @@ async def replace_binding(
 
 @router.patch("/{tenant_id}", response_model=TenantOut, responses=NOT_FOUND)
 async def patch_tenant(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[TenantPatch, Body(examples=[{"name": "Acme Manufacturing (US)"}])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> TenantOut:
     """Change the editable fields (the name). Fields left out stay as they are."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if body.name is not None:
         name = body.name.strip()
         if not name:
@@ -179,10 +174,9 @@ async def patch_tenant(
 
 
 @router.post("/{tenant_id}/disable", response_model=TenantOut, responses=error_responses(403, 404))
-async def disable_tenant(tenant_id: TenantId, session: DbSession, principal: AdminPrincipal) -> TenantOut:
+async def disable_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> TenantOut:
     """The connector gets no work and a plain message; sends and retrievals are refused (409);
     nothing queued is lost."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.disabled_at is None:
         tenant_life.set_disabled(session, tenant, True, utcnow())
         audit.record(session, actor=principal.actor, action="tenant.disable", tenant_id=tenant.id)
@@ -190,9 +184,8 @@ async def disable_tenant(tenant_id: TenantId, session: DbSession, principal: Adm
 
 
 @router.post("/{tenant_id}/enable", response_model=TenantOut, responses=error_responses(403, 404))
-async def enable_tenant(tenant_id: TenantId, session: DbSession, principal: AdminPrincipal) -> TenantOut:
+async def enable_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> TenantOut:
     """What was queued goes out at the connector's next update."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.disabled_at is not None:
         tenant_life.set_disabled(session, tenant, False, utcnow())
         audit.record(session, actor=principal.actor, action="tenant.enable", tenant_id=tenant.id)
@@ -205,10 +198,9 @@ async def enable_tenant(tenant_id: TenantId, session: DbSession, principal: Admi
     response_class=Response,
     responses=error_responses(403, 404, 409, e409="The tenant is not disabled: disable it first."),
 )
-async def delete_tenant(tenant_id: TenantId, session: DbSession, principal: AdminPrincipal) -> Response:
+async def delete_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> Response:
     """Remove a disabled tenant and all its data; one audit record of the deletion is kept and its
     Web Connector user name is never given to another tenant."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.disabled_at is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
@@ -220,7 +212,7 @@ async def delete_tenant(tenant_id: TenantId, session: DbSession, principal: Admi
         session,
         actor=principal.actor,
         action="tenant.delete",
-        tenant_id=tenant_id,
+        tenant_id=tenant.id,
         name=name,
         username=username,
     )
@@ -228,9 +220,8 @@ async def delete_tenant(tenant_id: TenantId, session: DbSession, principal: Admi
 
 
 @router.get("/{tenant_id}/api-keys", response_model=ApiKeyList, responses=NOT_FOUND)
-async def list_api_keys(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> ApiKeyList:
+async def list_api_keys(tenant: VisibleTenant, session: DbSession) -> ApiKeyList:
     """The tenant's keys that work (never the key itself)."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     return ApiKeyList(
         items=[
             ApiKeyListed(
@@ -248,11 +239,10 @@ async def list_api_keys(tenant_id: TenantId, session: DbSession, principal: Curr
     responses=NOT_FOUND,
 )
 async def revoke_api_key(
-    tenant_id: TenantId, key_id: KeyId, session: DbSession, principal: CurrentPrincipal
+    tenant: VisibleTenant, key_id: KeyId, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
     """Revoked at once: every worker reads keys from the database on each call. Revoking a revoked
     key changes nothing."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     revoked = tenant_life.revoke_api_key(session, tenant.id, key_id, utcnow())
     if revoked is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No API key with id {key_id!r} for this tenant.")

@@ -13,11 +13,11 @@ from fastapi.responses import Response
 from pydantic import Field, StringConstraints, field_validator
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.auth import CurrentPrincipal, DbSession, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel, NextCursor
 from api.paging import Cursor, limit_query, one_page, row_number
-from api.params import ID_MAX, TenantId
+from api.params import ID_MAX
 from api.routing import api_router
 from db import audit
 from db import imports as import_repo
@@ -134,14 +134,13 @@ class FusionApiOut(ApiModel):
     ),
 )
 async def retrieve_orders(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[RetrievalCreate, Body(examples=[examples.RETRIEVAL])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> Any:
     """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting,
     for documents whose retrieval is turned on."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.disabled_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     settings = stored_settings(tenant.settings, tenant_id=tenant.id)
@@ -165,9 +164,8 @@ async def retrieve_orders(
 
 @router.get("/imports", response_model=ImportList, responses=NOT_FOUND)
 async def list_imports(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     session: DbSession,
-    principal: CurrentPrincipal,
     entity: Annotated[Literal["salesOrder", "purchaseOrder", "product"] | None, Query()] = None,
     status_filter: Annotated[
         Literal["pending", "delivered", "acknowledged", "skipped"] | None, Query(alias="status")
@@ -176,7 +174,6 @@ async def list_imports(
     limit: Annotated[int, limit_query(500)] = 100,
 ) -> Any:
     """What was retrieved from QuickBooks, oldest first, for Fusion Operations to create."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     found = import_repo.list_imports(
         session,
         tenant.id,
@@ -211,13 +208,12 @@ async def list_imports(
 
 @router.post("/imports/ack", response_model=AckOut, responses=NOT_FOUND)
 async def acknowledge_imports(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[AckIn, Body(examples=[examples.IMPORTS_ACK])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> Any:
     """Fusion Operations confirms it has created these imports; they leave the pending list."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     missing = import_repo.acknowledge(session, tenant.id, list(dict.fromkeys(body.ids)), now=utcnow())
     audit.record(
         session, actor=principal.actor, action="imports.ack", tenant_id=tenant.id, count=len(body.ids)
@@ -226,9 +222,8 @@ async def acknowledge_imports(
 
 
 @router.get("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
-async def get_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Any:
+async def get_fusion_api(tenant: VisibleTenant) -> Any:
     """Where imports are pushed (404 when nowhere: Fusion Operations reads GET …/imports)."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.fusion_api_base_url is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
@@ -241,7 +236,7 @@ async def get_fusion_api(tenant_id: TenantId, session: DbSession, principal: Cur
 
 @router.put("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
 async def put_fusion_api(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[FusionApiIn, Body(examples=[examples.FUSION_API])],
     request: Request,
     session: DbSession,
@@ -249,7 +244,6 @@ async def put_fusion_api(
 ) -> Any:
     """Where imports are pushed. Without it, Fusion Operations reads GET …/imports instead. The key is
     stored encrypted and never shown again."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     tenant.fusion_api_base_url = body.base_url
     tenant.fusion_api_key_sealed = request.app.state.keyring.seal(body.api_key)
     audit.record(
@@ -263,9 +257,10 @@ async def put_fusion_api(
 
 
 @router.delete("/fusion-api", status_code=204, response_class=Response, responses=NOT_FOUND)
-async def delete_fusion_api(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Response:
+async def delete_fusion_api(
+    tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal
+) -> Response:
     """Stop pushing imports; they stay readable at GET …/imports. Deleting twice is no error."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     tenant.fusion_api_base_url = None
     tenant.fusion_api_key_sealed = None
     audit.record(session, actor=principal.actor, action="fusion_api.delete", tenant_id=tenant.id)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, Principal, tenant_or_404
+from api.auth import CurrentPrincipal, DbSession, Principal, VisibleTenant
 from api.errors import error_responses, issues_from
 from api.models import ApiModel
 from api.params import TenantId
@@ -218,13 +218,12 @@ for _route in _SEND_ROUTES:
     },
 )
 async def receive_event(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[EventIn, Body(examples=[examples.EVENT])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> Any:
     """A Fusion Operations create/update event: queued only when that flow is automatic (never inventory)."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if body.entity == "inventory":
         return EventOut(
             queued=False, reason="Inventory is sent to QuickBooks manually only; events never send it."

@@ -12,10 +12,9 @@ from typing import Any
 from fastapi import Body, HTTPException, status
 from pydantic import Field
 
-from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.auth import CurrentPrincipal, DbSession, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel
-from api.params import TenantId
 from api.routing import api_router
 from db import audit
 from mapping.settings import Settings, SettingsError, StoredSettings, merge_settings, read_stored_settings
@@ -48,10 +47,7 @@ def _answer(stored: StoredSettings) -> dict[str, Any]:
 
 
 @router.get("", response_model=SettingsOut, response_model_by_alias=True, responses=error_responses(404))
-async def get_settings(
-    tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    tenant = tenant_or_404(session, principal, tenant_id)
+async def get_settings(tenant: VisibleTenant) -> dict[str, Any]:
     return _answer(read_stored_settings(tenant.settings, tenant_id=tenant.id))
 
 
@@ -64,7 +60,7 @@ async def get_settings(
     ),
 )
 async def put_settings(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     session: DbSession,
     principal: CurrentPrincipal,
     patch: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way to declare a free-form JSON body
@@ -74,7 +70,6 @@ async def put_settings(
     ),
 ) -> dict[str, Any]:
     """Change some settings. Changes apply to jobs queued afterwards."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     # ``problems`` is what GET reports, not a setting: a document read, changed and sent back is fine.
     patch = {key: value for key, value in patch.items() if key != PROBLEMS}
     current = read_stored_settings(tenant.settings, tenant_id=tenant.id).settings

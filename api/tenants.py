@@ -8,7 +8,7 @@ from fastapi import Body, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from api import examples
-from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, tenant_or_404
+from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, VisibleTenant, tenant_or_404
 from api.errors import error_responses
 from api.models import (
     ApiKeyCreate,
@@ -94,9 +94,8 @@ async def get_tenant(tenant_id: TenantId, session: DbSession, principal: Current
 @router.post(
     "/{tenant_id}/token", status_code=status.HTTP_201_CREATED, response_model=TokenOut, responses=NOT_FOUND
 )
-async def generate_token(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
+async def generate_token(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
     """A new Web Connector password. The previous one stops working and its open sessions end."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     token = tenant_repo.issue_token(session, tenant)
     audit.record(session, actor=principal.actor, action="tenant.token.generate", tenant_id=tenant.id)
     return TokenOut(token=token)
@@ -109,13 +108,12 @@ async def generate_token(tenant_id: TenantId, session: DbSession, principal: Cur
     responses=NOT_FOUND,
 )
 async def create_api_key(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[ApiKeyCreate, Body(examples=[examples.API_KEY])],
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> ApiKeyOut:
     """An API key that reaches only this tenant."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     record, key = tenant_repo.create_api_key(session, tenant, body.name)
     audit.record(
         session, actor=principal.actor, action="tenant.api_key.create", tenant_id=tenant.id, key_id=record.id
@@ -138,10 +136,7 @@ async def create_api_key(
         **error_responses(404, 409, e409="The service's public URL cannot be used by the Web Connector."),
     },
 )
-async def download_qwc(
-    tenant_id: TenantId, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> Response:
-    tenant = tenant_or_404(session, principal, tenant_id)
+async def download_qwc(tenant: VisibleTenant, request: Request) -> Response:
     settings = request.app.state.settings
     try:
         body, filename = download_for(tenant, settings, now=utcnow())
@@ -156,10 +151,9 @@ async def download_qwc(
 
 @router.get("/{tenant_id}/connection", response_model=ConnectionOut, responses=NOT_FOUND)
 async def get_connection(
-    tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal
+    tenant: VisibleTenant, session: DbSession
 ) -> ConnectionOut:
     """What we know of the customer's Web Connector and QuickBooks, from their last calls."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     open_sessions = session.scalar(
         select(func.count())
         .select_from(WcSession)

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import Body, HTTPException, Request, Response, status
 from pydantic import ConfigDict, Field
 
-from api.auth import CurrentPrincipal, DbSession, tenant_or_404
+from api.auth import CurrentPrincipal, DbSession, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel
-from api.params import TenantId
 from api.routing import api_router
 from db import audit
 from db.models import utcnow
@@ -56,14 +55,13 @@ def _out(tenant: object, secret: str | None = None) -> WebhookOut:
 
 @router.put("/webhook", response_model=WebhookOut, responses=error_responses(404))
 async def put_webhook(
-    tenant_id: TenantId,
+    tenant: VisibleTenant,
     body: Annotated[WebhookIn, Body(examples=[{"url": "https://fusion.example.com/qbbridge-events"}])],
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> WebhookOut:
     """Set where the tenant's events go. Events are made of what happens from now on."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     public_https = request.app.state.settings.public_url.startswith("https://")
     try:
         url = webhooks.check_url(body.url, public_https=public_https)
@@ -100,18 +98,16 @@ async def put_webhook(
 
 
 @router.get("/webhook", response_model=WebhookOut, responses=error_responses(404))
-async def get_webhook(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> WebhookOut:
+async def get_webhook(tenant: VisibleTenant) -> WebhookOut:
     """The webhook (404 when none is set); the secret is never shown."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if not tenant.webhook_url:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "This tenant has no webhook; set one with PUT.")
     return _out(tenant)
 
 
 @router.delete("/webhook", status_code=204, response_class=Response, responses=error_responses(404))
-async def delete_webhook(tenant_id: TenantId, session: DbSession, principal: CurrentPrincipal) -> Response:
+async def delete_webhook(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> Response:
     """No more events are made; those not delivered yet wait, and go if a webhook is set again."""
-    tenant = tenant_or_404(session, principal, tenant_id)
     if tenant.webhook_url is not None:
         tenant.webhook_url = None
         tenant.webhook_secret_sealed = None
