@@ -43,6 +43,19 @@ def _next_page(value: str | None) -> str:
     return "/console/tenants"
 
 
+def _set_cookie(answer: Response, request: Request, name: str, value: str, *, max_age: int) -> None:
+    # Never readable by a script, never sent by another site's page, https-only behind an https URL.
+    answer.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=web.secure_cookies(request),
+    )
+
+
 def _sign_in_page(request: Request, *, next_page: str, error: str | None, status_code: int) -> Response:
     value, cookie = web.signer(request).sign_in_token()
     answer = web.page(
@@ -51,15 +64,7 @@ def _sign_in_page(request: Request, *, next_page: str, error: str | None, status
         {"csrf": value, "next": next_page, "error": error, "who": None},
         status_code=status_code,
     )
-    answer.set_cookie(
-        SIGN_IN_COOKIE,
-        cookie,
-        max_age=SIGN_IN_SECONDS,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=web.secure_cookies(request),
-    )
+    _set_cookie(answer, request, SIGN_IN_COOKIE, cookie, max_age=SIGN_IN_SECONDS)
     return answer
 
 
@@ -121,15 +126,7 @@ async def sign_in(
                 if not who.is_admin and next_page == "/console/tenants":
                     next_page = f"/console/tenants/{who.tenant_id}"
                 answer = web.see_other(next_page)
-                answer.set_cookie(
-                    COOKIE,
-                    cookie,
-                    max_age=SESSION_SECONDS,
-                    path=COOKIE_PATH,
-                    httponly=True,
-                    samesite="strict",
-                    secure=web.secure_cookies(request),
-                )
+                _set_cookie(answer, request, COOKIE, cookie, max_age=SESSION_SECONDS)
                 answer.delete_cookie(SIGN_IN_COOKIE, path=COOKIE_PATH)
                 return answer
             rule = login_throttle.ThrottleRule(

@@ -55,9 +55,7 @@ async def imports_page(
 @router.post("/console/tenants/{tenant_id}/imports/ack")
 async def acknowledge(request: Request, tenant_id: str) -> Response:
     with web.transaction(request) as db:
-        who = web.current_session(request, db)
-        tenant = web.tenant_for(db, who, tenant_id)
-        form = await web.check_csrf(request, who)
+        who, tenant, form = await web.posted_to_tenant(request, db, tenant_id)
         chosen = form.get("ids") or []
         ids = [web.identifier(value) for value in (chosen if isinstance(chosen, list) else [chosen])][
             :PAGE_SIZE

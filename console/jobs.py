@@ -4,6 +4,7 @@ and retry and cancel with the admin API's rules (``mapping/jobs.py``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -219,14 +220,16 @@ async def _act(request: Request, job_id: str, action: str) -> Response:
         return web.page(request, "job.html", context, status_code=409)
 
 
-@router.post("/console/jobs/{job_id}/retry")
-async def retry(request: Request, job_id: str) -> Response:
-    return await _act(request, job_id, "retry")
+def _action_route(action: str) -> Callable[[Request, str], Awaitable[Response]]:
+    async def act(request: Request, job_id: str) -> Response:
+        return await _act(request, job_id, action)
+
+    act.__name__ = action
+    return act
 
 
-@router.post("/console/jobs/{job_id}/cancel")
-async def cancel(request: Request, job_id: str) -> Response:
-    return await _act(request, job_id, "cancel")
+for _action in ("retry", "cancel"):
+    router.add_api_route(f"/console/jobs/{{job_id}}/{_action}", _action_route(_action), methods=["POST"])
 
 
 def _failed_ids(db: Session, tenant_id: str) -> list[int]:
@@ -255,9 +258,7 @@ async def retry_all(request: Request, tenant_id: str) -> Response:
     """Retry every failed job of the tenant (oldest first, up to ``RETRY_ALL_MAX``); each one a
     refused retry leaves as it was, the others are queued again."""
     with web.transaction(request) as db:
-        who = web.current_session(request, db)
-        tenant = web.tenant_for(db, who, tenant_id)
-        await web.check_csrf(request, who)
+        who, tenant, _ = await web.posted_to_tenant(request, db, tenant_id)
         retried: list[str] = []
         refused: list[tuple[str, str]] = []
         for job_id in _failed_ids(db, tenant.id):

@@ -41,9 +41,7 @@ async def settings_page(request: Request, tenant_id: str) -> Response:
 @router.post("/console/tenants/{tenant_id}/settings")
 async def save_settings(request: Request, tenant_id: str) -> Response:
     with web.transaction(request) as db:
-        who = web.current_session(request, db)
-        tenant = web.tenant_for(db, who, tenant_id)
-        form = await web.check_csrf(request, who)
+        who, tenant, form = await web.posted_to_tenant(request, db, tenant_id)
         before = read_stored_settings(tenant.settings, tenant_id=tenant.id).settings
         outcome = settings_form.validate(before.model_dump(mode="json", by_alias=True), form)
         if outcome.settings is None:

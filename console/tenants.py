@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -160,9 +161,7 @@ async def tenant_page(request: Request, tenant_id: str) -> Response:
 async def new_token(request: Request, tenant_id: str) -> Response:
     """A new Web Connector password, shown once on the page this answers (never in a URL)."""
     with web.transaction(request) as db:
-        who = web.current_session(request, db)
-        tenant = web.tenant_for(db, who, tenant_id)
-        await web.check_csrf(request, who)
+        who, tenant, _ = await web.posted_to_tenant(request, db, tenant_id)
         token = tenant_repo.issue_token(db, tenant)
         audit.record(db, actor=who.actor, action="tenant.token.generate", tenant_id=tenant.id)
         context = _tenant_context(request, db, who, tenant)
@@ -196,9 +195,7 @@ async def tenant_action(request: Request, tenant_id: str, action: str) -> Respon
     """Test access, disconnect, disable and enable, with the admin API's rules (``api/onboarding.py``);
     disabling and enabling need the admin key, as there."""
     with web.transaction(request) as db:
-        who = web.current_session(request, db)
-        tenant = web.tenant_for(db, who, tenant_id)
-        await web.check_csrf(request, who)
+        who, tenant, _ = await web.posted_to_tenant(request, db, tenant_id)
         now = utcnow()
         error = message = None
         if action == "test-access":
@@ -237,21 +234,16 @@ async def tenant_action(request: Request, tenant_id: str, action: str) -> Respon
         return web.page(request, "tenant.html", context, status_code=409 if error else 200)
 
 
-@router.post("/console/tenants/{tenant_id}/test-access")
-async def test_access(request: Request, tenant_id: str) -> Response:
-    return await tenant_action(request, tenant_id, "test-access")
+def _action_route(action: str) -> Callable[[Request, str], Awaitable[Response]]:
+    async def act(request: Request, tenant_id: str) -> Response:
+        return await tenant_action(request, tenant_id, action)
+
+    act.__name__ = action.replace("-", "_")
+    return act
 
 
-@router.post("/console/tenants/{tenant_id}/disconnect")
-async def disconnect(request: Request, tenant_id: str) -> Response:
-    return await tenant_action(request, tenant_id, "disconnect")
-
-
-@router.post("/console/tenants/{tenant_id}/disable")
-async def disable(request: Request, tenant_id: str) -> Response:
-    return await tenant_action(request, tenant_id, "disable")
-
-
-@router.post("/console/tenants/{tenant_id}/enable")
-async def enable(request: Request, tenant_id: str) -> Response:
-    return await tenant_action(request, tenant_id, "enable")
+# One form a button of the tenant page: each posts to its own address.
+for _action in ("test-access", "disconnect", "disable", "enable"):
+    router.add_api_route(
+        f"/console/tenants/{{tenant_id}}/{_action}", _action_route(_action), methods=["POST"]
+    )

@@ -133,6 +133,16 @@ async def check_csrf(request: Request, who: ConsoleSession) -> dict[str, Any]:
     return {key: form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key) for key in form}
 
 
+async def posted_to_tenant(
+    request: Request, db: Session, tenant_id: str
+) -> tuple[ConsoleSession, Tenant, dict[str, Any]]:
+    """A form posted about a tenant: who posted it, the tenant (when their key reaches it) and the
+    form, once its CSRF token is theirs."""
+    who = current_session(request, db)
+    tenant = tenant_for(db, who, tenant_id)
+    return who, tenant, await check_csrf(request, who)
+
+
 def page(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code, headers=NO_STORE)
 
