@@ -160,4 +160,9 @@ def record_failure(
 
 def clear_failures(session: Session, username: str, address: str) -> None:
     """A successful login: the user name's failures from this address are forgotten."""
-    batch.run_one(session, _CLEAR, {"username": username[:MAX_USERNAME], "address": address})
+    batch.run_one(session, *clear_statement(username, address))
+
+
+def clear_statement(username: str, address: str) -> tuple[Statement, dict[str, str]]:
+    """``clear_failures`` as a statement for a batch (``db/session_start.py``)."""
+    return _CLEAR, {"username": username[:MAX_USERNAME], "address": address}

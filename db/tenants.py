@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from db import batch, tenant_life
 from db import secrets as secret_values
 from db.batch import Statement
-from db.models import ApiKey, ClientHello, RetiredUsername, ServiceConfig, Tenant, utcnow
+from db.models import ApiKey, RetiredUsername, ServiceConfig, Tenant, utcnow
 from db.queue import revoke_open_sessions
 
 
@@ -176,23 +176,14 @@ def remember_client_version(session: Session, address: str, version: str, now: d
     )
 
 
-def recall_client_version(session: Session, address: str, now: dt.datetime) -> str | None:
-    row = session.get(ClientHello, address[:64])
-    if row is None or now - row.seen_at > CLIENT_HELLO_TTL:
-        return None
-    return row.version
+# The version announced from an address; fresh when seen within ``CLIENT_HELLO_TTL`` (``hello_since``).
+RECALL_CLIENT_VERSION = Statement(
+    "SELECT version FROM qbwc_client_hello WHERE address = :address AND seen_at >= :hello_since",
+    timestamps=("hello_since",),
+)
 
 
 # --- what the Web Connector tells us about the tenant's QuickBooks ------------------------------------
-
-
-def note_contact(tenant: Tenant, *, now: dt.datetime, client_version: str | None = None) -> None:
-    """The tenant's Web Connector logged in (``client_version``: the version it sent with clientVersion,
-    when known)."""
-    if client_version:
-        tenant.qbwc_version = client_version
-    tenant.connector_seen_at = now
-    tenant.last_contact_at = now
 
 
 def note_failed_login(tenant: Tenant, *, now: dt.datetime) -> None:

@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from db import login_throttle, queue
+from db import login_throttle, queue, session_start
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
@@ -50,16 +50,26 @@ def authenticate(
         if tenant is None or not secret_values.matches(password, tenant.token_digest):
             _count_failure(session, options, tenant, username, address, where, now)
             return ["", INVALID_USER]
-        login_throttle.clear_failures(session, username, address)
         if tenant.disabled_at is None:
             retrieval.schedule_automatic(session, tenant, now=now)
-        _end_silent_sessions(session, options, tenant.id, now)
-        ticket = secret_values.new_secret(24)
-        client_version = (
-            tenant_repo.recall_client_version(session, client_address, now) if client_address else None
+        facts = session_start.read_start_facts(
+            session,
+            tenant_id=tenant.id,
+            username=username,
+            address=address,
+            client_address=client_address,
+            idle_since=now - min(options.session_timeout, options.supersede_after),
+            token_created_at=tenant.token_created_at,
+            onboarding=tenant.qwc_downloaded_at is not None,
+            now=now,
         )
-        tenant_repo.note_contact(tenant, now=now, client_version=client_version)
-        company = _open_session(session, tenant, ticket, client_version, now)
+        runnable, queued = facts.runnable, facts.queued
+        if facts.idle_sessions:
+            _end_silent_sessions(session, options, tenant.id, now)
+            # Ending them may have handed their steps back to the queue.
+            runnable, queued = session_start.read_work(session, tenant_id=tenant.id, now=now)
+        ticket = secret_values.new_secret(24)
+        company = _open_session(session, tenant, ticket, facts, runnable, queued, now)
         return [ticket, company] if company is not None else [ticket, NO_WORK]
 
 
@@ -109,18 +119,18 @@ def _count_failure(
 def _end_silent_sessions(session: Session, options: ServiceOptions, tenant_id: str, now: dt.datetime) -> None:
     """Sessions of the tenant silent past the timeout expire; those silent past ``supersede_after``
     are over, a newer one having started."""
-    idle_since = now - min(options.session_timeout, options.supersede_after)
-    if queue.has_idle_sessions(session, tenant_id=tenant_id, idle_since=idle_since):
-        queue.expire_stale_sessions(
-            session, tenant_id=tenant_id, cutoff=now - options.session_timeout, now=now
-        )
-        queue.supersede_sessions(
-            session, tenant_id=tenant_id, idle_since=now - options.supersede_after, now=now
-        )
+    queue.expire_stale_sessions(session, tenant_id=tenant_id, cutoff=now - options.session_timeout, now=now)
+    queue.supersede_sessions(session, tenant_id=tenant_id, idle_since=now - options.supersede_after, now=now)
 
 
 def _open_session(
-    session: Session, tenant: Tenant, ticket: str, client_version: str | None, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    ticket: str,
+    facts: session_start.StartFacts,
+    runnable: bool,
+    queued: int,
+    now: dt.datetime,
 ) -> str | None:
     """The new session's row; the company file the Web Connector is to open ("" for the one open),
     or None when there is no work."""
@@ -129,11 +139,13 @@ def _open_session(
         # No work and a plain reason, which closeConnection gives the Web Connector to show.
         has_work, company = False, None
     else:
-        has_work = queue.has_runnable(session, tenant_id=tenant.id, now=now)
-        company = onboarding.company_to_open(session, tenant, has_work=has_work)
+        has_work = runnable
+        company = onboarding.company_to_open(
+            tenant, has_work=has_work, reached_quickbooks=bool(facts.reached_quickbooks)
+        )
     session.add(
         WcSession(
-            client_version=client_version,
+            client_version=facts.client_version,
             tenant_id=tenant.id,
             ticket_digest=secret_values.digest(ticket),
             # A disabled tenant's session is over as soon as it starts: nothing can be claimed.
@@ -143,7 +155,7 @@ def _open_session(
             created_at=now,
             last_seen_at=now,
             steps_done=0,
-            planned_steps=queue.count_queued(session, tenant_id=tenant.id) if has_work else 0,
+            planned_steps=queued if has_work else 0,
             waits=0,
             requested_company_file=company or None,
             refusal=onboarding.Refusal.DISABLED.value if disabled else None,

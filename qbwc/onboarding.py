@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from db import queue, tenant_life
@@ -54,30 +53,18 @@ def other_file_message(bound: str, found: str) -> str:
     )
 
 
-def company_to_open(session: Session, tenant: Tenant, *, has_work: bool) -> str | None:
+def company_to_open(tenant: Tenant, *, has_work: bool, reached_quickbooks: bool) -> str | None:
     """What ``authenticate`` answers after the ticket: the company file to open (the bound one, or
     ``""`` for the file QuickBooks has open) or None for "none" (nothing to exchange).
 
     A session without work still opens QuickBooks while no session since the current token has
-    reached it, once the tenant's ``.qwc`` was downloaded (onboarding has begun): that first
-    connection is what tells which QuickBooks and company file the customer has (the setup
-    checklist's "test connection" and "request access"), and binds the tenant."""
+    reached it (``reached_quickbooks``), once the tenant's ``.qwc`` was downloaded (onboarding has
+    begun): that first connection is what tells which QuickBooks and company file the customer has
+    (the setup checklist's "test connection" and "request access"), and binds the tenant."""
     onboarding = tenant.qwc_downloaded_at is not None
-    if has_work or (onboarding and not _reached_quickbooks_since_token(session, tenant)):
+    if has_work or (onboarding and not reached_quickbooks):
         return tenant.bound_company_file or ""
     return None
-
-
-def _reached_quickbooks_since_token(session: Session, tenant: Tenant) -> bool:
-    conditions = [
-        WcSession.tenant_id == tenant.id,
-        # A sendRequestXML came: QuickBooks let the connector in (it reports the company file).
-        WcSession.company_file.is_not(None),
-        WcSession.refusal.is_(None),
-    ]
-    if tenant.token_created_at is not None:
-        conditions.append(WcSession.created_at >= tenant.token_created_at)
-    return bool(session.scalar(select(exists().where(*conditions))))
 
 
 def check_company_file(

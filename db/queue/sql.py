@@ -469,7 +469,7 @@ OPEN_SESSIONS_OLDER_THAN = Statement(
     "SELECT 1 FROM qbwc_sessions "
     "WHERE tenant_id = :tenant_id AND state = 'open' AND last_seen_at < :cutoff LIMIT 1",
     timestamps=("cutoff",),
-).clause
+)
 
 
 RETRY_STEPS = text(

@@ -16,7 +16,6 @@ from db.queue.refs import SessionOutcomes, SessionRow, session_row
 from db.queue.settle import orphan_texts, refresh_job
 from db.queue.sql import (
     COUNT_MORE_STEPS,
-    OPEN_SESSIONS_OLDER_THAN,
     ORPHAN,
     SESSION_OUTCOMES,
     TOUCH,
@@ -47,14 +46,6 @@ def end_session(
     wc_session.closed_at = now
     wc_session.close_reason = reason
     orphan_in_flight(session, session_id=wc_session.id, reason=reason, now=now)
-
-
-def has_idle_sessions(session: Session, *, tenant_id: str, idle_since: dt.datetime) -> bool:
-    """Cheap check before the locking work of expiring or superseding sessions (usually there are none)."""
-    return (
-        session.execute(OPEN_SESSIONS_OLDER_THAN, {"cutoff": idle_since, "tenant_id": tenant_id}).first()
-        is not None
-    )
 
 
 def expire_stale_sessions(

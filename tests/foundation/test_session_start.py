@@ -1,0 +1,163 @@
+"""``authenticate`` once the token matched (``db/session_start.py``): its reads and the tenant's contact
+in one batch, and the same decisions as one statement at a time: the connector's version announced
+from the same address (and only while fresh), the work waiting, older silent sessions ended first
+and the work read again after them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from db import batch, queue
+from db import tenants as tenant_repo
+from db.engine import Database
+from db.models import LoginThrottle, Step, Tenant, WcSession
+from db.states import SessionState
+from mapping.jobs import queue_raw_qbxml
+from qbwc.options import ServiceOptions
+from qbwc.service import WebConnectorService
+from tests.support.statements import counted
+
+START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+OFFICE = "198.51.100.40"
+QUERY = (
+    '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+    "<CustomerQueryRq><MaxReturned>1</MaxReturned></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The size of every batch run while the test runs, in order."""
+    sizes: list[int] = []
+    real = batch.run
+
+    def run(session: Any, statements: Any) -> list[list[Any]]:
+        sizes.append(len(statements))
+        return real(session, statements)
+
+    monkeypatch.setattr(batch, "run", run)
+    yield sizes
+
+
+def _service(database: Database, clock: Clock) -> WebConnectorService:
+    options = ServiceOptions(
+        session_timeout=dt.timedelta(minutes=30), supersede_after=dt.timedelta(minutes=2)
+    )
+    return WebConnectorService(database, options, clock=clock)
+
+
+def _tenant(database: Database) -> tuple[str, str, str]:
+    with database.transaction() as session:
+        tenant = tenant_repo.create_tenant(session, f"Start {uuid.uuid4().hex[:8]}")
+        return tenant.id, tenant.qbwc_username, tenant_repo.issue_token(session, tenant)
+
+
+def _session_row(database: Database, tenant_id: str) -> list[WcSession]:
+    with database.transaction() as session:
+        rows = session.scalars(
+            select(WcSession).where(WcSession.tenant_id == tenant_id).order_by(WcSession.id)
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def test_a_login_is_two_batches_and_two_statements_of_the_orm(
+    database: Database, clock: Clock, batches: list[int]
+) -> None:
+    service = _service(database, clock)
+    _tenant_id, username, token = _tenant(database)
+    with counted(database) as statements:
+        ticket, company = service.authenticate(username, token, client_address=OFFICE)
+    assert ticket and company == "none"
+    # The throttle check; then the throttle cleared, the contact noted and five reads together.
+    assert batches == [1, 6]
+    if database.engine.dialect.name == "postgresql":
+        # Beside the batches: the tenant's row (locked) and the new session's; then the COMMIT.
+        assert [sql.split()[0] for sql in statements] == ["SELECT", "INSERT"], statements
+        assert "FOR NO KEY UPDATE" in statements[0] and "qbwc_sessions" in statements[1]
+
+
+def test_the_version_announced_from_the_same_address_is_kept_only_while_fresh(
+    database: Database, clock: Clock
+) -> None:
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    service.client_version("2.3.0.215", client_address=OFFICE)
+    service.client_version("2.2.0.80", client_address="198.51.100.41")
+    ticket, _ = service.authenticate(username, token, client_address=OFFICE)
+    with database.transaction() as session:
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None
+        assert (tenant.qbwc_version, tenant.last_contact_at, tenant.connector_seen_at) == ("2.3.0.215", START, START)
+    assert _session_row(database, tenant_id)[-1].client_version == "2.3.0.215"
+    service.close_connection(ticket)
+    # Announced three minutes before this login: too old to be this connector's; the known one stays.
+    service.client_version("2.4.0.1", client_address=OFFICE)
+    clock.now += dt.timedelta(minutes=3)
+    ticket, _ = service.authenticate(username, token, client_address=OFFICE)
+    with database.transaction() as session:
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None and tenant.qbwc_version == "2.3.0.215"
+        assert tenant.last_contact_at == clock.now
+    assert _session_row(database, tenant_id)[-1].client_version is None
+    # Without an address, nothing is recalled.
+    service.close_connection(ticket)
+    service.client_version("2.5.0.0", client_address=OFFICE)
+    service.authenticate(username, token, client_address=None)
+    assert _session_row(database, tenant_id)[-1].client_version is None
+
+
+def test_work_waiting_is_planned_and_the_failures_of_the_login_are_forgotten(
+    database: Database, clock: Clock
+) -> None:
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    for _ in range(3):
+        with database.transaction() as session:
+            queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY)
+    assert service.authenticate(username, "wrong", client_address=OFFICE)[1] == "nvu"
+    _ticket, company = service.authenticate(username, token, client_address=OFFICE)
+    assert company == ""  # work: the company file QuickBooks has open
+    assert _session_row(database, tenant_id)[-1].planned_steps == 3
+    with database.transaction() as session:
+        assert session.scalars(select(LoginThrottle).where(LoginThrottle.username == username)).first() is None
+
+
+def test_a_silent_session_is_ended_first_and_its_step_planned_again(database: Database, clock: Clock) -> None:
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    with database.transaction() as session:
+        queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY)
+    first, company = service.authenticate(username, token, client_address=OFFICE)
+    assert company == ""
+    assert service.send_request_xml(first, "", "C:\\Books.qbw", "US", 13, 0)  # the step is in flight
+    with database.transaction() as session:
+        # One QuickBooks can be asked about: an ended session hands it back to the queue.
+        session.execute(update(Step).where(Step.tenant_id == tenant_id).values(reconcilable=True))
+        assert not queue.has_runnable(session, tenant_id=tenant_id, now=clock.now)
+    # The connector died; the next session starts after supersede_after.
+    clock.now += dt.timedelta(minutes=5)
+    _second, company = service.authenticate(username, token, client_address=OFFICE)
+    rows = _session_row(database, tenant_id)
+    assert [row.state for row in rows] == [SessionState.CLOSED, SessionState.OPEN]
+    # Its step went back to the queue: the new session has work, read after the old one ended.
+    assert company == "" and rows[-1].planned_steps == 1
