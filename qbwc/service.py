@@ -46,6 +46,8 @@ SERVER_VERSION = "qbbridge 0.1.0"
 _SESSION_FATAL_HRESULTS = frozenset({"0x80040408", "0x80040420", "0x80040401", "0x8004041d"})
 # How many 5-second waits (NoOp) a session may spend on work that is about to become ready.
 MAX_WAITS = 6
+# closeConnection on a ticket no session has (or one the Web Connector mangled).
+ALREADY_ENDED = "qbbridge: this session had already ended."
 WAIT_HORIZON = dt.timedelta(seconds=30)
 
 
@@ -379,21 +381,17 @@ class WebConnectorService:
 
     def close_connection(self, ticket: str | None) -> str:
         now = self.clock()
+        ticket = arguments.ticket(ticket)
+        if ticket is None:
+            return ALREADY_ENDED
         with self.database.transaction() as session:
-            wc_session = find_wc_session(session, ticket)
-            if wc_session is None:
-                return "qbbridge: this session had already ended."
-            if wc_session.state == SessionState.OPEN:
-                queue.end_session(
-                    session,
-                    wc_session,
-                    state=SessionState.CLOSED,
-                    reason="the Web Connector closed it",
-                    now=now,
-                )
-            if wc_session.refusal and wc_session.last_error:
-                # Refused (disabled, another company file, QuickBooks not opened): the status line
-                # shows why rather than "0 requests processed".
-                return wc_session.last_error
-            outcomes = queue.session_outcomes(session, session_id=wc_session.id)
-            return closing_status(wc_session.steps_done, outcomes)
+            closed = queue.close_by_ticket(
+                session, secret_values.digest(ticket), reason="the Web Connector closed it", now=now
+            )
+        if closed is None:
+            return ALREADY_ENDED
+        if closed.refusal and closed.last_error:
+            # Refused (disabled, another company file, QuickBooks not opened): the status line
+            # shows why rather than "0 requests processed".
+            return closed.last_error
+        return closing_status(closed.steps_done, closed.outcomes)

@@ -37,6 +37,8 @@ from db.queue.sql import (
     steps_table,
 )
 from db.queue.wc_sessions import (
+    ClosedSession,
+    close_by_ticket,
     count_more_steps,
     end_session,
     expire_stale_sessions,
@@ -60,6 +62,7 @@ __all__ = [
     "NEXT_QUEUE_SEQ",
     "SET_JOB_RESULT",
     "Answer",
+    "ClosedSession",
     "JobRef",
     "NewStep",
     "SendStart",
@@ -69,6 +72,7 @@ __all__ = [
     "cancel_job",
     "claim_companions",
     "claim_next_step",
+    "close_by_ticket",
     "count_more_steps",
     "count_queued",
     "derive_job_status",

@@ -431,6 +431,20 @@ SET_JOB_RESULT = Statement(
 
 # The steps a session settled keep its id (``SETTLE``): those it failed (an error from QuickBooks, a
 # request that could not be written) and those it left without an answer.
+# closeConnection in one batch (``wc_sessions.close_by_ticket``): what the session still had in
+# flight is orphaned first (``ORPHAN_BY_TICKET``, which finds the session only while it is open), then
+# the session is closed if it is open, then read in any state with what its requests came to.
+CLOSE_BY_TICKET = Statement(
+    "UPDATE qbwc_sessions SET state = 'closed', closed_at = :now, close_reason = :close_reason "
+    "WHERE ticket_digest = :ticket_digest AND state = 'open'",
+    timestamps=("now",),
+)
+CLOSED_SESSION = Statement(
+    "SELECT s.id, s.steps_done, s.refusal, s.last_error, "
+    "(SELECT count(*) FROM job_steps WHERE session_id = s.id AND state = 'failed') AS failed, "
+    "(SELECT count(*) FROM job_steps WHERE session_id = s.id AND state = 'unknown_outcome') AS unknown "
+    "FROM qbwc_sessions s WHERE s.ticket_digest = :ticket_digest LIMIT 1"
+)
 SESSION_OUTCOMES = Statement(
     "SELECT count(CASE WHEN state = 'failed' THEN 1 END) AS failed, "
     "count(CASE WHEN state = 'unknown_outcome' THEN 1 END) AS unknown "

@@ -5,6 +5,7 @@ superseding or revoking sessions."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,8 +16,11 @@ from db.models import WcSession
 from db.queue.refs import SessionOutcomes, SessionRow, session_row
 from db.queue.settle import orphan_texts, refresh_job
 from db.queue.sql import (
+    CLOSE_BY_TICKET,
+    CLOSED_SESSION,
     COUNT_MORE_STEPS,
     ORPHAN,
+    ORPHAN_BY_TICKET,
     SESSION_OUTCOMES,
     TOUCH,
     sessions_table,
@@ -46,6 +50,48 @@ def end_session(
     wc_session.closed_at = now
     wc_session.close_reason = reason
     orphan_in_flight(session, session_id=wc_session.id, reason=reason, now=now)
+
+
+# ORPHAN_BY_TICKET finds an open session seen since ``cutoff``: closing finds it however long silent.
+_ANY_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSession:
+    """A session as ``closeConnection`` left it: what it did, and why it was refused if it was."""
+
+    steps_done: int
+    refusal: str | None
+    last_error: str | None
+    outcomes: SessionOutcomes
+
+
+def close_by_ticket(
+    session: Session, ticket_digest: str, *, reason: str, now: dt.datetime
+) -> ClosedSession | None:
+    """End the ticket's session if it is open (its requests still out orphaned, as ``end_session``
+    does) and read it in any state: one batch (one round trip on PostgreSQL). None: no such ticket."""
+    params = {
+        "ticket_digest": ticket_digest,
+        "now": now,
+        "cutoff": _ANY_TIME,
+        "close_reason": reason,
+        **orphan_texts(reason),
+    }
+    orphaned, _, found = batch.run(
+        session, [(ORPHAN_BY_TICKET, params), (CLOSE_BY_TICKET, params), (CLOSED_SESSION, params)]
+    )
+    for job_id in sorted({row.job_id for row in orphaned}):
+        refresh_job(session, job_id, now=now)
+    if not found:
+        return None
+    row = found[0]
+    return ClosedSession(
+        steps_done=int(row.steps_done),
+        refusal=row.refusal,
+        last_error=row.last_error,
+        outcomes=SessionOutcomes(failed=int(row.failed), unknown=int(row.unknown)),
+    )
 
 
 def expire_stale_sessions(

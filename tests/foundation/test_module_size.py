@@ -18,6 +18,7 @@ DECLARATIVE = {
     "responses_parser/records.py": "one frozen dataclass per QuickBooks record type, field by field",
     "mapping/settings.py": "the tenant settings as pydantic models, one field per setting",
     "qbbridge/config.py": "VARIABLES: every configuration variable declared once, with its parser and example",
+    "db/queue/sql.py": "the queue's SQL in one place: every statement named, with where it locks",
 }
 # Still to split (each entry: the most lines it may have until it is split).
 TO_SPLIT = {

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from db import batch, queue
 from db import tenants as tenant_repo
 from db.engine import Database
-from db.models import LoginThrottle, Step, Tenant, WcSession
+from db.models import Job, LoginThrottle, Step, Tenant, WcSession
 from db.states import SessionState
 from mapping.jobs import queue_raw_qbxml
 from qbwc.options import ServiceOptions
@@ -94,6 +94,13 @@ def test_a_login_is_two_batches_and_two_statements_of_the_orm(
         # Beside the batches: the tenant's row (locked) and the new session's; then the COMMIT.
         assert [sql.split()[0] for sql in statements] == ["SELECT", "INSERT"], statements
         assert "FOR NO KEY UPDATE" in statements[0] and "qbwc_sessions" in statements[1]
+    # A session with nothing out closes in one batch, and nothing else.
+    batches.clear()
+    with counted(database) as statements:
+        assert service.close_connection(ticket) == "qbbridge: update complete, 0 requests processed."
+    assert batches == [3]
+    if database.engine.dialect.name == "postgresql":
+        assert statements == [], statements
 
 
 def test_the_version_announced_from_the_same_address_is_kept_only_while_fresh(
@@ -161,3 +168,33 @@ def test_a_silent_session_is_ended_first_and_its_step_planned_again(database: Da
     assert [row.state for row in rows] == [SessionState.CLOSED, SessionState.OPEN]
     # Its step went back to the queue: the new session has work, read after the old one ended.
     assert company == "" and rows[-1].planned_steps == 1
+
+
+def test_close_is_one_batch_and_orphans_what_the_session_still_had_out(
+    database: Database, clock: Clock, batches: list[int]
+) -> None:
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    with database.transaction() as session:
+        queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY)
+    ticket, _ = service.authenticate(username, token, client_address=OFFICE)
+    assert service.send_request_xml(ticket, "", "C:\\Books.qbw", "US", 13, 0)
+    batches.clear()
+    with counted(database) as statements:
+        status = service.close_connection(ticket)
+    # The orphaning, the close and the read in one batch, and the job's status refreshed after it.
+    assert batches[0] == 3
+    if database.engine.dialect.name == "postgresql":
+        # Beside the batch, only the orphaned job's refresh: nothing reads or writes the session.
+        assert statements and not any("qbwc_sessions" in sql for sql in statements), statements
+    # The request went out and its answer never came: its outcome is unknown, and the status says so.
+    assert status.startswith("qbbridge: 0 requests processed, 1 may not have been saved."), status
+    with database.transaction() as session:
+        step = session.scalars(select(Step).where(Step.tenant_id == tenant_id)).one()
+        assert step.state == "unknown_outcome" and step.session_id is not None
+        job = session.get(Job, step.job_id)
+        assert job is not None and job.status == "unknown_outcome"
+    assert _session_row(database, tenant_id)[-1].state == SessionState.CLOSED
+    # Again on the same ticket: nothing more to end, the same counts.
+    assert service.close_connection(ticket) == status
+    assert service.close_connection("not-a-ticket-of-ours") == "qbbridge: this session had already ended."
