@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from requests_builder.enums import EMPLOYEE_TYPE, GENDER, JOB_STATUS
 from requests_builder.errors import BuildError
-from requests_builder.model import Address, QBObject, Ref, Request, el
+from requests_builder.model import Address, EmployeeAddress, QBObject, Ref, Request, el
 
 Number = Decimal | int | float | str
 Day = date | str
@@ -65,18 +65,6 @@ class CustomerAdd(Request):
     price_level: Ref | None = el("PriceLevelRef", "ref")
     external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
     currency: Ref | None = el("CurrencyRef", "ref")
-
-
-@dataclass(kw_only=True, slots=True)
-class EmployeeAddress(QBObject):
-    addr1: str | None = el("Addr1")
-    addr2: str | None = el("Addr2")
-    addr3: str | None = el("Addr3")
-    addr4: str | None = el("Addr4")
-    city: str | None = el("City")
-    state: str | None = el("State")
-    postal_code: str | None = el("PostalCode")
-    country: str | None = el("Country")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -144,64 +132,53 @@ class SalesAndPurchase(QBObject):
     pref_vendor: Ref | None = el("PrefVendorRef", "ref")
 
 
-def _one_of_sales_purchase(obj: ItemNonInventoryAdd | ItemServiceAdd, field: str) -> None:
-    if (obj.sales_or_purchase is None) == (obj.sales_and_purchase is None):
-        raise BuildError(field, "give exactly one of sales_or_purchase, sales_and_purchase")
+@dataclass(kw_only=True, slots=True)
+class _ItemAdd(Request):
+    """The fields every item add (non-inventory, service, inventory) has; the writer orders them."""
+
+    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
+    is_active: bool | None = el("IsActive", "bool")
+    class_ref: Ref | None = el("ClassRef", "ref")
+    parent: Ref | None = el("ParentRef", "ref")
+    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemNonInventoryAdd(Request):
+class _SalesOrPurchaseItemAdd(_ItemAdd):
+    """An item whose prices and accounts come in one of two aggregates (non-inventory and service)."""
+
+    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
+    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        if (self.sales_or_purchase is None) == (self.sales_and_purchase is None):
+            raise BuildError(field, "give exactly one of sales_or_purchase, sales_and_purchase")
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemNonInventoryAdd(_SalesOrPurchaseItemAdd):
     RQ: ClassVar[str] = "ItemNonInventoryAddRq"
     BODY: ClassVar[str | None] = "ItemNonInventoryAdd"
 
-    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
-    is_active: bool | None = el("IsActive", "bool")
-    parent: Ref | None = el("ParentRef", "ref")
-    class_ref: Ref | None = el("ClassRef", "ref")
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
-    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
-    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
-    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _one_of_sales_purchase(self, field)
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemServiceAdd(Request):
+class ItemServiceAdd(_SalesOrPurchaseItemAdd):
     RQ: ClassVar[str] = "ItemServiceAddRq"
     BODY: ClassVar[str | None] = "ItemServiceAdd"
 
-    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
-    is_active: bool | None = el("IsActive", "bool")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    parent: Ref | None = el("ParentRef", "ref")
-    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
-    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
-    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _one_of_sales_purchase(self, field)
-
 
 @dataclass(kw_only=True, slots=True)
-class ItemInventoryAdd(Request):
+class ItemInventoryAdd(_ItemAdd):
     """An inventory part. The schema makes the three accounts optional; QuickBooks requires them."""
 
     RQ: ClassVar[str] = "ItemInventoryAddRq"
     BODY: ClassVar[str | None] = "ItemInventoryAdd"
 
-    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
-    is_active: bool | None = el("IsActive", "bool")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    parent: Ref | None = el("ParentRef", "ref")
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
-    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     sales_desc: str | None = el("SalesDesc")
     sales_price: Number | None = el("SalesPrice", "price")
     income_account: Ref | None = el("IncomeAccountRef", "ref", required=True)
@@ -216,4 +193,3 @@ class ItemInventoryAdd(Request):
     quantity_on_hand: Number | None = el("QuantityOnHand", "price")
     total_value: Number | None = el("TotalValue", "amount")
     inventory_date: Day | None = el("InventoryDate", "date")
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)

@@ -116,17 +116,30 @@ class Ref(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class Address(QBObject):
+class _StreetAddress(QBObject):
+    """The elements every qbXML address has (the writer orders them by the schema, not by the class)."""
+
     addr1: str | None = el("Addr1")
     addr2: str | None = el("Addr2")
     addr3: str | None = el("Addr3")
     addr4: str | None = el("Addr4")
-    addr5: str | None = el("Addr5")
     city: str | None = el("City")
     state: str | None = el("State")
     postal_code: str | None = el("PostalCode")
     country: str | None = el("Country")
+
+
+@dataclass(kw_only=True, slots=True)
+class Address(_StreetAddress):
+    """A bill-to, ship-to or vendor address."""
+
+    addr5: str | None = el("Addr5")
     note: str | None = el("Note")
+
+
+@dataclass(kw_only=True, slots=True)
+class EmployeeAddress(_StreetAddress):
+    """An employee's address: no ``Addr5`` and no ``Note``."""
 
 
 @dataclass(kw_only=True, slots=True)
