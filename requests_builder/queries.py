@@ -41,6 +41,15 @@ class TxnDateRangeFilter(QBObject):
     to_txn_date: Day | None = el("ToTxnDate", "date")
 
 
+def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
+    given = [name for name in names if getattr(obj, name)]
+    if len(given) != 1:
+        raise BuildError(field, f"give exactly one of {', '.join(names)}", value=given or None)
+
+
+_ENTITY_SELECTORS = ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
+
+
 @dataclass(kw_only=True, slots=True)
 class EntityFilter(QBObject):
     """The customer, vendor or employee of the transactions; ``..._with_children`` includes jobs."""
@@ -51,23 +60,7 @@ class EntityFilter(QBObject):
     full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=209)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
-        given = [
-            n
-            for n in ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
-            if getattr(self, n)
-        ]
-        if len(given) != 1:
-            raise BuildError(
-                field,
-                "give exactly one of list_ids, full_names, list_id_with_children, full_name_with_children",
-                value=given or None,
-            )
-
-
-def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
-    given = [name for name in names if getattr(obj, name)]
-    if len(given) != 1:
-        raise BuildError(field, f"give exactly one of {', '.join(names)}", value=given or None)
+        _exactly_one(self, field, _ENTITY_SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -80,9 +73,7 @@ class ItemFilter(QBObject):
     full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=159)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
-        _exactly_one(
-            self, field, ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
-        )
+        _exactly_one(self, field, _ENTITY_SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -278,35 +269,46 @@ def _check_txn_query(
 
 
 @dataclass(kw_only=True, slots=True)
-class _TxnQueryHead(Request):
-    """The fields every transaction query but the time-tracking one begins with, and their rules."""
+class _DatedTxnQuery(Request):
+    """The fields and rules of every transaction query, the time-tracking one included."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = ("txn_ids",)
 
     iterator: str | None = attr("iterator")
     iterator_id: str | None = attr("iteratorID")
     txn_ids: list[str] = el("TxnID", "ids")
-    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
-    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
     max_returned: int | None = el("MaxReturned", "int")
     modified_date_range: ModifiedDateRangeFilter | None = el(
         "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
     )
     txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
-    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
+    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
-        _check_txn_query(self, field, version, _TXN_SELECTORS)
+        _check_txn_query(self, field, version, self.SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)
-class _TxnQuery(_TxnQueryHead):
+class _TxnQueryHead(_DatedTxnQuery):
+    """What every transaction query but the time-tracking one adds: reference numbers, an entity
+    filter, line items and custom fields."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = _TXN_SELECTORS
+
+    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
+    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
+    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
     ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
     ref_number_range_filter: RefNumberRangeFilter | None = el(
         "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
     )
     include_line_items: bool | None = el("IncludeLineItems", "bool")
-    include_linked_txns: bool | None = el("IncludeLinkedTxns", "bool")
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
     owner_ids: list[str] = el("OwnerID", "guids")
+
+
+@dataclass(kw_only=True, slots=True)
+class _TxnQuery(_TxnQueryHead):
+    include_linked_txns: bool | None = el("IncludeLinkedTxns", "bool")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -348,37 +350,18 @@ class InventoryAdjustmentQuery(_TxnQueryHead):
     RQ: ClassVar[str] = "InventoryAdjustmentQueryRq"
 
     item_filter: ItemFilter | None = el("ItemFilter", "agg", cls=ItemFilter)
-    ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
-    ref_number_range_filter: RefNumberRangeFilter | None = el(
-        "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
-    )
-    include_line_items: bool | None = el("IncludeLineItems", "bool")
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
-    owner_ids: list[str] = el("OwnerID", "guids")
 
 
 @dataclass(kw_only=True, slots=True)
-class TimeTrackingQuery(Request):
+class TimeTrackingQuery(_DatedTxnQuery):
     """Time entries. QuickBooks gives them no reference number, lines or custom fields, so the only
     look-up is by ``txn_ids``; the person filter is ``TimeTrackingEntityFilter``."""
 
     RQ: ClassVar[str] = "TimeTrackingQueryRq"
 
-    iterator: str | None = attr("iterator")
-    iterator_id: str | None = attr("iteratorID")
-    txn_ids: list[str] = el("TxnID", "ids")
-    max_returned: int | None = el("MaxReturned", "int")
-    modified_date_range: ModifiedDateRangeFilter | None = el(
-        "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
-    )
-    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
     entity_filter: TimeTrackingEntityFilter | None = el(
         "TimeTrackingEntityFilter", "agg", cls=TimeTrackingEntityFilter
     )
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _check_txn_query(self, field, version, ("txn_ids",))
 
 
 @dataclass(kw_only=True, slots=True)
