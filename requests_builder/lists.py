@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
 
 from requests_builder.enums import EMPLOYEE_TYPE, GENDER, JOB_STATUS
 from requests_builder.errors import BuildError
@@ -19,12 +18,9 @@ Day = date | str
 
 
 @dataclass(kw_only=True, slots=True)
-class CustomerAdd(Request):
+class CustomerAdd(Request, body="CustomerAdd"):
     """A customer, or a job when ``parent`` names its customer (QuickBooks then calls it
     ``Customer:Job``)."""
-
-    RQ: ClassVar[str] = "CustomerAddRq"
-    BODY: ClassVar[str | None] = "CustomerAdd"
 
     name: str | None = el("Name", ident=True, required=True, leaf_name=True)
     is_active: bool | None = el("IsActive", "bool")
@@ -68,10 +64,7 @@ class CustomerAdd(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class EmployeeAdd(Request):
-    RQ: ClassVar[str] = "EmployeeAddRq"
-    BODY: ClassVar[str | None] = "EmployeeAdd"
-
+class EmployeeAdd(Request, body="EmployeeAdd"):
     is_active: bool | None = el("IsActive", "bool")
     salutation: str | None = el("Salutation")
     first_name: str | None = el("FirstName", ident=True)
@@ -158,25 +151,17 @@ class _SalesOrPurchaseItemAdd(_ItemAdd):
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemNonInventoryAdd(_SalesOrPurchaseItemAdd):
-    RQ: ClassVar[str] = "ItemNonInventoryAddRq"
-    BODY: ClassVar[str | None] = "ItemNonInventoryAdd"
-
+class ItemNonInventoryAdd(_SalesOrPurchaseItemAdd, body="ItemNonInventoryAdd"):
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemServiceAdd(_SalesOrPurchaseItemAdd):
-    RQ: ClassVar[str] = "ItemServiceAddRq"
-    BODY: ClassVar[str | None] = "ItemServiceAdd"
+class ItemServiceAdd(_SalesOrPurchaseItemAdd, body="ItemServiceAdd"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemInventoryAdd(_ItemAdd):
+class ItemInventoryAdd(_ItemAdd, body="ItemInventoryAdd"):
     """An inventory part. The schema makes the three accounts optional; QuickBooks requires them."""
-
-    RQ: ClassVar[str] = "ItemInventoryAddRq"
-    BODY: ClassVar[str | None] = "ItemInventoryAdd"
 
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
     sales_desc: str | None = el("SalesDesc")

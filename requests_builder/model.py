@@ -167,13 +167,23 @@ REQUEST_TYPES: dict[str, type[Request]] = {}
 class Request(QBObject):
     """A top-level request. ``RQ`` is the ``*Rq`` element; ``BODY`` the aggregate inside it (``None`` for
     queries, whose fields sit directly in the ``*Rq``). ``request_id`` is echoed by QuickBooks on the
-    response; one is assigned when the message set is built if it is left out."""
+    response; one is assigned when the message set is built if it is left out.
+
+    A request class names its elements in its header: ``class SalesOrderAdd(..., body="SalesOrderAdd")``
+    (the ``*Rq`` element is the body's name + ``Rq``) or ``class HostQuery(Request, rq="HostQueryRq")``.
+    Base classes name none and are not registered."""
 
     RQ: ClassVar[str]
     BODY: ClassVar[str | None] = None
     request_id: str | None = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # No zero-argument super() here: slotted dataclasses are re-created, which breaks its cell.
+    def __init_subclass__(cls, *, rq: str | None = None, body: str | None = None, **kwargs: Any) -> None:
+        # No zero-argument super() here: slotted dataclasses are re-created, which breaks its cell. The
+        # re-created class is called without the keywords but finds RQ and BODY in the copied namespace.
+        if body is not None:
+            cls.BODY = body
+            cls.RQ = rq or f"{body}Rq"
+        elif rq is not None:
+            cls.RQ = rq
         if "RQ" in cls.__dict__:
             REQUEST_TYPES[cls.__name__] = cls

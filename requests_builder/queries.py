@@ -47,45 +47,53 @@ def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
         raise BuildError(field, f"give exactly one of {', '.join(names)}", value=given or None)
 
 
-_ENTITY_SELECTORS = ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
-
-
 @dataclass(kw_only=True, slots=True)
-class EntityFilter(QBObject):
-    """The customer, vendor or employee of the transactions; ``..._with_children`` includes jobs."""
+class _ListObjectFilter(QBObject):
+    """Which list objects: by ListIDs or by full names, exactly one of the two. 209 characters is the
+    longest full name of a customer's job (QuickBooks' limit where the schema gives none)."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = ("list_ids", "full_names")
 
     list_ids: list[str] = el("ListID", "ids")
     full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        _exactly_one(self, field, self.SELECTORS)
+
+
+@dataclass(kw_only=True, slots=True)
+class _TreeFilter(_ListObjectFilter):
+    """A list object filter that can also take an object with everything below it."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = (
+        "list_ids",
+        "full_names",
+        "list_id_with_children",
+        "full_name_with_children",
+    )
+
     list_id_with_children: str | None = el("ListIDWithChildren", "id")
     full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=209)
 
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _exactly_one(self, field, _ENTITY_SELECTORS)
+
+@dataclass(kw_only=True, slots=True)
+class EntityFilter(_TreeFilter):
+    """The customer, vendor or employee of the transactions; ``..._with_children`` includes jobs."""
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemFilter(QBObject):
-    """The items on the transactions' lines; ``..._with_children`` includes sub-items."""
+class ItemFilter(_TreeFilter):
+    """The items on the transactions' lines; ``..._with_children`` includes sub-items (five levels of
+    31 characters)."""
 
-    list_ids: list[str] = el("ListID", "ids")
     full_names: list[str] = el("FullName", "texts", ident=True, max_len=159)
-    list_id_with_children: str | None = el("ListIDWithChildren", "id")
     full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=159)
 
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _exactly_one(self, field, _ENTITY_SELECTORS)
-
 
 @dataclass(kw_only=True, slots=True)
-class TimeTrackingEntityFilter(QBObject):
+class TimeTrackingEntityFilter(_ListObjectFilter):
     """The employees, vendors or other names whose time is wanted. Unlike ``EntityFilter`` it has no
     ``...WithChildren`` form: time belongs to a person, never to a job."""
-
-    list_ids: list[str] = el("ListID", "ids")
-    full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _exactly_one(self, field, ("list_ids", "full_names"))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -181,58 +189,43 @@ class _IteratedListQuery(_ListQueryWithOwner):
 
 
 @dataclass(kw_only=True, slots=True)
-class CustomerQuery(_IteratedListQuery):
+class CustomerQuery(_IteratedListQuery, rq="CustomerQueryRq"):
     """Customers and jobs; ``owner_ids=["0"]`` returns their custom fields."""
 
-    RQ: ClassVar[str] = "CustomerQueryRq"
+
+@dataclass(kw_only=True, slots=True)
+class VendorQuery(_IteratedListQuery, rq="VendorQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class VendorQuery(_IteratedListQuery):
-    RQ: ClassVar[str] = "VendorQueryRq"
-
-
-@dataclass(kw_only=True, slots=True)
-class ItemQuery(_IteratedListQuery):
+class ItemQuery(_IteratedListQuery, rq="ItemQueryRq"):
     """Items of every type (inventory, non-inventory, service, assembly, group, ...)."""
 
-    RQ: ClassVar[str] = "ItemQueryRq"
-
 
 @dataclass(kw_only=True, slots=True)
-class ItemInventoryQuery(_IteratedListQuery):
+class ItemInventoryQuery(_IteratedListQuery, rq="ItemInventoryQueryRq"):
     """Inventory items only, with their quantities on hand, on order and on sales order."""
 
-    RQ: ClassVar[str] = "ItemInventoryQueryRq"
-
 
 @dataclass(kw_only=True, slots=True)
-class EmployeeQuery(_ListQueryWithOwner):
+class EmployeeQuery(_ListQueryWithOwner, rq="EmployeeQueryRq"):
     """Employees. QuickBooks offers no iterator for this query."""
 
-    RQ: ClassVar[str] = "EmployeeQueryRq"
-
 
 @dataclass(kw_only=True, slots=True)
-class AccountQuery(_ListQueryWithOwner):
-    RQ: ClassVar[str] = "AccountQueryRq"
-
+class AccountQuery(_ListQueryWithOwner, rq="AccountQueryRq"):
     account_types: list[str] = el("AccountType", "enums", choices=ACCOUNT_TYPE)
 
 
 @dataclass(kw_only=True, slots=True)
-class PayrollItemWageQuery(_ListQuery):
+class PayrollItemWageQuery(_ListQuery, rq="PayrollItemWageQueryRq"):
     """Payroll wage items (needed for time tracking by payroll item). No iterator, no custom fields."""
-
-    RQ: ClassVar[str] = "PayrollItemWageQueryRq"
 
 
 @dataclass(kw_only=True, slots=True)
-class UnitOfMeasureSetQuery(_ListQuery):
+class UnitOfMeasureSetQuery(_ListQuery, rq="UnitOfMeasureSetQueryRq"):
     """Unit-of-measure sets (qbXML 7.0): each set's base unit and the units defined as multiples of
     it. No iterator, no custom fields."""
-
-    RQ: ClassVar[str] = "UnitOfMeasureSetQueryRq"
 
 
 _TXN_SELECTORS = ("txn_ids", "ref_numbers", "ref_numbers_case_sensitive")
@@ -312,52 +305,41 @@ class _TxnQuery(_TxnQueryHead):
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderQuery(_TxnQuery):
-    RQ: ClassVar[str] = "SalesOrderQueryRq"
+class SalesOrderQuery(_TxnQuery, rq="SalesOrderQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class PurchaseOrderQuery(_TxnQuery):
-    RQ: ClassVar[str] = "PurchaseOrderQueryRq"
+class PurchaseOrderQuery(_TxnQuery, rq="PurchaseOrderQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class EstimateQuery(_TxnQuery):
-    RQ: ClassVar[str] = "EstimateQueryRq"
+class EstimateQuery(_TxnQuery, rq="EstimateQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class InvoiceQuery(_TxnQuery):
-    RQ: ClassVar[str] = "InvoiceQueryRq"
-
+class InvoiceQuery(_TxnQuery, rq="InvoiceQueryRq"):
     paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
 
 
 @dataclass(kw_only=True, slots=True)
-class BillQuery(_TxnQuery):
+class BillQuery(_TxnQuery, rq="BillQueryRq"):
     """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
 
-    RQ: ClassVar[str] = "BillQueryRq"
-
     paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
 
 
 @dataclass(kw_only=True, slots=True)
-class InventoryAdjustmentQuery(_TxnQueryHead):
+class InventoryAdjustmentQuery(_TxnQueryHead, rq="InventoryAdjustmentQueryRq"):
     """Inventory adjustments (qbXML 2.0). Unlike the sales and purchase queries it can filter by item and
     has no linked transactions or currency filter."""
-
-    RQ: ClassVar[str] = "InventoryAdjustmentQueryRq"
 
     item_filter: ItemFilter | None = el("ItemFilter", "agg", cls=ItemFilter)
 
 
 @dataclass(kw_only=True, slots=True)
-class TimeTrackingQuery(_DatedTxnQuery):
+class TimeTrackingQuery(_DatedTxnQuery, rq="TimeTrackingQueryRq"):
     """Time entries. QuickBooks gives them no reference number, lines or custom fields, so the only
     look-up is by ``txn_ids``; the person filter is ``TimeTrackingEntityFilter``."""
-
-    RQ: ClassVar[str] = "TimeTrackingQueryRq"
 
     entity_filter: TimeTrackingEntityFilter | None = el(
         "TimeTrackingEntityFilter", "agg", cls=TimeTrackingEntityFilter
@@ -365,19 +347,15 @@ class TimeTrackingQuery(_DatedTxnQuery):
 
 
 @dataclass(kw_only=True, slots=True)
-class HostQuery(Request):
+class HostQuery(Request, rq="HostQueryRq"):
     """Product, version and the qbXML versions the host supports."""
-
-    RQ: ClassVar[str] = "HostQueryRq"
 
     include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
 
 
 @dataclass(kw_only=True, slots=True)
-class CompanyQuery(Request):
+class CompanyQuery(Request, rq="CompanyQueryRq"):
     """Company name and address; ``owner_ids`` returns company custom fields (our FileID)."""
-
-    RQ: ClassVar[str] = "CompanyQueryRq"
 
     include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
     owner_ids: list[str] = el("OwnerID", "guids")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import ClassVar
 
 from requests_builder.enums import BILLABLE_STATUS, PRICE_RULE_CONFLICT
 from requests_builder.errors import BuildError
@@ -138,10 +137,7 @@ class SalesOrderLine(_SalesLine):
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderAdd(_SalesAddHead):
-    RQ: ClassVar[str] = "SalesOrderAddRq"
-    BODY: ClassVar[str | None] = "SalesOrderAdd"
-
+class SalesOrderAdd(_SalesAddHead, body="SalesOrderAdd"):
     is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
     lines: list[SalesOrderLine] = el("SalesOrderLineAdd", "aggs", cls=SalesOrderLine)
 
@@ -159,11 +155,8 @@ class SalesOrderLineMod(_SalesLineHead):
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderMod(_SalesHead):
+class SalesOrderMod(_SalesHead, body="SalesOrderMod"):
     """Change a sales order; ``is_manually_closed=True`` with no lines marks the whole order closed."""
-
-    RQ: ClassVar[str] = "SalesOrderModRq"
-    BODY: ClassVar[str | None] = "SalesOrderMod"
 
     txn_id: str | None = el("TxnID", "id", required=True)
     edit_sequence: str | None = el("EditSequence", ident=True, required=True, max_len=16)
@@ -188,10 +181,7 @@ class PurchaseOrderLine(_ItemLine):
 
 
 @dataclass(kw_only=True, slots=True)
-class PurchaseOrderAdd(_ShippedTxnHead):
-    RQ: ClassVar[str] = "PurchaseOrderAddRq"
-    BODY: ClassVar[str | None] = "PurchaseOrderAdd"
-
+class PurchaseOrderAdd(_ShippedTxnHead, body="PurchaseOrderAdd"):
     vendor: Ref | None = el("VendorRef", "ref", required=True)
     inventory_site: Ref | None = el("InventorySiteRef", "ref")
     ship_to_entity: Ref | None = el("ShipToEntityRef", "ref")
@@ -240,11 +230,8 @@ class BillItemLine(_ItemLine):
 
 
 @dataclass(kw_only=True, slots=True)
-class BillAdd(_TxnHead):
+class BillAdd(_TxnHead, body="BillAdd"):
     """A vendor bill; ``link_to_txn_ids`` receives against whole purchase orders (qbXML 4.0)."""
-
-    RQ: ClassVar[str] = "BillAddRq"
-    BODY: ClassVar[str | None] = "BillAdd"
 
     vendor: Ref | None = el("VendorRef", "ref", required=True)
     vendor_address: Address | None = el("VendorAddress", "agg", cls=Address)
@@ -273,12 +260,9 @@ class InvoiceLine(_SalesLine):
 
 
 @dataclass(kw_only=True, slots=True)
-class InvoiceAdd(_SalesAddHead):
+class InvoiceAdd(_SalesAddHead, body="InvoiceAdd"):
     """An invoice; ``link_to_txn_ids`` invoices whole sales orders or estimates (qbXML 6.0), a line's
     ``link_to_txn`` one sales order line."""
-
-    RQ: ClassVar[str] = "InvoiceAddRq"
-    BODY: ClassVar[str | None] = "InvoiceAdd"
 
     ar_account: Ref | None = el("ARAccountRef", "ref")
     is_pending: bool | None = el("IsPending", "bool")
@@ -294,10 +278,7 @@ class InvoiceAdd(_SalesAddHead):
 
 
 @dataclass(kw_only=True, slots=True)
-class TimeTrackingAdd(Request):
-    RQ: ClassVar[str] = "TimeTrackingAddRq"
-    BODY: ClassVar[str | None] = "TimeTrackingAdd"
-
+class TimeTrackingAdd(Request, body="TimeTrackingAdd"):
     txn_date: Day | None = el("TxnDate", "date")
     entity: Ref | None = el("EntityRef", "ref", required=True)
     customer: Ref | None = el("CustomerRef", "ref")
@@ -335,10 +316,7 @@ class InventoryAdjustmentLine(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class InventoryAdjustmentAdd(Request):
-    RQ: ClassVar[str] = "InventoryAdjustmentAddRq"
-    BODY: ClassVar[str | None] = "InventoryAdjustmentAdd"
-
+class InventoryAdjustmentAdd(Request, body="InventoryAdjustmentAdd"):
     account: Ref | None = el("AccountRef", "ref", required=True)
     txn_date: Day | None = el("TxnDate", "date")
     ref_number: str | None = el("RefNumber", ident=True)
