@@ -111,9 +111,15 @@ class SalesOrPurchase(QBObject):
             raise BuildError(field, "give only one of price, price_percent")
 
 
-@dataclass(kw_only=True, slots=True)
-class SalesAndPurchase(QBObject):
-    """An item both bought and sold, with separate sales and purchase descriptions, prices and accounts."""
+@dataclass(kw_only=True)
+class _SalesAndPurchaseSides:
+    """The sales and purchase sides of an item that is both bought and sold, shared by the
+    ``SalesAndPurchase`` aggregate and the inventory item add, which sits in another class chain.
+
+    A field group with no instance layout of its own (empty ``__slots__``, not a slotted dataclass),
+    so a slotted request can take it beside its own base; the class using it makes the slots."""
+
+    __slots__ = ()
 
     sales_desc: str | None = el("SalesDesc")
     sales_price: Number | None = el("SalesPrice", "price")
@@ -121,8 +127,14 @@ class SalesAndPurchase(QBObject):
     purchase_desc: str | None = el("PurchaseDesc")
     purchase_cost: Number | None = el("PurchaseCost", "price")
     purchase_tax_code: Ref | None = el("PurchaseTaxCodeRef", "ref")
-    expense_account: Ref | None = el("ExpenseAccountRef", "ref")
     pref_vendor: Ref | None = el("PrefVendorRef", "ref")
+
+
+@dataclass(kw_only=True, slots=True)
+class SalesAndPurchase(QBObject, _SalesAndPurchaseSides):
+    """An item both bought and sold, with separate sales and purchase descriptions, prices and accounts."""
+
+    expense_account: Ref | None = el("ExpenseAccountRef", "ref")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -160,18 +172,12 @@ class ItemServiceAdd(_SalesOrPurchaseItemAdd, body="ItemServiceAdd"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemInventoryAdd(_ItemAdd, body="ItemInventoryAdd"):
+class ItemInventoryAdd(_ItemAdd, _SalesAndPurchaseSides, body="ItemInventoryAdd"):
     """An inventory part. The schema makes the three accounts optional; QuickBooks requires them."""
 
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
-    sales_desc: str | None = el("SalesDesc")
-    sales_price: Number | None = el("SalesPrice", "price")
     income_account: Ref | None = el("IncomeAccountRef", "ref", required=True)
-    purchase_desc: str | None = el("PurchaseDesc")
-    purchase_cost: Number | None = el("PurchaseCost", "price")
-    purchase_tax_code: Ref | None = el("PurchaseTaxCodeRef", "ref")
     cogs_account: Ref | None = el("COGSAccountRef", "ref", required=True)
-    pref_vendor: Ref | None = el("PrefVendorRef", "ref")
     asset_account: Ref | None = el("AssetAccountRef", "ref", required=True)
     reorder_point: Number | None = el("ReorderPoint", "price")
     max_quantity: Number | None = el("Max", "price")
