@@ -18,8 +18,14 @@ Day = date | str
 
 
 @dataclass(kw_only=True, slots=True)
-class NameFilter(QBObject):
+class _MatchFilter(QBObject):
+    """A text compared with QuickBooks' values from the start, anywhere, or at the end."""
+
     match_criterion: str | None = el("MatchCriterion", "enum", required=True, choices=MATCH_CRITERION)
+
+
+@dataclass(kw_only=True, slots=True)
+class NameFilter(_MatchFilter):
     name: str | None = el("Name", ident=True, required=True)
 
 
@@ -97,8 +103,7 @@ class TimeTrackingEntityFilter(_ListObjectFilter):
 
 
 @dataclass(kw_only=True, slots=True)
-class RefNumberFilter(QBObject):
-    match_criterion: str | None = el("MatchCriterion", "enum", required=True, choices=MATCH_CRITERION)
+class RefNumberFilter(_MatchFilter):
     ref_number: str | None = el("RefNumber", ident=True, required=True)
 
 
