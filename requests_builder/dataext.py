@@ -10,7 +10,6 @@ application's GUID as owner, so no user can edit or see them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from requests_builder.enums import (
     ASSIGN_TO_OBJECT,
@@ -24,10 +23,8 @@ from requests_builder.model import Ref, Request, el
 
 
 @dataclass(kw_only=True, slots=True)
-class DataExtDefQuery(Request):
+class DataExtDefQuery(Request, rq="DataExtDefQueryRq"):
     """Custom field definitions, by owner or by the kind of object they are assigned to (not both)."""
-
-    RQ: ClassVar[str] = "DataExtDefQueryRq"
 
     owner_ids: list[str] = el("OwnerID", "guids")
     assign_to_objects: list[str] = el("AssignToObject", "enums", choices=ASSIGN_TO_OBJECT)
@@ -39,10 +36,7 @@ class DataExtDefQuery(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class DataExtDefAdd(Request):
-    RQ: ClassVar[str] = "DataExtDefAddRq"
-    BODY: ClassVar[str | None] = "DataExtDefAdd"
-
+class DataExtDefAdd(Request, body="DataExtDefAdd"):
     owner_id: str | None = el("OwnerID", "guid", required=True)
     name: str | None = el("DataExtName", ident=True, required=True, max_len=31)
     data_ext_type: str | None = el("DataExtType", "enum", required=True, choices=DATA_EXT_TYPE)
@@ -81,16 +75,10 @@ class _DataExtValue(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class DataExtAdd(_DataExtValue):
+class DataExtAdd(_DataExtValue, body="DataExtAdd"):
     """Set a custom field that has no value yet on this object."""
-
-    RQ: ClassVar[str] = "DataExtAddRq"
-    BODY: ClassVar[str | None] = "DataExtAdd"
 
 
 @dataclass(kw_only=True, slots=True)
-class DataExtMod(_DataExtValue):
+class DataExtMod(_DataExtValue, body="DataExtMod"):
     """Change a custom field that already has a value on this object."""
-
-    RQ: ClassVar[str] = "DataExtModRq"
-    BODY: ClassVar[str | None] = "DataExtMod"

@@ -8,23 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
 
 from requests_builder.enums import EMPLOYEE_TYPE, GENDER, JOB_STATUS
 from requests_builder.errors import BuildError
-from requests_builder.model import Address, QBObject, Ref, Request, el
+from requests_builder.model import Address, EmployeeAddress, QBObject, Ref, Request, el
 
 Number = Decimal | int | float | str
 Day = date | str
 
 
 @dataclass(kw_only=True, slots=True)
-class CustomerAdd(Request):
+class CustomerAdd(Request, body="CustomerAdd"):
     """A customer, or a job when ``parent`` names its customer (QuickBooks then calls it
     ``Customer:Job``)."""
-
-    RQ: ClassVar[str] = "CustomerAddRq"
-    BODY: ClassVar[str | None] = "CustomerAdd"
 
     name: str | None = el("Name", ident=True, required=True, leaf_name=True)
     is_active: bool | None = el("IsActive", "bool")
@@ -68,22 +64,7 @@ class CustomerAdd(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class EmployeeAddress(QBObject):
-    addr1: str | None = el("Addr1")
-    addr2: str | None = el("Addr2")
-    addr3: str | None = el("Addr3")
-    addr4: str | None = el("Addr4")
-    city: str | None = el("City")
-    state: str | None = el("State")
-    postal_code: str | None = el("PostalCode")
-    country: str | None = el("Country")
-
-
-@dataclass(kw_only=True, slots=True)
-class EmployeeAdd(Request):
-    RQ: ClassVar[str] = "EmployeeAddRq"
-    BODY: ClassVar[str | None] = "EmployeeAdd"
-
+class EmployeeAdd(Request, body="EmployeeAdd"):
     is_active: bool | None = el("IsActive", "bool")
     salutation: str | None = el("Salutation")
     first_name: str | None = el("FirstName", ident=True)
@@ -130,9 +111,15 @@ class SalesOrPurchase(QBObject):
             raise BuildError(field, "give only one of price, price_percent")
 
 
-@dataclass(kw_only=True, slots=True)
-class SalesAndPurchase(QBObject):
-    """An item both bought and sold, with separate sales and purchase descriptions, prices and accounts."""
+@dataclass(kw_only=True)
+class _SalesAndPurchaseSides:
+    """The sales and purchase sides of an item that is both bought and sold, shared by the
+    ``SalesAndPurchase`` aggregate and the inventory item add, which sits in another class chain.
+
+    A field group with no instance layout of its own (empty ``__slots__``, not a slotted dataclass),
+    so a slotted request can take it beside its own base; the class using it makes the slots."""
+
+    __slots__ = ()
 
     sales_desc: str | None = el("SalesDesc")
     sales_price: Number | None = el("SalesPrice", "price")
@@ -140,80 +127,60 @@ class SalesAndPurchase(QBObject):
     purchase_desc: str | None = el("PurchaseDesc")
     purchase_cost: Number | None = el("PurchaseCost", "price")
     purchase_tax_code: Ref | None = el("PurchaseTaxCodeRef", "ref")
-    expense_account: Ref | None = el("ExpenseAccountRef", "ref")
     pref_vendor: Ref | None = el("PrefVendorRef", "ref")
 
 
-def _one_of_sales_purchase(obj: ItemNonInventoryAdd | ItemServiceAdd, field: str) -> None:
-    if (obj.sales_or_purchase is None) == (obj.sales_and_purchase is None):
-        raise BuildError(field, "give exactly one of sales_or_purchase, sales_and_purchase")
+@dataclass(kw_only=True, slots=True)
+class SalesAndPurchase(QBObject, _SalesAndPurchaseSides):
+    """An item both bought and sold, with separate sales and purchase descriptions, prices and accounts."""
+
+    expense_account: Ref | None = el("ExpenseAccountRef", "ref")
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemNonInventoryAdd(Request):
-    RQ: ClassVar[str] = "ItemNonInventoryAddRq"
-    BODY: ClassVar[str | None] = "ItemNonInventoryAdd"
+class _ItemAdd(Request):
+    """The fields every item add (non-inventory, service, inventory) has; the writer orders them."""
 
     name: str | None = el("Name", ident=True, required=True, leaf_name=True)
     is_active: bool | None = el("IsActive", "bool")
-    parent: Ref | None = el("ParentRef", "ref")
     class_ref: Ref | None = el("ClassRef", "ref")
+    parent: Ref | None = el("ParentRef", "ref")
+    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+
+
+@dataclass(kw_only=True, slots=True)
+class _SalesOrPurchaseItemAdd(_ItemAdd):
+    """An item whose prices and accounts come in one of two aggregates (non-inventory and service)."""
+
+    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
+    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
+
+    def check(self, field: str, version: tuple[int, int]) -> None:
+        if (self.sales_or_purchase is None) == (self.sales_and_purchase is None):
+            raise BuildError(field, "give exactly one of sales_or_purchase, sales_and_purchase")
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemNonInventoryAdd(_SalesOrPurchaseItemAdd, body="ItemNonInventoryAdd"):
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
-    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
-    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
-    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _one_of_sales_purchase(self, field)
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemServiceAdd(Request):
-    RQ: ClassVar[str] = "ItemServiceAddRq"
-    BODY: ClassVar[str | None] = "ItemServiceAdd"
-
-    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
-    is_active: bool | None = el("IsActive", "bool")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    parent: Ref | None = el("ParentRef", "ref")
-    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
-    sales_or_purchase: SalesOrPurchase | None = el("SalesOrPurchase", "agg", cls=SalesOrPurchase)
-    sales_and_purchase: SalesAndPurchase | None = el("SalesAndPurchase", "agg", cls=SalesAndPurchase)
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _one_of_sales_purchase(self, field)
+class ItemServiceAdd(_SalesOrPurchaseItemAdd, body="ItemServiceAdd"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemInventoryAdd(Request):
+class ItemInventoryAdd(_ItemAdd, _SalesAndPurchaseSides, body="ItemInventoryAdd"):
     """An inventory part. The schema makes the three accounts optional; QuickBooks requires them."""
 
-    RQ: ClassVar[str] = "ItemInventoryAddRq"
-    BODY: ClassVar[str | None] = "ItemInventoryAdd"
-
-    name: str | None = el("Name", ident=True, required=True, leaf_name=True)
-    is_active: bool | None = el("IsActive", "bool")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    parent: Ref | None = el("ParentRef", "ref")
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
-    unit_of_measure_set: Ref | None = el("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
-    sales_desc: str | None = el("SalesDesc")
-    sales_price: Number | None = el("SalesPrice", "price")
     income_account: Ref | None = el("IncomeAccountRef", "ref", required=True)
-    purchase_desc: str | None = el("PurchaseDesc")
-    purchase_cost: Number | None = el("PurchaseCost", "price")
-    purchase_tax_code: Ref | None = el("PurchaseTaxCodeRef", "ref")
     cogs_account: Ref | None = el("COGSAccountRef", "ref", required=True)
-    pref_vendor: Ref | None = el("PrefVendorRef", "ref")
     asset_account: Ref | None = el("AssetAccountRef", "ref", required=True)
     reorder_point: Number | None = el("ReorderPoint", "price")
     max_quantity: Number | None = el("Max", "price")
     quantity_on_hand: Number | None = el("QuantityOnHand", "price")
     total_value: Number | None = el("TotalValue", "amount")
     inventory_date: Day | None = el("InventoryDate", "date")
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)

@@ -116,17 +116,30 @@ class Ref(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class Address(QBObject):
+class _StreetAddress(QBObject):
+    """The elements every qbXML address has (the writer orders them by the schema, not by the class)."""
+
     addr1: str | None = el("Addr1")
     addr2: str | None = el("Addr2")
     addr3: str | None = el("Addr3")
     addr4: str | None = el("Addr4")
-    addr5: str | None = el("Addr5")
     city: str | None = el("City")
     state: str | None = el("State")
     postal_code: str | None = el("PostalCode")
     country: str | None = el("Country")
+
+
+@dataclass(kw_only=True, slots=True)
+class Address(_StreetAddress):
+    """A bill-to, ship-to or vendor address."""
+
+    addr5: str | None = el("Addr5")
     note: str | None = el("Note")
+
+
+@dataclass(kw_only=True, slots=True)
+class EmployeeAddress(_StreetAddress):
+    """An employee's address: no ``Addr5`` and no ``Note``."""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -154,13 +167,23 @@ REQUEST_TYPES: dict[str, type[Request]] = {}
 class Request(QBObject):
     """A top-level request. ``RQ`` is the ``*Rq`` element; ``BODY`` the aggregate inside it (``None`` for
     queries, whose fields sit directly in the ``*Rq``). ``request_id`` is echoed by QuickBooks on the
-    response; one is assigned when the message set is built if it is left out."""
+    response; one is assigned when the message set is built if it is left out.
+
+    A request class names its elements in its header: ``class SalesOrderAdd(..., body="SalesOrderAdd")``
+    (the ``*Rq`` element is the body's name + ``Rq``) or ``class HostQuery(Request, rq="HostQueryRq")``.
+    Base classes name none and are not registered."""
 
     RQ: ClassVar[str]
     BODY: ClassVar[str | None] = None
     request_id: str | None = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # No zero-argument super() here: slotted dataclasses are re-created, which breaks its cell.
+    def __init_subclass__(cls, *, rq: str | None = None, body: str | None = None, **kwargs: Any) -> None:
+        # No zero-argument super() here: slotted dataclasses are re-created, which breaks its cell. The
+        # re-created class is called without the keywords but finds RQ and BODY in the copied namespace.
+        if body is not None:
+            cls.BODY = body
+            cls.RQ = rq or f"{body}Rq"
+        elif rq is not None:
+            cls.RQ = rq
         if "RQ" in cls.__dict__:
             REQUEST_TYPES[cls.__name__] = cls

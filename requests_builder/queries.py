@@ -18,8 +18,14 @@ Day = date | str
 
 
 @dataclass(kw_only=True, slots=True)
-class NameFilter(QBObject):
+class _MatchFilter(QBObject):
+    """A text compared with QuickBooks' values from the start, anywhere, or at the end."""
+
     match_criterion: str | None = el("MatchCriterion", "enum", required=True, choices=MATCH_CRITERION)
+
+
+@dataclass(kw_only=True, slots=True)
+class NameFilter(_MatchFilter):
     name: str | None = el("Name", ident=True, required=True)
 
 
@@ -41,29 +47,6 @@ class TxnDateRangeFilter(QBObject):
     to_txn_date: Day | None = el("ToTxnDate", "date")
 
 
-@dataclass(kw_only=True, slots=True)
-class EntityFilter(QBObject):
-    """The customer, vendor or employee of the transactions; ``..._with_children`` includes jobs."""
-
-    list_ids: list[str] = el("ListID", "ids")
-    full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
-    list_id_with_children: str | None = el("ListIDWithChildren", "id")
-    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=209)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        given = [
-            n
-            for n in ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
-            if getattr(self, n)
-        ]
-        if len(given) != 1:
-            raise BuildError(
-                field,
-                "give exactly one of list_ids, full_names, list_id_with_children, full_name_with_children",
-                value=given or None,
-            )
-
-
 def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
     given = [name for name in names if getattr(obj, name)]
     if len(given) != 1:
@@ -71,35 +54,56 @@ def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
 
 
 @dataclass(kw_only=True, slots=True)
-class ItemFilter(QBObject):
-    """The items on the transactions' lines; ``..._with_children`` includes sub-items."""
+class _ListObjectFilter(QBObject):
+    """Which list objects: by ListIDs or by full names, exactly one of the two. 209 characters is the
+    longest full name of a customer's job (QuickBooks' limit where the schema gives none)."""
 
-    list_ids: list[str] = el("ListID", "ids")
-    full_names: list[str] = el("FullName", "texts", ident=True, max_len=159)
-    list_id_with_children: str | None = el("ListIDWithChildren", "id")
-    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=159)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _exactly_one(
-            self, field, ("list_ids", "full_names", "list_id_with_children", "full_name_with_children")
-        )
-
-
-@dataclass(kw_only=True, slots=True)
-class TimeTrackingEntityFilter(QBObject):
-    """The employees, vendors or other names whose time is wanted. Unlike ``EntityFilter`` it has no
-    ``...WithChildren`` form: time belongs to a person, never to a job."""
+    SELECTORS: ClassVar[tuple[str, ...]] = ("list_ids", "full_names")
 
     list_ids: list[str] = el("ListID", "ids")
     full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
-        _exactly_one(self, field, ("list_ids", "full_names"))
+        _exactly_one(self, field, self.SELECTORS)
 
 
 @dataclass(kw_only=True, slots=True)
-class RefNumberFilter(QBObject):
-    match_criterion: str | None = el("MatchCriterion", "enum", required=True, choices=MATCH_CRITERION)
+class _TreeFilter(_ListObjectFilter):
+    """A list object filter that can also take an object with everything below it."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = (
+        "list_ids",
+        "full_names",
+        "list_id_with_children",
+        "full_name_with_children",
+    )
+
+    list_id_with_children: str | None = el("ListIDWithChildren", "id")
+    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=209)
+
+
+@dataclass(kw_only=True, slots=True)
+class EntityFilter(_TreeFilter):
+    """The customer, vendor or employee of the transactions; ``..._with_children`` includes jobs."""
+
+
+@dataclass(kw_only=True, slots=True)
+class ItemFilter(_TreeFilter):
+    """The items on the transactions' lines; ``..._with_children`` includes sub-items (five levels of
+    31 characters)."""
+
+    full_names: list[str] = el("FullName", "texts", ident=True, max_len=159)
+    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=159)
+
+
+@dataclass(kw_only=True, slots=True)
+class TimeTrackingEntityFilter(_ListObjectFilter):
+    """The employees, vendors or other names whose time is wanted. Unlike ``EntityFilter`` it has no
+    ``...WithChildren`` form: time belongs to a person, never to a job."""
+
+
+@dataclass(kw_only=True, slots=True)
+class RefNumberFilter(_MatchFilter):
     ref_number: str | None = el("RefNumber", ident=True, required=True)
 
 
@@ -190,58 +194,43 @@ class _IteratedListQuery(_ListQueryWithOwner):
 
 
 @dataclass(kw_only=True, slots=True)
-class CustomerQuery(_IteratedListQuery):
+class CustomerQuery(_IteratedListQuery, rq="CustomerQueryRq"):
     """Customers and jobs; ``owner_ids=["0"]`` returns their custom fields."""
 
-    RQ: ClassVar[str] = "CustomerQueryRq"
+
+@dataclass(kw_only=True, slots=True)
+class VendorQuery(_IteratedListQuery, rq="VendorQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class VendorQuery(_IteratedListQuery):
-    RQ: ClassVar[str] = "VendorQueryRq"
-
-
-@dataclass(kw_only=True, slots=True)
-class ItemQuery(_IteratedListQuery):
+class ItemQuery(_IteratedListQuery, rq="ItemQueryRq"):
     """Items of every type (inventory, non-inventory, service, assembly, group, ...)."""
 
-    RQ: ClassVar[str] = "ItemQueryRq"
-
 
 @dataclass(kw_only=True, slots=True)
-class ItemInventoryQuery(_IteratedListQuery):
+class ItemInventoryQuery(_IteratedListQuery, rq="ItemInventoryQueryRq"):
     """Inventory items only, with their quantities on hand, on order and on sales order."""
 
-    RQ: ClassVar[str] = "ItemInventoryQueryRq"
-
 
 @dataclass(kw_only=True, slots=True)
-class EmployeeQuery(_ListQueryWithOwner):
+class EmployeeQuery(_ListQueryWithOwner, rq="EmployeeQueryRq"):
     """Employees. QuickBooks offers no iterator for this query."""
 
-    RQ: ClassVar[str] = "EmployeeQueryRq"
-
 
 @dataclass(kw_only=True, slots=True)
-class AccountQuery(_ListQueryWithOwner):
-    RQ: ClassVar[str] = "AccountQueryRq"
-
+class AccountQuery(_ListQueryWithOwner, rq="AccountQueryRq"):
     account_types: list[str] = el("AccountType", "enums", choices=ACCOUNT_TYPE)
 
 
 @dataclass(kw_only=True, slots=True)
-class PayrollItemWageQuery(_ListQuery):
+class PayrollItemWageQuery(_ListQuery, rq="PayrollItemWageQueryRq"):
     """Payroll wage items (needed for time tracking by payroll item). No iterator, no custom fields."""
-
-    RQ: ClassVar[str] = "PayrollItemWageQueryRq"
 
 
 @dataclass(kw_only=True, slots=True)
-class UnitOfMeasureSetQuery(_ListQuery):
+class UnitOfMeasureSetQuery(_ListQuery, rq="UnitOfMeasureSetQueryRq"):
     """Unit-of-measure sets (qbXML 7.0): each set's base unit and the units defined as multiples of
     it. No iterator, no custom fields."""
-
-    RQ: ClassVar[str] = "UnitOfMeasureSetQueryRq"
 
 
 _TXN_SELECTORS = ("txn_ids", "ref_numbers", "ref_numbers_case_sensitive")
@@ -278,123 +267,100 @@ def _check_txn_query(
 
 
 @dataclass(kw_only=True, slots=True)
-class _TxnQueryHead(Request):
-    """The fields every transaction query but the time-tracking one begins with, and their rules."""
+class _DatedTxnQuery(Request):
+    """The fields and rules of every transaction query, the time-tracking one included."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = ("txn_ids",)
 
     iterator: str | None = attr("iterator")
     iterator_id: str | None = attr("iteratorID")
     txn_ids: list[str] = el("TxnID", "ids")
-    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
-    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
     max_returned: int | None = el("MaxReturned", "int")
     modified_date_range: ModifiedDateRangeFilter | None = el(
         "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
     )
     txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
-    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
+    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
-        _check_txn_query(self, field, version, _TXN_SELECTORS)
+        _check_txn_query(self, field, version, self.SELECTORS)
+
+
+@dataclass(kw_only=True, slots=True)
+class _TxnQueryHead(_DatedTxnQuery):
+    """What every transaction query but the time-tracking one adds: reference numbers, an entity
+    filter, line items and custom fields."""
+
+    SELECTORS: ClassVar[tuple[str, ...]] = _TXN_SELECTORS
+
+    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
+    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
+    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
+    ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
+    ref_number_range_filter: RefNumberRangeFilter | None = el(
+        "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
+    )
+    include_line_items: bool | None = el("IncludeLineItems", "bool")
+    owner_ids: list[str] = el("OwnerID", "guids")
 
 
 @dataclass(kw_only=True, slots=True)
 class _TxnQuery(_TxnQueryHead):
-    ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
-    ref_number_range_filter: RefNumberRangeFilter | None = el(
-        "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
-    )
-    include_line_items: bool | None = el("IncludeLineItems", "bool")
     include_linked_txns: bool | None = el("IncludeLinkedTxns", "bool")
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
-    owner_ids: list[str] = el("OwnerID", "guids")
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderQuery(_TxnQuery):
-    RQ: ClassVar[str] = "SalesOrderQueryRq"
+class SalesOrderQuery(_TxnQuery, rq="SalesOrderQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class PurchaseOrderQuery(_TxnQuery):
-    RQ: ClassVar[str] = "PurchaseOrderQueryRq"
+class PurchaseOrderQuery(_TxnQuery, rq="PurchaseOrderQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class EstimateQuery(_TxnQuery):
-    RQ: ClassVar[str] = "EstimateQueryRq"
+class EstimateQuery(_TxnQuery, rq="EstimateQueryRq"): ...
 
 
 @dataclass(kw_only=True, slots=True)
-class InvoiceQuery(_TxnQuery):
-    RQ: ClassVar[str] = "InvoiceQueryRq"
-
+class InvoiceQuery(_TxnQuery, rq="InvoiceQueryRq"):
     paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
 
 
 @dataclass(kw_only=True, slots=True)
-class BillQuery(_TxnQuery):
+class BillQuery(_TxnQuery, rq="BillQueryRq"):
     """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
 
-    RQ: ClassVar[str] = "BillQueryRq"
-
     paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
 
 
 @dataclass(kw_only=True, slots=True)
-class InventoryAdjustmentQuery(_TxnQueryHead):
+class InventoryAdjustmentQuery(_TxnQueryHead, rq="InventoryAdjustmentQueryRq"):
     """Inventory adjustments (qbXML 2.0). Unlike the sales and purchase queries it can filter by item and
     has no linked transactions or currency filter."""
 
-    RQ: ClassVar[str] = "InventoryAdjustmentQueryRq"
-
     item_filter: ItemFilter | None = el("ItemFilter", "agg", cls=ItemFilter)
-    ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
-    ref_number_range_filter: RefNumberRangeFilter | None = el(
-        "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
-    )
-    include_line_items: bool | None = el("IncludeLineItems", "bool")
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
-    owner_ids: list[str] = el("OwnerID", "guids")
 
 
 @dataclass(kw_only=True, slots=True)
-class TimeTrackingQuery(Request):
+class TimeTrackingQuery(_DatedTxnQuery, rq="TimeTrackingQueryRq"):
     """Time entries. QuickBooks gives them no reference number, lines or custom fields, so the only
     look-up is by ``txn_ids``; the person filter is ``TimeTrackingEntityFilter``."""
 
-    RQ: ClassVar[str] = "TimeTrackingQueryRq"
-
-    iterator: str | None = attr("iterator")
-    iterator_id: str | None = attr("iteratorID")
-    txn_ids: list[str] = el("TxnID", "ids")
-    max_returned: int | None = el("MaxReturned", "int")
-    modified_date_range: ModifiedDateRangeFilter | None = el(
-        "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
-    )
-    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
     entity_filter: TimeTrackingEntityFilter | None = el(
         "TimeTrackingEntityFilter", "agg", cls=TimeTrackingEntityFilter
     )
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _check_txn_query(self, field, version, ("txn_ids",))
 
 
 @dataclass(kw_only=True, slots=True)
-class HostQuery(Request):
+class HostQuery(Request, rq="HostQueryRq"):
     """Product, version and the qbXML versions the host supports."""
 
-    RQ: ClassVar[str] = "HostQueryRq"
-
     include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
 
 
 @dataclass(kw_only=True, slots=True)
-class CompanyQuery(Request):
+class CompanyQuery(Request, rq="CompanyQueryRq"):
     """Company name and address; ``owner_ids`` returns company custom fields (our FileID)."""
-
-    RQ: ClassVar[str] = "CompanyQueryRq"
 
     include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
     owner_ids: list[str] = el("OwnerID", "guids")

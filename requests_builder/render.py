@@ -96,27 +96,32 @@ def _scalar(step: Step, value: Any, field: str, warnings: list[BuildWarning]) ->
                 value=value,
             )
         return f.text(value, field, element, step.max_len, step.ident, warnings)
-    if kind == "amount":
-        return f.amount(value, field, element, warnings)
-    if kind == "price":
-        return f.decimal5(value, field, element, warnings)
-    if kind == "id":
-        return f.identifier(value, field, element)
-    if kind == "bool":
-        return f.boolean(value, field, element)
-    if kind == "date":
-        return f.date(value, field, element)
-    if kind == "datetime":
-        return f.datetime(value, field, element)
-    if kind == "int":
-        return f.integer(value, field, element)
-    if kind == "guid":
-        return f.guid(value, field, element)
-    if kind == "duration":
-        return f.duration(value, field, element)
     if kind == "enum":
         return f.enum(value, field, element, step.choices or ())
-    raise AssertionError(f"unknown kind {kind}")
+    warned = _WARNED_SCALARS.get(kind)
+    if warned is not None:
+        return warned(value, field, element, warnings)
+    plain = _PLAIN_SCALARS.get(kind)
+    if plain is None:
+        raise AssertionError(f"unknown kind {kind}")
+    return plain(value, field, element)
+
+
+# The writer of each scalar kind but text and enum: those that may round a number and say so, and the
+# rest, which either write the value as given or refuse it.
+_WARNED_SCALARS: dict[str, Callable[[object, str, str, list[BuildWarning]], str]] = {
+    "amount": f.amount,
+    "price": f.decimal5,
+}
+_PLAIN_SCALARS: dict[str, Callable[[object, str, str], str]] = {
+    "id": f.identifier,
+    "bool": f.boolean,
+    "date": f.date,
+    "datetime": f.datetime,
+    "int": f.integer,
+    "guid": f.guid,
+    "duration": f.duration,
+}
 
 
 def _ref_limit(path: str) -> int | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import ClassVar
 
 from requests_builder.enums import BILLABLE_STATUS, PRICE_RULE_CONFLICT
 from requests_builder.errors import BuildError
@@ -35,29 +34,84 @@ def _needs_lines(obj: QBObject, field: str, attr: str = "lines") -> None:
         raise BuildError(f"{field}.{attr}", "at least one line is required")
 
 
-# --- Sales orders ------------------------------------------------------------------------------------
+# --- Headers and lines shared between transactions ------------------------------------------------------
+# The writer takes each element's place from the schema table, never from the class, so fields that
+# several transactions share are declared once in a base class and each request adds only its own.
 
 
 @dataclass(kw_only=True, slots=True)
-class _SalesLine(QBObject):
-    """The fields a sales-order line and an invoice line both begin with, and their rules."""
+class _TxnHead(Request):
+    """The fields of every sales order, invoice, purchase order and bill (add or mod)."""
+
+    txn_date: Day | None = el("TxnDate", "date")
+    ref_number: str | None = el("RefNumber", ident=True)
+    terms: Ref | None = el("TermsRef", "ref")
+    due_date: Day | None = el("DueDate", "date")
+    memo: str | None = el("Memo")
+
+
+@dataclass(kw_only=True, slots=True)
+class _ShippedTxnHead(_TxnHead):
+    """What sales orders, invoices and purchase orders add: a form, a class, and how goods travel."""
+
+    class_ref: Ref | None = el("ClassRef", "ref")
+    template: Ref | None = el("TemplateRef", "ref")
+    ship_address: Address | None = el("ShipAddress", "agg", cls=Address)
+    ship_method: Ref | None = el("ShipMethodRef", "ref")
+    fob: str | None = el("FOB")
+    is_to_be_printed: bool | None = el("IsToBePrinted", "bool")
+    is_to_be_emailed: bool | None = el("IsToBeEmailed", "bool")
+
+
+@dataclass(kw_only=True, slots=True)
+class _SalesHead(_ShippedTxnHead):
+    """What a sale (a sales order, added or changed, or an invoice) adds to a shipped transaction."""
+
+    bill_address: Address | None = el("BillAddress", "agg", cls=Address)
+    po_number: str | None = el("PONumber", ident=True)
+    sales_rep: Ref | None = el("SalesRepRef", "ref")
+    ship_date: Day | None = el("ShipDate", "date")
+    item_sales_tax: Ref | None = el("ItemSalesTaxRef", "ref")
+    customer_msg: Ref | None = el("CustomerMsgRef", "ref")
+    other: str | None = el("Other")
+
+
+@dataclass(kw_only=True, slots=True)
+class _SalesAddHead(_SalesHead):
+    """What adding a sale needs beyond the fields a change can also set."""
+
+    customer: Ref | None = el("CustomerRef", "ref", required=True)
+    customer_sales_tax_code: Ref | None = el("CustomerSalesTaxCodeRef", "ref")
+    exchange_rate: Number | None = el("ExchangeRate", "price")
+    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+
+
+@dataclass(kw_only=True, slots=True)
+class _ItemLine(QBObject):
+    """The fields of every item line: sales order (add or mod), invoice, purchase order and bill."""
 
     item: Ref | None = el("ItemRef", "ref")
     desc: str | None = el("Desc")
     quantity: Number | None = el("Quantity", "price")
     unit_of_measure: str | None = el("UnitOfMeasure", ident=True)
+    class_ref: Ref | None = el("ClassRef", "ref")
+    amount: Number | None = el("Amount", "amount")
+    inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
+    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
+
+
+@dataclass(kw_only=True, slots=True)
+class _SalesLineHead(_ItemLine):
+    """The fields a sales order line (add or mod) and an invoice line share, and their rules."""
+
     rate: Number | None = el("Rate", "price")
     rate_percent: Number | None = el("RatePercent", "price")
     price_level: Ref | None = el("PriceLevelRef", "ref")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    amount: Number | None = el("Amount", "amount")
-    option_for_price_rule_conflict: str | None = el(
-        "OptionForPriceRuleConflict", "enum", choices=PRICE_RULE_CONFLICT
-    )
     inventory_site: Ref | None = el("InventorySiteRef", "ref")
-    inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
     serial_number: str | None = el("SerialNumber", ident=True)
     lot_number: str | None = el("LotNumber", ident=True)
+    other1: str | None = el("Other1")
+    other2: str | None = el("Other2")
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         _at_most_one(self, field, "rate", "rate_percent", "price_level")
@@ -65,43 +119,26 @@ class _SalesLine(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderLine(_SalesLine):
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
-    is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
-    other1: str | None = el("Other1")
-    other2: str | None = el("Other2")
+class _SalesLine(_SalesLineHead):
+    """What a new sales order line and an invoice line add."""
+
+    option_for_price_rule_conflict: str | None = el(
+        "OptionForPriceRuleConflict", "enum", choices=PRICE_RULE_CONFLICT
+    )
     data_ext: list[LineDataExt] = el("DataExt", "aggs", cls=LineDataExt)
 
 
-@dataclass(kw_only=True, slots=True)
-class SalesOrderAdd(Request):
-    RQ: ClassVar[str] = "SalesOrderAddRq"
-    BODY: ClassVar[str | None] = "SalesOrderAdd"
+# --- Sales orders ------------------------------------------------------------------------------------
 
-    customer: Ref | None = el("CustomerRef", "ref", required=True)
-    class_ref: Ref | None = el("ClassRef", "ref")
-    template: Ref | None = el("TemplateRef", "ref")
-    txn_date: Day | None = el("TxnDate", "date")
-    ref_number: str | None = el("RefNumber", ident=True)
-    bill_address: Address | None = el("BillAddress", "agg", cls=Address)
-    ship_address: Address | None = el("ShipAddress", "agg", cls=Address)
-    po_number: str | None = el("PONumber", ident=True)
-    terms: Ref | None = el("TermsRef", "ref")
-    due_date: Day | None = el("DueDate", "date")
-    sales_rep: Ref | None = el("SalesRepRef", "ref")
-    fob: str | None = el("FOB")
-    ship_date: Day | None = el("ShipDate", "date")
-    ship_method: Ref | None = el("ShipMethodRef", "ref")
-    item_sales_tax: Ref | None = el("ItemSalesTaxRef", "ref")
+
+@dataclass(kw_only=True, slots=True)
+class SalesOrderLine(_SalesLine):
     is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
-    memo: str | None = el("Memo")
-    customer_msg: Ref | None = el("CustomerMsgRef", "ref")
-    is_to_be_printed: bool | None = el("IsToBePrinted", "bool")
-    is_to_be_emailed: bool | None = el("IsToBeEmailed", "bool")
-    customer_sales_tax_code: Ref | None = el("CustomerSalesTaxCodeRef", "ref")
-    other: str | None = el("Other")
-    exchange_rate: Number | None = el("ExchangeRate", "price")
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
+
+
+@dataclass(kw_only=True, slots=True)
+class SalesOrderAdd(_SalesAddHead, body="SalesOrderAdd"):
+    is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
     lines: list[SalesOrderLine] = el("SalesOrderLineAdd", "aggs", cls=SalesOrderLine)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
@@ -109,64 +146,22 @@ class SalesOrderAdd(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderLineMod(QBObject):
+class SalesOrderLineMod(_SalesLineHead):
     """An existing line (its ``TxnLineID``) or ``"-1"`` for a new one. In a mod, QuickBooks deletes every
     existing line that is not listed, so list them all when sending any."""
 
     txn_line_id: str | None = el("TxnLineID", "id", required=True)
-    item: Ref | None = el("ItemRef", "ref")
-    desc: str | None = el("Desc")
-    quantity: Number | None = el("Quantity", "price")
-    unit_of_measure: str | None = el("UnitOfMeasure", ident=True)
-    rate: Number | None = el("Rate", "price")
-    rate_percent: Number | None = el("RatePercent", "price")
-    price_level: Ref | None = el("PriceLevelRef", "ref")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    amount: Number | None = el("Amount", "amount")
-    inventory_site: Ref | None = el("InventorySiteRef", "ref")
-    inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
-    serial_number: str | None = el("SerialNumber", ident=True)
-    lot_number: str | None = el("LotNumber", ident=True)
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
-    other1: str | None = el("Other1")
-    other2: str | None = el("Other2")
-
-    def check(self, field: str, version: tuple[int, int]) -> None:
-        _at_most_one(self, field, "rate", "rate_percent", "price_level")
-        _at_most_one(self, field, "serial_number", "lot_number")
 
 
 @dataclass(kw_only=True, slots=True)
-class SalesOrderMod(Request):
+class SalesOrderMod(_SalesHead, body="SalesOrderMod"):
     """Change a sales order; ``is_manually_closed=True`` with no lines marks the whole order closed."""
-
-    RQ: ClassVar[str] = "SalesOrderModRq"
-    BODY: ClassVar[str | None] = "SalesOrderMod"
 
     txn_id: str | None = el("TxnID", "id", required=True)
     edit_sequence: str | None = el("EditSequence", ident=True, required=True, max_len=16)
     customer: Ref | None = el("CustomerRef", "ref")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    template: Ref | None = el("TemplateRef", "ref")
-    txn_date: Day | None = el("TxnDate", "date")
-    ref_number: str | None = el("RefNumber", ident=True)
-    bill_address: Address | None = el("BillAddress", "agg", cls=Address)
-    ship_address: Address | None = el("ShipAddress", "agg", cls=Address)
-    po_number: str | None = el("PONumber", ident=True)
-    terms: Ref | None = el("TermsRef", "ref")
-    due_date: Day | None = el("DueDate", "date")
-    sales_rep: Ref | None = el("SalesRepRef", "ref")
-    fob: str | None = el("FOB")
-    ship_date: Day | None = el("ShipDate", "date")
-    ship_method: Ref | None = el("ShipMethodRef", "ref")
-    item_sales_tax: Ref | None = el("ItemSalesTaxRef", "ref")
     is_manually_closed: bool | None = el("IsManuallyClosed", "bool")
-    memo: str | None = el("Memo")
-    customer_msg: Ref | None = el("CustomerMsgRef", "ref")
-    is_to_be_printed: bool | None = el("IsToBePrinted", "bool")
-    is_to_be_emailed: bool | None = el("IsToBeEmailed", "bool")
-    other: str | None = el("Other")
     lines: list[SalesOrderLineMod] = el("SalesOrderLineMod", "aggs", cls=SalesOrderLineMod)
 
 
@@ -174,19 +169,11 @@ class SalesOrderMod(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class PurchaseOrderLine(QBObject):
-    item: Ref | None = el("ItemRef", "ref")
+class PurchaseOrderLine(_ItemLine):
     manufacturer_part_number: str | None = el("ManufacturerPartNumber", ident=True)
-    desc: str | None = el("Desc")
-    quantity: Number | None = el("Quantity", "price")
-    unit_of_measure: str | None = el("UnitOfMeasure", ident=True)
     rate: Number | None = el("Rate", "price")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    amount: Number | None = el("Amount", "amount")
-    inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
     customer: Ref | None = el("CustomerRef", "ref")
     service_date: Day | None = el("ServiceDate", "date")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     override_item_account: Ref | None = el("OverrideItemAccountRef", "ref")
     other1: str | None = el("Other1")
     other2: str | None = el("Other2")
@@ -194,28 +181,13 @@ class PurchaseOrderLine(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class PurchaseOrderAdd(Request):
-    RQ: ClassVar[str] = "PurchaseOrderAddRq"
-    BODY: ClassVar[str | None] = "PurchaseOrderAdd"
-
+class PurchaseOrderAdd(_ShippedTxnHead, body="PurchaseOrderAdd"):
     vendor: Ref | None = el("VendorRef", "ref", required=True)
-    class_ref: Ref | None = el("ClassRef", "ref")
     inventory_site: Ref | None = el("InventorySiteRef", "ref")
     ship_to_entity: Ref | None = el("ShipToEntityRef", "ref")
-    template: Ref | None = el("TemplateRef", "ref")
-    txn_date: Day | None = el("TxnDate", "date")
-    ref_number: str | None = el("RefNumber", ident=True)
     vendor_address: Address | None = el("VendorAddress", "agg", cls=Address)
-    ship_address: Address | None = el("ShipAddress", "agg", cls=Address)
-    terms: Ref | None = el("TermsRef", "ref")
-    due_date: Day | None = el("DueDate", "date")
     expected_date: Day | None = el("ExpectedDate", "date")
-    ship_method: Ref | None = el("ShipMethodRef", "ref")
-    fob: str | None = el("FOB")
-    memo: str | None = el("Memo")
     vendor_msg: str | None = el("VendorMsg")
-    is_to_be_printed: bool | None = el("IsToBePrinted", "bool")
-    is_to_be_emailed: bool | None = el("IsToBeEmailed", "bool")
     other1: str | None = el("Other1")
     other2: str | None = el("Other2")
     exchange_rate: Number | None = el("ExchangeRate", "price")
@@ -241,20 +213,12 @@ class BillExpenseLine(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class BillItemLine(QBObject):
-    item: Ref | None = el("ItemRef", "ref")
+class BillItemLine(_ItemLine):
     inventory_site: Ref | None = el("InventorySiteRef", "ref")
-    inventory_site_location: Ref | None = el("InventorySiteLocationRef", "ref")
     serial_number: str | None = el("SerialNumber", ident=True)
     lot_number: str | None = el("LotNumber", ident=True)
-    desc: str | None = el("Desc")
-    quantity: Number | None = el("Quantity", "price")
-    unit_of_measure: str | None = el("UnitOfMeasure", ident=True)
     cost: Number | None = el("Cost", "price")
-    amount: Number | None = el("Amount", "amount")
     customer: Ref | None = el("CustomerRef", "ref")
-    class_ref: Ref | None = el("ClassRef", "ref")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     billable_status: str | None = el("BillableStatus", "enum", choices=BILLABLE_STATUS)
     override_item_account: Ref | None = el("OverrideItemAccountRef", "ref")
     link_to_txn: LinkToTxn | None = el("LinkToTxn", "agg", cls=LinkToTxn)
@@ -266,20 +230,12 @@ class BillItemLine(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class BillAdd(Request):
+class BillAdd(_TxnHead, body="BillAdd"):
     """A vendor bill; ``link_to_txn_ids`` receives against whole purchase orders (qbXML 4.0)."""
-
-    RQ: ClassVar[str] = "BillAddRq"
-    BODY: ClassVar[str | None] = "BillAdd"
 
     vendor: Ref | None = el("VendorRef", "ref", required=True)
     vendor_address: Address | None = el("VendorAddress", "agg", cls=Address)
     ap_account: Ref | None = el("APAccountRef", "ref")
-    txn_date: Day | None = el("TxnDate", "date")
-    due_date: Day | None = el("DueDate", "date")
-    ref_number: str | None = el("RefNumber", ident=True)
-    terms: Ref | None = el("TermsRef", "ref")
-    memo: str | None = el("Memo")
     exchange_rate: Number | None = el("ExchangeRate", "price")
     external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
     link_to_txn_ids: list[str] = el("LinkToTxnID", "ids")
@@ -299,47 +255,17 @@ class BillAdd(Request):
 @dataclass(kw_only=True, slots=True)
 class InvoiceLine(_SalesLine):
     service_date: Day | None = el("ServiceDate", "date")
-    sales_tax_code: Ref | None = el("SalesTaxCodeRef", "ref")
     override_item_account: Ref | None = el("OverrideItemAccountRef", "ref")
-    other1: str | None = el("Other1")
-    other2: str | None = el("Other2")
     link_to_txn: LinkToTxn | None = el("LinkToTxn", "agg", cls=LinkToTxn)
-    data_ext: list[LineDataExt] = el("DataExt", "aggs", cls=LineDataExt)
 
 
 @dataclass(kw_only=True, slots=True)
-class InvoiceAdd(Request):
+class InvoiceAdd(_SalesAddHead, body="InvoiceAdd"):
     """An invoice; ``link_to_txn_ids`` invoices whole sales orders or estimates (qbXML 6.0), a line's
     ``link_to_txn`` one sales order line."""
 
-    RQ: ClassVar[str] = "InvoiceAddRq"
-    BODY: ClassVar[str | None] = "InvoiceAdd"
-
-    customer: Ref | None = el("CustomerRef", "ref", required=True)
-    class_ref: Ref | None = el("ClassRef", "ref")
     ar_account: Ref | None = el("ARAccountRef", "ref")
-    template: Ref | None = el("TemplateRef", "ref")
-    txn_date: Day | None = el("TxnDate", "date")
-    ref_number: str | None = el("RefNumber", ident=True)
-    bill_address: Address | None = el("BillAddress", "agg", cls=Address)
-    ship_address: Address | None = el("ShipAddress", "agg", cls=Address)
     is_pending: bool | None = el("IsPending", "bool")
-    po_number: str | None = el("PONumber", ident=True)
-    terms: Ref | None = el("TermsRef", "ref")
-    due_date: Day | None = el("DueDate", "date")
-    sales_rep: Ref | None = el("SalesRepRef", "ref")
-    fob: str | None = el("FOB")
-    ship_date: Day | None = el("ShipDate", "date")
-    ship_method: Ref | None = el("ShipMethodRef", "ref")
-    item_sales_tax: Ref | None = el("ItemSalesTaxRef", "ref")
-    memo: str | None = el("Memo")
-    customer_msg: Ref | None = el("CustomerMsgRef", "ref")
-    is_to_be_printed: bool | None = el("IsToBePrinted", "bool")
-    is_to_be_emailed: bool | None = el("IsToBeEmailed", "bool")
-    customer_sales_tax_code: Ref | None = el("CustomerSalesTaxCodeRef", "ref")
-    other: str | None = el("Other")
-    exchange_rate: Number | None = el("ExchangeRate", "price")
-    external_guid: str | None = el("ExternalGUID", "guid", drop_if_old=True)
     link_to_txn_ids: list[str] = el("LinkToTxnID", "ids")
     lines: list[InvoiceLine] = el("InvoiceLineAdd", "aggs", cls=InvoiceLine)
 
@@ -352,10 +278,7 @@ class InvoiceAdd(Request):
 
 
 @dataclass(kw_only=True, slots=True)
-class TimeTrackingAdd(Request):
-    RQ: ClassVar[str] = "TimeTrackingAddRq"
-    BODY: ClassVar[str | None] = "TimeTrackingAdd"
-
+class TimeTrackingAdd(Request, body="TimeTrackingAdd"):
     txn_date: Day | None = el("TxnDate", "date")
     entity: Ref | None = el("EntityRef", "ref", required=True)
     customer: Ref | None = el("CustomerRef", "ref")
@@ -393,10 +316,7 @@ class InventoryAdjustmentLine(QBObject):
 
 
 @dataclass(kw_only=True, slots=True)
-class InventoryAdjustmentAdd(Request):
-    RQ: ClassVar[str] = "InventoryAdjustmentAddRq"
-    BODY: ClassVar[str | None] = "InventoryAdjustmentAdd"
-
+class InventoryAdjustmentAdd(Request, body="InventoryAdjustmentAdd"):
     account: Ref | None = el("AccountRef", "ref", required=True)
     txn_date: Day | None = el("TxnDate", "date")
     ref_number: str | None = el("RefNumber", ident=True)
