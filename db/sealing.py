@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select, update
@@ -64,21 +64,22 @@ class Keyring:
         return self._keys.encrypt(secret.encode("utf-8")).decode("ascii")
 
     def open(self, sealed: str) -> str:
-        try:
-            return self._keys.decrypt(sealed.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeEncodeError):
-            raise UnreadableSecret(
-                "the stored secret cannot be decrypted with the configured secret key(s)"
-            ) from None
+        return _readable(lambda: self._keys.decrypt(sealed.encode("ascii")).decode("utf-8"))
 
     def reseal(self, sealed: str) -> str:
         """The same secret sealed under the first key (raises :class:`UnreadableSecret`)."""
-        try:
-            return self._keys.rotate(sealed.encode("ascii")).decode("ascii")
-        except (InvalidToken, UnicodeEncodeError):
-            raise UnreadableSecret(
-                "the stored secret cannot be decrypted with the configured secret key(s)"
-            ) from None
+        return _readable(lambda: self._keys.rotate(sealed.encode("ascii")).decode("ascii"))
+
+
+def _readable(unseal: Callable[[], str]) -> str:
+    """What ``unseal`` gives, or :class:`UnreadableSecret` when no configured key opens it (a value
+    that is not ASCII cannot be a sealed secret either)."""
+    try:
+        return unseal()
+    except (InvalidToken, UnicodeEncodeError):
+        raise UnreadableSecret(
+            "the stored secret cannot be decrypted with the configured secret key(s)"
+        ) from None
 
 
 # Every column holding a sealed secret: the Fusion Operations API key and the webhook secret

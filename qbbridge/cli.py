@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError
 
@@ -248,18 +249,24 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _days(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 36500:
-        raise argparse.ArgumentTypeError(f"{value} days: give between 1 and 36500")
-    return value
+def _bounded(what: str, low: int, high: int, refusal: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``; ``refusal`` says what to give."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(refusal.format(value=value))
+        return value
+
+    # argparse names the type in its own message ("invalid port value: 'x'").
+    parse.__name__ = what
+    return parse
 
 
-def _batch_size(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 10000:
-        raise argparse.ArgumentTypeError(f"{value}: give a batch size between 1 and 10000")
-    return value
+_days = _bounded("days", 1, 36500, "{value} days: give between 1 and 36500")
+
+
+_batch_size = _bounded("batch size", 1, 10000, "{value}: give a batch size between 1 and 10000")
 
 
 def cmd_secret_key_generate(args: argparse.Namespace) -> int:
@@ -311,18 +318,10 @@ def cmd_admin_key_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number between 1 and 65535")
-    return value
+_port = _bounded("port", 1, 65535, "{value} is not a port number between 1 and 65535")
 
 
-def _workers(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"{value} workers: give between 1 and 64 (one per core)")
-    return value
+_workers = _bounded("workers", 1, 64, "{value} workers: give between 1 and 64 (one per core)")
 
 
 def build_parser() -> argparse.ArgumentParser:
