@@ -51,6 +51,16 @@ def _leaf_name(request: etree._Element) -> str:
     return name
 
 
+def _new_top_level(company: Company, add: etree._Element, records: list[Record]) -> Record:
+    """A list record with no parent: stamped first (QuickBooks spends the ListID even when the name
+    is then refused), its name free among ``records``, active unless the request says otherwise."""
+    record = stamp_new_list(company)
+    record["Name"] = _leaf_name(add)
+    _check_name_free(records, record["Name"])
+    record["IsActive"] = text(add, "IsActive") or "true"
+    return record
+
+
 def account_add(ctx: Context, rq: etree._Element) -> Reply:
     add = rq[0]
     company = ctx.company
@@ -202,10 +212,7 @@ def item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
 def payroll_item_wage_add(ctx: Context, rq: etree._Element) -> Reply:
     add = rq[0]
     company = ctx.company
-    record = stamp_new_list(company)
-    record["Name"] = _leaf_name(add)
-    _check_name_free(company.payroll_wage_items, record["Name"])
-    record["IsActive"] = text(add, "IsActive") or "true"
+    record = _new_top_level(company, add, company.payroll_wage_items)
     record["WageType"] = text(add, "WageType")
     _account_refs(ctx, add, record, ("ExpenseAccountRef",), "PayrollItemWage")
     company.payroll_wage_items.append(record)
@@ -275,10 +282,7 @@ def unit_of_measure_set_add(ctx: Context, rq: etree._Element) -> Reply:
     """A unit-of-measure set: a base unit and related units of ``ConversionRatio`` base units each."""
     add = rq[0]
     company = ctx.company
-    record = stamp_new_list(company)
-    record["Name"] = _leaf_name(add)
-    _check_name_free(company.unit_sets, record["Name"])
-    record["IsActive"] = text(add, "IsActive") or "true"
+    record = _new_top_level(company, add, company.unit_sets)
     record["UnitOfMeasureType"] = text(add, "UnitOfMeasureType")
     copy_passthrough(
         add,
