@@ -51,6 +51,19 @@ def _leaf_name(request: etree._Element) -> str:
     return name
 
 
+def _new_top_level(company: Company, add: etree._Element, records: list[Record], *fields: str) -> Record:
+    """A list record with no parent: stamped first (QuickBooks spends the ListID even when the name
+    is then refused), its name free among ``records``, active unless the request says otherwise,
+    with the request's text of ``fields``."""
+    record = stamp_new_list(company)
+    record["Name"] = _leaf_name(add)
+    _check_name_free(records, record["Name"])
+    record["IsActive"] = text(add, "IsActive") or "true"
+    for name in fields:
+        record[name] = text(add, name)
+    return record
+
+
 def account_add(ctx: Context, rq: etree._Element) -> Reply:
     add = rq[0]
     company = ctx.company
@@ -147,16 +160,26 @@ def _sales_purchase(ctx: Context, add: etree._Element, record: Record, where: st
         record["SalesAndPurchase"] = value
 
 
-def item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
-    add = rq[0]
-    company = ctx.company
+def _new_item(company: Company, add: etree._Element, item_type: str, *, top_level_only: bool) -> Record:
+    """An item of ``item_type``, stamped first; under its ``ParentRef`` unless the type has no
+    hierarchy, its name free among all items, active unless the request says otherwise."""
     record = stamp_new_list(company)
     record["_type"] = item_type
     record["Name"] = _leaf_name(add)
-    parent = require_ref(company, company.items, add.find("ParentRef"), "Item", item_type)
-    _place_in_hierarchy(company, record, parent, "Item")
-    _check_name_free(company.items, record["FullName"])
+    if top_level_only:
+        _check_name_free(company.items, record["Name"])
+    else:
+        parent = require_ref(company, company.items, add.find("ParentRef"), "Item", item_type)
+        _place_in_hierarchy(company, record, parent, "Item")
+        _check_name_free(company.items, record["FullName"])
     record["IsActive"] = text(add, "IsActive") or "true"
+    return record
+
+
+def item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
+    add = rq[0]
+    company = ctx.company
+    record = _new_item(company, add, item_type, top_level_only=False)
     handled = {
         "Name",
         "ParentRef",
@@ -201,14 +224,10 @@ def item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
 
 def payroll_item_wage_add(ctx: Context, rq: etree._Element) -> Reply:
     add = rq[0]
-    company = ctx.company
-    record = stamp_new_list(company)
-    record["Name"] = _leaf_name(add)
-    _check_name_free(company.payroll_wage_items, record["Name"])
-    record["IsActive"] = text(add, "IsActive") or "true"
-    record["WageType"] = text(add, "WageType")
+    wage_items = ctx.company.payroll_wage_items
+    record = _new_top_level(ctx.company, add, wage_items, "WageType")
     _account_refs(ctx, add, record, ("ExpenseAccountRef",), "PayrollItemWage")
-    company.payroll_wage_items.append(record)
+    wage_items.append(record)
     return Reply([("PayrollItemWageRet", record)])
 
 
@@ -238,16 +257,7 @@ def special_item_add(ctx: Context, rq: etree._Element, item_type: str) -> Reply:
     """Subtotal, discount, payment, sales tax, group and other-charge items."""
     add = rq[0]
     company = ctx.company
-    record = stamp_new_list(company)
-    record["_type"] = item_type
-    record["Name"] = _leaf_name(add)
-    if item_type in _TOP_LEVEL_ONLY:
-        _check_name_free(company.items, record["Name"])
-    else:
-        parent = require_ref(company, company.items, add.find("ParentRef"), "Item", item_type)
-        _place_in_hierarchy(company, record, parent, "Item")
-        _check_name_free(company.items, record["FullName"])
-    record["IsActive"] = text(add, "IsActive") or "true"
+    record = _new_item(company, add, item_type, top_level_only=item_type in _TOP_LEVEL_ONLY)
     handled = {"Name", "ParentRef", "IsActive", "UnitOfMeasureSetRef", "ItemGroupLine", "BarCode"}
     handled |= {"SalesOrPurchase", "SalesAndPurchase", "AccountRef"}
     copy_passthrough(add, record, f"{item_type}Ret", handled)
@@ -275,11 +285,7 @@ def unit_of_measure_set_add(ctx: Context, rq: etree._Element) -> Reply:
     """A unit-of-measure set: a base unit and related units of ``ConversionRatio`` base units each."""
     add = rq[0]
     company = ctx.company
-    record = stamp_new_list(company)
-    record["Name"] = _leaf_name(add)
-    _check_name_free(company.unit_sets, record["Name"])
-    record["IsActive"] = text(add, "IsActive") or "true"
-    record["UnitOfMeasureType"] = text(add, "UnitOfMeasureType")
+    record = _new_top_level(company, add, company.unit_sets, "UnitOfMeasureType")
     copy_passthrough(
         add,
         record,

@@ -93,8 +93,12 @@ def _shape(record: Record, tag: str, rq: etree._Element, line_items: bool, linke
 Selection = tuple[list[Record], str | None]
 
 
-def _by_ids(records: list[Record], ids: list[str], key: str) -> Selection:
-    """Asked-for IDs: none found is error 3120; some missing is QuickBooks' 500 warning."""
+def _by_ids(records: list[Record], rq: etree._Element, key: str) -> Selection | None:
+    """Asked-for IDs (``key`` elements in the query; None when it asks for none): none found is
+    error 3120; some missing is QuickBooks' 500 warning."""
+    ids = texts(rq, key)
+    if not ids:
+        return None
     found = [r for r in records if r.get(key) in ids]
     missing = [i for i in ids if not any(r.get(key) == i for r in records)]
     if missing and not found:
@@ -103,9 +107,8 @@ def _by_ids(records: list[Record], ids: list[str], key: str) -> Selection:
 
 
 def _list_filter(company: Company, records: list[Record], rq: etree._Element) -> Selection:
-    ids = texts(rq, "ListID")
-    if ids:
-        return _by_ids(records, ids, "ListID")
+    if (asked := _by_ids(records, rq, "ListID")) is not None:
+        return asked
     names = texts(rq, "FullName")
     if names:
         found = [company.find_list(records, name=n) for n in names]
@@ -155,9 +158,8 @@ def _entity_matches(record: Record, entity: etree._Element, company: Company) ->
 
 
 def _txn_filter(company: Company, records: list[Record], rq: etree._Element) -> Selection:
-    ids = texts(rq, "TxnID")
-    if ids:
-        return _by_ids(records, ids, "TxnID")
+    if (asked := _by_ids(records, rq, "TxnID")) is not None:
+        return asked
     refs = texts(rq, "RefNumber")
     if refs:
         wanted = {r.lower() for r in refs}

@@ -106,25 +106,24 @@ def require_ref(
     return found
 
 
-def stamp_new_list(company: Company) -> Record:
+def _stamped(company: Company, id_key: str, new_id: str) -> Record:
     stamp = now_stamp()
     return {
-        "ListID": company.new_list_id(),
+        id_key: new_id,
         "TimeCreated": stamp,
         "TimeModified": stamp,
         "EditSequence": company.new_edit_sequence(),
     }
+
+
+def stamp_new_list(company: Company) -> Record:
+    return _stamped(company, "ListID", company.new_list_id())
 
 
 def stamp_new_txn(company: Company) -> Record:
-    stamp = now_stamp()
-    return {
-        "TxnID": company.new_txn_id(),
-        "TimeCreated": stamp,
-        "TimeModified": stamp,
-        "EditSequence": company.new_edit_sequence(),
-        "TxnNumber": company.new_txn_number(),
-    }
+    record = _stamped(company, "TxnID", company.new_txn_id())
+    record["TxnNumber"] = company.new_txn_number()
+    return record
 
 
 def touch(company: Company, record: Record) -> None:

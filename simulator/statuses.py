@@ -35,9 +35,9 @@ DIALOG_MESSAGE = (
 def no_permission() -> QBStatus:
     return QBStatus(NO_PERMISSION, "Insufficient permission level to perform this action.")
 
-_RECORD_MISSING = (
-    "QuickBooks error message: Invalid argument.  The specified record does not exist in the list."
-)
+
+# QuickBooks' own reason when a ListID, TxnID or name matches no record.
+_RECORD_MISSING = "Invalid argument.  The specified record does not exist in the list."
 
 
 def severity(code: int) -> str:
@@ -81,17 +81,19 @@ def name_in_use(name: str) -> QBStatus:
     return QBStatus(NAME_IN_USE, f'The name "{name}" of the list element is already in use.')
 
 
+def _with_reason(code: int, what: str, reason: str) -> QBStatus:
+    """QuickBooks' two-part wording: what went wrong, then its own error message (two spaces apart)."""
+    return QBStatus(code, f"{what}  QuickBooks error message: {reason}")
+
+
 def not_found(ident: str) -> QBStatus:
-    return QBStatus(
-        NOT_FOUND, f'Object "{ident}" specified in the request cannot be found.  {_RECORD_MISSING}'
-    )
+    what = f'Object "{ident}" specified in the request cannot be found.'
+    return _with_reason(NOT_FOUND, what, _RECORD_MISSING)
 
 
 def invalid_reference(kind: str, name: str, where: str) -> QBStatus:
-    return QBStatus(
-        INVALID_REFERENCE,
-        f'There is an invalid reference to QuickBooks {kind} "{name}" in the {where}.  {_RECORD_MISSING}',
-    )
+    what = f'There is an invalid reference to QuickBooks {kind} "{name}" in the {where}.'
+    return _with_reason(INVALID_REFERENCE, what, _RECORD_MISSING)
 
 
 def stale_edit_sequence(edit_sequence: str) -> QBStatus:
@@ -99,24 +101,15 @@ def stale_edit_sequence(edit_sequence: str) -> QBStatus:
 
 
 def in_use(kind: str) -> QBStatus:
-    return QBStatus(
-        SAVE_ERROR,
-        f"There was an error when saving a {kind}.  QuickBooks error message: "
-        "The record is in use by another user.",
-    )
+    return save_error(kind, "The record is in use by another user.")
 
 
 def save_error(kind: str, reason: str) -> QBStatus:
-    return QBStatus(
-        SAVE_ERROR, f"There was an error when saving a {kind}.  QuickBooks error message: {reason}"
-    )
+    return _with_reason(SAVE_ERROR, f"There was an error when saving a {kind}.", reason)
 
 
 def invalid_value(field: str, value: str, reason: str) -> QBStatus:
-    return QBStatus(
-        INVALID_VALUE,
-        f'The "{field}" field has an invalid value "{value}".  QuickBooks error message: {reason}',
-    )
+    return _with_reason(INVALID_VALUE, f'The "{field}" field has an invalid value "{value}".', reason)
 
 
 def not_processed() -> QBStatus:

@@ -201,6 +201,11 @@ class WebConnector:
     ) -> str:
         result.last_error = f"{hresult}: {message}"
         self._say(f"Error: {message}")
+        return self._call_connection_error(client, result, hresult, message)
+
+    def _call_connection_error(
+        self, client: HttpConnection, result: SessionResult, hresult: str, message: str
+    ) -> str:
         return soap.read_string(
             "connectionError",
             self._call(
@@ -232,21 +237,10 @@ class WebConnector:
             hresult, message = statuses.DIALOG_HRESULT, statuses.DIALOG_MESSAGE
         else:
             hresult, message = statuses.COULD_NOT_START_HRESULT, statuses.COULD_NOT_START_MESSAGE
-        result.last_error = f"{hresult}: {message}"
-        self._say(f"Error: {message}")
+        answer = self._report_connection_error(client, result, hresult, message)
         # A returned path means "try that file"; the fault persists, so QBWC gives up after a retry.
-        for _attempt in range(2):
-            answer = soap.read_string(
-                "connectionError",
-                self._call(
-                    client,
-                    result,
-                    "connectionError",
-                    [("ticket", result.ticket), ("hresult", hresult), ("message", message)],
-                ),
-            )
-            if answer.lower() == "done":
-                break
+        if answer.lower() != "done":
+            self._call_connection_error(client, result, hresult, message)
         result.ok = False
 
     def _exchange(self, client: HttpConnection, result: SessionResult, company_file: str) -> None:

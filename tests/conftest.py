@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from db.engine import Database
-from db.migrate import upgrade
 from tests.support import shared
 from tests.support.servers import (
     LiveServer,
     create_postgres_database,
     drop_postgres_database,
+    migrated_database,
     start_server,
 )
 
@@ -101,10 +101,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def database(database_url: str) -> Iterator[Database]:
     """A migrated database, once per database kind, for tests of the data layer itself (no server)."""
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
+    yield from migrated_database(database_url)
 
 
 @pytest.fixture(scope="session")

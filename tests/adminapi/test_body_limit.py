@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from tests.foundation.helpers import new_tenant
-from tests.support.servers import LiveServer, start_server
+from tests.support.servers import LiveServer, serving
 
 DEFAULT_LIMIT = 10 * 1024 * 1024
 
@@ -118,11 +118,9 @@ def test_a_100_mb_chunked_body_without_a_key_does_not_grow_the_server(live_serve
 
 @pytest.fixture(scope="module")
 def small_limit_server(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(
+    yield from serving(
         sqlite_url, tmp_path_factory.mktemp("small-limit"), extra_env={"QBBRIDGE_MAX_API_BODY_BYTES": "4096"}
     )
-    yield server
-    server.stop()
 
 
 def test_the_limit_is_configurable_and_leaves_the_web_connector_endpoint_alone(small_limit_server: LiveServer) -> None:

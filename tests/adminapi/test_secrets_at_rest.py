@@ -23,16 +23,17 @@ from db.models import Import
 from db.sealing import Keyring, UnreadableSecret, new_key
 from mapping.delivery.deliver import UNREADABLE_KEY_DELAY, UNREADABLE_KEY_ERROR, deliver_pending
 from tests.foundation.helpers import new_tenant
-from tests.support.servers import LiveServer, create_postgres_database, drop_postgres_database, start_server
+from tests.support.servers import LiveServer, scratch_database, start_server
 
 API_KEY = "fo-live-key-" + uuid.uuid4().hex
 
 
-def _sealed(database_url: str, tenant_id: str) -> str | None:
+def _key_column(database_url: str, tenant_id: str, column: str = "fusion_api_key_sealed") -> str | None:
+    """The tenant's Fusion Operations key as the database holds it: sealed, or in plain text (before 0008)."""
     engine = create_engine(database_url)
     with engine.connect() as connection:
         value = connection.execute(
-            text("SELECT fusion_api_key_sealed FROM tenants WHERE id = :id"), {"id": tenant_id}
+            text(f"SELECT {column} FROM tenants WHERE id = :id"), {"id": tenant_id}
         ).scalar_one()
     engine.dispose()
     return value
@@ -46,7 +47,7 @@ def test_the_key_is_stored_encrypted_and_never_answered_or_logged(live_server: L
     )
     assert put.status_code == 200 and API_KEY not in put.text
     assert API_KEY not in admin.get(f"/api/v1/tenants/{tenant.id}/fusion-api").text
-    sealed = _sealed(live_server.database_url, tenant.id)
+    sealed = _key_column(live_server.database_url, tenant.id)
     assert sealed is not None and API_KEY not in sealed
     # The key generated at first start, in a file of its own beside the default database, opens it.
     key_file = live_server.log_path.parent / "var" / "secret-key"
@@ -64,12 +65,7 @@ def test_the_key_is_stored_encrypted_and_never_answered_or_logged(live_server: L
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "postgresql":
-        url = create_postgres_database()
-        yield url
-        drop_postgres_database(url)
-    else:
-        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+    yield from scratch_database(request.param, tmp_path / "upgrade.db")
 
 
 def _tenant_with_plain_key(url: str, key: str) -> str:
@@ -101,16 +97,10 @@ def test_the_upgrade_encrypts_keys_stored_in_plain_text_and_the_downgrade_restor
         upgrade(database.engine, keyring=keyring)
         columns = {c["name"] for c in inspect(database.engine).get_columns("tenants")}
         assert "fusion_api_key" not in columns and "fusion_api_key_sealed" in columns
-        sealed = _sealed(empty_database, tenant_id)
+        sealed = _key_column(empty_database, tenant_id)
         assert sealed is not None and API_KEY not in sealed and keyring.open(sealed) == API_KEY
         downgrade(database.engine, "0005", keyring=keyring)
-        engine = create_engine(empty_database)
-        with engine.connect() as connection:
-            plain = connection.execute(
-                text("SELECT fusion_api_key FROM tenants WHERE id = :id"), {"id": tenant_id}
-            ).scalar_one()
-        engine.dispose()
-        assert plain == API_KEY
+        assert _key_column(empty_database, tenant_id, "fusion_api_key") == API_KEY
     finally:
         database.dispose()
 
@@ -160,9 +150,9 @@ def test_rotation_re_encrypts_every_key_under_the_new_secret_key(empty_database:
     assert ids["gone"] in rotated.stderr
     only_new = Keyring([new])
     for name in ("a", "b"):
-        assert only_new.open(_sealed(empty_database, ids[name]) or "") == f"key-of-{name}"
+        assert only_new.open(_key_column(empty_database, ids[name]) or "") == f"key-of-{name}"
     with pytest.raises(UnreadableSecret):
-        only_new.open(_sealed(empty_database, ids["gone"]) or "")
+        only_new.open(_key_column(empty_database, ids["gone"]) or "")
     assert not (tmp_path / "var" / "secret-key").exists()  # the environment's key is used, no file made
     assert "key-of-" not in rotated.stdout + rotated.stderr
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from mapping.entities import PurchaseOrder, Receiving, SalesOrder, Shipping
-from mapping.flows import FLOWS, plan_purchase_order, plan_receiving, plan_sales_order, plan_shipping
+from mapping.entities import Receiving, SalesOrder, Shipping
+from mapping.flows import FLOWS, plan_sales_order, plan_shipping
 from mapping.flows.naming import external_guid
 from mapping.plan import Binding, LinkKey, PlanError
 from requests_builder import (
@@ -323,8 +323,7 @@ def test_custom_field_value_over_255_is_refused(ctx):
 
 
 def test_purchase_order_defaults(ctx):
-    plan = plan_purchase_order(PurchaseOrder.model_validate(PURCHASE_ORDER), settings(), ctx)
-    [step] = plan.steps
+    [step] = _plan("purchaseOrder", ctx).steps
     assert isinstance(step.request, PurchaseOrderAdd)
     assert step.request.vendor.full_name == "STEELCO"
     assert step.request.txn_date == dt.date(2026, 11, 19)  # creation date
@@ -377,7 +376,7 @@ def test_created_item_name_over_31_names_the_row(ctx):
 
 
 def test_receiving_is_a_bill_linked_to_its_purchase_order(ctx):
-    plan = plan_receiving(Receiving.model_validate(RECEIVING), settings(), ctx)
+    plan = _plan("receiving", ctx)
     [step] = plan.steps
     assert isinstance(step.request, BillAdd)
     assert step.request.vendor.full_name == "STEELCO"

@@ -48,19 +48,18 @@ def clock() -> Clock:
     return Clock()
 
 
-def _service(database: Database, clock: Clock, **options: object) -> WebConnectorService:
+def _service_and_tenant(database: Database, clock: Clock, **options: object) -> tuple[WebConnectorService, str, str]:
+    """The protocol on ``clock`` with the throttle's defaults (or ``options``), and a new tenant's
+    user name and token."""
     defaults: dict[str, object] = {
         "auth_failure_limit": 5,
         "auth_address_failure_limit": 30,
         "auth_failure_window": dt.timedelta(minutes=15),
     }
-    return WebConnectorService(database, ServiceOptions(**{**defaults, **options}), clock=clock)  # type: ignore[arg-type]
-
-
-def _tenant(database: Database) -> tuple[str, str]:
+    service = WebConnectorService(database, ServiceOptions(**{**defaults, **options}), clock=clock)  # type: ignore[arg-type]
     with database.transaction() as session:
         tenant = create_tenant(session, f"Throttle {uuid.uuid4().hex[:8]}")
-        return tenant.qbwc_username, issue_token(session, tenant)
+        return service, tenant.qbwc_username, issue_token(session, tenant)
 
 
 def _guess(service: WebConnectorService, username: str, address: str, times: int) -> None:
@@ -74,8 +73,7 @@ def _logged_in(result: list[str]) -> bool:
 
 
 def test_a_stranger_cannot_lock_the_tenants_own_connector_out(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock)
     for _ in range(5):
         assert service.authenticate(username, "guess", client_address=STRANGER) == ["", INVALID_USER]
     # The stranger's address is refused now, even with the right token...
@@ -85,15 +83,13 @@ def test_a_stranger_cannot_lock_the_tenants_own_connector_out(database: Database
 
 
 def test_fewer_failures_than_the_limit_do_not_block(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock)
     _guess(service, username, STRANGER, times=4)
     assert _logged_in(service.authenticate(username, token, client_address=STRANGER))
 
 
 def test_an_address_trying_many_user_names_is_refused_for_every_one(database: Database, clock: Clock) -> None:
-    service = _service(database, clock, auth_address_failure_limit=8)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock, auth_address_failure_limit=8)
     address = "203.0.113.8"
     for attempt in range(8):
         assert service.authenticate(f"qbb-guess-{attempt}", "guess", client_address=address) == ["", INVALID_USER]
@@ -103,8 +99,7 @@ def test_an_address_trying_many_user_names_is_refused_for_every_one(database: Da
 
 
 def test_the_block_ends_when_the_window_has_passed(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock)
     address = "203.0.113.9"
     _guess(service, username, address, times=5)
     clock.now += dt.timedelta(minutes=14, seconds=59)
@@ -114,8 +109,7 @@ def test_the_block_ends_when_the_window_has_passed(database: Database, clock: Cl
 
 
 def test_failures_older_than_the_window_are_not_counted(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock)
     address = "203.0.113.10"
     _guess(service, username, address, times=4)
     clock.now += dt.timedelta(minutes=16)
@@ -124,8 +118,7 @@ def test_failures_older_than_the_window_are_not_counted(database: Database, cloc
 
 
 def test_a_login_clears_its_own_count_but_not_its_addresss(database: Database, clock: Clock) -> None:
-    service = _service(database, clock, auth_address_failure_limit=9)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock, auth_address_failure_limit=9)
     address = "203.0.113.11"
     _guess(service, username, address, times=4)
     assert _logged_in(service.authenticate(username, token, client_address=address))
@@ -138,8 +131,7 @@ def test_a_login_clears_its_own_count_but_not_its_addresss(database: Database, c
 
 
 def test_ipv6_addresses_are_counted_by_their_64_network(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock)
     for host in range(1, 6):
         service.authenticate(username, "guess", client_address=f"2001:db8:aa:bb::{host:x}")
     assert service.authenticate(username, token, client_address="2001:db8:aa:bb:1:2:3:4") == ["", INVALID_USER]
@@ -298,8 +290,7 @@ def test_parallel_wrong_attempts_on_two_workers_are_all_refused_and_counted(two_
 
 
 def test_logins_that_cannot_succeed_are_not_counted(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, token = _tenant(database)
+    service, username, token = _service_and_tenant(database, clock)
     address = "203.0.113.12"
     for _ in range(10):
         assert service.authenticate(username, "", client_address=address) == ["", INVALID_USER]
@@ -308,8 +299,7 @@ def test_logins_that_cannot_succeed_are_not_counted(database: Database, clock: C
 
 
 def test_counts_whose_window_and_block_are_over_are_removed(database: Database, clock: Clock) -> None:
-    service = _service(database, clock)
-    username, _ = _tenant(database)
+    service, username, _ = _service_and_tenant(database, clock)
     for _ in range(5):
         service.authenticate(username, "guess", client_address="203.0.113.13")
 

@@ -28,6 +28,7 @@ from db.migrate import upgrade
 from db.models import Tenant, WcSession
 from db.tenants import create_tenant
 from mapping import setup
+from tests.support.servers import migrated_database
 
 # Far more than a lookup by index throws away (nothing), far fewer than the rows below.
 MAX_DISCARDED = 100
@@ -36,10 +37,7 @@ ROWS = 6_000
 
 @pytest.fixture(scope="module")
 def database(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
+    yield from migrated_database(postgres_url)
 
 
 def _driver_url(database: Database) -> str:

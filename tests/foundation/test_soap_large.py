@@ -79,13 +79,19 @@ def big_client(url: str) -> WebConnectorClient:
     return WebConnectorClient(url, client=httpx.Client(timeout=120))
 
 
+def _everyone_asked_for(server: LiveServer) -> tuple[str, WebConnectorClient, str, str]:
+    """A new tenant's raw query for every customer, sent in a session of a connector that waits for
+    large bodies: the job, the connector, its ticket and the request it was sent."""
+    tenant = new_tenant(server.client)
+    job_id = queue_raw(server.client, tenant.id, customer_query("Everyone"))
+    wc = big_client(server.qbwc_url)
+    ticket, _ = wc.authenticate(tenant.username, tenant.token)
+    return job_id, wc, ticket, wc.send_request_xml(ticket)
+
+
 def test_a_20_mb_answer_settles_its_job(live_server: LiveServer) -> None:
     admin = live_server.client
-    tenant = new_tenant(admin)
-    job_id = queue_raw(admin, tenant.id, customer_query("Everyone"))
-    wc = big_client(live_server.qbwc_url)
-    ticket, _ = wc.authenticate(tenant.username, tenant.token)
-    request_xml = wc.send_request_xml(ticket)
+    job_id, wc, ticket, request_xml = _everyone_asked_for(live_server)
     answer = customer_answer(request_xml, TWENTY_MB)
     assert len(answer) > TWENTY_MB - 2_000
     assert wc.receive_response_xml(ticket, answer) == 100
@@ -132,11 +138,7 @@ def test_the_largest_body_allowed_is_read_and_one_byte_more_is_refused(
     server = start_server(sqlite_url, tmp_path, extra_env={"QBBRIDGE_MAX_SOAP_BODY_BYTES": str(limit)})
     try:
         admin = server.client
-        tenant = new_tenant(admin)
-        job_id = queue_raw(admin, tenant.id, customer_query("Everyone"))
-        wc = big_client(server.qbwc_url)
-        ticket, _ = wc.authenticate(tenant.username, tenant.token)
-        request_xml = wc.send_request_xml(ticket)
+        job_id, wc, ticket, request_xml = _everyone_asked_for(server)
         body = body_of_exactly(limit, ticket, request_xml)
         assert len(body) == limit
 

@@ -13,7 +13,8 @@ import pytest
 from qbbridge.logs import MAX_RECORD_CHARS, BoundedFormatter, bounded
 from qbwc.spyne_adapter import describe_failure
 from tests.foundation.helpers import new_tenant
-from tests.support.servers import LiveServer, start_server
+from tests.support.logs import log_a_huge_failure
+from tests.support.servers import LiveServer, serving
 from tests.support.webconnector import INTUIT, SOAP_ENV, WebConnectorClient
 
 HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
@@ -24,11 +25,7 @@ LONGEST_LINE = MAX_RECORD_CHARS + 200
 @pytest.fixture(scope="module")
 def logged_server(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server of its own, logging at the production default level, so its log is only ours."""
-    server = start_server(
-        sqlite_url, tmp_path_factory.mktemp("logged"), extra_env={"QBBRIDGE_LOG_LEVEL": "info"}
-    )
-    yield server
-    server.stop()
+    yield from serving(sqlite_url, tmp_path_factory.mktemp("logged"), extra_env={"QBBRIDGE_LOG_LEVEL": "info"})
 
 
 def soap(call: str) -> bytes:
@@ -117,21 +114,8 @@ def test_bounded_keeps_the_start_and_the_end() -> None:
 
 
 def test_the_bounded_formatter_cuts_a_traceback_too(tmp_path: Path) -> None:
-    path = tmp_path / "log.txt"
-    handler = logging.FileHandler(path)
-    handler.setFormatter(BoundedFormatter(logging.Formatter("%(levelname)s %(message)s"), 2_000))
-    logger = logging.getLogger("qbbridge.tests.bounded")
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        try:
-            raise ValueError("v" * 100_000)
-        except ValueError:
-            logger.exception("failed with %s", "a" * 100_000)
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-    written = path.read_text()
+    formatter = BoundedFormatter(logging.Formatter("%(levelname)s %(message)s"), 2_000)
+    written = log_a_huge_failure(tmp_path / "log.txt", formatter, "qbbridge.tests.bounded")
     assert len(written) <= 2_001
     assert written.startswith("ERROR failed with aaa")
 

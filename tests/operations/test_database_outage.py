@@ -24,9 +24,12 @@ from tests.support.servers import LiveServer, postgres_admin_url, start_server
 from tests.support.tcp_proxy import TcpRelay
 from tests.support.webconnector import WebConnectorClient, answer_for
 
+# A server and the relay between it and PostgreSQL.
+Relayed = tuple[LiveServer, TcpRelay]
+
 
 @pytest.fixture
-def relayed(postgres_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, TcpRelay]]:
+def relayed(postgres_url: str, tmp_path: Path) -> Iterator[Relayed]:
     """A server whose PostgreSQL is reached through a relay the test can cut."""
     relay = TcpRelay.to(postgres_admin_url())
     server = start_server(
@@ -46,9 +49,7 @@ def _assert_unavailable(response: httpx.Response) -> None:
     assert "database is unavailable" in response.json()["detail"]
 
 
-def test_admin_calls_answer_503_while_the_database_is_unreachable(
-    relayed: tuple[LiveServer, TcpRelay],
-) -> None:
+def test_admin_calls_answer_503_while_the_database_is_unreachable(relayed: Relayed) -> None:
     server, relay = relayed
     admin = server.client
     tenant = new_tenant(admin)
@@ -114,9 +115,7 @@ def _end_connections_of(database_url: str) -> int:
     return int(ended)
 
 
-def test_web_connector_calls_get_protocol_answers_while_the_database_is_unreachable(
-    relayed: tuple[LiveServer, TcpRelay],
-) -> None:
+def test_web_connector_calls_get_protocol_answers_while_the_database_is_unreachable(relayed: Relayed) -> None:
     server, relay = relayed
     admin = server.client
     tenant = new_tenant(admin)
@@ -154,7 +153,7 @@ def test_web_connector_calls_get_protocol_answers_while_the_database_is_unreacha
     assert "Traceback" not in server.log_text()
 
 
-def test_the_wait_for_the_database_is_bounded(relayed: tuple[LiveServer, TcpRelay]) -> None:
+def test_the_wait_for_the_database_is_bounded(relayed: Relayed) -> None:
     server, relay = relayed
     tenant = new_tenant(server.client)
     queue_raw(server.client, tenant.id)

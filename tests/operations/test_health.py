@@ -16,9 +16,8 @@ from db.migrate import head_revision
 from qbbridge import __version__
 from tests.support.servers import (
     LiveServer,
-    create_postgres_database,
-    drop_postgres_database,
     postgres_admin_url,
+    scratch_database,
     start_server,
 )
 from tests.support.tcp_proxy import TcpRelay
@@ -47,12 +46,7 @@ def test_version_is_read_with_any_api_key(live_server: LiveServer) -> None:
 @pytest.fixture(params=["postgresql", "sqlite"])
 def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database for one test (its schema is changed under the server)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'own.db'}"
-        return
-    url = create_postgres_database()
-    yield url
-    drop_postgres_database(url)
+    yield from scratch_database(request.param, tmp_path / "own.db")
 
 
 def _set_revision(url: str, revision: str | None) -> None:

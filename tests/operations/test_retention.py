@@ -20,7 +20,7 @@ from db.models import AuditEvent, Import, Job, Step, Tenant, utcnow
 from qbbridge import retention
 from tests.operations.conftest import clean_environment, run_qbbridge
 from tests.support.run_async import run_async
-from tests.support.servers import create_postgres_database, drop_postgres_database, start_server
+from tests.support.servers import scratch_database, start_server
 
 DAYS = 90
 REQUEST = "<QBXML><CustomerAddRq><Name>Old Customer</Name></CustomerAddRq></QBXML>"
@@ -30,12 +30,7 @@ RESPONSE = '<QBXML><CustomerAddRs statusCode="3100" statusMessage="The name is i
 @pytest.fixture(params=["postgresql", "sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of the test's own: retention reads the whole history."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'qb.db'}"
-        return
-    url = create_postgres_database()
-    yield url
-    drop_postgres_database(url)
+    yield from scratch_database(request.param, tmp_path / "qb.db")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from db import secrets as secret_values
 from qbbridge.logs import MAX_RECORD_CHARS, configure_logging, formatter
 from qbbridge.metered import SESSION_ID_CHARS
 from tests.foundation.helpers import new_tenant, queue_raw
+from tests.support.logs import log_a_huge_failure
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient
 
@@ -123,21 +124,10 @@ def test_the_console_format_is_for_people(tmp_path: Path) -> None:
 
 
 def test_a_json_line_with_a_huge_message_and_traceback_stays_valid_and_bounded(tmp_path: Path) -> None:
-    path = tmp_path / "log.jsonl"
-    handler = logging.FileHandler(path)
-    handler.setFormatter(formatter("json"))
-    logger = logging.getLogger("qbbridge.tests.json")
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        try:
-            raise ValueError("v" * 100_000)
-        except ValueError:
-            logger.exception("failed with %s", "a" * 100_000, extra={"tenant_id": "t" * 10_000})
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-    (line,) = path.read_text().splitlines()
+    written = log_a_huge_failure(
+        tmp_path / "log.jsonl", formatter("json"), "qbbridge.tests.json", tenant_id="t" * 10_000
+    )
+    (line,) = written.splitlines()
     assert len(line) <= MAX_RECORD_CHARS
     record = json.loads(line)
     assert record["event"].startswith("failed with aaa") and "characters left out" in record["event"]

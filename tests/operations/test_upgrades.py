@@ -14,18 +14,13 @@ from db.engine import Database
 from db.migrate import head_revision, revisions, upgrade
 from tests.operations.upgrade_fixtures import FIXTURES, Expected, Rows
 from tests.support.payloads import SALES_ORDER
-from tests.support.servers import LiveServer, create_postgres_database, drop_postgres_database, start_server
+from tests.support.servers import LiveServer, scratch_database, start_server
 from tests.support.webconnector import WebConnectorClient, answer_for
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgraded.db'}"
-        return
-    url = create_postgres_database()
-    yield url
-    drop_postgres_database(url)
+    yield from scratch_database(request.param, tmp_path / "upgraded.db")
 
 
 def test_every_migration_has_a_fixture() -> None:

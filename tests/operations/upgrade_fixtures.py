@@ -205,41 +205,36 @@ def fill_0001(rows: Rows) -> Expected:
     rows.insert("auth_throttle", username="qbb-typo", failures=2, window_started_at=rows.ago(minutes=5))
     rows.insert("qbwc_client_hello", address="203.0.113.7", version="2.3.0.215", seen_at=rows.ago(minutes=1))
 
-    closed = rows.insert(
-        "qbwc_sessions",
-        tenant_id=tenant_id,
-        ticket_digest=secret_values.digest(secret_values.new_secret(24)),
-        state="closed",
-        created_at=rows.ago(days=2),
-        last_seen_at=rows.ago(days=2),
-        closed_at=rows.ago(days=2),
-        client_version="2.3.0.215",
-        company_file=COMPANY_FILE,
-        country="US",
-        qbxml_version="13.0",
-        hcp_received=True,
-        wait_requested=False,
-        steps_done=2,
-        waits=0,
+    def session(ticket: str, state: str, steps_done: int, **times_and_reason: Any) -> Any:
+        """A session of the tenant's Web Connector 2.3 with Acme's company file open in QuickBooks."""
+        return rows.insert(
+            "qbwc_sessions",
+            tenant_id=tenant_id,
+            ticket_digest=secret_values.digest(ticket),
+            state=state,
+            client_version="2.3.0.215",
+            company_file=COMPANY_FILE,
+            country="US",
+            qbxml_version="13.0",
+            hcp_received=True,
+            wait_requested=False,
+            steps_done=steps_done,
+            waits=0,
+            **times_and_reason,
+        )
+
+    two_days_ago = rows.ago(days=2)
+    closed = session(
+        secret_values.new_secret(24),
+        "closed",
+        2,
+        created_at=two_days_ago,
+        last_seen_at=two_days_ago,
+        closed_at=two_days_ago,
         close_reason="the Web Connector closed it",
     )
     open_ticket = secret_values.new_secret(24)
-    rows.insert(
-        "qbwc_sessions",
-        tenant_id=tenant_id,
-        ticket_digest=secret_values.digest(open_ticket),
-        state="open",
-        created_at=rows.ago(minutes=3),
-        last_seen_at=rows.ago(minutes=1),
-        client_version="2.3.0.215",
-        company_file=COMPANY_FILE,
-        country="US",
-        qbxml_version="13.0",
-        hcp_received=True,
-        wait_requested=False,
-        steps_done=1,
-        waits=0,
-    )
+    session(open_ticket, "open", 1, created_at=rows.ago(minutes=3), last_seen_at=rows.ago(minutes=1))
 
     expected = Expected(
         admin_key=admin_key,
@@ -286,31 +281,33 @@ def fill_0001(rows: Rows) -> Expected:
         )
         return public_id
 
-    sent = RAW_QUERY.format(name="Acme Corp").replace(
-        "<CustomerQueryRq>", '<CustomerQueryRq requestID="1.0">'
-    )
+    def answered(name: str, request_id: str, response: str, status: tuple[int, str, str]) -> dict[str, Any]:
+        """A customer query sent in the closed session two days ago, with QuickBooks' answer."""
+        code, severity, message = status
+        return {
+            "state": "succeeded" if code == 0 else "failed",
+            "intent": {"qbxml": RAW_QUERY.format(name=name)},
+            "request": RAW_QUERY.format(name=name).replace(
+                "<CustomerQueryRq>", f'<CustomerQueryRq requestID="{request_id}">'
+            ),
+            "request_ids": [request_id],
+            "response": response,
+            "status_code": code,
+            "status_severity": severity,
+            "status_message": message,
+            "session_id": closed,
+            "claimed_at": two_days_ago,
+            "completed_at": two_days_ago,
+        }
+
     answer = (
         '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="1.0" statusCode="0" '
         'statusSeverity="Info" statusMessage="Status OK"><CustomerRet><ListID>80000001-1</ListID>'
         "<Name>Acme Corp</Name></CustomerRet></CustomerQueryRs></QBXMLMsgsRs></QBXML>"
     )
-    done = raw_job(
-        "succeeded",
-        {
-            "state": "succeeded",
-            "intent": {"qbxml": RAW_QUERY.format(name="Acme Corp")},
-            "request": sent,
-            "request_ids": ["1.0"],
-            "response": answer,
-            "status_code": 0,
-            "status_severity": "Info",
-            "status_message": "Status OK",
-            "session_id": closed,
-            "claimed_at": rows.ago(days=2),
-            "completed_at": rows.ago(days=2),
-        },
-        age=3000,
-    )
+    step = answered("Acme Corp", "1.0", answer, (0, "Info", "Status OK"))
+    sent = step["request"]
+    done = raw_job("succeeded", step, age=3000)
     expected.jobs[done] = ExpectedJob("raw_qbxml", "succeeded", [ExpectedStep("succeeded", sent, answer, 0)])
     refused = (
         '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="2.0" statusCode="3100" '
@@ -318,28 +315,10 @@ def fill_0001(rows: Rows) -> Expected:
         'in use." /></QBXMLMsgsRs></QBXML>'
     )
     why = "QuickBooks refused the request (3100): the name is already used by another list entry."
-    sent_again = RAW_QUERY.format(name="Acme").replace(
-        "<CustomerQueryRq>", '<CustomerQueryRq requestID="2.0">'
-    )
-    failed = raw_job(
-        "failed",
-        {
-            "state": "failed",
-            "intent": {"qbxml": RAW_QUERY.format(name="Acme")},
-            "request": sent_again,
-            "request_ids": ["2.0"],
-            "response": refused,
-            "status_code": 3100,
-            "status_severity": "Error",
-            "status_message": 'The name "Acme" of the list element is already in use.',
-            "error": why,
-            "session_id": closed,
-            "claimed_at": rows.ago(days=2),
-            "completed_at": rows.ago(days=2),
-        },
-        error=why,
-        age=2999,
-    )
+    in_use = 'The name "Acme" of the list element is already in use.'
+    step = {**answered("Acme", "2.0", refused, (3100, "Error", in_use)), "error": why}
+    sent_again = step["request"]
+    failed = raw_job("failed", step, error=why, age=2999)
     expected.jobs[failed] = ExpectedJob(
         "raw_qbxml", "failed", [ExpectedStep("failed", sent_again, refused, 3100, why)], error=why
     )
@@ -483,25 +462,34 @@ def fill_0003(rows: Rows) -> Expected:
         ("product", "Item", "GADGET-9", None, product),
         ("salesOrder", "SalesOrder", "77-1796460999", "SO-QB-77", order),
     ):
-        public_id = str(uuid.uuid4())
-        rows.insert(
-            "imports",
-            public_id=public_id,
-            tenant_id=expected.tenant_id,
-            entity=entity,
-            status="pending",
-            source_type=source_type,
-            source_id=source_id,
+        _pending_import(
+            rows,
+            expected,
+            ExpectedImport(str(uuid.uuid4()), entity, "pending", source_type, source_id, data),
             ref_number=ref,
-            data=json.loads(json.dumps(data)),
             attempts=1,
             next_attempt_at=rows.ago(minutes=-5),
             last_error="Fusion Operations answered 503; trying again later",
             created_at=rows.ago(hours=1),
             updated_at=rows.ago(minutes=10),
         )
-        expected.imports.append(ExpectedImport(public_id, entity, "pending", source_type, source_id, data))
     return expected
+
+
+def _pending_import(rows: Rows, expected: Expected, item: ExpectedImport, **rest: Any) -> None:
+    """A document retrieved from QuickBooks, waiting to be pushed: written, then expected back."""
+    rows.insert(
+        "imports",
+        public_id=item.id,
+        tenant_id=expected.tenant_id,
+        entity=item.entity,
+        status=item.status,
+        source_type=item.source_type,
+        source_id=item.source_id,
+        data=json.loads(json.dumps(item.data)),
+        **rest,
+    )
+    expected.imports.append(item)
 
 
 def fill_0004(rows: Rows) -> Expected:
@@ -536,25 +524,16 @@ def fill_0006(rows: Rows) -> Expected:
         "documentDate": "2026-11-26",
         "rows": [{"product": {"code": "GADGET-9", "name": "Gadget"}, "quantity": 1, "unitPrice": 40.0}],
     }
-    public_id = str(uuid.uuid4())
-    rows.insert(
-        "imports",
-        public_id=public_id,
-        tenant_id=expected.tenant_id,
-        entity="salesOrder",
-        status="pending",
-        source_type="Invoice",
-        source_id="91-1796460999",
+    _pending_import(
+        rows,
+        expected,
+        ExpectedImport(str(uuid.uuid4()), "salesOrder", "pending", "Invoice", "91-1796460999", invoice),
         ref_number="1001",
         code="INV-1001",
         notes=["QuickBooks adds sales tax of 3.20 to this invoice: tax is not a row."],
-        data=invoice,
         attempts=0,
         created_at=rows.ago(minutes=30),
         updated_at=rows.ago(minutes=30),
-    )
-    expected.imports.append(
-        ExpectedImport(public_id, "salesOrder", "pending", "Invoice", "91-1796460999", invoice)
     )
     rows.insert(
         "quickbooks_lists",

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from simulator.webconnector import HttpxConnection, SessionResult
 from tests.retrieval.conftest import qb_add
 from tests.sends.conftest import Customer, new_company, new_customer
 from tests.support.large_orders import add_large_orders
-from tests.support.servers import LiveServer, start_server
+from tests.support.servers import LiveServer, serving
 
 LIMIT = 64 * 1024 * 1024  # QBBRIDGE_MAX_SOAP_BODY_BYTES' default
 EIGHTH = LIMIT // 8
@@ -89,6 +90,17 @@ def _retrieve(customer: Customer) -> str:
     return str(response.json()["jobId"])
 
 
+def _retrieved(customer: Customer) -> tuple[dict[str, Any], list[Page]]:
+    """A retrieval of sales orders, synced until the queue is idle: its job, which succeeded, and the
+    pages of orders QuickBooks answered with."""
+    job_id = _retrieve(customer)
+    pages: list[Page] = []
+    _sync_until_idle(customer, pages)
+    job = customer.job(job_id)
+    assert job["status"] == "succeeded", job["error"]
+    return job, pages
+
+
 def _imported_orders(customer: Customer) -> set[str]:
     seen: set[str] = set()
     cursor = None
@@ -104,13 +116,8 @@ def _imported_orders(customer: Customer) -> set[str]:
 def test_ordinary_orders_travel_at_the_maximum_page_size_after_the_first_page(customer: Customer) -> None:
     total = FIRST + 3 * MAX_PAGE_SIZE + 7
     _small_orders(customer, total)
-    job_id = _retrieve(customer)
-    pages: list[Page] = []
-    _sync_until_idle(customer, pages)
-
-    job = customer.job(job_id)
+    job, pages = _retrieved(customer)
     counts = job["result"]["entities"]["salesOrder"]
-    assert job["status"] == "succeeded", job["error"]
     assert (counts["found"], counts["imported"], counts["pages"]) == (total, total, 5)
     # Nothing is known before the first page; after it, ordinary orders travel 100 a page (with pages of
     # a fixed size this would be 15 pages of 23).
@@ -123,10 +130,7 @@ def test_ordinary_orders_travel_at_the_maximum_page_size_after_the_first_page(cu
     assert (step["result"]["pageLost"], step["result"]["fixedPageSize"]) == (False, False)
 
     # Each retrieval starts again from the first page's size: what one saw is not carried to the next.
-    again = _retrieve(customer)
-    pages.clear()
-    _sync_until_idle(customer, pages)
-    assert customer.job(again)["status"] == "succeeded"
+    _, pages = _retrieved(customer)
     assert [page.orders for page in pages] == [FIRST, MAX_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE_SIZE, 7]
 
 
@@ -134,13 +138,8 @@ def test_pages_shrink_to_an_eighth_of_the_limit_once_large_orders_are_seen(custo
     small, large = FIRST + MAX_PAGE_SIZE + 67, 60
     _small_orders(customer, small)
     add_large_orders(customer.qb, "SalesOrder", large)
-    job_id = _retrieve(customer)
-    pages: list[Page] = []
-    _sync_until_idle(customer, pages)
-
-    job = customer.job(job_id)
+    job, pages = _retrieved(customer)
     counts = job["result"]["entities"]["salesOrder"]
-    assert job["status"] == "succeeded", job["error"]
     assert (counts["found"], counts["imported"]) == (small + large, small + large)
     assert len(_imported_orders(customer)) == small + large
     assert [(page.orders, page.large) for page in pages] == [
@@ -185,13 +184,11 @@ def test_after_quickbooks_refuses_a_continue_every_page_asks_for_the_first_page_
 def eighth_limit_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server whose SOAP body limit is an eighth of the default (8 MiB, the least the README allows);
     a connector that died is superseded after one silent second."""
-    server = start_server(
+    yield from serving(
         database_url,
         Path(tmp_path_factory.mktemp("eighth")),
         extra_env={"QBBRIDGE_MAX_SOAP_BODY_BYTES": str(EIGHTH), "QBBRIDGE_SUPERSEDE_AFTER_SECONDS": "1"},
     )
-    yield server
-    server.stop()
 
 
 def test_a_page_over_the_limit_is_asked_for_again_smaller_in_the_next_session(eighth_limit_server: LiveServer) -> None:

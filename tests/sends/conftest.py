@@ -13,7 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import bindparam, create_engine, text
 
+from db import queue
 from db.models import UTCDateTime
+from mapping.plan import PlannedStep
+from mapping.step_kinds import StepKind
+from requests_builder import CustomerQuery
 from simulator.company import Company
 from simulator.faults import Faults
 from simulator.host import HostFacts
@@ -191,6 +195,12 @@ def end_retry_delays(customer: Customer) -> None:
             )
     finally:
         engine.dispose()
+
+
+def lookup_step(name: str) -> queue.NewStep:
+    """A step that only looks the customer ``name`` up, for jobs a test writes to the queue itself."""
+    intent = PlannedStep(request=CustomerQuery(full_names=[name]), description=f"Look up {name}", purpose="lookup")
+    return queue.NewStep(kind=StepKind.QBXML_REQUEST, intent=intent.to_intent())
 
 
 def new_company(country: str = "US", max_version: str = "13.0") -> QuickBooks:

@@ -18,10 +18,7 @@ from db import queue
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Tenant
-from mapping.plan import PlannedStep
-from mapping.step_kinds import StepKind
-from requests_builder import CustomerQuery
-from tests.sends.conftest import Customer
+from tests.sends.conftest import Customer, lookup_step
 from tests.support.payloads import SALES_ORDER
 from tests.support.webconnector import WebConnectorClient, answer_for, customer_query
 
@@ -180,15 +177,7 @@ def test_a_late_answer_that_settles_a_job_with_steps_to_go_puts_it_at_the_end_of
     try:
         # A job of two lookups QuickBooks cannot be asked about afterwards (no reconciliation).
         with database.transaction() as session:
-            steps = [
-                queue.NewStep(
-                    kind=StepKind.QBXML_REQUEST,
-                    intent=PlannedStep(
-                        request=CustomerQuery(full_names=[name]), description=f"Look up {name}", purpose="lookup"
-                    ).to_intent(),
-                )
-                for name in ("ACME", "Web Store")
-            ]
+            steps = [lookup_step(name) for name in ("ACME", "Web Store")]
             slow = queue.enqueue(session, tenant_id=customer.tenant_id, kind="lookup", payload={}, steps=steps).public_id
     finally:
         database.dispose()

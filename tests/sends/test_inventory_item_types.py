@@ -30,12 +30,17 @@ def _ready(customer: Customer) -> None:
     setup_quickbooks(customer, GLOVES)
 
 
+def _adjust(customer: Customer, send: dict[str, Any]) -> dict[str, Any]:
+    """The inventory send's job once the Web Connector has run until the queue is idle."""
+    job_id = customer.send("/inventory", send)["jobId"]
+    customer.sync_until_idle()
+    return customer.job(job_id)
+
+
 def test_items_quickbooks_cannot_adjust_are_left_out_with_a_warning_and_the_others_adjusted(customer: Customer) -> None:
     _ready(customer)
     send = _products(("WIDGET-1", 42), ("GLOVES", 7), ("Welding", 3), ("NO-SUCH-ITEM", 1))
-    job_id = customer.send("/inventory", send)["jobId"]
-    customer.sync_until_idle()
-    job = customer.job(job_id)
+    job = _adjust(customer, send)
     assert job["status"] == "succeeded", job
     expected = [
         "products[1].code: QuickBooks item 'GLOVES' is a non-inventory part (ItemNonInventory), which has no "
@@ -54,18 +59,14 @@ def test_items_quickbooks_cannot_adjust_are_left_out_with_a_warning_and_the_othe
 
 def test_item_names_match_as_quickbooks_compares_them_regardless_of_case(customer: Customer) -> None:
     _ready(customer)
-    job_id = customer.send("/inventory", _products(("widget-1", 5), ("gloves", 1)))["jobId"]
-    customer.sync_until_idle()
-    assert customer.job(job_id)["status"] == "succeeded"
+    assert _adjust(customer, _products(("widget-1", 5), ("gloves", 1)))["status"] == "succeeded"
     assert customer.qb.company.quantity_on_hand("WIDGET-1") == Decimal(5)
 
 
 def test_nothing_adjustable_fails_with_the_reasons_then_is_refused_up_front(customer: Customer) -> None:
     _ready(customer)
     send = _products(("GLOVES", 7), ("Welding", 3))
-    job_id = customer.send("/inventory", send)["jobId"]
-    customer.sync_until_idle()
-    job = customer.job(job_id)
+    job = _adjust(customer, send)
     assert job["status"] == "failed", job
     error = job["error"]
     assert "None of the products can be adjusted in QuickBooks" in error, job
@@ -85,9 +86,7 @@ def test_nothing_adjustable_fails_with_the_reasons_then_is_refused_up_front(cust
 
     # One item whose type is unknown, or one that can be adjusted: QuickBooks' answer decides again.
     assert customer.api.post(customer.url("/inventory?dry_run=true"), json=_products(("GLOVES", 1), ("BAR-10", 2))).status_code == 200
-    job_id = customer.send("/inventory", _products(("GLOVES", 1), ("WIDGET-1", 2)))["jobId"]
-    customer.sync_until_idle()
-    assert customer.job(job_id)["status"] == "succeeded"
+    assert _adjust(customer, _products(("GLOVES", 1), ("WIDGET-1", 2)))["status"] == "succeeded"
     assert customer.qb.company.quantity_on_hand("WIDGET-1") == Decimal(2)
 
 
@@ -104,9 +103,9 @@ def test_an_answer_older_than_seven_days_no_longer_refuses_up_front(customer: Cu
     # QuickBooks can turn a non-inventory part into an inventory part: an old answer is not trusted.
     _ready(customer)
     send = _products(("GLOVES", 7))
-    job_id = customer.send("/inventory", send)["jobId"]
-    customer.sync_until_idle()
-    assert customer.job(job_id)["status"] == "failed"
+    job = _adjust(customer, send)
+    assert job["status"] == "failed"
+    job_id = job["id"]
     assert customer.api.post(customer.url("/inventory?dry_run=true"), json=send).status_code == 422
     engine = create_engine(customer.server.database_url)
     with engine.begin() as connection:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from db.engine import Database
 from simulator.faults import Faults
 from tests.sends.conftest import INVENTORY, Customer
-from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING, timesheet_for_worker
 from tests.support.webconnector import WebConnectorClient
 
 CUSTOM_FIELDS = {"entityCodeCustomField": "Fusion Code", "customFieldsToQuickbooks": [{"quickbooks": "Customer PO", "fusion": "Customer PO"}]}
@@ -78,19 +78,8 @@ def test_bills_and_invoices_survive_every_lost_answer(customer: Customer) -> Non
 def test_timesheets_survive_every_lost_answer(customer: Customer) -> None:
     customer.settings({"timesheets": {"createMissingEmployee": True, "createMissingCustomerJob": True}})
     for drop in (1, 2, 3, 4):
-        records = [
-            {
-                "worker": {"number": str(drop), "name": f"Worker{drop} Test"},
-                "operation": {"name": "Welding"},
-                "section": {"name": "Fabrication"},
-                "startTime": f"2026-11-2{drop}T08:00:00Z",
-                "duration": 90,
-            }
-            for _ in range(2)
-        ]
-        payload = {"code": f"MO-D{drop}", "description": "Dup test", "client": {"code": "ACME"}, "timeRecords": records}
         before = customer.counts()
-        _lose_answer_then_recover(customer, "/production-orders", payload, drop)
+        _lose_answer_then_recover(customer, "/production-orders", timesheet_for_worker(drop), drop)
         after = customer.counts()
         assert after["timeTracking"] == before["timeTracking"] + 2
         assert after["employees"] == before["employees"] + 1

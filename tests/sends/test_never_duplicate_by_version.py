@@ -16,7 +16,7 @@ import pytest
 from simulator.faults import Faults
 from tests.sends.conftest import INVENTORY, Customer, new_company, new_customer
 from tests.simulator.conftest import message_set, rs_list
-from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING
+from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER, SHIPPING, timesheet_for_worker
 from tests.support.servers import LiveServer
 from tests.support.shared import require_schema_dir
 
@@ -154,24 +154,8 @@ def test_timesheets(live_server: LiveServer, version: str) -> None:
     customer = _at(live_server, version)
     customer.settings({"timesheets": {"createMissingEmployee": True, "createMissingCustomerJob": True}})
     for drop in (1, 2, 3, 4):  # the employee, the customer job, then two time entries
-        records = [
-            {
-                "worker": {"number": str(drop), "name": f"Worker{drop} Test"},
-                "operation": {"name": "Welding"},
-                "section": {"name": "Fabrication"},
-                "startTime": f"2026-11-2{drop}T08:00:00Z",
-                "duration": 90,
-            }
-            for _ in range(2)
-        ]
-        payload = {
-            "code": f"MO-D{drop}",
-            "description": "Dup test",
-            "client": {"code": "ACME"},
-            "timeRecords": records,
-        }
         before = customer.counts()
-        job = _lose_answer(customer, "/production-orders", payload, drop)
+        job = _lose_answer(customer, "/production-orders", timesheet_for_worker(drop), drop)
         grew = _grew(before, customer.counts())
         if version == NO_GUID and drop >= 3:
             # A time entry has no number, no field of ours and no order: nothing finds it for certain.
@@ -219,18 +203,26 @@ def test_raw_qbxml_is_never_sent_twice(live_server: LiveServer, version: str) ->
     assert _grew(before, customer.counts()) == {"customers": 1}
 
 
+def _order_answer_lost_then_reopened(
+    live_server: LiveServer, sent_by: str, reopened_by: str
+) -> tuple[Customer, dict[str, Any]]:
+    """The sales order sent to a company of QuickBooks at qbXML ``sent_by``, its answer lost, the company
+    then opened by one at ``reopened_by`` and synced until idle: the customer and the job."""
+    customer = _at(live_server, sent_by)
+    job_id = customer.send("/sales-orders", SALES_ORDER)["jobId"]
+    assert not customer.sync(faults=Faults(drop_response=1)).ok
+    customer.reopen(reopened_by)
+    time.sleep(1.1)
+    customer.sync_until_idle()
+    return customer, customer.job(job_id)
+
+
 def test_an_order_sent_before_quickbooks_was_updated_is_found_the_way_it_was_sent(
     live_server: LiveServer,
 ) -> None:
     """Sent by QuickBooks 2009 (no ExternalGUID), its answer lost, QuickBooks updated to 2014 before the
     next session: the order is looked for by the reference it was sent with, not by a GUID it lacks."""
-    customer = _at(live_server, "8.0")
-    job_id = customer.send("/sales-orders", SALES_ORDER)["jobId"]
-    assert not customer.sync(faults=Faults(drop_response=1)).ok
-    customer.reopen("13.0")
-    time.sleep(1.1)
-    customer.sync_until_idle()
-    job = customer.job(job_id)
+    customer, job = _order_answer_lost_then_reopened(live_server, "8.0", "13.0")
     assert job["status"] == "succeeded", job
     assert job["steps"][0]["result"]["foundBy"] == "marker"
     assert len(customer.qb.company.sales_orders) == 1
@@ -239,13 +231,8 @@ def test_an_order_sent_before_quickbooks_was_updated_is_found_the_way_it_was_sen
 def test_an_order_sent_with_a_guid_is_not_guessed_at_by_an_older_quickbooks(live_server: LiveServer) -> None:
     """Sent with an ExternalGUID (qbXML 9.0), then the company is opened by a QuickBooks that cannot search
     for it: the step waits for a person rather than being sent again."""
-    customer = _at(live_server, "9.0")
-    job_id = customer.send("/sales-orders", SALES_ORDER)["jobId"]
-    assert not customer.sync(faults=Faults(drop_response=1)).ok
-    customer.reopen("8.0")
-    time.sleep(1.1)
-    customer.sync_until_idle()
-    _waits_for_a_person(customer.job(job_id), "ExternalGUID")
+    customer, job = _order_answer_lost_then_reopened(live_server, "9.0", "8.0")
+    _waits_for_a_person(job, "ExternalGUID")
     assert len(customer.qb.company.sales_orders) == 1
 
 

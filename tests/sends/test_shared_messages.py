@@ -17,11 +17,8 @@ from lxml import etree
 
 from db import queue
 from db.engine import Database
-from mapping.plan import PlannedStep
-from mapping.step_kinds import StepKind
-from requests_builder import CustomerQuery
 from simulator.faults import Faults
-from tests.sends.conftest import INVENTORY, Customer, new_company
+from tests.sends.conftest import INVENTORY, Customer, lookup_step, new_company
 from tests.support.payloads import PURCHASE_ORDER, SALES_ORDER
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient, customer_query
@@ -228,14 +225,7 @@ def test_a_late_answer_settles_each_step_of_a_shared_message_set_from_its_own_pa
                     tenant_id=customer.tenant_id,
                     kind="lookup",
                     payload={},
-                    steps=[
-                        queue.NewStep(
-                            kind=StepKind.QBXML_REQUEST,
-                            intent=PlannedStep(
-                                request=CustomerQuery(full_names=[name]), description=f"Look up {name}", purpose="lookup"
-                            ).to_intent(),
-                        )
-                    ],
+                    steps=[lookup_step(name)],
                 ).public_id
                 for name in ("ACME", "Web Store")
             ]

@@ -54,6 +54,12 @@ def send(qb: QuickBooks) -> Send:
     return _send
 
 
+def status_of(send: Send, request: str) -> tuple[str, str, str]:
+    """QuickBooks' answer to ``request`` sent alone: its status code, severity and message."""
+    (rs,) = send(request)
+    return rs.get("statusCode"), rs.get("statusSeverity"), rs.get("statusMessage")
+
+
 # Lists of a company that uses QuickBooks' other line items: units of measure, a subtotal, a discount,
 # a payment item, sales tax, an item group, and a customer billed in euros. Names avoid the demo's and
 # the send tests' companies, so it can be added to either.

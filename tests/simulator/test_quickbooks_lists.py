@@ -7,7 +7,7 @@ import pytest
 from simulator.company import Company
 from simulator.qbxml_in import QBXMLParseError
 from simulator.quickbooks import QuickBooks
-from tests.simulator.conftest import Send, message_set, rs_list
+from tests.simulator.conftest import Send, message_set, rs_list, status_of
 
 
 def test_customer_and_job_get_colon_full_names_and_sublevels(send: Send) -> None:
@@ -40,22 +40,24 @@ def test_hierarchy_stops_at_five_levels(empty_qb: QuickBooks) -> None:
 
 
 def test_duplicate_name_is_3100_in_quickbooks_words(send: Send) -> None:
-    rs = send("<VendorAddRq><VendorAdd><Name>Globex</Name></VendorAdd></VendorAddRq>")
-    assert rs[0].get("statusCode") == "3100"
-    assert rs[0].get("statusSeverity") == "Error"
-    assert rs[0].get("statusMessage") == 'The name "Globex" of the list element is already in use.'
+    assert status_of(send, "<VendorAddRq><VendorAdd><Name>Globex</Name></VendorAdd></VendorAddRq>") == (
+        "3100",
+        "Error",
+        'The name "Globex" of the list element is already in use.',
+    )
 
 
 def test_invalid_reference_names_the_object_3140(send: Send) -> None:
-    rs = send(
+    for_nobody = (
         "<SalesOrderAddRq><SalesOrderAdd><CustomerRef><FullName>Nobody</FullName></CustomerRef>"
         "<SalesOrderLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef></SalesOrderLineAdd>"
         "</SalesOrderAdd></SalesOrderAddRq>"
     )
-    assert rs[0].get("statusCode") == "3140"
-    assert rs[0].get("statusMessage") == (
+    assert status_of(send, for_nobody) == (
+        "3140",
+        "Error",
         'There is an invalid reference to QuickBooks Customer "Nobody" in the SalesOrder.  '
-        "QuickBooks error message: Invalid argument.  The specified record does not exist in the list."
+        "QuickBooks error message: Invalid argument.  The specified record does not exist in the list.",
     )
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from lxml import etree
 
 from simulator.quickbooks import QuickBooks
-from tests.simulator.conftest import Send, message_set, rs_list
+from tests.simulator.conftest import Send, message_set, rs_list, status_of
 
 SO_QUERY = (
     "<SalesOrderQueryRq><RefNumber>{ref}</RefNumber><IncludeLineItems>true</IncludeLineItems>"
@@ -146,12 +146,13 @@ def test_custom_fields_definition_values_and_owner_id(send: Send) -> None:
 
 
 def test_dataext_mod_without_value_is_not_found(send: Send) -> None:
-    rs = send(
+    code = status_of(
+        send,
         "<DataExtModRq><DataExtMod><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
         "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
-        "<DataExtValue>x</DataExtValue></DataExtMod></DataExtModRq>"
-    )
-    assert rs[0].get("statusCode") == "3120"
+        "<DataExtValue>x</DataExtValue></DataExtMod></DataExtModRq>",
+    )[0]
+    assert code == "3120"
 
 
 def test_iterator_pages_and_dies_with_the_session(qb: QuickBooks) -> None:

@@ -6,7 +6,7 @@ import io
 import re
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 import pytest
@@ -18,6 +18,7 @@ from simulator.faults import Faults
 from simulator.quickbooks import QuickBooks
 from simulator.webconnector import WebConnector
 from tests.simulator.conftest import message_set
+from tests.support.quiet_http import QuietHandler
 from tests.support.webconnector import METHODS
 
 NS = "http://developer.intuit.com/"
@@ -54,18 +55,10 @@ def serve() -> Iterator[Callable[[Peer], str]]:
     servers: list[ThreadingHTTPServer] = []
 
     def start(peer: Peer) -> str:
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                out = peer.handle(dict(self.headers.items()), body)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args: object) -> None:
-                return
+                self.answer(200, "text/xml; charset=utf-8", peer.handle(dict(self.headers.items()), body))
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()

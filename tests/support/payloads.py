@@ -53,3 +53,22 @@ PRODUCTION_ORDER = {
         }
     ],
 }
+
+
+def timesheet_for_worker(number: int) -> dict[str, object]:
+    """A production order whose two time records (the same 90 minutes of welding, day ``number``) are
+    for worker ``number``, new to QuickBooks: the never-duplicate tests lose a different answer of
+    its send for each worker."""
+    record = {
+        "worker": {"number": str(number), "name": f"Worker{number} Test"},
+        "operation": {"name": "Welding"},
+        "section": {"name": "Fabrication"},
+        "startTime": f"2026-11-2{number}T08:00:00Z",
+        "duration": 90,
+    }
+    return {
+        "code": f"MO-D{number}",
+        "description": "Dup test",
+        "client": {"code": "ACME"},
+        "timeRecords": [dict(record) for _ in range(2)],
+    }

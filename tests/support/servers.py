@@ -9,12 +9,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from db.engine import Database
+from db.migrate import upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -158,3 +163,31 @@ def start_server(
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"qbbridge serve did not start in time:\n{log_path.read_text(errors='replace')}")
+
+
+def serving(database_url: str, workdir: Path, **options: Any) -> Iterator[LiveServer]:
+    """A server for a fixture to ``yield from``: started with ``start_server``'s ``options``, stopped
+    when the fixture's scope ends."""
+    server = start_server(database_url, workdir, **options)
+    yield server
+    server.stop()
+
+
+def migrated_database(database_url: str) -> Iterator[Database]:
+    """The database at ``database_url``, migrated to the head, for a fixture to ``yield from`` (tests
+    of the data layer itself, without a server); its connections are closed when the scope ends."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def scratch_database(kind: str, sqlite_path: Path) -> Iterator[str]:
+    """An empty database of the test's own, for a fixture to ``yield from``: a new PostgreSQL database,
+    dropped when the scope ends, or (``kind`` "sqlite") a file at ``sqlite_path``."""
+    if kind == "sqlite":
+        yield f"sqlite:///{sqlite_path}"
+        return
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)

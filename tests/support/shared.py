@@ -54,20 +54,19 @@ def missing(folder: str) -> None:
     pytest.skip(reason)
 
 
-def require_schema_dir() -> Path:
-    folder = schema_dir()
+def _required(folder: Path | None, name: str) -> Path:
     if folder is None:
-        missing(SCHEMA_FOLDER)
+        missing(name)
     assert folder is not None
     return folder
+
+
+def require_schema_dir() -> Path:
+    return _required(schema_dir(), SCHEMA_FOLDER)
 
 
 def require_samples_dir() -> Path:
-    folder = samples_dir()
-    if folder is None:
-        missing(SAMPLES_FOLDER)
-    assert folder is not None
-    return folder
+    return _required(samples_dir(), SAMPLES_FOLDER)
 
 
 def problems() -> list[str]:
