@@ -1,20 +1,78 @@
-"""What every document flow plans alike: an order's lines from its rows, and the document's step
-followed by its custom-field steps."""
+"""What every document flow plans alike: the document's number, GUID and date, an order's lines from
+its rows, and the document's step followed by its custom-field steps and the plan's summary."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mapping.entities import OrderRow
 from mapping.flows.assembly import PlanBuilder
+from mapping.flows.context import PlanContext
 from mapping.flows.customfields import add_custom_field_steps
-from mapping.flows.naming import line_description, line_description_path
-from mapping.plan import PlannedStep
+from mapping.flows.naming import (
+    document_date,
+    external_guid,
+    line_description,
+    line_description_path,
+    ref_number,
+)
+from mapping.flows.reconcile import reconcile_document
+from mapping.plan import Binding, LinkKey, Plan, PlannedStep
 from mapping.settings import Settings
-from requests_builder import Ref
+from requests_builder import Ref, Request
 
 Line = TypeVar("Line")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKind:
+    """What one document flow creates: ``flow`` (its name), the QuickBooks ``txn_type`` and what a
+    message calls that document (``document``), the request field naming the other ``party``
+    (``"customer"`` or ``"vendor"``), and ``noun``, what custom-field messages call the entity sent."""
+
+    flow: str
+    txn_type: str
+    document: str
+    party: str
+    noun: str
+
+
+class SentEntity(Protocol):
+    """The entity a document flow sends, as far as its custom fields need it."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def custom_fields(self) -> dict[str, Any]: ...
+
+
+class DocumentNames(NamedTuple):
+    """How the document is known in QuickBooks: its RefNumber (None: QuickBooks numbers it), its
+    ExternalGUID and its TxnDate (None: QuickBooks dates it the day it saves it)."""
+
+    ref_number: str | None
+    external_guid: str
+    txn_date: dt.date | None
+
+
+def name_document(
+    kind: DocumentKind,
+    code: str,
+    settings: Settings,
+    ctx: PlanContext,
+    *,
+    default: dt.date | None,
+    document: dt.date | None,
+) -> DocumentNames:
+    """The names of the document sent for the entity ``code``; ``default`` and ``document`` are the
+    dates :func:`document_date` chooses from."""
+    number = ref_number(settings, code, kind.txn_type, kind.document)
+    guid = external_guid(ctx.tenant_id, kind.flow, code)
+    return DocumentNames(number, guid, document_date(settings, ctx, default=default, document=document))
 
 
 def order_lines(
@@ -47,28 +105,47 @@ def order_lines(
     return lines
 
 
-def add_document(
+def finish_document(
     builder: PlanBuilder,
-    step: PlannedStep,
+    kind: DocumentKind,
+    request: Request,
     fields: dict[str, str],
     *,
+    names: DocumentNames,
+    party: str,
+    entity: SentEntity,
     settings: Settings,
-    txn_type: str,
-    code: str,
-    custom_fields: dict[str, Any],
-    noun: str,
-) -> int:
-    """The document's step, then the steps that set its custom fields (``add_custom_field_steps``);
-    the document step's index."""
+    description: str,
+    order: tuple[LinkKey, str] | None = None,
+) -> Plan:
+    """Add the document's step (found again by ``party``, its names and, for a movement, the ``order``
+    it is linked to: the order's link and its code), its custom-field steps (those of ``entity``, the
+    entity sent), and give the plan its summary."""
+    link = None if order is None else order[0]
+    step = PlannedStep(
+        request=request,
+        description=description,
+        bindings=[] if link is None else [Binding(path="link_to_txn_ids.0", link=link)],
+        reconcile=reconcile_document(
+            kind.txn_type, party=party, guid=names.external_guid, ref_number=names.ref_number, order=link
+        ),
+        creates_link=True,
+    )
     document = builder.add(step, fields)
     add_custom_field_steps(
         builder,
         settings=settings,
-        txn_type=txn_type,
+        txn_type=kind.txn_type,
         document_step=document,
-        code=code,
-        custom_fields=custom_fields,
-        noun=noun,
+        code=entity.code,
+        custom_fields=entity.custom_fields,
+        noun=kind.noun,
     )
-    return document
-
+    builder.plan.summary = {
+        kind.party: party,
+        **({} if order is None else {order[0].entity: order[1]}),
+        "refNumber": names.ref_number,
+        "txnDate": names.txn_date.isoformat() if names.txn_date else None,
+        "externalGuid": names.external_guid,
+    }
+    return builder.plan
