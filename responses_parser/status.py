@@ -48,6 +48,25 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+# ResponseStatus's fields, in their order (RsResult, in responses_parser.stream, begins with the same).
+StatusValues = tuple[str, str | None, int, str, str, int | None, str | None, int | None]
+
+
+def status_values(rs: etree._Element) -> StatusValues:
+    """What QuickBooks says about one request, read from the attributes of its ``*Rs`` element ``rs``."""
+    attrs = rs.attrib
+    return (
+        str(rs.tag),
+        attrs.get("requestID"),
+        _int_or_none(attrs.get("statusCode")) or 0,
+        attrs.get("statusSeverity", "Info"),
+        attrs.get("statusMessage", ""),
+        _int_or_none(attrs.get("retCount")),
+        attrs.get("iteratorID"),
+        _int_or_none(attrs.get("iteratorRemainingCount")),
+    )
+
+
 def read_statuses(text: str | bytes) -> list[ResponseStatus]:
     """Return one :class:`ResponseStatus` per ``*Rs`` child of ``QBXMLMsgsRs``, in document order.
 
@@ -73,19 +92,7 @@ def read_statuses(text: str | bytes) -> list[ResponseStatus]:
                     seen_msgs = True
                     msgs_depth = depth
                 elif seen_msgs and depth == msgs_depth + 1:
-                    attrs = element.attrib
-                    statuses.append(
-                        ResponseStatus(
-                            request_type=str(element.tag),
-                            request_id=attrs.get("requestID"),
-                            status_code=_int_or_none(attrs.get("statusCode")) or 0,
-                            status_severity=attrs.get("statusSeverity", "Info"),
-                            status_message=attrs.get("statusMessage", ""),
-                            ret_count=_int_or_none(attrs.get("retCount")),
-                            iterator_id=attrs.get("iteratorID"),
-                            iterator_remaining_count=_int_or_none(attrs.get("iteratorRemainingCount")),
-                        )
-                    )
+                    statuses.append(ResponseStatus(*status_values(element)))
             else:
                 depth -= 1
                 # Records are not needed here; free them as we go so a huge response stays cheap.
