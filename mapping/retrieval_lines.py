@@ -215,6 +215,10 @@ def line_kind(line: TxnLine, facts: ListFacts) -> LineKind:
     return KIND_OF_ITEM_TYPE.get(known.type, "goods") if known is not None else "goods"
 
 
+# Lines QuickBooks counts that stand for no product: (what the line is called, what it is instead).
+_NOT_PRODUCTS = {"salesTax": ("sales tax", "tax"), "payment": ("payment", "a payment received")}
+
+
 class _Reader:
     def __init__(self, facts: ListFacts, code_of: Callable[[str], str]) -> None:
         self.facts = facts
@@ -228,7 +232,10 @@ class _Reader:
     def note(self, text: str) -> None:
         self.result.notes.append(text)
 
-    def outside(self, what: str, amount: Decimal | None) -> None:
+    def set_aside(self, what: str, amount: Decimal | None, why: str) -> None:
+        """A line that is not a row: ``why`` is noted, and its amount is counted outside the rows as
+        ``what``."""
+        self.note(why)
         if amount is not None and amount != 0:
             self.result.outside.append(Outside(what, amount))
 
@@ -245,8 +252,8 @@ class _Reader:
                 start = len(self.rows)
                 if not line.lines:
                     total = decimal(line.total_amount)
-                    self.note(f'group "{name}" came without its lines, so none of them is a row')
-                    self.outside(f'group "{name}" without its lines', total)
+                    why = f'group "{name}" came without its lines, so none of them is a row'
+                    self.set_aside(f'group "{name}" without its lines', total, why)
                 self.read(line.lines)
                 above = list(range(start, len(self.rows)))
             elif kind == "subtotal":
@@ -256,32 +263,24 @@ class _Reader:
             elif kind == "discount":
                 self.discount(line, name, amount, above)
                 above = []
-            elif kind == "salesTax":
-                rate = decimal(line.rate_percent)
+            elif kind in ("salesTax", "payment"):
+                # Sales tax shows its rate; both are money QuickBooks counts that no product stands for.
+                rate = decimal(line.rate_percent) if kind == "salesTax" else None
                 shown = f"{_plain(rate)}%, " if rate is not None else ""
-                self.note(
-                    f'sales tax line "{name}" ({shown}{money(amount or Decimal(0))}) is tax, not a product: '
-                    "not a row"
-                )
-                self.outside(f'sales tax line "{name}"', amount)
-                above = []
-            elif kind == "payment":
-                self.note(
-                    f'payment line "{name}" ({money(amount or Decimal(0))}) is a payment received, not a '
-                    "product: not a row"
-                )
-                self.outside(f'payment line "{name}"', amount)
+                what, is_what = _NOT_PRODUCTS[kind]
+                label = f'{what} line "{name}"'
+                shown += money(amount or Decimal(0))
+                self.set_aside(label, amount, f"{label} ({shown}) is {is_what}, not a product: not a row")
                 above = []
             elif kind == "text":
                 if amount:
-                    self.note(f'line "{name}" has an amount ({money(amount)}) but no item: not a row')
-                    self.outside(f'line "{name}" without an item', amount)
+                    why = f'line "{name}" has an amount ({money(amount)}) but no item: not a row'
+                    self.set_aside(f'line "{name}" without an item', amount, why)
                 above = []
             else:
                 row, problem = self.goods(line, name, amount)
                 if row is None:
-                    self.note(problem or "")
-                    self.outside(f'line for "{name}" (left out)', amount)
+                    self.set_aside(f'line for "{name}" (left out)', amount, problem or "")
                     above = []
                 else:
                     self.rows.append(row)
@@ -299,11 +298,11 @@ class _Reader:
             return
         shown = money(amount)
         if base <= 0 or base + amount < 0:
-            self.note(
+            why = (
                 f'discount line "{name}" ({shown}) follows a line that is not a product row, so it '
                 "could not be taken off any row's price: not in the rows"
             )
-            self.outside(f'discount line "{name}"', amount)
+            self.set_aside(f'discount line "{name}"', amount, why)
             return
         factor = (base + amount) / base
         for index in targets:
