@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from mapping.entities import OrderRow
 from mapping.flows.assembly import PlanBuilder
@@ -50,29 +50,82 @@ class SentEntity(Protocol):
     def custom_fields(self) -> dict[str, Any]: ...
 
 
-class DocumentNames(NamedTuple):
-    """How the document is known in QuickBooks: its RefNumber (None: QuickBooks numbers it), its
-    ExternalGUID and its TxnDate (None: QuickBooks dates it the day it saves it)."""
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The QuickBooks document a flow creates for ``entity``, as far as it is decided before its
+    request: whose it is (``party``, the customer's or vendor's full name), its RefNumber (None:
+    QuickBooks numbers it), its ExternalGUID and its TxnDate (None: QuickBooks dates it the day it
+    saves it). :meth:`finish` plans it once its request is built."""
 
+    kind: DocumentKind
+    entity: SentEntity
+    settings: Settings
+    party: str
     ref_number: str | None
     external_guid: str
     txn_date: dt.date | None
 
+    def finish(
+        self,
+        builder: PlanBuilder,
+        request: Request,
+        fields: dict[str, str],
+        description: str,
+        order: tuple[LinkKey, str] | None = None,
+    ) -> Plan:
+        """Add the document's step (found again by party, number and GUID; for a movement, ``order``:
+        the link key and the code of the order it is linked to), its custom-field steps, and give the
+        plan its summary."""
+        link = None if order is None else order[0]
+        step = PlannedStep(
+            request=request,
+            description=description,
+            bindings=[] if link is None else [Binding(path="link_to_txn_ids.0", link=link)],
+            reconcile=reconcile_document(
+                self.kind.txn_type,
+                party=self.party,
+                guid=self.external_guid,
+                ref_number=self.ref_number,
+                order=link,
+            ),
+            creates_link=True,
+        )
+        document = builder.add(step, fields)
+        add_custom_field_steps(
+            builder,
+            settings=self.settings,
+            txn_type=self.kind.txn_type,
+            document_step=document,
+            code=self.entity.code,
+            custom_fields=self.entity.custom_fields,
+            noun=self.kind.noun,
+        )
+        builder.plan.summary = {
+            self.kind.party: self.party,
+            **({} if order is None else {order[0].entity: order[1]}),
+            "refNumber": self.ref_number,
+            "txnDate": self.txn_date.isoformat() if self.txn_date else None,
+            "externalGuid": self.external_guid,
+        }
+        return builder.plan
 
-def name_document(
+
+def start_document(
     kind: DocumentKind,
-    code: str,
-    settings: Settings,
+    entity: SentEntity,
+    party: str,
     ctx: PlanContext,
+    settings: Settings,
     *,
     default: dt.date | None,
     document: dt.date | None,
-) -> DocumentNames:
-    """The names of the document sent for the entity ``code``; ``default`` and ``document`` are the
-    dates :func:`document_date` chooses from."""
-    number = ref_number(settings, code, kind.txn_type, kind.document)
-    guid = external_guid(ctx.tenant_id, kind.flow, code)
-    return DocumentNames(number, guid, document_date(settings, ctx, default=default, document=document))
+) -> Document:
+    """The document sent for ``entity``; ``default`` and ``document`` are the dates
+    :func:`document_date` chooses from."""
+    number = ref_number(settings, entity.code, kind.txn_type, kind.document)
+    guid = external_guid(ctx.tenant_id, kind.flow, entity.code)
+    txn_date = document_date(settings, ctx, default=default, document=document)
+    return Document(kind, entity, settings, party, number, guid, txn_date)
 
 
 def order_lines(
@@ -103,49 +156,3 @@ def order_lines(
         fields[f"lines[{index}].quantity"] = f"rows[{index}].quantity"
         fields[f"lines[{index}].rate"] = f"rows[{index}].unitPrice"
     return lines
-
-
-def finish_document(
-    builder: PlanBuilder,
-    kind: DocumentKind,
-    request: Request,
-    fields: dict[str, str],
-    *,
-    names: DocumentNames,
-    party: str,
-    entity: SentEntity,
-    settings: Settings,
-    description: str,
-    order: tuple[LinkKey, str] | None = None,
-) -> Plan:
-    """Add the document's step (found again by ``party``, its names and, for a movement, the ``order``
-    it is linked to: the order's link and its code), its custom-field steps (those of ``entity``, the
-    entity sent), and give the plan its summary."""
-    link = None if order is None else order[0]
-    step = PlannedStep(
-        request=request,
-        description=description,
-        bindings=[] if link is None else [Binding(path="link_to_txn_ids.0", link=link)],
-        reconcile=reconcile_document(
-            kind.txn_type, party=party, guid=names.external_guid, ref_number=names.ref_number, order=link
-        ),
-        creates_link=True,
-    )
-    document = builder.add(step, fields)
-    add_custom_field_steps(
-        builder,
-        settings=settings,
-        txn_type=kind.txn_type,
-        document_step=document,
-        code=entity.code,
-        custom_fields=entity.custom_fields,
-        noun=kind.noun,
-    )
-    builder.plan.summary = {
-        kind.party: party,
-        **({} if order is None else {order[0].entity: order[1]}),
-        "refNumber": names.ref_number,
-        "txnDate": names.txn_date.isoformat() if names.txn_date else None,
-        "externalGuid": names.external_guid,
-    }
-    return builder.plan

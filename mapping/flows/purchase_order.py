@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import PurchaseOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import DocumentKind, finish_document, name_document, order_lines
+from mapping.flows.documents import DocumentKind, order_lines, start_document
 from mapping.flows.items import add_missing_item_steps
 from mapping.flows.naming import local_day
 from mapping.plan import LinkKey, Plan
@@ -20,7 +20,7 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
     vendor = order.supplier.code
     # Without a creation date QuickBooks dates the order the day it saves it.
     created = local_day(order.created_at, settings) if order.created_at else None
-    names = name_document(KIND, order.code, settings, ctx, default=created, document=order.document_date)
+    doc = start_document(KIND, order, vendor, ctx, settings, default=created, document=order.document_date)
     builder = PlanBuilder(FLOW, LinkKey(FLOW, order.code))
     if settings.create_missing_items.enabled:
         add_missing_item_steps(builder, order.rows, settings.create_missing_items)
@@ -28,16 +28,13 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
     lines = order_lines(settings, order.rows, PurchaseOrderLine, fields)
     request = PurchaseOrderAdd(
         vendor=Ref(full_name=vendor),
-        txn_date=names.txn_date,
-        ref_number=names.ref_number,
+        txn_date=doc.txn_date,
+        ref_number=doc.ref_number,
         # A QuickBooks purchase order has no ship date; "Expected" is when the goods should arrive.
         expected_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=order.observations or None,
-        external_guid=names.external_guid,
+        external_guid=doc.external_guid,
         lines=lines,
     )
     description = f"Create the purchase order {order.code} to {vendor}"
-    return finish_document(
-        builder, KIND, request, fields, names=names, party=vendor, entity=order, settings=settings,
-        description=description,
-    )
+    return doc.finish(builder, request, fields, description)

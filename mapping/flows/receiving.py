@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import PurchaseOrder, Receiving
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import DocumentKind, finish_document, name_document
+from mapping.flows.documents import DocumentKind, start_document
 from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
 from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
@@ -35,15 +35,15 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
     )
     vendor = order.supplier.code
     # "Empty (=Creation Date ... Bill)": the receiving's date is when it was created.
-    names = name_document(
-        KIND, receiving.code, settings, ctx, default=receiving.date, document=receiving.document_date
+    doc = start_document(
+        KIND, receiving, vendor, ctx, settings, default=receiving.date, document=receiving.document_date
     )
     request = BillAdd(
         vendor=Ref(full_name=vendor),
-        txn_date=names.txn_date,
-        ref_number=names.ref_number,
+        txn_date=doc.txn_date,
+        ref_number=doc.ref_number,
         memo=movement_memo(settings, receiving.observations, receiving.rows),
-        external_guid=names.external_guid,
+        external_guid=doc.external_guid,
     )
     builder = PlanBuilder(FLOW, LinkKey(FLOW, receiving.code))
     builder.plan.requires = [po_key]
@@ -53,7 +53,4 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
         builder.warn(warning)
     fields = {"vendor": "purchaseOrder.code", "ref_number": "code", "memo": "observations"}
     description = f"Create the bill of receiving {receiving.code} for purchase order {order.code}"
-    return finish_document(
-        builder, KIND, request, fields, names=names, party=vendor, entity=receiving, settings=settings,
-        description=description, order=(po_key, order.code),
-    )
+    return doc.finish(builder, request, fields, description, order=(po_key, order.code))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import SalesOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import DocumentKind, finish_document, name_document, order_lines
+from mapping.flows.documents import DocumentKind, order_lines, start_document
 from mapping.flows.naming import customer_name, local_day
 from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
@@ -20,21 +20,18 @@ def plan_sales_order(order: SalesOrder, settings: Settings, ctx: PlanContext) ->
     # "Empty (=Transfer Date, if end entity in QBD is sales order)"; an order not transferred yet is
     # dated by its creation.
     default = order.transfer_date or local_day(order.created_at, settings)
-    names = name_document(KIND, order.code, settings, ctx, default=default, document=order.document_date)
+    doc = start_document(KIND, order, customer, ctx, settings, default=default, document=order.document_date)
     fields = {"customer": customer_path, "ref_number": "code", "memo": "observations"}
     lines = order_lines(settings, order.rows, SalesOrderLine, fields)
     request = SalesOrderAdd(
         customer=Ref(full_name=customer),
-        txn_date=names.txn_date,
-        ref_number=names.ref_number,
+        txn_date=doc.txn_date,
+        ref_number=doc.ref_number,
         ship_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=order.observations or None,
-        external_guid=names.external_guid,
+        external_guid=doc.external_guid,
         lines=lines,
     )
     builder = PlanBuilder(FLOW, LinkKey(FLOW, order.code))
     description = f"Create the sales order {order.code} for {customer}"
-    return finish_document(
-        builder, KIND, request, fields, names=names, party=customer, entity=order, settings=settings,
-        description=description,
-    )
+    return doc.finish(builder, request, fields, description)

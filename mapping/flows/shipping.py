@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import SalesOrder, Shipping
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import DocumentKind, finish_document, name_document
+from mapping.flows.documents import DocumentKind, start_document
 from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
 from mapping.flows.naming import customer_name
 from mapping.plan import LinkKey, Plan, PlanError
@@ -48,16 +48,16 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
     # even if the customer-name setting changed since.
     customer = so_link.sent_as.get("customer") or customer_name(order, settings)[0]
     # "Empty (=Creation Date ... Invoice)": the shipping's date is when it was created.
-    names = name_document(
-        KIND, shipping.code, settings, ctx, default=shipping.date, document=shipping.document_date
+    doc = start_document(
+        KIND, shipping, customer, ctx, settings, default=shipping.date, document=shipping.document_date
     )
     request = InvoiceAdd(
         customer=Ref(full_name=customer),
-        txn_date=names.txn_date,
-        ref_number=names.ref_number,
+        txn_date=doc.txn_date,
+        ref_number=doc.ref_number,
         ship_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=movement_memo(settings, shipping.observations, shipping.rows),
-        external_guid=names.external_guid,
+        external_guid=doc.external_guid,
     )
     builder = PlanBuilder(FLOW, LinkKey(FLOW, shipping.code))
     builder.plan.requires = [so_key]
@@ -67,9 +67,6 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
         builder.warn(warning)
     fields = {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"}
     description = f"Create the invoice of shipping {shipping.code} for sales order {order.code}"
-    plan = finish_document(
-        builder, KIND, request, fields, names=names, party=customer, entity=shipping, settings=settings,
-        description=description, order=(so_key, order.code),
-    )
+    plan = doc.finish(builder, request, fields, description, order=(so_key, order.code))
     plan.summary["blocker"] = {"entity": blocker.entity, "code": blocker.code}
     return plan
