@@ -25,6 +25,7 @@ from mapping.settings import Settings
 from requests_builder import Ref, Request
 
 Line = TypeVar("Line")
+Made = TypeVar("Made", bound=Request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,17 @@ class Document:
     ref_number: str | None
     external_guid: str
     txn_date: dt.date | None
+
+    def request(self, make: Callable[..., Made], **fields: Any) -> Made:
+        """The document's request: ``make`` (its class) given the party, number, GUID and date, and
+        ``fields``, the rest."""
+        return make(
+            **{self.kind.party: Ref(full_name=self.party)},
+            txn_date=self.txn_date,
+            ref_number=self.ref_number,
+            external_guid=self.external_guid,
+            **fields,
+        )
 
     def finish(
         self,

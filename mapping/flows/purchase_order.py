@@ -10,7 +10,7 @@ from mapping.flows.items import add_missing_item_steps
 from mapping.flows.naming import local_day
 from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
-from requests_builder import PurchaseOrderAdd, PurchaseOrderLine, Ref
+from requests_builder import PurchaseOrderAdd, PurchaseOrderLine
 
 FLOW = "purchaseOrder"
 KIND = DocumentKind(FLOW, "PurchaseOrder", "purchase order", "vendor", "purchase order")
@@ -26,14 +26,11 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
         add_missing_item_steps(builder, order.rows, settings.create_missing_items)
     fields = {"vendor": "supplier.code", "ref_number": "code", "memo": "observations"}
     lines = order_lines(settings, order.rows, PurchaseOrderLine, fields)
-    request = PurchaseOrderAdd(
-        vendor=Ref(full_name=vendor),
-        txn_date=doc.txn_date,
-        ref_number=doc.ref_number,
+    request = doc.request(
+        PurchaseOrderAdd,
         # A QuickBooks purchase order has no ship date; "Expected" is when the goods should arrive.
         expected_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=order.observations or None,
-        external_guid=doc.external_guid,
         lines=lines,
     )
     description = f"Create the purchase order {order.code} to {vendor}"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from mapping.entities import PurchaseOrder, Receiving
-from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
 from mapping.flows.documents import DocumentKind, start_document
-from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
+from mapping.flows.movements import linked_order, movement_builder, movement_memo
 from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
-from requests_builder import BillAdd, Ref
+from requests_builder import BillAdd
 
 FLOW = "receiving"
 KIND = DocumentKind(FLOW, "Bill", "bill", "vendor", "receiving")
@@ -38,19 +37,8 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
     doc = start_document(
         KIND, receiving, vendor, ctx, settings, default=receiving.date, document=receiving.document_date
     )
-    request = BillAdd(
-        vendor=Ref(full_name=vendor),
-        txn_date=doc.txn_date,
-        ref_number=doc.ref_number,
-        memo=movement_memo(settings, receiving.observations, receiving.rows),
-        external_guid=doc.external_guid,
-    )
-    builder = PlanBuilder(FLOW, LinkKey(FLOW, receiving.code))
-    builder.plan.requires = [po_key]
-    for warning in quantity_warnings(
-        receiving.rows, order.rows, noun="purchase order", code=order.code, document="bill"
-    ):
-        builder.warn(warning)
+    request = doc.request(BillAdd, memo=movement_memo(settings, receiving.observations, receiving.rows))
+    builder = movement_builder(KIND, receiving, po_key, order, noun="purchase order")
     fields = {"vendor": "purchaseOrder.code", "ref_number": "code", "memo": "observations"}
     description = f"Create the bill of receiving {receiving.code} for purchase order {order.code}"
     return doc.finish(builder, request, fields, description, order=(po_key, order.code))

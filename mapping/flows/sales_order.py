@@ -9,7 +9,7 @@ from mapping.flows.documents import DocumentKind, order_lines, start_document
 from mapping.flows.naming import customer_name, local_day
 from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
-from requests_builder import Ref, SalesOrderAdd, SalesOrderLine
+from requests_builder import SalesOrderAdd, SalesOrderLine
 
 FLOW = "salesOrder"
 KIND = DocumentKind(FLOW, "SalesOrder", "sales order", "customer", "sales order")
@@ -23,13 +23,10 @@ def plan_sales_order(order: SalesOrder, settings: Settings, ctx: PlanContext) ->
     doc = start_document(KIND, order, customer, ctx, settings, default=default, document=order.document_date)
     fields = {"customer": customer_path, "ref_number": "code", "memo": "observations"}
     lines = order_lines(settings, order.rows, SalesOrderLine, fields)
-    request = SalesOrderAdd(
-        customer=Ref(full_name=customer),
-        txn_date=doc.txn_date,
-        ref_number=doc.ref_number,
+    request = doc.request(
+        SalesOrderAdd,
         ship_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=order.observations or None,
-        external_guid=doc.external_guid,
         lines=lines,
     )
     builder = PlanBuilder(FLOW, LinkKey(FLOW, order.code))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from mapping.entities import SalesOrder, Shipping
-from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
 from mapping.flows.documents import DocumentKind, start_document
-from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
+from mapping.flows.movements import linked_order, movement_builder, movement_memo
 from mapping.flows.naming import customer_name
 from mapping.plan import LinkKey, Plan, PlanError
 from mapping.settings import Settings
-from requests_builder import InvoiceAdd, Ref
+from requests_builder import InvoiceAdd
 
 FLOW = "shipping"
 KIND = DocumentKind(FLOW, "Invoice", "invoice", "customer", "shipping")
@@ -51,20 +50,12 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
     doc = start_document(
         KIND, shipping, customer, ctx, settings, default=shipping.date, document=shipping.document_date
     )
-    request = InvoiceAdd(
-        customer=Ref(full_name=customer),
-        txn_date=doc.txn_date,
-        ref_number=doc.ref_number,
+    request = doc.request(
+        InvoiceAdd,
         ship_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=movement_memo(settings, shipping.observations, shipping.rows),
-        external_guid=doc.external_guid,
     )
-    builder = PlanBuilder(FLOW, LinkKey(FLOW, shipping.code))
-    builder.plan.requires = [so_key]
-    for warning in quantity_warnings(
-        shipping.rows, order.rows, noun="sales order", code=order.code, document="invoice"
-    ):
-        builder.warn(warning)
+    builder = movement_builder(KIND, shipping, so_key, order, noun="sales order")
     fields = {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"}
     description = f"Create the invoice of shipping {shipping.code} for sales order {order.code}"
     plan = doc.finish(builder, request, fields, description, order=(so_key, order.code))
