@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from mapping.entities import OrderRow
+from mapping.entities import OrderRow, PurchaseOrder, SalesOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
 from mapping.flows.customfields import add_custom_field_steps
@@ -65,6 +65,11 @@ class Document:
     ref_number: str | None
     external_guid: str
     txn_date: dt.date | None
+
+    def fields(self, party: str) -> dict[str, str]:
+        """Where the request's values come from in the payload (for messages): the party from the
+        path ``party``, the number (when the entity code is used) and the memo as in every flow."""
+        return {self.kind.party: party, "ref_number": "code", "memo": "observations"}
 
     def request(self, make: Callable[..., Made], **fields: Any) -> Made:
         """The document's request: ``make`` (its class) given the party, number, GUID and date, and
@@ -168,3 +173,17 @@ def order_lines(
         fields[f"lines[{index}].quantity"] = f"rows[{index}].quantity"
         fields[f"lines[{index}].rate"] = f"rows[{index}].unitPrice"
     return lines
+
+
+def order_request(
+    doc: Document,
+    make: Callable[..., Made],
+    line: Callable[..., Any],
+    order: SalesOrder | PurchaseOrder,
+    fields: dict[str, str],
+    **dates: dt.date | None,
+) -> Made:
+    """An order's request (``make``): a ``line`` per row (:func:`order_lines`), the order's
+    observations as memo, and ``dates``."""
+    lines = order_lines(doc.settings, order.rows, line, fields)
+    return doc.request(make, memo=order.observations or None, lines=lines, **dates)

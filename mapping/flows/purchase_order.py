@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import PurchaseOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import DocumentKind, order_lines, start_document
+from mapping.flows.documents import DocumentKind, order_request, start_document
 from mapping.flows.items import add_missing_item_steps
 from mapping.flows.naming import local_day
 from mapping.plan import LinkKey, Plan
@@ -24,14 +24,9 @@ def plan_purchase_order(order: PurchaseOrder, settings: Settings, ctx: PlanConte
     builder = PlanBuilder(FLOW, LinkKey(FLOW, order.code))
     if settings.create_missing_items.enabled:
         add_missing_item_steps(builder, order.rows, settings.create_missing_items)
-    fields = {"vendor": "supplier.code", "ref_number": "code", "memo": "observations"}
-    lines = order_lines(settings, order.rows, PurchaseOrderLine, fields)
-    request = doc.request(
-        PurchaseOrderAdd,
-        # A QuickBooks purchase order has no ship date; "Expected" is when the goods should arrive.
-        expected_date=order.due_date if settings.ship_date == "dueDate" else None,
-        memo=order.observations or None,
-        lines=lines,
-    )
+    fields = doc.fields("supplier.code")
+    # A QuickBooks purchase order has no ship date; "Expected" is when the goods should arrive.
+    expected = order.due_date if settings.ship_date == "dueDate" else None
+    request = order_request(doc, PurchaseOrderAdd, PurchaseOrderLine, order, fields, expected_date=expected)
     description = f"Create the purchase order {order.code} to {vendor}"
     return doc.finish(builder, request, fields, description)

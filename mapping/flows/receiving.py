@@ -39,6 +39,6 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
     )
     request = doc.request(BillAdd, memo=movement_memo(settings, receiving.observations, receiving.rows))
     builder = movement_builder(KIND, receiving, po_key, order, noun="purchase order")
-    fields = {"vendor": "purchaseOrder.code", "ref_number": "code", "memo": "observations"}
+    fields = doc.fields("purchaseOrder.code")
     description = f"Create the bill of receiving {receiving.code} for purchase order {order.code}"
     return doc.finish(builder, request, fields, description, order=(po_key, order.code))

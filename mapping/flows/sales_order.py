@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapping.entities import SalesOrder
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import DocumentKind, order_lines, start_document
+from mapping.flows.documents import DocumentKind, order_request, start_document
 from mapping.flows.naming import customer_name, local_day
 from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
@@ -21,14 +21,9 @@ def plan_sales_order(order: SalesOrder, settings: Settings, ctx: PlanContext) ->
     # dated by its creation.
     default = order.transfer_date or local_day(order.created_at, settings)
     doc = start_document(KIND, order, customer, ctx, settings, default=default, document=order.document_date)
-    fields = {"customer": customer_path, "ref_number": "code", "memo": "observations"}
-    lines = order_lines(settings, order.rows, SalesOrderLine, fields)
-    request = doc.request(
-        SalesOrderAdd,
-        ship_date=order.due_date if settings.ship_date == "dueDate" else None,
-        memo=order.observations or None,
-        lines=lines,
-    )
+    fields = doc.fields(customer_path)
+    shipped = order.due_date if settings.ship_date == "dueDate" else None
+    request = order_request(doc, SalesOrderAdd, SalesOrderLine, order, fields, ship_date=shipped)
     builder = PlanBuilder(FLOW, LinkKey(FLOW, order.code))
     description = f"Create the sales order {order.code} for {customer}"
     return doc.finish(builder, request, fields, description)

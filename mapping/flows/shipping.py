@@ -56,7 +56,7 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
         memo=movement_memo(settings, shipping.observations, shipping.rows),
     )
     builder = movement_builder(KIND, shipping, so_key, order, noun="sales order")
-    fields = {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"}
+    fields = doc.fields("salesOrder.code")
     description = f"Create the invoice of shipping {shipping.code} for sales order {order.code}"
     plan = doc.finish(builder, request, fields, description, order=(so_key, order.code))
     plan.summary["blocker"] = {"entity": blocker.entity, "code": blocker.code}
