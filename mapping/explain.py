@@ -98,13 +98,7 @@ def explanation_of(
 def explain_status(status: ResponseStatus | RsResult, remedies: StoredRemedies | None = None) -> str:
     """The catalogue's text for what QuickBooks said about one request, offering the settings of
     ``remedies`` (a step's)."""
-    return explanation_of(
-        status.status_code,
-        status.status_message,
-        severity=status.status_severity,
-        request_type=status.request_type,
-        remedies=remedies,
-    ).text
+    return status.explain(remedies=_mentions(remedies)).text
 
 
 # QuickBooks reports "someone else has this open" under several codes; the message tells it apart

@@ -8,9 +8,11 @@ never materialises the records inside (see ``responses_parser.stream`` for those
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
+from responses_parser.catalogue import Explanation, Remedies, explain_status
 from responses_parser.safe_xml import HostileXMLError, byte_stream, check_no_doctype
 
 __all__ = ["HostileXMLError", "ResponseFormatError", "ResponseStatus", "read_statuses"]
@@ -33,6 +35,18 @@ class ResponseStatus:
     def is_error(self) -> bool:
         # statusCode 1 ("no match") is reported with severity Info; only Error severity fails a request.
         return self.status_severity.lower() == "error"
+
+    def explain(self, context: dict[str, Any] | None = None, remedies: Remedies | None = None) -> Explanation:
+        """What the status means and what to do, from the catalogue (``context`` and ``remedies``: see
+        :func:`responses_parser.catalogue.explain_status`)."""
+        return explain_status(
+            self.status_code,
+            self.status_message,
+            severity=self.status_severity,
+            request_type=self.request_type,
+            context=context,
+            remedies=remedies,
+        )
 
 
 class ResponseFormatError(ValueError):

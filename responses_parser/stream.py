@@ -31,7 +31,7 @@ from typing import IO, Any, cast
 
 from lxml import etree
 
-from responses_parser.catalogue import Explanation, explain_status
+from responses_parser.catalogue import Explanation, Remedies
 from responses_parser.record_reader import read_record
 from responses_parser.records import Record
 from responses_parser.safe_xml import DoctypeScanner, HostileXMLError, Utf8Reader, byte_stream, refuse_doctype
@@ -73,14 +73,8 @@ class RsResult:
     def is_error(self) -> bool:
         return self.status_severity.lower() == "error"
 
-    def explain(self, context: dict[str, Any] | None = None) -> Explanation:
-        return explain_status(
-            self.status_code,
-            self.status_message,
-            severity=self.status_severity,
-            request_type=self.request_type,
-            context=context,
-        )
+    def explain(self, context: dict[str, Any] | None = None, remedies: Remedies | None = None) -> Explanation:
+        return self.status.explain(context, remedies)
 
 
 def _open(source: str | bytes | IO[bytes] | IO[str]) -> tuple[bytes, IO[bytes] | Utf8Reader]:
