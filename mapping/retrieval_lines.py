@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from responses_parser.records import RefValue, Transaction, TxnLine, UnitOfMeasureSet
 
@@ -146,18 +146,22 @@ class ListFacts:
     units_read: bool = False
 
     def item(self, ref: RefValue | None) -> KnownItem | None:
-        if ref is None:
-            return None
-        if ref.list_id and ref.list_id in self.items:
-            return self.items[ref.list_id]
-        return self.items_by_name.get((ref.full_name or "").strip().casefold())
+        return _named(ref, self.items, self.items_by_name)
 
     def unit_set(self, ref: RefValue | None) -> UnitSet | None:
-        if ref is None:
-            return None
-        if ref.list_id and ref.list_id in self.unit_sets:
-            return self.unit_sets[ref.list_id]
-        return self.unit_sets_by_name.get((ref.full_name or "").strip().casefold())
+        return _named(ref, self.unit_sets, self.unit_sets_by_name)
+
+
+Known = TypeVar("Known")
+
+
+def _named(ref: RefValue | None, by_id: Mapping[str, Known], by_name: Mapping[str, Known]) -> Known | None:
+    """What ``ref`` names: by its ListID when that is known, else by its full name (case-folded)."""
+    if ref is None:
+        return None
+    if ref.list_id and ref.list_id in by_id:
+        return by_id[ref.list_id]
+    return by_name.get((ref.full_name or "").strip().casefold())
 
 
 NO_FACTS = ListFacts()
