@@ -1,5 +1,6 @@
-"""What every document flow plans alike: the document's number, GUID and date, an order's lines from
-its rows, and the document's step followed by its custom-field steps and the plan's summary."""
+"""What every document flow plans alike: the document (:func:`start_document`: whose it is, its number,
+GUID and date; :class:`Document`: its request, then its step followed by its custom-field steps and the
+plan's summary), and an order's lines from its rows."""
 
 from __future__ import annotations
 
