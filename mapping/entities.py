@@ -128,6 +128,13 @@ CustomFields = Annotated[
 ]
 
 
+# The fields every document has alike (set to None when absent: a default cannot sit in Annotated).
+DocumentDate = Annotated[Day | None, Field(description="Document date.")]
+OwnDocumentDate = Annotated[Day | None, Field(description="Document date, when it differs from `date`.")]
+Observations = Annotated[Text | None, Field(description="Observations; the QuickBooks memo.")]
+OrderRows = Annotated[list[OrderRow], Field(min_length=1, description="Products ordered; at least one.")]
+
+
 class SalesOrder(FusionModel):
     """A Fusion Operations sales order, sent to QuickBooks as a sales order."""
 
@@ -135,11 +142,11 @@ class SalesOrder(FusionModel):
     client: ClientRef = Field(description="The client who ordered.")
     marketplace: Marketplace | None = Field(None, description="Marketplace the order came from.")
     created_at: Moment = Field(description="When the order was created in Fusion Operations.")
-    document_date: Day | None = Field(None, description="Document date.")
+    document_date: DocumentDate = None
     transfer_date: Day | None = Field(None, description="Transfer date.")
     due_date: Day | None = Field(None, description="Due (delivery) date.")
-    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
-    rows: list[OrderRow] = Field(min_length=1, description="Products ordered; at least one.")
+    observations: Observations = None
+    rows: OrderRows
     custom_fields: CustomFields
 
 
@@ -149,10 +156,10 @@ class PurchaseOrder(FusionModel):
     code: Code = Field(description="Purchase order code.")
     supplier: SupplierRef = Field(description="The supplier ordered from.")
     created_at: Moment | None = Field(None, description="When the order was created in Fusion Operations.")
-    document_date: Day | None = Field(None, description="Document date.")
+    document_date: DocumentDate = None
     due_date: Day | None = Field(None, description="Due (expected delivery) date.")
-    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
-    rows: list[OrderRow] = Field(min_length=1, description="Products ordered; at least one.")
+    observations: Observations = None
+    rows: OrderRows
     custom_fields: CustomFields
 
 
@@ -162,9 +169,9 @@ class Receiving(FusionModel):
     code: Code = Field(description="Receiving code.")
     purchase_order: OrderRef = Field(description="The purchase order received against.")
     date: Day = Field(description="When the receiving was created in Fusion Operations.")
-    document_date: Day | None = Field(None, description="Document date, when it differs from `date`.")
+    document_date: OwnDocumentDate = None
     rows: list[MovementRow] = Field(min_length=1, description="Products received; at least one.")
-    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
+    observations: Observations = None
     custom_fields: CustomFields
 
 
@@ -174,9 +181,9 @@ class Shipping(FusionModel):
     code: Code = Field(description="Shipping code.")
     sales_order: OrderRef = Field(description="The sales order shipped.")
     date: Day = Field(description="When the shipping was created in Fusion Operations.")
-    document_date: Day | None = Field(None, description="Document date, when it differs from `date`.")
+    document_date: OwnDocumentDate = None
     rows: list[MovementRow] = Field(min_length=1, description="Products shipped; at least one.")
-    observations: Text | None = Field(None, description="Observations; the QuickBooks memo.")
+    observations: Observations = None
     custom_fields: CustomFields
 
 

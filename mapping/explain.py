@@ -16,6 +16,8 @@ from requests_builder import Request
 from responses_parser.catalogue import Category, Explanation, SettingMention
 from responses_parser.catalogue import explain_hresult as _catalogue_hresult
 from responses_parser.catalogue import explain_status as _catalogue_status
+from responses_parser.status import ResponseStatus
+from responses_parser.stream import RsResult
 
 # (flow, request type) -> the object type QuickBooks names -> settings that decide that object: a
 # boolean is offered as "turn on" (while it is off), any other as "choose another".
@@ -93,17 +95,10 @@ def explanation_of(
     )
 
 
-def explain_status(
-    status_code: int,
-    status_message: str,
-    *,
-    severity: str,
-    request_type: str | None,
-    remedies: StoredRemedies | None = None,
-) -> str:
-    return explanation_of(
-        status_code, status_message, severity=severity, request_type=request_type, remedies=remedies
-    ).text
+def explain_status(status: ResponseStatus | RsResult, remedies: StoredRemedies | None = None) -> str:
+    """The catalogue's text for what QuickBooks said about one request, offering the settings of
+    ``remedies`` (a step's)."""
+    return status.explain(remedies=_mentions(remedies)).text
 
 
 # QuickBooks reports "someone else has this open" under several codes; the message tells it apart

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from responses_parser.records import RefValue, Transaction, TxnLine, UnitOfMeasureSet
 
@@ -146,18 +146,22 @@ class ListFacts:
     units_read: bool = False
 
     def item(self, ref: RefValue | None) -> KnownItem | None:
-        if ref is None:
-            return None
-        if ref.list_id and ref.list_id in self.items:
-            return self.items[ref.list_id]
-        return self.items_by_name.get((ref.full_name or "").strip().casefold())
+        return _named(ref, self.items, self.items_by_name)
 
     def unit_set(self, ref: RefValue | None) -> UnitSet | None:
-        if ref is None:
-            return None
-        if ref.list_id and ref.list_id in self.unit_sets:
-            return self.unit_sets[ref.list_id]
-        return self.unit_sets_by_name.get((ref.full_name or "").strip().casefold())
+        return _named(ref, self.unit_sets, self.unit_sets_by_name)
+
+
+Known = TypeVar("Known")
+
+
+def _named(ref: RefValue | None, by_id: Mapping[str, Known], by_name: Mapping[str, Known]) -> Known | None:
+    """What ``ref`` names: by its ListID when that is known, else by its full name (case-folded)."""
+    if ref is None:
+        return None
+    if ref.list_id and ref.list_id in by_id:
+        return by_id[ref.list_id]
+    return by_name.get((ref.full_name or "").strip().casefold())
 
 
 NO_FACTS = ListFacts()
@@ -215,6 +219,10 @@ def line_kind(line: TxnLine, facts: ListFacts) -> LineKind:
     return KIND_OF_ITEM_TYPE.get(known.type, "goods") if known is not None else "goods"
 
 
+# Lines QuickBooks counts that stand for no product: (what the line is called, what it is instead).
+_NOT_PRODUCTS = {"salesTax": ("sales tax", "tax"), "payment": ("payment", "a payment received")}
+
+
 class _Reader:
     def __init__(self, facts: ListFacts, code_of: Callable[[str], str]) -> None:
         self.facts = facts
@@ -228,7 +236,10 @@ class _Reader:
     def note(self, text: str) -> None:
         self.result.notes.append(text)
 
-    def outside(self, what: str, amount: Decimal | None) -> None:
+    def set_aside(self, what: str, amount: Decimal | None, why: str) -> None:
+        """A line that is not a row: ``why`` is noted, and its amount is counted outside the rows as
+        ``what``."""
+        self.note(why)
         if amount is not None and amount != 0:
             self.result.outside.append(Outside(what, amount))
 
@@ -245,8 +256,8 @@ class _Reader:
                 start = len(self.rows)
                 if not line.lines:
                     total = decimal(line.total_amount)
-                    self.note(f'group "{name}" came without its lines, so none of them is a row')
-                    self.outside(f'group "{name}" without its lines', total)
+                    why = f'group "{name}" came without its lines, so none of them is a row'
+                    self.set_aside(f'group "{name}" without its lines', total, why)
                 self.read(line.lines)
                 above = list(range(start, len(self.rows)))
             elif kind == "subtotal":
@@ -256,32 +267,24 @@ class _Reader:
             elif kind == "discount":
                 self.discount(line, name, amount, above)
                 above = []
-            elif kind == "salesTax":
-                rate = decimal(line.rate_percent)
+            elif kind in ("salesTax", "payment"):
+                # Sales tax shows its rate; both are money QuickBooks counts that no product stands for.
+                rate = decimal(line.rate_percent) if kind == "salesTax" else None
                 shown = f"{_plain(rate)}%, " if rate is not None else ""
-                self.note(
-                    f'sales tax line "{name}" ({shown}{money(amount or Decimal(0))}) is tax, not a product: '
-                    "not a row"
-                )
-                self.outside(f'sales tax line "{name}"', amount)
-                above = []
-            elif kind == "payment":
-                self.note(
-                    f'payment line "{name}" ({money(amount or Decimal(0))}) is a payment received, not a '
-                    "product: not a row"
-                )
-                self.outside(f'payment line "{name}"', amount)
+                what, is_what = _NOT_PRODUCTS[kind]
+                label = f'{what} line "{name}"'
+                shown += money(amount or Decimal(0))
+                self.set_aside(label, amount, f"{label} ({shown}) is {is_what}, not a product: not a row")
                 above = []
             elif kind == "text":
                 if amount:
-                    self.note(f'line "{name}" has an amount ({money(amount)}) but no item: not a row')
-                    self.outside(f'line "{name}" without an item', amount)
+                    why = f'line "{name}" has an amount ({money(amount)}) but no item: not a row'
+                    self.set_aside(f'line "{name}" without an item', amount, why)
                 above = []
             else:
                 row, problem = self.goods(line, name, amount)
                 if row is None:
-                    self.note(problem or "")
-                    self.outside(f'line for "{name}" (left out)', amount)
+                    self.set_aside(f'line for "{name}" (left out)', amount, problem or "")
                     above = []
                 else:
                     self.rows.append(row)
@@ -299,11 +302,11 @@ class _Reader:
             return
         shown = money(amount)
         if base <= 0 or base + amount < 0:
-            self.note(
+            why = (
                 f'discount line "{name}" ({shown}) follows a line that is not a product row, so it '
                 "could not be taken off any row's price: not in the rows"
             )
-            self.outside(f'discount line "{name}"', amount)
+            self.set_aside(f'discount line "{name}"', amount, why)
             return
         factor = (base + amount) / base
         for index in targets:

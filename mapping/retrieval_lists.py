@@ -107,12 +107,7 @@ def store_lists_answer(
     """Store one ``*Rs`` of the lists step. An error gives a warning: the retrieval goes on without
     what the query would have told."""
     if result.is_error:
-        explained = explain_status(
-            result.status_code,
-            result.status_message,
-            severity=result.status_severity,
-            request_type=result.request_type,
-        )
+        explained = explain_status(result)
         what = "units of measure" if result.request_type.startswith("UnitOfMeasureSet") else "item list"
         return ListsAnswer(
             warning=(

@@ -66,9 +66,7 @@ def apply_page(
             status_message=rs.status_message,
         )
         if rs.is_error:
-            answer.error = explain_status(
-                rs.status_code, rs.status_message, severity=rs.status_severity, request_type=rs.request_type
-            )
+            answer.error = explain_status(rs)
             if is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS:
                 # QuickBooks is busy: ask again, from the start (the iterator dies with the session),
                 # in a later session, as for any request.

@@ -243,13 +243,7 @@ def _settle_raw(step: queue.StepRef, response: str) -> Outcome:
         )
     first_error = next((s for s in ours if s.is_error), None)
     decisive = first_error or ours[-1]
-    warnings = [
-        explain_status(
-            s.status_code, s.status_message, severity=s.status_severity, request_type=s.request_type
-        )
-        for s in ours
-        if s.status_severity.lower() == "warn"
-    ]
+    warnings = [explain_status(s) for s in ours if s.status_severity.lower() == "warn"]
     outcome = Outcome(
         state=StepState.FAILED if first_error else StepState.SUCCEEDED,
         status_code=decisive.status_code,
@@ -270,12 +264,7 @@ def _settle_raw(step: queue.StepRef, response: str) -> Outcome:
         },
     )
     if first_error is not None:
-        outcome.error = explain_status(
-            first_error.status_code,
-            first_error.status_message,
-            severity=first_error.status_severity,
-            request_type=first_error.request_type,
-        )
+        outcome.error = explain_status(first_error)
         outcome.retry = (
             is_retryable_status(first_error.status_code, first_error.status_message)
             and step.attempts < MAX_ATTEMPTS
@@ -308,14 +297,7 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
     if rs.is_error and rs.status_code not in planned.accept_status:
         return Outcome(
             state=StepState.FAILED,
-            error=f"{planned.description}: "
-            + explain_status(
-                rs.status_code,
-                rs.status_message,
-                severity=rs.status_severity,
-                request_type=rs.request_type,
-                remedies=planned.remedies,
-            ),
+            error=f"{planned.description}: " + explain_status(rs, planned.remedies),
             retry=is_retryable_status(rs.status_code, rs.status_message) and step.attempts < MAX_ATTEMPTS,
             **base,
         )
@@ -324,15 +306,7 @@ def _settle_planned(step: queue.StepRef, response: str) -> Outcome:
     ids = _ids_of(records[0]) if records else {}
     warnings = []
     if rs.status_severity.lower() == "warn":
-        warnings.append(
-            explain_status(
-                rs.status_code,
-                rs.status_message,
-                severity=rs.status_severity,
-                request_type=rs.request_type,
-                remedies=planned.remedies,
-            )
-        )
+        warnings.append(explain_status(rs, planned.remedies))
     note = "already in QuickBooks" if rs.is_error else "done"
     return Outcome(
         state=StepState.SUCCEEDED,
@@ -368,12 +342,7 @@ def _settle_reconcile(
             error=(
                 f"{planned.description}: the answer to this request was lost, and QuickBooks could not be "
                 "asked whether it saved it ("
-                + explain_status(
-                    rs.status_code,
-                    rs.status_message,
-                    severity=rs.status_severity,
-                    request_type=rs.request_type,
-                )
+                + explain_status(rs)
                 + "). Check QuickBooks, then retry or cancel the job."
             ),
             **base,

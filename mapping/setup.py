@@ -10,6 +10,7 @@ each step and what support staff do when one fails.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, SQLColumnExpression, func, or_, select, text
@@ -58,10 +59,10 @@ def checklist(session: Session, tenant: Tenant) -> list[SetupStep]:
     (up to four statements). A page of tenants: ``checklists``."""
     install = _install(tenant)
     token = _token(tenant)
-    first = _first_session(session, tenant)
+    first = _session_since_token(session, tenant, _first_session_query)
     connection = _connection(tenant, first)
     if connection.status == DONE:
-        access = _access(tenant, _latest_access_session(session, tenant))
+        access = _access(tenant, _session_since_token(session, tenant, _latest_access_query))
     else:
         access = _waiting("requestAccess", connection)
     if access.status == DONE:
@@ -163,10 +164,14 @@ def _first_session_query(tenant_id: _TenantId, token_at: _TokenAt) -> Select[WcS
     )
 
 
-def _first_session(session: Session, tenant: Tenant) -> WcSession | None:
+def _session_since_token(
+    session: Session, tenant: Tenant, query: Callable[[_TenantId, _TokenAt], Select[WcSession]]
+) -> WcSession | None:
+    """The session ``query`` (``_first_session_query`` or ``_latest_access_query``) finds for one
+    tenant; none before it has a token."""
     if tenant.token_created_at is None:
         return None
-    return session.scalars(_first_session_query(tenant.id, tenant.token_created_at)).first()
+    return session.scalars(query(tenant.id, tenant.token_created_at)).first()
 
 
 def _connection(tenant: Tenant, first: WcSession | None) -> SetupStep:
@@ -217,12 +222,6 @@ def _latest_access_query(tenant_id: _TenantId, token_at: _TokenAt) -> Select[WcS
     )
 
 
-def _latest_access_session(session: Session, tenant: Tenant) -> WcSession | None:
-    if tenant.token_created_at is None:
-        return None
-    return session.scalars(_latest_access_query(tenant.id, tenant.token_created_at)).first()
-
-
 def _access(tenant: Tenant, latest: WcSession | None) -> SetupStep:
     """Request access, from the latest session since the token in which QuickBooks answered."""
     if latest is None:
@@ -266,8 +265,9 @@ def _after_token(created_at: SQLColumnExpression[dt.datetime]) -> ColumnElement[
 def _sessions_of(
     session: Session, tenants: list[Tenant]
 ) -> dict[str, tuple[WcSession | None, WcSession | None]]:
-    """Per tenant with a token, ``_first_session`` and ``_latest_access_session`` in one statement: for
-    each tenant row, the two as correlated subqueries (one index entry each), joined to their rows."""
+    """Per tenant with a token, its first session and its latest access session (``_session_since_token``
+    of ``_first_session_query`` and ``_latest_access_query``) in one statement: for each tenant row,
+    the two as correlated subqueries (one index entry each), joined to their rows."""
     if not tenants:
         return {}
 

@@ -196,106 +196,87 @@ def _quoted(message: str, pattern: re.Pattern[str]) -> str | None:
     return match.group("name") if match else None
 
 
-# code -> (category, text); texts may use {name}, {object}, {txn}, {detail}, {field}.
+# code -> (category, text), grouped by category; texts may use {name}, {object}, {txn}, {detail}, {field}.
+_BY_CATEGORY: dict[Category, dict[int, str]] = {
+    Category.SUCCESS: {0: "Done."},
+    Category.NO_MATCH: {1: "QuickBooks found nothing matching the query."},
+    Category.WARNING: {
+        500: (
+            'Some of the requested records ("{name}") do not exist in QuickBooks; the others were returned. '
+            "Check whether they were deleted or renamed in QuickBooks."
+        ),
+        501: "This QuickBooks version does not know part of the request; that part was skipped.",
+        510: "QuickBooks saved the {txn} but could not return it. Check it in QuickBooks.",
+        530: "This QuickBooks edition ignored a field we sent.{detail}",
+        531: "This QuickBooks edition ignored a value it does not support.{detail}",
+        550: "QuickBooks saved the {txn} but not its notes.{detail}",
+        560: "QuickBooks accepted the request but reported a deprecated field.{detail}",
+        570: (
+            "QuickBooks saved the {txn} but could not link it to a closed transaction. Reopen that order in "
+            "QuickBooks if the link matters, then retry."
+        ),
+        600: "QuickBooks had no saved state for this message set; it will be sent again.",
+    },
+    Category.RETRY_LATER: {
+        1000: "QuickBooks had an internal error; qbbridge will retry at the next sync.{detail}",
+        1010: "QuickBooks was not available; qbbridge will retry at the next sync.",
+        **dict.fromkeys(
+            (3175, 3176), "The record is locked by someone working in QuickBooks; qbbridge will retry."
+        ),
+        3200: (
+            'The {txn} was changed in QuickBooks since qbbridge last read it (edit sequence "{name}"); '
+            "qbbridge will retry at the next sync."
+        ),
+        3231: (
+            "QuickBooks skipped this request because an earlier request in the same batch failed; "
+            "it will be sent again once that one is resolved."
+        ),
+    },
+    Category.OUR_BUG: {
+        1030: "QuickBooks does not know this request type; qbbridge sent it by mistake.",
+        1060: "The request ID qbbridge sent was invalid; this is a qbbridge problem.",
+        3000: 'QuickBooks rejected the identifier "{name}" as malformed; this is a qbbridge problem.',
+        # Values we wrote in a form QuickBooks does not accept.
+        **{
+            code: f"QuickBooks rejected {value}; this is a qbbridge problem.{{detail}}"
+            for code, value in (
+                (3010, "a true/false value"), (3020, "a date"), (3030, "a date range"),
+                (3031, "a name range"), (3035, "a duration"),
+            )
+        },
+        3070: 'A value was too long for QuickBooks ("{name}"); this is a qbbridge problem.{detail}',
+        3150: "QuickBooks says a required field is missing; this is a qbbridge problem.{detail}",
+    },
+    Category.NEEDS_USER_ACTION: {
+        3100: (
+            'The name "{name}" is already used in QuickBooks, possibly by a customer, vendor, employee or '
+            "other name of another type (QuickBooks names must be unique across them). "
+            "Rename one of them in QuickBooks, then retry."
+        ),
+        3210: (
+            'QuickBooks refused the value "{name}" for "{field}".{detail} Correct it in Fusion Operations or '
+            "QuickBooks, then retry."
+        ),
+        3250: (
+            "This feature is turned off or not available in this QuickBooks edition (for example sales "
+            "orders need QuickBooks Premier or Enterprise, inventory needs "
+            "Edit > Preferences > Items & Inventory).{detail}"
+            " Turn it on in QuickBooks, then retry."
+        ),
+        3260: (
+            "The QuickBooks user the Web Connector runs as lacks permission for this. "
+            "In QuickBooks, give that user "
+            "(or the integrated application) access, then retry.{detail}"
+        ),
+        3261: (
+            "QuickBooks does not allow qbbridge to read personal data (such as SSNs or birth dates). "
+            "Allow it under Edit > Preferences > Integrated Applications in QuickBooks, or leave those "
+            "fields out."
+        ),
+    },
+}
 _FIXED: dict[int, tuple[Category, str]] = {
-    0: (Category.SUCCESS, "Done."),
-    1: (Category.NO_MATCH, "QuickBooks found nothing matching the query."),
-    500: (
-        Category.WARNING,
-        'Some of the requested records ("{name}") do not exist in QuickBooks; the others were returned. '
-        "Check whether they were deleted or renamed in QuickBooks.",
-    ),
-    501: (
-        Category.WARNING,
-        "This QuickBooks version does not know part of the request; that part was skipped.",
-    ),
-    510: (
-        Category.WARNING,
-        "QuickBooks saved the {txn} but could not return it. Check it in QuickBooks.",
-    ),
-    530: (Category.WARNING, "This QuickBooks edition ignored a field we sent.{detail}"),
-    531: (Category.WARNING, "This QuickBooks edition ignored a value it does not support.{detail}"),
-    550: (Category.WARNING, "QuickBooks saved the {txn} but not its notes.{detail}"),
-    560: (Category.WARNING, "QuickBooks accepted the request but reported a deprecated field.{detail}"),
-    570: (
-        Category.WARNING,
-        "QuickBooks saved the {txn} but could not link it to a closed transaction. Reopen that order in "
-        "QuickBooks if the link matters, then retry.",
-    ),
-    600: (Category.WARNING, "QuickBooks had no saved state for this message set; it will be sent again."),
-    1000: (
-        Category.RETRY_LATER,
-        "QuickBooks had an internal error; qbbridge will retry at the next sync.{detail}",
-    ),
-    1010: (Category.RETRY_LATER, "QuickBooks was not available; qbbridge will retry at the next sync."),
-    1030: (Category.OUR_BUG, "QuickBooks does not know this request type; qbbridge sent it by mistake."),
-    1060: (Category.OUR_BUG, "The request ID qbbridge sent was invalid; this is a qbbridge problem."),
-    3000: (
-        Category.OUR_BUG,
-        'QuickBooks rejected the identifier "{name}" as malformed; this is a qbbridge problem.',
-    ),
-    3010: (Category.OUR_BUG, "QuickBooks rejected a true/false value; this is a qbbridge problem.{detail}"),
-    3020: (Category.OUR_BUG, "QuickBooks rejected a date; this is a qbbridge problem.{detail}"),
-    3030: (Category.OUR_BUG, "QuickBooks rejected a date range; this is a qbbridge problem.{detail}"),
-    3031: (Category.OUR_BUG, "QuickBooks rejected a name range; this is a qbbridge problem.{detail}"),
-    3035: (Category.OUR_BUG, "QuickBooks rejected a duration; this is a qbbridge problem.{detail}"),
-    3070: (
-        Category.OUR_BUG,
-        'A value was too long for QuickBooks ("{name}"); this is a qbbridge problem.{detail}',
-    ),
-    3100: (
-        Category.NEEDS_USER_ACTION,
-        'The name "{name}" is already used in QuickBooks, possibly by a customer, vendor, employee or other '
-        "name of another type (QuickBooks names must be unique across them). "
-        "Rename one of them in QuickBooks, then retry.",
-    ),
-    3150: (
-        Category.OUR_BUG,
-        "QuickBooks says a required field is missing; this is a qbbridge problem.{detail}",
-    ),
-    3175: (
-        Category.RETRY_LATER,
-        "The record is locked by someone working in QuickBooks; qbbridge will retry.",
-    ),
-    3176: (
-        Category.RETRY_LATER,
-        "The record is locked by someone working in QuickBooks; qbbridge will retry.",
-    ),
-    3200: (
-        Category.RETRY_LATER,
-        'The {txn} was changed in QuickBooks since qbbridge last read it (edit sequence "{name}"); qbbridge '
-        "will retry at the next sync.",
-    ),
-    3210: (
-        Category.NEEDS_USER_ACTION,
-        'QuickBooks refused the value "{name}" for "{field}".{detail} Correct it in Fusion Operations or '
-        "QuickBooks, then retry.",
-    ),
-    3231: (
-        Category.RETRY_LATER,
-        "QuickBooks skipped this request because an earlier request in the same batch failed; "
-        "it will be sent "
-        "again once that one is resolved.",
-    ),
-    3250: (
-        Category.NEEDS_USER_ACTION,
-        "This feature is turned off or not available in this QuickBooks edition (for example sales orders "
-        "need QuickBooks Premier or Enterprise, inventory needs "
-        "Edit > Preferences > Items & Inventory).{detail}"
-        " Turn it on in QuickBooks, then retry.",
-    ),
-    3260: (
-        Category.NEEDS_USER_ACTION,
-        "The QuickBooks user the Web Connector runs as lacks permission for this. "
-        "In QuickBooks, give that user "
-        "(or the integrated application) access, then retry.{detail}",
-    ),
-    3261: (
-        Category.NEEDS_USER_ACTION,
-        "QuickBooks does not allow qbbridge to read personal data (such as SSNs or birth dates). "
-        "Allow it under Edit > Preferences > Integrated Applications in QuickBooks, or leave those "
-        "fields out.",
-    ),
+    code: (category, text) for category, texts in _BY_CATEGORY.items() for code, text in texts.items()
 }
 
 

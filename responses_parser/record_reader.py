@@ -229,8 +229,9 @@ def _fill(plan: _Plan, children: list[etree._Element], vals: list[Any], extra: l
         elif kind == _BOOL:
             flag = _BOOLS.get(child.text)
             vals[index] = read_bool(child) if flag is None else flag
-        elif kind == _MANY_RECORDS:
-            value = _build(how, child)
+        elif kind in (_MANY_RECORDS, _MANY):
+            # A repeated element: its values are gathered in a list (made a tuple by _build_by_walk).
+            value = _build(how, child) if kind == _MANY_RECORDS else how(child)
             bucket = vals[index]
             if type(bucket) is list:
                 bucket.append(value)
@@ -238,13 +239,6 @@ def _fill(plan: _Plan, children: list[etree._Element], vals: list[Any], extra: l
                 vals[index] = [value]
         elif kind == _RECORD:
             vals[index] = _build(how, child)
-        elif kind == _MANY:
-            value = how(child)
-            bucket = vals[index]
-            if type(bucket) is list:
-                bucket.append(value)
-            else:
-                vals[index] = [value]
         elif kind == _READ:
             vals[index] = how(child)
         else:  # _MERGE_IN: the aggregate's children belong to this record

@@ -8,9 +8,11 @@ never materialises the records inside (see ``responses_parser.stream`` for those
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
+from responses_parser.catalogue import Explanation, Remedies, explain_status
 from responses_parser.safe_xml import HostileXMLError, byte_stream, check_no_doctype
 
 __all__ = ["HostileXMLError", "ResponseFormatError", "ResponseStatus", "read_statuses"]
@@ -34,6 +36,18 @@ class ResponseStatus:
         # statusCode 1 ("no match") is reported with severity Info; only Error severity fails a request.
         return self.status_severity.lower() == "error"
 
+    def explain(self, context: dict[str, Any] | None = None, remedies: Remedies | None = None) -> Explanation:
+        """What the status means and what to do, from the catalogue (``context`` and ``remedies``: see
+        :func:`responses_parser.catalogue.explain_status`)."""
+        return explain_status(
+            self.status_code,
+            self.status_message,
+            severity=self.status_severity,
+            request_type=self.request_type,
+            context=context,
+            remedies=remedies,
+        )
+
 
 class ResponseFormatError(ValueError):
     """The text is not a qbXML response message set we can read."""
@@ -46,6 +60,25 @@ def _int_or_none(value: str | None) -> int | None:
         return int(value)
     except ValueError:
         return None
+
+
+# ResponseStatus's fields, in their order (RsResult, in responses_parser.stream, begins with the same).
+StatusValues = tuple[str, str | None, int, str, str, int | None, str | None, int | None]
+
+
+def status_values(rs: etree._Element) -> StatusValues:
+    """What QuickBooks says about one request, read from the attributes of its ``*Rs`` element ``rs``."""
+    attrs = rs.attrib
+    return (
+        str(rs.tag),
+        attrs.get("requestID"),
+        _int_or_none(attrs.get("statusCode")) or 0,
+        attrs.get("statusSeverity", "Info"),
+        attrs.get("statusMessage", ""),
+        _int_or_none(attrs.get("retCount")),
+        attrs.get("iteratorID"),
+        _int_or_none(attrs.get("iteratorRemainingCount")),
+    )
 
 
 def read_statuses(text: str | bytes) -> list[ResponseStatus]:
@@ -73,19 +106,7 @@ def read_statuses(text: str | bytes) -> list[ResponseStatus]:
                     seen_msgs = True
                     msgs_depth = depth
                 elif seen_msgs and depth == msgs_depth + 1:
-                    attrs = element.attrib
-                    statuses.append(
-                        ResponseStatus(
-                            request_type=str(element.tag),
-                            request_id=attrs.get("requestID"),
-                            status_code=_int_or_none(attrs.get("statusCode")) or 0,
-                            status_severity=attrs.get("statusSeverity", "Info"),
-                            status_message=attrs.get("statusMessage", ""),
-                            ret_count=_int_or_none(attrs.get("retCount")),
-                            iterator_id=attrs.get("iteratorID"),
-                            iterator_remaining_count=_int_or_none(attrs.get("iteratorRemainingCount")),
-                        )
-                    )
+                    statuses.append(ResponseStatus(*status_values(element)))
             else:
                 depth -= 1
                 # Records are not needed here; free them as we go so a huge response stays cheap.

@@ -31,22 +31,15 @@ from typing import IO, Any, cast
 
 from lxml import etree
 
-from responses_parser.catalogue import Explanation, explain_status
+from responses_parser.catalogue import Explanation, Remedies
 from responses_parser.record_reader import read_record
 from responses_parser.records import Record
 from responses_parser.safe_xml import DoctypeScanner, HostileXMLError, Utf8Reader, byte_stream, refuse_doctype
-from responses_parser.status import ResponseFormatError, ResponseStatus
+from responses_parser.status import ResponseFormatError, ResponseStatus, status_values
 
 __all__ = ["HostileXMLError", "ResponseFormatError", "RsResult", "parse_response"]
 
 _PEEK = 64 * 1024
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 @dataclass(slots=True)
@@ -80,14 +73,8 @@ class RsResult:
     def is_error(self) -> bool:
         return self.status_severity.lower() == "error"
 
-    def explain(self, context: dict[str, Any] | None = None) -> Explanation:
-        return explain_status(
-            self.status_code,
-            self.status_message,
-            severity=self.status_severity,
-            request_type=self.request_type,
-            context=context,
-        )
+    def explain(self, context: dict[str, Any] | None = None, remedies: Remedies | None = None) -> Explanation:
+        return self.status.explain(context, remedies)
 
 
 def _open(source: str | bytes | IO[bytes] | IO[str]) -> tuple[bytes, IO[bytes] | Utf8Reader]:
@@ -286,18 +273,7 @@ class _State:
 
     @staticmethod
     def _result(elem: etree._Element, records: Iterator[Record]) -> RsResult:
-        attrs = elem.attrib
-        return RsResult(
-            request_type=str(elem.tag),
-            request_id=attrs.get("requestID"),
-            status_code=_int(attrs.get("statusCode")) or 0,
-            status_severity=attrs.get("statusSeverity", "Info"),
-            status_message=attrs.get("statusMessage", ""),
-            ret_count=_int(attrs.get("retCount")),
-            iterator_id=attrs.get("iteratorID"),
-            iterator_remaining_count=_int(attrs.get("iteratorRemainingCount")),
-            records=records,
-        )
+        return RsResult(*status_values(elem), records=records)
 
     def _records(self, rs: etree._Element) -> Iterator[Record]:
         """Records of ``rs``, each converted once complete and then dropped from the tree."""

@@ -13,9 +13,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mapping.entities import MovementRow, OrderRow
+from mapping.entities import MovementRow, OrderRow, PurchaseOrder, Receiving, SalesOrder, Shipping
+from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.plan import LinkInfo, PlanError
+from mapping.flows.documents import DocumentKind
+from mapping.plan import LinkInfo, LinkKey, PlanError
 from mapping.settings import Settings
 
 Order = TypeVar("Order", bound=BaseModel)
@@ -51,6 +53,25 @@ def linked_order(
             f"{link.status}); wait until it is in QuickBooks, or send it again, then retry",
         ) from None
     return link, order
+
+
+def movement_builder(
+    kind: DocumentKind,
+    movement: Receiving | Shipping,
+    order_key: LinkKey,
+    order: PurchaseOrder | SalesOrder,
+    *,
+    noun: str,
+) -> PlanBuilder:
+    """The plan of ``movement``: it waits for the link of its order (``order_key``, what a message
+    calls a ``noun``) and warns of the quantities the document will not follow (:func:`quantity_warnings`)."""
+    builder = PlanBuilder(kind.flow, LinkKey(kind.flow, movement.code))
+    builder.plan.requires = [order_key]
+    for warning in quantity_warnings(
+        movement.rows, order.rows, noun=noun, code=order.code, document=kind.document
+    ):
+        builder.warn(warning)
+    return builder
 
 
 def quantity_warnings(

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from mapping.entities import PurchaseOrder, Receiving
-from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import add_document
-from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
-from mapping.flows.naming import document_date, external_guid, ref_number
-from mapping.flows.reconcile import reconcile_document
-from mapping.plan import Binding, LinkKey, Plan, PlannedStep
+from mapping.flows.documents import DocumentKind, start_document
+from mapping.flows.movements import linked_order, movement_builder, movement_memo
+from mapping.plan import LinkKey, Plan
 from mapping.settings import Settings
-from requests_builder import BillAdd, Ref
+from requests_builder import BillAdd
 
 FLOW = "receiving"
+KIND = DocumentKind(FLOW, "Bill", "bill", "vendor", "receiving")
 
 
 def receiving_blocker_key(receiving: Receiving) -> LinkKey:
@@ -35,44 +33,12 @@ def plan_receiving(receiving: Receiving, settings: Settings, ctx: PlanContext) -
         verb="bill",
     )
     vendor = order.supplier.code
-    number = ref_number(settings, receiving.code, "Bill", "bill")
-    guid = external_guid(ctx.tenant_id, FLOW, receiving.code)
     # "Empty (=Creation Date ... Bill)": the receiving's date is when it was created.
-    txn_date = document_date(settings, ctx, default=receiving.date, document=receiving.document_date)
-    request = BillAdd(
-        vendor=Ref(full_name=vendor),
-        txn_date=txn_date,
-        ref_number=number,
-        memo=movement_memo(settings, receiving.observations, receiving.rows),
-        external_guid=guid,
+    doc = start_document(
+        KIND, receiving, vendor, ctx, settings, default=receiving.date, document=receiving.document_date
     )
-    builder = PlanBuilder(FLOW, LinkKey(FLOW, receiving.code))
-    builder.plan.requires = [po_key]
-    for warning in quantity_warnings(
-        receiving.rows, order.rows, noun="purchase order", code=order.code, document="bill"
-    ):
-        builder.warn(warning)
-    add_document(
-        builder,
-        PlannedStep(
-            request=request,
-            description=f"Create the bill of receiving {receiving.code} for purchase order {order.code}",
-            bindings=[Binding(path="link_to_txn_ids.0", link=po_key)],
-            reconcile=reconcile_document("Bill", party=vendor, guid=guid, ref_number=number, order=po_key),
-            creates_link=True,
-        ),
-        {"vendor": "purchaseOrder.code", "ref_number": "code", "memo": "observations"},
-        settings=settings,
-        txn_type="Bill",
-        code=receiving.code,
-        custom_fields=receiving.custom_fields,
-        noun="receiving",
-    )
-    builder.plan.summary = {
-        "vendor": vendor,
-        "purchaseOrder": order.code,
-        "refNumber": number,
-        "txnDate": txn_date.isoformat() if txn_date else None,
-        "externalGuid": guid,
-    }
-    return builder.plan
+    request = doc.request(BillAdd, memo=movement_memo(settings, receiving.observations, receiving.rows))
+    builder = movement_builder(KIND, receiving, po_key, order, noun="purchase order")
+    fields = doc.fields("purchaseOrder.code")
+    description = f"Create the bill of receiving {receiving.code} for purchase order {order.code}"
+    return doc.finish(builder, request, fields, description, order=(po_key, order.code))

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from mapping.entities import SalesOrder, Shipping
-from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
-from mapping.flows.documents import add_document
-from mapping.flows.movements import linked_order, movement_memo, quantity_warnings
-from mapping.flows.naming import customer_name, document_date, external_guid, ref_number
-from mapping.flows.reconcile import reconcile_document
-from mapping.plan import Binding, LinkKey, Plan, PlanError, PlannedStep
+from mapping.flows.documents import DocumentKind, start_document
+from mapping.flows.movements import linked_order, movement_builder, movement_memo
+from mapping.flows.naming import customer_name
+from mapping.plan import LinkKey, Plan, PlanError
 from mapping.settings import Settings
-from requests_builder import InvoiceAdd, Ref
+from requests_builder import InvoiceAdd
 
 FLOW = "shipping"
+KIND = DocumentKind(FLOW, "Invoice", "invoice", "customer", "shipping")
 
 
 def shipping_blocker_key(shipping: Shipping) -> LinkKey:
@@ -47,48 +46,18 @@ def plan_shipping(shipping: Shipping, settings: Settings, ctx: PlanContext) -> P
     # The same customer as the sales order, or QuickBooks will not link them: the one it was sent to,
     # even if the customer-name setting changed since.
     customer = so_link.sent_as.get("customer") or customer_name(order, settings)[0]
-    number = ref_number(settings, shipping.code, "Invoice", "invoice")
-    guid = external_guid(ctx.tenant_id, FLOW, shipping.code)
     # "Empty (=Creation Date ... Invoice)": the shipping's date is when it was created.
-    txn_date = document_date(settings, ctx, default=shipping.date, document=shipping.document_date)
-    request = InvoiceAdd(
-        customer=Ref(full_name=customer),
-        txn_date=txn_date,
-        ref_number=number,
+    doc = start_document(
+        KIND, shipping, customer, ctx, settings, default=shipping.date, document=shipping.document_date
+    )
+    request = doc.request(
+        InvoiceAdd,
         ship_date=order.due_date if settings.ship_date == "dueDate" else None,
         memo=movement_memo(settings, shipping.observations, shipping.rows),
-        external_guid=guid,
     )
-    builder = PlanBuilder(FLOW, LinkKey(FLOW, shipping.code))
-    builder.plan.requires = [so_key]
-    for warning in quantity_warnings(
-        shipping.rows, order.rows, noun="sales order", code=order.code, document="invoice"
-    ):
-        builder.warn(warning)
-    add_document(
-        builder,
-        PlannedStep(
-            request=request,
-            description=f"Create the invoice of shipping {shipping.code} for sales order {order.code}",
-            bindings=[Binding(path="link_to_txn_ids.0", link=so_key)],
-            reconcile=reconcile_document(
-                "Invoice", party=customer, guid=guid, ref_number=number, order=so_key
-            ),
-            creates_link=True,
-        ),
-        {"customer": "salesOrder.code", "ref_number": "code", "memo": "observations"},
-        settings=settings,
-        txn_type="Invoice",
-        code=shipping.code,
-        custom_fields=shipping.custom_fields,
-        noun="shipping",
-    )
-    builder.plan.summary = {
-        "customer": customer,
-        "salesOrder": order.code,
-        "refNumber": number,
-        "txnDate": txn_date.isoformat() if txn_date else None,
-        "externalGuid": guid,
-        "blocker": {"entity": blocker.entity, "code": blocker.code},
-    }
-    return builder.plan
+    builder = movement_builder(KIND, shipping, so_key, order, noun="sales order")
+    fields = doc.fields("salesOrder.code")
+    description = f"Create the invoice of shipping {shipping.code} for sales order {order.code}"
+    plan = doc.finish(builder, request, fields, description, order=(so_key, order.code))
+    plan.summary["blocker"] = {"entity": blocker.entity, "code": blocker.code}
+    return plan
