@@ -175,16 +175,28 @@ _CLAIM = """
 
 
 # On PostgreSQL the claim also moves the claimed step's job to in flight, in the same statement: a
-# data-modifying CTE (``claimed``) whose rows the outer UPDATE of ``jobs`` reads, found by primary key
-# (``= ANY(ARRAY(…))`` evaluates the claimed job ids first). Only a job's first step can find its job
-# still 'queued': a later step is runnable only once every earlier one succeeded, and settling those
-# already derived the job 'in_flight'. As separate statements, the move found the job through the
-# session's in-flight steps, and PostgreSQL planned it as a scan of every open job of every tenant.
-# SQLite has no data-modifying CTEs: it runs the move as a statement of its own after the claim.
+# data-modifying CTE (``claimed``) whose rows the outer UPDATE of ``jobs`` reads. Only a job's first
+# step can find its job still 'queued': a later step is runnable only once every earlier one
+# succeeded, and settling those already derived the job 'in_flight'. SQLite has no data-modifying
+# CTEs: it runs the move as a statement of its own after the claim.
+# The job is found by primary key, and written so that PostgreSQL cannot find it another way,
+# whatever its statistics say: a claim takes one step, so its job is one key (``=``, which the planner
+# knows gives one row; ``= ANY(ARRAY(…))`` of a message set's companions joins the claimed rows), and
+# the status test goes through COALESCE (the column is NOT NULL: the same test) so that it does not
+# imply the predicate of ``ix_jobs_open_queue`` (open jobs). Written plainly, the move was answered
+# from that partial index with statistics taken before the jobs came (a new or quickly growing
+# table): a scan of every open job of every tenant, all but one thrown away, at each first step
+# claimed (1,000 index entries read for one job under bench/soap_sessions.py, about a third of
+# PostgreSQL's time a call; tests/foundation/test_claim_plan.py).
+_STILL_QUEUED = "COALESCE(jobs.status, '') = 'queued'"
 _JOB_STARTED = (
     "started AS (UPDATE jobs SET status = 'in_flight', updated_at = :now "
-    "WHERE jobs.id = ANY(ARRAY(SELECT c.job_id FROM claimed c WHERE c.position = 0)) "
-    "AND jobs.status = 'queued') "
+    f"WHERE jobs.id = (SELECT c.job_id FROM claimed c WHERE c.position = 0) AND {_STILL_QUEUED}) "
+    "SELECT * FROM claimed"
+)
+_JOBS_STARTED = (
+    "started AS (UPDATE jobs SET status = 'in_flight', updated_at = :now FROM claimed c "
+    f"WHERE jobs.id = c.job_id AND c.position = 0 AND {_STILL_QUEUED}) "
     "SELECT * FROM claimed"
 )
 
@@ -286,7 +298,7 @@ CLAIM_COMPANIONS = {
         "RETURNING " + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
         + f", {_QUEUE_SEQ_OF_STEP}), "
         # Their jobs in flight in the same statement, as with the first step (``_JOB_STARTED``).
-        + _JOB_STARTED,
+        + _JOBS_STARTED,
         timestamps=("now",),
         json_columns=("intent", "request_ids"),
     ),
