@@ -103,17 +103,9 @@ async def test_access(tenant: VisibleTenant, session: DbSession, principal: Curr
     definition private to qbbridge). While one is pending, the same job is answered."""
     _refuse_if_disabled(tenant)
     try:
-        job, created = setup.queue_test_access(session, tenant)
+        job, _ = setup.queue_test_access(session, tenant, actor=principal.actor)
     except setup.SetupOrderError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    if created:
-        audit.record(
-            session,
-            actor=principal.actor,
-            action="setup.test_access",
-            tenant_id=tenant.id,
-            job_id=job.public_id,
-        )
     return JobAccepted(job_id=job.public_id)
 
 

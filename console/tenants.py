@@ -203,18 +203,10 @@ async def tenant_action(request: Request, tenant_id: str, action: str) -> Respon
                 error = DISABLED
             else:
                 try:
-                    job, created = setup.queue_test_access(db, tenant)
+                    setup.queue_test_access(db, tenant, actor=who.actor)
                 except setup.SetupOrderError as exc:
                     error = str(exc)
                 else:
-                    if created:
-                        audit.record(
-                            db,
-                            actor=who.actor,
-                            action="setup.test_access",
-                            tenant_id=tenant.id,
-                            job_id=job.public_id,
-                        )
                     message = "Access test queued: it runs at the Web Connector's next update."
         elif action == "disconnect":
             if tenant_life.disconnect(db, tenant, now):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, ScalarSelect, Select, SQLColumnExpression, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from db import queue
+from db import audit, queue
 from db.models import ANSWERED_SESSION_CONDITION, Job, Step, Tenant, WcSession
 from db.states import JobStatus
 from mapping.plan import PlannedStep
@@ -354,9 +354,10 @@ def _test_access(job: Job | None, codes: set[int]) -> SetupStep:
     return SetupStep("testAccess", FAILED, detail, job.finished_at or job.updated_at)
 
 
-def queue_test_access(session: Session, tenant: Tenant) -> tuple[Job, bool]:
-    """The pending access test, or a new one (and whether it was queued now). Refused with what must
-    happen first until QuickBooks has let qbbridge in with the current token."""
+def queue_test_access(session: Session, tenant: Tenant, *, actor: str) -> tuple[Job, bool]:
+    """The pending access test, or a new one (and whether it was queued now, which ``actor`` is
+    audited for). Refused with what must happen first until QuickBooks has let qbbridge in with the
+    current token."""
     steps = checklist(session, tenant)
     access = steps[3]
     if access.status != DONE:
@@ -397,4 +398,5 @@ def queue_test_access(session: Session, tenant: Tenant) -> tuple[Job, bool]:
         payload={"read": True, "write": us},
         steps=steps_to_queue,
     )
+    audit.record(session, actor=actor, action="setup.test_access", tenant_id=tenant.id, job_id=job.public_id)
     return job, True
