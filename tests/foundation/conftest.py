@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.foundation.helpers import TenantCredentials, new_tenant
+from tests.foundation.helpers import Clock, TenantCredentials, new_tenant
 from tests.support.servers import LiveServer
 from tests.support.webconnector import WebConnectorClient
 
@@ -18,3 +18,8 @@ def wc(live_server: LiveServer) -> WebConnectorClient:
 @pytest.fixture
 def tenant(admin: httpx.Client) -> TenantCredentials:
     return new_tenant(admin)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

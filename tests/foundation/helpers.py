@@ -1,13 +1,27 @@
-"""Small helpers for foundation tests: a tenant with a token, and raw jobs."""
+"""Small helpers for foundation tests: a tenant with a token, raw jobs, and a clock the test moves."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 import httpx
 
 from tests.support.webconnector import customer_query
+
+# Where a test's own clock starts.
+START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """The service's clock in a test: ``now`` stays put until the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
 
 
 @dataclass

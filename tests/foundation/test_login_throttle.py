@@ -26,26 +26,12 @@ from qbbridge.config import ConfigError, load_settings
 from qbwc.login import INVALID_USER
 from qbwc.options import ServiceOptions
 from qbwc.service import WebConnectorService
-from tests.foundation.helpers import new_tenant
+from tests.foundation.helpers import Clock, new_tenant
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient
 
-START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 STRANGER = "203.0.113.7"
 OFFICE = "198.51.100.20"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 def _service_and_tenant(database: Database, clock: Clock, **options: object) -> tuple[WebConnectorService, str, str]:

@@ -21,27 +21,14 @@ from db.states import SessionState
 from mapping.jobs import queue_raw_qbxml
 from qbwc.options import ServiceOptions
 from qbwc.service import WebConnectorService
+from tests.foundation.helpers import START, Clock
 from tests.support.statements import counted
 
-START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 OFFICE = "198.51.100.40"
 QUERY = (
     '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
     "<CustomerQueryRq><MaxReturned>1</MaxReturned></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
