@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from db import batch, login_throttle
 from db.batch import Statement
 from db.queue.sql import ANY_RUNNABLE, COUNT_QUEUED, OPEN_SESSIONS_OLDER_THAN
+from db.queue.wc_sessions import EPOCH
 from db.tenants import CLIENT_HELLO_TTL, RECALL_CLIENT_VERSION
 
 # Since the tenant's current token, a session reached QuickBooks: a sendRequestXML came, reporting its
@@ -28,16 +29,14 @@ _REACHED_QUICKBOOKS = Statement(
     "AND company_file IS NOT NULL AND refusal IS NULL AND created_at >= :since) AS reached",
     timestamps=("since",),
 )
-# The tenant's contact columns, as ``db.tenants.note_contact`` sets them on the ORM row; the version
-# announced by ``clientVersion`` from the same address is kept only when fresh (``CLIENT_HELLO_TTL``).
+# The tenant's contact: its connector was seen now; the version announced by ``clientVersion`` from the
+# same address is kept only when fresh (``CLIENT_HELLO_TTL``), else the one known stays.
 _NOTE_CONTACT = Statement(
     "UPDATE tenants SET connector_seen_at = :now, last_contact_at = :now, updated_at = :now, "
     "qbwc_version = COALESCE((SELECT NULLIF(version, '') FROM qbwc_client_hello WHERE address = :address "
     "AND seen_at >= :hello_since), qbwc_version) WHERE id = :tenant_id",
     timestamps=("now", "hello_since"),
 )
-# Before any session: every session of the tenant counts.
-_SINCE_EVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +75,11 @@ def read_start_facts(
         (_NOTE_CONTACT, {"tenant_id": tenant_id, "now": now, **hello}),
         (OPEN_SESSIONS_OLDER_THAN, {"tenant_id": tenant_id, "cutoff": idle_since}),
         (RECALL_CLIENT_VERSION, hello),
-        (ANY_RUNNABLE, {"tenant_id": tenant_id, "now": now}),
-        (COUNT_QUEUED, {"tenant_id": tenant_id}),
+        *_work(tenant_id, now),
     ]
     if onboarding:
         statements.append(
-            (_REACHED_QUICKBOOKS, {"tenant_id": tenant_id, "since": token_created_at or _SINCE_EVER})
+            (_REACHED_QUICKBOOKS, {"tenant_id": tenant_id, "since": token_created_at or EPOCH})
         )
     rows = batch.run(session, statements)
     return StartFacts(
@@ -93,10 +91,13 @@ def read_start_facts(
     )
 
 
-def read_work(session: Session, *, tenant_id: str, now: dt.datetime) -> tuple[bool, int]:
-    """The work waiting, read again after older sessions were ended (which may hand their steps back)."""
-    rows = batch.run(
-        session,
-        [(ANY_RUNNABLE, {"tenant_id": tenant_id, "now": now}), (COUNT_QUEUED, {"tenant_id": tenant_id})],
-    )
-    return bool(rows[0][0].runnable), int(rows[1][0].queued)
+def read_work(session: Session, facts: StartFacts, *, tenant_id: str, now: dt.datetime) -> StartFacts:
+    """``facts`` with the work waiting read again, after older sessions were ended (which may hand
+    their steps back)."""
+    runnable, queued = batch.run(session, _work(tenant_id, now))
+    return replace(facts, runnable=bool(runnable[0].runnable), queued=int(queued[0].queued))
+
+
+def _work(tenant_id: str, now: dt.datetime) -> list[tuple[Statement, Mapping[str, Any]]]:
+    """Whether the tenant has a step to send now, and how many wait (the new session's plan)."""
+    return [(ANY_RUNNABLE, {"tenant_id": tenant_id, "now": now}), (COUNT_QUEUED, {"tenant_id": tenant_id})]

@@ -63,13 +63,12 @@ def authenticate(
             onboarding=tenant.qwc_downloaded_at is not None,
             now=now,
         )
-        runnable, queued = facts.runnable, facts.queued
         if facts.idle_sessions:
             _end_silent_sessions(session, options, tenant.id, now)
             # Ending them may have handed their steps back to the queue.
-            runnable, queued = session_start.read_work(session, tenant_id=tenant.id, now=now)
+            facts = session_start.read_work(session, facts, tenant_id=tenant.id, now=now)
         ticket = secret_values.new_secret(24)
-        company = _open_session(session, tenant, ticket, facts, runnable, queued, now)
+        company = _open_session(session, tenant, ticket, facts, now)
         return [ticket, company] if company is not None else [ticket, NO_WORK]
 
 
@@ -128,8 +127,6 @@ def _open_session(
     tenant: Tenant,
     ticket: str,
     facts: session_start.StartFacts,
-    runnable: bool,
-    queued: int,
     now: dt.datetime,
 ) -> str | None:
     """The new session's row; the company file the Web Connector is to open ("" for the one open),
@@ -139,7 +136,7 @@ def _open_session(
         # No work and a plain reason, which closeConnection gives the Web Connector to show.
         has_work, company = False, None
     else:
-        has_work = runnable
+        has_work = facts.runnable
         company = onboarding.company_to_open(
             tenant, has_work=has_work, reached_quickbooks=bool(facts.reached_quickbooks)
         )
@@ -155,7 +152,7 @@ def _open_session(
             created_at=now,
             last_seen_at=now,
             steps_done=0,
-            planned_steps=queued if has_work else 0,
+            planned_steps=facts.queued if has_work else 0,
             waits=0,
             requested_company_file=company or None,
             refusal=onboarding.Refusal.DISABLED.value if disabled else None,

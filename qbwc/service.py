@@ -46,9 +46,9 @@ SERVER_VERSION = "qbbridge 0.1.0"
 _SESSION_FATAL_HRESULTS = frozenset({"0x80040408", "0x80040420", "0x80040401", "0x8004041d"})
 # How many 5-second waits (NoOp) a session may spend on work that is about to become ready.
 MAX_WAITS = 6
+WAIT_HORIZON = dt.timedelta(seconds=30)
 # closeConnection on a ticket no session has (or one the Web Connector mangled).
 ALREADY_ENDED = "qbbridge: this session had already ended."
-WAIT_HORIZON = dt.timedelta(seconds=30)
 
 
 class WebConnectorService:

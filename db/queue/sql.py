@@ -442,7 +442,14 @@ SET_JOB_RESULT = Statement(
 
 
 # The steps a session settled keep its id (``SETTLE``): those it failed (an error from QuickBooks, a
-# request that could not be written) and those it left without an answer.
+# request that could not be written) and those it left without an answer. ``{session}``: the
+# session's id, or an expression giving it.
+_OUTCOMES_OF = (
+    "SELECT count(CASE WHEN state = 'failed' THEN 1 END) AS failed, "
+    "count(CASE WHEN state = 'unknown_outcome' THEN 1 END) AS unknown "
+    "FROM job_steps WHERE session_id = {session} AND state IN ('failed', 'unknown_outcome')"
+)
+SESSION_OUTCOMES = Statement(_OUTCOMES_OF.format(session=":session_id"))
 # closeConnection in one batch (``wc_sessions.close_by_ticket``): what the session still had in
 # flight is orphaned first (``ORPHAN_BY_TICKET``, which finds the session only while it is open), then
 # the session is closed if it is open, then read in any state with what its requests came to.
@@ -451,16 +458,12 @@ CLOSE_BY_TICKET = Statement(
     "WHERE ticket_digest = :ticket_digest AND state = 'open'",
     timestamps=("now",),
 )
+# The ticket's session in any state (a ticket digest is unique).
+_SESSION_BY_TICKET = "(SELECT id FROM qbwc_sessions WHERE ticket_digest = :ticket_digest)"
 CLOSED_SESSION = Statement(
-    "SELECT s.id, s.steps_done, s.refusal, s.last_error, "
-    "(SELECT count(*) FROM job_steps WHERE session_id = s.id AND state = 'failed') AS failed, "
-    "(SELECT count(*) FROM job_steps WHERE session_id = s.id AND state = 'unknown_outcome') AS unknown "
-    "FROM qbwc_sessions s WHERE s.ticket_digest = :ticket_digest LIMIT 1"
-)
-SESSION_OUTCOMES = Statement(
-    "SELECT count(CASE WHEN state = 'failed' THEN 1 END) AS failed, "
-    "count(CASE WHEN state = 'unknown_outcome' THEN 1 END) AS unknown "
-    "FROM job_steps WHERE session_id = :session_id AND state IN ('failed', 'unknown_outcome')"
+    "SELECT s.id, s.steps_done, s.refusal, s.last_error, o.failed, o.unknown "
+    f"FROM qbwc_sessions s CROSS JOIN ({_OUTCOMES_OF.format(session=_SESSION_BY_TICKET)}) o "
+    "WHERE s.ticket_digest = :ticket_digest"
 )
 
 

@@ -52,8 +52,8 @@ def end_session(
     orphan_in_flight(session, session_id=wc_session.id, reason=reason, now=now)
 
 
-# ORPHAN_BY_TICKET finds an open session seen since ``cutoff``: closing finds it however long silent.
-_ANY_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Before any session: as ``cutoff``, ORPHAN_BY_TICKET finds an open session however long silent.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ def close_by_ticket(
     params = {
         "ticket_digest": ticket_digest,
         "now": now,
-        "cutoff": _ANY_TIME,
+        "cutoff": EPOCH,
         "close_reason": reason,
         **orphan_texts(reason),
     }

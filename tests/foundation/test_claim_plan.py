@@ -12,14 +12,12 @@ taken on the empty tables and again once filled.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from db import batch
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.queue.sql import CLAIM_BY_TICKET
@@ -27,7 +25,7 @@ from db.secrets import digest
 from mapping.jobs import queue_raw_qbxml
 from qbwc.options import ServiceOptions
 from qbwc.service import WebConnectorService
-from tests.foundation.test_query_plans import _discarded, _driver_url
+from tests.foundation.test_query_plans import _driver_url, _rows_discarded
 from tests.support.servers import migrated_database
 
 TENANTS = 50
@@ -57,15 +55,7 @@ def _claim_discards(database: Database, ticket: str) -> int:
     prepared statement) and rolled back."""
     now = dt.datetime.now(dt.UTC)
     params: dict[str, Any] = {"ticket_digest": digest(ticket), "now": now, "cutoff": now - dt.timedelta(hours=1)}
-    statement = CLAIM_BY_TICKET["postgresql"]
-    query = batch._PARAMETER.sub(r"%(\1)s", statement.sql.replace("%", "%%"))
-    with psycopg.connect(_driver_url(database)) as connection:
-        connection.execute("SET plan_cache_mode = force_generic_plan")
-        [[plan]] = connection.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}", params).fetchall()
-        connection.rollback()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return _discarded(plan[0]["Plan"])
+    return _rows_discarded(database, CLAIM_BY_TICKET["postgresql"].sql, params)
 
 
 def test_the_claim_finds_its_job_by_key_with_stale_statistics_and_fresh(database: Database) -> None:

@@ -51,13 +51,15 @@ def _discarded(node: dict[str, Any]) -> int:
 
 
 def _rows_discarded(database: Database, sql: str, params: dict[str, Any]) -> int:
-    """Rows the statement's executed plan read and threw away, over all its nodes and loops."""
+    """Rows the statement's executed plan read and threw away, over all its nodes and loops. What the
+    statement writes is rolled back."""
     query = batch._PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
     with psycopg.connect(_driver_url(database)) as connection:
         # The plan the service runs: its statements are prepared once per connection and run many
         # times (db/batch.py), so PostgreSQL soon uses one generic plan for every parameter value.
         connection.execute("SET plan_cache_mode = force_generic_plan")
         [[plan]] = connection.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}", params).fetchall()
+        connection.rollback()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return _discarded(plan[0]["Plan"])
