@@ -69,19 +69,29 @@ class SendReads:
     disabled: bool = False
 
 
-_LINK_MATCH = " OR ".join(f"(l.entity = :e{i} AND l.code = :c{i})" for i in range(LINK_SLOTS))
+_LINK_COLUMNS = ("entity", "code", "status", "qb_type", "txn_id", "list_id", "ref_number", "edit_sequence",
+                 "job_id", "data")
+# A slot left empty compares with NULL, which matches no row.
+_NO_KEY = (None, None)
 
+# One left join a slot, each on the whole unique key (uq_links_tenant_entity_code): one index entry
+# read a link whatever the statistics say, and one generic plan reused at every send (pinned by
+# tests/foundation/test_send_read_plan.py). One OR of (entity, code) pairs was planned, with
+# statistics taken while tenants had few links, as a scan of every link of the tenant with the pairs
+# as a filter: a send's cost grew with its tenant's links.
 _READ = Statement(
     "SELECT t.id, CAST(t.settings AS TEXT) AS settings, t.qb_country, t.qbxml_version, "
     "t.disabled_at IS NOT NULL AS disabled, "
     "EXISTS (SELECT 1 FROM imports i WHERE i.tenant_id = t.id AND i.entity = :imported_entity "
     f"AND i.status <> '{SKIPPED}' AND i.code = :imported_code) AS imported, "
-    "l.entity, l.code, l.status, l.qb_type, l.txn_id, l.list_id, l.ref_number, l.edit_sequence, "
-    "l.job_id, l.data "
-    "FROM tenants t "
-    f"LEFT JOIN links l ON l.tenant_id = t.id AND ({_LINK_MATCH}) "
-    "WHERE t.id = :tenant_id",
-    json_columns=["data"],
+    + ", ".join(f"l{i}.{column} AS {column}{i}" for i in range(LINK_SLOTS) for column in _LINK_COLUMNS)
+    + " FROM tenants t "
+    + " ".join(
+        f"LEFT JOIN links l{i} ON l{i}.tenant_id = t.id AND l{i}.entity = :e{i} AND l{i}.code = :c{i}"
+        for i in range(LINK_SLOTS)
+    )
+    + " WHERE t.id = :tenant_id",
+    json_columns=[f"data{i}" for i in range(LINK_SLOTS)],
 )
 
 
@@ -99,38 +109,26 @@ def read_for_send(
         raise ValueError(f"at most {LINK_SLOTS} links are read with the tenant")
     params: dict[str, Any] = {"tenant_id": tenant_id}
     for i in range(LINK_SLOTS):
-        # An empty slot compares with NULL, which matches no row.
-        entity, code = keys[i] if i < len(keys) else (None, None)
-        params[f"e{i}"] = entity
-        params[f"c{i}"] = code
-    params["imported_entity"], params["imported_code"] = imported if imported is not None else (None, None)
+        params[f"e{i}"], params[f"c{i}"] = keys[i] if i < len(keys) else _NO_KEY
+    params["imported_entity"], params["imported_code"] = imported if imported is not None else _NO_KEY
     rows = batch.run_one(session, _READ, params)
     if not rows:
         return None
-    first = rows[0]
+    row = rows[0]
     reads = SendReads(
-        tenant_id=first.id,
-        settings_text=first.settings,
-        qb_country=first.qb_country,
-        qbxml_version=first.qbxml_version,
-        imported=bool(first.imported),
+        tenant_id=row.id,
+        settings_text=row.settings,
+        qb_country=row.qb_country,
+        qbxml_version=row.qbxml_version,
+        imported=bool(row.imported),
         links=dict.fromkeys(keys),
-        disabled=bool(first.disabled),
+        disabled=bool(row.disabled),
     )
-    for row in rows:
-        if row.entity is not None:
-            reads.links[(row.entity, row.code)] = LinkRow(
-                row.entity,
-                row.code,
-                row.status,
-                row.qb_type,
-                row.txn_id,
-                row.list_id,
-                row.ref_number,
-                row.edit_sequence,
-                row.job_id,
-                row.data or {},
-            )
+    for i in range(len(keys)):
+        link = [getattr(row, f"{column}{i}") for column in _LINK_COLUMNS]
+        if link[0] is not None:
+            link[-1] = link[-1] or {}
+            reads.links[keys[i]] = LinkRow(*link)
     return reads
 
 

@@ -53,6 +53,11 @@ def _discarded(node: dict[str, Any]) -> int:
 def _rows_discarded(database: Database, sql: str, params: dict[str, Any]) -> int:
     """Rows the statement's executed plan read and threw away, over all its nodes and loops. What the
     statement writes is rolled back."""
+    return _discarded(_executed_plan(database, sql, params))
+
+
+def _executed_plan(database: Database, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The statement's plan as executed (``EXPLAIN ANALYZE``, JSON), rolled back."""
     query = batch._PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
     with psycopg.connect(_driver_url(database)) as connection:
         # The plan the service runs: its statements are prepared once per connection and run many
@@ -62,7 +67,8 @@ def _rows_discarded(database: Database, sql: str, params: dict[str, Any]) -> int
         connection.rollback()
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return _discarded(plan[0]["Plan"])
+    executed: dict[str, Any] = plan[0]["Plan"]
+    return executed
 
 
 def _tenant(database: Database, name: str) -> str:
