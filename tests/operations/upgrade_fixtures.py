@@ -136,19 +136,22 @@ class Rows:
         result = self.connection.execute(table.insert().values(**values))
         return result.inserted_primary_key[0] if result.inserted_primary_key else None
 
+    def update(self, table_name: str, /, where: dict[str, Any], **values: Any) -> None:
+        """Sets ``values`` on the rows whose columns equal ``where``'s."""
+        table = self.table(table_name)
+        matching = [table.c[column] == value for column, value in where.items()]
+        self.connection.execute(table.update().where(*matching).values(**values))
+
     def ago(self, **delta: float) -> dt.datetime:
         return self.now - dt.timedelta(**delta)
 
     def set_fusion_api(self, tenant_id: str, base_url: str, api_key: str) -> None:
         """Where the tenant's imports are pushed: the key in plain text before 0008, sealed from it."""
-        tenants = self.table("tenants")
-        if "fusion_api_key" in tenants.c:
+        if self.has("tenants", "fusion_api_key"):
             key = {"fusion_api_key": api_key}
         else:
             key = {"fusion_api_key_sealed": Keyring([SECRET_KEY]).seal(api_key)}
-        self.connection.execute(
-            tenants.update().where(tenants.c.id == tenant_id).values(fusion_api_base_url=base_url, **key)
-        )
+        self.update("tenants", {"id": tenant_id}, fusion_api_base_url=base_url, **key)
 
 
 def fill_0001(rows: Rows) -> Expected:
@@ -500,11 +503,8 @@ def fill_0004(rows: Rows) -> Expected:
 def fill_0005(rows: Rows) -> Expected:
     """Sessions know how many requests were waiting when they started."""
     expected = fill_0004(rows)
-    sessions = rows.table("qbwc_sessions")
-    rows.connection.execute(
-        sessions.update()
-        .where(sessions.c.ticket_digest == secret_values.digest(expected.open_ticket))
-        .values(planned_steps=2)
+    rows.update(
+        "qbwc_sessions", {"ticket_digest": secret_values.digest(expected.open_ticket)}, planned_steps=2
     )
     return expected
 
@@ -513,11 +513,8 @@ def fill_0006(rows: Rows) -> Expected:
     """Retrieved documents keep their code (a prefix per QuickBooks document type) and notes; the
     QuickBooks item list read before a retrieval is kept."""
     expected = fill_0005(rows)
-    imports = rows.table("imports")
     for item in expected.imports:
-        rows.connection.execute(
-            imports.update().where(imports.c.public_id == item.id).values(code=item.data["code"], notes=[])
-        )
+        rows.update("imports", {"public_id": item.id}, code=item.data["code"], notes=[])
     invoice = {
         "code": "INV-1001",
         "client": {"code": "BETA", "name": "Beta Industries"},
@@ -582,10 +579,7 @@ def fill_0010(rows: Rows) -> Expected:
     """Jobs are numbered in their tenant's queue order (``Rows`` numbers them as they are written)."""
     expected = fill_0009(rows)
     if rows.has("tenants", "last_queue_seq"):
-        tenants = rows.table("tenants")
-        rows.connection.execute(
-            tenants.update().where(tenants.c.id == expected.tenant_id).values(last_queue_seq=rows.queue_seq)
-        )
+        rows.update("tenants", {"id": expected.tenant_id}, last_queue_seq=rows.queue_seq)
     else:  # 0015 keeps it in a table of its own
         rows.insert("tenant_queues", tenant_id=expected.tenant_id, last_queue_seq=rows.queue_seq)
     return expected
@@ -596,17 +590,14 @@ def fill_0011(rows: Rows) -> Expected:
     with another company file open was refused; a deleted tenant's user name is retired; the tenant
     key was used."""
     expected = fill_0010(rows)
-    tenants = rows.table("tenants")
-    rows.connection.execute(
-        tenants.update()
-        .where(tenants.c.id == expected.tenant_id)
-        .values(
-            bound_company_file=COMPANY_FILE,
-            bound_company_name="Acme Manufacturing",
-            bound_at=rows.ago(days=29),
-            connector_seen_at=rows.ago(minutes=3),
-            qwc_downloaded_at=rows.ago(days=30),
-        )
+    rows.update(
+        "tenants",
+        {"id": expected.tenant_id},
+        bound_company_file=COMPANY_FILE,
+        bound_company_name="Acme Manufacturing",
+        bound_at=rows.ago(days=29),
+        connector_seen_at=rows.ago(minutes=3),
+        qwc_downloaded_at=rows.ago(days=30),
     )
     rows.insert(
         "qbwc_sessions",
@@ -628,10 +619,7 @@ def fill_0011(rows: Rows) -> Expected:
         last_error="QuickBooks has the company file C:\\Other\\Else.qbw open, but this connection belongs to ...",
     )
     rows.insert("retired_usernames", username="qbb-gone-000000", retired_at=rows.ago(days=5))
-    keys = rows.table("api_keys")
-    rows.connection.execute(
-        keys.update().where(keys.c.tenant_id == expected.tenant_id).values(last_used_at=rows.ago(hours=1))
-    )
+    rows.update("api_keys", {"tenant_id": expected.tenant_id}, last_used_at=rows.ago(hours=1))
     return expected
 
 
@@ -651,16 +639,13 @@ def fill_0013(rows: Rows) -> Expected:
 def fill_0014(rows: Rows) -> Expected:
     """Webhooks: the tenant has one, with an event delivered and a job already announced."""
     expected = fill_0013(rows)
-    tenants = rows.table("tenants")
     # A webhook, with one event delivered (its secret sealed as the service seals it).
-    rows.connection.execute(
-        tenants.update()
-        .where(tenants.c.id == expected.tenant_id)
-        .values(
-            webhook_url="https://fusion.example.com/events",
-            webhook_secret_sealed=Keyring([SECRET_KEY]).seal("whsec_" + "A" * 32),
-            webhook_since=rows.ago(days=3),
-        )
+    rows.update(
+        "tenants",
+        {"id": expected.tenant_id},
+        webhook_url="https://fusion.example.com/events",
+        webhook_secret_sealed=Keyring([SECRET_KEY]).seal("whsec_" + "A" * 32),
+        webhook_since=rows.ago(days=3),
     )
     rows.insert(
         "webhook_events",
@@ -674,10 +659,7 @@ def fill_0014(rows: Rows) -> Expected:
         created_at=rows.ago(days=2),
         updated_at=rows.ago(days=2),
     )
-    jobs = rows.table("jobs")
-    rows.connection.execute(
-        jobs.update().where(jobs.c.status == "succeeded").values(notified_status="succeeded")
-    )
+    rows.update("jobs", {"status": "succeeded"}, notified_status="succeeded")
     return expected
 
 
