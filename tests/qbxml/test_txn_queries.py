@@ -183,125 +183,125 @@ def test_item_inventory_query_is_a_list_query():
 
 # --- Records ------------------------------------------------------------------------------------------
 
-_REF = "<ListID>80000001-1415929219</ListID><FullName>{}</FullName>"
-_DATAEXT = (
-    "<DataExtRet><OwnerID>0</OwnerID><DataExtName>Op</DataExtName><DataExtType>STR255TYPE</DataExtType>"
-    "<DataExtValue>{}</DataExtValue></DataExtRet>"
-)
-_HEAD = (
-    "<TxnID>{txn}</TxnID><TimeCreated>2024-03-11T09:00:00-05:00</TimeCreated>"
-    "<TimeModified>2024-03-12T10:30:00-05:00</TimeModified><EditSequence>1710253800</EditSequence>"
-    "<TxnNumber>17</TxnNumber>"
-)
+
+def _ref(tag: str, name: str) -> str:
+    return f"<{tag}><ListID>80000001-1415929219</ListID><FullName>{name}</FullName></{tag}>"
+
+
+def _data_ext(value: str) -> str:
+    return (
+        "<DataExtRet><OwnerID>0</OwnerID><DataExtName>Op</DataExtName><DataExtType>STR255TYPE</DataExtType>"
+        f"<DataExtValue>{value}</DataExtValue></DataExtRet>"
+    )
+
+
+def _txn(ret: str, txn_id: str, *parts: str) -> str:
+    """A transaction record: its ID, times, edit sequence and number, then ``parts``."""
+    head = (
+        f"<TxnID>{txn_id}</TxnID><TimeCreated>2024-03-11T09:00:00-05:00</TimeCreated>"
+        "<TimeModified>2024-03-12T10:30:00-05:00</TimeModified><EditSequence>1710253800</EditSequence>"
+        "<TxnNumber>17</TxnNumber>"
+    )
+    return f"<{ret}>{head}{''.join(parts)}</{ret}>"
+
+
+def _line_end(billable_status: str, data_ext: str) -> str:
+    """How a bill's expense and item lines end: class, tax code, billable status, sales rep, a data ext."""
+    return (
+        _ref("ClassRef", "Shop")
+        + _ref("SalesTaxCodeRef", "Non")
+        + f"<BillableStatus>{billable_status}</BillableStatus>"
+        + _ref("SalesRepRef", "DM")
+        + _data_ext(data_ext)
+    )
+
+
 _ADDRESS = (
     "<Addr1>1 Main St</Addr1><Addr2>Suite 2</Addr2><Addr3>c/o</Addr3><Addr4>x</Addr4><Addr5>y</Addr5>"
     "<City>Springfield</City><State>IL</State><PostalCode>62701</PostalCode><Country>US</Country>"
     "<Note>Dock</Note>"
 )
-_ITEM_LINE = (
-    "<ItemLineRet><TxnLineID>{line}</TxnLineID><ItemRef>" + _REF.format("WIDGET-1") + "</ItemRef>"
-    "<InventorySiteRef>" + _REF.format("Main") + "</InventorySiteRef>"
-    "<InventorySiteLocationRef>" + _REF.format("Bin 4") + "</InventorySiteLocationRef>"
-    "<LotNumber>L-9</LotNumber><ExpirationDateForSerialLotNumber>2026-01-01</ExpirationDateForSerialLotNumber>"
-    "<Desc>Widget</Desc><Quantity>10</Quantity><UnitOfMeasure>Each</UnitOfMeasure>"
-    "<OverrideUOMSetRef>"
-    + _REF.format("Count")
-    + "</OverrideUOMSetRef><Cost>4.50</Cost><Amount>45.00</Amount>"
-    "<TaxAmount>0.00</TaxAmount><CustomerRef>" + _REF.format("Abercrombie, Kristy") + "</CustomerRef>"
-    "<ClassRef>"
-    + _REF.format("Shop")
-    + "</ClassRef><SalesTaxCodeRef>"
-    + _REF.format("Non")
-    + "</SalesTaxCodeRef>"
-    "<BillableStatus>NotBillable</BillableStatus><SalesRepRef>"
-    + _REF.format("DM")
-    + "</SalesRepRef>"
-    + _DATAEXT.format("line")
-    + "</ItemLineRet>"
-)
-BILL_RET = (
-    "<BillRet>"
-    + _HEAD.format(txn="1F-1710253800")
-    + "<VendorRef>"
-    + _REF.format("Acme")
-    + "</VendorRef><VendorAddress>"
-    + _ADDRESS
-    + "</VendorAddress>"
-    "<APAccountRef>" + _REF.format("Accounts Payable") + "</APAccountRef><TxnDate>2024-03-11</TxnDate>"
-    "<DueDate>2024-04-10</DueDate><AmountDue>57.50</AmountDue><CurrencyRef>"
-    + _REF.format("US Dollar")
-    + "</CurrencyRef><ExchangeRate>1</ExchangeRate><AmountDueInHomeCurrency>57.50</AmountDueInHomeCurrency>"
-    "<RefNumber>INV-2024-000123</RefNumber><IsPending>false</IsPending><TermsRef>"
-    + _REF.format("Net 30")
-    + "</TermsRef><ClassRef>"
-    + _REF.format("Shop")
-    + "</ClassRef><Memo>fusion-ops:PO-77</Memo>"
-    "<IsTaxIncluded>false</IsTaxIncluded><SalesTaxCodeRef>" + _REF.format("Non") + "</SalesTaxCodeRef>"
-    "<IsPaid>false</IsPaid><ExternalGUID>" + GUID + "</ExternalGUID>"
+
+
+def _item_line(line_id: str) -> str:
+    return (
+        f"<ItemLineRet><TxnLineID>{line_id}</TxnLineID>"
+        + _ref("ItemRef", "WIDGET-1")
+        + _ref("InventorySiteRef", "Main")
+        + _ref("InventorySiteLocationRef", "Bin 4")
+        + "<LotNumber>L-9</LotNumber><ExpirationDateForSerialLotNumber>2026-01-01</ExpirationDateForSerialLotNumber>"
+        "<Desc>Widget</Desc><Quantity>10</Quantity><UnitOfMeasure>Each</UnitOfMeasure>"
+        + _ref("OverrideUOMSetRef", "Count")
+        + "<Cost>4.50</Cost><Amount>45.00</Amount><TaxAmount>0.00</TaxAmount>"
+        + _ref("CustomerRef", "Abercrombie, Kristy")
+        + _line_end("NotBillable", "line")
+        + "</ItemLineRet>"
+    )
+
+
+BILL_RET = _txn(
+    "BillRet",
+    "1F-1710253800",
+    _ref("VendorRef", "Acme"),
+    f"<VendorAddress>{_ADDRESS}</VendorAddress>",
+    _ref("APAccountRef", "Accounts Payable"),
+    "<TxnDate>2024-03-11</TxnDate><DueDate>2024-04-10</DueDate><AmountDue>57.50</AmountDue>",
+    _ref("CurrencyRef", "US Dollar"),
+    "<ExchangeRate>1</ExchangeRate><AmountDueInHomeCurrency>57.50</AmountDueInHomeCurrency>"
+    "<RefNumber>INV-2024-000123</RefNumber><IsPending>false</IsPending>",
+    _ref("TermsRef", "Net 30"),
+    _ref("ClassRef", "Shop"),
+    "<Memo>fusion-ops:PO-77</Memo><IsTaxIncluded>false</IsTaxIncluded>",
+    _ref("SalesTaxCodeRef", "Non"),
+    f"<IsPaid>false</IsPaid><ExternalGUID>{GUID}</ExternalGUID>",
     "<LinkedTxn><TxnID>1A-1415942229</TxnID><TxnType>PurchaseOrder</TxnType><TxnDate>2024-03-01</TxnDate>"
-    "<RefNumber>PO-1</RefNumber><LinkType>QUANTYPE</LinkType><Amount>45.00</Amount></LinkedTxn>"
-    "<ExpenseLineRet><TxnLineID>20-1</TxnLineID><AccountRef>" + _REF.format("Freight") + "</AccountRef>"
-    "<Amount>12.50</Amount><TaxAmount>0.00</TaxAmount><Memo>Freight in</Memo><CustomerRef>"
-    + _REF.format("Abercrombie, Kristy")
-    + "</CustomerRef><VendorRef>"
-    + _REF.format("Acme")
-    + "</VendorRef><ClassRef>"
-    + _REF.format("Shop")
-    + "</ClassRef><SalesTaxCodeRef>"
-    + _REF.format("Non")
-    + "</SalesTaxCodeRef><BillableStatus>Billable</BillableStatus><SalesRepRef>"
-    + _REF.format("DM")
-    + "</SalesRepRef>"
-    + _DATAEXT.format("exp")
-    + "</ExpenseLineRet>"
-    + _ITEM_LINE.format(line="21-1")
-    + "<ItemGroupLineRet><TxnLineID>22-1</TxnLineID><ItemGroupRef>"
-    + _REF.format("Kit")
-    + "</ItemGroupRef>"
-    "<Desc>Kit</Desc><Quantity>1</Quantity><UnitOfMeasure>Each</UnitOfMeasure><OverrideUOMSetRef>"
-    + _REF.format("Count")
-    + "</OverrideUOMSetRef><TotalAmount>45.00</TotalAmount>"
-    + _ITEM_LINE.format(line="23-1")
-    + "</ItemGroupLineRet>"
-    "<OpenAmount>57.50</OpenAmount>" + _DATAEXT.format("bill") + "</BillRet>"
+    "<RefNumber>PO-1</RefNumber><LinkType>QUANTYPE</LinkType><Amount>45.00</Amount></LinkedTxn>",
+    "<ExpenseLineRet><TxnLineID>20-1</TxnLineID>",
+    _ref("AccountRef", "Freight"),
+    "<Amount>12.50</Amount><TaxAmount>0.00</TaxAmount><Memo>Freight in</Memo>",
+    _ref("CustomerRef", "Abercrombie, Kristy"),
+    _ref("VendorRef", "Acme"),
+    _line_end("Billable", "exp"),
+    "</ExpenseLineRet>",
+    _item_line("21-1"),
+    "<ItemGroupLineRet><TxnLineID>22-1</TxnLineID>",
+    _ref("ItemGroupRef", "Kit"),
+    "<Desc>Kit</Desc><Quantity>1</Quantity><UnitOfMeasure>Each</UnitOfMeasure>",
+    _ref("OverrideUOMSetRef", "Count"),
+    "<TotalAmount>45.00</TotalAmount>",
+    _item_line("23-1"),
+    "</ItemGroupLineRet><OpenAmount>57.50</OpenAmount>",
+    _data_ext("bill"),
 )
-TIME_RET = (
-    "<TimeTrackingRet>"
-    + _HEAD.format(txn="5A-1415942229")
-    + "<TxnDate>2024-03-05</TxnDate><EntityRef>"
-    + _REF.format("Dan Miller")
-    + "</EntityRef>"
-    "<CustomerRef>" + _REF.format("Abercrombie, Kristy:Family Room") + "</CustomerRef>"
-    "<ItemServiceRef>" + _REF.format("Labor") + "</ItemServiceRef><Rate>75.00</Rate>"
-    "<Duration>PT2H30M0S</Duration><ClassRef>" + _REF.format("Shop") + "</ClassRef>"
-    "<PayrollItemWageRef>" + _REF.format("Hourly") + "</PayrollItemWageRef><Notes>fusion-ops:OP-10</Notes>"
-    "<BillableStatus>Billable</BillableStatus><ExternalGUID>" + GUID + "</ExternalGUID></TimeTrackingRet>"
+TIME_RET = _txn(
+    "TimeTrackingRet",
+    "5A-1415942229",
+    "<TxnDate>2024-03-05</TxnDate>",
+    _ref("EntityRef", "Dan Miller"),
+    _ref("CustomerRef", "Abercrombie, Kristy:Family Room"),
+    _ref("ItemServiceRef", "Labor"),
+    "<Rate>75.00</Rate><Duration>PT2H30M0S</Duration>",
+    _ref("ClassRef", "Shop"),
+    _ref("PayrollItemWageRef", "Hourly"),
+    f"<Notes>fusion-ops:OP-10</Notes><BillableStatus>Billable</BillableStatus><ExternalGUID>{GUID}</ExternalGUID>",
 )
-ADJUSTMENT_RET = (
-    "<InventoryAdjustmentRet>"
-    + _HEAD.format(txn="6B-1415942229")
-    + "<AccountRef>"
-    + _REF.format("Inventory Adjustments")
-    + "</AccountRef><InventorySiteRef>"
-    + _REF.format("Main")
-    + "</InventorySiteRef><TxnDate>2024-03-06</TxnDate><RefNumber>ADJ-1</RefNumber>"
-    "<CustomerRef>"
-    + _REF.format("Abercrombie, Kristy")
-    + "</CustomerRef><ClassRef>"
-    + _REF.format("Shop")
-    + "</ClassRef><Memo>Scrap</Memo><ExternalGUID>"
-    + GUID
-    + "</ExternalGUID>"
-    "<InventoryAdjustmentLineRet><TxnLineID>6C-1</TxnLineID><ItemRef>"
-    + _REF.format("WIDGET-1")
-    + "</ItemRef><SerialNumber>SN-1</SerialNumber><SerialNumberAddedOrRemoved>Removed"
-    "</SerialNumberAddedOrRemoved><ExpirationDateForSerialLotNumber>2026-01-01"
-    "</ExpirationDateForSerialLotNumber><InventorySiteLocationRef>"
-    + _REF.format("Bin 4")
-    + "</InventorySiteLocationRef><QuantityDifference>-2</QuantityDifference>"
-    "<ValueDifference>-9.00</ValueDifference></InventoryAdjustmentLineRet>"
-    + _DATAEXT.format("adj")
-    + "</InventoryAdjustmentRet>"
+ADJUSTMENT_RET = _txn(
+    "InventoryAdjustmentRet",
+    "6B-1415942229",
+    _ref("AccountRef", "Inventory Adjustments"),
+    _ref("InventorySiteRef", "Main"),
+    "<TxnDate>2024-03-06</TxnDate><RefNumber>ADJ-1</RefNumber>",
+    _ref("CustomerRef", "Abercrombie, Kristy"),
+    _ref("ClassRef", "Shop"),
+    f"<Memo>Scrap</Memo><ExternalGUID>{GUID}</ExternalGUID>",
+    "<InventoryAdjustmentLineRet><TxnLineID>6C-1</TxnLineID>",
+    _ref("ItemRef", "WIDGET-1"),
+    "<SerialNumber>SN-1</SerialNumber><SerialNumberAddedOrRemoved>Removed</SerialNumberAddedOrRemoved>"
+    "<ExpirationDateForSerialLotNumber>2026-01-01</ExpirationDateForSerialLotNumber>",
+    _ref("InventorySiteLocationRef", "Bin 4"),
+    "<QuantityDifference>-2</QuantityDifference><ValueDifference>-9.00</ValueDifference>"
+    "</InventoryAdjustmentLineRet>",
+    _data_ext("adj"),
 )
 
 
