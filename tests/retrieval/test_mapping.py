@@ -58,6 +58,17 @@ def mapped(record, source_type: str, **values) -> MappedDocument:
     return result
 
 
+def answer(kind: str, request_id: int, txn_id: str, created: str, rest: str, modified: str = "") -> str:
+    """A query's answer holding one transaction of ``kind``: its ID, its times, its edit sequence (here the
+    number in its ID, as QuickBooks often has it), then ``rest``."""
+    return (
+        f'<{kind}QueryRs requestID="{request_id}" statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+        f"<{kind}Ret><TxnID>{txn_id}</TxnID><TimeCreated>{created}</TimeCreated>"
+        f"<TimeModified>{modified or created}</TimeModified><EditSequence>{txn_id.split('-')[1]}</EditSequence>"
+        f"{rest}</{kind}Ret></{kind}QueryRs>"
+    )
+
+
 def sales_order(
     *,
     ref: str = "1001",
@@ -81,13 +92,7 @@ def sales_order(
           <Quantity>3</Quantity><Amount>125.00</Amount>
           <Invoiced>0</Invoiced></SalesOrderLineRet>"""
     )
-    return f"""
-    <SalesOrderQueryRs requestID="1" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
-      <SalesOrderRet>
-        <TxnID>1A2B-1700000000</TxnID>
-        <TimeCreated>2026-11-02T09:15:00-05:00</TimeCreated>
-        <TimeModified>2026-11-03T10:00:00-05:00</TimeModified>
-        <EditSequence>1700000000</EditSequence>
+    rest = f"""
         <TxnNumber>42</TxnNumber>
         <CustomerRef><ListID>80000010-1</ListID><FullName>{customer}</FullName></CustomerRef>
         <TxnDate>2026-11-02</TxnDate>
@@ -101,19 +106,13 @@ def sales_order(
         <Memo>{memo}</Memo>
         {extra}
         {lines}
-        {data_ext}
-      </SalesOrderRet>
-    </SalesOrderQueryRs>"""
+        {data_ext}"""
+    created, modified = "2026-11-02T09:15:00-05:00", "2026-11-03T10:00:00-05:00"
+    return answer("SalesOrder", 1, "1A2B-1700000000", created, rest, modified)
 
 
 def purchase_order(*, closed: str = "false", received: str = "0", extra: str = "", memo: str = "") -> str:
-    return f"""
-    <PurchaseOrderQueryRs requestID="2" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
-      <PurchaseOrderRet>
-        <TxnID>2C3D-1700000001</TxnID>
-        <TimeCreated>2026-10-01T08:00:00+01:00</TimeCreated>
-        <TimeModified>2026-10-01T08:00:00+01:00</TimeModified>
-        <EditSequence>1700000001</EditSequence>
+    rest = f"""
         <VendorRef><FullName>Øresund Stål A/S</FullName></VendorRef>
         <TxnDate>2026-10-01</TxnDate>
         <RefNumber>PO-77</RefNumber>
@@ -130,18 +129,17 @@ def purchase_order(*, closed: str = "false", received: str = "0", extra: str = "
           <ReceivedQuantity>{received}</ReceivedQuantity><IsBilled>false</IsBilled>
           <IsManuallyClosed>{closed}</IsManuallyClosed></PurchaseOrderLineRet>
         <DataExtRet><OwnerID>0</OwnerID><DataExtName>Project</DataExtName>
-          <DataExtType>STR255TYPE</DataExtType><DataExtValue>Brücke 7</DataExtValue></DataExtRet>
-      </PurchaseOrderRet>
-    </PurchaseOrderQueryRs>"""
+          <DataExtType>STR255TYPE</DataExtType><DataExtValue>Brücke 7</DataExtValue></DataExtRet>"""
+    return answer("PurchaseOrder", 2, "2C3D-1700000001", "2026-10-01T08:00:00+01:00", rest)
 
 
-INVOICE = """
-<InvoiceQueryRs requestID="3" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
-  <InvoiceRet>
-    <TxnID>3E4F-1700000002</TxnID>
-    <TimeCreated>2026-11-05T14:00:00-05:00</TimeCreated>
-    <TimeModified>2026-11-05T14:00:00-05:00</TimeModified>
-    <EditSequence>1700000002</EditSequence>
+# {links} is filled by INVOICE.format(links=...).
+INVOICE = answer(
+    "Invoice",
+    3,
+    "3E4F-1700000002",
+    "2026-11-05T14:00:00-05:00",
+    """
     <CustomerRef><FullName>José Pérez</FullName></CustomerRef>
     <TxnDate>2026-11-05</TxnDate>
     <RefNumber>INV-5</RefNumber>
@@ -159,26 +157,23 @@ INVOICE = """
     </InvoiceLineGroupRet>
     <InvoiceLineRet><TxnLineID>D1</TxnLineID><ItemRef><FullName>Discount 10%</FullName></ItemRef>
       <RatePercent>-10</RatePercent><Amount>-3.00</Amount></InvoiceLineRet>
-    <InvoiceLineRet><TxnLineID>T1</TxnLineID><Desc>Thank you for your business</Desc></InvoiceLineRet>
-  </InvoiceRet>
-</InvoiceQueryRs>"""
+    <InvoiceLineRet><TxnLineID>T1</TxnLineID><Desc>Thank you for your business</Desc></InvoiceLineRet>""",
+)
 
-ESTIMATE = """
-<EstimateQueryRs requestID="4" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
-  <EstimateRet>
-    <TxnID>4A5B-1700000003</TxnID>
-    <TimeCreated>2026-11-06T11:00:00</TimeCreated>
-    <TimeModified>2026-11-06T11:00:00</TimeModified>
-    <EditSequence>1700000003</EditSequence>
+ESTIMATE = answer(
+    "Estimate",
+    4,
+    "4A5B-1700000003",
+    "2026-11-06T11:00:00",
+    """
     <CustomerRef><FullName>北京机械有限公司</FullName></CustomerRef>
     <TxnDate>2026-11-06</TxnDate>
     <DueDate>2026-11-30</DueDate>
     <TotalAmount>99.00</TotalAmount>
     <IsActive>true</IsActive>
     <EstimateLineRet><TxnLineID>E1</TxnLineID><ItemRef><FullName>Consulting</FullName></ItemRef>
-      <Desc>Design review</Desc><Amount>99.00</Amount></EstimateLineRet>
-  </EstimateRet>
-</EstimateQueryRs>"""
+      <Desc>Design review</Desc><Amount>99.00</Amount></EstimateLineRet>""",
+)
 
 
 # --- Sales orders ----------------------------------------------------------------------------------------
