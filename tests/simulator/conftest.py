@@ -21,6 +21,16 @@ def message_set(*requests: str, on_error: str = "stopOnError", version: str = "1
     )
 
 
+def customer_data_ext(operation: str, value: str) -> str:
+    """A DataExtAddRq or DataExtModRq (``operation`` "Add" or "Mod") giving Globex's "Fusion Order" field
+    ``value``."""
+    return (
+        f"<DataExt{operation}Rq><DataExt{operation}><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
+        "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
+        f"<DataExtValue>{value}</DataExtValue></DataExt{operation}></DataExt{operation}Rq>"
+    )
+
+
 def rs_list(response: str) -> list[etree._Element]:
     root = etree.fromstring(response.encode())
     return [c for c in root.find("QBXMLMsgsRs") if isinstance(c.tag, str)]

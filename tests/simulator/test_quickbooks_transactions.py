@@ -7,7 +7,7 @@ from decimal import Decimal
 from lxml import etree
 
 from simulator.quickbooks import QuickBooks
-from tests.simulator.conftest import Send, message_set, rs_list, status_of
+from tests.simulator.conftest import Send, customer_data_ext, message_set, rs_list, status_of
 
 SO_QUERY = (
     "<SalesOrderQueryRq><RefNumber>{ref}</RefNumber><IncludeLineItems>true</IncludeLineItems>"
@@ -128,12 +128,8 @@ def test_entity_filter_with_children_and_modified_date_filter(send: Send) -> Non
 
 def test_custom_fields_definition_values_and_owner_id(send: Send) -> None:
     rs = send(
-        "<DataExtAddRq><DataExtAdd><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
-        "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
-        "<DataExtValue>FO-1</DataExtValue></DataExtAdd></DataExtAddRq>",
-        "<DataExtModRq><DataExtMod><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
-        "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
-        "<DataExtValue>FO-2</DataExtValue></DataExtMod></DataExtModRq>",
+        customer_data_ext("Add", "FO-1"),
+        customer_data_ext("Mod", "FO-2"),
         "<CustomerQueryRq><FullName>Globex</FullName><OwnerID>0</OwnerID></CustomerQueryRq>",
         "<CustomerQueryRq><FullName>Globex</FullName></CustomerQueryRq>",
         "<DataExtDefQueryRq><OwnerID>0</OwnerID></DataExtDefQueryRq>",
@@ -148,9 +144,7 @@ def test_custom_fields_definition_values_and_owner_id(send: Send) -> None:
 def test_dataext_mod_without_value_is_not_found(send: Send) -> None:
     code = status_of(
         send,
-        "<DataExtModRq><DataExtMod><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
-        "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
-        "<DataExtValue>x</DataExtValue></DataExtMod></DataExtModRq>",
+        customer_data_ext("Mod", "x"),
     )[0]
     assert code == "3120"
 

@@ -10,7 +10,7 @@ from lxml import etree
 from simulator.company import Company
 from simulator.demo import seed_demo
 from simulator.quickbooks import QuickBooks
-from tests.simulator.conftest import message_set, rs_list
+from tests.simulator.conftest import customer_data_ext, message_set, rs_list
 from tests.support.shared import SAMPLES_FOLDER, require_samples_dir, schema_dir, shared_dir
 
 SAMPLES = shared_dir() / SAMPLES_FOLDER
@@ -65,9 +65,7 @@ def _busy_company() -> QuickBooks:
             "</AccountRef><InventoryAdjustmentLineAdd><ItemRef><FullName>WIDGET-1</FullName></ItemRef>"
             "<QuantityAdjustment><NewQuantity>90</NewQuantity></QuantityAdjustment></InventoryAdjustmentLineAdd>"
             "</InventoryAdjustmentAdd></InventoryAdjustmentAddRq>",
-            "<DataExtAddRq><DataExtAdd><OwnerID>0</OwnerID><DataExtName>Fusion Order</DataExtName>"
-            "<ListDataExtType>Customer</ListDataExtType><ListObjRef><FullName>Globex</FullName></ListObjRef>"
-            "<DataExtValue>FO-9</DataExtValue></DataExtAdd></DataExtAddRq>",
+            customer_data_ext("Add", "FO-9"),
         )
     )
     return qb
