@@ -11,7 +11,6 @@ Prints each measurement's SOAP calls/s and p50/p99 latency, and how long the pru
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
-from bench import machine
+from bench import machine, options
 from bench.loadgen import percentile
 from bench.soap_sessions import QUERY, run_soap
 from tests.support.servers import LiveServer, create_postgres_database, drop_postgres_database, start_server
@@ -76,15 +75,14 @@ def measure(server: LiveServer, tenants: list[tuple[str, str]], sessions: int, r
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--steps", type=int, default=1_000_000, help="old finished steps to prune")
-    parser.add_argument("--sessions", type=int, default=20, help="concurrent Web Connector sessions")
-    parser.add_argument("--requests", type=int, default=10, help="requests per session")
-    parser.add_argument("--rounds", type=int, default=2, help="sessions per measurement: rounds × sessions")
-    parser.add_argument("--measurements", type=int, default=12, help="most measurements during pruning")
-    args = parser.parse_args()
+    args = options.parser(
+        __doc__,
+        steps=(1_000_000, "old finished steps to prune"),
+        sessions=20,
+        requests=10,
+        rounds=(2, "sessions per measurement: rounds × sessions"),
+        measurements=(12, "most measurements during pruning"),
+    ).parse_args()
 
     url = create_postgres_database()
     workdir = Path(tempfile.mkdtemp(prefix="qbbridge-bench-prune-"))

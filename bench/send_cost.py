@@ -17,7 +17,6 @@ application and database, and both are printed.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -29,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import machine
+from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
 from bench.send_flows import payloads
@@ -245,10 +244,7 @@ async def run(jobs: int, compare: str | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--jobs", type=int, default=2000, help="sends measured (plus 100 to warm up)")
+    parser = options.parser(__doc__, jobs=(2000, "sends measured (plus 100 to warm up)"))
     parser.add_argument(
         "--compare",
         choices=sorted(ALTERNATIVES),

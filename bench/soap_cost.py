@@ -19,7 +19,6 @@ and both are printed.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import Session
 
-from bench import machine
+from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes
 from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
@@ -159,20 +158,13 @@ def psycopg_pipeline_run(session: Session, statements: Any) -> list[list[Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--tenants", type=int, default=60, help="sessions measured (plus 5 to warm up)")
+    parser = options.parser(__doc__, tenants=(60, "sessions measured (plus 5 to warm up)"))
     parser.add_argument(
         "--compare-psycopg-pipeline",
         action="store_true",
         help="alternate sessions with batches sent through psycopg's pipeline, and print both",
     )
-    parser.add_argument(
-        "--without-new-indexes",
-        action="store_true",
-        help="drop the indexes added since 9032070 from the benchmark's database (bench/indexes.py)",
-    )
+    options.add_without_new_indexes(parser, "from the benchmark's database")
     args = parser.parse_args()
     url = create_postgres_database()
     database = Database(url)

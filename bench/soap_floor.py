@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import machine
+from bench import machine, options
 from bench.cpu import CpuMeter
 from bench.loadgen import Connection, percentile
 from bench.soap_sessions import QUERY, SEND_REQUEST_XML_PARAMS, soap
@@ -227,12 +227,12 @@ def measure_qbbridge(args: argparse.Namespace) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = options.parser(
+        __doc__,
+        sessions=(50, "concurrent connections (closed loop)"),
+        seconds=(10.0, "measured seconds per server"),
+        workers=2,
     )
-    parser.add_argument("--sessions", type=int, default=50, help="concurrent connections (closed loop)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per server")
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument(
         "--with-qbbridge",
         action="store_true",

@@ -13,7 +13,6 @@ the two.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import re
@@ -25,7 +24,7 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import machine
+from bench import machine, options
 from bench.cpu import CpuMeter
 from bench.indexes import drop_new_indexes
 from bench.loadgen import Connection, percentile
@@ -191,26 +190,20 @@ async def run_trivial(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = options.parser(
+        __doc__,
+        sessions=50,
+        rounds=(4, "sessions in all: this many times --sessions, one tenant each"),
+        requests=20,
+        workers=2,
     )
-    parser.add_argument("--sessions", type=int, default=50, help="concurrent Web Connector sessions")
-    parser.add_argument(
-        "--rounds", type=int, default=4, help="sessions in all: this many times --sessions, one tenant each"
-    )
-    parser.add_argument("--requests", type=int, default=20, help="requests per session")
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument(
         "--rate",
         type=float,
         default=None,
         help="offer this many SOAP calls/s in all (paced sessions) instead of calling as fast as possible",
     )
-    parser.add_argument(
-        "--without-new-indexes",
-        action="store_true",
-        help="drop the indexes added since 9032070 once the server has migrated (bench/indexes.py)",
-    )
+    options.add_without_new_indexes(parser, "once the server has migrated")
     args = parser.parse_args()
 
     url = create_postgres_database()
