@@ -44,12 +44,6 @@ JOBS = 100_000
 KEY = "bench-console-admin-key"
 GOAL_MS = 300.0
 BATCH = 5_000
-STEP_STATES = {
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "unknown_outcome": "unknown_outcome",
-    "queued": "queued",
-}
 
 
 def populate(database: Database, sessions_each: int) -> str:
