@@ -39,7 +39,7 @@ from standardwebhooks.webhooks import Webhook
 from db.engine import Database
 from db.models import Import, Job, Tenant, WebhookEvent
 from db.sealing import Keyring, UnreadableSecret
-from mapping.delivery.client import BACKOFF_CAP, backoff, parse_retry_after
+from mapping.delivery.client import BACKOFF_CAP, DeliveryResult, backoff, parse_retry_after
 from mapping.delivery.deliver import LEASE, NEEDS_PERSON_DELAY
 
 log = logging.getLogger(__name__)
@@ -221,15 +221,6 @@ def start_imports_mark(session: Session, tenant: Tenant) -> None:
 # --- delivering ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    delivered: bool
-    status_code: int | None = None
-    error: str | None = None
-    retry_after: dt.timedelta | None = None
-    needs_person: bool = False
-
-
 def post_event(
     url: str,
     secret: str,
@@ -238,7 +229,7 @@ def post_event(
     when: dt.datetime,
     *,
     transport: httpx.BaseTransport | None = None,
-) -> Attempt:
+) -> DeliveryResult:
     """POST one signed event and classify the answer (2xx delivered; 408, 429, 5xx and network
     errors retried soon; any other answer retried a day later, as it needs a person)."""
     signature = Webhook(secret).sign(msg_id=event_id, timestamp=when, data=body.decode())
@@ -253,21 +244,21 @@ def post_event(
         with httpx.Client(timeout=TIMEOUT_SECONDS, transport=transport, follow_redirects=False) as client:
             response = client.post(url, content=body, headers=headers)
     except httpx.TimeoutException:
-        return Attempt(False, error="the webhook did not answer in time")
+        return DeliveryResult("retry", error="the webhook did not answer in time")
     except httpx.HTTPError as exc:
-        return Attempt(False, error=f"could not reach the webhook: {type(exc).__name__}")
+        return DeliveryResult("retry", error=f"could not reach the webhook: {type(exc).__name__}")
     status = response.status_code
     if 200 <= status < 300:
-        return Attempt(True, status)
+        return DeliveryResult("delivered", status)
     said = response.text.strip()[:ERROR_TEXT_MAX] or response.reason_phrase
     if status in (408, 429) or status >= 500:
-        return Attempt(
-            False,
+        return DeliveryResult(
+            "retry",
             status,
             f"the webhook answered {status}: {said}",
             parse_retry_after(response.headers.get("Retry-After")),
         )
-    return Attempt(False, status, f"the webhook refused the event ({status}): {said}", needs_person=True)
+    return DeliveryResult("needs_person", status, f"the webhook refused the event ({status}): {said}")
 
 
 @dataclass(slots=True)
@@ -338,7 +329,7 @@ def deliver_events(
     now: dt.datetime,
     keyring: Keyring,
     limit: int = 100,
-    post: Callable[..., Attempt] = post_event,
+    post: Callable[..., DeliveryResult] = post_event,
 ) -> WebhookReport:
     """Make what happened into events, then deliver the due ones: claim, call (no transaction open),
     record each outcome if the lease is still ours."""
@@ -365,7 +356,7 @@ def deliver_events(
             continue
         attempt = post(claim.url, secret, claim.public_id, claim.body, current)
         after = now + dt.timedelta(seconds=time.monotonic() - started)
-        if attempt.delivered:
+        if attempt.outcome == "delivered":
             ours = _settle(
                 database,
                 claim,
@@ -378,7 +369,7 @@ def deliver_events(
             if ours:
                 report.delivered.append(claim.public_id)
             continue
-        if attempt.needs_person:
+        if attempt.outcome == "needs_person":
             delay = NEEDS_PERSON_DELAY
         else:
             delay = attempt.retry_after if attempt.retry_after is not None else backoff(claim.attempts)

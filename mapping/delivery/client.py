@@ -41,7 +41,8 @@ Outcome = Literal["delivered", "retry", "needs_person"]
 
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
-    """What one call to Fusion Operations came to. ``retry_after`` is what the API asked (429)."""
+    """What one call out came to: an import to Fusion Operations, or an event to a tenant's webhook.
+    ``retry_after`` is what the other side asked (429, or a webhook's 408 or 5xx)."""
 
     outcome: Outcome
     status_code: int | None = None

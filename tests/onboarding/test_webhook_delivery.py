@@ -19,7 +19,7 @@ from db.migrate import upgrade
 from db.models import Import, WebhookEvent
 from db.sealing import Keyring, new_key
 from mapping import webhooks
-from mapping.webhooks import Attempt
+from mapping.delivery.client import DeliveryResult
 from tests.support.servers import create_postgres_database, drop_postgres_database
 
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
@@ -67,11 +67,11 @@ def test_two_processes_at_once_deliver_each_event_once(database: Database) -> No
     posted: Counter[str] = Counter()
     lock = threading.Lock()
 
-    def slow_post(url: str, secret: str, event_id: str, body: bytes, when: dt.datetime) -> Attempt:
+    def slow_post(url: str, secret: str, event_id: str, body: bytes, when: dt.datetime) -> DeliveryResult:
         with lock:
             posted[event_id] += 1
         time.sleep(0.01)
-        return Attempt(True, 200)
+        return DeliveryResult("delivered", 200)
 
     failures: list[BaseException] = []
 
@@ -106,11 +106,11 @@ def test_retry_after_is_honoured_and_a_refused_event_is_kept(database: Database)
     [event_id] = _events(database, tenant_id, 1)
     calls: list[dt.datetime] = []
 
-    def busy(url: str, secret: str, eid: str, body: bytes, when: dt.datetime) -> Attempt:
+    def busy(url: str, secret: str, eid: str, body: bytes, when: dt.datetime) -> DeliveryResult:
         if eid == event_id:
             calls.append(when)
-            return Attempt(False, 429, "busy", retry_after=dt.timedelta(hours=2))
-        return Attempt(True, 200)
+            return DeliveryResult("retry", 429, "busy", retry_after=dt.timedelta(hours=2))
+        return DeliveryResult("delivered", 200)
 
     webhooks.deliver_events(database, now=NOW, keyring=keyring, post=busy)
     webhooks.deliver_events(database, now=NOW + dt.timedelta(hours=1), keyring=keyring, post=busy)
