@@ -58,8 +58,6 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     response_model=JobAccepted,
     responses=error_responses(
         404,
-        409,
-        422,
         e409="The tenant is disabled; nothing is queued until it is enabled again.",
         e422="The qbXML is malformed; nothing was queued.",
     ),

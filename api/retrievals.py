@@ -128,7 +128,6 @@ class FusionApiOut(ApiModel):
     response_model=RetrievalAccepted,
     responses=error_responses(
         404,
-        409,
         e409="The retrieval of one of these documents is turned off in the settings (the message names "
         "the option to turn on and its key, `retrievals.<entity>.enabled`), or the tenant is disabled. "
         "Nothing is queued.",

@@ -134,7 +134,7 @@ async def create_api_key(
     response_class=Response,
     responses={
         200: {"content": {"application/xml": {}}, "description": "The .qwc file, as an attachment."},
-        **error_responses(404, 409, e409="The service's public URL cannot be used by the Web Connector."),
+        **error_responses(404, e409="The service's public URL cannot be used by the Web Connector."),
     },
 )
 async def download_qwc(tenant: VisibleTenant, request: Request) -> Response:
