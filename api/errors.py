@@ -48,14 +48,15 @@ DESCRIPTIONS: dict[int, str] = {
 
 
 def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these error codes, with their models. ``descriptions`` (``e409=…``)
-    replace the generic text where an operation says more."""
+    """OpenAPI ``responses`` for these error codes, with their models: those listed, with the generic
+    text, then those an operation says more of (``e409=…``), which need not be listed as well."""
+    described = {int(name.removeprefix("e")): text for name, text in descriptions.items()}
     return {
         code: {
             "model": ValidationProblem if code == 422 else Problem,
-            "description": descriptions.get(f"e{code}", DESCRIPTIONS[code]),
+            "description": described.get(code, DESCRIPTIONS[code]),
         }
-        for code in codes
+        for code in dict.fromkeys([*codes, *described])
     }
 
 

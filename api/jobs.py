@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Body, HTTPException, Query, status
@@ -10,8 +11,8 @@ from sqlalchemy.orm import Session
 from api import examples
 from api.auth import CurrentPrincipal, DbSession, Principal, VisibleTenant
 from api.errors import error_responses
-from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut
-from api.paging import Cursor, limit_query, one_page, row_number
+from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut, out_of
+from api.paging import Cursor, limit_query, numbered_page
 from api.params import JobId
 from api.routing import api_router
 from db import audit
@@ -28,37 +29,14 @@ CONFLICT = error_responses(404, 409)
 def job_out(session: Session, job: Job, steps: list[Step] | None = None) -> JobOut:
     if steps is None:
         steps = job_repo.steps_of(session, job.id)
-    return JobOut(
+    return out_of(
+        JobOut,
+        job,
         id=job.public_id,
-        tenant_id=job.tenant_id,
-        kind=job.kind,
-        status=job.status,
-        error=job.error,
         warnings=job.warnings or [],
-        created_at=job.created_at,
-        updated_at=job.updated_at,
-        finished_at=job.finished_at,
         result=job.result or {},
         payloads_removed_at=job.payload_pruned_at,
-        steps=[
-            StepOut(
-                position=s.position,
-                kind=s.kind,
-                state=s.state,
-                request=s.request,
-                response=s.response,
-                status_code=s.status_code,
-                status_severity=s.status_severity,
-                status_message=s.status_message,
-                hresult=s.hresult,
-                error=s.error,
-                attempts=s.attempts,
-                claimed_at=s.claimed_at,
-                completed_at=s.completed_at,
-                result=s.result or {},
-            )
-            for s in steps
-        ],
+        steps=[out_of(StepOut, s, result=s.result or {}) for s in steps],
     )
 
 
@@ -80,8 +58,6 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     response_model=JobAccepted,
     responses=error_responses(
         404,
-        409,
-        422,
         e409="The tenant is disabled; nothing is queued until it is enabled again.",
         e422="The qbXML is malformed; nothing was queued.",
     ),
@@ -153,10 +129,7 @@ async def list_jobs(
     cursor: Cursor = None,
 ) -> JobList:
     """The tenant's jobs, newest first."""
-    before_id = row_number(cursor) if cursor is not None else None
-    rows = job_repo.newest_of_tenant(
-        session, tenant.id, status=status_filter, before_id=before_id, limit=limit + 1
-    )
-    jobs, next_cursor = one_page(rows, limit, lambda job: str(job.id))
+    read = partial(job_repo.newest_of_tenant, session, tenant.id, status=status_filter)
+    jobs, next_cursor = numbered_page(read, cursor, limit)
     steps = job_repo.steps_of_jobs(session, [job.id for job in jobs])
     return JobList(items=[job_out(session, j, steps[j.id]) for j in jobs], next_cursor=next_cursor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -10,8 +11,8 @@ from pydantic import Field
 
 from api.auth import DbSession, VisibleTenant
 from api.errors import error_responses
-from api.models import ApiModel, NextCursor
-from api.paging import Cursor, limit_query, one_page, row_number
+from api.models import ApiModel, NextCursor, out_of
+from api.paging import Cursor, limit_query, numbered_page
 from api.routing import api_router
 from db import links as link_repo
 from db.models import Job
@@ -48,30 +49,17 @@ async def list_links(
     cursor: Cursor = None,
 ) -> Any:
     """Which QuickBooks object each Fusion Operations entity became, newest first."""
-    rows = link_repo.list_links(
-        session,
-        tenant.id,
-        entity=entity,
-        code=code,
-        before_id=row_number(cursor) if cursor is not None else None,
-        limit=limit + 1,
-    )
-    links, next_cursor = one_page(rows, limit, lambda link: str(link.id))
+    read = partial(link_repo.list_links, session, tenant.id, entity=entity, code=code)
+    links, next_cursor = numbered_page(read, cursor, limit)
     items = []
     for link in links:
         job = session.get(Job, link.job_id) if link.job_id is not None else None
         items.append(
-            LinkOut(
-                entity=link.entity,
-                code=link.code,
-                status=link.status,
+            out_of(
+                LinkOut,
+                link,
                 quickbooks_type=link.qb_type,
-                txn_id=link.txn_id,
-                list_id=link.list_id,
-                ref_number=link.ref_number,
                 job_id=job.public_id if job is not None else None,
-                created_at=link.created_at,
-                updated_at=link.updated_at,
             )
         )
     return LinkList(items=items, next_cursor=next_cursor)

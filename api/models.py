@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -21,6 +21,16 @@ NextCursor = Annotated[
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+Out = TypeVar("Out", bound=ApiModel)
+
+
+def out_of(model: type[Out], row: object, **given: Any) -> Out:
+    """``model`` filled from ``row``: each field from the attribute of the same name, but for those
+    ``given`` (named otherwise in the row, or worked out). Most answers mirror a row's columns, so only
+    what differs is written out where an answer is built."""
+    return model(**{name: getattr(row, name) for name in model.model_fields if name not in given}, **given)
 
 
 class TenantCreate(ApiModel):

@@ -93,7 +93,6 @@ async def get_setup(tenant: VisibleTenant, session: DbSession) -> SetupOut:
     response_model=JobAccepted,
     responses=error_responses(
         404,
-        409,
         e409="QuickBooks has not let qbbridge in yet, or the tenant is disabled; the message says "
         "what must happen first.",
     ),
@@ -188,7 +187,7 @@ async def enable_tenant(principal: AdminPrincipal, tenant: VisibleTenant, sessio
     "/{tenant_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(403, 404, 409, e409="The tenant is not disabled: disable it first."),
+    responses=error_responses(403, 404, e409="The tenant is not disabled: disable it first."),
 )
 async def delete_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> Response:
     """Remove a disabled tenant and all its data; one audit record of the deletion is kept and its

@@ -11,7 +11,7 @@ row number check that it is one (ASCII digits that fit a 64-bit integer) with :f
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Query
 
@@ -67,3 +67,21 @@ def one_page(rows: Sequence[T], limit: int, cursor_of: Callable[[T], str]) -> tu
     items = list(rows[:limit])
     more = len(rows) > limit and bool(items)
     return items, cursor_of(items[-1]) if more else None
+
+
+class Numbered(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
+
+
+def numbered_page(
+    read: Callable[[int | None, int], Sequence[N]], cursor: str | None, limit: int
+) -> tuple[list[N], str | None]:
+    """The page of a row-numbered list that ``cursor`` asks for, and the cursor of the next one.
+    ``read(past_id, count)`` reads ``count`` rows past the row ``past_id`` (from the first without a
+    cursor); one more row than the page is read, to know whether another page follows."""
+    rows = read(row_number(cursor) if cursor is not None else None, limit + 1)
+    return one_page(rows, limit, lambda row: str(row.id))

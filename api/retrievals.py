@@ -4,6 +4,7 @@ acknowledges, and where imports are pushed."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -15,8 +16,8 @@ from pydantic import Field, StringConstraints, field_validator
 from api import examples
 from api.auth import CurrentPrincipal, DbSession, VisibleTenant
 from api.errors import error_responses
-from api.models import ApiModel, NextCursor
-from api.paging import Cursor, limit_query, one_page, row_number
+from api.models import ApiModel, NextCursor, out_of
+from api.paging import Cursor, limit_query, numbered_page
 from api.params import ID_MAX
 from api.routing import api_router
 from db import audit
@@ -127,7 +128,6 @@ class FusionApiOut(ApiModel):
     response_model=RetrievalAccepted,
     responses=error_responses(
         404,
-        409,
         e409="The retrieval of one of these documents is turned off in the settings (the message names "
         "the option to turn on and its key, `retrievals.<entity>.enabled`), or the tenant is disabled. "
         "Nothing is queued.",
@@ -174,21 +174,13 @@ async def list_imports(
     limit: Annotated[int, limit_query(500)] = 100,
 ) -> Any:
     """What was retrieved from QuickBooks, oldest first, for Fusion Operations to create."""
-    found = import_repo.list_imports(
-        session,
-        tenant.id,
-        entity=entity,
-        status=status_filter,
-        after_id=row_number(cursor) if cursor is not None else None,
-        limit=limit + 1,
-    )
-    rows, next_cursor = one_page(found, limit, lambda row: str(row.id))
+    read = partial(import_repo.list_imports, session, tenant.id, entity=entity, status=status_filter)
+    rows, next_cursor = numbered_page(read, cursor, limit)
     items = [
-        ImportOut(
+        out_of(
+            ImportOut,
+            row,
             id=row.public_id,
-            entity=row.entity,
-            status=row.status,
-            reason=row.reason,
             notes=list(row.notes or []),
             source=ImportSource(
                 type=row.source_type,
@@ -196,10 +188,6 @@ async def list_imports(
                 ref_number=row.ref_number,
             ),
             data=row.data or {},
-            created_at=row.created_at,
-            delivered_at=row.delivered_at,
-            acknowledged_at=row.acknowledged_at,
-            last_error=row.last_error,
         )
         for row in rows
     ]

@@ -147,8 +147,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": DryRunOut, "description": "With dry_run=true: what would be sent."},
     **error_responses(
         404,
-        409,
-        422,
         e409=(
             "The flow is off, the company is outside the US, the order was already shipped/received, or "
             "another request is sending the same entity right now (nothing was queued; retry), or the tenant "
@@ -209,8 +207,6 @@ for _route in _SEND_ROUTES:
         202: {"model": EventOut, "description": "Queued"},
         **error_responses(
             404,
-            409,
-            422,
             e409="Another request is sending the same entity right now (nothing was queued; retry), or the "
             "tenant is disabled.",
             e422="The event or its entity is invalid; the error names the field.",

@@ -56,7 +56,7 @@ async def get_settings(tenant: VisibleTenant) -> dict[str, Any]:
     response_model=SettingsOut,
     response_model_by_alias=True,
     responses=error_responses(
-        404, 422, e422="An option or a combination of options is invalid; nothing was changed."
+        404, e422="An option or a combination of options is invalid; nothing was changed."
     ),
 )
 async def put_settings(

@@ -18,6 +18,7 @@ from api.models import (
     TenantList,
     TenantOut,
     TokenOut,
+    out_of,
 )
 from api.paging import Cursor, limit_query, one_page, refuse_cursor
 from api.params import TenantId
@@ -133,7 +134,7 @@ async def create_api_key(
     response_class=Response,
     responses={
         200: {"content": {"application/xml": {}}, "description": "The .qwc file, as an attachment."},
-        **error_responses(404, 409, e409="The service's public URL cannot be used by the Web Connector."),
+        **error_responses(404, e409="The service's public URL cannot be used by the Web Connector."),
     },
 )
 async def download_qwc(tenant: VisibleTenant, request: Request) -> Response:
@@ -159,19 +160,13 @@ async def get_connection(
         .select_from(WcSession)
         .where(WcSession.tenant_id == tenant.id, WcSession.state == SessionState.OPEN)
     )
-    return ConnectionOut(
+    return out_of(
+        ConnectionOut,
+        tenant,
         tenant_id=tenant.id,
-        last_contact_at=tenant.last_contact_at,
         web_connector_version=tenant.qbwc_version,
         company_file=tenant.connected_company_file,
         quickbooks_product=tenant.qb_product,
-        qbxml_version=tenant.qbxml_version,
-        supported_qbxml_versions=tenant.supported_qbxml_versions,
         country=tenant.qb_country,
-        last_connection_error=tenant.last_connection_error,
-        last_connection_error_at=tenant.last_connection_error_at,
         open_sessions=int(open_sessions or 0),
-        bound_company_file=tenant.bound_company_file,
-        bound_company_name=tenant.bound_company_name,
-        bound_at=tenant.bound_at,
     )

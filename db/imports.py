@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import Import, RetrievalMark, table_of
+from db.pages import tenant_rows
 from db.results import affected_rows
 
 PENDING = "pending"
@@ -165,20 +166,16 @@ CHANGED_AFTER_IMPORT = (
 def list_imports(
     session: Session,
     tenant_id: str,
+    after_id: int | None,
+    limit: int,
     *,
     entity: str | None,
     status: str | None,
-    after_id: int | None,
-    limit: int,
 ) -> list[Import]:
-    query = select(Import).where(Import.tenant_id == tenant_id)
-    if entity is not None:
-        query = query.where(Import.entity == entity)
-    if status is not None:
-        query = query.where(Import.status == status)
-    if after_id is not None:
-        query = query.where(Import.id > after_id)
-    return list(session.scalars(query.order_by(Import.id).limit(limit)))
+    """The tenant's imports, oldest first, those after the import ``after_id`` when it is given."""
+    return tenant_rows(
+        session, Import, tenant_id, after_id, limit, newest_first=False, entity=entity, status=status
+    )
 
 
 def acknowledge(session: Session, tenant_id: str, public_ids: list[str], *, now: dt.datetime) -> list[str]:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Job, Step
+from db.pages import tenant_rows
 
 
 def by_public_id(session: Session, public_id: str) -> Job | None:
@@ -18,15 +19,10 @@ def steps_of(session: Session, job_id: int) -> list[Step]:
 
 
 def newest_of_tenant(
-    session: Session, tenant_id: str, *, status: str | None, before_id: int | None, limit: int
+    session: Session, tenant_id: str, before_id: int | None, limit: int, *, status: str | None
 ) -> list[Job]:
     """Up to ``limit`` of the tenant's jobs, newest first, older than row ``before_id`` when given."""
-    query = select(Job).where(Job.tenant_id == tenant_id)
-    if status is not None:
-        query = query.where(Job.status == status)
-    if before_id is not None:
-        query = query.where(Job.id < before_id)
-    return list(session.scalars(query.order_by(Job.id.desc()).limit(limit)))
+    return tenant_rows(session, Job, tenant_id, before_id, limit, newest_first=True, status=status)
 
 
 def steps_of_jobs(session: Session, job_ids: list[int]) -> dict[int, list[Step]]:

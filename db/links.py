@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.batch import Statement
 from db.models import Job, Link, UTCDateTime
+from db.pages import tenant_rows
 from db.results import affected_rows
 
 PENDING = "pending"
@@ -151,18 +152,13 @@ def reserve_again(session: Session, job: Job, *, now: dt.datetime) -> Link | Non
 def list_links(
     session: Session,
     tenant_id: str,
+    before_id: int | None,
+    limit: int,
     *,
     entity: str | None = None,
     code: str | None = None,
-    before_id: int | None = None,
-    limit: int = 100,
 ) -> list[Link]:
     """The tenant's links, newest first, those older than the link ``before_id`` when it is given."""
-    query = select(Link).where(Link.tenant_id == tenant_id)
-    if entity is not None:
-        query = query.where(Link.entity == entity)
-    if code is not None:
-        query = query.where(Link.code == code)
-    if before_id is not None:
-        query = query.where(Link.id < before_id)
-    return list(session.scalars(query.order_by(Link.id.desc()).limit(limit)))
+    return tenant_rows(
+        session, Link, tenant_id, before_id, limit, newest_first=True, entity=entity, code=code
+    )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, bindparam, text
+from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from db.models import PRUNABLE_IMPORT_CONDITION, PRUNABLE_JOB_CONDITION, UTCDateTime
@@ -31,20 +31,20 @@ from db.results import affected_rows
 _SKIP_LOCKED = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
 
 
-_PICK_JOBS = {
-    dialect: text(
-        f"SELECT id FROM jobs WHERE {PRUNABLE_JOB_CONDITION} AND finished_at < :cutoff "
-        f"ORDER BY finished_at LIMIT :limit {lock}"
-    ).bindparams(bindparam("cutoff", type_=UTCDateTime()))
-    for dialect, lock in _SKIP_LOCKED.items()
-}
-_PICK_IMPORTS = {
-    dialect: text(
-        f"SELECT id FROM imports WHERE {PRUNABLE_IMPORT_CONDITION} AND acknowledged_at < :cutoff "
-        f"ORDER BY acknowledged_at LIMIT :limit {lock}"
-    ).bindparams(bindparam("cutoff", type_=UTCDateTime()))
-    for dialect, lock in _SKIP_LOCKED.items()
-}
+def _pick(table: str, prunable: str, ended: str) -> dict[str, TextClause]:
+    """Per dialect: the ids of up to ``:limit`` rows of ``table`` still ``prunable`` that ``ended``
+    before ``:cutoff``, oldest first (on PostgreSQL, none another transaction holds)."""
+    return {
+        dialect: text(
+            f"SELECT id FROM {table} WHERE {prunable} AND {ended} < :cutoff "
+            f"ORDER BY {ended} LIMIT :limit {lock}"
+        ).bindparams(bindparam("cutoff", type_=UTCDateTime()))
+        for dialect, lock in _SKIP_LOCKED.items()
+    }
+
+
+_PICK_JOBS = _pick("jobs", PRUNABLE_JOB_CONDITION, "finished_at")
+_PICK_IMPORTS = _pick("imports", PRUNABLE_IMPORT_CONDITION, "acknowledged_at")
 
 
 _EMPTY = (bindparam("empty", type_=JSON()), bindparam("now", type_=UTCDateTime()))

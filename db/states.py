@@ -46,13 +46,9 @@ class StepState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class JobStatus(enum.StrEnum):
-    QUEUED = "queued"
-    IN_FLIGHT = "in_flight"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    UNKNOWN_OUTCOME = "unknown_outcome"
-    CANCELLED = "cancelled"
+# A job's status is derived from its steps' states (``JOB_STATUS_RULES`` below) and takes the same six
+# values: the same enumeration, under the name that says what it describes.
+JobStatus = StepState
 
 
 class StepPhase(enum.StrEnum):
