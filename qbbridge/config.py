@@ -83,14 +83,17 @@ class Settings:
         return self.public_url.rstrip("/") + "/support"
 
 
+# A dataclass for its fields only: compared and shown like any exception (eq=False, repr=False).
+@dataclass(eq=False, repr=False)
 class ConfigError(ValueError):
     """One variable's value cannot be used; ``str()`` is the one line to show the operator."""
 
-    def __init__(self, variable: str, shown_value: str | None, problem: str, example: str) -> None:
-        self.variable = variable
-        self.shown_value = shown_value
-        self.problem = problem
-        self.example = example
+    variable: str
+    shown_value: str | None
+    problem: str
+    example: str
+
+    def __post_init__(self) -> None:
         super().__init__(self.line())
 
     def line(self) -> str:
