@@ -9,6 +9,7 @@ listens.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -107,12 +108,32 @@ def _prepare_database(settings: Settings) -> Database:
     return database
 
 
+def _settings_and_database() -> tuple[Settings, Database]:
+    """The settings and the database, its schema brought up to date, for a command that works on it."""
+    settings = load_settings()
+    return settings, _prepare_database(settings)
+
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _refusing(command: Command) -> Command:
+    """The command, answering a configuration or database it cannot use with the one line that says
+    why (exit code 2) instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except (ConfigError, StartupRefused) as exc:
+            return _refuse(str(exc))
+
+    return run
+
+
+@_refusing
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-        database = _prepare_database(settings)
-    except (ConfigError, StartupRefused) as exc:
-        return _refuse(str(exc))
+    settings, database = _settings_and_database()
     print(f"qbbridge: database schema is up to date ({mask_database_url(settings.database_url)})")
     database.dispose()
     return 0
@@ -216,13 +237,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(options, args.workers, claimed)
 
 
+@_refusing
 def cmd_prune(args: argparse.Namespace) -> int:
     """One retention pass now, under the same lease as the background one."""
-    try:
-        settings = load_settings()
-        database = _prepare_database(settings)
-    except (ConfigError, StartupRefused) as exc:
-        return _refuse(str(exc))
+    settings, database = _settings_and_database()
     days = settings.payload_retention_days if args.days is None else args.days
     if days == 0:
         print("qbbridge: QBBRIDGE_PAYLOAD_RETENTION_DAYS is 0: payloads are kept forever; nothing pruned")
@@ -274,13 +292,10 @@ def cmd_secret_key_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@_refusing
 def cmd_secret_key_rotate(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-        database = _prepare_database(settings)
-        keyring = _keyring(settings)
-    except (ConfigError, StartupRefused) as exc:
-        return _refuse(str(exc))
+    settings, database = _settings_and_database()
+    keyring = _keyring(settings)
     with database.transaction() as session:
         resealed, unreadable = reseal_all(session, keyring)
     database.dispose()
@@ -295,19 +310,17 @@ def cmd_secret_key_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+@_refusing
 def cmd_admin_key_rotate(args: argparse.Namespace) -> int:
     """A new generated admin key, printed once; the old one stops working at once in every worker
     (each reads the key's digest from the database on every call), so there is no restart."""
-    try:
-        settings = load_settings()
-        if settings.admin_api_key:
-            return _refuse(
-                "QBBRIDGE_ADMIN_API_KEY is set, so the admin key is the environment's: change that variable "
-                "and restart instead, or unset it to let qbbridge generate and rotate the key"
-            )
-        database = _prepare_database(settings)
-    except (ConfigError, StartupRefused) as exc:
-        return _refuse(str(exc))
+    settings = load_settings()
+    if settings.admin_api_key:
+        return _refuse(
+            "QBBRIDGE_ADMIN_API_KEY is set, so the admin key is the environment's: change that variable "
+            "and restart instead, or unset it to let qbbridge generate and rotate the key"
+        )
+    database = _prepare_database(settings)
     with database.transaction() as session:
         key = tenant_repo.rotate_admin_key(session)
         audit.record(session, actor="cli", action="admin_key.rotate")

@@ -83,14 +83,17 @@ class Settings:
         return self.public_url.rstrip("/") + "/support"
 
 
+# A dataclass for its fields only: compared and shown like any exception (eq=False, repr=False).
+@dataclass(eq=False, repr=False)
 class ConfigError(ValueError):
     """One variable's value cannot be used; ``str()`` is the one line to show the operator."""
 
-    def __init__(self, variable: str, shown_value: str | None, problem: str, example: str) -> None:
-        self.variable = variable
-        self.shown_value = shown_value
-        self.problem = problem
-        self.example = example
+    variable: str
+    shown_value: str | None
+    problem: str
+    example: str
+
+    def __post_init__(self) -> None:
         super().__init__(self.line())
 
     def line(self) -> str:
@@ -324,132 +327,89 @@ class Variable:
     default_shown: str | None = None  # how config check shows the default, when "" would mislead
 
 
+def _setting(
+    name: str,
+    default: str,
+    parse: Callable[[str], Any],
+    example: str | None = None,
+    *,
+    secret: bool = False,
+    default_shown: str | None = None,
+) -> Variable:
+    """A variable that sets the Settings attribute its name gives (``QBBRIDGE_LOG_LEVEL`` ->
+    ``log_level``), shown by its default as the example unless another is given."""
+    field = name.removeprefix(PREFIX).lower()
+    return Variable(
+        name, field, default, parse, default if example is None else example, secret, default_shown
+    )
+
+
 VARIABLES: tuple[Variable, ...] = (
-    Variable(
+    _setting(
         "QBBRIDGE_DATABASE_URL",
-        "database_url",
         default_database_url(),
         database_url,
         "postgresql+psycopg://qbbridge:secret@db.example.com:5432/qbbridge",
     ),
     # 0 behind a pooler that hands each transaction another server connection (PgBouncer's
     # transaction pooling before 1.21), where a statement prepared on one is unknown on the next.
-    Variable("QBBRIDGE_DATABASE_PREPARED_STATEMENTS", "database_prepared_statements", "1", _boolean, "0"),
-    Variable(
-        "QBBRIDGE_DATABASE_WAIT_SECONDS",
-        "database_wait_seconds",
-        "10",
-        _seconds(0, 600, " (0: try once)"),
-        "10",
-    ),
-    Variable(
-        "QBBRIDGE_PUBLIC_URL",
-        "public_url",
-        "",
-        public_url,
-        "https://qbbridge.example.com",
-    ),
-    Variable("QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL", "allow_insecure_public_url", "0", _boolean, "1"),
-    Variable(
+    _setting("QBBRIDGE_DATABASE_PREPARED_STATEMENTS", "1", _boolean, "0"),
+    _setting("QBBRIDGE_DATABASE_WAIT_SECONDS", "10", _seconds(0, 600, " (0: try once)")),
+    _setting("QBBRIDGE_PUBLIC_URL", "", public_url, "https://qbbridge.example.com"),
+    _setting("QBBRIDGE_ALLOW_INSECURE_PUBLIC_URL", "0", _boolean, "1"),
+    _setting(
         "QBBRIDGE_ADMIN_API_KEY",
-        "admin_api_key",
         "",
         _admin_api_key,
         "a-long-random-string",
         secret=True,
         default_shown="(generated at first start)",
     ),
-    Variable(
+    _setting(
         "QBBRIDGE_SECRET_KEY",
-        "secret_key",
         "",
         _secret_key,
         "<the output of 'qbbridge secret-key generate'>",
         secret=True,
         default_shown="(from the key file)",
     ),
-    Variable(
+    _setting(
         "QBBRIDGE_SECRET_KEY_FILE",
-        "secret_key_file",
         str(DEFAULT_SECRET_KEY_FILE),
         _secret_key_file,
         "/var/lib/qbbridge/secret-key",
     ),
-    Variable(
-        "QBBRIDGE_SESSION_TIMEOUT_MINUTES", "session_timeout_minutes", "30", _whole_number(1, 1440), "30"
-    ),
-    Variable(
-        "QBBRIDGE_MAX_SOAP_BODY_BYTES",
-        "max_soap_body_bytes",
-        str(64 * 1024 * 1024),
-        _whole_number(1024, 1024 * 1024 * 1024),
-        str(64 * 1024 * 1024),
-    ),
-    Variable(
+    _setting("QBBRIDGE_SESSION_TIMEOUT_MINUTES", "30", _whole_number(1, 1440)),
+    _setting("QBBRIDGE_MAX_SOAP_BODY_BYTES", str(64 * 1024 * 1024), _whole_number(1024, 1024 * 1024 * 1024)),
+    _setting(
         "QBBRIDGE_MAX_API_BODY_BYTES",
-        "max_api_body_bytes",
         str(DEFAULT_MAX_API_BODY_BYTES),
         _whole_number(1024, 1024 * 1024 * 1024),
-        str(DEFAULT_MAX_API_BODY_BYTES),
     ),
-    Variable(
-        "QBBRIDGE_CALLS_PER_CONNECTION",
-        "calls_per_connection",
-        "100",
-        _whole_number(0, 1_000_000, " (0: never close)"),
-        "100",
-    ),
-    Variable(
+    _setting("QBBRIDGE_CALLS_PER_CONNECTION", "100", _whole_number(0, 1_000_000, " (0: never close)")),
+    _setting(
         "QBBRIDGE_REQUESTS_PER_MESSAGE",
-        "requests_per_message",
         "10",
         _whole_number(1, MAX_REQUESTS_PER_MESSAGE, " (1: each request alone)"),
-        "10",
     ),
-    Variable("QBBRIDGE_MIN_CLIENT_VERSION", "min_client_version", "2.1.0.30", _client_version, "2.1.0.30"),
-    Variable("QBBRIDGE_RUN_EVERY_MINUTES", "run_every_minutes", "30", _whole_number(1, 1440), "30"),
-    Variable("QBBRIDGE_AUTH_FAILURE_LIMIT", "auth_failure_limit", "5", _whole_number(1, 1000), "5"),
-    Variable(
-        "QBBRIDGE_AUTH_ADDRESS_FAILURE_LIMIT",
-        "auth_address_failure_limit",
-        "30",
-        _whole_number(1, 100_000),
-        "30",
-    ),
-    Variable(
-        "QBBRIDGE_AUTH_FAILURE_WINDOW_MINUTES",
-        "auth_failure_window_minutes",
-        "15",
-        _whole_number(1, 1440),
-        "15",
-    ),
-    Variable(
+    _setting("QBBRIDGE_MIN_CLIENT_VERSION", "2.1.0.30", _client_version),
+    _setting("QBBRIDGE_RUN_EVERY_MINUTES", "30", _whole_number(1, 1440)),
+    _setting("QBBRIDGE_AUTH_FAILURE_LIMIT", "5", _whole_number(1, 1000)),
+    _setting("QBBRIDGE_AUTH_ADDRESS_FAILURE_LIMIT", "30", _whole_number(1, 100_000)),
+    _setting("QBBRIDGE_AUTH_FAILURE_WINDOW_MINUTES", "15", _whole_number(1, 1440)),
+    _setting(
         "QBBRIDGE_TRUSTED_PROXIES",
-        "trusted_proxies",
         ",".join(DEFAULT_TRUSTED_PROXIES),
         _trusted_proxies,
         "10.0.0.5,10.1.0.0/16",
     ),
-    Variable("QBBRIDGE_SUPERSEDE_AFTER_SECONDS", "supersede_after_seconds", "60", _seconds(0, 86400), "60"),
-    Variable(
-        "QBBRIDGE_PUSH_INTERVAL_SECONDS",
-        "push_interval_seconds",
-        "15",
-        _seconds(0, 86400, " (0: never push)"),
-        "15",
-    ),
-    Variable("QBBRIDGE_LOG_LEVEL", "log_level", "info", _log_level, "info"),
-    Variable(
-        "QBBRIDGE_PAYLOAD_RETENTION_DAYS",
-        "payload_retention_days",
-        "90",
-        _whole_number(0, 36500, " (0: keep them forever)"),
-        "90",
-    ),
-    Variable("QBBRIDGE_LOG_FORMAT", "log_format", "auto", _log_format, "json"),
-    Variable(
+    _setting("QBBRIDGE_SUPERSEDE_AFTER_SECONDS", "60", _seconds(0, 86400)),
+    _setting("QBBRIDGE_PUSH_INTERVAL_SECONDS", "15", _seconds(0, 86400, " (0: never push)")),
+    _setting("QBBRIDGE_LOG_LEVEL", "info", _log_level),
+    _setting("QBBRIDGE_PAYLOAD_RETENTION_DAYS", "90", _whole_number(0, 36500, " (0: keep them forever)")),
+    _setting("QBBRIDGE_LOG_FORMAT", "auto", _log_format, "json"),
+    _setting(
         "QBBRIDGE_METRICS_TOKEN",
-        "metrics_token",
         "",
         _metrics_token,
         "<a long random string, e.g. from 'openssl rand -hex 32'>",

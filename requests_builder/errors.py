@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 
+# A dataclass for its fields only: compared and shown like any exception (eq=False, repr=False).
+@dataclass(eq=False, repr=False)
 class BuildError(ValueError):
     """A request cannot be written as QuickBooks would accept it.
 
@@ -13,11 +15,12 @@ class BuildError(ValueError):
     the rule it broke (a length, a version, a list of allowed values) and ``value`` what was given.
     """
 
-    def __init__(self, field: str, message: str, limit: Any = None, value: Any = None) -> None:
-        self.field = field
-        self.message = message
-        self.limit = limit
-        self.value = value
+    field: str
+    message: str
+    limit: Any = None
+    value: Any = None
+
+    def __post_init__(self) -> None:
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

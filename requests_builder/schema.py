@@ -6,11 +6,12 @@ here as our own table so that nothing at run time depends on the specification f
 every builder against the official 13.0 and 16.0 schemas, which is what keeps this table honest.
 
 ``SEQUENCES[path]`` lists, in schema order, ``(element, since, max_length)`` for one aggregate. ``since``
-is ``None`` for elements of the 1.x base set. Elements of an ``xsd:choice`` appear in the order the
-schema writes them; which combinations are allowed is checked by the request classes. An aggregate the
-schema defines once as a named type (an address, a filter) is one named table here, and the list and
-transaction queries, which share their heads and filters, are put together by ``_list_query`` and
-``_txn_query``.
+is ``None`` for elements of the 1.x base set. The rows are written as text, a word per element:
+``Memo:4095`` (at most 4095 characters), ``ExternalGUID@9.0`` (since qbXML 9.0), ``Other@6.0:29`` (both),
+``TxnDate`` (neither); see ``_rows``. Elements of an ``xsd:choice`` appear in the order the schema writes
+them; which combinations are allowed is checked by the request classes. An aggregate the schema defines
+once as a named type (an address, a filter) is one named table here, and the list and transaction
+queries, which share their heads and filters, are put together by ``_list_query`` and ``_txn_query``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,23 @@ from __future__ import annotations
 from typing import Final
 
 Rule = tuple[str, str | None, int | None]
+
+
+def _rows(*parts: str | tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rows written in ``parts``, in order: a text gives one row per word, ``Element``,
+    ``Element@since``, ``Element:max_length`` or ``Element@since:max_length``; a tuple is rows already
+    made (a run several aggregates share)."""
+    rows: list[Rule] = []
+    for part in parts:
+        if isinstance(part, str):
+            for word in part.split():
+                element, _, max_length = word.partition(":")
+                element, _, since = element.partition("@")
+                rows.append((element, since or None, int(max_length) if max_length else None))
+        else:
+            rows += part
+    return tuple(rows)
+
 
 # qbXML version that introduced each request; absent = part of the 1.x base set.
 REQUEST_SINCE: Final[dict[str, str]] = {
@@ -152,195 +170,76 @@ REF_FULLNAME_MAX: Final[dict[str, int]] = {
 }
 
 # Aggregates the schema defines once as a named type and uses under many parents: one table each here.
-_ADDRESS: Final[tuple[Rule, ...]] = (
-    ("Addr1", None, 41),
-    ("Addr2", None, 41),
-    ("Addr3", None, 41),
-    ("Addr4", "2.0", 41),
-    ("Addr5", "6.0", 41),
-    ("City", None, 31),
-    ("State", None, 21),
-    ("PostalCode", None, 13),
-    ("Country", None, 31),
-    ("Note", "6.0", 41),
+_ADDRESS: Final = _rows(
+    "Addr1:41 Addr2:41 Addr3:41 Addr4@2.0:41 Addr5@6.0:41 City:31 State:21 PostalCode:13 Country:31",
+    "Note@6.0:41",
 )
-_LINE_DATA_EXT: Final[tuple[Rule, ...]] = (
-    ("OwnerID", None, None),
-    ("DataExtName", None, 31),
-    ("DataExtValue", None, None),
-)
-_LINK_TO_TXN: Final[tuple[Rule, ...]] = (
-    ("TxnID", None, None),
-    ("TxnLineID", None, None),
-)
-_NAME_FILTER: Final[tuple[Rule, ...]] = (
-    ("MatchCriterion", None, None),
-    ("Name", None, None),
-)
-_NAME_RANGE_FILTER: Final[tuple[Rule, ...]] = (
-    ("FromName", None, None),
-    ("ToName", None, None),
-)
-_ENTITY_FILTER: Final[tuple[Rule, ...]] = (
-    ("ListID", "2.0", None),
-    ("FullName", None, None),
-    ("ListIDWithChildren", "2.0", None),
-    ("FullNameWithChildren", None, None),
-)
-_MODIFIED_DATE_RANGE_FILTER: Final[tuple[Rule, ...]] = (
-    ("FromModifiedDate", None, None),
-    ("ToModifiedDate", None, None),
-)
-_REF_NUMBER_FILTER: Final[tuple[Rule, ...]] = (
-    ("MatchCriterion", None, None),
-    ("RefNumber", None, None),
-)
-_REF_NUMBER_RANGE_FILTER: Final[tuple[Rule, ...]] = (
-    ("FromRefNumber", None, None),
-    ("ToRefNumber", None, None),
-)
-_TXN_DATE_RANGE_FILTER: Final[tuple[Rule, ...]] = (
-    ("FromTxnDate", None, None),
-    ("ToTxnDate", None, None),
-    ("DateMacro", None, None),
-)
-_DATA_EXT: Final[tuple[Rule, ...]] = (
-    ("OwnerID", None, None),
-    ("DataExtName", None, 31),
-    ("ListDataExtType", None, None),
-    ("ListObjRef", None, None),
-    ("TxnDataExtType", None, None),
-    ("TxnID", None, None),
-    ("TxnLineID", "3.0", None),
-    ("OtherDataExtType", None, None),
-    ("DataExtValue", None, None),
+_LINE_DATA_EXT: Final = _rows("OwnerID DataExtName:31 DataExtValue")
+_LINK_TO_TXN: Final = _rows("TxnID TxnLineID")
+_NAME_FILTER: Final = _rows("MatchCriterion Name")
+_NAME_RANGE_FILTER: Final = _rows("FromName ToName")
+_ENTITY_FILTER: Final = _rows("ListID@2.0 FullName ListIDWithChildren@2.0 FullNameWithChildren")
+_MODIFIED_DATE_RANGE_FILTER: Final = _rows("FromModifiedDate ToModifiedDate")
+_REF_NUMBER_FILTER: Final = _rows("MatchCriterion RefNumber")
+_REF_NUMBER_RANGE_FILTER: Final = _rows("FromRefNumber ToRefNumber")
+_TXN_DATE_RANGE_FILTER: Final = _rows("FromTxnDate ToTxnDate DateMacro")
+_DATA_EXT: Final = _rows(
+    "OwnerID DataExtName:31 ListDataExtType ListObjRef TxnDataExtType TxnID TxnLineID@3.0",
+    "OtherDataExtType DataExtValue",
 )
 # Runs of rows several aggregates have in the same order, each written once.
 # A person's name as customers and employees both carry it.
-_PERSON_NAME: Final[tuple[Rule, ...]] = (
-    ("Salutation", None, 15),
-    ("FirstName", None, 25),
-    ("MiddleName", None, 5),
-    ("LastName", None, 25),
-    ("Suffix", None, None),
-    ("JobTitle", "12.0", 41),
-)
+_PERSON_NAME: Final = _rows("Salutation:15 FirstName:25 MiddleName:5 LastName:25 Suffix JobTitle@12.0:41")
 # Runs of rows the two sales forms, invoices and sales orders (added or modified), have in common.
-_SALES_FORM_TERMS: Final[tuple[Rule, ...]] = (
-    ("PONumber", None, 25),
-    ("TermsRef", None, None),
-    ("DueDate", None, None),
-    ("SalesRepRef", None, None),
-    ("FOB", None, 13),
-    ("ShipDate", None, None),
-    ("ShipMethodRef", None, None),
-    ("ItemSalesTaxRef", None, None),
+_SALES_FORM_TERMS: Final = _rows(
+    "PONumber:25 TermsRef DueDate SalesRepRef FOB:13 ShipDate ShipMethodRef ItemSalesTaxRef"
 )
-_SALES_FORM_CLOSING: Final[tuple[Rule, ...]] = (
-    ("Memo", None, 4095),
-    ("CustomerMsgRef", None, None),
-    ("IsToBePrinted", None, None),
-    ("IsToBeEmailed", "6.0", None),
-    ("IsTaxIncluded", "6.0", None),
-    ("CustomerSalesTaxCodeRef", None, None),
-    ("Other", "6.0", 29),
-    ("ExchangeRate", "8.0", None),
+_SALES_FORM_CLOSING: Final = _rows(
+    "Memo:4095 CustomerMsgRef IsToBePrinted IsToBeEmailed@6.0 IsTaxIncluded@6.0",
+    "CustomerSalesTaxCodeRef Other@6.0:29 ExchangeRate@8.0",
 )
 # The pricing and inventory rows of a sales line, on invoices and sales orders alike.
-_SALES_LINE_PRICING: Final[tuple[Rule, ...]] = (
-    ("Rate", None, None),
-    ("RatePercent", None, None),
-    ("PriceLevelRef", "4.0", None),
-    ("ClassRef", None, None),
-    ("Amount", None, None),
-    ("TaxAmount", "6.1", None),
-    ("OptionForPriceRuleConflict", "13.0", None),
-    ("InventorySiteRef", "10.0", None),
-    ("InventorySiteLocationRef", "12.0", None),
-    ("SerialNumber", "11.0", 4095),
-    ("LotNumber", "11.0", 40),
+_SALES_LINE_PRICING: Final = _rows(
+    "Rate RatePercent PriceLevelRef@4.0 ClassRef Amount TaxAmount@6.1 OptionForPriceRuleConflict@13.0",
+    "InventorySiteRef@10.0 InventorySiteLocationRef@12.0 SerialNumber@11.0:4095 LotNumber@11.0:40",
 )
 # How a sales-order line ends, whether added or modified.
-_SALES_ORDER_LINE_END: Final[tuple[Rule, ...]] = (
-    ("SalesTaxCodeRef", None, None),
-    ("IsManuallyClosed", None, None),
-    ("Other1", "6.0", 29),
-    ("Other2", "6.0", 29),
-)
+_SALES_ORDER_LINE_END: Final = _rows("SalesTaxCodeRef IsManuallyClosed Other1@6.0:29 Other2@6.0:29")
 # The sales and purchase prices of an item, inventory or not.
-_ITEM_PRICES: Final[tuple[Rule, ...]] = (
-    ("SalesDesc", None, 4095),
-    ("SalesPrice", None, None),
-    ("IncomeAccountRef", None, None),
-    ("PurchaseDesc", None, 4095),
-    ("PurchaseCost", None, None),
-    ("PurchaseTaxCodeRef", "6.0", None),
+_ITEM_PRICES: Final = _rows(
+    "SalesDesc:4095 SalesPrice IncomeAccountRef PurchaseDesc:4095 PurchaseCost PurchaseTaxCodeRef@6.0"
 )
 # How the service and non-inventory items end.
-_NON_STOCK_ITEM_END: Final[tuple[Rule, ...]] = (
-    ("UnitOfMeasureSetRef", "7.0", None),
-    ("IsTaxIncluded", "6.0", None),
-    ("SalesTaxCodeRef", None, None),
-    ("SalesOrPurchase", None, None),
-    ("SalesAndPurchase", None, None),
-    ("ExternalGUID", "8.0", None),
+_NON_STOCK_ITEM_END: Final = _rows(
+    "UnitOfMeasureSetRef@7.0 IsTaxIncluded@6.0 SalesTaxCodeRef SalesOrPurchase SalesAndPurchase",
+    "ExternalGUID@8.0",
 )
-_ITEM_SALES_OR_PURCHASE: Final[tuple[Rule, ...]] = (
-    ("Desc", None, 4095),
-    ("Price", None, None),
-    ("PricePercent", None, None),
-    ("AccountRef", None, None),
-)
-_ITEM_SALES_AND_PURCHASE: Final[tuple[Rule, ...]] = (
-    *_ITEM_PRICES,
-    ("ExpenseAccountRef", None, None),
-    ("PrefVendorRef", None, None),
-)
+_ITEM_SALES_OR_PURCHASE: Final = _rows("Desc:4095 Price PricePercent AccountRef")
+_ITEM_SALES_AND_PURCHASE: Final = _rows(_ITEM_PRICES, "ExpenseAccountRef PrefVendorRef")
 
-_INCLUDE_RET_ELEMENT: Final[Rule] = ("IncludeRetElement", "4.0", 50)
-_OWNER_ID: Final[Rule] = ("OwnerID", "2.0", None)
+_INCLUDE_RET_ELEMENT: Final = _rows("IncludeRetElement@4.0:50")
+_OWNER_ID: Final = _rows("OwnerID@2.0")
 
 # The rows every list query (``ListQuery`` in the schema) begins with.
-_LIST_QUERY_HEAD: Final[tuple[Rule, ...]] = (
-    ("ListID", None, None),
-    ("FullName", None, None),
-    ("MaxReturned", None, None),
-    ("ActiveStatus", None, None),
-    ("FromModifiedDate", None, None),
-    ("ToModifiedDate", None, None),
-    ("NameFilter", None, None),
-    ("NameRangeFilter", None, None),
+_LIST_QUERY_HEAD: Final = _rows(
+    "ListID FullName MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter", "NameRangeFilter"
 )
 # What the customer and vendor queries add to the head: both are entities that carry a balance.
-_BALANCE_QUERY_TAIL: Final[tuple[Rule, ...]] = (
-    ("TotalBalanceFilter", None, None),
-    ("CurrencyFilter", "8.0", None),
-    ("ClassFilter", "12.0", None),
-    _INCLUDE_RET_ELEMENT,
-    _OWNER_ID,
+_BALANCE_QUERY_TAIL: Final = _rows(
+    "TotalBalanceFilter CurrencyFilter@8.0 ClassFilter@12.0", _INCLUDE_RET_ELEMENT, _OWNER_ID
 )
 # The rows every transaction query begins with.
-_TXN_QUERY_HEAD: Final[tuple[Rule, ...]] = (
-    ("TxnID", None, None),
-    ("RefNumber", None, None),
-    ("RefNumberCaseSensitive", "4.0", None),
-    ("MaxReturned", None, None),
-    ("ModifiedDateRangeFilter", None, None),
-    ("TxnDateRangeFilter", None, None),
-    ("EntityFilter", None, None),
+_TXN_QUERY_HEAD: Final = _rows(
+    "TxnID RefNumber RefNumberCaseSensitive@4.0 MaxReturned ModifiedDateRangeFilter",
+    "TxnDateRangeFilter EntityFilter",
 )
 # The two reference-number filters, which all but the time-tracking query take after their own filters.
-_REF_NUMBER_FILTERS: Final[tuple[Rule, ...]] = (
-    ("RefNumberFilter", None, None),
-    ("RefNumberRangeFilter", None, None),
-)
+_REF_NUMBER_FILTERS: Final = _rows("RefNumberFilter RefNumberRangeFilter")
 # Estimates and purchase orders, QuickBooks' two non-posting transactions, take the same rows after the head.
-_NON_POSTING_QUERY_TAIL: Final[tuple[Rule, ...]] = (
-    ("AccountFilter", None, None),
-    *_REF_NUMBER_FILTERS,
-    ("CurrencyFilter", "8.0", None),
-    ("IncludeLineItems", None, None),
-    ("IncludeLinkedTxns", "3.0", None),
+_NON_POSTING_QUERY_TAIL: Final = _rows(
+    "AccountFilter",
+    _REF_NUMBER_FILTERS,
+    "CurrencyFilter@8.0 IncludeLineItems IncludeLinkedTxns@3.0",
     _INCLUDE_RET_ELEMENT,
     _OWNER_ID,
 )
@@ -348,18 +247,18 @@ _NON_POSTING_QUERY_TAIL: Final[tuple[Rule, ...]] = (
 
 def _request_of(aggregate: str) -> tuple[Rule, ...]:
     """The rows of a request that carries one aggregate: the aggregate, then the elements to return."""
-    return ((aggregate, None, None), _INCLUDE_RET_ELEMENT)
+    return _rows(aggregate, _INCLUDE_RET_ELEMENT)
 
 
-def _list_query(rq: str, *rows: Rule) -> dict[str, tuple[Rule, ...]]:
+def _list_query(rq: str, *rows: str | tuple[Rule, ...]) -> dict[str, tuple[Rule, ...]]:
     """A list query's rows with the rows of the two name filters every list query has."""
-    return {rq: rows, f"{rq}/NameFilter": _NAME_FILTER, f"{rq}/NameRangeFilter": _NAME_RANGE_FILTER}
+    return {rq: _rows(*rows), f"{rq}/NameFilter": _NAME_FILTER, f"{rq}/NameRangeFilter": _NAME_RANGE_FILTER}
 
 
-def _txn_query(rq: str, *rows: Rule) -> dict[str, tuple[Rule, ...]]:
+def _txn_query(rq: str, *rows: str | tuple[Rule, ...]) -> dict[str, tuple[Rule, ...]]:
     """A transaction query's rows with the rows of the five filters every such query has."""
     return {
-        rq: rows,
+        rq: _rows(*rows),
         f"{rq}/EntityFilter": _ENTITY_FILTER,
         f"{rq}/ModifiedDateRangeFilter": _MODIFIED_DATE_RANGE_FILTER,
         f"{rq}/RefNumberFilter": _REF_NUMBER_FILTER,
@@ -370,64 +269,23 @@ def _txn_query(rq: str, *rows: Rule) -> dict[str, tuple[Rule, ...]]:
 
 SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
     **_list_query(
-        "AccountQueryRq",
-        *_LIST_QUERY_HEAD,
-        ("AccountType", None, None),
-        ("CurrencyFilter", "8.0", None),
-        _INCLUDE_RET_ELEMENT,
-        _OWNER_ID,
+        "AccountQueryRq", _LIST_QUERY_HEAD, "AccountType CurrencyFilter@8.0", _INCLUDE_RET_ELEMENT, _OWNER_ID
     ),
-    "BillAdd": (
-        ("VendorRef", None, None),
-        ("VendorAddress", "13.0", None),
-        ("APAccountRef", "2.0", None),
-        ("TxnDate", None, None),
-        ("DueDate", None, None),
-        ("RefNumber", None, 20),
-        ("TermsRef", None, None),
-        ("Memo", None, 4095),
-        ("IsTaxIncluded", "6.0", None),
-        ("SalesTaxCodeRef", "6.0", None),
-        ("ExchangeRate", "8.0", None),
-        ("ExternalGUID", "9.0", None),
-        ("LinkToTxnID", "4.0", None),
-        ("ExpenseLineAdd", None, None),
-        ("ItemLineAdd", None, None),
-        ("ItemGroupLineAdd", None, None),
+    "BillAdd": _rows(
+        "VendorRef VendorAddress@13.0 APAccountRef@2.0 TxnDate DueDate RefNumber:20 TermsRef Memo:4095",
+        "IsTaxIncluded@6.0 SalesTaxCodeRef@6.0 ExchangeRate@8.0 ExternalGUID@9.0 LinkToTxnID@4.0",
+        "ExpenseLineAdd ItemLineAdd ItemGroupLineAdd",
     ),
-    "BillAdd/ExpenseLineAdd": (
-        ("AccountRef", None, None),
-        ("Amount", None, None),
-        ("TaxAmount", "6.1", None),
-        ("Memo", None, 4095),
-        ("CustomerRef", None, None),
-        ("ClassRef", None, None),
-        ("SalesTaxCodeRef", "6.0", None),
-        ("BillableStatus", "2.0", None),
-        ("SalesRepRef", "13.0", None),
-        ("DataExt", "13.0", None),
+    "BillAdd/ExpenseLineAdd": _rows(
+        "AccountRef Amount TaxAmount@6.1 Memo:4095 CustomerRef ClassRef SalesTaxCodeRef@6.0",
+        "BillableStatus@2.0 SalesRepRef@13.0 DataExt@13.0",
     ),
     "BillAdd/ExpenseLineAdd/DataExt": _LINE_DATA_EXT,
-    "BillAdd/ItemLineAdd": (
-        ("ItemRef", None, None),
-        ("InventorySiteRef", "10.0", None),
-        ("InventorySiteLocationRef", "12.0", None),
-        ("SerialNumber", "11.0", 4095),
-        ("LotNumber", "11.0", 40),
-        ("Desc", None, 4095),
-        ("Quantity", None, None),
-        ("UnitOfMeasure", "7.0", 31),
-        ("Cost", None, None),
-        ("Amount", None, None),
-        ("TaxAmount", "6.1", None),
-        ("CustomerRef", None, None),
-        ("ClassRef", None, None),
-        ("SalesTaxCodeRef", "6.0", None),
-        ("BillableStatus", "2.0", None),
-        ("OverrideItemAccountRef", "2.0", None),
-        ("LinkToTxn", "4.0", None),
-        ("SalesRepRef", "13.0", None),
-        ("DataExt", "13.0", None),
+    "BillAdd/ItemLineAdd": _rows(
+        "ItemRef InventorySiteRef@10.0 InventorySiteLocationRef@12.0 SerialNumber@11.0:4095",
+        "LotNumber@11.0:40 Desc:4095 Quantity UnitOfMeasure@7.0:31 Cost Amount TaxAmount@6.1 CustomerRef",
+        "ClassRef SalesTaxCodeRef@6.0 BillableStatus@2.0 OverrideItemAccountRef@2.0 LinkToTxn@4.0",
+        "SalesRepRef@13.0 DataExt@13.0",
     ),
     "BillAdd/ItemLineAdd/DataExt": _LINE_DATA_EXT,
     "BillAdd/ItemLineAdd/LinkToTxn": _LINK_TO_TXN,
@@ -435,254 +293,99 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
     "BillAddRq": _request_of("BillAdd"),
     **_txn_query(
         "BillQueryRq",
-        *_TXN_QUERY_HEAD,
-        ("AccountFilter", None, None),
-        *_REF_NUMBER_FILTERS,
-        ("CurrencyFilter", "8.0", None),
-        ("PaidStatus", None, None),
-        ("IncludeLineItems", None, None),
-        ("IncludeLinkedTxns", "2.0", None),
+        _TXN_QUERY_HEAD,
+        "AccountFilter",
+        _REF_NUMBER_FILTERS,
+        "CurrencyFilter@8.0 PaidStatus IncludeLineItems IncludeLinkedTxns@2.0",
         _INCLUDE_RET_ELEMENT,
         _OWNER_ID,
     ),
-    "CompanyQueryRq": (
-        _INCLUDE_RET_ELEMENT,
-        _OWNER_ID,
-    ),
-    "CustomerAdd": (
-        ("Name", None, 41),
-        ("IsActive", None, None),
-        ("ClassRef", "12.0", None),
-        ("ParentRef", None, None),
-        ("CompanyName", None, 41),
-        *_PERSON_NAME,
-        ("BillAddress", None, None),
-        ("ShipAddress", None, None),
-        ("ShipToAddress", "12.0", None),
-        ("PrintAs", None, None),
-        ("Phone", None, 21),
-        ("Mobile", None, None),
-        ("Pager", None, None),
-        ("AltPhone", None, 21),
-        ("Fax", None, 21),
-        ("Email", None, 1023),
-        ("Cc", "12.0", 1023),
-        ("Contact", None, 41),
-        ("AltContact", None, 41),
-        ("AdditionalContactRef", "12.0", None),
-        ("Contacts", "12.0", None),
-        ("CustomerTypeRef", None, None),
-        ("TermsRef", None, None),
-        ("SalesRepRef", None, None),
-        ("OpenBalance", None, None),
-        ("OpenBalanceDate", None, None),
-        ("SalesTaxCodeRef", None, None),
-        ("ItemSalesTaxRef", None, None),
-        ("SalesTaxCountry", "6.0", None),
-        ("ResaleNumber", None, 15),
-        ("AccountNumber", None, 99),
-        ("CreditLimit", None, None),
-        ("PreferredPaymentMethodRef", "3.0", None),
-        ("CreditCardInfo", "3.0", None),
-        ("JobStatus", None, None),
-        ("JobStartDate", None, None),
-        ("JobProjectedEndDate", None, None),
-        ("JobEndDate", None, None),
-        ("JobDesc", None, 99),
-        ("JobTypeRef", None, None),
-        ("Notes", "3.0", 4095),
-        ("AdditionalNotes", "12.0", None),
-        ("IsStatementWithParent", None, None),
-        ("DeliveryMethod", None, None),
-        ("PreferredDeliveryMethod", "12.0", None),
-        ("PriceLevelRef", "4.0", None),
-        ("ExternalGUID", "8.0", None),
-        ("TaxRegistrationNumber", "8.0", None),
-        ("CurrencyRef", "8.0", None),
+    "CompanyQueryRq": _rows(_INCLUDE_RET_ELEMENT, _OWNER_ID),
+    "CustomerAdd": _rows(
+        "Name:41 IsActive ClassRef@12.0 ParentRef CompanyName:41",
+        _PERSON_NAME,
+        "BillAddress ShipAddress ShipToAddress@12.0 PrintAs Phone:21 Mobile Pager AltPhone:21 Fax:21",
+        "Email:1023 Cc@12.0:1023 Contact:41 AltContact:41 AdditionalContactRef@12.0 Contacts@12.0",
+        "CustomerTypeRef TermsRef SalesRepRef OpenBalance OpenBalanceDate SalesTaxCodeRef ItemSalesTaxRef",
+        "SalesTaxCountry@6.0 ResaleNumber:15 AccountNumber:99 CreditLimit PreferredPaymentMethodRef@3.0",
+        "CreditCardInfo@3.0 JobStatus JobStartDate JobProjectedEndDate JobEndDate JobDesc:99 JobTypeRef",
+        "Notes@3.0:4095 AdditionalNotes@12.0 IsStatementWithParent DeliveryMethod",
+        "PreferredDeliveryMethod@12.0 PriceLevelRef@4.0 ExternalGUID@8.0 TaxRegistrationNumber@8.0",
+        "CurrencyRef@8.0",
     ),
     "CustomerAdd/BillAddress": _ADDRESS,
     "CustomerAdd/ShipAddress": _ADDRESS,
     "CustomerAddRq": _request_of("CustomerAdd"),
-    **_list_query(
-        "CustomerQueryRq",
-        *_LIST_QUERY_HEAD,
-        *_BALANCE_QUERY_TAIL,
-    ),
+    **_list_query("CustomerQueryRq", _LIST_QUERY_HEAD, _BALANCE_QUERY_TAIL),
     "DataExtAdd": _DATA_EXT,
-    "DataExtAddRq": (("DataExtAdd", None, None),),
-    "DataExtDefAdd": (
-        ("OwnerID", None, None),
-        ("DataExtName", None, 31),
-        ("DataExtType", None, None),
-        ("AssignToObject", None, None),
-        ("DataExtListRequire", "12.0", None),
-        ("DataExtTxnRequire", "12.0", None),
-        ("DataExtFormatString", "12.0", None),
+    "DataExtAddRq": _rows("DataExtAdd"),
+    "DataExtDefAdd": _rows(
+        "OwnerID DataExtName:31 DataExtType AssignToObject DataExtListRequire@12.0 DataExtTxnRequire@12.0",
+        "DataExtFormatString@12.0",
     ),
     "DataExtDefAddRq": _request_of("DataExtDefAdd"),
-    "DataExtDefQueryRq": (
-        ("OwnerID", None, None),
-        ("AssignToObject", None, None),
-        _INCLUDE_RET_ELEMENT,
-    ),
+    "DataExtDefQueryRq": _rows("OwnerID AssignToObject", _INCLUDE_RET_ELEMENT),
     "DataExtMod": _DATA_EXT,
-    "DataExtModRq": (("DataExtMod", None, None),),
-    "EmployeeAdd": (
-        ("Name", None, None),
-        ("IsActive", None, None),
-        *_PERSON_NAME,
-        ("SupervisorRef", "13.0", None),
-        ("Department", "13.0", 31),
-        ("Description", "13.0", 64),
-        ("TargetBonus", "13.0", None),
-        ("EmployeeAddress", None, None),
-        ("PrintAs", None, 41),
-        ("Phone", None, 21),
-        ("Mobile", "2.1", 21),
-        ("Pager", "2.1", 21),
-        ("PagerPIN", "2.1", 10),
-        ("AltPhone", None, 21),
-        ("Fax", "2.1", 21),
-        ("SSN", None, 15),
-        ("Email", None, 1023),
-        ("AdditionalContactRef", "12.0", None),
-        ("EmergencyContacts", "13.0", None),
-        ("EmployeeType", None, None),
-        ("PartOrFullTime", "13.0", None),
-        ("Exempt", "13.0", None),
-        ("KeyEmployee", "13.0", None),
-        ("Gender", None, None),
-        ("HiredDate", None, None),
-        ("OriginalHireDate", "13.0", None),
-        ("AdjustedServiceDate", "13.0", None),
-        ("ReleasedDate", None, None),
-        ("BirthDate", "2.0", None),
-        ("USCitizen", "13.0", None),
-        ("Ethnicity", "13.0", None),
-        ("Disabled", "13.0", None),
-        ("DisabilityDesc", "13.0", 25),
-        ("OnFile", "13.0", None),
-        ("WorkAuthExpireDate", "13.0", None),
-        ("USVeteran", "13.0", None),
-        ("MilitaryStatus", "13.0", None),
-        ("AccountNumber", None, 99),
-        ("Notes", "3.0", 4095),
-        ("AdditionalNotes", "12.0", None),
-        ("BillingRateRef", "6.0", None),
-        ("EmployeePayrollInfo", "2.0", None),
-        ("ExternalGUID", "8.0", None),
+    "DataExtModRq": _rows("DataExtMod"),
+    "EmployeeAdd": _rows(
+        "Name IsActive",
+        _PERSON_NAME,
+        "SupervisorRef@13.0 Department@13.0:31 Description@13.0:64 TargetBonus@13.0 EmployeeAddress",
+        "PrintAs:41 Phone:21 Mobile@2.1:21 Pager@2.1:21 PagerPIN@2.1:10 AltPhone:21 Fax@2.1:21 SSN:15",
+        "Email:1023 AdditionalContactRef@12.0 EmergencyContacts@13.0 EmployeeType PartOrFullTime@13.0",
+        "Exempt@13.0 KeyEmployee@13.0 Gender HiredDate OriginalHireDate@13.0 AdjustedServiceDate@13.0",
+        "ReleasedDate BirthDate@2.0 USCitizen@13.0 Ethnicity@13.0 Disabled@13.0 DisabilityDesc@13.0:25",
+        "OnFile@13.0 WorkAuthExpireDate@13.0 USVeteran@13.0 MilitaryStatus@13.0 AccountNumber:99",
+        "Notes@3.0:4095 AdditionalNotes@12.0 BillingRateRef@6.0 EmployeePayrollInfo@2.0 ExternalGUID@8.0",
     ),
-    "EmployeeAdd/EmployeeAddress": (
-        ("Addr1", None, 41),
-        ("Addr2", None, 41),
-        ("Addr3", None, None),
-        ("Addr4", "2.0", None),
-        ("City", None, 31),
-        ("State", None, 21),
-        ("PostalCode", None, 13),
-        ("Country", None, None),
+    "EmployeeAdd/EmployeeAddress": _rows(
+        "Addr1:41 Addr2:41 Addr3 Addr4@2.0 City:31 State:21 PostalCode:13 Country"
     ),
     "EmployeeAddRq": _request_of("EmployeeAdd"),
-    **_list_query(
-        "EmployeeQueryRq",
-        *_LIST_QUERY_HEAD,
-        _INCLUDE_RET_ELEMENT,
-        _OWNER_ID,
+    **_list_query("EmployeeQueryRq", _LIST_QUERY_HEAD, _INCLUDE_RET_ELEMENT, _OWNER_ID),
+    **_txn_query("EstimateQueryRq", _TXN_QUERY_HEAD, _NON_POSTING_QUERY_TAIL),
+    "HostQueryRq": _rows("IncludeListMetaData@6.0", _INCLUDE_RET_ELEMENT),
+    "InventoryAdjustmentAdd": _rows(
+        "AccountRef TxnDate RefNumber:11 InventorySiteRef@10.0 CustomerRef ClassRef Memo:4095",
+        "ExternalGUID@9.0 InventoryAdjustmentLineAdd",
     ),
-    **_txn_query(
-        "EstimateQueryRq",
-        *_TXN_QUERY_HEAD,
-        *_NON_POSTING_QUERY_TAIL,
+    "InventoryAdjustmentAdd/InventoryAdjustmentLineAdd": _rows(
+        "ItemRef QuantityAdjustment ValueAdjustment SerialNumberAdjustment@11.0 LotNumberAdjustment@11.0"
     ),
-    "HostQueryRq": (
-        ("IncludeListMetaData", "6.0", None),
-        _INCLUDE_RET_ELEMENT,
+    "InventoryAdjustmentAdd/InventoryAdjustmentLineAdd/QuantityAdjustment": _rows(
+        "NewQuantity QuantityDifference SerialNumber@11.0:4095 LotNumber@11.0:40",
+        "InventorySiteLocationRef@12.0",
     ),
-    "InventoryAdjustmentAdd": (
-        ("AccountRef", None, None),
-        ("TxnDate", None, None),
-        ("RefNumber", None, 11),
-        ("InventorySiteRef", "10.0", None),
-        ("CustomerRef", None, None),
-        ("ClassRef", None, None),
-        ("Memo", None, 4095),
-        ("ExternalGUID", "9.0", None),
-        ("InventoryAdjustmentLineAdd", None, None),
-    ),
-    "InventoryAdjustmentAdd/InventoryAdjustmentLineAdd": (
-        ("ItemRef", None, None),
-        ("QuantityAdjustment", None, None),
-        ("ValueAdjustment", None, None),
-        ("SerialNumberAdjustment", "11.0", None),
-        ("LotNumberAdjustment", "11.0", None),
-    ),
-    "InventoryAdjustmentAdd/InventoryAdjustmentLineAdd/QuantityAdjustment": (
-        ("NewQuantity", None, None),
-        ("QuantityDifference", None, None),
-        ("SerialNumber", "11.0", 4095),
-        ("LotNumber", "11.0", 40),
-        ("InventorySiteLocationRef", "12.0", None),
-    ),
-    "InventoryAdjustmentAdd/InventoryAdjustmentLineAdd/ValueAdjustment": (
-        ("NewQuantity", None, None),
-        ("QuantityDifference", "10.0", None),
-        ("NewValue", None, None),
-        ("ValueDifference", "10.0", None),
+    "InventoryAdjustmentAdd/InventoryAdjustmentLineAdd/ValueAdjustment": _rows(
+        "NewQuantity QuantityDifference@10.0 NewValue ValueDifference@10.0"
     ),
     "InventoryAdjustmentAddRq": _request_of("InventoryAdjustmentAdd"),
     **_txn_query(
         "InventoryAdjustmentQueryRq",
-        *_TXN_QUERY_HEAD,
-        ("AccountFilter", None, None),
-        ("ItemFilter", None, None),
-        *_REF_NUMBER_FILTERS,
-        ("IncludeLineItems", None, None),
+        _TXN_QUERY_HEAD,
+        "AccountFilter ItemFilter",
+        _REF_NUMBER_FILTERS,
+        "IncludeLineItems",
         _INCLUDE_RET_ELEMENT,
-        ("OwnerID", None, None),
+        "OwnerID",
     ),
-    "InventoryAdjustmentQueryRq/ItemFilter": (
-        ("ListID", None, None),
-        ("FullName", None, 159),
-        ("ListIDWithChildren", None, None),
-        ("FullNameWithChildren", None, 159),
+    "InventoryAdjustmentQueryRq/ItemFilter": _rows(
+        "ListID FullName:159 ListIDWithChildren FullNameWithChildren:159"
     ),
-    "InvoiceAdd": (
-        ("CustomerRef", None, None),
-        ("ClassRef", None, None),
-        ("ARAccountRef", None, None),
-        ("TemplateRef", "3.0", None),
-        ("TxnDate", None, None),
-        ("RefNumber", None, 11),
-        ("BillAddress", None, None),
-        ("ShipAddress", None, None),
-        ("IsPending", None, None),
-        ("IsFinanceCharge", "8.0", None),
-        *_SALES_FORM_TERMS,
-        *_SALES_FORM_CLOSING,
-        ("ExternalGUID", "9.0", None),
-        ("LinkToTxnID", "6.0", None),
-        ("SetCredit", "10.0", None),
-        ("InvoiceLineAdd", None, None),
-        ("InvoiceLineGroupAdd", None, None),
-        ("DiscountLineAdd", "4.0", None),
-        ("SalesTaxLineAdd", "4.0", None),
-        ("ShippingLineAdd", "4.0", None),
+    "InvoiceAdd": _rows(
+        "CustomerRef ClassRef ARAccountRef TemplateRef@3.0 TxnDate RefNumber:11 BillAddress ShipAddress",
+        "IsPending IsFinanceCharge@8.0",
+        _SALES_FORM_TERMS,
+        _SALES_FORM_CLOSING,
+        "ExternalGUID@9.0 LinkToTxnID@6.0 SetCredit@10.0 InvoiceLineAdd InvoiceLineGroupAdd",
+        "DiscountLineAdd@4.0 SalesTaxLineAdd@4.0 ShippingLineAdd@4.0",
     ),
     "InvoiceAdd/BillAddress": _ADDRESS,
-    "InvoiceAdd/InvoiceLineAdd": (
-        ("ItemRef", None, None),
-        ("Desc", None, 4095),
-        ("Quantity", None, None),
-        ("UnitOfMeasure", "7.0", 31),
-        *_SALES_LINE_PRICING,
-        ("ServiceDate", None, None),
-        ("SalesTaxCodeRef", None, None),
-        ("IsTaxable", "4.0", None),
-        ("OverrideItemAccountRef", "2.0", None),
-        ("Other1", "6.0", 29),
-        ("Other2", "6.0", 29),
-        ("LinkToTxn", "6.0", None),
-        ("DataExt", "5.0", None),
+    "InvoiceAdd/InvoiceLineAdd": _rows(
+        "ItemRef Desc:4095 Quantity UnitOfMeasure@7.0:31",
+        _SALES_LINE_PRICING,
+        "ServiceDate SalesTaxCodeRef IsTaxable@4.0 OverrideItemAccountRef@2.0 Other1@6.0:29 Other2@6.0:29",
+        "LinkToTxn@6.0 DataExt@5.0",
     ),
     "InvoiceAdd/InvoiceLineAdd/DataExt": _LINE_DATA_EXT,
     "InvoiceAdd/InvoiceLineAdd/LinkToTxn": _LINK_TO_TXN,
@@ -690,240 +393,108 @@ SEQUENCES: Final[dict[str, tuple[Rule, ...]]] = {
     "InvoiceAddRq": _request_of("InvoiceAdd"),
     **_txn_query(
         "InvoiceQueryRq",
-        *_TXN_QUERY_HEAD,
-        ("AccountFilter", None, None),
-        *_REF_NUMBER_FILTERS,
-        ("CurrencyFilter", "8.0", None),
-        ("PaidStatus", None, None),
-        ("IncludeLineItems", None, None),
-        ("IncludeLinkedTxns", "1.1", None),
+        _TXN_QUERY_HEAD,
+        "AccountFilter",
+        _REF_NUMBER_FILTERS,
+        "CurrencyFilter@8.0 PaidStatus IncludeLineItems IncludeLinkedTxns@1.1",
         _INCLUDE_RET_ELEMENT,
         _OWNER_ID,
     ),
-    "ItemInventoryAdd": (
-        ("Name", None, 31),
-        ("BarCode", "12.0", None),
-        ("IsActive", None, None),
-        ("ClassRef", "12.0", None),
-        ("ParentRef", None, None),
-        ("ManufacturerPartNumber", "7.0", 31),
-        ("UnitOfMeasureSetRef", "7.0", None),
-        ("IsTaxIncluded", "6.0", None),
-        ("SalesTaxCodeRef", None, None),
-        *_ITEM_PRICES,
-        ("COGSAccountRef", None, None),
-        ("PrefVendorRef", None, None),
-        ("AssetAccountRef", None, None),
-        ("ReorderPoint", None, None),
-        ("Max", "13.0", None),
-        ("QuantityOnHand", None, None),
-        ("TotalValue", None, None),
-        ("InventoryDate", None, None),
-        ("ExternalGUID", "8.0", None),
+    "ItemInventoryAdd": _rows(
+        "Name:31 BarCode@12.0 IsActive ClassRef@12.0 ParentRef ManufacturerPartNumber@7.0:31",
+        "UnitOfMeasureSetRef@7.0 IsTaxIncluded@6.0 SalesTaxCodeRef",
+        _ITEM_PRICES,
+        "COGSAccountRef PrefVendorRef AssetAccountRef ReorderPoint Max@13.0 QuantityOnHand TotalValue",
+        "InventoryDate ExternalGUID@8.0",
     ),
     "ItemInventoryAddRq": _request_of("ItemInventoryAdd"),
     **_list_query(
-        "ItemInventoryQueryRq",
-        *_LIST_QUERY_HEAD,
-        ("ClassFilter", "12.0", None),
-        _INCLUDE_RET_ELEMENT,
-        _OWNER_ID,
+        "ItemInventoryQueryRq", _LIST_QUERY_HEAD, "ClassFilter@12.0", _INCLUDE_RET_ELEMENT, _OWNER_ID
     ),
-    "ItemNonInventoryAdd": (
-        ("Name", None, 31),
-        ("BarCode", "12.0", None),
-        ("IsActive", None, None),
-        ("ParentRef", None, None),
-        ("ClassRef", "12.0", None),
-        ("ManufacturerPartNumber", "7.0", 31),
-        *_NON_STOCK_ITEM_END,
+    "ItemNonInventoryAdd": _rows(
+        "Name:31 BarCode@12.0 IsActive ParentRef ClassRef@12.0 ManufacturerPartNumber@7.0:31",
+        _NON_STOCK_ITEM_END,
     ),
     "ItemNonInventoryAdd/SalesAndPurchase": _ITEM_SALES_AND_PURCHASE,
     "ItemNonInventoryAdd/SalesOrPurchase": _ITEM_SALES_OR_PURCHASE,
     "ItemNonInventoryAddRq": _request_of("ItemNonInventoryAdd"),
-    **_list_query(
-        "ItemQueryRq",
-        *_LIST_QUERY_HEAD,
-        _INCLUDE_RET_ELEMENT,
-        _OWNER_ID,
-    ),
-    "ItemServiceAdd": (
-        ("Name", None, 31),
-        ("BarCode", "12.0", None),
-        ("IsActive", None, None),
-        ("ClassRef", "12.0", None),
-        ("ParentRef", None, None),
-        *_NON_STOCK_ITEM_END,
-    ),
+    **_list_query("ItemQueryRq", _LIST_QUERY_HEAD, _INCLUDE_RET_ELEMENT, _OWNER_ID),
+    "ItemServiceAdd": _rows("Name:31 BarCode@12.0 IsActive ClassRef@12.0 ParentRef", _NON_STOCK_ITEM_END),
     "ItemServiceAdd/SalesAndPurchase": _ITEM_SALES_AND_PURCHASE,
     "ItemServiceAdd/SalesOrPurchase": _ITEM_SALES_OR_PURCHASE,
     "ItemServiceAddRq": _request_of("ItemServiceAdd"),
+    **_list_query("PayrollItemWageQueryRq", _LIST_QUERY_HEAD, _INCLUDE_RET_ELEMENT),
     **_list_query(
-        "PayrollItemWageQueryRq",
-        *_LIST_QUERY_HEAD,
-        _INCLUDE_RET_ELEMENT,
+        "UnitOfMeasureSetQueryRq", "ListID FullName:31", _LIST_QUERY_HEAD[2:], _INCLUDE_RET_ELEMENT
     ),
-    **_list_query(
-        "UnitOfMeasureSetQueryRq",
-        ("ListID", None, None),
-        ("FullName", None, 31),
-        *_LIST_QUERY_HEAD[2:],
-        _INCLUDE_RET_ELEMENT,
+    "PurchaseOrderAdd": _rows(
+        "VendorRef ClassRef InventorySiteRef@10.0 ShipToEntityRef TemplateRef@3.0 TxnDate RefNumber:11",
+        "VendorAddress ShipAddress TermsRef DueDate ExpectedDate ShipMethodRef FOB:13 Memo:4095",
+        "VendorMsg:99 IsToBePrinted IsToBeEmailed@6.0 IsTaxIncluded@6.0 SalesTaxCodeRef@6.0 Other1@6.0:25",
+        "Other2@6.0:29 ExchangeRate@8.0 ExternalGUID@9.0 PurchaseOrderLineAdd PurchaseOrderLineGroupAdd",
     ),
-    "PurchaseOrderAdd": (
-        ("VendorRef", None, None),
-        ("ClassRef", None, None),
-        ("InventorySiteRef", "10.0", None),
-        ("ShipToEntityRef", None, None),
-        ("TemplateRef", "3.0", None),
-        ("TxnDate", None, None),
-        ("RefNumber", None, 11),
-        ("VendorAddress", None, None),
-        ("ShipAddress", None, None),
-        ("TermsRef", None, None),
-        ("DueDate", None, None),
-        ("ExpectedDate", None, None),
-        ("ShipMethodRef", None, None),
-        ("FOB", None, 13),
-        ("Memo", None, 4095),
-        ("VendorMsg", None, 99),
-        ("IsToBePrinted", None, None),
-        ("IsToBeEmailed", "6.0", None),
-        ("IsTaxIncluded", "6.0", None),
-        ("SalesTaxCodeRef", "6.0", None),
-        ("Other1", "6.0", 25),
-        ("Other2", "6.0", 29),
-        ("ExchangeRate", "8.0", None),
-        ("ExternalGUID", "9.0", None),
-        ("PurchaseOrderLineAdd", None, None),
-        ("PurchaseOrderLineGroupAdd", None, None),
-    ),
-    "PurchaseOrderAdd/PurchaseOrderLineAdd": (
-        ("ItemRef", None, None),
-        ("ManufacturerPartNumber", "7.0", 31),
-        ("Desc", None, 4095),
-        ("Quantity", None, None),
-        ("UnitOfMeasure", "7.0", 31),
-        ("Rate", None, None),
-        ("ClassRef", None, None),
-        ("Amount", None, None),
-        ("TaxAmount", "6.1", None),
-        ("InventorySiteLocationRef", "12.0", None),
-        ("CustomerRef", None, None),
-        ("ServiceDate", None, None),
-        ("SalesTaxCodeRef", "6.0", None),
-        ("OverrideItemAccountRef", "2.0", None),
-        ("Other1", "6.0", 29),
-        ("Other2", "6.0", 29),
-        ("DataExt", "5.0", None),
+    "PurchaseOrderAdd/PurchaseOrderLineAdd": _rows(
+        "ItemRef ManufacturerPartNumber@7.0:31 Desc:4095 Quantity UnitOfMeasure@7.0:31 Rate ClassRef",
+        "Amount TaxAmount@6.1 InventorySiteLocationRef@12.0 CustomerRef ServiceDate SalesTaxCodeRef@6.0",
+        "OverrideItemAccountRef@2.0 Other1@6.0:29 Other2@6.0:29 DataExt@5.0",
     ),
     "PurchaseOrderAdd/PurchaseOrderLineAdd/DataExt": _LINE_DATA_EXT,
     "PurchaseOrderAdd/ShipAddress": _ADDRESS,
     "PurchaseOrderAdd/VendorAddress": _ADDRESS,
     "PurchaseOrderAddRq": _request_of("PurchaseOrderAdd"),
-    **_txn_query(
-        "PurchaseOrderQueryRq",
-        *_TXN_QUERY_HEAD,
-        *_NON_POSTING_QUERY_TAIL,
-    ),
-    "SalesOrderAdd": (
-        ("CustomerRef", None, None),
-        ("ClassRef", None, None),
-        ("TemplateRef", "3.0", None),
-        ("TxnDate", None, None),
-        ("RefNumber", None, 11),
-        ("BillAddress", None, None),
-        ("ShipAddress", None, None),
-        *_SALES_FORM_TERMS,
-        ("IsManuallyClosed", None, None),
-        *_SALES_FORM_CLOSING,
-        ("ExternalGUID", "9.0", None),
-        ("SalesOrderLineAdd", None, None),
-        ("SalesOrderLineGroupAdd", None, None),
+    **_txn_query("PurchaseOrderQueryRq", _TXN_QUERY_HEAD, _NON_POSTING_QUERY_TAIL),
+    "SalesOrderAdd": _rows(
+        "CustomerRef ClassRef TemplateRef@3.0 TxnDate RefNumber:11 BillAddress ShipAddress",
+        _SALES_FORM_TERMS,
+        "IsManuallyClosed",
+        _SALES_FORM_CLOSING,
+        "ExternalGUID@9.0 SalesOrderLineAdd SalesOrderLineGroupAdd",
     ),
     "SalesOrderAdd/BillAddress": _ADDRESS,
-    "SalesOrderAdd/SalesOrderLineAdd": (
-        ("ItemRef", None, None),
-        ("Desc", None, 4095),
-        ("Quantity", None, None),
-        ("UnitOfMeasure", "7.0", 31),
-        *_SALES_LINE_PRICING,
-        *_SALES_ORDER_LINE_END,
-        ("DataExt", "5.0", None),
+    "SalesOrderAdd/SalesOrderLineAdd": _rows(
+        "ItemRef Desc:4095 Quantity UnitOfMeasure@7.0:31",
+        _SALES_LINE_PRICING,
+        _SALES_ORDER_LINE_END,
+        "DataExt@5.0",
     ),
     "SalesOrderAdd/SalesOrderLineAdd/DataExt": _LINE_DATA_EXT,
     "SalesOrderAdd/ShipAddress": _ADDRESS,
     "SalesOrderAddRq": _request_of("SalesOrderAdd"),
-    "SalesOrderMod": (
-        ("TxnID", None, None),
-        ("EditSequence", None, 16),
-        ("CustomerRef", None, None),
-        ("ClassRef", None, None),
-        ("TemplateRef", None, None),
-        ("TxnDate", None, None),
-        ("RefNumber", None, 11),
-        ("BillAddress", None, None),
-        ("ShipAddress", None, None),
-        *_SALES_FORM_TERMS,
-        ("IsManuallyClosed", None, None),
-        *_SALES_FORM_CLOSING,
-        ("SalesOrderLineMod", None, None),
-        ("SalesOrderLineGroupMod", None, None),
+    "SalesOrderMod": _rows(
+        "TxnID EditSequence:16 CustomerRef ClassRef TemplateRef TxnDate RefNumber:11 BillAddress",
+        "ShipAddress",
+        _SALES_FORM_TERMS,
+        "IsManuallyClosed",
+        _SALES_FORM_CLOSING,
+        "SalesOrderLineMod SalesOrderLineGroupMod",
     ),
     "SalesOrderMod/BillAddress": _ADDRESS,
-    "SalesOrderMod/SalesOrderLineMod": (
-        ("TxnLineID", None, None),
-        ("ItemRef", None, None),
-        ("Desc", None, 4095),
-        ("Quantity", None, None),
-        ("UnitOfMeasure", "7.0", 31),
-        ("OverrideUOMSetRef", "7.0", None),
-        *_SALES_LINE_PRICING,
-        *_SALES_ORDER_LINE_END,
+    "SalesOrderMod/SalesOrderLineMod": _rows(
+        "TxnLineID ItemRef Desc:4095 Quantity UnitOfMeasure@7.0:31 OverrideUOMSetRef@7.0",
+        _SALES_LINE_PRICING,
+        _SALES_ORDER_LINE_END,
     ),
     "SalesOrderMod/ShipAddress": _ADDRESS,
     "SalesOrderModRq": _request_of("SalesOrderMod"),
     **_txn_query(
         "SalesOrderQueryRq",
-        *_TXN_QUERY_HEAD,
-        *_REF_NUMBER_FILTERS,
-        ("CurrencyFilter", "8.0", None),
-        ("IncludeLineItems", None, None),
-        ("IncludeLinkedTxns", "2.0", None),
+        _TXN_QUERY_HEAD,
+        _REF_NUMBER_FILTERS,
+        "CurrencyFilter@8.0 IncludeLineItems IncludeLinkedTxns@2.0",
         _INCLUDE_RET_ELEMENT,
         _OWNER_ID,
     ),
-    "TimeTrackingAdd": (
-        ("TxnDate", None, None),
-        ("EntityRef", None, None),
-        ("CustomerRef", None, None),
-        ("ItemServiceRef", None, None),
-        ("Rate", None, None),
-        ("Duration", None, None),
-        ("ClassRef", None, None),
-        ("PayrollItemWageRef", None, None),
-        ("Notes", None, 4095),
-        ("BillableStatus", "6.0", None),
-        ("ExternalGUID", "9.0", None),
+    "TimeTrackingAdd": _rows(
+        "TxnDate EntityRef CustomerRef ItemServiceRef Rate Duration ClassRef PayrollItemWageRef",
+        "Notes:4095 BillableStatus@6.0 ExternalGUID@9.0",
     ),
     "TimeTrackingAddRq": _request_of("TimeTrackingAdd"),
-    "TimeTrackingQueryRq": (
-        ("TxnID", None, None),
-        ("MaxReturned", None, None),
-        ("ModifiedDateRangeFilter", None, None),
-        ("TxnDateRangeFilter", None, None),
-        ("TimeTrackingEntityFilter", None, None),
+    "TimeTrackingQueryRq": _rows(
+        "TxnID MaxReturned ModifiedDateRangeFilter TxnDateRangeFilter TimeTrackingEntityFilter",
         _INCLUDE_RET_ELEMENT,
     ),
     "TimeTrackingQueryRq/ModifiedDateRangeFilter": _MODIFIED_DATE_RANGE_FILTER,
-    "TimeTrackingQueryRq/TimeTrackingEntityFilter": (
-        ("ListID", None, None),
-        ("FullName", None, None),
-    ),
+    "TimeTrackingQueryRq/TimeTrackingEntityFilter": _rows("ListID FullName"),
     "TimeTrackingQueryRq/TxnDateRangeFilter": _TXN_DATE_RANGE_FILTER,
-    **_list_query(
-        "VendorQueryRq",
-        *_LIST_QUERY_HEAD,
-        *_BALANCE_QUERY_TAIL,
-    ),
+    **_list_query("VendorQueryRq", _LIST_QUERY_HEAD, _BALANCE_QUERY_TAIL),
 }

@@ -1,30 +1,43 @@
 """Typed, immutable records for what QuickBooks returns inside ``*Ret`` elements: the declarations.
 
-Each record class declares, per field, the XML element it comes from and how its text is read
-(:func:`x`); :mod:`responses_parser.record_reader` builds them from the elements. Elements we do not
-model are kept, never dropped, in ``extra`` as ``(tag, value)`` pairs (value: text, or a nested dict
-for aggregates), and values outside the schema's enumerations are kept as text: QuickBooks adds
-elements and values in new versions, and a reader must not fail on them.
+Each field is declared by its name and type alone (``txn_date: Day``): the type says how the element is
+read and the name which element it is (:mod:`responses_parser.record_fields`); :mod:`responses_parser.
+record_reader` builds the records from the elements. Elements we do not model are kept, never dropped,
+in ``extra`` as ``(tag, value)`` pairs (value: text, or a nested dict for aggregates), and values outside
+the schema's enumerations are kept as text: QuickBooks adds elements and values in new versions, and a
+reader must not fail on them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
-# `x()` returns a dataclasses.field, which RUF009 cannot see through.
-# ruff: noqa: RUF009
+from responses_parser.record_fields import (
+    Day,
+    Extra,
+    Flag,
+    Merged,
+    Moment,
+    Number,
+    Text,
+    Texts,
+    Whole,
+    record,
+    x,
+)
 
-
-def x(tag: str, read: str = "str", *, many: bool = False) -> Any:
-    """Declare a field read from child ``tag`` with reader ``read`` (a name in ``_READERS``)."""
-    meta = {"tag": tag, "read": read, "many": many}
-    if many:
-        return dataclasses.field(default=(), metadata=meta)
-    return dataclasses.field(default=None, metadata=meta)
+# The record types fields are declared with (the scalar types are in record_fields); each is also how
+# the field is read (record_fields._READS), so it is written by its alias name.
+Ref: TypeAlias = "RefValue | None"
+Address: TypeAlias = "AddressValue | None"
+Unit: TypeAlias = "UnitValue | None"
+Units: TypeAlias = "tuple[UnitValue, ...]"
+LinkedTxns: TypeAlias = "tuple[LinkedTxn, ...]"
+Lines: TypeAlias = "tuple[TxnLine, ...]"
+DataExts: TypeAlias = "tuple[DataExtValue, ...]"
 
 
 class Record:
@@ -61,48 +74,55 @@ def _plain(value: Any) -> Any:
 # --- Shared aggregates --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RefValue(Record):
-    list_id: str | None = x("ListID")
-    full_name: str | None = x("FullName")
-    extra: tuple[tuple[str, Any], ...] = ()
+    list_id: Text
+    full_name: Text
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddressValue(Record):
-    addr1: str | None = x("Addr1")
-    addr2: str | None = x("Addr2")
-    addr3: str | None = x("Addr3")
-    addr4: str | None = x("Addr4")
-    addr5: str | None = x("Addr5")
-    city: str | None = x("City")
-    state: str | None = x("State")
-    postal_code: str | None = x("PostalCode")
-    country: str | None = x("Country")
-    note: str | None = x("Note")
-    extra: tuple[tuple[str, Any], ...] = ()
+    addr1: Text
+    addr2: Text
+    addr3: Text
+    addr4: Text
+    addr5: Text
+    city: Text
+    state: Text
+    postal_code: Text
+    country: Text
+    note: Text
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
-class DataExtValue(Record):
-    """A custom field value (``DataExtRet``); ``owner_id`` ``"0"`` = a field the QuickBooks user sees."""
+@record
+class DataExtField(Record):
+    """What names a custom field, in its definition and in each value: the owner (``"0"`` = a field the
+    QuickBooks user sees), the name and the type."""
 
-    owner_id: str | None = x("OwnerID")
-    name: str | None = x("DataExtName")
-    type: str | None = x("DataExtType")
-    value: str | None = x("DataExtValue")
-    extra: tuple[tuple[str, Any], ...] = ()
+    owner_id: Text
+    name: Text = x("DataExtName")
+    type: Text = x("DataExtType")
 
 
-@dataclass(frozen=True, slots=True)
+@record
+class DataExtValue(DataExtField):
+    """A custom field value (``DataExtRet``)."""
+
+    value: Text = x("DataExtValue")
+    extra: Extra
+
+
+@record
 class LinkedTxn(Record):
-    txn_id: str | None = x("TxnID")
-    txn_type: str | None = x("TxnType")
-    txn_date: dt.date | str | None = x("TxnDate", "date")
-    ref_number: str | None = x("RefNumber")
-    link_type: str | None = x("LinkType")
-    amount: Decimal | str | None = x("Amount", "decimal")
-    extra: tuple[tuple[str, Any], ...] = ()
+    txn_id: Text
+    txn_type: Text
+    txn_date: Day
+    ref_number: Text
+    link_type: Text
+    amount: Number
+    extra: Extra
 
 
 LINE_TAGS = (
@@ -112,66 +132,66 @@ LINE_TAGS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TxnLine(Record):
     """One line of any transaction. ``kind`` is its element (``SalesOrderLineRet``, ``ExpenseLineRet``,
     ``SalesOrderLineGroupRet``...); a group line carries its member lines in ``lines``."""
 
     kind: str = ""
-    txn_line_id: str | None = x("TxnLineID")
-    item: RefValue | None = x("ItemRef", "ref")
-    item_group: RefValue | None = x("ItemGroupRef", "ref")
-    account: RefValue | None = x("AccountRef", "ref")
-    desc: str | None = x("Desc")
-    memo: str | None = x("Memo")
-    quantity: Decimal | str | None = x("Quantity", "decimal")
-    unit_of_measure: str | None = x("UnitOfMeasure")
-    override_uom_set: RefValue | None = x("OverrideUOMSetRef", "ref")
-    is_print_items_in_group: bool | str | None = x("IsPrintItemsInGroup", "bool")
-    rate: Decimal | str | None = x("Rate", "decimal")
-    rate_percent: Decimal | str | None = x("RatePercent", "decimal")
-    cost: Decimal | str | None = x("Cost", "decimal")
-    class_ref: RefValue | None = x("ClassRef", "ref")
-    amount: Decimal | str | None = x("Amount", "decimal")
-    tax_amount: Decimal | str | None = x("TaxAmount", "decimal")
-    total_amount: Decimal | str | None = x("TotalAmount", "decimal")
-    inventory_site: RefValue | None = x("InventorySiteRef", "ref")
-    inventory_site_location: RefValue | None = x("InventorySiteLocationRef", "ref")
-    serial_number: str | None = x("SerialNumber")
-    serial_number_added_or_removed: str | None = x("SerialNumberAddedOrRemoved")
-    lot_number: str | None = x("LotNumber")
-    expiration_date_for_serial_lot_number: str | None = x("ExpirationDateForSerialLotNumber")
-    service_date: dt.date | str | None = x("ServiceDate", "date")
-    customer: RefValue | None = x("CustomerRef", "ref")
-    vendor: RefValue | None = x("VendorRef", "ref")
-    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
-    billable_status: str | None = x("BillableStatus")
-    sales_rep: RefValue | None = x("SalesRepRef", "ref")
-    invoiced: Decimal | str | None = x("Invoiced", "decimal")
-    received_quantity: Decimal | str | None = x("ReceivedQuantity", "decimal")
-    is_billed: bool | str | None = x("IsBilled", "bool")
-    is_manually_closed: bool | str | None = x("IsManuallyClosed", "bool")
-    quantity_difference: Decimal | str | None = x("QuantityDifference", "decimal")
-    value_difference: Decimal | str | None = x("ValueDifference", "decimal")
-    other1: str | None = x("Other1")
-    other2: str | None = x("Other2")
-    lines: tuple[TxnLine, ...] = x("*line", "line", many=True)
-    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
-    extra: tuple[tuple[str, Any], ...] = ()
+    txn_line_id: Text
+    item: Ref
+    item_group: Ref
+    account: Ref
+    desc: Text
+    memo: Text
+    quantity: Number
+    unit_of_measure: Text
+    override_uom_set: Ref
+    is_print_items_in_group: Flag
+    rate: Number
+    rate_percent: Number
+    cost: Number
+    class_ref: Ref
+    amount: Number
+    tax_amount: Number
+    total_amount: Number
+    inventory_site: Ref
+    inventory_site_location: Ref
+    serial_number: Text
+    serial_number_added_or_removed: Text
+    lot_number: Text
+    expiration_date_for_serial_lot_number: Text
+    service_date: Day
+    customer: Ref
+    vendor: Ref
+    sales_tax_code: Ref
+    billable_status: Text
+    sales_rep: Ref
+    invoiced: Number
+    received_quantity: Number
+    is_billed: Flag
+    is_manually_closed: Flag
+    quantity_difference: Number
+    value_difference: Number
+    other1: Text
+    other2: Text
+    lines: Lines
+    data_ext: DataExts
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TxnRecord(Record):
     """The identity every transaction record begins with, in the order QuickBooks writes it."""
 
-    txn_id: str | None = x("TxnID")
-    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
-    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
-    edit_sequence: str | None = x("EditSequence")
-    txn_number: int | str | None = x("TxnNumber", "int")
+    txn_id: Text
+    time_created: Moment
+    time_modified: Moment
+    edit_sequence: Text
+    txn_number: Whole
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Transaction(TxnRecord):
     """Fields shared by sales orders, purchase orders, invoices, estimates and bills.
 
@@ -180,106 +200,106 @@ class Transaction(TxnRecord):
     (see :data:`TXN_IDENTITY`), so a document sent before an answer was lost can be found again by the
     same code whatever its type."""
 
-    customer: RefValue | None = x("CustomerRef", "ref")
-    vendor: RefValue | None = x("VendorRef", "ref")
-    class_ref: RefValue | None = x("ClassRef", "ref")
-    ar_account: RefValue | None = x("ARAccountRef", "ref")
-    ap_account: RefValue | None = x("APAccountRef", "ref")
-    template: RefValue | None = x("TemplateRef", "ref")
-    txn_date: dt.date | str | None = x("TxnDate", "date")
-    ref_number: str | None = x("RefNumber")
-    bill_address: AddressValue | None = x("BillAddress", "address")
-    ship_address: AddressValue | None = x("ShipAddress", "address")
-    vendor_address: AddressValue | None = x("VendorAddress", "address")
-    po_number: str | None = x("PONumber")
-    terms: RefValue | None = x("TermsRef", "ref")
-    due_date: dt.date | str | None = x("DueDate", "date")
-    expected_date: dt.date | str | None = x("ExpectedDate", "date")
-    sales_rep: RefValue | None = x("SalesRepRef", "ref")
-    fob: str | None = x("FOB")
-    ship_date: dt.date | str | None = x("ShipDate", "date")
-    ship_method: RefValue | None = x("ShipMethodRef", "ref")
-    subtotal: Decimal | str | None = x("Subtotal", "decimal")
-    item_sales_tax: RefValue | None = x("ItemSalesTaxRef", "ref")
-    sales_tax_percentage: Decimal | str | None = x("SalesTaxPercentage", "decimal")
-    sales_tax_total: Decimal | str | None = x("SalesTaxTotal", "decimal")
-    total_amount: Decimal | str | None = x("TotalAmount", "decimal")
-    amount_due: Decimal | str | None = x("AmountDue", "decimal")
-    amount_due_in_home_currency: Decimal | str | None = x("AmountDueInHomeCurrency", "decimal")
-    applied_amount: Decimal | str | None = x("AppliedAmount", "decimal")
-    balance_remaining: Decimal | str | None = x("BalanceRemaining", "decimal")
-    open_amount: Decimal | str | None = x("OpenAmount", "decimal")
-    currency: RefValue | None = x("CurrencyRef", "ref")
-    exchange_rate: Decimal | str | None = x("ExchangeRate", "decimal")
-    total_amount_in_home_currency: Decimal | str | None = x("TotalAmountInHomeCurrency", "decimal")
-    balance_remaining_in_home_currency: Decimal | str | None = x("BalanceRemainingInHomeCurrency", "decimal")
-    is_manually_closed: bool | str | None = x("IsManuallyClosed", "bool")
-    is_fully_invoiced: bool | str | None = x("IsFullyInvoiced", "bool")
-    is_fully_received: bool | str | None = x("IsFullyReceived", "bool")
-    is_paid: bool | str | None = x("IsPaid", "bool")
-    is_pending: bool | str | None = x("IsPending", "bool")
-    is_to_be_printed: bool | str | None = x("IsToBePrinted", "bool")
-    is_to_be_emailed: bool | str | None = x("IsToBeEmailed", "bool")
-    is_tax_included: bool | str | None = x("IsTaxIncluded", "bool")
-    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
-    memo: str | None = x("Memo")
-    vendor_msg: str | None = x("VendorMsg")
-    customer_msg: RefValue | None = x("CustomerMsgRef", "ref")
-    other: str | None = x("Other")
-    other1: str | None = x("Other1")
-    other2: str | None = x("Other2")
-    external_guid: str | None = x("ExternalGUID")
-    linked_txns: tuple[LinkedTxn, ...] = x("LinkedTxn", "linked", many=True)
-    lines: tuple[TxnLine, ...] = x("*line", "line", many=True)
-    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
-    extra: tuple[tuple[str, Any], ...] = ()
+    customer: Ref
+    vendor: Ref
+    class_ref: Ref
+    ar_account: Ref
+    ap_account: Ref
+    template: Ref
+    txn_date: Day
+    ref_number: Text
+    bill_address: Address
+    ship_address: Address
+    vendor_address: Address
+    po_number: Text
+    terms: Ref
+    due_date: Day
+    expected_date: Day
+    sales_rep: Ref
+    fob: Text
+    ship_date: Day
+    ship_method: Ref
+    subtotal: Number
+    item_sales_tax: Ref
+    sales_tax_percentage: Number
+    sales_tax_total: Number
+    total_amount: Number
+    amount_due: Number
+    amount_due_in_home_currency: Number
+    applied_amount: Number
+    balance_remaining: Number
+    open_amount: Number
+    currency: Ref
+    exchange_rate: Number
+    total_amount_in_home_currency: Number
+    balance_remaining_in_home_currency: Number
+    is_manually_closed: Flag
+    is_fully_invoiced: Flag
+    is_fully_received: Flag
+    is_paid: Flag
+    is_pending: Flag
+    is_to_be_printed: Flag
+    is_to_be_emailed: Flag
+    is_tax_included: Flag
+    sales_tax_code: Ref
+    memo: Text
+    vendor_msg: Text
+    customer_msg: Ref
+    other: Text
+    other1: Text
+    other2: Text
+    external_guid: Text
+    linked_txns: LinkedTxns
+    lines: Lines
+    data_ext: DataExts
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SalesOrder(Transaction):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PurchaseOrder(Transaction):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Invoice(Transaction):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Estimate(Transaction):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Bill(Transaction):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TimeTracking(TxnRecord):
     """A time entry. QuickBooks gives it no reference number and calls its free text ``Notes``; the
     ``ref_number`` and ``memo`` properties answer like the other transaction records (None, and the
     notes) so matching code need not know the type."""
 
-    txn_date: dt.date | str | None = x("TxnDate", "date")
-    entity: RefValue | None = x("EntityRef", "ref")
-    customer: RefValue | None = x("CustomerRef", "ref")
-    item_service: RefValue | None = x("ItemServiceRef", "ref")
-    rate: Decimal | str | None = x("Rate", "decimal")
-    duration: str | None = x("Duration")  # QuickBooks' own ``PT#H#M#S`` text
-    class_ref: RefValue | None = x("ClassRef", "ref")
-    payroll_item_wage: RefValue | None = x("PayrollItemWageRef", "ref")
-    notes: str | None = x("Notes")
-    billable_status: str | None = x("BillableStatus")
-    is_billable: bool | str | None = x("IsBillable", "bool")
-    is_billed: bool | str | None = x("IsBilled", "bool")
-    external_guid: str | None = x("ExternalGUID")
-    extra: tuple[tuple[str, Any], ...] = ()
+    txn_date: Day
+    entity: Ref
+    customer: Ref
+    item_service: Ref
+    rate: Number
+    duration: Text  # QuickBooks' own ``PT#H#M#S`` text
+    class_ref: Ref
+    payroll_item_wage: Ref
+    notes: Text
+    billable_status: Text
+    is_billable: Flag
+    is_billed: Flag
+    external_guid: Text
+    extra: Extra
 
     @property
     def ref_number(self) -> None:
@@ -290,231 +310,228 @@ class TimeTracking(TxnRecord):
         return self.notes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InventoryAdjustment(TxnRecord):
-    account: RefValue | None = x("AccountRef", "ref")
-    inventory_site: RefValue | None = x("InventorySiteRef", "ref")
-    txn_date: dt.date | str | None = x("TxnDate", "date")
-    ref_number: str | None = x("RefNumber")
-    customer: RefValue | None = x("CustomerRef", "ref")
-    class_ref: RefValue | None = x("ClassRef", "ref")
-    memo: str | None = x("Memo")
-    external_guid: str | None = x("ExternalGUID")
-    lines: tuple[TxnLine, ...] = x("*line", "line", many=True)
-    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
-    extra: tuple[tuple[str, Any], ...] = ()
+    account: Ref
+    inventory_site: Ref
+    txn_date: Day
+    ref_number: Text
+    customer: Ref
+    class_ref: Ref
+    memo: Text
+    external_guid: Text
+    lines: Lines
+    data_ext: DataExts
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListRecord(Record):
     """Fields every list object has."""
 
-    list_id: str | None = x("ListID")
-    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
-    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
-    edit_sequence: str | None = x("EditSequence")
-    name: str | None = x("Name")
-    full_name: str | None = x("FullName")
-    is_active: bool | str | None = x("IsActive", "bool")
-    parent: RefValue | None = x("ParentRef", "ref")
-    sublevel: int | str | None = x("Sublevel", "int")
-    class_ref: RefValue | None = x("ClassRef", "ref")
-    external_guid: str | None = x("ExternalGUID")
-    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
-    extra: tuple[tuple[str, Any], ...] = ()
+    list_id: Text
+    time_created: Moment
+    time_modified: Moment
+    edit_sequence: Text
+    name: Text
+    full_name: Text
+    is_active: Flag
+    parent: Ref
+    sublevel: Whole
+    class_ref: Ref
+    external_guid: Text
+    data_ext: DataExts
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Customer(ListRecord):
     """A customer, or a job when ``parent`` is set (``full_name`` is then ``Customer:Job``)."""
 
-    company_name: str | None = x("CompanyName")
-    salutation: str | None = x("Salutation")
-    first_name: str | None = x("FirstName")
-    middle_name: str | None = x("MiddleName")
-    last_name: str | None = x("LastName")
-    job_title: str | None = x("JobTitle")
-    bill_address: AddressValue | None = x("BillAddress", "address")
-    ship_address: AddressValue | None = x("ShipAddress", "address")
-    phone: str | None = x("Phone")
-    alt_phone: str | None = x("AltPhone")
-    fax: str | None = x("Fax")
-    email: str | None = x("Email")
-    contact: str | None = x("Contact")
-    customer_type: RefValue | None = x("CustomerTypeRef", "ref")
-    terms: RefValue | None = x("TermsRef", "ref")
-    sales_rep: RefValue | None = x("SalesRepRef", "ref")
-    balance: Decimal | str | None = x("Balance", "decimal")
-    total_balance: Decimal | str | None = x("TotalBalance", "decimal")
-    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
-    item_sales_tax: RefValue | None = x("ItemSalesTaxRef", "ref")
-    account_number: str | None = x("AccountNumber")
-    credit_limit: Decimal | str | None = x("CreditLimit", "decimal")
-    job_status: str | None = x("JobStatus")
-    job_start_date: dt.date | str | None = x("JobStartDate", "date")
-    job_projected_end_date: dt.date | str | None = x("JobProjectedEndDate", "date")
-    job_end_date: dt.date | str | None = x("JobEndDate", "date")
-    job_desc: str | None = x("JobDesc")
-    job_type: RefValue | None = x("JobTypeRef", "ref")
-    notes: str | None = x("Notes")
-    price_level: RefValue | None = x("PriceLevelRef", "ref")
-    currency: RefValue | None = x("CurrencyRef", "ref")
+    company_name: Text
+    salutation: Text
+    first_name: Text
+    middle_name: Text
+    last_name: Text
+    job_title: Text
+    bill_address: Address
+    ship_address: Address
+    phone: Text
+    alt_phone: Text
+    fax: Text
+    email: Text
+    contact: Text
+    customer_type: Ref
+    terms: Ref
+    sales_rep: Ref
+    balance: Number
+    total_balance: Number
+    sales_tax_code: Ref
+    item_sales_tax: Ref
+    account_number: Text
+    credit_limit: Number
+    job_status: Text
+    job_start_date: Day
+    job_projected_end_date: Day
+    job_end_date: Day
+    job_desc: Text
+    job_type: Ref
+    notes: Text
+    price_level: Ref
+    currency: Ref
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Vendor(ListRecord):
-    company_name: str | None = x("CompanyName")
-    first_name: str | None = x("FirstName")
-    last_name: str | None = x("LastName")
-    vendor_address: AddressValue | None = x("VendorAddress", "address")
-    phone: str | None = x("Phone")
-    fax: str | None = x("Fax")
-    email: str | None = x("Email")
-    contact: str | None = x("Contact")
-    name_on_check: str | None = x("NameOnCheck")
-    account_number: str | None = x("AccountNumber")
-    vendor_type: RefValue | None = x("VendorTypeRef", "ref")
-    terms: RefValue | None = x("TermsRef", "ref")
-    balance: Decimal | str | None = x("Balance", "decimal")
-    currency: RefValue | None = x("CurrencyRef", "ref")
+    company_name: Text
+    first_name: Text
+    last_name: Text
+    vendor_address: Address
+    phone: Text
+    fax: Text
+    email: Text
+    contact: Text
+    name_on_check: Text
+    account_number: Text
+    vendor_type: Ref
+    terms: Ref
+    balance: Number
+    currency: Ref
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Employee(ListRecord):
-    first_name: str | None = x("FirstName")
-    middle_name: str | None = x("MiddleName")
-    last_name: str | None = x("LastName")
-    job_title: str | None = x("JobTitle")
-    employee_address: AddressValue | None = x("EmployeeAddress", "address")
-    phone: str | None = x("Phone")
-    mobile: str | None = x("Mobile")
-    email: str | None = x("Email")
-    employee_type: str | None = x("EmployeeType")
-    gender: str | None = x("Gender")
-    hired_date: dt.date | str | None = x("HiredDate", "date")
-    released_date: dt.date | str | None = x("ReleasedDate", "date")
-    account_number: str | None = x("AccountNumber")
-    notes: str | None = x("Notes")
-    billing_rate: RefValue | None = x("BillingRateRef", "ref")
+    first_name: Text
+    middle_name: Text
+    last_name: Text
+    job_title: Text
+    employee_address: Address
+    phone: Text
+    mobile: Text
+    email: Text
+    employee_type: Text
+    gender: Text
+    hired_date: Day
+    released_date: Day
+    account_number: Text
+    notes: Text
+    billing_rate: Ref
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Item(ListRecord):
     """An item of any type; ``item_type`` is its element (``ItemInventoryRet``, ``ItemServiceRet``...).
     The fields of ``SalesOrPurchase`` / ``SalesAndPurchase`` are read into this record directly."""
 
     item_type: str = ""
-    manufacturer_part_number: str | None = x("ManufacturerPartNumber")
-    unit_of_measure_set: RefValue | None = x("UnitOfMeasureSetRef", "ref")
-    sales_tax_code: RefValue | None = x("SalesTaxCodeRef", "ref")
-    desc: str | None = x("Desc")
-    price: Decimal | str | None = x("Price", "decimal")
-    price_percent: Decimal | str | None = x("PricePercent", "decimal")
-    account: RefValue | None = x("AccountRef", "ref")
-    sales_desc: str | None = x("SalesDesc")
-    sales_price: Decimal | str | None = x("SalesPrice", "decimal")
-    income_account: RefValue | None = x("IncomeAccountRef", "ref")
-    purchase_desc: str | None = x("PurchaseDesc")
-    purchase_cost: Decimal | str | None = x("PurchaseCost", "decimal")
-    purchase_tax_code: RefValue | None = x("PurchaseTaxCodeRef", "ref")
-    expense_account: RefValue | None = x("ExpenseAccountRef", "ref")
-    cogs_account: RefValue | None = x("COGSAccountRef", "ref")
-    asset_account: RefValue | None = x("AssetAccountRef", "ref")
-    pref_vendor: RefValue | None = x("PrefVendorRef", "ref")
-    reorder_point: Decimal | str | None = x("ReorderPoint", "decimal")
-    max_quantity: Decimal | str | None = x("Max", "decimal")
-    quantity_on_hand: Decimal | str | None = x("QuantityOnHand", "decimal")
-    average_cost: Decimal | str | None = x("AverageCost", "decimal")
-    quantity_on_order: Decimal | str | None = x("QuantityOnOrder", "decimal")
-    quantity_on_sales_order: Decimal | str | None = x("QuantityOnSalesOrder", "decimal")
+    manufacturer_part_number: Text
+    unit_of_measure_set: Ref
+    sales_tax_code: Ref
+    desc: Text
+    price: Number
+    price_percent: Number
+    account: Ref
+    sales_desc: Text
+    sales_price: Number
+    income_account: Ref
+    purchase_desc: Text
+    purchase_cost: Number
+    purchase_tax_code: Ref
+    expense_account: Ref
+    cogs_account: Ref
+    asset_account: Ref
+    pref_vendor: Ref
+    reorder_point: Number
+    max_quantity: Number = x("Max")
+    quantity_on_hand: Number
+    average_cost: Number
+    quantity_on_order: Number
+    quantity_on_sales_order: Number
     # Markers only: these aggregates' children are read into the fields above, so these stay None.
-    sales_or_purchase: None = x("SalesOrPurchase", "merge")
-    sales_and_purchase: None = x("SalesAndPurchase", "merge")
+    sales_or_purchase: Merged
+    sales_and_purchase: Merged
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Account(ListRecord):
-    account_type: str | None = x("AccountType")
-    special_account_type: str | None = x("SpecialAccountType")
-    account_number: str | None = x("AccountNumber")
-    desc: str | None = x("Desc")
-    balance: Decimal | str | None = x("Balance", "decimal")
-    total_balance: Decimal | str | None = x("TotalBalance", "decimal")
-    currency: RefValue | None = x("CurrencyRef", "ref")
+    account_type: Text
+    special_account_type: Text
+    account_number: Text
+    desc: Text
+    balance: Number
+    total_balance: Number
+    currency: Ref
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PayrollItemWage(ListRecord):
-    wage_type: str | None = x("WageType")
-    expense_account: RefValue | None = x("ExpenseAccountRef", "ref")
+    wage_type: Text
+    expense_account: Ref
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitValue(Record):
     """One unit of a unit-of-measure set (``BaseUnit`` or ``RelatedUnit``); a related unit is
     ``conversion_ratio`` base units."""
 
-    name: str | None = x("Name")
-    abbreviation: str | None = x("Abbreviation")
-    conversion_ratio: Decimal | str | None = x("ConversionRatio", "decimal")
-    extra: tuple[tuple[str, Any], ...] = ()
+    name: Text
+    abbreviation: Text
+    conversion_ratio: Number
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitOfMeasureSet(Record):
     """A unit-of-measure set (qbXML 7.0): the base unit and the units defined as multiples of it."""
 
-    list_id: str | None = x("ListID")
-    time_created: dt.datetime | str | None = x("TimeCreated", "datetime")
-    time_modified: dt.datetime | str | None = x("TimeModified", "datetime")
-    edit_sequence: str | None = x("EditSequence")
-    name: str | None = x("Name")
-    is_active: bool | str | None = x("IsActive", "bool")
-    unit_of_measure_type: str | None = x("UnitOfMeasureType")
-    base_unit: UnitValue | None = x("BaseUnit", "unit")
-    related_units: tuple[UnitValue, ...] = x("RelatedUnit", "unit", many=True)
-    extra: tuple[tuple[str, Any], ...] = ()
+    list_id: Text
+    time_created: Moment
+    time_modified: Moment
+    edit_sequence: Text
+    name: Text
+    is_active: Flag
+    unit_of_measure_type: Text
+    base_unit: Unit
+    related_units: Units = x("RelatedUnit")
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
-class DataExtDef(Record):
-    owner_id: str | None = x("OwnerID")
-    name: str | None = x("DataExtName")
-    type: str | None = x("DataExtType")
-    assign_to_objects: tuple[str, ...] = x("AssignToObject", many=True)
-    list_require: bool | str | None = x("DataExtListRequire", "bool")
-    txn_require: bool | str | None = x("DataExtTxnRequire", "bool")
-    format_string: str | None = x("DataExtFormatString")
-    extra: tuple[tuple[str, Any], ...] = ()
+@record
+class DataExtDef(DataExtField):
+    assign_to_objects: Texts = x("AssignToObject")
+    list_require: Flag = x("DataExtListRequire")
+    txn_require: Flag = x("DataExtTxnRequire")
+    format_string: Text = x("DataExtFormatString")
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Host(Record):
-    product_name: str | None = x("ProductName")
-    major_version: int | str | None = x("MajorVersion", "int")
-    minor_version: int | str | None = x("MinorVersion", "int")
-    country: str | None = x("Country")
-    supported_versions: tuple[str, ...] = x("SupportedQBXMLVersion", many=True)
-    is_automatic_login: bool | str | None = x("IsAutomaticLogin", "bool")
-    qb_file_mode: str | None = x("QBFileMode")
-    extra: tuple[tuple[str, Any], ...] = ()
+    product_name: Text
+    major_version: Whole
+    minor_version: Whole
+    country: Text
+    supported_versions: Texts = x("SupportedQBXMLVersion")
+    is_automatic_login: Flag
+    qb_file_mode: Text
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Company(Record):
-    is_sample_company: bool | str | None = x("IsSampleCompany", "bool")
-    company_name: str | None = x("CompanyName")
-    legal_company_name: str | None = x("LegalCompanyName")
-    address: AddressValue | None = x("Address", "address")
-    legal_address: AddressValue | None = x("LegalAddress", "address")
-    phone: str | None = x("Phone")
-    email: str | None = x("Email")
-    first_month_fiscal_year: str | None = x("FirstMonthFiscalYear")
-    data_ext: tuple[DataExtValue, ...] = x("DataExtRet", "dataext", many=True)
-    extra: tuple[tuple[str, Any], ...] = ()
+    is_sample_company: Flag
+    company_name: Text
+    legal_company_name: Text
+    address: Address
+    legal_address: Address
+    phone: Text
+    email: Text
+    first_month_fiscal_year: Text
+    data_ext: DataExts
+    extra: Extra
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Preferences(Record):
     """Company preferences, kept whole as nested dicts by section (``AccountingPreferences``...)."""
 
@@ -527,7 +544,7 @@ class Preferences(Record):
         return {}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GenericRecord(Record):
     """A ``*Ret`` we do not model, kept as plain data."""
 

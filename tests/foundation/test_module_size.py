@@ -14,7 +14,6 @@ LIMIT = 500
 
 # Tables: their length is the number of things they declare, not of ideas in them.
 DECLARATIVE = {
-    "requests_builder/schema.py": "QuickBooks' element order, version and length for every request we build",
     "responses_parser/records.py": "one frozen dataclass per QuickBooks record type, field by field",
     "mapping/settings.py": "the tenant settings as pydantic models, one field per setting",
     "qbbridge/config.py": "VARIABLES: every configuration variable declared once, with its parser and example",
