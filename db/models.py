@@ -35,6 +35,7 @@ WAITING_STEP_CONDITION = "state IN ('queued', 'in_flight', 'unknown_outcome')"
 # A job left with an unknown outcome is not pruned: a person still has to settle it, from its payload.
 PRUNABLE_JOB_CONDITION = "payload_pruned_at IS NULL AND status IN ('succeeded', 'failed', 'cancelled')"
 PRUNABLE_IMPORT_CONDITION = "data_pruned_at IS NULL AND status = 'acknowledged'"
+LINK_HAS_NUMBER = "ref_number IS NOT NULL"
 # A Web Connector session in which QuickBooks answered the connector: it let the connector in (a
 # sendRequestXML came, reporting the company file) or refused it for a reason of its own. The setup
 # checklist's "request access" reads the latest such session (mapping/setup.py).
@@ -371,10 +372,8 @@ class Step(Base):
 
 class Link(Base):
     """What a Fusion Operations entity became in QuickBooks: the idempotency key of every send.
-
     ``pending`` while a job is creating it (so a second send cannot create a duplicate), ``linked``
-    once QuickBooks returned the object's IDs.
-    """
+    once QuickBooks returned the object's IDs."""
 
     __tablename__ = "links"
 
@@ -397,8 +396,8 @@ class Link(Base):
         UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),
         # A job's end confirms or releases the links it reserved (``db/links.py``).
         Index("ix_links_job", "job_id"),
-        # The sync log finds a job by the QuickBooks number of the document it became.
-        Index("ix_links_tenant_ref_number", "tenant_id", "ref_number"),
+        # The sync log's search by QuickBooks number; partial, never a path to all of a tenant's links (0017).
+        partial_index("ix_links_tenant_ref_number", "tenant_id", "ref_number", where=LINK_HAS_NUMBER),
     )
 
 

@@ -3,11 +3,14 @@
 Every send starts with one statement (``db/sends.py``, ``_READ``): its tenant and up to three links.
 Written as one OR of (entity, code) pairs, it was planned, with statistics taken while tenants had
 few links, as a scan of every link of the tenant with the pairs as a filter: a send's cost grew with
-the links its tenant had (47 index entries a send at the end of ``bench/send_cost.py``). A form tried
+the links its tenant had (47 index entries a send at the end of ``bench/send_cost.py``). Written as
+one join a key, it was still read that way through the sync log's index of links by QuickBooks number,
+which then held every link of the tenant; that index is now partial (migration 0017). A form tried
 once, one ``UNION ALL`` arm a key, probed each key alone but made PostgreSQL plan it anew at every
-send instead of reusing one plan, which cost more than the probes saved. Both are counted here: rows a plan read and threw away (``EXPLAIN ANALYZE`` of the
-generic plan, with statistics of the empty tables and again once filled), and the plans PostgreSQL
-made for the prepared statement (``pg_prepared_statements``).
+send instead of reusing one plan, which cost more than the probes saved. Counted here: rows a plan
+read and threw away (``EXPLAIN ANALYZE`` of the generic plan, with statistics taken while each tenant
+had one link, and again once analyzed), and the plans PostgreSQL made for the prepared statement
+(``pg_prepared_statements``).
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ from sqlalchemy.orm import Session
 from db import sends
 from db.engine import Database
 from db.tenants import create_tenant
+from mapping.jobs import queue_raw_qbxml
 from tests.foundation.test_query_plans import _driver_url, _executed_plan
-from tests.support.servers import migrated_database
+from tests.support.servers import migrated_database, scratch_database
 
-TENANTS = 50
+# Statistics are taken while the first tenants had their links, before the next ones came: to
+# PostgreSQL a tenant it has no statistics of has a row or two.
+TENANTS = 5
 LINKS_EACH = 60
 # A probe by key throws nothing away; the scan this guards against threw away the tenant's other
 # links (here 59 or more a key).
@@ -34,27 +40,43 @@ MAX_DISCARDED = 5
 # PostgreSQL plans a prepared statement for its values five times before it considers one generic
 # plan (plancache.c); from then on, a statement it keeps planning anew is one it found cheaper so.
 CUSTOM_PLANS_BEFORE_GENERIC = 5
+QUERY = (
+    '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+    "<CustomerQueryRq><MaxReturned>1</MaxReturned></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
+)
 
 
 @pytest.fixture(scope="module")
-def database(postgres_url: str) -> Iterator[Database]:
-    yield from migrated_database(postgres_url)
+def database(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Database]:
+    # A database of its own: the plans depend on the statistics, which other tests' rows would change.
+    for url in scratch_database("postgresql", tmp_path_factory.mktemp("plans") / "unused.db"):
+        yield from migrated_database(url)
 
 
 @pytest.fixture(scope="module")
 def tenant_ids(database: Database) -> list[str]:
-    # Statistics of the empty tables, as on a new installation or before autovacuum's first look.
+    earlier, ids = _tenants(database, "Earlier"), _tenants(database, "Send read plan")
+    # Half of a tenant's links have a QuickBooks number (a link being created has none yet).
+    _insert_links(database, earlier, first=1, last=LINKS_EACH)
     _analyze(database)
+    _insert_links(database, ids, first=1, last=LINKS_EACH)
+    return ids
+
+
+def _tenants(database: Database, name: str) -> list[str]:
     with database.transaction() as session:
-        ids = [create_tenant(session, f"Send read plan {n}").id for n in range(TENANTS)]
+        return [create_tenant(session, f"{name} {n}").id for n in range(TENANTS)]
+
+
+def _insert_links(database: Database, tenant_ids: list[str], *, first: int, last: int) -> None:
     with psycopg.connect(_driver_url(database)) as connection:
         connection.execute(
-            "INSERT INTO links (tenant_id, entity, code, status, txn_id, data, created_at, updated_at) "
-            "SELECT t, 'salesOrder', 'SO-' || n, 'linked', 'TXN-' || n, '{}', now(), now() "
-            "FROM unnest(%(tenants)s::text[]) AS t, generate_series(1, %(links)s) AS n",
-            {"tenants": ids, "links": LINKS_EACH},
+            "INSERT INTO links (tenant_id, entity, code, status, txn_id, ref_number, data, created_at, "
+            "updated_at) SELECT t, 'salesOrder', 'SO-' || n, 'linked', 'TXN-' || n, "
+            "CASE WHEN n %% 2 = 0 THEN 'QB-' || n END, '{}', now(), now() "
+            "FROM unnest(%(tenants)s::text[]) AS t, generate_series(%(first)s::int, %(last)s::int) AS n",
+            {"tenants": tenant_ids, "first": first, "last": last},
         )
-    return ids
 
 
 def _analyze(database: Database) -> None:
@@ -123,3 +145,26 @@ def _plans_made(session: Session) -> tuple[int, int]:
         {"name": sends._READ.prepared_name.decode()},
     ).one_or_none()
     return (row.generic_plans, row.custom_plans) if row is not None else (0, 0)
+
+
+def test_the_sync_log_still_finds_a_job_by_quickbooks_number_through_its_index(
+    database: Database, tenant_ids: list[str]
+) -> None:
+    # console/jobs.py's search by QuickBooks number, the one reader of ix_links_tenant_ref_number: the
+    # links of one tenant made by a job, among links of other tenants that no job holds any more.
+    tenant = tenant_ids[4]
+    with database.transaction() as session:
+        job = queue_raw_qbxml(session, tenant_id=tenant, qbxml=QUERY).id
+    with psycopg.connect(_driver_url(database)) as connection:
+        connection.execute("UPDATE links SET job_id = %(job)s WHERE tenant_id = %(tenant)s", {"job": job, "tenant": tenant})
+    _analyze(database)
+    search = "SELECT job_id FROM links WHERE tenant_id = :tenant_id AND ref_number = :q AND job_id IS NOT NULL"
+    plan = _executed_plan(database, search, {"tenant_id": tenant, "q": "QB-40"})
+    assert _links_discarded(plan) <= MAX_DISCARDED
+    assert "ix_links_tenant_ref_number" in _indexes_read(plan)
+    assert plan["Actual Rows"] == 1
+
+
+def _indexes_read(node: dict[str, Any]) -> set[str]:
+    own = {node["Index Name"]} if "Index Name" in node else set()
+    return own.union(*(_indexes_read(child) for child in node.get("Plans", [])))

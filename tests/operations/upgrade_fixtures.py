@@ -674,6 +674,11 @@ def fill_0016(rows: Rows) -> Expected:
     return fill_0015(rows)
 
 
+def fill_0017(rows: Rows) -> Expected:
+    """0017 only makes the links' QuickBooks-number index partial: the rows are those of 0016."""
+    return fill_0016(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -691,4 +696,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0014": fill_0014,
     "0015": fill_0015,
     "0016": fill_0016,
+    "0017": fill_0017,
 }
