@@ -40,7 +40,8 @@ LINK_SLOTS = 3
 
 
 class LinkRow(NamedTuple):
-    """A link as a send looks at it (a plain row: a send never changes a link it has read)."""
+    """A link as a send looks at it (a plain row: a send never changes a link it has read). Its fields
+    are the ``links`` columns of the same names, read in this order (``_READ``)."""
 
     entity: str
     code: str
@@ -69,8 +70,6 @@ class SendReads:
     disabled: bool = False
 
 
-_LINK_COLUMNS = ("entity", "code", "status", "qb_type", "txn_id", "list_id", "ref_number", "edit_sequence",
-                 "job_id", "data")
 # A slot left empty compares with NULL, which matches no row.
 _NO_KEY = (None, None)
 
@@ -84,7 +83,7 @@ _READ = Statement(
     "t.disabled_at IS NOT NULL AS disabled, "
     "EXISTS (SELECT 1 FROM imports i WHERE i.tenant_id = t.id AND i.entity = :imported_entity "
     f"AND i.status <> '{SKIPPED}' AND i.code = :imported_code) AS imported, "
-    + ", ".join(f"l{i}.{column} AS {column}{i}" for i in range(LINK_SLOTS) for column in _LINK_COLUMNS)
+    + ", ".join(f"l{i}.{column} AS {column}{i}" for i in range(LINK_SLOTS) for column in LinkRow._fields)
     + " FROM tenants t "
     + " ".join(
         f"LEFT JOIN links l{i} ON l{i}.tenant_id = t.id AND l{i}.entity = :e{i} AND l{i}.code = :c{i}"
@@ -124,11 +123,10 @@ def read_for_send(
         links=dict.fromkeys(keys),
         disabled=bool(row.disabled),
     )
-    for i in range(len(keys)):
-        link = [getattr(row, f"{column}{i}") for column in _LINK_COLUMNS]
-        if link[0] is not None:
-            link[-1] = link[-1] or {}
-            reads.links[keys[i]] = LinkRow(*link)
+    for i, key in enumerate(keys):
+        link = LinkRow._make(getattr(row, f"{column}{i}") for column in LinkRow._fields)
+        if link.entity is not None:
+            reads.links[key] = link._replace(data=link.data or {})
     return reads
 
 
