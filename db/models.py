@@ -7,7 +7,7 @@ them (a test compares the two).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
@@ -56,6 +56,23 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# Column declarations several tables share, written once (SQLAlchemy copies the mapped_column of an
+# Annotated type into each column declared with it). A column's nullability comes from its type:
+# ``Mapped[X | None]`` is nullable, ``Mapped[X]`` is not.
+# A time stamped when the row is written.
+StampedNow = Annotated[dt.datetime, mapped_column(default=utcnow)]
+# A tenant's own row: it goes when the tenant is deleted.
+TenantKey = Annotated[str, mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))]
+# A table's own key, numbered by the database.
+SerialId = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+# A JSON object, empty unless given.
+JsonObject = Annotated[dict[str, Any], mapped_column(JSON, default=dict)]
+# A count that starts at zero.
+Count = Annotated[int, mapped_column(Integer, default=0)]
+# Text of any length (a message, an error, a document).
+LongText = Annotated[str, mapped_column(Text)]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -113,47 +130,47 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     qbwc_username: Mapped[str] = mapped_column(String(64), unique=True)
     file_id: Mapped[str] = mapped_column(String(38), unique=True)
-    token_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    token_created_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    token_digest: Mapped[str | None] = mapped_column(String(64))
+    token_created_at: Mapped[dt.datetime | None]
     company_file: Mapped[str] = mapped_column(String(1000), default="")
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    settings: Mapped[JsonObject]
+    created_at: Mapped[StampedNow]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     # What we know of the customer's side, from the Web Connector's calls.
-    last_contact_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    qbwc_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    connected_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    qb_product: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    qb_country: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    qbxml_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    supported_qbxml_versions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    host_info: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    host_info_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    last_connection_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    last_connection_error_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_contact_at: Mapped[dt.datetime | None]
+    qbwc_version: Mapped[str | None] = mapped_column(String(64))
+    connected_company_file: Mapped[str | None] = mapped_column(String(1000))
+    qb_product: Mapped[str | None] = mapped_column(String(200))
+    qb_country: Mapped[str | None] = mapped_column(String(8))
+    qbxml_version: Mapped[str | None] = mapped_column(String(16))
+    supported_qbxml_versions: Mapped[list[str] | None] = mapped_column(JSON)
+    host_info: Mapped[dict[str, Any] | None]
+    host_info_at: Mapped[dt.datetime | None]
+    last_connection_error: Mapped[LongText | None]
+    last_connection_error_at: Mapped[dt.datetime | None]
 
     # Where imports are pushed (Fusion Operations' API). The key is needed to call it, so it is kept
     # sealed under the service's secret key (db/sealing.py), never returned by the API nor logged.
-    fusion_api_base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    fusion_api_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fusion_api_base_url: Mapped[str | None] = mapped_column(String(500))
+    fusion_api_key_sealed: Mapped[LongText | None]
 
     # What the setup checklist is derived from (mapping/setup.py), each written when it happened.
-    qwc_downloaded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    connector_seen_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # any authenticate
-    login_failed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # a wrong token
+    qwc_downloaded_at: Mapped[dt.datetime | None]
+    connector_seen_at: Mapped[dt.datetime | None]  # any authenticate
+    login_failed_at: Mapped[dt.datetime | None]  # a wrong token
     # The company file the tenant is bound to: the first that reached QuickBooks (db/binding.py).
-    bound_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    bound_company_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    bound_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    disabled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    bound_company_file: Mapped[str | None] = mapped_column(String(1000))
+    bound_company_name: Mapped[str | None] = mapped_column(String(200))
+    bound_at: Mapped[dt.datetime | None]
+    disabled_at: Mapped[dt.datetime | None]
 
     # Where the tenant's events are sent (mapping/webhooks.py), with how far they were announced.
-    webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    webhook_secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
-    webhook_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    webhook_connection_seen_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    webhook_imports_seen_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret_sealed: Mapped[LongText | None]
+    webhook_since: Mapped[dt.datetime | None]
+    webhook_connection_seen_at: Mapped[dt.datetime | None]
+    webhook_imports_seen_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ApiKey(Base):
@@ -166,9 +183,9 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     prefix: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[StampedNow]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
 
 
 class LoginThrottle(Base):
@@ -179,9 +196,9 @@ class LoginThrottle(Base):
 
     username: Mapped[str] = mapped_column(String(200), primary_key=True)
     address: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    blocked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    failures: Mapped[Count]
+    window_started_at: Mapped[StampedNow]
+    blocked_until: Mapped[dt.datetime | None]
 
     __table_args__ = (Index("ix_qbwc_login_throttle_window", "window_started_at"),)
 
@@ -193,7 +210,7 @@ class ClientHello(Base):
 
     address: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[str] = mapped_column(String(64))
-    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[StampedNow]
 
 
 class WebhookEvent(Base):
@@ -201,18 +218,18 @@ class WebhookEvent(Base):
 
     __tablename__ = "webhook_events"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[SerialId]
     public_id: Mapped[str] = mapped_column(String(36), unique=True)  # the webhook-id header
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[TenantKey]
     type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    last_error: Mapped[LongText | None]
+    created_at: Mapped[StampedNow]
+    updated_at: Mapped[StampedNow]
 
     __table_args__ = (
         Index("ix_webhook_events_delivery", "status", "next_attempt_at"),
@@ -226,7 +243,7 @@ class RetiredUsername(Base):
     __tablename__ = "retired_usernames"
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    retired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[StampedNow]
 
 
 class WcSession(Base):
@@ -234,28 +251,28 @@ class WcSession(Base):
 
     __tablename__ = "qbwc_sessions"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    id: Mapped[SerialId]
+    tenant_id: Mapped[TenantKey]
     ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    client_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    country: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    qbxml_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[StampedNow]
+    last_seen_at: Mapped[StampedNow]
+    closed_at: Mapped[dt.datetime | None]
+    client_version: Mapped[str | None] = mapped_column(String(64))
+    company_file: Mapped[str | None] = mapped_column(String(1000))
+    country: Mapped[str | None] = mapped_column(String(8))
+    qbxml_version: Mapped[str | None] = mapped_column(String(16))
     hcp_received: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[LongText | None]
     wait_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_done: Mapped[Count]
     # The requests waiting for the tenant when the session started (its progress's denominator).
     planned_steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    waits: Mapped[int] = mapped_column(Integer, default=0)
-    close_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    waits: Mapped[Count]
+    close_reason: Mapped[str | None] = mapped_column(String(200))
     # Why qbbridge refused the session (qbwc/onboarding.py: Refusal), if it did.
-    refusal: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    requested_company_file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    refusal: Mapped[str | None] = mapped_column(String(40))
+    requested_company_file: Mapped[str | None] = mapped_column(String(1000))
     retried_open_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
@@ -286,32 +303,32 @@ class TenantQueue(Base):
 class Job(Base):
     __tablename__ = "jobs"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[SerialId]
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[TenantKey]
     kind: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[LongText | None]
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    payload: Mapped[JsonObject]
+    result: Mapped[JsonObject]
+    created_at: Mapped[StampedNow]
+    updated_at: Mapped[StampedNow]
+    finished_at: Mapped[dt.datetime | None]
     # The finished status a webhook event was made for (mapping/webhooks.py), so each is sent once.
-    notified_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    notified_status: Mapped[str | None] = mapped_column(String(20))
     # The Fusion Operations entity this job sends (for its link), and a job it must wait for (the
     # purchase order a receiving's bill links to, while that purchase order is still being sent).
-    link_entity: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    link_code: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    link_entity: Mapped[str | None] = mapped_column(String(40))
+    link_code: Mapped[str | None] = mapped_column(String(200))
     depends_on_job_id: Mapped[int | None] = mapped_column(
-        ForeignKey("jobs.id", name="fk_jobs_depends_on_job_id"), nullable=True
+        ForeignKey("jobs.id", name="fk_jobs_depends_on_job_id")
     )
     # The job's place in its tenant's queue: the tenant's next number when the job was queued, and
     # again when it is retried (db/queue/jobs.py). Jobs reach QuickBooks in this order.
     queue_seq: Mapped[int] = mapped_column(BigInteger)
     # When retention removed the payloads of the job and its steps (qbbridge/retention.py).
-    payload_pruned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    payload_pruned_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         Index("ix_jobs_tenant_status", "tenant_id", "status", "id"),
@@ -332,34 +349,34 @@ class Step(Base):
 
     __tablename__ = "job_steps"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[SerialId]
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[TenantKey]
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20), default="queued")
-    intent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    request: Mapped[str | None] = mapped_column(Text, nullable=True)
+    intent: Mapped[JsonObject]
+    request: Mapped[LongText | None]
     request_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-    response: Mapped[str | None] = mapped_column(Text, nullable=True)
-    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    status_severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    hresult: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("qbwc_sessions.id"), nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    response: Mapped[LongText | None]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    status_severity: Mapped[str | None] = mapped_column(String(16))
+    status_message: Mapped[LongText | None]
+    hresult: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[LongText | None]
+    result: Mapped[JsonObject]
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("qbwc_sessions.id"))
+    attempts: Mapped[Count]
+    not_before: Mapped[dt.datetime | None]
     # "send" the request, or "reconcile": ask QuickBooks whether an earlier send was saved.
     phase: Mapped[str] = mapped_column(String(16), default="send", server_default="send")
     reconcilable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The qbXML version the step's own request was last written for: what it carried (an ExternalGUID
     # from 9.0 on) decides how it is looked for if its answer is lost (mapping/flows/reconcile.py).
-    sent_qbxml_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    sent_qbxml_version: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[StampedNow]
+    claimed_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         Index("ix_job_steps_queue", "tenant_id", "state", "job_id", "position"),
@@ -377,20 +394,20 @@ class Link(Base):
 
     __tablename__ = "links"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    id: Mapped[SerialId]
+    tenant_id: Mapped[TenantKey]
     entity: Mapped[str] = mapped_column(String(40))
     code: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    qb_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    txn_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    list_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    ref_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    edit_sequence: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    qb_type: Mapped[str | None] = mapped_column(String(40))
+    txn_id: Mapped[str | None] = mapped_column(String(36))
+    list_id: Mapped[str | None] = mapped_column(String(36))
+    ref_number: Mapped[str | None] = mapped_column(String(40))
+    edit_sequence: Mapped[str | None] = mapped_column(String(16))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    data: Mapped[JsonObject]
+    created_at: Mapped[StampedNow]
+    updated_at: Mapped[StampedNow]
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "entity", "code", name="uq_links_tenant_entity_code"),
@@ -412,32 +429,32 @@ class Import(Base):
 
     __tablename__ = "imports"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[SerialId]
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[TenantKey]
     entity: Mapped[str] = mapped_column(String(40))  # salesOrder | purchaseOrder | product
     status: Mapped[str] = mapped_column(String(20), default="pending")
     source_type: Mapped[str] = mapped_column(
         String(40)
     )  # SalesOrder | PurchaseOrder | Invoice | Estimate | Item
     source_id: Mapped[str] = mapped_column(String(200))  # TxnID, or the item's full name for products
-    ref_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    ref_number: Mapped[str | None] = mapped_column(String(40))
     # The Fusion Operations code the order was imported under (``data.code``), as it was then.
-    code: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[JsonObject]
+    reason: Mapped[LongText | None]
     # What of the QuickBooks document is not in ``data`` as QuickBooks shows it, in plain language.
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    attempts: Mapped[Count]
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[LongText | None]
+    created_at: Mapped[StampedNow]
+    updated_at: Mapped[StampedNow]
+    delivered_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
     # When retention removed the import's document (``data``, ``notes``), keeping what identifies it.
-    data_pruned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    data_pruned_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "source_type", "source_id", name="uq_imports_source"),
@@ -458,9 +475,9 @@ class QuickBooksListEntry(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     list_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     type: Mapped[str] = mapped_column(String(40))  # ItemInventory, ItemDiscount, UnitOfMeasureSet...
-    full_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    full_name: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[JsonObject]
+    updated_at: Mapped[StampedNow]
 
 
 class RetrievalMark(Base):
@@ -472,20 +489,20 @@ class RetrievalMark(Base):
     entity: Mapped[str] = mapped_column(
         String(40), primary_key=True
     )  # salesOrder | purchaseOrder | invoice | estimate
-    high_water: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    last_started_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    last_completed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    high_water: Mapped[dt.datetime | None]
+    last_started_at: Mapped[dt.datetime | None]
+    last_completed_at: Mapped[dt.datetime | None]
 
 
 class AuditEvent(Base):
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    id: Mapped[SerialId]
+    tenant_id: Mapped[str | None] = mapped_column(String(36), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(100))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    detail: Mapped[JsonObject]
+    created_at: Mapped[StampedNow]
 
 
 class Lease(Base):

@@ -135,56 +135,56 @@ Observations = Annotated[Text | None, Field(description="Observations; the Quick
 OrderRows = Annotated[list[OrderRow], Field(min_length=1, description="Products ordered; at least one.")]
 
 
-class SalesOrder(FusionModel):
+class Order(FusionModel):
+    """What a sales order and a purchase order share. Each adds who it is with and its own dates."""
+
+    code: Code = Field(description="Sales or purchase order code.")
+    document_date: DocumentDate = None
+    due_date: Day | None = Field(
+        None, description="Due date: delivery for a sales order, expected delivery for a purchase order."
+    )
+    observations: Observations = None
+    rows: OrderRows
+    custom_fields: CustomFields
+
+
+class SalesOrder(Order):
     """A Fusion Operations sales order, sent to QuickBooks as a sales order."""
 
-    code: Code = Field(description="Sales order code.")
     client: ClientRef = Field(description="The client who ordered.")
     marketplace: Marketplace | None = Field(None, description="Marketplace the order came from.")
     created_at: Moment = Field(description="When the order was created in Fusion Operations.")
-    document_date: DocumentDate = None
     transfer_date: Day | None = Field(None, description="Transfer date.")
-    due_date: Day | None = Field(None, description="Due (delivery) date.")
-    observations: Observations = None
-    rows: OrderRows
-    custom_fields: CustomFields
 
 
-class PurchaseOrder(FusionModel):
+class PurchaseOrder(Order):
     """A Fusion Operations purchase order, sent to QuickBooks as a purchase order."""
 
-    code: Code = Field(description="Purchase order code.")
     supplier: SupplierRef = Field(description="The supplier ordered from.")
     created_at: Moment | None = Field(None, description="When the order was created in Fusion Operations.")
-    document_date: DocumentDate = None
-    due_date: Day | None = Field(None, description="Due (expected delivery) date.")
+
+
+class Movement(FusionModel):
+    """Goods moved against an order: what a receiving and a shipping share. Each adds its order."""
+
+    code: Code = Field(description="Receiving or shipping code.")
+    date: Day = Field(description="When the receiving or shipping was created in Fusion Operations.")
+    document_date: OwnDocumentDate = None
+    rows: list[MovementRow] = Field(min_length=1, description="Products received or shipped; at least one.")
     observations: Observations = None
-    rows: OrderRows
     custom_fields: CustomFields
 
 
-class Receiving(FusionModel):
+class Receiving(Movement):
     """Goods received against a purchase order, sent to QuickBooks as a bill for that purchase order."""
 
-    code: Code = Field(description="Receiving code.")
     purchase_order: OrderRef = Field(description="The purchase order received against.")
-    date: Day = Field(description="When the receiving was created in Fusion Operations.")
-    document_date: OwnDocumentDate = None
-    rows: list[MovementRow] = Field(min_length=1, description="Products received; at least one.")
-    observations: Observations = None
-    custom_fields: CustomFields
 
 
-class Shipping(FusionModel):
+class Shipping(Movement):
     """Goods shipped for a sales order, sent to QuickBooks as an invoice for that sales order."""
 
-    code: Code = Field(description="Shipping code.")
     sales_order: OrderRef = Field(description="The sales order shipped.")
-    date: Day = Field(description="When the shipping was created in Fusion Operations.")
-    document_date: OwnDocumentDate = None
-    rows: list[MovementRow] = Field(min_length=1, description="Products shipped; at least one.")
-    observations: Observations = None
-    custom_fields: CustomFields
 
 
 # --- Production orders and their time ------------------------------------------------------------------

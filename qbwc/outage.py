@@ -23,10 +23,11 @@ digest): the database is the one place that cannot say so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from db import secrets as secret_values
 from db.engine import Database, describe_failure, is_unavailable
@@ -37,6 +38,7 @@ from qbwc.service import WebConnectorService
 log = logging.getLogger("qbbridge.qbwc")
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # NoOps a session may spend waiting for the database: 5 seconds each, so a minute.
 MAX_OUTAGE_WAITS = 12
@@ -95,6 +97,28 @@ class _OutageTickets:
             self.entries.pop(secret_values.digest(ticket), None)
 
 
+def _guarded(
+    method: Callable[Concatenate[WebConnectorService, P], T],
+    callback: str,
+    fallback: T,
+    failure: str | None = None,
+) -> Callable[Concatenate[OutageTolerantService, P], T]:
+    """``method`` answering ``fallback`` when the database is unavailable. With ``failure``, whose
+    first argument is the ticket, the failure is remembered for that ticket and a success forgets it."""
+
+    def call(self: OutageTolerantService, *args: P.args, **kwargs: P.kwargs) -> T:
+        result, failed = self._guard(callback, lambda: method(self, *args, **kwargs), fallback)
+        if failure is not None:
+            ticket = cast("str | None", args[0] if args else kwargs.get("ticket"))
+            if failed:
+                self.outages.record(ticket, failure)
+            else:
+                self.outages.forget(ticket)
+        return result
+
+    return functools.wraps(method)(call)
+
+
 class OutageTolerantService(WebConnectorService):
     """``WebConnectorService`` whose callbacks answer within the protocol when the database is down."""
 
@@ -114,49 +138,16 @@ class OutageTolerantService(WebConnectorService):
             log.warning("%s: the database is unavailable (%s)", callback, describe_failure(exc))
             return fallback, True
 
-    def client_version(self, str_version: str | None, *, client_address: str | None = None) -> str:
-        call = super().client_version
-        return self._guard("clientVersion", lambda: call(str_version, client_address=client_address), "")[0]
-
-    def authenticate(
-        self, username: str | None, password: str | None, *, client_address: str | None = None
-    ) -> list[str]:
-        call = super().authenticate
-        return self._guard(
-            "authenticate", lambda: call(username, password, client_address=client_address), ["", "busy"]
-        )[0]
-
-    def send_request_xml(
-        self,
-        ticket: str | None,
-        hcp_response: str | None,
-        company_file: str | None,
-        country: str | None,
-        major_version: int | None,
-        minor_version: int | None,
-    ) -> str:
-        call = super().send_request_xml
-        result, failed = self._guard(
-            "sendRequestXML",
-            lambda: call(ticket, hcp_response, company_file, country, major_version, minor_version),
-            "",
-        )
-        if failed:
-            self.outages.record(ticket, SEND_FAILED)
-        else:
-            self.outages.forget(ticket)
-        return result
-
-    def receive_response_xml(
-        self, ticket: str | None, response: str | None, hresult: str | None, message: str | None
-    ) -> int:
-        call = super().receive_response_xml
-        result, failed = self._guard(
-            "receiveResponseXML", lambda: call(ticket, response, hresult, message), -1
-        )
-        if failed:
-            self.outages.record(ticket, RECEIVE_FAILED)
-        return result
+    # The callbacks that simply answer within the protocol when the database is down: the method of
+    # WebConnectorService, the callback's name for the log, and the fallback answer. sendRequestXML and
+    # receiveResponseXML also remember the failure for getLastError.
+    client_version = _guarded(WebConnectorService.client_version, "clientVersion", "")
+    authenticate = _guarded(WebConnectorService.authenticate, "authenticate", ["", "busy"])
+    send_request_xml = _guarded(WebConnectorService.send_request_xml, "sendRequestXML", "", SEND_FAILED)
+    receive_response_xml = _guarded(
+        WebConnectorService.receive_response_xml, "receiveResponseXML", -1, RECEIVE_FAILED
+    )
+    connection_error = _guarded(WebConnectorService.connection_error, "connectionError", "done")
 
     def get_last_error(self, ticket: str | None) -> str:
         remembered = self.outages.take(ticket)
@@ -171,10 +162,6 @@ class OutageTolerantService(WebConnectorService):
             return DATABASE_DOWN
         call = super().get_last_error
         return self._guard("getLastError", lambda: call(ticket), DATABASE_DOWN)[0]
-
-    def connection_error(self, ticket: str | None, hresult: str | None, message: str | None) -> str:
-        call = super().connection_error
-        return self._guard("connectionError", lambda: call(ticket, hresult, message), "done")[0]
 
     def close_connection(self, ticket: str | None) -> str:
         self.outages.forget(ticket)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from mapping.entities import OrderRow, PurchaseOrder, SalesOrder
+from mapping.entities import Order, OrderRow
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
 from mapping.flows.customfields import add_custom_field_steps
@@ -180,7 +180,7 @@ def order_request(
     doc: Document,
     make: Callable[..., Made],
     line: Callable[..., Any],
-    order: SalesOrder | PurchaseOrder,
+    order: Order,
     fields: dict[str, str],
     **dates: dt.date | None,
 ) -> Made:

@@ -11,29 +11,29 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from mapping.entities import MovementRow, OrderRow, PurchaseOrder, Receiving, SalesOrder, Shipping
+from mapping.entities import Movement, MovementRow, Order, OrderRow
 from mapping.flows.assembly import PlanBuilder
 from mapping.flows.context import PlanContext
 from mapping.flows.documents import DocumentKind
 from mapping.plan import LinkInfo, LinkKey, PlanError
 from mapping.settings import Settings
 
-Order = TypeVar("Order", bound=BaseModel)
+OrderModel = TypeVar("OrderModel", bound=Order)
 
 
 def linked_order(
     ctx: PlanContext,
     entity: str,
     code: str,
-    model: type[Order],
+    model: type[OrderModel],
     *,
     path: str,
     noun: str,
     movement: str,
     verb: str,
-) -> tuple[LinkInfo, Order]:
+) -> tuple[LinkInfo, OrderModel]:
     """The link of the order a movement belongs to, and the order as it was sent. ``noun``: the order
     ("purchase order"), ``movement``: the entity sent ("receiving"), ``verb``: what its document does
     against the order ("bill")."""
@@ -57,9 +57,9 @@ def linked_order(
 
 def movement_builder(
     kind: DocumentKind,
-    movement: Receiving | Shipping,
+    movement: Movement,
     order_key: LinkKey,
-    order: PurchaseOrder | SalesOrder,
+    order: Order,
     *,
     noun: str,
 ) -> PlanBuilder:
