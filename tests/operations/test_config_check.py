@@ -49,7 +49,8 @@ def test_config_check_shows_every_variable_with_secrets_masked(tmp_path: Path) -
     assert set(rows) >= {variable.name for variable in VARIABLES}
     for secret in (PASSWORD, ADMIN_KEY):
         assert secret not in run.stdout + run.stderr
-    assert {name: rows.get(name) for name in GIVEN} == {name: (shown, "set") for name, (_, shown) in GIVEN.items()}
+    shown = {name: (value, "set") for name, (_, value) in GIVEN.items()}
+    assert {name: rows.get(name) for name in GIVEN} == shown
     assert rows["QBBRIDGE_SESSION_TIMEOUT_MINUTES"] == ("30", "default")
     assert rows["QBBRIDGE_PUBLIC_URL"] == ("http://localhost:9123", "default")
     assert "QBBRIDGE_TYPO_SETTING" in run.stdout and "not a qbbridge setting" in run.stdout
