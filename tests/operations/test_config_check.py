@@ -25,28 +25,32 @@ def _table(stdout: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
+PASSWORD = "pa55word"
+ADMIN_KEY = "admin-key-that-must-not-show"
+# The variables the check is run with: {name: (the value given, the value the check shows for it)}.
+GIVEN = {
+    "QBBRIDGE_DATABASE_URL": (
+        f"postgresql+psycopg://qbbridge:{PASSWORD}@127.0.0.1:1/qbbridge",
+        "postgresql+psycopg://qbbridge:********@127.0.0.1:1/qbbridge",
+    ),
+    "QBBRIDGE_DATABASE_WAIT_SECONDS": ("0", "0"),
+    "QBBRIDGE_ADMIN_API_KEY": (ADMIN_KEY, "********"),
+    "QBBRIDGE_LOG_LEVEL": ("WARNING", "WARNING"),
+    # Set to the default's value is still "set": the operator chose it.
+    "QBBRIDGE_REQUESTS_PER_MESSAGE": ("10", "10"),
+}
+
+
 def test_config_check_shows_every_variable_with_secrets_masked(tmp_path: Path) -> None:
-    env = clean_environment(
-        QBBRIDGE_DATABASE_URL="postgresql+psycopg://qbbridge:pa55word@127.0.0.1:1/qbbridge",
-        QBBRIDGE_DATABASE_WAIT_SECONDS="0",
-        QBBRIDGE_ADMIN_API_KEY="admin-key-that-must-not-show",
-        QBBRIDGE_LOG_LEVEL="WARNING",
-        QBBRIDGE_REQUESTS_PER_MESSAGE="10",
-        QBBRIDGE_TYPO_SETTING="1",
-    )
+    given = {name: value for name, (value, _) in GIVEN.items()}
+    env = clean_environment(**given, QBBRIDGE_TYPO_SETTING="1")
     run = run_qbbridge(["config", "check", "--port", "9123"], env, tmp_path)
     rows = _table(run.stdout)
     assert set(rows) >= {variable.name for variable in VARIABLES}
-    assert "pa55word" not in run.stdout + run.stderr
-    assert "admin-key-that-must-not-show" not in run.stdout + run.stderr
-    assert rows["QBBRIDGE_DATABASE_URL"] == (
-        "postgresql+psycopg://qbbridge:********@127.0.0.1:1/qbbridge",
-        "set",
-    )
-    assert rows["QBBRIDGE_ADMIN_API_KEY"] == ("********", "set")
-    assert rows["QBBRIDGE_LOG_LEVEL"] == ("WARNING", "set")
-    # Set to the default's value is still "set": the operator chose it.
-    assert rows["QBBRIDGE_REQUESTS_PER_MESSAGE"] == ("10", "set")
+    for secret in (PASSWORD, ADMIN_KEY):
+        assert secret not in run.stdout + run.stderr
+    shown = {name: (value, "set") for name, (_, value) in GIVEN.items()}
+    assert {name: rows.get(name) for name in GIVEN} == shown
     assert rows["QBBRIDGE_SESSION_TIMEOUT_MINUTES"] == ("30", "default")
     assert rows["QBBRIDGE_PUBLIC_URL"] == ("http://localhost:9123", "default")
     assert "QBBRIDGE_TYPO_SETTING" in run.stdout and "not a qbbridge setting" in run.stdout

@@ -353,6 +353,8 @@ def fill_0002(rows: Rows) -> Expected:
         "rows": [{"product": {"code": "WIDGET-1", "name": "Widget"}, "quantity": 5, "unitPrice": 12.5}],
     }
     ids = {"txnId": "14-1796460635", "editSequence": "1796460652", "refNumber": "41"}
+    # What the link holds once the job succeeded: written into the rows below and expected back.
+    link = ExpectedLink("salesOrder", "SO-OLD-1", ids["txnId"], ids["refNumber"])
     public_id = str(uuid.uuid4())
     result = {"quickbooks": {"type": "SalesOrder", **ids}}
     job_id = rows.insert(
@@ -365,14 +367,14 @@ def fill_0002(rows: Rows) -> Expected:
         payload={
             "entity": order,
             "summary": "Sales order SO-OLD-1 for ACME",
-            "reservations": [{"entity": "salesOrder", "code": "SO-OLD-1", "data": order}],
+            "reservations": [{"entity": link.entity, "code": link.code, "data": order}],
         },
         result=result,
         created_at=rows.ago(days=1),
         updated_at=rows.ago(days=1),
         finished_at=rows.ago(days=1),
-        link_entity="salesOrder",
-        link_code="SO-OLD-1",
+        link_entity=link.entity,
+        link_code=link.code,
     )
     request = (
         '<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="13.0"?>\n<QBXML><QBXMLMsgsRq '
@@ -420,12 +422,12 @@ def fill_0002(rows: Rows) -> Expected:
     rows.insert(
         "links",
         tenant_id=expected.tenant_id,
-        entity="salesOrder",
-        code="SO-OLD-1",
+        entity=link.entity,
+        code=link.code,
         status="linked",
         qb_type="SalesOrder",
-        txn_id=ids["txnId"],
-        ref_number=ids["refNumber"],
+        txn_id=link.txn_id,
+        ref_number=link.ref_number,
         edit_sequence=ids["editSequence"],
         job_id=job_id,
         data=order,
@@ -435,7 +437,7 @@ def fill_0002(rows: Rows) -> Expected:
     expected.jobs[public_id] = ExpectedJob(
         "salesOrder", "succeeded", [ExpectedStep("succeeded", request, response, 0)], result=result
     )
-    expected.links.append(ExpectedLink("salesOrder", "SO-OLD-1", ids["txnId"], ids["refNumber"]))
+    expected.links.append(link)
     expected.entity_for_link = order
     return expected
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from requests_builder import (
     AccountQuery,
@@ -322,32 +323,41 @@ def all_requests() -> list[Request]:
             data_ext_type="STR255TYPE",
             assign_to_objects=["SalesOrder", "Customer"],
         ),
-        DataExtAdd(
-            owner_id="0",
-            name="Color",
-            list_data_ext_type="Customer",
-            list_obj=Ref(full_name="Acme"),
-            value="Blue",
-        ),
-        DataExtAdd(
-            owner_id=OWNER,
-            name="FusionOpsID",
-            txn_data_ext_type="SalesOrder",
-            txn_id="4C-1415942229",
-            value="SO-7781",
-        ),
-        DataExtMod(owner_id=OWNER, name="FileID", other_data_ext_type="Company", value="{00000ee-1111}"),
-        DataExtMod(
-            owner_id="0",
-            name="Line note",
-            txn_data_ext_type="Invoice",
-            txn_id="4C-1",
-            txn_line_id="4E-1",
-            value="n",
-        ),
+        *data_ext_values(),
         PayrollItemWageQuery(active_status="ActiveOnly"),
         UnitOfMeasureSetQuery(active_status="All", include_ret_elements=["ListID", "Name", "BaseUnit"]),
         *transaction_queries(),
+    ]
+
+
+class DataExtTarget(TypedDict, total=False):
+    """What a custom field value belongs to: a list object, a transaction or one of its lines, or the
+    company (``_DataExtValue``'s fields, in its groups)."""
+
+    list_data_ext_type: str
+    list_obj: Ref
+    txn_data_ext_type: str
+    txn_id: str
+    txn_line_id: str
+    other_data_ext_type: str
+
+
+# A custom field value on each kind of object one can belong to: (owner, field name, value, where).
+DATA_EXT_VALUES: list[tuple[str, str, str, DataExtTarget]] = [
+    ("0", "Color", "Blue", {"list_data_ext_type": "Customer", "list_obj": Ref(full_name="Acme")}),
+    (OWNER, "FusionOpsID", "SO-7781", {"txn_data_ext_type": "SalesOrder", "txn_id": "4C-1415942229"}),
+    ("0", "Line note", "n", {"txn_data_ext_type": "Invoice", "txn_id": "4C-1", "txn_line_id": "4E-1"}),
+    (OWNER, "FileID", "{00000ee-1111}", {"other_data_ext_type": "Company"}),
+]
+
+
+def data_ext_values() -> list[Request]:
+    """Each of DATA_EXT_VALUES both set (``DataExtAdd``) and changed (``DataExtMod``): the two requests
+    take the same fields, and each kind of object must be written right by both."""
+    return [
+        request(owner_id=owner, name=name, value=value, **target)
+        for owner, name, value, target in DATA_EXT_VALUES
+        for request in (DataExtAdd, DataExtMod)
     ]
 
 
