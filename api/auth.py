@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.params import TenantId
+from db import audit, tenant_life
 from db import secrets as secret_values
-from db import tenant_life
 from db import tenants as tenant_repo
 from db.models import Tenant, utcnow
 
@@ -107,3 +107,40 @@ async def visible_tenant(tenant_id: TenantId, session: DbSession, principal: Cur
 
 # The ``{tenant_id}`` of an operation's path, as the tenant itself.
 VisibleTenant = Annotated[Tenant, Depends(visible_tenant)]
+
+
+@dataclass(frozen=True, slots=True)
+class TenantCall:
+    """A call on one tenant: the path's tenant as the caller's key reaches it, the request's
+    transaction, and who is calling. Nearly every operation on a tenant needs all three, and audits
+    what it did as the caller, on that tenant."""
+
+    tenant: Tenant
+    session: Session
+    principal: Principal
+
+    def audit(self, action: str, **detail: Any) -> None:
+        """Record ``action`` on this tenant in the audit log, as done by the caller."""
+        audit.record(
+            self.session, actor=self.principal.actor, action=action, tenant_id=self.tenant.id, **detail
+        )
+
+
+# FastAPI solves each dependency once per request: the session and principal given here are the very
+# objects ``visible_tenant`` used to find the tenant (tests/adminapi/test_tenant_call.py).
+async def tenant_call(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> TenantCall:
+    return TenantCall(tenant, session, principal)
+
+
+async def admin_tenant_call(
+    principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession
+) -> TenantCall:
+    # The admin check comes first, as it did: a tenant's key is told 403 for any tenant, its own
+    # included, before whether the tenant exists is looked at.
+    return TenantCall(tenant, session, principal)
+
+
+# An operation on the path's tenant: ``(call: OnTenant, body: ...)``.
+OnTenant = Annotated[TenantCall, Depends(tenant_call)]
+# The same, for operations only the service's admin key may call (403 with a tenant's key).
+OnTenantAsAdmin = Annotated[TenantCall, Depends(admin_tenant_call)]

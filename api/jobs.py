@@ -9,7 +9,7 @@ from fastapi import Body, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, Principal, VisibleTenant
+from api.auth import CurrentPrincipal, DbSession, OnTenant, Principal, VisibleTenant
 from api.errors import error_responses
 from api.models import JobAccepted, JobList, JobOut, JobStatusName, RawQbxmlCreate, StepOut, out_of
 from api.paging import Cursor, limit_query, numbered_page
@@ -63,24 +63,19 @@ def job_or_404(session: Session, principal: Principal, job_id: str) -> Job:
     ),
 )
 async def queue_raw_qbxml(
-    tenant: VisibleTenant,
-    body: Annotated[RawQbxmlCreate, Body(examples=[examples.RAW_QBXML])],
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant, body: Annotated[RawQbxmlCreate, Body(examples=[examples.RAW_QBXML])]
 ) -> JobAccepted:
     """Queue a raw qbXML request message set, sent as given (with our requestIDs)."""
-    if tenant.disabled_at is not None:
+    if call.tenant.disabled_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
     try:
-        job = job_rules.queue_raw_qbxml(session, tenant_id=tenant.id, qbxml=body.qbxml)
+        job = job_rules.queue_raw_qbxml(call.session, tenant_id=call.tenant.id, qbxml=body.qbxml)
     except job_rules.RawQbxmlError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "qbxml"], "msg": str(exc), "type": "qbxml_invalid"}],
         ) from exc
-    audit.record(
-        session, actor=principal.actor, action="job.queue", tenant_id=tenant.id, job_id=job.public_id
-    )
+    call.audit("job.queue", job_id=job.public_id)
     return JobAccepted(job_id=job.public_id)
 
 

@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import Body, HTTPException, Path, Response, status
 from pydantic import ConfigDict, Field
 
-from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, VisibleTenant
+from api.auth import DbSession, OnTenant, OnTenantAsAdmin, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel, JobAccepted, TenantOut
 from api.params import ID_MAX
 from api.routing import api_router
 from api.tenants import tenant_out
-from db import audit, tenant_life
+from db import tenant_life
 from db.models import Tenant, utcnow
 from mapping import setup
 from mapping.fields import SafeText
@@ -97,25 +97,25 @@ async def get_setup(tenant: VisibleTenant, session: DbSession) -> SetupOut:
         "what must happen first.",
     ),
 )
-async def test_access(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> JobAccepted:
+async def test_access(call: OnTenant) -> JobAccepted:
     """Queue a read and a write that leaves the books unchanged as a user sees them (a custom-field
     definition private to qbbridge). While one is pending, the same job is answered."""
-    _refuse_if_disabled(tenant)
+    _refuse_if_disabled(call.tenant)
     try:
-        job, _ = setup.queue_test_access(session, tenant, actor=principal.actor)
+        job, _ = setup.queue_test_access(call.session, call.tenant, actor=call.principal.actor)
     except setup.SetupOrderError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     return JobAccepted(job_id=job.public_id)
 
 
 @router.post("/{tenant_id}/disconnect", response_model=TenantOut, responses=NOT_FOUND)
-async def disconnect(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> TenantOut:
+async def disconnect(call: OnTenant) -> TenantOut:
     """Moving to another computer: the token and its sessions end and the company-file binding is
     forgotten; history, links and settings stay. The next connection (a new token) binds again.
     Disconnecting a disconnected tenant changes nothing."""
-    if tenant_life.disconnect(session, tenant, utcnow()):
-        audit.record(session, actor=principal.actor, action="tenant.disconnect", tenant_id=tenant.id)
-    return _tenant_out(tenant)
+    if tenant_life.disconnect(call.session, call.tenant, utcnow()):
+        call.audit("tenant.disconnect")
+    return _tenant_out(call.tenant)
 
 
 @router.put(
@@ -124,30 +124,22 @@ async def disconnect(tenant: VisibleTenant, session: DbSession, principal: Curre
     responses=NOT_FOUND,
 )
 async def replace_binding(
-    tenant: VisibleTenant,
+    call: OnTenant,
     body: Annotated[
         BindingReplace, Body(examples=[{"companyFile": "D:\\QuickBooks\\Acme Manufacturing.qbw"}])
     ],
-    session: DbSession,
-    principal: CurrentPrincipal,
 ) -> TenantOut:
     """The same company file moved (another folder or computer): the tenant is bound to the new path.
     Before the first connection, this names the company file in advance."""
-    previous = tenant.bound_company_file
-    tenant_life.replace_binding(tenant, body.company_file.strip(), utcnow())
-    audit.record(
-        session, actor=principal.actor, action="tenant.binding.replace", tenant_id=tenant.id,
-        previous=previous, company_file=tenant.bound_company_file,
-    )  # fmt: skip
-    return _tenant_out(tenant)
+    previous = call.tenant.bound_company_file
+    tenant_life.replace_binding(call.tenant, body.company_file.strip(), utcnow())
+    call.audit("tenant.binding.replace", previous=previous, company_file=call.tenant.bound_company_file)
+    return _tenant_out(call.tenant)
 
 
 @router.patch("/{tenant_id}", response_model=TenantOut, responses=NOT_FOUND)
 async def patch_tenant(
-    tenant: VisibleTenant,
-    body: Annotated[TenantPatch, Body(examples=[{"name": "Acme Manufacturing (US)"}])],
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant, body: Annotated[TenantPatch, Body(examples=[{"name": "Acme Manufacturing (US)"}])]
 ) -> TenantOut:
     """Change the editable fields (the name). Fields left out stay as they are."""
     if body.name is not None:
@@ -157,30 +149,28 @@ async def patch_tenant(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 [{"loc": ["body", "name"], "msg": "the name is empty once trimmed", "type": "value_error"}],
             )
-        tenant.name = name
-    audit.record(
-        session, actor=principal.actor, action="tenant.update", tenant_id=tenant.id, name=tenant.name
-    )
-    return _tenant_out(tenant)
+        call.tenant.name = name
+    call.audit("tenant.update", name=call.tenant.name)
+    return _tenant_out(call.tenant)
 
 
 @router.post("/{tenant_id}/disable", response_model=TenantOut, responses=error_responses(403, 404))
-async def disable_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> TenantOut:
+async def disable_tenant(call: OnTenantAsAdmin) -> TenantOut:
     """The connector gets no work and a plain message; sends and retrievals are refused (409);
     nothing queued is lost."""
-    if tenant.disabled_at is None:
-        tenant_life.set_disabled(session, tenant, True, utcnow())
-        audit.record(session, actor=principal.actor, action="tenant.disable", tenant_id=tenant.id)
-    return _tenant_out(tenant)
+    if call.tenant.disabled_at is None:
+        tenant_life.set_disabled(call.session, call.tenant, True, utcnow())
+        call.audit("tenant.disable")
+    return _tenant_out(call.tenant)
 
 
 @router.post("/{tenant_id}/enable", response_model=TenantOut, responses=error_responses(403, 404))
-async def enable_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> TenantOut:
+async def enable_tenant(call: OnTenantAsAdmin) -> TenantOut:
     """What was queued goes out at the connector's next update."""
-    if tenant.disabled_at is not None:
-        tenant_life.set_disabled(session, tenant, False, utcnow())
-        audit.record(session, actor=principal.actor, action="tenant.enable", tenant_id=tenant.id)
-    return _tenant_out(tenant)
+    if call.tenant.disabled_at is not None:
+        tenant_life.set_disabled(call.session, call.tenant, False, utcnow())
+        call.audit("tenant.enable")
+    return _tenant_out(call.tenant)
 
 
 @router.delete(
@@ -189,24 +179,17 @@ async def enable_tenant(principal: AdminPrincipal, tenant: VisibleTenant, sessio
     response_class=Response,
     responses=error_responses(403, 404, e409="The tenant is not disabled: disable it first."),
 )
-async def delete_tenant(principal: AdminPrincipal, tenant: VisibleTenant, session: DbSession) -> Response:
+async def delete_tenant(call: OnTenantAsAdmin) -> Response:
     """Remove a disabled tenant and all its data; one audit record of the deletion is kept and its
     Web Connector user name is never given to another tenant."""
-    if tenant.disabled_at is None:
+    if call.tenant.disabled_at is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             "Only a disabled tenant can be deleted: disable it first (POST /api/v1/tenants/{id}/disable).",
         )
-    name, username = tenant.name, tenant.qbwc_username
-    tenant_life.delete_tenant(session, tenant, utcnow())
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="tenant.delete",
-        tenant_id=tenant.id,
-        name=name,
-        username=username,
-    )
+    name, username = call.tenant.name, call.tenant.qbwc_username
+    tenant_life.delete_tenant(call.session, call.tenant, utcnow())
+    call.audit("tenant.delete", name=name, username=username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -229,18 +212,14 @@ async def list_api_keys(tenant: VisibleTenant, session: DbSession) -> ApiKeyList
     response_class=Response,
     responses=NOT_FOUND,
 )
-async def revoke_api_key(
-    tenant: VisibleTenant, key_id: KeyId, session: DbSession, principal: CurrentPrincipal
-) -> Response:
+async def revoke_api_key(call: OnTenant, key_id: KeyId) -> Response:
     """Revoked at once: every worker reads keys from the database on each call. Revoking a revoked
     key changes nothing."""
-    revoked = tenant_life.revoke_api_key(session, tenant.id, key_id, utcnow())
+    revoked = tenant_life.revoke_api_key(call.session, call.tenant.id, key_id, utcnow())
     if revoked is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No API key with id {key_id!r} for this tenant.")
     if revoked:
-        audit.record(
-            session, actor=principal.actor, action="tenant.api_key.revoke", tenant_id=tenant.id, key_id=key_id
-        )
+        call.audit("tenant.api_key.revoke", key_id=key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

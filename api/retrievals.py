@@ -14,13 +14,12 @@ from fastapi.responses import Response
 from pydantic import Field, StringConstraints, field_validator
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, VisibleTenant
+from api.auth import DbSession, OnTenant, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel, NextCursor, out_of
 from api.paging import Cursor, limit_query, numbered_page
 from api.params import ID_MAX
 from api.routing import api_router
-from db import audit
 from db import imports as import_repo
 from db.models import utcnow
 from mapping import retrieval
@@ -134,16 +133,13 @@ class FusionApiOut(ApiModel):
     ),
 )
 async def retrieve_orders(
-    tenant: VisibleTenant,
-    body: Annotated[RetrievalCreate, Body(examples=[examples.RETRIEVAL])],
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant, body: Annotated[RetrievalCreate, Body(examples=[examples.RETRIEVAL])]
 ) -> Any:
     """ "Retrieve Orders": everything modified or created since the date, whatever the automatic setting,
     for documents whose retrieval is turned on."""
-    if tenant.disabled_at is not None:
+    if call.tenant.disabled_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, DISABLED_TENANT)
-    settings = stored_settings(tenant.settings, tenant_id=tenant.id)
+    settings = stored_settings(call.tenant.settings, tenant_id=call.tenant.id)
     try:
         retrieval.check_retrieval_enabled(settings, list(body.entities))
     except retrieval.RetrievalRefused as exc:
@@ -154,11 +150,14 @@ async def retrieve_orders(
     elif since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
     job = retrieval.queue_retrieval(
-        session, tenant, list(body.entities), since=since.astimezone(dt.UTC), now=utcnow(), automatic=False
+        call.session,
+        call.tenant,
+        list(body.entities),
+        since=since.astimezone(dt.UTC),
+        now=utcnow(),
+        automatic=False,
     )
-    audit.record(
-        session, actor=principal.actor, action="retrieval.queue", tenant_id=tenant.id, job_id=job.public_id
-    )
+    call.audit("retrieval.queue", job_id=job.public_id)
     return RetrievalAccepted(job_id=job.public_id)
 
 
@@ -196,16 +195,13 @@ async def list_imports(
 
 @router.post("/imports/ack", response_model=AckOut, responses=NOT_FOUND)
 async def acknowledge_imports(
-    tenant: VisibleTenant,
-    body: Annotated[AckIn, Body(examples=[examples.IMPORTS_ACK])],
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant, body: Annotated[AckIn, Body(examples=[examples.IMPORTS_ACK])]
 ) -> Any:
     """Fusion Operations confirms it has created these imports; they leave the pending list."""
-    missing = import_repo.acknowledge(session, tenant.id, list(dict.fromkeys(body.ids)), now=utcnow())
-    audit.record(
-        session, actor=principal.actor, action="imports.ack", tenant_id=tenant.id, count=len(body.ids)
+    missing = import_repo.acknowledge(
+        call.session, call.tenant.id, list(dict.fromkeys(body.ids)), now=utcnow()
     )
+    call.audit("imports.ack", count=len(body.ids))
     return AckOut(acknowledged=len(set(body.ids)) - len(missing), not_found=missing)
 
 
@@ -224,32 +220,20 @@ async def get_fusion_api(tenant: VisibleTenant) -> Any:
 
 @router.put("/fusion-api", response_model=FusionApiOut, responses=NOT_FOUND)
 async def put_fusion_api(
-    tenant: VisibleTenant,
-    body: Annotated[FusionApiIn, Body(examples=[examples.FUSION_API])],
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant, body: Annotated[FusionApiIn, Body(examples=[examples.FUSION_API])], request: Request
 ) -> Any:
     """Where imports are pushed. Without it, Fusion Operations reads GET …/imports instead. The key is
     stored encrypted and never shown again."""
-    tenant.fusion_api_base_url = body.base_url
-    tenant.fusion_api_key_sealed = request.app.state.keyring.seal(body.api_key)
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="fusion_api.update",
-        tenant_id=tenant.id,
-        base_url=body.base_url,
-    )
-    return FusionApiOut(base_url=tenant.fusion_api_base_url, has_api_key=True)
+    call.tenant.fusion_api_base_url = body.base_url
+    call.tenant.fusion_api_key_sealed = request.app.state.keyring.seal(body.api_key)
+    call.audit("fusion_api.update", base_url=body.base_url)
+    return FusionApiOut(base_url=call.tenant.fusion_api_base_url, has_api_key=True)
 
 
 @router.delete("/fusion-api", status_code=204, response_class=Response, responses=NOT_FOUND)
-async def delete_fusion_api(
-    tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal
-) -> Response:
+async def delete_fusion_api(call: OnTenant) -> Response:
     """Stop pushing imports; they stay readable at GET …/imports. Deleting twice is no error."""
-    tenant.fusion_api_base_url = None
-    tenant.fusion_api_key_sealed = None
-    audit.record(session, actor=principal.actor, action="fusion_api.delete", tenant_id=tenant.id)
+    call.tenant.fusion_api_base_url = None
+    call.tenant.fusion_api_key_sealed = None
+    call.audit("fusion_api.delete")
     return Response(status_code=204)

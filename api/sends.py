@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, Principal, VisibleTenant
+from api.auth import CurrentPrincipal, DbSession, OnTenant, Principal
 from api.errors import error_responses, issues_from
 from api.models import ApiModel
 from api.params import TenantId
@@ -213,12 +213,7 @@ for _route in _SEND_ROUTES:
         ),
     },
 )
-async def receive_event(
-    tenant: VisibleTenant,
-    body: Annotated[EventIn, Body(examples=[examples.EVENT])],
-    session: DbSession,
-    principal: CurrentPrincipal,
-) -> Any:
+async def receive_event(call: OnTenant, body: Annotated[EventIn, Body(examples=[examples.EVENT])]) -> Any:
     """A Fusion Operations create/update event: queued only when that flow is automatic (never inventory)."""
     if body.entity == "inventory":
         return EventOut(
@@ -232,10 +227,10 @@ async def receive_event(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             issues_from({**e, "loc": ("body", "data", *e["loc"])} for e in exc.errors()),
         ) from exc
-    action = Audit(principal.actor, f"event.{body.entity}.{body.action}")
+    action = Audit(call.principal.actor, f"event.{body.entity}.{body.action}")
     try:
         result = queue_send(
-            session, tenant.id, body.entity, entity, now=utcnow(), automatic=True, audit=action
+            call.session, call.tenant.id, body.entity, entity, now=utcnow(), automatic=True, audit=action
         )
     except SendRefused as exc:
         if refusal_status(exc.reason) == status.HTTP_409_CONFLICT and not exc.written:

@@ -12,11 +12,10 @@ from typing import Any
 from fastapi import Body, HTTPException, status
 from pydantic import Field
 
-from api.auth import CurrentPrincipal, DbSession, VisibleTenant
+from api.auth import OnTenant, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel
 from api.routing import api_router
-from db import audit
 from mapping.settings import Settings, SettingsError, StoredSettings, merge_settings, read_stored_settings
 
 router = api_router(prefix="/api/v1/tenants/{tenant_id}/settings", tags=["settings"])
@@ -60,9 +59,7 @@ async def get_settings(tenant: VisibleTenant) -> dict[str, Any]:
     ),
 )
 async def put_settings(
-    tenant: VisibleTenant,
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant,
     patch: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way to declare a free-form JSON body
         ...,
         description="A partial settings document: objects merge key by key, lists and nulls replace.",
@@ -72,7 +69,7 @@ async def put_settings(
     """Change some settings. Changes apply to jobs queued afterwards."""
     # ``problems`` is what GET reports, not a setting: a document read, changed and sent back is fine.
     patch = {key: value for key, value in patch.items() if key != PROBLEMS}
-    current = read_stored_settings(tenant.settings, tenant_id=tenant.id).settings
+    current = read_stored_settings(call.tenant.settings, tenant_id=call.tenant.id).settings
     try:
         merged = merge_settings(current.model_dump(mode="json", by_alias=True), patch)
     except SettingsError as exc:
@@ -83,8 +80,6 @@ async def put_settings(
                 for path, message in exc.problems
             ],
         ) from exc
-    tenant.settings = merged.model_dump(mode="json", by_alias=True)
-    audit.record(
-        session, actor=principal.actor, action="settings.update", tenant_id=tenant.id, changed=sorted(patch)
-    )
+    call.tenant.settings = merged.model_dump(mode="json", by_alias=True)
+    call.audit("settings.update", changed=sorted(patch))
     return _answer(StoredSettings(merged))

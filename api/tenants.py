@@ -8,7 +8,7 @@ from fastapi import Body, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from api import examples
-from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, VisibleTenant, tenant_or_404
+from api.auth import AdminPrincipal, CurrentPrincipal, DbSession, OnTenant, VisibleTenant, tenant_or_404
 from api.errors import error_responses
 from api.models import (
     ApiKeyCreate,
@@ -95,10 +95,10 @@ async def get_tenant(tenant_id: TenantId, session: DbSession, principal: Current
 @router.post(
     "/{tenant_id}/token", status_code=status.HTTP_201_CREATED, response_model=TokenOut, responses=NOT_FOUND
 )
-async def generate_token(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> TokenOut:
+async def generate_token(call: OnTenant) -> TokenOut:
     """A new Web Connector password. The previous one stops working and its open sessions end."""
-    token = tenant_repo.issue_token(session, tenant)
-    audit.record(session, actor=principal.actor, action="tenant.token.generate", tenant_id=tenant.id)
+    token = tenant_repo.issue_token(call.session, call.tenant)
+    call.audit("tenant.token.generate")
     return TokenOut(token=token)
 
 
@@ -109,16 +109,11 @@ async def generate_token(tenant: VisibleTenant, session: DbSession, principal: C
     responses=NOT_FOUND,
 )
 async def create_api_key(
-    tenant: VisibleTenant,
-    body: Annotated[ApiKeyCreate, Body(examples=[examples.API_KEY])],
-    session: DbSession,
-    principal: CurrentPrincipal,
+    call: OnTenant, body: Annotated[ApiKeyCreate, Body(examples=[examples.API_KEY])]
 ) -> ApiKeyOut:
     """An API key that reaches only this tenant."""
-    record, key = tenant_repo.create_api_key(session, tenant, body.name)
-    audit.record(
-        session, actor=principal.actor, action="tenant.api_key.create", tenant_id=tenant.id, key_id=record.id
-    )
+    record, key = tenant_repo.create_api_key(call.session, call.tenant, body.name)
+    call.audit("tenant.api_key.create", key_id=record.id)
     return ApiKeyOut(
         id=record.id,
         tenant_id=record.tenant_id,
@@ -151,9 +146,7 @@ async def download_qwc(tenant: VisibleTenant, request: Request) -> Response:
 
 
 @router.get("/{tenant_id}/connection", response_model=ConnectionOut, responses=NOT_FOUND)
-async def get_connection(
-    tenant: VisibleTenant, session: DbSession
-) -> ConnectionOut:
+async def get_connection(tenant: VisibleTenant, session: DbSession) -> ConnectionOut:
     """What we know of the customer's Web Connector and QuickBooks, from their last calls."""
     open_sessions = session.scalar(
         select(func.count())

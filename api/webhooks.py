@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import Body, HTTPException, Request, Response, status
 from pydantic import ConfigDict, Field
 
-from api.auth import CurrentPrincipal, DbSession, VisibleTenant
+from api.auth import OnTenant, VisibleTenant
 from api.errors import error_responses
 from api.models import ApiModel
 from api.routing import api_router
-from db import audit
 from db.models import utcnow
 from mapping import webhooks
 from mapping.fields import SafeText
@@ -55,11 +54,9 @@ def _out(tenant: object, secret: str | None = None) -> WebhookOut:
 
 @router.put("/webhook", response_model=WebhookOut, responses=error_responses(404))
 async def put_webhook(
-    tenant: VisibleTenant,
+    call: OnTenant,
     body: Annotated[WebhookIn, Body(examples=[{"url": "https://fusion.example.com/qbbridge-events"}])],
     request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
 ) -> WebhookOut:
     """Set where the tenant's events go. Events are made of what happens from now on."""
     public_https = request.app.state.settings.public_url.startswith("https://")
@@ -87,13 +84,14 @@ async def put_webhook(
             ],
         )
     now = utcnow()
+    tenant = call.tenant
     if tenant.webhook_url is None:
         tenant.webhook_since = now
         tenant.webhook_connection_seen_at = tenant.last_connection_error_at
-        webhooks.start_imports_mark(session, tenant)
+        webhooks.start_imports_mark(call.session, tenant)
     tenant.webhook_url = url
     tenant.webhook_secret_sealed = request.app.state.keyring.seal(secret)
-    audit.record(session, actor=principal.actor, action="webhook.update", tenant_id=tenant.id, url=url)
+    call.audit("webhook.update", url=url)
     return _out(tenant, secret if generated else None)
 
 
@@ -106,11 +104,12 @@ async def get_webhook(tenant: VisibleTenant) -> WebhookOut:
 
 
 @router.delete("/webhook", status_code=204, response_class=Response, responses=error_responses(404))
-async def delete_webhook(tenant: VisibleTenant, session: DbSession, principal: CurrentPrincipal) -> Response:
+async def delete_webhook(call: OnTenant) -> Response:
     """No more events are made; those not delivered yet wait, and go if a webhook is set again."""
+    tenant = call.tenant
     if tenant.webhook_url is not None:
         tenant.webhook_url = None
         tenant.webhook_secret_sealed = None
         tenant.webhook_since = None
-        audit.record(session, actor=principal.actor, action="webhook.delete", tenant_id=tenant.id)
+        call.audit("webhook.delete")
     return Response(status_code=204)

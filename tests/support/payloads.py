@@ -1,6 +1,12 @@
 """The documented minimal payload of five of the send flows, shared by the planning tests (tests/flows)
 and the end-to-end ones (tests/sends); each of those keeps its own inventory payload, since the item
-it names differs between a planning context and the simulated company."""
+it names differs between a planning context and the simulated company.
+
+They are not the OpenAPI examples of api/examples.py, though they have the same shape: the tests
+assert on these values (names, codes and dates in the qbXML; the customer, vendor and items the
+simulated company is given in tests/sends/conftest.py), while the examples are what a reader of
+/docs sees, free to change for that reader. The examples have their own test: each is sent and
+must be accepted (tests/adminapi/test_openapi_contract.py)."""
 
 SALES_ORDER = {
     "code": "SO-1001",
