@@ -299,6 +299,22 @@ class _TxnQuery(_TxnQueryHead):
 
 
 @qbxml
+class _PaidTxnQuery(_TxnQuery):
+    """A query of transactions that get paid, which can ask for the paid or the unpaid ones."""
+
+    paid_status: PaidStatus
+
+
+@qbxml
+class InvoiceQuery(_PaidTxnQuery, rq="InvoiceQueryRq"): ...
+
+
+@qbxml
+class BillQuery(_PaidTxnQuery, rq="BillQueryRq"):
+    """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
+
+
+@qbxml
 class SalesOrderQuery(_TxnQuery, rq="SalesOrderQueryRq"): ...
 
 
@@ -308,18 +324,6 @@ class PurchaseOrderQuery(_TxnQuery, rq="PurchaseOrderQueryRq"): ...
 
 @qbxml
 class EstimateQuery(_TxnQuery, rq="EstimateQueryRq"): ...
-
-
-@qbxml
-class InvoiceQuery(_TxnQuery, rq="InvoiceQueryRq"):
-    paid_status: PaidStatus
-
-
-@qbxml
-class BillQuery(_TxnQuery, rq="BillQueryRq"):
-    """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
-
-    paid_status: PaidStatus
 
 
 @qbxml
