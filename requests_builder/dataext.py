@@ -4,59 +4,55 @@
 application's GUID as owner, so no user can edit or see them.
 """
 
-# `el()` returns a dataclasses.field (see requests_builder.model), which RUF009 cannot see through.
-# ruff: noqa: RUF009
-
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from requests_builder.enums import (
-    ASSIGN_TO_OBJECT,
-    DATA_EXT_TYPE,
-    LIST_DATA_EXT_TYPE,
-    OTHER_DATA_EXT_TYPE,
-    TXN_DATA_EXT_TYPE,
+    AssignToObjects,
+    DataExtType,
+    ListDataExtType,
+    OtherDataExtType,
+    TxnDataExtType,
 )
 from requests_builder.errors import BuildError
-from requests_builder.model import Ref, Request, el
+from requests_builder.model import Ref, Request, qbxml
+from requests_builder.request_fields import Guid, Guids, Id, Ident, Idents, Text, el
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class DataExtDefQuery(Request, rq="DataExtDefQueryRq"):
     """Custom field definitions, by owner or by the kind of object they are assigned to (not both)."""
 
-    owner_ids: list[str] = el("OwnerID", "guids")
-    assign_to_objects: list[str] = el("AssignToObject", "enums", choices=ASSIGN_TO_OBJECT)
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
+    owner_ids: Guids
+    assign_to_objects: AssignToObjects
+    include_ret_elements: Idents
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         if self.owner_ids and self.assign_to_objects:
             raise BuildError(field, "give only one of owner_ids, assign_to_objects")
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class DataExtDefAdd(Request, body="DataExtDefAdd"):
-    owner_id: str | None = el("OwnerID", "guid", required=True)
-    name: str | None = el("DataExtName", ident=True, required=True, max_len=31)
-    data_ext_type: str | None = el("DataExtType", "enum", required=True, choices=DATA_EXT_TYPE)
-    assign_to_objects: list[str] = el("AssignToObject", "enums", choices=ASSIGN_TO_OBJECT)
+    owner_id: Guid = el(required=True)
+    name: Ident = el("DataExtName", required=True)
+    data_ext_type: DataExtType = el(required=True)
+    assign_to_objects: AssignToObjects
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _DataExtValue(Request):
     """One custom field value on a list object, a transaction (or one of its lines), or the company."""
 
-    owner_id: str | None = el("OwnerID", "guid", required=True)
-    name: str | None = el("DataExtName", ident=True, required=True, max_len=31)
-    list_data_ext_type: str | None = el("ListDataExtType", "enum", choices=LIST_DATA_EXT_TYPE)
-    list_obj: Ref | None = el("ListObjRef", "ref")
-    txn_data_ext_type: str | None = el("TxnDataExtType", "enum", choices=TXN_DATA_EXT_TYPE)
-    txn_id: str | None = el("TxnID", "id")
-    txn_line_id: str | None = el("TxnLineID", "id")
-    other_data_ext_type: str | None = el("OtherDataExtType", "enum", choices=OTHER_DATA_EXT_TYPE)
+    owner_id: Guid = el(required=True)
+    name: Ident = el("DataExtName", required=True)
+    list_data_ext_type: ListDataExtType
+    list_obj: Ref | None
+    txn_data_ext_type: TxnDataExtType
+    txn_id: Id
+    txn_line_id: Id
+    other_data_ext_type: OtherDataExtType
     # STR1024TYPE is the longest custom field; a shorter field type is QuickBooks' to enforce.
-    value: str | None = el("DataExtValue", required=True, max_len=1024)
+    value: Text = el("DataExtValue", required=True, max_len=1024)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         on_list = self.list_data_ext_type is not None or self.list_obj is not None
@@ -74,11 +70,11 @@ class _DataExtValue(Request):
             raise BuildError(field, "a transaction custom field needs both txn_data_ext_type and txn_id")
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class DataExtAdd(_DataExtValue, body="DataExtAdd"):
     """Set a custom field that has no value yet on this object."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class DataExtMod(_DataExtValue, body="DataExtMod"):
     """Change a custom field that already has a value on this object."""

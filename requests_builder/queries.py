@@ -1,50 +1,43 @@
 """Query requests, their filters, and the iterator attributes used to page through large results."""
 
-# `el()` returns a dataclasses.field (see requests_builder.model), which RUF009 cannot see through.
-# ruff: noqa: RUF009
-
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import ClassVar
 
-from requests_builder.enums import ACCOUNT_TYPE, ACTIVE_STATUS, ITERATOR, MATCH_CRITERION, PAID_STATUS
+from requests_builder.enums import ITERATOR, AccountTypes, ActiveStatus, MatchCriterion, PaidStatus
 from requests_builder.errors import BuildError
-from requests_builder.model import QBObject, Request, attr, el
-
-Moment = datetime | date | str
-Day = date | str
+from requests_builder.model import QBObject, Request, attr, qbxml
+from requests_builder.request_fields import Day, Flag, Guids, Id, Ident, Idents, Ids, Moment, Whole, el
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _MatchFilter(QBObject):
     """A text compared with QuickBooks' values from the start, anywhere, or at the end."""
 
-    match_criterion: str | None = el("MatchCriterion", "enum", required=True, choices=MATCH_CRITERION)
+    match_criterion: MatchCriterion = el(required=True)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class NameFilter(_MatchFilter):
-    name: str | None = el("Name", ident=True, required=True)
+    name: Ident = el(required=True)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class NameRangeFilter(QBObject):
-    from_name: str | None = el("FromName", ident=True)
-    to_name: str | None = el("ToName", ident=True)
+    from_name: Ident
+    to_name: Ident
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class ModifiedDateRangeFilter(QBObject):
-    from_modified_date: Moment | None = el("FromModifiedDate", "datetime")
-    to_modified_date: Moment | None = el("ToModifiedDate", "datetime")
+    from_modified_date: Moment
+    to_modified_date: Moment
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class TxnDateRangeFilter(QBObject):
-    from_txn_date: Day | None = el("FromTxnDate", "date")
-    to_txn_date: Day | None = el("ToTxnDate", "date")
+    from_txn_date: Day
+    to_txn_date: Day
 
 
 def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
@@ -53,21 +46,21 @@ def _exactly_one(obj: QBObject, field: str, names: tuple[str, ...]) -> None:
         raise BuildError(field, f"give exactly one of {', '.join(names)}", value=given or None)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _ListObjectFilter(QBObject):
     """Which list objects: by ListIDs or by full names, exactly one of the two. 209 characters is the
     longest full name of a customer's job (QuickBooks' limit where the schema gives none)."""
 
     SELECTORS: ClassVar[tuple[str, ...]] = ("list_ids", "full_names")
 
-    list_ids: list[str] = el("ListID", "ids")
-    full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
+    list_ids: Ids
+    full_names: Idents = el(max_len=209)
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         _exactly_one(self, field, self.SELECTORS)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _TreeFilter(_ListObjectFilter):
     """A list object filter that can also take an object with everything below it."""
 
@@ -78,39 +71,39 @@ class _TreeFilter(_ListObjectFilter):
         "full_name_with_children",
     )
 
-    list_id_with_children: str | None = el("ListIDWithChildren", "id")
-    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=209)
+    list_id_with_children: Id
+    full_name_with_children: Ident = el(max_len=209)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class EntityFilter(_TreeFilter):
     """The customer, vendor or employee of the transactions; ``..._with_children`` includes jobs."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class ItemFilter(_TreeFilter):
     """The items on the transactions' lines; ``..._with_children`` includes sub-items (five levels of
     31 characters)."""
 
-    full_names: list[str] = el("FullName", "texts", ident=True, max_len=159)
-    full_name_with_children: str | None = el("FullNameWithChildren", ident=True, max_len=159)
+    full_names: Idents = el(max_len=159)
+    full_name_with_children: Ident = el(max_len=159)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class TimeTrackingEntityFilter(_ListObjectFilter):
     """The employees, vendors or other names whose time is wanted. Unlike ``EntityFilter`` it has no
     ``...WithChildren`` form: time belongs to a person, never to a job."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class RefNumberFilter(_MatchFilter):
-    ref_number: str | None = el("RefNumber", ident=True, required=True)
+    ref_number: Ident = el(required=True)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class RefNumberRangeFilter(QBObject):
-    from_ref_number: str | None = el("FromRefNumber", ident=True)
-    to_ref_number: str | None = el("ToRefNumber", ident=True)
+    from_ref_number: Ident
+    to_ref_number: Ident
 
 
 def _check_iterator(query: QBObject, field: str, version: tuple[int, int]) -> None:
@@ -161,17 +154,17 @@ _LIST_FILTERS = (
 )
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _ListQuery(Request):
-    list_ids: list[str] = el("ListID", "ids")
-    full_names: list[str] = el("FullName", "texts", ident=True, max_len=209)
-    max_returned: int | None = el("MaxReturned", "int")
-    active_status: str | None = el("ActiveStatus", "enum", choices=ACTIVE_STATUS)
-    from_modified_date: Moment | None = el("FromModifiedDate", "datetime")
-    to_modified_date: Moment | None = el("ToModifiedDate", "datetime")
-    name_filter: NameFilter | None = el("NameFilter", "agg", cls=NameFilter)
-    name_range_filter: NameRangeFilter | None = el("NameRangeFilter", "agg", cls=NameRangeFilter)
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
+    list_ids: Ids
+    full_names: Idents = el(max_len=209)
+    max_returned: Whole
+    active_status: ActiveStatus
+    from_modified_date: Moment
+    to_modified_date: Moment
+    name_filter: NameFilter | None
+    name_range_filter: NameRangeFilter | None
+    include_ret_elements: Idents
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         _one_selection(self, field, _LIST_SELECTORS, _LIST_FILTERS)
@@ -182,52 +175,52 @@ class _ListQuery(Request):
         _check_iterator(self, field, version)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _ListQueryWithOwner(_ListQuery):
-    owner_ids: list[str] = el("OwnerID", "guids")
+    owner_ids: Guids
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _IteratedListQuery(_ListQueryWithOwner):
     iterator: str | None = attr("iterator")
     iterator_id: str | None = attr("iteratorID")
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class CustomerQuery(_IteratedListQuery, rq="CustomerQueryRq"):
     """Customers and jobs; ``owner_ids=["0"]`` returns their custom fields."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class VendorQuery(_IteratedListQuery, rq="VendorQueryRq"): ...
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class ItemQuery(_IteratedListQuery, rq="ItemQueryRq"):
     """Items of every type (inventory, non-inventory, service, assembly, group, ...)."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class ItemInventoryQuery(_IteratedListQuery, rq="ItemInventoryQueryRq"):
     """Inventory items only, with their quantities on hand, on order and on sales order."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class EmployeeQuery(_ListQueryWithOwner, rq="EmployeeQueryRq"):
     """Employees. QuickBooks offers no iterator for this query."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class AccountQuery(_ListQueryWithOwner, rq="AccountQueryRq"):
-    account_types: list[str] = el("AccountType", "enums", choices=ACCOUNT_TYPE)
+    account_types: AccountTypes
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class PayrollItemWageQuery(_ListQuery, rq="PayrollItemWageQueryRq"):
     """Payroll wage items (needed for time tracking by payroll item). No iterator, no custom fields."""
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class UnitOfMeasureSetQuery(_ListQuery, rq="UnitOfMeasureSetQueryRq"):
     """Unit-of-measure sets (qbXML 7.0): each set's base unit and the units defined as multiples of
     it. No iterator, no custom fields."""
@@ -266,7 +259,7 @@ def _check_txn_query(
     _check_iterator(query, field, version)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _DatedTxnQuery(Request):
     """The fields and rules of every transaction query, the time-tracking one included."""
 
@@ -274,93 +267,91 @@ class _DatedTxnQuery(Request):
 
     iterator: str | None = attr("iterator")
     iterator_id: str | None = attr("iteratorID")
-    txn_ids: list[str] = el("TxnID", "ids")
-    max_returned: int | None = el("MaxReturned", "int")
-    modified_date_range: ModifiedDateRangeFilter | None = el(
-        "ModifiedDateRangeFilter", "agg", cls=ModifiedDateRangeFilter
-    )
-    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter", "agg", cls=TxnDateRangeFilter)
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
+    txn_ids: Ids
+    max_returned: Whole
+    modified_date_range: ModifiedDateRangeFilter | None = el("ModifiedDateRangeFilter")
+    txn_date_range: TxnDateRangeFilter | None = el("TxnDateRangeFilter")
+    include_ret_elements: Idents
 
     def check(self, field: str, version: tuple[int, int]) -> None:
         _check_txn_query(self, field, version, self.SELECTORS)
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _TxnQueryHead(_DatedTxnQuery):
     """What every transaction query but the time-tracking one adds: reference numbers, an entity
     filter, line items and custom fields."""
 
     SELECTORS: ClassVar[tuple[str, ...]] = _TXN_SELECTORS
 
-    ref_numbers: list[str] = el("RefNumber", "texts", ident=True)
-    ref_numbers_case_sensitive: list[str] = el("RefNumberCaseSensitive", "texts", ident=True)
-    entity_filter: EntityFilter | None = el("EntityFilter", "agg", cls=EntityFilter)
-    ref_number_filter: RefNumberFilter | None = el("RefNumberFilter", "agg", cls=RefNumberFilter)
-    ref_number_range_filter: RefNumberRangeFilter | None = el(
-        "RefNumberRangeFilter", "agg", cls=RefNumberRangeFilter
-    )
-    include_line_items: bool | None = el("IncludeLineItems", "bool")
-    owner_ids: list[str] = el("OwnerID", "guids")
+    ref_numbers: Idents
+    ref_numbers_case_sensitive: Idents = el("RefNumberCaseSensitive")
+    entity_filter: EntityFilter | None
+    ref_number_filter: RefNumberFilter | None
+    ref_number_range_filter: RefNumberRangeFilter | None
+    include_line_items: Flag
+    owner_ids: Guids
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class _TxnQuery(_TxnQueryHead):
-    include_linked_txns: bool | None = el("IncludeLinkedTxns", "bool")
+    include_linked_txns: Flag
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
+class _PaidTxnQuery(_TxnQuery):
+    """A query of transactions that get paid, which can ask for the paid or the unpaid ones."""
+
+    paid_status: PaidStatus
+
+
+@qbxml
+class InvoiceQuery(_PaidTxnQuery, rq="InvoiceQueryRq"): ...
+
+
+@qbxml
+class BillQuery(_PaidTxnQuery, rq="BillQueryRq"):
+    """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
+
+
+@qbxml
 class SalesOrderQuery(_TxnQuery, rq="SalesOrderQueryRq"): ...
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class PurchaseOrderQuery(_TxnQuery, rq="PurchaseOrderQueryRq"): ...
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class EstimateQuery(_TxnQuery, rq="EstimateQueryRq"): ...
 
 
-@dataclass(kw_only=True, slots=True)
-class InvoiceQuery(_TxnQuery, rq="InvoiceQueryRq"):
-    paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
-
-
-@dataclass(kw_only=True, slots=True)
-class BillQuery(_TxnQuery, rq="BillQueryRq"):
-    """Vendor bills; ``ref_numbers`` are the vendor's invoice numbers (up to 20 characters)."""
-
-    paid_status: str | None = el("PaidStatus", "enum", choices=PAID_STATUS)
-
-
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class InventoryAdjustmentQuery(_TxnQueryHead, rq="InventoryAdjustmentQueryRq"):
     """Inventory adjustments (qbXML 2.0). Unlike the sales and purchase queries it can filter by item and
     has no linked transactions or currency filter."""
 
-    item_filter: ItemFilter | None = el("ItemFilter", "agg", cls=ItemFilter)
+    item_filter: ItemFilter | None
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class TimeTrackingQuery(_DatedTxnQuery, rq="TimeTrackingQueryRq"):
     """Time entries. QuickBooks gives them no reference number, lines or custom fields, so the only
     look-up is by ``txn_ids``; the person filter is ``TimeTrackingEntityFilter``."""
 
-    entity_filter: TimeTrackingEntityFilter | None = el(
-        "TimeTrackingEntityFilter", "agg", cls=TimeTrackingEntityFilter
-    )
+    entity_filter: TimeTrackingEntityFilter | None = el("TimeTrackingEntityFilter")
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class HostQuery(Request, rq="HostQueryRq"):
     """Product, version and the qbXML versions the host supports."""
 
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
+    include_ret_elements: Idents
 
 
-@dataclass(kw_only=True, slots=True)
+@qbxml
 class CompanyQuery(Request, rq="CompanyQueryRq"):
     """Company name and address; ``owner_ids`` returns company custom fields (our FileID)."""
 
-    include_ret_elements: list[str] = el("IncludeRetElement", "texts", ident=True)
-    owner_ids: list[str] = el("OwnerID", "guids")
+    include_ret_elements: Idents
+    owner_ids: Guids

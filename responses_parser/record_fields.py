@@ -1,10 +1,11 @@
 """How a record field is declared: by its name and a type that also says how the element is read.
 
 ``txn_date: Day`` is a date read from ``<TxnDate>``; ``customer: Ref`` a reference read from
-``<CustomerRef>``. The element is the field's name in QuickBooks' spelling (:func:`element_of`); a field
-whose element is named otherwise says so with :func:`x`. :func:`record` turns the declarations into the
-frozen, slotted dataclass fields (tag, reader, repeated) that :mod:`responses_parser.record_reader`
-compiles its readers from, so the declarations stay one line of a name and a type each.
+``<CustomerRef>``. The element is the field's name in QuickBooks' spelling (:func:`element_of`, by the
+rule requests share, :mod:`responses_parser.element_names`); a field whose element is named otherwise
+says so with :func:`x`. :func:`record` turns the declarations into the frozen, slotted dataclass fields
+(tag, reader, repeated) that :mod:`responses_parser.record_reader` compiles its readers from, so the
+declarations stay one line of a name and a type each.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import inspect
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias, TypeVar, dataclass_transform
+
+from responses_parser.element_names import element_name
 
 # The field types. Each is also how the field is read (see _READS), so it is written by its alias name.
 Text: TypeAlias = str | None
@@ -49,9 +52,6 @@ _READS: dict[str, tuple[str, bool, str | None]] = {
     "DataExts": ("dataext", True, "DataExtRet"),
     "Merged": ("merge", False, None),
 }
-# Words QuickBooks writes in capitals inside element names (TxnID, ExternalGUID, ARAccountRef, PONumber).
-_CAPITALS = {"id": "ID", "guid": "GUID", "ar": "AR", "ap": "AP", "fob": "FOB", "po": "PO", "cogs": "COGS"}
-_CAPITALS |= {"uom": "UOM", "qb": "QB"}
 
 
 class _Element(str):
@@ -70,10 +70,7 @@ def element_of(name: str, type_name: str) -> str:
     fixed = _READS[type_name][2]
     if fixed is not None:
         return fixed
-    tag = "".join(_CAPITALS.get(word) or word[:1].upper() + word[1:] for word in name.split("_"))
-    if type_name == "Ref" and not tag.endswith("Ref"):
-        tag += "Ref"
-    return tag
+    return element_name(name, ref=type_name == "Ref")
 
 
 _T = TypeVar("_T")
