@@ -45,19 +45,31 @@ SHIPPING = {
     "date": "2026-12-01",
     "rows": [{"product": {"code": "WIDGET-1"}, "quantity": 5}],
 }
+
+
+def time_record(
+    number: str, name: str, start: str, *, end: str | None = None, duration: int | None = None
+) -> dict[str, object]:
+    """A time record of welding in fabrication by worker ``number`` (``name``), from ``start`` to
+    ``end`` or for ``duration`` minutes."""
+    record: dict[str, object] = {
+        "worker": {"number": number, "name": name},
+        "operation": {"name": "Welding"},
+        "section": {"name": "Fabrication"},
+        "startTime": start,
+    }
+    if end is not None:
+        record["endTime"] = end
+    if duration is not None:
+        record["duration"] = duration
+    return record
+
+
 PRODUCTION_ORDER = {
     "code": "MO-301",
     "description": "Widgets for Acme",
     "client": {"code": "ACME", "name": "Acme Corp"},
-    "timeRecords": [
-        {
-            "worker": {"number": "17", "name": "Ana Ruiz"},
-            "operation": {"name": "Welding"},
-            "section": {"name": "Fabrication"},
-            "startTime": "2026-11-25T08:00:00Z",
-            "endTime": "2026-11-25T10:30:00Z",
-        }
-    ],
+    "timeRecords": [time_record("17", "Ana Ruiz", "2026-11-25T08:00:00Z", end="2026-11-25T10:30:00Z")],
 }
 
 
@@ -65,16 +77,10 @@ def timesheet_for_worker(number: int) -> dict[str, object]:
     """A production order whose two time records (the same 90 minutes of welding, day ``number``) are
     for worker ``number``, new to QuickBooks: the never-duplicate tests lose a different answer of
     its send for each worker."""
-    record = {
-        "worker": {"number": str(number), "name": f"Worker{number} Test"},
-        "operation": {"name": "Welding"},
-        "section": {"name": "Fabrication"},
-        "startTime": f"2026-11-2{number}T08:00:00Z",
-        "duration": 90,
-    }
+    start = f"2026-11-2{number}T08:00:00Z"
     return {
         "code": f"MO-D{number}",
         "description": "Dup test",
         "client": {"code": "ACME"},
-        "timeRecords": [dict(record) for _ in range(2)],
+        "timeRecords": [time_record(str(number), f"Worker{number} Test", start, duration=90) for _ in range(2)],
     }
