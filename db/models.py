@@ -7,13 +7,12 @@ them (a test compares the two).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,10 +21,20 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+
+from db.columns import (
+    Count,
+    JsonObject,
+    LongText,
+    SerialId,
+    StampedNow,
+    TenantKey,
+    UTCDateTime,
+    partial_index,
+    utcnow,
+)
 
 # A job with steps still to go (queued, or in flight), written as the queue's statements write it:
 # the open-jobs index is partial on exactly this condition, and a query can use it only when its own
@@ -42,62 +51,6 @@ LINK_HAS_NUMBER = "ref_number IS NOT NULL"
 ANSWERED_SESSION_CONDITION = (
     "(company_file IS NOT NULL AND refusal IS NULL) OR refusal IN ('other_company_file', 'connection_error')"
 )
-
-
-def partial_index(name: str, *columns: str, where: str) -> Index:
-    """An index of the rows that meet ``where`` only, the same on both databases (each uses it only for
-    a query that repeats the condition as written)."""
-    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
-
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint identity.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-# Column declarations several tables share, written once (SQLAlchemy copies the mapped_column of an
-# Annotated type into each column declared with it). A column's nullability comes from its type:
-# ``Mapped[X | None]`` is nullable, ``Mapped[X]`` is not.
-# A time stamped when the row is written.
-StampedNow = Annotated[dt.datetime, mapped_column(default=utcnow)]
-# A tenant's own row: it goes when the tenant is deleted.
-TenantKey = Annotated[str, mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))]
-# A table's own key, numbered by the database.
-SerialId = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
-# A JSON object, empty unless given.
-JsonObject = Annotated[dict[str, Any], mapped_column(JSON, default=dict)]
-# A count that starts at zero.
-Count = Annotated[int, mapped_column(Integer, default=0)]
-# Text of any length (a message, an error, a document).
-LongText = Annotated[str, mapped_column(Text)]
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware UTC in Python on every database.
-
-    SQLite has no time zones and hands back naive values; comparing those with aware ones fails, so
-    values are normalised to aware UTC on the way out and to UTC on the way in.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
