@@ -130,8 +130,18 @@ def test_the_support_page_through_a_tenants_own_link(live_server: LiveServer, pa
         assert "Support Link Co" not in page.content()
 
 
+def _settled(page: Page) -> None:
+    """Wait until htmx has finished its request, swap and settle: after a boosted page swaps in, htmx
+    gives the focus back to the element it had before, a few milliseconds later. A person cannot type
+    that fast, a test can: keys pressed before then would go to the element htmx focuses next."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def _tab_to(page: Page, name: str, *, limit: int = 80) -> None:
     """Press Tab until the element named ``name`` has the focus (a keyboard user's way there)."""
+    _settled(page)
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = page.evaluate(
@@ -160,6 +170,7 @@ def test_the_main_paths_by_keyboard_only(live_server: LiveServer, page: Page) ->
     page.keyboard.type(live_server.admin_key)  # the key field has the focus on arrival
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server.base_url + "/console/tenants")
+    _settled(page)
     # The skip link comes first and moves the focus to the content.
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
