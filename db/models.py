@@ -45,6 +45,7 @@ WAITING_STEP_CONDITION = "state IN ('queued', 'in_flight', 'unknown_outcome')"
 PRUNABLE_JOB_CONDITION = "payload_pruned_at IS NULL AND status IN ('succeeded', 'failed', 'cancelled')"
 PRUNABLE_IMPORT_CONDITION = "data_pruned_at IS NULL AND status = 'acknowledged'"
 LINK_HAS_NUMBER = "ref_number IS NOT NULL"
+INVENTORY_JOB_CONDITION = "kind = 'inventory'"
 # A Web Connector session in which QuickBooks answered the connector: it let the connector in (a
 # sendRequestXML came, reporting the company file) or refused it for a reason of its own. The setup
 # checklist's "request access" reads the latest such session (mapping/setup.py).
@@ -292,6 +293,8 @@ class Job(Base):
         # The tenant's jobs with steps still to go, in queue order: the claim reads the first of them
         # (and the next few for a shared message set) and nothing else, however long the history.
         partial_index("ix_jobs_open_queue", "tenant_id", "queue_seq", where=OPEN_JOB_CONDITION),
+        # An inventory send's look at the tenant's latest inventory sends (db/sends.py).
+        partial_index("ix_jobs_tenant_inventory", "tenant_id", "id", where=INVENTORY_JOB_CONDITION),
         # What retention may still prune, oldest first (qbbridge/retention.py).
         partial_index("ix_jobs_prunable", "finished_at", where=PRUNABLE_JOB_CONDITION),
     )

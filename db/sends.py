@@ -131,9 +131,9 @@ def read_for_send(
 
 
 # The steps of the tenant's latest jobs of a kind (its jobs newest first: ix_jobs_tenant_id).
-_RECENT_STEP_RESULTS = Statement(
+_RECENT_INVENTORY_RESULTS = Statement(
     "SELECT s.completed_at, s.result FROM job_steps s "
-    "WHERE s.job_id IN (SELECT j.id FROM jobs j WHERE j.tenant_id = :tenant_id AND j.kind = :job_kind "
+    "WHERE s.job_id IN (SELECT j.id FROM jobs j WHERE j.tenant_id = :tenant_id AND j.kind = 'inventory' "
     "ORDER BY j.id DESC LIMIT :limit) "
     "AND s.completed_at >= :since ORDER BY s.completed_at DESC",
     timestamps=["since"],
@@ -142,16 +142,14 @@ _RECENT_STEP_RESULTS = Statement(
 )
 
 
-def recent_step_results(
-    session: Session, tenant_id: str, *, job_kind: str, since: dt.datetime, limit: int = 20
+def recent_inventory_results(
+    session: Session, tenant_id: str, *, since: dt.datetime, limit: int = 20
 ) -> list[tuple[dt.datetime, dict[str, Any]]]:
-    """The results of the finished steps of the tenant's latest ``limit`` jobs of ``job_kind``,
-    completed since ``since``, newest first: what QuickBooks answered earlier sends (an inventory
-    send's item lookup says each item's type, whether or not the send could go on)."""
+    """The results of the finished steps of the tenant's latest ``limit`` inventory jobs, completed
+    since ``since``, newest first: what QuickBooks answered earlier inventory sends (their item lookup
+    says each item's type, whether or not the send could go on)."""
     rows = batch.run_one(
-        session,
-        _RECENT_STEP_RESULTS,
-        {"tenant_id": tenant_id, "job_kind": job_kind, "since": since, "limit": limit},
+        session, _RECENT_INVENTORY_RESULTS, {"tenant_id": tenant_id, "since": since, "limit": limit}
     )
     # (completed_at is never NULL here: the statement compares it with :since.)
     return [(row.completed_at, dict(row.result or {})) for row in rows]

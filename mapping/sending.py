@@ -390,9 +390,7 @@ def _item_types_reader(session: Session, tenant_id: str, now: dt.datetime) -> It
     planner asks: only inventory does)."""
 
     def read() -> dict[str, KnownType]:
-        results = send_repo.recent_step_results(
-            session, tenant_id, job_kind="inventory", since=now - KNOWN_FOR
-        )
+        results = send_repo.recent_inventory_results(session, tenant_id, since=now - KNOWN_FOR)
         return known_item_types(results)
 
     return read

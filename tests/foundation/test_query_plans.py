@@ -1,5 +1,6 @@
-"""A retrieval's lookups, and the setup checklist's sessions, read a bounded part of the database,
-however many imports or Web Connector sessions it holds.
+"""A retrieval's lookups, an inventory send's look at earlier sends, and the setup checklist's
+sessions read a bounded part of the database, however many imports, jobs or Web Connector sessions it
+holds.
 
 Counted in rows PostgreSQL looked at and threw away (``EXPLAIN ANALYZE``: rows removed by a filter,
 in every node and loop), not in time: the plans this test once caught read every import of the
@@ -23,6 +24,7 @@ from sqlalchemy import event, select
 
 from db import batch
 from db import imports as import_repo
+from db import sends as send_repo
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Tenant, WcSession
@@ -101,6 +103,38 @@ def test_a_retrieval_page_looks_up_its_documents_without_reading_every_stored_im
         stored = import_repo.existing_sources(session, tenant, "SalesOrder", ["TXN-8", "TXN-99999"])
     assert held == {"SO-7": ("SalesOrder", "SO-7")}
     assert stored == {"TXN-8"}
+
+
+def test_an_inventory_send_reads_the_tenants_latest_inventory_jobs_not_every_job(database: Database) -> None:
+    """An inventory send looks up what QuickBooks said of item types to the tenant's latest inventory
+    sends (``db/sends.py``, ``recent_inventory_results``). Inventory jobs are few among a tenant's jobs:
+    found through an index of all the tenant's jobs, each send read every job the tenant kept."""
+    tenant = _tenant(database, "Plans inventory")
+    now = dt.datetime.now(dt.UTC)
+    with psycopg.connect(_driver_url(database)) as connection:
+        # Two inventory jobs first, one with a finished step, then many jobs of the other flows.
+        connection.execute(
+            "INSERT INTO jobs (public_id, tenant_id, kind, status, payload, warnings, result, queue_seq, "
+            "created_at, updated_at) SELECT gen_random_uuid()::text, %(tenant)s, "
+            "CASE WHEN n <= 2 THEN 'inventory' ELSE 'salesOrder' END, 'succeeded', '{}', '[]', '{}', n, "
+            "now(), now() FROM generate_series(1, %(rows)s) AS n",
+            {"tenant": tenant, "rows": ROWS},
+        )
+        connection.execute(
+            "INSERT INTO job_steps (job_id, tenant_id, position, kind, state, intent, request_ids, result, "
+            "attempts, phase, reconcilable, created_at, completed_at) "
+            "SELECT id, tenant_id, 0, 'qbxml_request', 'succeeded', '{}', '[]', '{\"seen\": 1}', 1, 'send', "
+            "false, now(), %(now)s FROM jobs WHERE tenant_id = %(tenant)s AND queue_seq = 1",
+            {"tenant": tenant, "now": now},
+        )
+        connection.execute("ANALYZE jobs")
+        connection.execute("ANALYZE job_steps")
+    params = {"tenant_id": tenant, "since": now - dt.timedelta(days=7), "limit": 20}
+    assert _rows_discarded(database, send_repo._RECENT_INVENTORY_RESULTS.sql, params) <= MAX_DISCARDED
+    # And it still finds what QuickBooks said.
+    with database.transaction() as session:
+        results = send_repo.recent_inventory_results(session, tenant, since=now - dt.timedelta(days=7))
+    assert [result for _, result in results] == [{"seen": 1}]
 
 
 def _setup_statements(database: Database, ids: list[str]) -> list[tuple[str, Any]]:
@@ -212,5 +246,22 @@ def test_on_sqlite_the_setup_checklist_finds_its_sessions_by_index(tmp_path: Pat
                 assert any("ix_qbwc_sessions_tenant_answered" in d for d in details) == (
                     "'connection_error'" in sql
                 )
+    finally:
+        database.dispose()
+
+
+def test_on_sqlite_an_inventory_send_finds_the_inventory_jobs_by_their_index(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'plans.db'}")
+    try:
+        upgrade(database.engine)
+        sql = batch._PARAMETER.sub(r"?", send_repo._RECENT_INVENTORY_RESULTS.sql)
+        with database.engine.connect() as connection:
+            details = [
+                row[3]
+                for row in connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {sql}", ("tenant", 20, "2026-01-01 00:00:00")
+                )
+            ]
+        assert any(d.startswith("SEARCH j USING INDEX ix_jobs_tenant_inventory") for d in details), details
     finally:
         database.dispose()

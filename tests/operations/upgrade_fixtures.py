@@ -681,6 +681,11 @@ def fill_0017(rows: Rows) -> Expected:
     return fill_0016(rows)
 
 
+def fill_0018(rows: Rows) -> Expected:
+    """0018 only adds an index of the tenants' inventory jobs: the rows are those of 0017."""
+    return fill_0017(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -699,4 +704,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0015": fill_0015,
     "0016": fill_0016,
     "0017": fill_0017,
+    "0018": fill_0018,
 }
