@@ -62,6 +62,11 @@ class PageWatch:
             match = re.match(r"Failed to load resource: the server responded with a status of (\d+)", text)
             if match and int(match.group(1)) in self.expected_statuses.values():
                 return
+            # A page asked for while another still loads replaces that load (base.html: hx-sync), and
+            # htmx logs the load it abandoned as two errors. A request that fails logs htmx:sendError,
+            # htmx:timeout or htmx:responseError besides, which still count.
+            if text.startswith(("htmx:sendAbort,", "htmx:afterRequest,")):
+                return
             self.problems.append(f"console error: {text} ({message.location.get('url', '')})")
 
     def on_page_error(self, error: Any) -> None:

@@ -3,11 +3,12 @@ support page reached through a tenant's own .qwc link, keyboard-only use, readin
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 from lxml import etree
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import Error, Page, Playwright, Route, expect
 
 from db import imports as import_repo
 from db.engine import Database
@@ -128,6 +129,26 @@ def test_the_support_page_through_a_tenants_own_link(live_server: LiveServer, pa
         page.goto(live_server.base_url + "/support?file=" + probe)
         expect(page.get_by_text("This help link does not match a connection")).to_be_visible()
         assert "Support Link Co" not in page.content()
+
+
+def test_the_last_click_wins_while_a_page_is_still_loading(live_server: LiveServer, page: Page) -> None:
+    """As in a browser without scripts, a click while a page is still loading replaces that load: the
+    slower page's answer, if it comes, does not replace the one asked for after it."""
+    tenant = new_tenant(live_server, "Last Click Works")
+    sign_in(page, live_server, live_server.admin_key)
+    page.goto(live_server.base_url + "/console/tenants?q=last+click+works")
+    held: list[Route] = []
+    page.route(re.compile(rf"/console/tenants/{tenant['id']}$"), lambda route: held.append(route))
+    page.get_by_role("link", name="Last Click Works").click()
+    while not held:  # the tenant page's request is on its way, held here
+        page.wait_for_timeout(20)
+    page.get_by_role("link", name="Help").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Help")
+    with contextlib.suppress(Error):  # (a request the page abandoned has nothing left to answer)
+        held[0].continue_()  # the tenant page answers late
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Help")
+    expect(page).to_have_url(re.compile(r"/support$"))
 
 
 def _settled(page: Page) -> None:
