@@ -130,7 +130,8 @@ def read_for_send(
     return reads
 
 
-# The steps of the tenant's latest jobs of a kind (its jobs newest first: ix_jobs_tenant_id).
+# The steps of the tenant's latest inventory jobs, found newest first by the index of inventory jobs
+# (db/models.py: ix_jobs_tenant_inventory, whose condition the kind's term repeats as written).
 _RECENT_INVENTORY_RESULTS = Statement(
     "SELECT s.completed_at, s.result FROM job_steps s "
     "WHERE s.job_id IN (SELECT j.id FROM jobs j WHERE j.tenant_id = :tenant_id AND j.kind = 'inventory' "
