@@ -71,15 +71,19 @@ class FusionModel(BaseModel):
 # --- References ---------------------------------------------------------------------------------------
 
 
+# A party's name beside its code: shown to people, never matched against QuickBooks.
+PartyName = Annotated[Text | None, Field(description="Name (informative: QuickBooks is matched by code).")]
+
+
 class ClientRef(FusionModel):
     id: int | None = Field(None, description="Fusion Operations id of the client.")
     code: Code = Field(description="Client code; the QuickBooks customer name by default.")
-    name: Text | None = Field(None, description="Client name (informative).")
+    name: PartyName = None
 
 
 class SupplierRef(FusionModel):
     code: Code = Field(description="Supplier code; the QuickBooks vendor name.")
-    name: Text | None = Field(None, description="Supplier name (informative).")
+    name: PartyName = None
 
 
 class Marketplace(FusionModel):
@@ -94,16 +98,23 @@ class OrderRef(FusionModel):
     code: Code = Field(description="Code of the order this movement belongs to.")
 
 
-class Product(FusionModel):
-    id: int | None = Field(None, description="Fusion Operations id of the product.")
-    code: Code = Field(description="Product code; the QuickBooks item full name (`Parent:Child` allowed).")
-    name: Text | None = Field(None, description="Product name.")
-    observations: Text | None = Field(None, description="Product observations.")
+# The fields a product carries wherever a document names it (set to None when absent).
+ProductName = Annotated[Text | None, Field(description="Product name.")]
+ProductObservations = Annotated[Text | None, Field(description="Product observations.")]
 
 
 class ProductRef(FusionModel):
-    code: Code = Field(description="Product code; the QuickBooks item full name.")
-    name: Text | None = Field(None, description="Product name.")
+    """A product by its code, as a receiving or shipping row names it."""
+
+    code: Code = Field(description="Product code; the QuickBooks item full name (`Parent:Child` allowed).")
+    name: ProductName = None
+
+
+class Product(ProductRef):
+    """A product as an order row carries it: the reference, with its id and observations."""
+
+    id: int | None = Field(None, description="Fusion Operations id of the product.")
+    observations: ProductObservations = None
 
 
 # --- Documents ----------------------------------------------------------------------------------------
@@ -267,11 +278,11 @@ class ProductionOrder(FusionModel):
 
 class InventoryProduct(FusionModel):
     code: Code = Field(description="Product code; the QuickBooks item full name unless matched otherwise.")
-    name: Text | None = Field(None, description="Product name.")
+    name: ProductName = None
     quantity: Number = Field(ge=0, description="Quantity in stock in Fusion Operations (0 or more).")
     tags: list[Text] = Field(default_factory=list, description="Product tags.")
     custom_fields: CustomFields
-    observations: Text | None = Field(None, description="Product observations.")
+    observations: ProductObservations = None
     category: Text | None = Field(None, description="Product category.")
 
 
