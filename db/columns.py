@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +40,14 @@ JsonObject = Annotated[dict[str, Any], mapped_column(JSON, default=dict)]
 Count = Annotated[int, mapped_column(Integer, default=0)]
 # Text of any length (a message, an error, a document).
 LongText = Annotated[str, mapped_column(Text)]
+
+# What QuickBooks reports that several tables keep, each width stated once.
+# A company file's Windows path: room past MAX_PATH (260) for the long paths Windows allows.
+CompanyFilePath = Annotated[str, mapped_column(String(1000))]
+# A qbXML version as QuickBooks names it ("13.0").
+QbxmlVersion = Annotated[str, mapped_column(String(16))]
+# QuickBooks' country edition ("US", "CA", "UK", "AU").
+Country = Annotated[str, mapped_column(String(8))]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

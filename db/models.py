@@ -25,9 +25,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.columns import (
+    CompanyFilePath,
     Count,
+    Country,
     JsonObject,
     LongText,
+    QbxmlVersion,
     SerialId,
     StampedNow,
     TenantKey,
@@ -86,7 +89,7 @@ class Tenant(Base):
     file_id: Mapped[str] = mapped_column(String(38), unique=True)
     token_digest: Mapped[str | None] = mapped_column(String(64))
     token_created_at: Mapped[dt.datetime | None]
-    company_file: Mapped[str] = mapped_column(String(1000), default="")
+    company_file: Mapped[CompanyFilePath] = mapped_column(default="")
     settings: Mapped[JsonObject]
     created_at: Mapped[StampedNow]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -94,10 +97,10 @@ class Tenant(Base):
     # What we know of the customer's side, from the Web Connector's calls.
     last_contact_at: Mapped[dt.datetime | None]
     qbwc_version: Mapped[str | None] = mapped_column(String(64))
-    connected_company_file: Mapped[str | None] = mapped_column(String(1000))
+    connected_company_file: Mapped[CompanyFilePath | None]
     qb_product: Mapped[str | None] = mapped_column(String(200))
-    qb_country: Mapped[str | None] = mapped_column(String(8))
-    qbxml_version: Mapped[str | None] = mapped_column(String(16))
+    qb_country: Mapped[Country | None]
+    qbxml_version: Mapped[QbxmlVersion | None]
     supported_qbxml_versions: Mapped[list[str] | None] = mapped_column(JSON)
     host_info: Mapped[dict[str, Any] | None]
     host_info_at: Mapped[dt.datetime | None]
@@ -114,7 +117,7 @@ class Tenant(Base):
     connector_seen_at: Mapped[dt.datetime | None]  # any authenticate
     login_failed_at: Mapped[dt.datetime | None]  # a wrong token
     # The company file the tenant is bound to: the first that reached QuickBooks (db/binding.py).
-    bound_company_file: Mapped[str | None] = mapped_column(String(1000))
+    bound_company_file: Mapped[CompanyFilePath | None]
     bound_company_name: Mapped[str | None] = mapped_column(String(200))
     bound_at: Mapped[dt.datetime | None]
     disabled_at: Mapped[dt.datetime | None]
@@ -213,9 +216,9 @@ class WcSession(Base):
     last_seen_at: Mapped[StampedNow]
     closed_at: Mapped[dt.datetime | None]
     client_version: Mapped[str | None] = mapped_column(String(64))
-    company_file: Mapped[str | None] = mapped_column(String(1000))
-    country: Mapped[str | None] = mapped_column(String(8))
-    qbxml_version: Mapped[str | None] = mapped_column(String(16))
+    company_file: Mapped[CompanyFilePath | None]
+    country: Mapped[Country | None]
+    qbxml_version: Mapped[QbxmlVersion | None]
     hcp_received: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[LongText | None]
     wait_requested: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -226,7 +229,7 @@ class WcSession(Base):
     close_reason: Mapped[str | None] = mapped_column(String(200))
     # Why qbbridge refused the session (qbwc/onboarding.py: Refusal), if it did.
     refusal: Mapped[str | None] = mapped_column(String(40))
-    requested_company_file: Mapped[str | None] = mapped_column(String(1000))
+    requested_company_file: Mapped[CompanyFilePath | None]
     retried_open_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
@@ -329,7 +332,7 @@ class Step(Base):
     reconcilable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The qbXML version the step's own request was last written for: what it carried (an ExternalGUID
     # from 9.0 on) decides how it is looked for if its answer is lost (mapping/flows/reconcile.py).
-    sent_qbxml_version: Mapped[str | None] = mapped_column(String(16))
+    sent_qbxml_version: Mapped[QbxmlVersion | None]
     created_at: Mapped[StampedNow]
     claimed_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
