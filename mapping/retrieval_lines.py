@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from responses_parser.records import RefValue, Transaction, TxnLine, UnitOfMeasureSet
 
@@ -183,8 +183,7 @@ class Row:
     observations: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Outside:
+class Outside(NamedTuple):
     """An amount QuickBooks counts in the document's subtotal that no row holds, and what it is."""
 
     what: str
@@ -193,6 +192,9 @@ class Outside:
 
 @dataclass(slots=True)
 class ReadLines:
+    """What a transaction's lines came to: its rows, the notes the import carries about lines that did
+    not become rows, and the amounts counted outside the rows (for the totals' check)."""
+
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     outside: list[Outside] = field(default_factory=list)

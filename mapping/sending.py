@@ -102,6 +102,9 @@ class Audit:
 
 @dataclass(slots=True)
 class SendResult:
+    """What a send came to: the job queued (or the one already there), the plan it follows, and the
+    qbXML it would send when it was a dry run."""
+
     job: Job | QueuedJob | None
     plan: Plan
     warnings: list[str] = field(default_factory=list)
