@@ -19,7 +19,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, MetaData, Table, inspect
 
@@ -45,8 +45,9 @@ HOST_RESPONSE = (
 COMPANY_FILE = "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\Acme.qbw"
 
 
-@dataclass
-class ExpectedStep:
+class ExpectedStep(NamedTuple):
+    """A step as the admin API should show it after the upgrade, in the order a test reads it back."""
+
     state: str
     request: str | None = None
     response: str | None = None
