@@ -174,6 +174,10 @@ _ADDRESS: Final = _rows(
     "Addr1:41 Addr2:41 Addr3:41 Addr4@2.0:41 Addr5@6.0:41 City:31 State:21 PostalCode:13 Country:31",
     "Note@6.0:41",
 )
+_DATA_EXT: Final = _rows(
+    "OwnerID DataExtName:31 ListDataExtType ListObjRef TxnDataExtType TxnID TxnLineID@3.0",
+    "OtherDataExtType DataExtValue",
+)
 _LINE_DATA_EXT: Final = _rows("OwnerID DataExtName:31 DataExtValue")
 _LINK_TO_TXN: Final = _rows("TxnID TxnLineID")
 _NAME_FILTER: Final = _rows("MatchCriterion Name")
@@ -183,10 +187,6 @@ _MODIFIED_DATE_RANGE_FILTER: Final = _rows("FromModifiedDate ToModifiedDate")
 _REF_NUMBER_FILTER: Final = _rows("MatchCriterion RefNumber")
 _REF_NUMBER_RANGE_FILTER: Final = _rows("FromRefNumber ToRefNumber")
 _TXN_DATE_RANGE_FILTER: Final = _rows("FromTxnDate ToTxnDate DateMacro")
-_DATA_EXT: Final = _rows(
-    "OwnerID DataExtName:31 ListDataExtType ListObjRef TxnDataExtType TxnID TxnLineID@3.0",
-    "OtherDataExtType DataExtValue",
-)
 # Runs of rows several aggregates have in the same order, each written once.
 # A person's name as customers and employees both carry it.
 _PERSON_NAME: Final = _rows("Salutation:15 FirstName:25 MiddleName:5 LastName:25 Suffix JobTitle@12.0:41")
@@ -209,13 +209,14 @@ _SALES_ORDER_LINE_END: Final = _rows("SalesTaxCodeRef IsManuallyClosed Other1@6.
 _ITEM_PRICES: Final = _rows(
     "SalesDesc:4095 SalesPrice IncomeAccountRef PurchaseDesc:4095 PurchaseCost PurchaseTaxCodeRef@6.0"
 )
+# What an item sold or bought (not both) carries, and what one sold and bought carries.
+_ITEM_SALES_OR_PURCHASE: Final = _rows("Desc:4095 Price PricePercent AccountRef")
+_ITEM_SALES_AND_PURCHASE: Final = _rows(_ITEM_PRICES, "ExpenseAccountRef PrefVendorRef")
 # How the service and non-inventory items end.
 _NON_STOCK_ITEM_END: Final = _rows(
     "UnitOfMeasureSetRef@7.0 IsTaxIncluded@6.0 SalesTaxCodeRef SalesOrPurchase SalesAndPurchase",
     "ExternalGUID@8.0",
 )
-_ITEM_SALES_OR_PURCHASE: Final = _rows("Desc:4095 Price PricePercent AccountRef")
-_ITEM_SALES_AND_PURCHASE: Final = _rows(_ITEM_PRICES, "ExpenseAccountRef PrefVendorRef")
 
 _INCLUDE_RET_ELEMENT: Final = _rows("IncludeRetElement@4.0:50")
 _OWNER_ID: Final = _rows("OwnerID@2.0")
