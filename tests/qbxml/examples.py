@@ -149,8 +149,8 @@ def all_requests() -> list[Request]:
             is_active=True,
         ),
         CustomerAdd(
-            name="Family Room",
             parent=Ref(full_name="Abercrombie, Kristy"),
+            name="Family Room",
             job_status="InProgress",
             job_start_date=date(2024, 1, 2),
             job_desc="Remodel",
@@ -305,8 +305,8 @@ def all_requests() -> list[Request]:
         ),
         InventoryAdjustmentAdd(
             account=Ref(full_name="Inventory Adjustments"),
-            txn_date=date(2024, 3, 6),
             ref_number="ADJ-1",
+            txn_date=date(2024, 3, 6),
             memo="Scrap",
             lines=[
                 InventoryAdjustmentLine(

@@ -444,11 +444,11 @@ def test_a_purchase_order_becomes_a_fusion_operations_purchase_order():
     assert result.entity == "purchaseOrder"
     assert result.data == {
         "code": "PO-77",
-        "supplier": {"code": "Øresund Stål A/S"},
         "createdAt": "2026-10-01T08:00:00+01:00",
         "documentDate": "2026-10-01",
         "dueDate": "2026-10-15",
         "observations": "Rush",
+        "supplier": {"code": "Øresund Stål A/S"},
         "rows": [
             {
                 "product": {"code": "Sheet 2mm"},
