@@ -43,6 +43,14 @@ class Step(NamedTuple):
     leaf_name: bool
 
 
+def _stricter(declared: int | None, schema: int | None) -> int | None:
+    """A field's own limit applies where the schema gives none, and never loosens the schema's: a
+    field shared by several requests (a list query's full names) may meet a shorter limit in one."""
+    if declared is None or schema is None:
+        return declared or schema
+    return min(declared, schema)
+
+
 @cache
 def plan(cls: type[QBObject], path: str) -> tuple[tuple[Step, ...], tuple[tuple[str, str], ...]]:
     """The steps to write ``cls`` as the aggregate at ``path``, in schema order, and its attributes."""
@@ -69,7 +77,7 @@ def plan(cls: type[QBObject], path: str) -> tuple[tuple[Step, ...], tuple[tuple[
                     element=element,
                     kind=meta["kind"],
                     since=version_tuple(since) if since else None,
-                    max_len=meta["max_len"] or max_len,
+                    max_len=_stricter(meta["max_len"], max_len),
                     ident=meta["ident"],
                     required=meta["required"],
                     drop_if_old=meta["drop_if_old"],

@@ -23,6 +23,7 @@ from requests_builder import (
     SalesOrderLine,
     SalesOrderMod,
     TimeTrackingAdd,
+    UnitOfMeasureSetQuery,
     build_message_set,
     pick_version,
     request_from_dict,
@@ -63,6 +64,16 @@ def test_ref_full_name_limit_depends_on_the_reference():
         _xml(_so(customer=Ref(full_name="C" * 210)))
     with pytest.raises(BuildError, match="5 characters"):
         _xml(_so(sales_rep=Ref(full_name="TOOLONG")))
+
+
+def test_a_list_querys_full_names_meet_the_shorter_limit_of_its_own_list():
+    # Customers' jobs reach 209 characters; a unit-of-measure set's name (flat, no parent) 31. The
+    # full-names filter all list queries share takes the stricter of its own limit and the list's.
+    assert _xml(CustomerQuery(full_names=["C" * 209]))
+    _xml(UnitOfMeasureSetQuery(full_names=["U" * 31]))
+    with pytest.raises(BuildError, match="31 characters") as caught:
+        _xml(UnitOfMeasureSetQuery(full_names=["U" * 32]))
+    assert caught.value.field == "UnitOfMeasureSetQuery.full_names[0]"
 
 
 def test_free_text_is_cut_with_a_warning():
