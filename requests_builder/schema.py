@@ -209,7 +209,6 @@ _SALES_ORDER_LINE_END: Final = _rows("SalesTaxCodeRef IsManuallyClosed Other1@6.
 _ITEM_PRICES: Final = _rows(
     "SalesDesc:4095 SalesPrice IncomeAccountRef PurchaseDesc:4095 PurchaseCost PurchaseTaxCodeRef@6.0"
 )
-# What an item sold or bought (not both) carries, and what one sold and bought carries.
 _ITEM_SALES_OR_PURCHASE: Final = _rows("Desc:4095 Price PricePercent AccountRef")
 _ITEM_SALES_AND_PURCHASE: Final = _rows(_ITEM_PRICES, "ExpenseAccountRef PrefVendorRef")
 # How the service and non-inventory items end.
