@@ -83,10 +83,7 @@ class EntityFilter(_TreeFilter):
 @qbxml
 class ItemFilter(_TreeFilter):
     """The items on the transactions' lines; ``..._with_children`` includes sub-items (five levels of
-    31 characters)."""
-
-    full_names: Idents = el(max_len=159)
-    full_name_with_children: Ident = el(max_len=159)
+    31 characters: the schema table's 159, stricter than the 209 of the filters it shares)."""
 
 
 @qbxml

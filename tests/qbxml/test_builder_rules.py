@@ -16,7 +16,9 @@ from requests_builder import (
     CustomerQuery,
     EmployeeQuery,
     HostQuery,
+    InventoryAdjustmentQuery,
     InvoiceAdd,
+    ItemFilter,
     ItemInventoryAdd,
     Ref,
     SalesOrderAdd,
@@ -74,6 +76,13 @@ def test_a_list_querys_full_names_meet_the_shorter_limit_of_its_own_list():
     with pytest.raises(BuildError, match="31 characters") as caught:
         _xml(UnitOfMeasureSetQuery(full_names=["U" * 32]))
     assert caught.value.field == "UnitOfMeasureSetQuery.full_names[0]"
+    # Items: five levels of 31 characters and their colons, 159, for either way of naming them.
+    _xml(InventoryAdjustmentQuery(item_filter=ItemFilter(full_names=["I" * 159])))
+    _xml(InventoryAdjustmentQuery(item_filter=ItemFilter(full_name_with_children="I" * 159)))
+    with pytest.raises(BuildError, match="159 characters"):
+        _xml(InventoryAdjustmentQuery(item_filter=ItemFilter(full_names=["I" * 160])))
+    with pytest.raises(BuildError, match="159 characters"):
+        _xml(InventoryAdjustmentQuery(item_filter=ItemFilter(full_name_with_children="I" * 160)))
 
 
 def test_free_text_is_cut_with_a_warning():
