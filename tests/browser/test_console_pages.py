@@ -140,8 +140,11 @@ def test_the_last_click_wins_while_a_page_is_still_loading(live_server: LiveServ
     held: list[Route] = []
     page.route(re.compile(rf"/console/tenants/{tenant['id']}$"), lambda route: held.append(route))
     page.get_by_role("link", name="Last Click Works").click()
-    while not held:  # the tenant page's request is on its way, held here
+    for _ in range(500):  # the tenant page's request is on its way, held here (10 s at most)
+        if held:
+            break
         page.wait_for_timeout(20)
+    assert held, "the tenant page was never requested after its link was clicked"
     page.get_by_role("link", name="Help").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Help")
     with contextlib.suppress(Error):  # (a request the page abandoned has nothing left to answer)
