@@ -63,7 +63,12 @@ async def get_principal(
             "Missing API key: send it as 'Authorization: Bearer <key>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key = credentials.credentials
+    return principal_of_key(request, session, credentials.credentials)
+
+
+def principal_of_key(request: Request, session: Session, key: str) -> Principal:
+    """Who ``key`` is: the service's admin, or one tenant (whose key is then marked used); 401 when
+    it is neither."""
     configured = request.app.state.settings.admin_api_key
     if configured and secret_values.matches(key, secret_values.digest(configured)):
         return Principal(is_admin=True)
@@ -76,6 +81,13 @@ async def get_principal(
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "The API key is not valid.", headers={"WWW-Authenticate": "Bearer"}
     )
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, as ``bearer`` reads it; None without one."""
+    scheme, _, key = (authorization or "").partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -7,7 +7,7 @@ types, forms, validation) and documents 401, 413 and 422 with their models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -31,14 +31,41 @@ class StrictJsonRequest(Request):
         return self._json
 
 
+# An operation's common call served without FastAPI's handler; ``None`` when the request is anything
+# else, before anything was done, and FastAPI's handler then serves it as every other.
+DirectHandler = Callable[[Request], Awaitable[Response | None]]
+
+
 class StrictJsonRoute(APIRoute):
+    # Set by ``serve_directly`` on the routes whose common call is worth serving without FastAPI's
+    # dependency solving (a third of an accepted send's CPU: docs/performance.md).
+    direct: DirectHandler | None = None
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def strict_json_handler(request: Request) -> Response:
-            return await handle(StrictJsonRequest(request.scope, request.receive))
+            strict = StrictJsonRequest(request.scope, request.receive)
+            if self.direct is not None:
+                response = await self.direct(strict)
+                if response is not None:
+                    return response
+            # The same request object: a body the direct handler read is read once.
+            return await handle(strict)
 
         return strict_json_handler
+
+
+def serve_directly(route: Any, direct: DirectHandler) -> None:
+    """Serve ``route``'s common call with ``direct``; FastAPI's handler serves every other call."""
+    if not isinstance(route, StrictJsonRoute):
+        raise TypeError(f"{route!r} is not a route of api_router")
+    route.direct = direct
+
+
+def served_directly(routes: Iterable[Any]) -> list[StrictJsonRoute]:
+    """The routes among ``routes`` whose common call is served directly."""
+    return [route for route in routes if isinstance(route, StrictJsonRoute) and route.direct is not None]
 
 
 def api_router(**kwargs: Any) -> APIRouter:

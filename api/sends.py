@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, assert_never
 
-from fastapi import Body, HTTPException, Query, status
+from fastapi import Body, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, OnTenant, Principal
+from api.auth import CurrentPrincipal, DbSession, OnTenant, Principal, bearer_key, principal_of_key
 from api.errors import error_responses, issues_from
 from api.models import ApiModel
 from api.params import TenantId
-from api.routing import api_router
+from api.routing import DirectHandler, api_router, serve_directly
 from db.models import utcnow
 from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
 from mapping.flows import FLOWS
@@ -177,6 +177,48 @@ def _add_send_route(path: str, name: str, flow: str, entity: type[BaseModel], ex
     # The real body type, not the text the module's postponed annotations would leave FastAPI to resolve.
     send.__annotations__["body"] = Annotated[entity, Body(examples=[example])]
     router.post(path, responses=RESPONSES, status_code=202, response_model=None)(send)
+    serve_directly(router.routes[-1], _direct_send(flow, entity))
+
+
+# A tenant id the direct path takes as it is: what ``TenantId`` accepts unchanged (tenant ids are
+# UUIDs); any other goes through FastAPI's validation.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads a body of this content type as JSON (``application/json``, with or
+    without parameters); an odd one goes through FastAPI, which decides."""
+    if content_type is None:
+        return False
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json"
+
+
+def _direct_send(flow: str, entity: type[BaseModel]) -> DirectHandler:
+    """A send's common call, served without FastAPI's dependency solving, with its very functions:
+    a JSON body that validates, no query (``dry_run`` goes through FastAPI), a bearer key. Anything
+    else is left to FastAPI's handler (``None``) before anything is done, so every error is FastAPI's
+    own, in its order; ``tests/adminapi/test_direct_sends.py`` holds the two paths to one answer."""
+
+    async def serve(request: Request) -> Response | None:
+        tenant_id = request.path_params.get("tenant_id", "")
+        if request.scope.get("query_string") or not _PLAIN_ID.fullmatch(tenant_id):
+            return None
+        if not _is_json(request.headers.get("content-type")):
+            return None
+        key = bearer_key(request.headers.get("authorization"))
+        if key is None or not await request.body():
+            return None
+        try:
+            body = entity.model_validate(await request.json())
+        except (HTTPException, ValidationError):
+            return None
+        with request.app.state.database.transaction() as session:
+            principal = principal_of_key(request, session, key)
+            response: Response = _send(session, principal, tenant_id, flow, body, dry=False)
+        return response
+
+    return serve
 
 
 # fmt: off

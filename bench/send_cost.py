@@ -28,6 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from api.routing import served_directly
+from api.sends import router as send_router
 from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
@@ -202,8 +204,35 @@ def _json_with(dumps_bytes: Callable[[Any], bytes]) -> Callable[[], None]:
     return switch
 
 
-# Put back before each block of a variant other than json-stdlib, which replaces it.
-_AS_BUILT_JSON = _json_with(json_text.dumps_bytes)
+# The routes whose common call is served directly (api/routing.py), with their direct handlers. The
+# routes are the send module's own objects, shared by every application built in this process.
+_DIRECT = [(route, route.direct) for route in served_directly(send_router.routes)]
+
+
+def _served_directly(direct: bool) -> Callable[[], None]:
+    def switch() -> None:
+        for route, handler in _DIRECT:
+            route.direct = handler if direct else None
+
+    return switch
+
+
+_JSON_AS_BUILT = _json_with(json_text.dumps_bytes)
+
+
+def _as_built_switch() -> None:
+    """Put back before each block what other variants switch."""
+    _JSON_AS_BUILT()
+    _served_directly(True)()
+
+
+_AS_BUILT_JSON = _as_built_switch
+
+
+def _through_fastapi() -> None:
+    """Every send served by FastAPI's handler, as before the direct path."""
+    _JSON_AS_BUILT()
+    _served_directly(False)()
 
 
 def _stdlib_dumps_bytes(value: Any) -> bytes:
@@ -214,7 +243,8 @@ def _stdlib_dumps_bytes(value: Any) -> bytes:
 # (and, for some, what to change in its database after the migrations).
 ALTERNATIVES: dict[str, tuple[Any, ...]] = {
     "included-routers": (_with_included_routers, _AS_BUILT_JSON),
-    "json-stdlib": (_as_built, _json_with(_stdlib_dumps_bytes)),
+    "fastapi-handler": (_as_built, _through_fastapi),
+    "json-stdlib": (_as_built, lambda: (_json_with(_stdlib_dumps_bytes)(), _served_directly(True)())),
     "without-new-indexes": (_as_built, _AS_BUILT_JSON, drop_new_indexes),
     "without-step-tenant-key": (_as_built, _AS_BUILT_JSON, drop_step_tenant_foreign_key),
 }

@@ -181,7 +181,9 @@ def main() -> None:
             for tenant_id, _, _ in tenants:
                 cursor = None
                 while True:
-                    params = {"status": "succeeded", "limit": 200, **({"cursor": cursor} if cursor else {})}
+                    params: dict[str, str | int] = {"status": "succeeded", "limit": 200}
+                    if cursor:
+                        params["cursor"] = cursor
                     page = client.get(f"/api/v1/tenants/{tenant_id}/jobs", params=params).json()
                     succeeded += len(page["items"])
                     cursor = page["nextCursor"]
