@@ -56,10 +56,14 @@ class StrictJsonRoute(APIRoute):
         return strict_json_handler
 
 
-def serve_directly(route: Any, direct: DirectHandler) -> None:
-    """Serve ``route``'s common call with ``direct``; FastAPI's handler serves every other call."""
-    if not isinstance(route, StrictJsonRoute):
-        raise TypeError(f"{route!r} is not a route of api_router")
+def serve_directly(router: APIRouter, path: str, direct: DirectHandler) -> None:
+    """Serve the common call of ``router``'s operation at ``path`` (after the router's prefix) with
+    ``direct``; FastAPI's handler serves every other call."""
+    [route] = [
+        route
+        for route in router.routes
+        if isinstance(route, StrictJsonRoute) and route.path == f"{router.prefix}{path}"
+    ]
     route.direct = direct
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, assert_never
 
 from fastapi import Body, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from api import examples
-from api.auth import CurrentPrincipal, DbSession, OnTenant, Principal, bearer_key, principal_of_key
+from api.auth import (
+    CurrentPrincipal,
+    DbSession,
+    OnTenant,
+    Principal,
+    bearer_key,
+    principal_of_key,
+    tenant_or_404,
+)
 from api.errors import error_responses, issues_from
 from api.models import ApiModel
 from api.params import TenantId
@@ -109,7 +119,7 @@ def _refusal(exc: SendRefused, where: tuple[str, ...] = ("body",)) -> HTTPExcept
 
 
 def _send(
-    session: Any, principal: Principal, tenant_id: str, flow: str, entity: BaseModel, *, dry: bool
+    session: Session, principal: Principal, tenant_id: str, flow: str, entity: BaseModel, *, dry: bool
 ) -> Any:
     # The tenant is read with the links the send looks at (one statement, mapping/sending.py); a key
     # that cannot see the tenant gets the same 404 as a tenant that does not exist.
@@ -177,7 +187,7 @@ def _add_send_route(path: str, name: str, flow: str, entity: type[BaseModel], ex
     # The real body type, not the text the module's postponed annotations would leave FastAPI to resolve.
     send.__annotations__["body"] = Annotated[entity, Body(examples=[example])]
     router.post(path, responses=RESPONSES, status_code=202, response_model=None)(send)
-    serve_directly(router.routes[-1], _direct_send(flow, entity))
+    serve_directly(router, path, _direct_send(flow, entity))
 
 
 # A tenant id the direct path takes as it is: what ``TenantId`` accepts unchanged (tenant ids are
@@ -194,11 +204,17 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json"
 
 
-def _direct_send(flow: str, entity: type[BaseModel]) -> DirectHandler:
-    """A send's common call, served without FastAPI's dependency solving, with its very functions:
-    a JSON body that validates, no query (``dry_run`` goes through FastAPI), a bearer key. Anything
-    else is left to FastAPI's handler (``None``) before anything is done, so every error is FastAPI's
-    own, in its order; ``tests/adminapi/test_direct_sends.py`` holds the two paths to one answer."""
+# What a direct call does once its body validated: (transaction, caller, path's tenant id, body) to
+# the answer, exactly as the operation's own function gives it.
+_Answer = Callable[[Session, Principal, str, Any], Any]
+
+
+def _direct(model: type[BaseModel], answer: _Answer) -> DirectHandler:
+    """An operation's common call served without FastAPI's dependency solving, with its very
+    functions: a JSON body that validates as ``model``, no query (``dry_run`` goes through FastAPI),
+    a bearer key. Anything else is left to FastAPI's handler (``None``) before anything is done, so
+    every error is FastAPI's own, in its order; ``tests/adminapi/test_direct_sends.py`` holds the two
+    paths to one answer."""
 
     async def serve(request: Request) -> Response | None:
         tenant_id = request.path_params.get("tenant_id", "")
@@ -210,15 +226,25 @@ def _direct_send(flow: str, entity: type[BaseModel]) -> DirectHandler:
         if key is None or not await request.body():
             return None
         try:
-            body = entity.model_validate(await request.json())
+            body = model.model_validate(await request.json())
         except (HTTPException, ValidationError):
             return None
         with request.app.state.database.transaction() as session:
             principal = principal_of_key(request, session, key)
-            response: Response = _send(session, principal, tenant_id, flow, body, dry=False)
-        return response
+            answered = answer(session, principal, tenant_id, body)
+        if isinstance(answered, Response):
+            return answered
+        # A model returned as the operation's response model: what FastAPI would answer for it.
+        return JSONResponse(answered.model_dump(mode="json", by_alias=True))
 
     return serve
+
+
+def _direct_send(flow: str, entity: type[BaseModel]) -> DirectHandler:
+    def answer(session: Session, principal: Principal, tenant_id: str, body: Any) -> Any:
+        return _send(session, principal, tenant_id, flow, body, dry=False)
+
+    return _direct(entity, answer)
 
 
 # fmt: off
@@ -257,6 +283,11 @@ for _route in _SEND_ROUTES:
 )
 async def receive_event(call: OnTenant, body: Annotated[EventIn, Body(examples=[examples.EVENT])]) -> Any:
     """A Fusion Operations create/update event: queued only when that flow is automatic (never inventory)."""
+    return _event(call.session, call.principal, call.tenant.id, body)
+
+
+def _event(session: Session, principal: Principal, tenant_id: str, body: EventIn) -> Any:
+    """The event queued as its flow's send (202), or the reason it is not (200, nothing queued)."""
     if body.entity == "inventory":
         return EventOut(
             queued=False, reason="Inventory is sent to QuickBooks manually only; events never send it."
@@ -269,10 +300,10 @@ async def receive_event(call: OnTenant, body: Annotated[EventIn, Body(examples=[
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             issues_from({**e, "loc": ("body", "data", *e["loc"])} for e in exc.errors()),
         ) from exc
-    action = Audit(call.principal.actor, f"event.{body.entity}.{body.action}")
+    action = Audit(principal.actor, f"event.{body.entity}.{body.action}")
     try:
         result = queue_send(
-            call.session, call.tenant.id, body.entity, entity, now=utcnow(), automatic=True, audit=action
+            session, tenant_id, body.entity, entity, now=utcnow(), automatic=True, audit=action
         )
     except SendRefused as exc:
         if refusal_status(exc.reason) == status.HTTP_409_CONFLICT and not exc.written:
@@ -285,3 +316,12 @@ async def receive_event(call: OnTenant, body: Annotated[EventIn, Body(examples=[
     if result.existing:
         out.reason = result.warnings[0] if result.warnings else "already sent"
     return JSONResponse(status_code=202, content=out.model_dump(by_alias=True))
+
+
+def _answer_event(session: Session, principal: Principal, tenant_id: str, body: EventIn) -> Any:
+    # As the ``OnTenant`` the operation takes: the tenant the key reaches, or 404.
+    tenant = tenant_or_404(session, principal, tenant_id)
+    return _event(session, principal, tenant.id, body)
+
+
+serve_directly(router, "/events", _direct(EventIn, _answer_event))

@@ -1,5 +1,5 @@
-"""The sends' direct path (api/sends.py, ``_direct_send``): the common call of a send button served
-without FastAPI's dependency solving, every other call left to FastAPI's handler.
+"""The sends' direct path (api/sends.py, ``_direct``): the common call of a send button or an event
+served without FastAPI's dependency solving, every other call left to FastAPI's handler.
 
 The two paths must give one answer. Each call below is made twice, on two tenants set up alike: once
 with the direct path on and once with it off, and the answers (status, headers that matter, body with
@@ -62,6 +62,8 @@ class Tenant:
         settings = {
             "inventory": {"adjustmentAccount": "Inventory Adjustments"},
             "timesheets": {"createMissingCustomerJob": True},
+            # Sales order events are queued, purchase order events are answered "not automatic".
+            "sends": {"salesOrder": {"automatic": True}},
         }
         put = client.put(f"/api/v1/tenants/{self.id}/settings", json=settings, headers=ADMIN)
         assert put.status_code == 200, put.text
@@ -206,6 +208,29 @@ CALLS: list[tuple[str, Call]] = [
         "a shipping of an order never sent",
         _json("/shippings", {**examples.SHIPPING, "salesOrder": {"code": "SO-NONE"}}),
     ),
+    ("an event", _json("/events", {**examples.EVENT, "data": _so(code="EV-1")})),
+    (
+        "an event of a purchase order",
+        _json(
+            "/events",
+            {
+                "entity": "purchaseOrder",
+                "action": "updated",
+                "data": {**examples.PURCHASE_ORDER, "code": "EV-2"},
+            },
+        ),
+    ),
+    (
+        "an inventory event",
+        _json("/events", {"entity": "inventory", "action": "created", "data": examples.INVENTORY}),
+    ),
+    ("an event whose entity is invalid", _json("/events", {**examples.EVENT, "data": {"code": "EV-3"}})),
+    ("an event of an unknown entity", _json("/events", {**examples.EVENT, "entity": "invoice"})),
+    (
+        "an event with another tenant's key",
+        _keyed("/events", {**examples.EVENT, "data": _so(code="EV-4")}, "other"),
+    ),
+    ("an event with a dry run", _json("/events?dry_run=true", {**examples.EVENT, "data": _so(code="EV-5")})),
 ]
 
 
@@ -236,6 +261,10 @@ def test_every_call_answers_as_fastapi_s_handler_answers_it(
     assert {statuses["dry run"], statuses["no key"], statuses["another tenant's key"]} == {200, 401, 404}
     assert statuses["NaN"] == statuses["a NUL in a code"] == statuses["text/plain"] == 422
     assert statuses["a shipping of an order never sent"] == 422
+    assert statuses["an event"] == 202 and statuses["an event of a purchase order"] == 200
+    assert statuses["an inventory event"] == 200 and direct[-5]["body"]["queued"] is False
+    assert statuses["an event whose entity is invalid"] == statuses["an event of an unknown entity"] == 422
+    assert statuses["an event with another tenant's key"] == 404
 
 
 def test_a_tenant_key_used_by_the_direct_path_is_marked_used(client: TestClient) -> None:
@@ -270,9 +299,11 @@ def test_the_common_call_is_served_without_fastapi_s_dependency_solving(
             "shippings": examples.SHIPPING,
             "production-orders": examples.PRODUCTION_ORDER,
             "inventory": examples.INVENTORY,
+            "events": {**examples.EVENT, "data": {**examples.SALES_ORDER, "code": "EV-SOLVED"}},
         }[route.path.rsplit("/", 1)[1]]
         sent = client.post(path, json=body, headers=ADMIN)
-        assert sent.status_code == 202, (path, sent.text)
+        # An event is answered 200 when its flow is not automatic, and nothing is queued.
+        assert sent.status_code in {200, 202}, (path, sent.text)
     assert solved == []
     # A call the direct path leaves alone goes through FastAPI's handler.
     dry = client.post(
@@ -280,4 +311,4 @@ def test_the_common_call_is_served_without_fastapi_s_dependency_solving(
     )
     assert dry.status_code == 200, dry.text
     assert solved == [f"/api/v1/tenants/{tenant.id}/sales-orders"]
-    assert len(SEND_ROUTES) == 6
+    assert len(SEND_ROUTES) == 7  # the six send buttons and the events
