@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,11 @@ from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
 from bench.send_flows import payloads
-from db import json_text
+from db import batch, json_text
+from db.batch import Statement
 from db.engine import Database
 from db.migrate import upgrade
+from db.sends import RESERVATIONS_TAKEN
 from tests.support.servers import create_postgres_database, drop_postgres_database
 
 ADMIN_KEY = "send-cost-admin-key"
@@ -220,10 +222,29 @@ def _served_directly(direct: bool) -> Callable[[], None]:
 _JSON_AS_BUILT = _json_with(json_text.dumps_bytes)
 
 
+_RUN_AS_BUILT = batch.run
+
+
+def _run_committing_apart(
+    session: Any, statements: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool = False
+) -> list[list[Any]]:
+    """``db.batch.run`` as before the send's write committed in its batch: no reservations' check,
+    no COMMIT in the batch (the session commits it in a round trip of its own)."""
+    kept = [(statement, params) for statement, params in statements if statement is not RESERVATIONS_TAKEN]
+    return _RUN_AS_BUILT(session, kept)
+
+
 def _as_built_switch() -> None:
     """Put back before each block what other variants switch."""
     _JSON_AS_BUILT()
     _served_directly(True)()
+    batch.run = _RUN_AS_BUILT
+
+
+def _committing_apart() -> None:
+    """The send's write committed by the session, as before its batch ended with COMMIT."""
+    _as_built_switch()
+    batch.run = _run_committing_apart  # type: ignore[assignment]
 
 
 _AS_BUILT_JSON = _as_built_switch
@@ -244,6 +265,7 @@ def _stdlib_dumps_bytes(value: Any) -> bytes:
 ALTERNATIVES: dict[str, tuple[Any, ...]] = {
     "included-routers": (_with_included_routers, _AS_BUILT_JSON),
     "fastapi-handler": (_as_built, _through_fastapi),
+    "commit-apart": (_as_built, _committing_apart),
     "json-stdlib": (_as_built, lambda: (_json_with(_stdlib_dumps_bytes)(), _served_directly(True)())),
     "without-new-indexes": (_as_built, _AS_BUILT_JSON, drop_new_indexes),
     "without-step-tenant-key": (_as_built, _AS_BUILT_JSON, drop_step_tenant_foreign_key),

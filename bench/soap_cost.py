@@ -7,7 +7,7 @@ session per tenant (serverVersion, clientVersion, authenticate, 20 × sendReques
 receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is read from
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
-    .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline]
+    .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline] [--compare-commit-apart]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
@@ -139,9 +139,10 @@ class Cost:
         print(f"ceiling from these alone on 2 cores: {2 / total:,.0f} calls/s (without HTTP and client)")
 
 
-def psycopg_pipeline_run(session: Session, statements: Any) -> list[list[Any]]:
+def psycopg_pipeline_run(session: Session, statements: Any, *, commit: bool = False) -> list[list[Any]]:
     """``db.batch.run`` on PostgreSQL as it was before the batches went to libpq directly: psycopg's
-    pipeline, a cursor per statement, the transaction's BEGIN sent in the batch."""
+    pipeline, a cursor per statement, the transaction's BEGIN sent in the batch (and no COMMIT: the
+    session commits)."""
     session.flush()
     driver = session.connection().connection.driver_connection
     opens = batch._takes_over_begin(driver)
@@ -157,12 +158,31 @@ def psycopg_pipeline_run(session: Session, statements: Any) -> list[list[Any]]:
     return [cursor.fetchall() if cursor.pgresult and cursor.pgresult.nfields else [] for cursor in cursors]
 
 
+def commit_apart_run(session: Session, statements: Any, *, commit: bool = False) -> list[list[Any]]:
+    """``db.batch.run`` as before a transaction's last batch ended with COMMIT: the session commits
+    it, in a round trip of its own."""
+    return _RUN_AS_BUILT(session, statements)
+
+
+_RUN_AS_BUILT = batch.run
+# Each comparison: its option, its variant's name, and the ``db.batch.run`` the variant runs with.
+COMPARISONS = {
+    "compare_psycopg_pipeline": ("psycopg's pipeline", psycopg_pipeline_run),
+    "compare_commit_apart": ("COMMIT apart", commit_apart_run),
+}
+
+
 def main() -> None:
     parser = options.parser(__doc__, tenants=(60, "sessions measured (plus 5 to warm up)"))
     parser.add_argument(
         "--compare-psycopg-pipeline",
         action="store_true",
         help="alternate sessions with batches sent through psycopg's pipeline, and print both",
+    )
+    parser.add_argument(
+        "--compare-commit-apart",
+        action="store_true",
+        help="alternate sessions with the last batch's COMMIT sent apart by the session, and print both",
     )
     options.add_without_new_indexes(parser, "from the benchmark's database")
     args = parser.parse_args()
@@ -186,14 +206,15 @@ def main() -> None:
         caller.calls_by_method.clear()
         freeze_like_the_server()
         pids = backend_pids(database.engine)
-        variants = ["as built", "psycopg's pipeline"] if args.compare_psycopg_pipeline else ["as built"]
+        runs: dict[str, Any] = {"as built": _RUN_AS_BUILT}
+        runs.update(run for option, run in COMPARISONS.items() if getattr(args, option))
+        variants = list(runs)
         costs = {variant: Cost() for variant in variants}
-        as_built = batch.run
         for index, (username, token) in enumerate(credentials[5:]):
             variant = variants[index % len(variants)]
-            batch.run = as_built if variant == "as built" else psycopg_pipeline_run  # type: ignore[assignment]
+            batch.run = runs[variant]
             costs[variant].measure(pids, lambda u=username, t=token: caller.session(u, t))
-        batch.run = as_built  # type: ignore[assignment]
+        batch.run = _RUN_AS_BUILT
         for variant, cost in costs.items():
             heading = f" ({variant})" if len(costs) > 1 else ""
             sessions = len(credentials[5:]) // len(costs)

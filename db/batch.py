@@ -60,6 +60,11 @@ _PREPARED_KEY = "qbbridge.prepared"
 # Set in a connection's pool ``info`` when statements must not be prepared (``db/engine.py``,
 # QBBRIDGE_DATABASE_PREPARED_STATEMENTS=0): each is then sent with its text, unnamed, every time.
 UNPREPARED_KEY = "qbbridge.unprepared"
+# Set in a session's ``info`` by a batch that ended its transaction (``run(..., commit=True)``), to the
+# transaction it ended: anything the session ran after it would run outside that transaction.
+_ENDED_KEY = "qbbridge.ended_by_batch"
+# Set on the error a batch raises: the rows of the statements that ran before the one that failed.
+_ROWS_BEFORE = "qbbridge_rows_before"
 _TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
 _JSON_OID = postgres.types["json"].oid
 
@@ -142,6 +147,35 @@ class Statement:
                 value = Json(value, dumps=json_text.dumps_bytes)
             values.append(value)
         return values
+
+
+class TransactionEnded(RuntimeError):
+    """A statement on a session whose transaction a batch has already ended: a mistake in the code,
+    which would otherwise write outside the transaction it belongs to."""
+
+
+def ended_by_batch(session: Session) -> bool:
+    """Whether a batch of ``session`` has ended its transaction (``run(..., commit=True)``)."""
+    ended = session.info.get(_ENDED_KEY)
+    return ended is not None and ended is session.get_transaction()
+
+
+def refuse_if_ended(session: Session) -> None:
+    """Raise ``TransactionEnded`` when a batch has ended the session's transaction (``db/engine.py``
+    calls this before every ORM statement and flush)."""
+    if ended_by_batch(session):
+        raise TransactionEnded(
+            "the transaction was ended by its last batch (db.batch.run with commit=True); "
+            "nothing may run on the session after it"
+        )
+
+
+def rows_before_failure(error: BaseException) -> list[list[Any]] | None:
+    """The rows of the statements a failed batch ran before the one that failed (``None`` when the
+    error did not come from a batch on PostgreSQL)."""
+    original = getattr(error, "orig", error)
+    rows: list[list[Any]] | None = getattr(original, _ROWS_BEFORE, None)
+    return rows
 
 
 def forget_prepared(info: dict[Any, Any]) -> None:
@@ -229,6 +263,10 @@ class _Pipeline:
         self.pgconn.send_query_params(b"BEGIN", None)
         self.commands.append(None)
 
+    def commit(self) -> None:
+        self.pgconn.send_query_params(b"COMMIT", None)
+        self.commands.append(None)
+
     def dump(self, statement: Statement, params: Mapping[str, Any]) -> list[Buffer | None] | None:
         """The statement's parameters as PostgreSQL's text format."""
         values = statement.driver_values(params)
@@ -275,6 +313,7 @@ class _Pipeline:
             elif isinstance(command, int) and status == pq.ExecStatus.TUPLES_OK:
                 rows[command] = self._rows(result)
         if failure is not None:
+            setattr(failure, _ROWS_BEFORE, rows)
             raise failure
         return rows
 
@@ -312,12 +351,21 @@ def _exchange(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
         pgconn.consume_input()
 
 
-def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) -> list[list[Any]]:
+def run(
+    session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool = False
+) -> list[list[Any]]:
     """Run the statements in order in the session's transaction; one list of rows per statement.
 
     Rows have attribute access on both databases. On PostgreSQL the whole batch is one round trip;
-    an error in any statement is raised here and leaves the transaction to be rolled back.
+    an error in any statement is raised here and leaves the transaction to be rolled back
+    (``rows_before_failure`` gives what the statements before it returned).
+
+    With ``commit``, the batch is the transaction's last work: on PostgreSQL it ends with COMMIT, in
+    the same round trip, and the session's own commit then finds nothing to do; on SQLite the session
+    commits as usual when its transaction ends. On both, the session refuses any statement after it
+    (``TransactionEnded``), which on PostgreSQL would run outside the committed transaction.
     """
+    refuse_if_ended(session)
     for statement, params in batch:
         statement.check(params)
     # Raw statements bypass the ORM's autoflush: write pending ORM changes first, as it would.
@@ -328,6 +376,8 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
         for statement, params in batch:
             result = session.execute(statement.clause, dict(params))
             results.append(list(result.all()) if returns_rows(result) else [])
+        if commit:
+            session.info[_ENDED_KEY] = session.get_transaction()
         return results
     fairy = connection.connection
     driver = fairy.driver_connection
@@ -344,7 +394,9 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
                 pipeline.begin()
             for index, (statement, _) in enumerate(batch):
                 pipeline.add(index, statement, dumped[index])
-            return pipeline.run(len(batch))
+            if commit:
+                pipeline.commit()
+            rows = pipeline.run(len(batch))
         finally:
             _leave_pipeline_mode(pipeline.pgconn)
     except psycopg.Error as exc:
@@ -352,6 +404,9 @@ def run(session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]]) 
         raise DBAPIError.instance(
             "; ".join(statement.sql for statement, _ in batch), None, exc, psycopg.Error
         ) from exc
+    if commit:
+        session.info[_ENDED_KEY] = session.get_transaction()
+    return rows
 
 
 def _leave_pipeline_mode(pgconn: pq.abc.PGconn) -> None:

@@ -100,5 +100,3 @@ def pending_product_codes(database: Database, tenant_id: str) -> set[str]:
             )
         ).all()
     return {str((data or {}).get("code")) for data in rows}
-
-

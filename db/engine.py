@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import json_text
-from db.batch import UNPREPARED_KEY, forget_prepared
+from db.batch import UNPREPARED_KEY, forget_prepared, refuse_if_ended
 
 # How long one attempt to reach PostgreSQL may take before it counts as failed (libpq's
 # ``connect_timeout``, unless the URL sets its own): without it, a server that does not answer at all
@@ -234,6 +234,14 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def _refuse_orm_execute(state: Any) -> None:
+    refuse_if_ended(state.session)
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    refuse_if_ended(session)
+
+
 class Database:
     """The engine and a session factory, passed explicitly to whatever needs them."""
 
@@ -241,6 +249,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, prepared_statements=prepared_statements, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A batch may end the transaction itself (db/batch.py, ``run(..., commit=True)``): an ORM
+        # statement or flush after it is refused, as a batch is, instead of running outside it.
+        event.listen(self.sessions, "do_orm_execute", _refuse_orm_execute)
+        event.listen(self.sessions, "before_flush", _refuse_flush)
 
     @property
     def is_postgresql(self) -> bool:

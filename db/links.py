@@ -64,7 +64,12 @@ def reserve(
     entity, exactly one inserts; the other sees the existing row.
     """
     params = {
-        "tenant_id": tenant_id, "entity": entity, "code": code, "job_id": job_id, "data": data, "now": now
+        "tenant_id": tenant_id,
+        "entity": entity,
+        "code": code,
+        "job_id": job_id,
+        "data": data,
+        "now": now,
     }
     inserted = affected_rows(session.execute(_RESERVE, params))
     if inserted:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db import batch, queue
@@ -188,6 +189,14 @@ _RESERVE = Statement(
     json_params=["data"],
     timestamps=["now"],
 )
+# On PostgreSQL a send's last batch commits (``write_send``). Just before its COMMIT, this fails the
+# batch when the job does not hold every link it reserved (another request took one first), so that
+# nothing of the send is committed; the function raises SQLSTATE ``QB001`` (migration 0019).
+RESERVATIONS_TAKEN = Statement(
+    "SELECT qbbridge_reservations_taken(:expected, "
+    f"(SELECT count(*) FROM links WHERE job_id = {queue.JOB_BY_PUBLIC_ID}))"
+)
+_RESERVATION_LOST = "QB001"
 _AUDIT = Statement(
     "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
     "VALUES (:tenant_id, :actor, :action, :detail, :now)",
@@ -212,9 +221,13 @@ def write_send(
     audit: AuditEntry | None,
     now: dt.datetime,
 ) -> list[bool]:
-    """Queue the job ``public_id`` with its steps, reserve its links and write the audit row, in the
-    session's transaction; for each reservation, whether it was taken (False: another job holds it,
-    and the caller must roll back)."""
+    """Queue the job ``public_id`` with its steps, reserve its links and write the audit row, as the
+    last work of the session's transaction; for each reservation, whether it was taken (False: another
+    job holds it, and the caller must roll back).
+
+    On PostgreSQL the batch commits the transaction in its own round trip when every reservation was
+    taken, and fails it (nothing committed) when one was not; on SQLite the session commits when it
+    ends. Either way nothing may run on the session afterwards (``db/batch.py``, ``commit=True``)."""
     # The tenant's queue number, the job and its steps: the same rows as ``db/queue/jobs.py: enqueue``.
     statements = queue.job_statements(
         public_id=public_id,
@@ -256,5 +269,15 @@ def write_send(
                 },
             )
         )
-    results = batch.run(session, statements)
+    if reservations and session.get_bind().dialect.name == "postgresql":
+        statements.append((RESERVATIONS_TAKEN, {"expected": len(reservations), "public_id": public_id}))
+    try:
+        results = batch.run(session, statements, commit=True)
+    except DBAPIError as exc:
+        # The reservations' check failed the batch before its COMMIT: what the reservations returned
+        # says which one another request holds.
+        before = batch.rows_before_failure(exc)
+        if before is None or getattr(exc.orig, "sqlstate", None) != _RESERVATION_LOST:
+            raise
+        results = before
     return [bool(rows) for rows in results[first_reservation : first_reservation + len(reservations)]]

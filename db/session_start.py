@@ -78,9 +78,7 @@ def read_start_facts(
         *_work(tenant_id, now),
     ]
     if onboarding:
-        statements.append(
-            (_REACHED_QUICKBOOKS, {"tenant_id": tenant_id, "since": token_created_at or EPOCH})
-        )
+        statements.append((_REACHED_QUICKBOOKS, {"tenant_id": tenant_id, "since": token_created_at or EPOCH}))
     rows = batch.run(session, statements)
     return StartFacts(
         idle_sessions=bool(rows[2]),

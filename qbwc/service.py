@@ -194,15 +194,15 @@ class WebConnectorService:
                         session, tenant_id=wc_row.tenant_id, session_id=wc_row.id, now=now
                     )
                     continue
+                # The transaction's last work: on PostgreSQL the same round trip commits it.
                 queue.mark_sent(
                     session,
                     [
                         (sent, rendered.xml, rendered.request_ids, rendered.sent_version)
                         for sent, rendered in message.sent
                     ],
+                    clear_wait_of=wc_row.id if wc_row.waits else None,
                 )
-                if wc_row.waits:
-                    queue.set_wait(session, wc_row.id, wait=False)
                 return message.xml
 
     def _nothing_to_send(self, session: Session, wc_row: queue.SessionRow, now: dt.datetime) -> str:

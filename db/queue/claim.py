@@ -17,6 +17,7 @@ from db.queue.sql import (
     CLAIM_BY_ID,
     CLAIM_BY_TICKET,
     CLAIM_COMPANIONS,
+    CLEAR_WAIT,
     COUNT_QUEUED,
     IN_FLIGHT_BY_TICKET,
     JOB_OF_CLAIM_TO_IN_FLIGHT,
@@ -147,19 +148,26 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
     return row, steps
 
 
-def mark_sent(session: Session, sent: Sequence[tuple[StepRef, str, list[str], str | None]]) -> None:
+def mark_sent(
+    session: Session,
+    sent: Sequence[tuple[StepRef, str, list[str], str | None]],
+    *,
+    clear_wait_of: int | None = None,
+) -> None:
     """Store what was sent for each step (its request, its requestIDs, and the qbXML version its own
-    request was written for, None when what was sent is a reconciliation query): one round trip."""
-    batch.run(
-        session,
-        [
-            (
-                MARK_SENT,
-                {"xml": xml, "request_ids": request_ids, "sent_version": sent_version, "step_id": step.id},
-            )
-            for step, xml, request_ids, sent_version in sent
-        ],
-    )
+    request was written for, None when what was sent is a reconciliation query) and, with
+    ``clear_wait_of``, end that Web Connector session's wait: one round trip, the transaction's last
+    work (on PostgreSQL it ends with COMMIT; nothing may run on the session after it)."""
+    statements = [
+        (
+            MARK_SENT,
+            {"xml": xml, "request_ids": request_ids, "sent_version": sent_version, "step_id": step.id},
+        )
+        for step, xml, request_ids, sent_version in sent
+    ]
+    if clear_wait_of is not None:
+        statements.append((CLEAR_WAIT, {"session_id": clear_wait_of}))
+    batch.run(session, statements, commit=True)
 
 
 def has_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> bool:

@@ -79,7 +79,6 @@ def session_row(rows: list[Any]) -> SessionRow | None:
     return SessionRow(*rows[0]) if rows else None
 
 
-
 @dataclass(frozen=True, slots=True)
 class SessionOutcomes:
     """What a session's requests came to that needs a person: failed, or outcome unknown."""

@@ -297,7 +297,8 @@ CLAIM_COMPANIONS = {
         f"picked AS ({_PICKED.format(taken='locked')}), "
         f"claimed AS ({_TAKE_COMPANIONS} FROM picked "
         "WHERE job_steps.id = picked.id AND job_steps.state = 'queued' "
-        "RETURNING " + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
+        "RETURNING "
+        + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
         + f", {_QUEUE_SEQ_OF_STEP}), "
         # Their jobs in flight in the same statement, as with the first step (``_JOB_STARTED``).
         + _JOBS_STARTED,
@@ -352,6 +353,8 @@ MARK_SENT = Statement(
     "sent_qbxml_version = COALESCE(:sent_version, sent_qbxml_version) WHERE id = :step_id",
     json_params=("request_ids",),
 )
+# The session was asked to wait and now has work: sent with the requests, in the same batch.
+CLEAR_WAIT = Statement("UPDATE qbwc_sessions SET wait_requested = false WHERE id = :session_id")
 # With each step, what settling it needs of its job (tenant, link, result), so a success is written
 # in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
 IN_FLIGHT_BY_TICKET = Statement(
@@ -511,9 +514,7 @@ RETRY_STEPS = text(
 )
 
 
-TO_END_OF_QUEUE = Statement(
-    f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHERE id = :job_id"
-)
+TO_END_OF_QUEUE = Statement(f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHERE id = :job_id")
 
 
 # A person's cancel: every step of the job not yet sent (the job's row is derived again after it).

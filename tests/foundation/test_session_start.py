@@ -37,9 +37,9 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     sizes: list[int] = []
     real = batch.run
 
-    def run(session: Any, statements: Any) -> list[list[Any]]:
+    def run(session: Any, statements: Any, *, commit: bool = False) -> list[list[Any]]:
         sizes.append(len(statements))
-        return real(session, statements)
+        return real(session, statements, commit=commit)
 
     monkeypatch.setattr(batch, "run", run)
     yield sizes

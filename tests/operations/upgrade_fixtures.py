@@ -687,6 +687,11 @@ def fill_0018(rows: Rows) -> Expected:
     return fill_0017(rows)
 
 
+def fill_0019(rows: Rows) -> Expected:
+    """0019 only adds a function (PostgreSQL) that a send's last batch calls: the rows are those of 0018."""
+    return fill_0018(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -706,4 +711,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0016": fill_0016,
     "0017": fill_0017,
     "0018": fill_0018,
+    "0019": fill_0019,
 }

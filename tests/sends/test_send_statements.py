@@ -14,10 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from db import queue
+from db import batch, queue
 from db import sends as send_repo
 from db.engine import Database
 from db.models import AuditEvent, Import, Job, Link, Step, TenantQueue
+from db.queue import sql as queue_sql
 from db.sends import AuditEntry, NewSendStep, Reservation
 from db.tenants import create_tenant
 from mapping.entities import SalesOrder
@@ -27,7 +28,7 @@ from qbbridge.app import create_app
 from qbbridge.config import load_settings
 from tests.support.payloads import SALES_ORDER
 from tests.support.run_async import run_async
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, migrated_database
 
 NOW = dt.datetime(2026, 12, 5, 15, 0, tzinfo=dt.UTC)
 
@@ -59,8 +60,25 @@ def test_one_read_returns_the_tenant_the_links_asked_for_and_whether_an_order_ca
 ) -> None:
     tenant_id = _tenant(database, {"documentNumber": "orderCode"})
     with database.transaction() as session:
-        session.add(Link(tenant_id=tenant_id, entity="salesOrder", code="SO-1", status="linked", txn_id="1-1", data={"code": "SO-1"}))
-        session.add(Link(tenant_id=tenant_id, entity="shippingOfSalesOrder", code="SO-1", status="pending", data={"shipping": "SHP-1"}))
+        session.add(
+            Link(
+                tenant_id=tenant_id,
+                entity="salesOrder",
+                code="SO-1",
+                status="linked",
+                txn_id="1-1",
+                data={"code": "SO-1"},
+            )
+        )
+        session.add(
+            Link(
+                tenant_id=tenant_id,
+                entity="shippingOfSalesOrder",
+                code="SO-1",
+                status="pending",
+                data={"shipping": "SHP-1"},
+            )
+        )
         session.add(Link(tenant_id=tenant_id, entity="salesOrder", code="SO-2", status="linked"))
         for ref, source, status, code in (
             ("SO-9", "9-9", "pending", "SO-9"),
@@ -69,8 +87,17 @@ def test_one_read_returns_the_tenant_the_links_asked_for_and_whether_an_order_ca
             ("SO-9", "6-6", "pending", "EST-SO-9"),
         ):
             session.add(
-                Import(public_id=str(uuid.uuid4()), tenant_id=tenant_id, entity="salesOrder", status=status,
-                       source_type="SalesOrder", source_id=source, ref_number=ref, code=code, data={})
+                Import(
+                    public_id=str(uuid.uuid4()),
+                    tenant_id=tenant_id,
+                    entity="salesOrder",
+                    status=status,
+                    source_type="SalesOrder",
+                    source_id=source,
+                    ref_number=ref,
+                    code=code,
+                    data={},
+                )
             )
     with database.transaction() as session:
         reads = send_repo.read_for_send(
@@ -83,9 +110,18 @@ def test_one_read_returns_the_tenant_the_links_asked_for_and_whether_an_order_ca
         assert reads.tenant_id == tenant_id
         assert settings_from_text(reads.settings_text).document_number == "orderCode"
         assert reads.imported is True
-        assert set(reads.links) == {("salesOrder", "SO-1"), ("shippingOfSalesOrder", "SO-1"), ("salesOrder", "SO-3")}
+        assert set(reads.links) == {
+            ("salesOrder", "SO-1"),
+            ("shippingOfSalesOrder", "SO-1"),
+            ("salesOrder", "SO-3"),
+        }
         own = reads.links[("salesOrder", "SO-1")]
-        assert own is not None and own.status == "linked" and own.txn_id == "1-1" and own.data == {"code": "SO-1"}
+        assert (
+            own is not None
+            and own.status == "linked"
+            and own.txn_id == "1-1"
+            and own.data == {"code": "SO-1"}
+        )
         blocker = reads.links[("shippingOfSalesOrder", "SO-1")]
         assert blocker is not None and blocker.data == {"shipping": "SHP-1"}
         assert reads.links[("salesOrder", "SO-3")] is None  # asked for, never sent
@@ -96,12 +132,16 @@ def test_one_read_returns_the_tenant_the_links_asked_for_and_whether_an_order_ca
         assert send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "EST-SO-9")).imported  # type: ignore[union-attr]
         assert not send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "6-6")).imported  # type: ignore[union-attr]
         assert not send_repo.read_for_send(session, tenant_id, [], imported=("salesOrder", "SO-7")).imported  # type: ignore[union-attr]
-        assert not send_repo.read_for_send(session, tenant_id, [], imported=("purchaseOrder", "SO-9")).imported  # type: ignore[union-attr]
+        assert not send_repo.read_for_send(
+            session, tenant_id, [], imported=("purchaseOrder", "SO-9")
+        ).imported  # type: ignore[union-attr]
         assert not send_repo.read_for_send(session, tenant_id, []).imported  # type: ignore[union-attr]
 
         assert send_repo.read_for_send(session, str(uuid.uuid4()), [("salesOrder", "SO-1")]) is None
         with pytest.raises(ValueError):
-            send_repo.read_for_send(session, tenant_id, [("a", str(i)) for i in range(send_repo.LINK_SLOTS + 1)])
+            send_repo.read_for_send(
+                session, tenant_id, [("a", str(i)) for i in range(send_repo.LINK_SLOTS + 1)]
+            )
 
 
 def test_a_link_of_another_tenant_is_never_read(database: Database) -> None:
@@ -117,7 +157,9 @@ def test_settings_are_parsed_once_per_stored_text_and_equal_a_full_validation() 
     text = '{"documentNumber": "orderCode", "inventory": {"adjustmentAccount": "Adjustments"}}'
     first = settings_from_text(text)
     assert first is settings_from_text(text)
-    assert first == stored_settings({"documentNumber": "orderCode", "inventory": {"adjustmentAccount": "Adjustments"}})
+    assert first == stored_settings(
+        {"documentNumber": "orderCode", "inventory": {"adjustmentAccount": "Adjustments"}}
+    )
     assert settings_from_text(None) == settings_from_text("{}") == settings_from_text("null") == Settings()
     assert settings_from_text('{"documentNumber": "quickbooks"}').document_number == "quickbooks"
 
@@ -134,7 +176,9 @@ def _row(instance: Any) -> dict[str, Any]:
 def test_a_send_writes_the_same_job_and_steps_as_enqueue(database: Database) -> None:
     tenant_id = _tenant(database)
     steps = [
-        NewSendStep(kind="qbxml_request", intent={"request": {"type": "CustomerAdd"}, "n": 1}, reconcilable=True),
+        NewSendStep(
+            kind="qbxml_request", intent={"request": {"type": "CustomerAdd"}, "n": 1}, reconcilable=True
+        ),
         NewSendStep(kind="qbxml_request", intent={"request": {"type": "SalesOrderAdd"}}, reconcilable=False),
     ]
     fields: dict[str, Any] = {
@@ -152,6 +196,9 @@ def test_a_send_writes_the_same_job_and_steps_as_enqueue(database: Database) -> 
             session, public_id=public_id, steps=steps, reservations=[], audit=None, now=NOW, **fields
         )
         assert taken == []
+    # A send's write is the last work of its transaction (db/sends.py): the job to compare it with
+    # is queued in the next one.
+    with database.transaction() as session:
         queued = queue.enqueue(
             session,
             steps=[queue.NewStep(kind=s.kind, intent=s.intent, reconcilable=s.reconcilable) for s in steps],
@@ -168,9 +215,71 @@ def test_a_send_writes_the_same_job_and_steps_as_enqueue(database: Database) -> 
         place = session.get(TenantQueue, tenant_id)
         assert place is not None and place.last_queue_seq == 2
         sent_steps = session.scalars(select(Step).where(Step.job_id == sent.id).order_by(Step.position)).all()
-        enqueued_steps = session.scalars(select(Step).where(Step.job_id == enqueued.id).order_by(Step.position)).all()
+        enqueued_steps = session.scalars(
+            select(Step).where(Step.job_id == enqueued.id).order_by(Step.position)
+        ).all()
         assert [_row(s) for s in sent_steps] == [_row(s) for s in enqueued_steps]
         assert [s.position for s in sent_steps] == [0, 1]
+
+
+def _write(session: Any, tenant_id: str, public_id: str, code: str = "SO-END") -> list[bool]:
+    return send_repo.write_send(
+        session,
+        public_id=public_id,
+        tenant_id=tenant_id,
+        kind="salesOrder",
+        payload={},
+        steps=[NewSendStep(kind="qbxml_request", intent={}, reconcilable=True)],
+        warnings=[],
+        link_entity="salesOrder",
+        link_code=code,
+        depends_on_job_id=None,
+        reservations=[Reservation("salesOrder", code, {"code": code})],
+        audit=None,
+        now=NOW,
+    )
+
+
+def test_nothing_runs_on_a_send_s_transaction_after_its_write(database: Database) -> None:
+    """The write is the transaction's last work (on PostgreSQL it commits it): a batch, an ORM
+    statement or an ORM object written after it is refused, instead of running outside the
+    transaction; and none of them was written."""
+    tenant_id = _tenant(database)
+    attempts = {
+        "a batch": lambda session: batch.run_one(session, queue_sql.COUNT_QUEUED, {"tenant_id": tenant_id}),
+        "an ORM statement": lambda session: session.scalars(select(Job)).all(),
+        "an ORM object": lambda session: session.add(
+            AuditEvent(tenant_id=tenant_id, actor="late", action="late", detail={}, created_at=NOW)
+        ),
+    }
+    for what, attempt in attempts.items():
+        public_id = str(uuid.uuid4())
+        with pytest.raises(batch.TransactionEnded), database.transaction() as session:
+            assert _write(session, tenant_id, public_id, code=f"SO-{what}") == [True]
+            assert batch.ended_by_batch(session)
+            attempt(session)
+        assert _count(database, AuditEvent, tenant_id=tenant_id, actor="late") == 0, what
+    # The next transaction of the same session starts afresh.
+    with database.sessions() as session:
+        with session.begin():
+            _write(session, tenant_id, str(uuid.uuid4()), code="SO-AGAIN")
+        with session.begin():
+            assert not batch.ended_by_batch(session)
+            assert session.scalars(select(func.count()).select_from(Job)).one() >= 1
+
+
+def test_on_postgresql_the_send_s_write_commits_in_its_own_round_trip(postgres_url: str) -> None:
+    """Another connection sees the job as soon as the write returns, before the session's own
+    commit: the batch ended with COMMIT (one round trip fewer a send). SQLite commits when the
+    session ends, having no round trips to save."""
+    for database in migrated_database(postgres_url):
+        tenant_id = _tenant(database)
+        public_id = str(uuid.uuid4())
+        with database.transaction() as session:
+            assert _write(session, tenant_id, public_id) == [True]
+            with database.engine.connect() as other:
+                seen = other.execute(select(Job.public_id).where(Job.public_id == public_id)).all()
+            assert [row.public_id for row in seen] == [public_id]
 
 
 def test_a_link_is_reserved_by_one_send_only(database: Database) -> None:
@@ -202,11 +311,19 @@ def test_a_link_is_reserved_by_one_send_only(database: Database) -> None:
     assert write(first) == [True, True]
     assert write(second) == [False, True]  # the caller refuses this one and rolls it back
     with database.transaction() as session:
-        link = session.scalars(select(Link).where(Link.tenant_id == tenant_id, Link.entity == "shipping")).one()
+        link = session.scalars(
+            select(Link).where(Link.tenant_id == tenant_id, Link.entity == "shipping")
+        ).one()
         job = session.scalars(select(Job).where(Job.public_id == first)).one()
         assert link.job_id == job.id and link.status == "pending" and link.data == {"code": "SHP-1"}
-        audit = session.scalars(select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.id)).first()
-        assert audit is not None and (audit.actor, audit.action, audit.detail) == ("admin", "send.shipping", {"job_id": first})
+        audit = session.scalars(
+            select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.id)
+        ).first()
+        assert audit is not None and (audit.actor, audit.action, audit.detail) == (
+            "admin",
+            "send.shipping",
+            {"job_id": first},
+        )
 
 
 def _hiding_links(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -227,11 +344,15 @@ def test_a_send_that_loses_the_reservation_is_refused_and_leaves_nothing(
 ) -> None:
     tenant_id = _tenant(database)
     with database.transaction() as session:
-        first = queue_send(session, tenant_id, "salesOrder", _order("SO-1"), now=NOW, audit=Audit("admin", "send.salesOrder"))
+        first = queue_send(
+            session, tenant_id, "salesOrder", _order("SO-1"), now=NOW, audit=Audit("admin", "send.salesOrder")
+        )
     assert first.job is not None and first.job.status == "queued" and not first.existing
     _hiding_links(monkeypatch)
     with pytest.raises(SendRefused) as refused, database.transaction() as session:
-        queue_send(session, tenant_id, "salesOrder", _order("SO-1"), now=NOW, audit=Audit("admin", "send.salesOrder"))
+        queue_send(
+            session, tenant_id, "salesOrder", _order("SO-1"), now=NOW, audit=Audit("admin", "send.salesOrder")
+        )
     assert refused.value.reason == RefusalReason.BEING_SENT and refused.value.written
     assert "being sent by another request" in refused.value.message
     assert _count(database, Job, tenant_id=tenant_id) == 1
@@ -297,4 +418,3 @@ def test_concurrent_sends_of_one_order_queue_one_job(pg_live_server: LiveServer)
     assert len(jobs) == 1, jobs
     links = api.get(f"{url}/links", params={"entity": "salesOrder", "code": "SO-RACE"}).json()["items"]
     assert len(links) == 1 and links[0]["status"] == "pending"
-
