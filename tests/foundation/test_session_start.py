@@ -45,6 +45,20 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     yield sizes
 
 
+@pytest.fixture
+def commits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """For every batch run while the test runs, in order, whether it ended its transaction."""
+    flags: list[bool] = []
+    real = batch.run
+
+    def run(session: Any, statements: Any, *, commit: bool = False) -> list[list[Any]]:
+        flags.append(commit)
+        return real(session, statements, commit=commit)
+
+    monkeypatch.setattr(batch, "run", run)
+    yield flags
+
+
 def _service(database: Database, clock: Clock) -> WebConnectorService:
     options = ServiceOptions(
         session_timeout=dt.timedelta(minutes=30), supersede_after=dt.timedelta(minutes=2)
@@ -101,7 +115,11 @@ def test_the_version_announced_from_the_same_address_is_kept_only_while_fresh(
     with database.transaction() as session:
         tenant = session.get(Tenant, tenant_id)
         assert tenant is not None
-        assert (tenant.qbwc_version, tenant.last_contact_at, tenant.connector_seen_at) == ("2.3.0.215", START, START)
+        assert (tenant.qbwc_version, tenant.last_contact_at, tenant.connector_seen_at) == (
+            "2.3.0.215",
+            START,
+            START,
+        )
     assert _session_row(database, tenant_id)[-1].client_version == "2.3.0.215"
     service.close_connection(ticket)
     # Announced three minutes before this login: too old to be this connector's; the known one stays.
@@ -133,7 +151,9 @@ def test_work_waiting_is_planned_and_the_failures_of_the_login_are_forgotten(
     assert company == ""  # work: the company file QuickBooks has open
     assert _session_row(database, tenant_id)[-1].planned_steps == 3
     with database.transaction() as session:
-        assert session.scalars(select(LoginThrottle).where(LoginThrottle.username == username)).first() is None
+        assert (
+            session.scalars(select(LoginThrottle).where(LoginThrottle.username == username)).first() is None
+        )
 
 
 def test_a_silent_session_is_ended_first_and_its_step_planned_again(database: Database, clock: Clock) -> None:
@@ -185,3 +205,31 @@ def test_close_is_one_batch_and_orphans_what_the_session_still_had_out(
     # Again on the same ticket: nothing more to end, the same counts.
     assert service.close_connection(ticket) == status
     assert service.close_connection("not-a-ticket-of-ours") == "qbbridge: this session had already ended."
+
+
+def test_a_request_handed_out_is_two_batches_the_second_ending_the_transaction(
+    database: Database, clock: Clock, commits: list[bool]
+) -> None:
+    """sendRequestXML: the claim, then what was sent stored with the session's wait ended, in the
+    batch that commits (on PostgreSQL, in the same round trip); another connection sees it all as
+    soon as the call returns."""
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    with database.transaction() as session:
+        queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY)
+    ticket, _ = service.authenticate(username, token, client_address=OFFICE)
+    with database.transaction() as session:
+        # The connector was asked to wait once, as when work was due in seconds.
+        session.execute(
+            update(WcSession).where(WcSession.tenant_id == tenant_id).values(wait_requested=True, waits=1)
+        )
+    commits.clear()
+    assert service.send_request_xml(ticket, "", "C:\\Books.qbw", "US", 13, 0)
+    assert commits == [False, True]
+    with database.engine.connect() as other:
+        step = other.execute(select(Step.request, Step.state).where(Step.tenant_id == tenant_id)).one()
+        wait = other.execute(
+            select(WcSession.wait_requested, WcSession.waits).where(WcSession.tenant_id == tenant_id)
+        ).one()
+    assert step.request and "CustomerQueryRq" in step.request and step.state == "in_flight"
+    assert (wait.wait_requested, wait.waits) == (False, 1)
