@@ -1,8 +1,9 @@
 """The floor under every database call of the service: one transaction of one trivial statement.
 
 Several ways, interleaved in blocks in one process on one PostgreSQL database, CPU of this process
-only: ``Database.transaction()`` (SQLAlchemy's session, the pool) with ``db.batch.run``, then the
-same batch with less and less around it: an SQLAlchemy connection without a session; a connection
+only: ``Database.transaction()`` (SQLAlchemy's session, the pool) with ``db.batch.run``, the same
+with the batch ending the transaction (``commit=True``), then the same batch with less and less
+around it: an SQLAlchemy connection without a session; a connection
 from the pool with psycopg's commit; the same with the COMMIT sent in the batch; psycopg alone with
 BEGIN and COMMIT in the batch; and a pool checkout and checkin with nothing between. What a Web
 Connector call or a send costs above the last ones is what SQLAlchemy's session and the pool cost it
@@ -70,10 +71,10 @@ def main() -> None:
         assert driver is not None
         driver.autocommit = True
 
-        def through(database: Database) -> Callable[[], None]:
+        def through(database: Database, *, commit: bool = False) -> Callable[[], None]:
             def once() -> None:
                 with database.transaction() as session:
-                    batch.run(session, [(TRIVIAL, {})])
+                    batch.run(session, [(TRIVIAL, {})], commit=commit)
 
             return once
 
@@ -109,6 +110,7 @@ def main() -> None:
 
         kinds = {
             "Database.transaction() + batch.run": through(as_built),
+            "the same, the batch ending with COMMIT (commit=True)": through(as_built, commit=True),
             "an SQLAlchemy connection without a session, the same batch": connection_without_session,
             "a pool connection, the batch, psycopg's commit": pooled(False),
             "a pool connection, the batch ending with COMMIT": pooled(True),
