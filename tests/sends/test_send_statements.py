@@ -222,20 +222,30 @@ def test_a_send_writes_the_same_job_and_steps_as_enqueue(database: Database) -> 
         assert [s.position for s in sent_steps] == [0, 1]
 
 
-def _write(session: Any, tenant_id: str, public_id: str, code: str = "SO-END") -> list[bool]:
+def _write(
+    session: Any,
+    tenant_id: str,
+    public_id: str,
+    code: str = "SO-END",
+    *,
+    kind: str = "salesOrder",
+    reservations: list[Reservation] | None = None,
+    audit: AuditEntry | None = None,
+) -> list[bool]:
+    """A send's write of one step, reserving ``reservations`` (by default the link of ``code``)."""
     return send_repo.write_send(
         session,
         public_id=public_id,
         tenant_id=tenant_id,
-        kind="salesOrder",
+        kind=kind,
         payload={},
         steps=[NewSendStep(kind="qbxml_request", intent={}, reconcilable=True)],
         warnings=[],
-        link_entity="salesOrder",
+        link_entity=kind,
         link_code=code,
         depends_on_job_id=None,
-        reservations=[Reservation("salesOrder", code, {"code": code})],
-        audit=None,
+        reservations=[Reservation(kind, code, {"code": code})] if reservations is None else reservations,
+        audit=audit,
         now=NOW,
     )
 
@@ -284,27 +294,20 @@ def test_on_postgresql_the_send_s_write_commits_in_its_own_round_trip(postgres_u
 
 def test_a_link_is_reserved_by_one_send_only(database: Database) -> None:
     tenant_id = _tenant(database)
-    step = [NewSendStep(kind="qbxml_request", intent={}, reconcilable=True)]
 
     def write(public_id: str) -> list[bool]:
         with database.transaction() as session:
-            return send_repo.write_send(
+            return _write(
                 session,
-                public_id=public_id,
-                tenant_id=tenant_id,
+                tenant_id,
+                public_id,
+                "SHP-1",
                 kind="shipping",
-                payload={},
-                steps=step,
-                warnings=[],
-                link_entity="shipping",
-                link_code="SHP-1",
-                depends_on_job_id=None,
                 reservations=[
                     Reservation("shipping", "SHP-1", {"code": "SHP-1"}),
                     Reservation("shippingOfSalesOrder", f"SO-{public_id}", {"shipping": "SHP-1"}),
                 ],
                 audit=AuditEntry("admin", "send.shipping", {"job_id": public_id}),
-                now=NOW,
             )
 
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
