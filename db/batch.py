@@ -39,7 +39,7 @@ from psycopg import postgres, pq
 from psycopg.abc import Buffer
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json
-from sqlalchemy import JSON, TextClause, bindparam, text
+from sqlalchemy import JSON, Connection, TextClause, bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -371,14 +371,22 @@ def run(
     # Raw statements bypass the ORM's autoflush: write pending ORM changes first, as it would.
     session.flush()
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        results: list[list[Any]] = []
+    if connection.dialect.name == "postgresql":
+        rows = _run_pipelined(connection, batch, commit=commit)
+    else:
+        rows = []
         for statement, params in batch:
             result = session.execute(statement.clause, dict(params))
-            results.append(list(result.all()) if returns_rows(result) else [])
-        if commit:
-            session.info[_ENDED_KEY] = session.get_transaction()
-        return results
+            rows.append(list(result.all()) if returns_rows(result) else [])
+    if commit:
+        session.info[_ENDED_KEY] = session.get_transaction()
+    return rows
+
+
+def _run_pipelined(
+    connection: Connection, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool
+) -> list[list[Any]]:
+    """The batch on PostgreSQL: one round trip on the connection's libpq handle (``_Pipeline``)."""
     fairy = connection.connection
     driver = fairy.driver_connection
     assert driver is not None
@@ -396,7 +404,7 @@ def run(
                 pipeline.add(index, statement, dumped[index])
             if commit:
                 pipeline.commit()
-            rows = pipeline.run(len(batch))
+            return pipeline.run(len(batch))
         finally:
             _leave_pipeline_mode(pipeline.pgconn)
     except psycopg.Error as exc:
@@ -404,9 +412,6 @@ def run(
         raise DBAPIError.instance(
             "; ".join(statement.sql for statement, _ in batch), None, exc, psycopg.Error
         ) from exc
-    if commit:
-        session.info[_ENDED_KEY] = session.get_transaction()
-    return rows
 
 
 def _leave_pipeline_mode(pgconn: pq.abc.PGconn) -> None:
