@@ -210,7 +210,7 @@ class WebConnectorService:
             session, tenant_id=wc_row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
-            queue.set_wait(session, wc_row.id, wait=True, waits=wc_row.waits + 1)
+            queue.ask_to_wait(session, wc_row.id, waits=wc_row.waits + 1)
             return ""
         outcomes = queue.session_outcomes(session, session_id=wc_row.id)
         queue.set_last_error(session, wc_row.id, end_of_work_message(outcomes))

@@ -18,7 +18,16 @@ from db.queue.claim import (
     start_send,
 )
 from db.queue.jobs import cancel_job, enqueue, job_statements, record_finished_job, requeue_at_end, retry_job
-from db.queue.refs import Answer, JobRef, NewStep, SendStart, SessionOutcomes, SessionRow, StepRef
+from db.queue.refs import (
+    Answer,
+    JobRef,
+    NewStep,
+    SendStart,
+    SessionOutcomes,
+    SessionRow,
+    StepRef,
+    dialect_of,
+)
 from db.queue.settle import (
     finish_step,
     is_finished,
@@ -38,6 +47,7 @@ from db.queue.sql import (
 )
 from db.queue.wc_sessions import (
     ClosedSession,
+    ask_to_wait,
     close_by_ticket,
     count_more_steps,
     end_session,
@@ -48,7 +58,6 @@ from db.queue.wc_sessions import (
     revoke_open_sessions,
     session_outcomes,
     set_last_error,
-    set_wait,
     supersede_sessions,
     touch_params,
     touch_session,
@@ -69,6 +78,7 @@ __all__ = [
     "SessionOutcomes",
     "SessionRow",
     "StepRef",
+    "ask_to_wait",
     "cancel_job",
     "claim_companions",
     "claim_next_step",
@@ -76,6 +86,7 @@ __all__ = [
     "count_more_steps",
     "count_queued",
     "derive_job_status",
+    "dialect_of",
     "end_session",
     "enqueue",
     "expire_stale_sessions",
@@ -97,7 +108,6 @@ __all__ = [
     "revoke_open_sessions",
     "session_outcomes",
     "set_last_error",
-    "set_wait",
     "settle_step",
     "shares_message",
     "start_receive",

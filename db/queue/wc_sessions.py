@@ -186,11 +186,11 @@ def find_session(session: Session, ticket_digest: str) -> WcSession | None:
     return session.scalars(select(WcSession).where(WcSession.ticket_digest == ticket_digest)).first()
 
 
-def set_wait(session: Session, session_id: int, *, wait: bool, waits: int | None = None) -> None:
-    values: dict[str, Any] = {"wait_requested": wait}
-    if waits is not None:
-        values["waits"] = waits
-    session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(**values))
+def ask_to_wait(session: Session, session_id: int, *, waits: int) -> None:
+    """The session is asked to wait (its ``waits``-th time): work is due within seconds. The wait ends
+    with the next request handed out (``mark_sent``'s ``clear_wait_of``)."""
+    asked = update(sessions_table).where(sessions_table.c.id == session_id)
+    session.execute(asked.values(wait_requested=True, waits=waits))
 
 
 def set_last_error(session: Session, session_id: int, text: str | None) -> None:
