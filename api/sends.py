@@ -23,7 +23,7 @@ from api.auth import (
 )
 from api.errors import error_responses, issues_from
 from api.models import ApiModel
-from api.params import TenantId
+from api.params import ID_MAX, TenantId
 from api.routing import DirectHandler, api_router, serve_directly
 from db.models import utcnow
 from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
@@ -192,7 +192,7 @@ def _add_send_route(path: str, name: str, flow: str, entity: type[BaseModel], ex
 
 # A tenant id the direct path takes as it is: what ``TenantId`` accepts unchanged (tenant ids are
 # UUIDs); any other goes through FastAPI's validation.
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PLAIN_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ID_MAX}}}")
 
 
 def _is_json(content_type: str | None) -> bool:

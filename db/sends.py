@@ -269,7 +269,7 @@ def write_send(
                 },
             )
         )
-    if reservations and session.get_bind().dialect.name == "postgresql":
+    if reservations and queue.dialect_of(session) == "postgresql":
         statements.append((RESERVATIONS_TAKEN, {"expected": len(reservations), "public_id": public_id}))
     try:
         results = batch.run(session, statements, commit=True)
