@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,32 +31,31 @@ QUERY = (
 )
 
 
+def _recording(monkeypatch: pytest.MonkeyPatch, note: Callable[[Any, bool], object]) -> None:
+    """Every batch run while the test runs goes through ``note(statements, commit)`` first."""
+    real = batch.run
+
+    def run(session: Any, statements: Any, *, commit: bool = False) -> list[list[Any]]:
+        note(statements, commit)
+        return real(session, statements, commit=commit)
+
+    monkeypatch.setattr(batch, "run", run)
+
+
 @pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every batch run while the test runs, in order."""
     sizes: list[int] = []
-    real = batch.run
-
-    def run(session: Any, statements: Any, *, commit: bool = False) -> list[list[Any]]:
-        sizes.append(len(statements))
-        return real(session, statements, commit=commit)
-
-    monkeypatch.setattr(batch, "run", run)
-    yield sizes
+    _recording(monkeypatch, lambda statements, _commit: sizes.append(len(statements)))
+    return sizes
 
 
 @pytest.fixture
-def commits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+def commits(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """For every batch run while the test runs, in order, whether it ended its transaction."""
     flags: list[bool] = []
-    real = batch.run
-
-    def run(session: Any, statements: Any, *, commit: bool = False) -> list[list[Any]]:
-        flags.append(commit)
-        return real(session, statements, commit=commit)
-
-    monkeypatch.setattr(batch, "run", run)
-    yield flags
+    _recording(monkeypatch, lambda _statements, commit: flags.append(commit))
+    return flags
 
 
 def _service(database: Database, clock: Clock) -> WebConnectorService:
