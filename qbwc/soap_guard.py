@@ -1,10 +1,10 @@
 """What reaches Spyne: one well-formed SOAP 1.1 envelope, in UTF-8, calling a known Web Connector method.
 
-Everything else (empty, not UTF-8, a DTD or entity declaration, malformed, no Body, an unknown
-method) is answered here with a SOAP 1.1 ``soap:Client`` Fault, so a hostile or broken request never
-costs more than one bounded parse and never produces HTML or a traceback. The envelope is parsed once,
-here, with the hardened parser of :mod:`responses_parser.safe_xml`; Spyne reads the tree this module
-returns (``qbwc/spyne_adapter.py``) instead of parsing the body again.
+Everything else (empty, not UTF-8, a DTD or entity declaration, malformed, a processing instruction,
+no Body, an unknown method) is answered here with a SOAP 1.1 ``soap:Client`` Fault, so a hostile or
+broken request never costs more than one bounded parse and never produces HTML or a traceback. The
+envelope is parsed once, here, with the hardened parser of :mod:`responses_parser.safe_xml`; Spyne
+reads the tree this module returns (``qbwc/spyne_adapter.py``) instead of parsing the body again.
 
 Encoding: the Web Connector is a .NET SOAP client and sends ``Content-Type: text/xml; charset=utf-8``
 with ``<?xml version="1.0" encoding="utf-8"?>`` (docs/qbwc.md). Only UTF-8 is accepted: a body with a
@@ -78,6 +78,12 @@ def inspect_envelope(body: bytes | list[bytes], operations: frozenset[str]) -> S
         raise SoapRequestError("The request could not be read as XML.") from exc
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         raise SoapRequestError("The request is not a SOAP 1.1 envelope (soap:Envelope expected).")
+    if _has_processing_instruction(root):
+        # SOAP 1.1 (section 3) forbids them; among a call's arguments Spyne cannot read past one.
+        raise SoapRequestError(
+            "The request contains a processing instruction (<?...?> after the XML declaration), which "
+            "SOAP 1.1 does not allow; send the call without it."
+        )
     body_element = root.find(f"{{{SOAP_ENV}}}Body")
     if body_element is None:
         raise SoapRequestError("The SOAP envelope has no Body.")
@@ -93,6 +99,13 @@ def inspect_envelope(body: bytes | list[bytes], operations: frozenset[str]) -> S
             f"this endpoint implements {', '.join(sorted(operations))} in {INTUIT_NS}."
         )
     return SoapCall(method=qname.localname, document=root)
+
+
+def _has_processing_instruction(root: etree._Element) -> bool:
+    if next(root.iter(etree.ProcessingInstruction), None) is not None:
+        return True
+    siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    return any(isinstance(sibling, etree._ProcessingInstruction) for sibling in siblings)
 
 
 # One feed parser per thread, reused: creating a parser costs more than parsing a small call.

@@ -39,6 +39,15 @@ CASES = {
     "no body": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/></soap:Envelope>',
     "empty body element": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body></soap:Body></soap:Envelope>',
     "unknown method": envelope("deleteEverything", [("ticket", "x")]),
+    "processing instruction among the arguments": envelope("sendRequestXML", [("ticket", "x")]).replace(
+        b"<ticket>", b"<?pi x?><ticket>"
+    ),
+    "processing instruction in an argument": envelope("authenticate", [("strUserName", "x")]).replace(
+        b"x</strUserName>", b"x<?pi y?></strUserName>"
+    ),
+    "processing instruction before the envelope": envelope("serverVersion", []).replace(
+        b"<soap:Envelope", b"<?xml-stylesheet href='a'?><soap:Envelope"
+    ),
     "method in another namespace": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><authenticate xmlns="http://example.com/"/></soap:Body></soap:Envelope>',
 }
 
@@ -65,6 +74,8 @@ def test_bad_input_gets_a_client_fault_and_the_server_keeps_serving(
         assert "root:" not in response.text
     if case == "unknown method":
         assert "deleteEverything" in message
+    if case.startswith("processing instruction"):
+        assert "processing instruction" in message
     assert WebConnectorClient(live_server.qbwc_url).server_version().startswith("qbbridge")
 
 
