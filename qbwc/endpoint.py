@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qbwc.memory import release_free_memory
+from qbwc.soap11 import DOCUMENT_KEY
 from qbwc.soap_guard import SoapRequestError, check_content_type, client_fault, inspect_envelope, server_fault
-from qbwc.spyne_adapter import DOCUMENT_KEY, OPERATIONS, SERVICE_FAILED, describe_failure
+from qbwc.spyne_adapter import OPERATIONS, SERVICE_FAILED, describe_failure
 
 log = logging.getLogger("qbbridge.qbwc")
 

@@ -5,10 +5,12 @@ operations with the parameter names and types of Intuit's WSDL (``targetNamespac
 ``http://developer.intuit.com/``, ``ArrayOfString`` results for ``authenticate``) and forwards.
 
 Spyne does not parse the request: it reads the envelope :mod:`qbwc.soap_guard` parsed (hardened
-parser, large text nodes allowed), handed over in the WSGI environ (:data:`DOCUMENT_KEY`), and the tree
-is emptied as soon as the arguments are read. Spyne's own logging is silenced: it writes the whole
-request body, or an argument's value, when a request does not parse or an argument has the wrong
-type. A failure of the service is logged here instead, without any value (:func:`describe_failure`).
+parser, large text nodes allowed), handed over in the WSGI environ (``qbwc.soap11.DOCUMENT_KEY``), and
+the tree is emptied as soon as the arguments are read. Plain arguments and answers are read and
+written by :mod:`qbwc.soap11` directly, with Spyne's results to the byte. Spyne's own logging is
+silenced: it writes the whole request body, or an argument's value, when a request does not parse or
+an argument has the wrong type. A failure of the service is logged here instead, without any value
+(:func:`describe_failure`).
 """
 
 from __future__ import annotations
@@ -22,15 +24,13 @@ from lxml import etree
 from spyne import Application, ComplexModel, Integer, ServiceBase, Unicode, rpc
 from spyne.interface.wsdl import Wsdl11
 from spyne.model.fault import Fault
-from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
 from qbwc.service import WebConnectorService
+from qbwc.soap11 import PreparsedSoap11, TemplatedSoap11
 
 NAMESPACE = "http://developer.intuit.com/"
 SERVICE_NAME = "QBWebConnectorSvc"
-# Where the endpoint puts the parsed envelope for Spyne (qbwc/endpoint.py: wsgi_environ).
-DOCUMENT_KEY = "qbbridge.soap_envelope"
 SERVICE_FAILED = "qbbridge could not process this call; please retry later."
 
 log = logging.getLogger("qbbridge.qbwc")
@@ -39,26 +39,6 @@ log = logging.getLogger("qbbridge.qbwc")
 logging.getLogger("spyne").setLevel(logging.CRITICAL + 1)
 
 T = TypeVar("T")
-
-
-class PreparsedSoap11(Soap11):
-    """SOAP 1.1 whose request document is the tree the guard already parsed."""
-
-    def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
-        environ = getattr(ctx.transport, "req_env", None) or {}
-        document = environ.pop(DOCUMENT_KEY, None)
-        if document is None:
-            raise Fault("Server", "The request reached Spyne without its parsed envelope.")
-        # (root, ids): no SOAP-encoding href resolution, which document/literal never uses.
-        ctx.in_document = (document, {})
-
-    def deserialize(self, ctx: Any, message: Any) -> None:
-        super().deserialize(ctx, message)
-        # The arguments are Python values now. Spyne's contexts are shallow copies of one another and
-        # each holds the tree, so it is emptied rather than let go: a large answer is then held once,
-        # as the ``response`` string, while the service settles it.
-        if ctx.in_body_doc is not None:
-            ctx.in_body_doc.clear()
 
 
 def describe_failure(method: str, exc: BaseException) -> str:
@@ -168,7 +148,7 @@ def build_application(service: WebConnectorService) -> Application:
         tns=NAMESPACE,
         name=SERVICE_NAME,
         in_protocol=PreparsedSoap11(validator=None),
-        out_protocol=Soap11(),
+        out_protocol=TemplatedSoap11(),
     )
     application.user_data = {"service": service}
     return application
