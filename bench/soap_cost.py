@@ -8,13 +8,15 @@ receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is rea
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
     .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline] [--compare-commit-apart]
+                                        [--compare-spyne-messages]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
 between the code as it is and the same code with its batches sent through psycopg's own pipeline
 (a cursor per statement, psycopg's automatic prepared statements, one write per statement: how
 ``db/batch.py`` sent them before it queued them on libpq itself), in one process on one database,
-and both are printed.
+and both are printed. ``--compare-spyne-messages`` alternates in the same way with Spyne's own
+reading of the arguments and writing of the answers (``qbwc/soap11.py`` left out).
 """
 
 from __future__ import annotations
@@ -44,15 +46,16 @@ from qbwc.service import WebConnectorService
 from qbwc.soap_guard import inspect_envelope
 from qbwc.spyne_adapter import OPERATIONS, build_wsgi
 from tests.support.servers import create_postgres_database, drop_postgres_database
+from tests.support.spyne_reference import spyne_messages_wsgi
 
 REQUESTS = 20
 
 
 class Caller:
     def __init__(self, database: Database) -> None:
-        self.wsgi = build_wsgi(
-            WebConnectorService(database, ServiceOptions()), max_body_bytes=64 * 1024 * 1024
-        )
+        service = WebConnectorService(database, ServiceOptions())
+        self.as_built = self.wsgi = build_wsgi(service, max_body_bytes=64 * 1024 * 1024)
+        self.spyne_messages = spyne_messages_wsgi(service)
         # This process's CPU seconds and calls by method (the envelope written and read here too).
         self.cpu_by_method: dict[str, float] = {}
         self.calls_by_method: dict[str, int] = {}
@@ -165,10 +168,12 @@ def commit_apart_run(session: Session, statements: Any, *, commit: bool = False)
 
 
 _RUN_AS_BUILT = batch.run
-# Each comparison: its option, its variant's name, and the ``db.batch.run`` the variant runs with.
+# Each comparison: its option, its variant's name, the ``db.batch.run`` the variant runs with, and
+# whether its calls go through Spyne's own reading and writing of messages.
 COMPARISONS = {
-    "compare_psycopg_pipeline": ("psycopg's pipeline", psycopg_pipeline_run),
-    "compare_commit_apart": ("COMMIT apart", commit_apart_run),
+    "compare_psycopg_pipeline": ("psycopg's pipeline", (psycopg_pipeline_run, False)),
+    "compare_commit_apart": ("COMMIT apart", (commit_apart_run, False)),
+    "compare_spyne_messages": ("Spyne's reading and writing", (_RUN_AS_BUILT, True)),
 }
 
 
@@ -178,6 +183,11 @@ def main() -> None:
         "--compare-psycopg-pipeline",
         action="store_true",
         help="alternate sessions with batches sent through psycopg's pipeline, and print both",
+    )
+    parser.add_argument(
+        "--compare-spyne-messages",
+        action="store_true",
+        help="alternate sessions with Spyne's own reading of arguments and writing of answers",
     )
     parser.add_argument(
         "--compare-commit-apart",
@@ -206,13 +216,14 @@ def main() -> None:
         caller.calls_by_method.clear()
         freeze_like_the_server()
         pids = backend_pids(database.engine)
-        runs: dict[str, Any] = {"as built": _RUN_AS_BUILT}
+        runs: dict[str, Any] = {"as built": (_RUN_AS_BUILT, False)}
         runs.update(run for option, run in COMPARISONS.items() if getattr(args, option))
         variants = list(runs)
         costs = {variant: Cost() for variant in variants}
         for index, (username, token) in enumerate(credentials[5:]):
             variant = variants[index % len(variants)]
-            batch.run = runs[variant]
+            batch.run, spyne_messages = runs[variant]
+            caller.wsgi = caller.spyne_messages if spyne_messages else caller.as_built
             costs[variant].measure(pids, lambda u=username, t=token: caller.session(u, t))
         batch.run = _RUN_AS_BUILT
         for variant, cost in costs.items():

@@ -3,7 +3,7 @@ own, to the byte, for every operation and for odd and hostile input; and the com
 the shortcut (else the comparison proves nothing).
 
 Two WSGI applications of the same service declarations are compared: the endpoint's (with the
-shortcuts), and one whose protocols are Spyne's own code paths (``SpyneReading``, ``Soap11``). The
+shortcuts), and one whose protocols are Spyne's own code paths (tests/support/spyne_reference.py). The
 service behind both records the arguments it is called with and answers what the test sets.
 """
 
@@ -16,26 +16,19 @@ from xml.sax.saxutils import escape
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spyne import Application
 from spyne.protocol.soap import Soap11
 from spyne.protocol.xml import XmlDocument
 from spyne.server.wsgi import WsgiApplication
 
 from qbwc import soap11
 from qbwc.endpoint import wsgi_environ
-from qbwc.soap11 import PreparsedSoap11, TemplatedSoap11, escape_text
+from qbwc.soap11 import TemplatedSoap11, escape_text
 from qbwc.soap_guard import inspect_envelope
-from qbwc.spyne_adapter import NAMESPACE, OPERATIONS, SERVICE_NAME, QBWebConnectorSvc, build_wsgi
+from qbwc.spyne_adapter import NAMESPACE, OPERATIONS, SERVICE_NAME, build_wsgi
+from tests.support.spyne_reference import MAX_BODY_BYTES, spyne_messages_wsgi
 from tests.support.webconnector import INTUIT, METHODS, SOAP_ENV
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-
-
-class SpyneReading(PreparsedSoap11):
-    """The endpoint's input protocol with Spyne's own reading of the arguments."""
-
-    def deserialize(self, ctx: Any, message: Any) -> None:
-        Soap11.deserialize(self, ctx, message)
 
 
 class Recorder:
@@ -58,16 +51,8 @@ class Pair:
 
     def __init__(self) -> None:
         self.shortcut_service, self.spyne_service = Recorder(), Recorder()
-        self.shortcut = build_wsgi(self.shortcut_service, max_body_bytes=64 * 1024 * 1024)  # type: ignore[arg-type]
-        application = Application(
-            [QBWebConnectorSvc],
-            tns=NAMESPACE,
-            name=SERVICE_NAME,
-            in_protocol=SpyneReading(validator=None),
-            out_protocol=Soap11(),
-        )
-        application.user_data = {"service": self.spyne_service}
-        self.spyne = WsgiApplication(application, max_content_length=64 * 1024 * 1024)
+        self.shortcut = build_wsgi(self.shortcut_service, max_body_bytes=MAX_BODY_BYTES)  # type: ignore[arg-type]
+        self.spyne = spyne_messages_wsgi(self.spyne_service)
 
     def call(self, method: str, inner: str, answer: Any = "") -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """(arguments, status and bytes) from the shortcut's side and from Spyne's side."""
