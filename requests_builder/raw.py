@@ -43,6 +43,11 @@ def _version_tuple(version: str) -> tuple[int, int]:
 
 def check_raw_qbxml(text: str) -> RawCheck:
     """Validate the shape of a raw qbXML request message set; raise :class:`RawQbxmlError` if it is wrong."""
+    return _checked(text)[1]
+
+
+def _checked(text: str) -> tuple[etree._Element, RawCheck]:
+    """The parsed document and what its check found (``check_raw_qbxml``)."""
     if not text.strip():
         raise RawQbxmlError("qbxml: the document is empty")
     try:
@@ -74,7 +79,7 @@ def check_raw_qbxml(text: str) -> RawCheck:
             _version_tuple(version)
         except ValueError as exc:
             raise RawQbxmlError(f"qbxml: the qbxml version {version!r} is not of the form X.Y") from exc
-    return RawCheck(version=version, request_types=[r.tag for r in requests], on_error=on_error)
+    return root, RawCheck(version=version, request_types=[r.tag for r in requests], on_error=on_error)
 
 
 def prepare_raw_qbxml(text: str, *, request_id_prefix: str, host_max_version: str) -> PreparedRaw:
@@ -82,8 +87,8 @@ def prepare_raw_qbxml(text: str, *, request_id_prefix: str, host_max_version: st
 
     The version header is the document's own, lowered to ``host_max_version`` when the host is older.
     """
-    check = check_raw_qbxml(text)
-    root = parse_document(text)
+    # Checked again on the way out (it was stored as text), from the one parse that is then prepared.
+    root, check = _checked(text)
     msgs = root.find("QBXMLMsgsRq")
     assert msgs is not None  # check_raw_qbxml guarantees it
     request_ids: list[str] = []
