@@ -166,10 +166,12 @@ def _after_job_update(
             ),
         )
     link_entity = row.link_entity
-    # Keep any loaded Job object in step with the row just written.
-    job = session.identity_map.get(session.identity_key(Job, job_id))
-    if job is not None:
-        session.expire(job)
+    # Keep any loaded Job object in step with the row just written. (A Web Connector call loads none:
+    # an empty identity map spares working out the key, 1 % of receiveResponseXML's CPU.)
+    if len(session.identity_map):
+        job = session.identity_map.get(session.identity_key(Job, job_id))
+        if job is not None:
+            session.expire(job)
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
         links.release_for_job(session, job_id)
         fail_dependents(session, job_id, now=now)
