@@ -192,6 +192,9 @@ class TemplatedSoap11(Soap11):
             super().serialize(ctx, self.RESPONSE)
             super().create_out_string(ctx)
             written = b"".join(ctx.out_string)
+        except Exception:
+            # Whatever failed is Spyne's to meet again, with the real result, on its own path.
+            return None
         finally:
             ctx.out_object = result
             ctx.out_document = ctx.out_body_doc = ctx.out_string = None

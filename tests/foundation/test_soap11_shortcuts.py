@@ -293,3 +293,27 @@ def test_a_template_is_not_used_when_spyne_writes_the_marker_anywhere_else() -> 
     # The marker must appear once: an envelope that held it twice could not be cut at the result.
     assert soap11._MARKER_TEXT not in NAMESPACE + SERVICE_NAME
     assert isinstance(TemplatedSoap11(), Soap11)
+
+
+def test_an_envelope_spyne_could_not_write_around_the_marker_leaves_the_answer_to_spyne(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh = Pair()
+    write = Soap11.serialize
+    failures = []
+
+    def fails_once(self: Any, ctx: Any, message: Any) -> Any:
+        if not failures:
+            failures.append(ctx.out_object)
+            raise RuntimeError("cannot write this envelope")
+        return write(self, ctx, message)
+
+    monkeypatch.setattr(Soap11, "serialize", fails_once)
+    status, written = _post(fresh.shortcut, "getLastError", "<ticket>t</ticket>")
+    monkeypatch.setattr(Soap11, "serialize", write)
+    assert failures and status.startswith("200")
+    fresh.spyne_service.answer = fresh.shortcut_service.answer
+    assert (status, written) == _post(fresh.spyne, "getLastError", "<ticket>t</ticket>")
+    # Spyne writes this operation's answers from now on; the comparison still holds.
+    shortcut, spyne = fresh.call("getLastError", "<ticket>t</ticket>", "a & b")
+    assert shortcut == spyne
