@@ -2,8 +2,8 @@
 read and written without Spyne's general machinery.
 
 Spyne reads and writes any message its types can describe, and pays for that generality on every
-call: about 90 µs to read sendRequestXML's six arguments and 60 µs to write one string back,
-together more than half of Spyne's own time in a Web Connector call (docs/performance.md). The Web
+call: reading sendRequestXML's six arguments took a third of Spyne's own time in a call, writing one
+string back a fifth (docs/performance.md, "Spyne's plain messages read and written directly"). The Web
 Connector's messages are plain: each argument a string or an integer in an element of its own, and
 each answer but authenticate's one string or integer. Those are read and written here directly, with
 Spyne's results to the byte (``tests/foundation/test_soap11_shortcuts.py`` compares the two on every
