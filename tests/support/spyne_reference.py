@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from spyne import Application
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
 from qbwc.soap11 import PreparsedSoap11
-from qbwc.spyne_adapter import NAMESPACE, SERVICE_NAME, QBWebConnectorSvc
+from qbwc.spyne_adapter import build_application
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
@@ -26,12 +25,5 @@ class SpyneReading(PreparsedSoap11):
 
 def spyne_messages_wsgi(service: Any) -> WsgiApplication:
     """The same service declarations, every message read and written by Spyne's own code."""
-    application = Application(
-        [QBWebConnectorSvc],
-        tns=NAMESPACE,
-        name=SERVICE_NAME,
-        in_protocol=SpyneReading(validator=None),
-        out_protocol=Soap11(),
-    )
-    application.user_data = {"service": service}
+    application = build_application(service, in_protocol=SpyneReading(validator=None), out_protocol=Soap11())
     return WsgiApplication(application, max_content_length=MAX_BODY_BYTES)
