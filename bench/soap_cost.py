@@ -46,7 +46,7 @@ from qbwc.service import WebConnectorService
 from qbwc.soap_guard import inspect_envelope
 from qbwc.spyne_adapter import OPERATIONS, build_wsgi
 from tests.support.servers import create_postgres_database, drop_postgres_database
-from tests.support.spyne_reference import spyne_messages_wsgi
+from tests.support.spyne_reference import MAX_BODY_BYTES, spyne_messages_wsgi
 
 REQUESTS = 20
 
@@ -54,7 +54,7 @@ REQUESTS = 20
 class Caller:
     def __init__(self, database: Database) -> None:
         service = WebConnectorService(database, ServiceOptions())
-        self.as_built = self.wsgi = build_wsgi(service, max_body_bytes=64 * 1024 * 1024)
+        self.as_built = self.wsgi = build_wsgi(service, max_body_bytes=MAX_BODY_BYTES)
         self.spyne_messages = spyne_messages_wsgi(service)
         # This process's CPU seconds and calls by method (the envelope written and read here too).
         self.cpu_by_method: dict[str, float] = {}

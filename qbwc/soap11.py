@@ -47,16 +47,21 @@ def _kind(member: Any) -> str | None:
     return None
 
 
-def _members(message_class: Any, cache: dict[Any, tuple[tuple[str, str], ...] | None]) -> Any:
-    """A message's members as (name, kind), in order; None when one of them is not plain."""
+# A request message's members: each name's place among the arguments, and each argument's kind.
+Members = tuple[dict[str, int], tuple[str, ...]]
+
+
+def _members(message_class: Any, cache: dict[Any, Members | None]) -> Members | None:
+    """A message's members, worked out once per message; None when one of them is not plain."""
     if message_class not in cache:
-        kinds = [(name, _kind(member)) for name, member in message_class._type_info.items()]
-        plain = tuple((name, kind) for name, kind in kinds if kind is not None)
-        cache[message_class] = plain if len(plain) == len(kinds) else None
+        kinds = [_kind(member) for member in message_class._type_info.values()]
+        plain = tuple(kind for kind in kinds if kind is not None)
+        positions = {name: index for index, name in enumerate(message_class._type_info)}
+        cache[message_class] = (positions, plain) if len(plain) == len(kinds) else None
     return cache[message_class]
 
 
-def plain_arguments(body: Any, members: tuple[tuple[str, str], ...]) -> list[Any] | None:
+def plain_arguments(body: Any, members: Members) -> list[Any] | None:
     """The arguments of a request body as Spyne reads them, or None when they are not plain.
 
     Plain: every child an element without attributes or children of its own, named after one of the
@@ -65,8 +70,8 @@ def plain_arguments(body: Any, members: tuple[tuple[str, str], ...]) -> list[Any
     """
     if body.attrib:
         return None
-    positions = {name: index for index, (name, _) in enumerate(members)}
-    values: list[Any] = [None] * len(members)
+    positions, kinds = members
+    values: list[Any] = [None] * len(kinds)
     seen: set[int] = set()
     for child in body:
         tag = child.tag
@@ -77,7 +82,7 @@ def plain_arguments(body: Any, members: tuple[tuple[str, str], ...]) -> list[Any
             return None
         seen.add(index)
         text = child.text
-        if members[index][1] == _STRING:
+        if kinds[index] == _STRING:
             values[index] = "" if text is None else text
         elif text is None:
             values[index] = None
@@ -99,7 +104,7 @@ class PreparsedSoap11(Soap11):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._members: dict[Any, tuple[tuple[str, str], ...] | None] = {}
+        self._members: dict[Any, Members | None] = {}
 
     def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
         environ = getattr(ctx.transport, "req_env", None) or {}
@@ -198,7 +203,8 @@ class TemplatedSoap11(Soap11):
         finally:
             ctx.out_object = result
             ctx.out_document = ctx.out_body_doc = ctx.out_string = None
-        before, found, after = written.partition(str(marker).encode())
-        if not found or str(marker).encode() in after:
+        written_marker = str(marker).encode()
+        before, found, after = written.partition(written_marker)
+        if not found or written_marker in after:
             return None
         return before, after, kind

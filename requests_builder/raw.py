@@ -90,7 +90,7 @@ def prepare_raw_qbxml(text: str, *, request_id_prefix: str, host_max_version: st
     # Checked again on the way out (it was stored as text), from the one parse that is then prepared.
     root, check = _checked(text)
     msgs = root.find("QBXMLMsgsRq")
-    assert msgs is not None  # check_raw_qbxml guarantees it
+    assert msgs is not None  # _checked guarantees it
     request_ids: list[str] = []
     for index, child in enumerate(c for c in msgs if isinstance(c.tag, str)):
         request_id = f"{request_id_prefix}.{index}"
