@@ -8,7 +8,7 @@ receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is rea
 ``/proc/<backend pid>/stat`` of the connections the service used (Linux, database on this machine).
 
     .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline] [--compare-commit-apart]
-                                        [--compare-spyne-messages]
+                                        [--compare-spyne-messages] [--compare-orm-session]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
@@ -16,7 +16,10 @@ between the code as it is and the same code with its batches sent through psycop
 (a cursor per statement, psycopg's automatic prepared statements, one write per statement: how
 ``db/batch.py`` sent them before it queued them on libpq itself), in one process on one database,
 and both are printed. ``--compare-spyne-messages`` alternates in the same way with Spyne's own
-reading of the arguments and writing of the answers (``qbwc/soap11.py`` left out).
+reading of the arguments and writing of the answers (``qbwc/soap11.py`` left out), and
+``--compare-orm-session`` with every transaction of the hot calls through SQLAlchemy's session
+(``Database.transaction()``) instead of ``db/transaction.py``'s pool connection. The pipeline and
+COMMIT-apart variants run with the session too, as they did when they were measured.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +41,7 @@ from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes
 from bench.soap_sessions import QUERY, REQUEST_ID, SEND_REQUEST_XML_PARAMS, answer, soap
-from db import batch, queue
+from db import batch, queue, transaction
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.migrate import upgrade
@@ -167,13 +172,23 @@ def commit_apart_run(session: Session, statements: Any, *, commit: bool = False)
     return _RUN_AS_BUILT(session, statements)
 
 
+@contextmanager
+def session_begin(database: Database) -> Iterator[transaction.Transaction]:
+    """``db.transaction.begin`` as the hot calls were before it: SQLAlchemy's session throughout."""
+    with database.transaction() as session:
+        yield transaction.Transaction(database, session=session)
+
+
 _RUN_AS_BUILT = batch.run
-# Each comparison: its option, its variant's name, the ``db.batch.run`` the variant runs with, and
-# whether its calls go through Spyne's own reading and writing of messages.
+_BEGIN_AS_BUILT = transaction.begin
+# Each comparison: its option, its variant's name, the ``db.batch.run`` the variant runs with,
+# whether its calls go through Spyne's own reading and writing of messages, and the hot calls'
+# ``db.transaction.begin``.
 COMPARISONS = {
-    "compare_psycopg_pipeline": ("psycopg's pipeline", (psycopg_pipeline_run, False)),
-    "compare_commit_apart": ("COMMIT apart", (commit_apart_run, False)),
-    "compare_spyne_messages": ("Spyne's reading and writing", (_RUN_AS_BUILT, True)),
+    "compare_psycopg_pipeline": ("psycopg's pipeline", (psycopg_pipeline_run, False, session_begin)),
+    "compare_commit_apart": ("COMMIT apart", (commit_apart_run, False, session_begin)),
+    "compare_spyne_messages": ("Spyne's reading and writing", (_RUN_AS_BUILT, True, _BEGIN_AS_BUILT)),
+    "compare_orm_session": ("SQLAlchemy's session", (_RUN_AS_BUILT, False, session_begin)),
 }
 
 
@@ -193,6 +208,11 @@ def main() -> None:
         "--compare-commit-apart",
         action="store_true",
         help="alternate sessions with the last batch's COMMIT sent apart by the session, and print both",
+    )
+    parser.add_argument(
+        "--compare-orm-session",
+        action="store_true",
+        help="alternate sessions with the hot calls' transactions through SQLAlchemy's session",
     )
     options.add_without_new_indexes(parser, "from the benchmark's database")
     args = parser.parse_args()
@@ -216,16 +236,17 @@ def main() -> None:
         caller.calls_by_method.clear()
         freeze_like_the_server()
         pids = backend_pids(database.engine)
-        runs: dict[str, Any] = {"as built": (_RUN_AS_BUILT, False)}
+        runs: dict[str, Any] = {"as built": (_RUN_AS_BUILT, False, _BEGIN_AS_BUILT)}
         runs.update(run for option, run in COMPARISONS.items() if getattr(args, option))
         variants = list(runs)
         costs = {variant: Cost() for variant in variants}
         for index, (username, token) in enumerate(credentials[5:]):
             variant = variants[index % len(variants)]
-            batch.run, spyne_messages = runs[variant]
+            batch.run, spyne_messages, transaction.begin = runs[variant]
             caller.wsgi = caller.spyne_messages if spyne_messages else caller.as_built
             costs[variant].measure(pids, lambda u=username, t=token: caller.session(u, t))
         batch.run = _RUN_AS_BUILT
+        transaction.begin = _BEGIN_AS_BUILT
         for variant, cost in costs.items():
             heading = f" ({variant})" if len(costs) > 1 else ""
             sessions = len(credentials[5:]) // len(costs)

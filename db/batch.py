@@ -31,7 +31,7 @@ import re
 import select
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -39,9 +39,10 @@ from psycopg import postgres, pq
 from psycopg.abc import Buffer
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Connection, TextClause, bindparam, text
+from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from db import json_text
 from db.models import UTCDateTime
@@ -351,8 +352,19 @@ def _exchange(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
         pgconn.consume_input()
 
 
+class Runner(Protocol):
+    """What runs a batch other than a session: ``db.transaction.Transaction``."""
+
+    def run(
+        self, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool
+    ) -> list[list[Any]]: ...
+
+
 def run(
-    session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool = False
+    session: Session | Runner,
+    batch: Sequence[tuple[Statement, Mapping[str, Any]]],
+    *,
+    commit: bool = False,
 ) -> list[list[Any]]:
     """Run the statements in order in the session's transaction; one list of rows per statement.
 
@@ -364,15 +376,26 @@ def run(
     the same round trip, and the session's own commit then finds nothing to do; on SQLite the session
     commits as usual when its transaction ends. On both, the session refuses any statement after it
     (``TransactionEnded``), which on PostgreSQL would run outside the committed transaction.
+
+    ``session`` may be a ``db.transaction.Transaction`` (the Web Connector's hot paths, a ``Runner``),
+    which runs the batch on its pool connection without an SQLAlchemy session.
     """
+    if not isinstance(session, Session):
+        return session.run(batch, commit=commit)
+    return run_on_session(session, batch, commit=commit)
+
+
+def run_on_session(
+    session: Session, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool
+) -> list[list[Any]]:
+    """``run`` with an SQLAlchemy session."""
     refuse_if_ended(session)
-    for statement, params in batch:
-        statement.check(params)
+    check(batch)
     # Raw statements bypass the ORM's autoflush: write pending ORM changes first, as it would.
     session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = _run_pipelined(connection, batch, commit=commit)
+        rows = run_pipelined(connection.connection, batch, commit=commit)
     else:
         rows = []
         for statement, params in batch:
@@ -383,11 +406,16 @@ def run(
     return rows
 
 
-def _run_pipelined(
-    connection: Connection, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool
+def check(batch: Sequence[tuple[Statement, Mapping[str, Any]]]) -> None:
+    """Refuse a batch with a timestamp given for a parameter not declared as one (``Statement.check``)."""
+    for statement, params in batch:
+        statement.check(params)
+
+
+def run_pipelined(
+    fairy: PoolProxiedConnection, batch: Sequence[tuple[Statement, Mapping[str, Any]]], *, commit: bool
 ) -> list[list[Any]]:
-    """The batch on PostgreSQL: one round trip on the connection's libpq handle (``_Pipeline``)."""
-    fairy = connection.connection
+    """The batch on PostgreSQL: one round trip on a pool connection's libpq handle (``_Pipeline``)."""
     driver = fairy.driver_connection
     assert driver is not None
     try:
@@ -426,6 +454,6 @@ def _leave_pipeline_mode(pgconn: pq.abc.PGconn) -> None:
         pgconn.finish()
 
 
-def run_one(session: Session, statement: Statement, params: Mapping[str, Any]) -> list[Any]:
+def run_one(session: Session | Runner, statement: Statement, params: Mapping[str, Any]) -> list[Any]:
     """One statement through the same path (on PostgreSQL: psycopg directly, without SQLAlchemy's work)."""
     return run(session, [(statement, params)])[0]

@@ -21,6 +21,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from db import transaction
+from db.transaction import Work
+
 log = logging.getLogger("qbbridge.observed")
 
 JOB_FINISHED = "job_finished"
@@ -37,20 +40,26 @@ def subscribe(listener: Listener) -> None:
         _listeners.append(listener)
 
 
-def note(session: Session, fact: str, **labels: str) -> None:
-    session.info.setdefault(_PENDING, []).append((fact, labels))
+def note(work: Work, fact: str, **labels: str) -> None:
+    work.info.setdefault(_PENDING, []).append((fact, labels))
 
 
 @event.listens_for(Session, "after_commit")
 def _announce_committed(session: Session) -> None:
-    facts = session.info.pop(_PENDING, ())
-    for fact, labels in facts:
+    _announce(session.info)
+
+
+def _announce(info: dict[Any, Any]) -> None:
+    for fact, labels in info.pop(_PENDING, ()):
         for listener in _listeners:
             try:
                 listener(fact, labels)
             except Exception:
                 # Counting must never undo or fail what was committed.
                 log.exception("a listener of %s failed", fact)
+
+
+transaction.after_commit(_announce)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from db import transaction
+from db.transaction import Work
+
 log = logging.getLogger("qbbridge.jobs")
 
 MAX_REASON = 300
@@ -44,8 +47,8 @@ class EndedJob:
     reason: str
 
 
-def note_job_ended(session: Session, job: EndedJob) -> None:
-    session.info.setdefault(_PENDING, []).append(job)
+def note_job_ended(work: Work, job: EndedJob) -> None:
+    work.info.setdefault(_PENDING, []).append(job)
 
 
 def _describe(job: EndedJob) -> str:
@@ -55,8 +58,15 @@ def _describe(job: EndedJob) -> str:
 
 @event.listens_for(Session, "after_commit")
 def _write_committed(session: Session) -> None:
-    for job in session.info.pop(_PENDING, ()):
+    _write(session.info)
+
+
+def _write(info: dict[Any, Any]) -> None:
+    for job in info.pop(_PENDING, ()):
         log.warning("%s", _describe(job), extra={"tenant_id": job.tenant_id, "job_id": job.public_id})
+
+
+transaction.after_commit(_write)
 
 
 @event.listens_for(Session, "after_rollback")

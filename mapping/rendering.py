@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from db import links as link_repo
 from db import queue
 from db.models import Job, Step
+from db.transaction import Work, session_of
 from mapping import retrieval_queries
 from mapping.flows.validate import set_path
 from mapping.item_types import KEPT
@@ -47,6 +48,8 @@ NON_US_REFUSAL = (
     "This QuickBooks company is outside the United States ({country}). qbbridge can retrieve orders "
     "from it, but sending from Fusion Operations to QuickBooks is only supported for US companies."
 )
+
+
 @dataclass(frozen=True, slots=True)
 class HostContext:
     """What a step is written for: what the connected QuickBooks told us about itself, at claim time,
@@ -104,14 +107,14 @@ class Unreconcilable(Exception):
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def render_step(session: Session, step: queue.StepRef, host: HostContext, *, now: dt.datetime) -> Rendered:
+def render_step(session: Work, step: queue.StepRef, host: HostContext, *, now: dt.datetime) -> Rendered:
     render = RENDER_BY_KIND.get(step.kind)
     if render is None:
         raise RenderError(f"qbbridge does not know how to send a step of kind {step.kind!r}")
     return render(session, step, host, now)
 
 
-def _render_raw(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
+def _render_raw(session: Work, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
     try:
         prepared = prepare_raw_qbxml(
             step.intent["qbxml"], request_id_prefix=str(step.id), host_max_version=host.qbxml_version
@@ -121,9 +124,9 @@ def _render_raw(session: Session, step: queue.StepRef, host: HostContext, now: d
     return Rendered(xml=prepared.xml, request_ids=prepared.request_ids)
 
 
-def _render_retrieval(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
+def _render_retrieval(session: Work, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
     queries = retrieval_queries.render_queries(
-        session,
+        session_of(session),
         step,
         session_id=host.session_id,
         qbxml_version=host.qbxml_version,
@@ -132,7 +135,7 @@ def _render_retrieval(session: Session, step: queue.StepRef, host: HostContext, 
     return _build_all(queries, step.id, host, "the retrieval query")
 
 
-def _render_planned(session: Session, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
+def _render_planned(session: Work, step: queue.StepRef, host: HostContext, now: dt.datetime) -> Rendered:
     planned = PlannedStep.from_intent(step.intent)
     if reconciling(step, planned):
         request = _reconcile_request(session, step, planned, host, now)
@@ -147,7 +150,7 @@ def _render_planned(session: Session, step: queue.StepRef, host: HostContext, no
 
 
 def render_message(
-    session: Session, steps: list[queue.StepRef], host: HostContext, *, now: dt.datetime
+    session: Work, steps: list[queue.StepRef], host: HostContext, *, now: dt.datetime
 ) -> Message:
     """One message set for ``steps``: a step alone is sent exactly as ``render_step`` writes it;
     several (typed requests of different jobs, ``queue.claim_companions``) share one message set with
@@ -217,7 +220,7 @@ def _with_request_id(request: Request, request_id: str) -> Request:
 
 
 def _reconcile_request(
-    session: Session, step: queue.StepRef, planned: PlannedStep, host: HostContext, now: dt.datetime
+    session: Work, step: queue.StepRef, planned: PlannedStep, host: HostContext, now: dt.datetime
 ) -> Request:
     """The query that finds the step's document, chosen by the version its request was written for;
     Unreconcilable when no way works on this QuickBooks."""
@@ -265,7 +268,7 @@ def _fields_of(request: Request) -> set[str]:
 
 
 def _bind(
-    session: Session,
+    work: Work,
     step: queue.StepRef,
     request: Request,
     bindings: list[Binding],
@@ -273,6 +276,7 @@ def _bind(
 ) -> Request:
     if not bindings and line_filter is None:
         return request
+    session = session_of(work)
     data = request.to_dict()
     job = session.get(Job, step.job_id)
     assert job is not None
@@ -339,9 +343,8 @@ def _entity_words(entity: str) -> str:
     return "".join(" " + c.lower() if c.isupper() else c for c in entity).strip()
 
 
-
 # A new kind of step: its rendering here, and its decision in mapping.settling.SETTLE_BY_KIND.
-RENDER_BY_KIND: dict[str, Callable[[Session, queue.StepRef, HostContext, dt.datetime], Rendered]] = {
+RENDER_BY_KIND: dict[str, Callable[[Work, queue.StepRef, HostContext, dt.datetime], Rendered]] = {
     StepKind.QBXML_REQUEST: _render_planned,
     StepKind.RAW_QBXML: _render_raw,
     StepKind.RETRIEVAL_QUERY: _render_retrieval,

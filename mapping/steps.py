@@ -13,6 +13,7 @@ from db import queue
 from db.batch import Statement
 from db.models import Job
 from db.states import StepPhase, StepState
+from db.transaction import Work, session_of
 from mapping import retrieval_store
 from mapping.plan import PlannedStep
 from mapping.retries import retry_delay
@@ -23,7 +24,7 @@ from mapping.step_kinds import StepKind
 
 
 def apply_outcome(
-    session: Session,
+    session: Work,
     step: queue.StepRef,
     response: str | None,
     outcome: Outcome,
@@ -41,11 +42,11 @@ def apply_outcome(
     if outcome.page:
         # Responses of the page that are not the step's own are only known once it is read.
         outcome.foreign = retrieval_store.apply_page(
-            session, step, response or "", now=now, session_id=session_id
+            session_of(session), step, response or "", now=now, session_id=session_id
         )
         return None
     if outcome.warnings:
-        job = session.get(Job, step.job_id)
+        job = session_of(session).get(Job, step.job_id)
         assert job is not None
         job.warnings = [*job.warnings, *outcome.warnings]
     answer = queue.Answer(
@@ -84,7 +85,7 @@ def apply_outcome(
     before: list[tuple[Statement, dict[str, Any]]] = []
     if state == StepState.SUCCEEDED and step.kind == StepKind.QBXML_REQUEST:
         planned = PlannedStep.from_intent(step.intent)
-        job_ref = step.job or _job_ref(session, step.job_id)
+        job_ref = step.job or _job_ref(session_of(session), step.job_id)
         if planned.creates_link and job_ref.link_entity and job_ref.link_code:
             # The link and the job's result are written in the batch that settles the step.
             link = link_repo.complete_params(
@@ -123,5 +124,3 @@ def _job_ref(session: Session, job_id: int) -> queue.JobRef:
         link_code=job.link_code,
         result=dict(job.result or {}),
     )
-
-

@@ -15,15 +15,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
-
-from db import queue
+from db import queue, transaction
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import utcnow
 from db.outcome_log import one_line
 from db.states import SessionState, StepState
+from db.transaction import Work
 from mapping.explain import explain_connection_error, explain_hresult
 from mapping.host import DEFAULT_QBXML_VERSION, describe_host, host_version
 from mapping.rendering import SHARED_KIND, HostContext, render_message
@@ -138,7 +137,9 @@ class WebConnectorService:
             listed=described.supported_versions if described else (),
             product=described.product_name if described else None,
         )
-        with self.database.transaction() as session:
+        # A transaction without an SQLAlchemy session unless a rarer branch needs the ORM
+        # (db/transaction.py): the common call is batches only.
+        with transaction.begin(self.database) as work:
             touch = queue.touch_params(
                 secret_values.digest(ticket),
                 now=now,
@@ -147,22 +148,22 @@ class WebConnectorService:
                 country=country,
                 qbxml_version=decided.version,
             )
-            if hcp_response and refuse_company(session, touch, company_file, now):
+            if hcp_response and refuse_company(work.session, touch, company_file, now):
                 return ""
             if decided.refusal is not None:
                 return refuse_host(
-                    session, touch, hcp_response, described, reported, decided.refusal, now
+                    work.session, touch, hcp_response, described, reported, decided.refusal, now
                 )
             # Touch, orphan what the session left unanswered, claim: one batch (see queue.start_send).
-            start = queue.start_send(session, touch, orphan_reason="the Web Connector asked for more work")
+            start = queue.start_send(work, touch, orphan_reason="the Web Connector asked for more work")
             wc_row = start.session
             if wc_row is None:
-                end_if_expired(session, touch["ticket_digest"], now)
+                end_if_expired(work.session, touch["ticket_digest"], now)
                 return ""
             for job_id in start.orphaned_job_ids:
-                queue.refresh_job(session, job_id, now=now)
+                queue.refresh_job(work, job_id, now=now)
             if hcp_response and not wc_row.hcp_received:
-                record_host(session, wc_row, hcp_response, described, reported, now)
+                record_host(work.session, wc_row, hcp_response, described, reported, now)
             host = HostContext(
                 qbxml_version=wc_row.qbxml_version or DEFAULT_QBXML_VERSION,
                 country=wc_row.country or "US",
@@ -172,11 +173,11 @@ class WebConnectorService:
             step = start.step
             while True:
                 if step is None:
-                    return self._nothing_to_send(session, wc_row, now)
+                    return self._nothing_to_send(work, wc_row, now)
                 steps = [step]
                 if self.options.requests_per_message > 1 and queue.shares_message(step, SHARED_KIND):
                     steps += queue.claim_companions(
-                        session,
+                        work,
                         tenant_id=wc_row.tenant_id,
                         session_id=wc_row.id,
                         head=step,
@@ -184,19 +185,19 @@ class WebConnectorService:
                         limit=self.options.requests_per_message - 1,
                         kind=SHARED_KIND,
                     )
-                message = render_message(session, steps, host, now=now)
+                message = render_message(work, steps, host, now=now)
                 for refused, why_refused in message.refused:
-                    queue.finish_step(session, refused, StepState.FAILED, now=now, error=str(why_refused))
+                    queue.finish_step(work, refused, StepState.FAILED, now=now, error=str(why_refused))
                 for unknowable, why in message.unknowable:
-                    queue.park_unknown(session, unknowable, now=now, error=str(why))
+                    queue.park_unknown(work, unknowable, now=now, error=str(why))
                 if not message.sent:
                     step = queue.claim_next_step(
-                        session, tenant_id=wc_row.tenant_id, session_id=wc_row.id, now=now
+                        work, tenant_id=wc_row.tenant_id, session_id=wc_row.id, now=now
                     )
                     continue
                 # The transaction's last work: on PostgreSQL the same round trip commits it.
                 queue.mark_sent(
-                    session,
+                    work,
                     [
                         (sent, rendered.xml, rendered.request_ids, rendered.sent_version)
                         for sent, rendered in message.sent
@@ -205,15 +206,15 @@ class WebConnectorService:
                 )
                 return message.xml
 
-    def _nothing_to_send(self, session: Session, wc_row: queue.SessionRow, now: dt.datetime) -> str:
+    def _nothing_to_send(self, work: Work, wc_row: queue.SessionRow, now: dt.datetime) -> str:
         if wc_row.waits < MAX_WAITS and queue.has_runnable(
-            session, tenant_id=wc_row.tenant_id, now=now + WAIT_HORIZON
+            work, tenant_id=wc_row.tenant_id, now=now + WAIT_HORIZON
         ):
             # Work becomes ready within seconds (a short retry delay): ask the connector to wait.
-            queue.ask_to_wait(session, wc_row.id, waits=wc_row.waits + 1)
+            queue.ask_to_wait(work, wc_row.id, waits=wc_row.waits + 1)
             return ""
-        outcomes = queue.session_outcomes(session, session_id=wc_row.id)
-        queue.set_last_error(session, wc_row.id, end_of_work_message(outcomes))
+        outcomes = queue.session_outcomes(work, session_id=wc_row.id)
+        queue.set_last_error(work, wc_row.id, end_of_work_message(outcomes))
         return ""
 
     # --- receiveResponseXML --------------------------------------------------------------------
@@ -238,14 +239,14 @@ class WebConnectorService:
                 now,
             )
             return -1 if refused else 100
-        with self.database.transaction() as session:
+        with transaction.begin(self.database) as work:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
             touch = queue.touch_params(digest, now=now, cutoff=cutoff, count_step=True)
-            wc_row, steps = queue.start_receive(session, touch)
+            wc_row, steps = queue.start_receive(work, touch)
             if wc_row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
-                settle_late_answer(session, digest, response, hresult, now)
+                settle_late_answer(work.session, digest, response, hresult, now)
                 return 100
             if not steps:
                 # Nothing was handed out that it could answer: refused like any other answer to
@@ -257,7 +258,7 @@ class WebConnectorService:
                     wc_row.id,
                 )
                 queue.set_last_error(
-                    session,
+                    work,
                     wc_row.id,
                     "qbbridge received an answer from QuickBooks it was not waiting for; "
                     "nothing was changed.",
@@ -271,7 +272,7 @@ class WebConnectorService:
             for index, (step, part, outcome) in enumerate(settled):
                 last = index == len(settled) - 1
                 more = apply_outcome(
-                    session,
+                    work,
                     step,
                     part,
                     outcome,
@@ -281,21 +282,21 @@ class WebConnectorService:
                 )
             if len(steps) > 1:
                 # The touch counted one answered request; the message set carried len(steps).
-                queue.count_more_steps(session, wc_row.id, len(steps) - 1)
+                queue.count_more_steps(work, wc_row.id, len(steps) - 1)
             if fatal:
-                queue.set_last_error(session, wc_row.id, explain_hresult(code, message or ""))
+                queue.set_last_error(work, wc_row.id, explain_hresult(code, message or ""))
                 return -1
             # A retrieval page's own responses are known only once it was stored (``apply_outcome``).
             foreign = settlement.foreign + sum(outcome.foreign for _, _, outcome in settled)
             if foreign:
-                self._refuse_foreign(session, wc_row.tenant_id, wc_row.id, foreign)
+                self._refuse_foreign(work, wc_row.tenant_id, wc_row.id, foreign)
                 return -1
             if more is None:
-                more = queue.has_runnable(session, tenant_id=wc_row.tenant_id, now=now)
+                more = queue.has_runnable(work, tenant_id=wc_row.tenant_id, now=now)
             done = wc_row.steps_done + len(steps) - 1
             return progress_percent(done, wc_row.planned_steps) if more else 100
 
-    def _refuse_foreign(self, session: Session, tenant_id: str, session_id: int, foreign: int) -> None:
+    def _refuse_foreign(self, work: Work, tenant_id: str, session_id: int, foreign: int) -> None:
         """The answer carried responses to requests this session was not handed: nothing was settled
         from them (each step without a response of its own has an unknown outcome, and is looked for
         in QuickBooks before anything is sent again). The session stops: the connector is answering
@@ -309,7 +310,7 @@ class WebConnectorService:
             session_id,
         )
         queue.set_last_error(
-            session,
+            work,
             session_id,
             "The Web Connector returned an answer with responses to requests this session did not send; "
             "qbbridge ignored them. What this session had sent will be checked in QuickBooks before "

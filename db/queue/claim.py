@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from db import batch
 from db.queue.refs import JobRef, SendStart, SessionRow, StepRef, dialect_of, session_row, step_ref
 from db.queue.settle import orphan_texts
@@ -28,9 +26,10 @@ from db.queue.sql import (
     TOUCH,
 )
 from db.states import StepPhase
+from db.transaction import Work
 
 
-def claim_next_step(session: Session, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
+def claim_next_step(session: Work, *, tenant_id: str, session_id: int, now: dt.datetime) -> StepRef | None:
     """Hand the tenant's next runnable step to ``session_id``, or return None when there is none.
 
     Commit promptly after this: on PostgreSQL the claimed row stays locked until the transaction ends.
@@ -55,7 +54,7 @@ def shares_message(step: StepRef, kind: str) -> bool:
 
 
 def claim_companions(
-    session: Session,
+    session: Work,
     *,
     tenant_id: str,
     session_id: int,
@@ -84,7 +83,7 @@ def claim_companions(
 
 
 def start_send(
-    session: Session,
+    session: Work,
     touch: dict[str, Any],
     *,
     orphan_reason: str,
@@ -119,7 +118,7 @@ def start_send(
     )
 
 
-def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow | None, list[StepRef]]:
+def start_receive(session: Work, touch: dict[str, Any]) -> tuple[SessionRow | None, list[StepRef]]:
     """The start of a ``receiveResponseXML`` in one batch: touch the session (counting one more
     answered request) and read the steps it has in flight (one, or those sent together in one
     message set), found by ticket after the touch."""
@@ -149,7 +148,7 @@ def start_receive(session: Session, touch: dict[str, Any]) -> tuple[SessionRow |
 
 
 def mark_sent(
-    session: Session,
+    session: Work,
     sent: Sequence[tuple[StepRef, str, list[str], str | None]],
     *,
     clear_wait_of: int | None = None,
@@ -170,11 +169,11 @@ def mark_sent(
     batch.run(session, statements, commit=True)
 
 
-def has_runnable(session: Session, *, tenant_id: str, now: dt.datetime) -> bool:
+def has_runnable(session: Work, *, tenant_id: str, now: dt.datetime) -> bool:
     """Whether the tenant has a step a session could take now."""
     return bool(batch.run_one(session, ANY_RUNNABLE, {"tenant_id": tenant_id, "now": now})[0].runnable)
 
 
-def count_queued(session: Session, *, tenant_id: str) -> int:
+def count_queued(session: Work, *, tenant_id: str) -> int:
     """The tenant's waiting steps, runnable now or later."""
     return int(batch.run_one(session, COUNT_QUEUED, {"tenant_id": tenant_id})[0].queued)

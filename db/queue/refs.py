@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from db.transaction import Work, is_postgresql
 
 
 @dataclass(slots=True)
@@ -44,8 +44,8 @@ class StepRef:
     last: bool = False
 
 
-def dialect_of(session: Session) -> str:
-    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+def dialect_of(work: Work) -> str:
+    return "postgresql" if is_postgresql(work) else "sqlite"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from db.queue.sql import (
     UPDATE_JOB,
 )
 from db.states import FINISHED_STEP_STATES, JobStatus, StepState
+from db.transaction import Work, session_of
 
 
 def latest_unknown_steps(session: Session, *, session_id: int) -> list[StepRef]:
@@ -37,7 +38,7 @@ def latest_unknown_steps(session: Session, *, session_id: int) -> list[StepRef]:
 
 
 def settle_step(
-    session: Session,
+    session: Work,
     step: StepRef,
     state: StepState,
     answer: Answer,
@@ -109,13 +110,13 @@ def settle_step(
 
 
 def finish_step(
-    session: Session, step: StepRef, state: StepState, *, now: dt.datetime, error: str | None = None
+    session: Work, step: StepRef, state: StepState, *, now: dt.datetime, error: str | None = None
 ) -> None:
     """Move a step to a final state without an answer from QuickBooks (e.g. it could not be rendered)."""
     settle_step(session, step, state, Answer(error=error), now=now)
 
 
-def park_unknown(session: Session, step: StepRef, *, now: dt.datetime, error: str) -> None:
+def park_unknown(session: Work, step: StepRef, *, now: dt.datetime, error: str) -> None:
     """A step whose answer was lost and that QuickBooks cannot be asked about on this host: it waits
     for a person (``error`` says what to look for). Nothing will reconcile it, so the person's retry
     sends it again as it is (``retry_job``); a lost answer to that is again left to a person."""
@@ -123,7 +124,7 @@ def park_unknown(session: Session, step: StepRef, *, now: dt.datetime, error: st
     refresh_job(session, step.job_id, now=now)
 
 
-def refresh_job(session: Session, job_id: int, *, now: dt.datetime) -> JobStatus:
+def refresh_job(session: Work, job_id: int, *, now: dt.datetime) -> JobStatus:
     """Derive the job's status from its steps and store it (with the deciding step's error)."""
     before, updated = batch.run(
         session,
@@ -139,7 +140,7 @@ _ENDED_BADLY = frozenset({JobStatus.FAILED, JobStatus.UNKNOWN_OUTCOME})
 
 
 def _after_job_update(
-    session: Session,
+    session: Work,
     job_id: int,
     row: Any,
     *,
@@ -166,14 +167,15 @@ def _after_job_update(
             ),
         )
     link_entity = row.link_entity
-    # Keep any loaded Job object in step with the row just written. (A Web Connector call loads none:
-    # an empty identity map spares working out the key, 1 % of receiveResponseXML's CPU.)
-    if len(session.identity_map):
-        job = session.identity_map.get(session.identity_key(Job, job_id))
+    # Keep any loaded Job object in step with the row just written. (A Web Connector call mostly has
+    # no ORM session, or loads none: an empty identity map spares working out the key.)
+    orm = session if isinstance(session, Session) else session.session_if_open
+    if orm is not None and len(orm.identity_map):
+        job = orm.identity_map.get(orm.identity_key(Job, job_id))
         if job is not None:
-            session.expire(job)
+            orm.expire(job)
     if status in {JobStatus.FAILED, JobStatus.CANCELLED}:
-        links.release_for_job(session, job_id)
+        links.release_for_job(session_of(session), job_id)
         fail_dependents(session, job_id, now=now)
     elif status == JobStatus.UNKNOWN_OUTCOME:
         # Its links stay reserved (QuickBooks may have the document), but a job waiting for it cannot
@@ -181,13 +183,14 @@ def _after_job_update(
         fail_dependents(session, job_id, now=now)
     elif status == JobStatus.SUCCEEDED and link_entity is not None and not confirmed:
         # Only send jobs reserve links; raw and retrieval jobs have nothing to confirm.
-        links.confirm_for_job(session, job_id, now=now)
+        links.confirm_for_job(session_of(session), job_id, now=now)
     return status
 
 
-def fail_dependents(session: Session, job_id: int, *, now: dt.datetime) -> None:
+def fail_dependents(work: Work, job_id: int, *, now: dt.datetime) -> None:
     """Jobs waiting for this one (a bill for a purchase order that could not be created, or whose
     outcome is unknown) cannot run: they fail, and are retried after it."""
+    session = session_of(work)
     public_id = session.execute(JOB_PUBLIC_ID.clause, {"job_id": job_id}).scalar_one()
     error = (
         f"Not sent: it needs what job {public_id} was creating in QuickBooks, and that job did not "

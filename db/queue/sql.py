@@ -355,6 +355,11 @@ MARK_SENT = Statement(
 )
 # The session was asked to wait and now has work: sent with the requests, in the same batch.
 CLEAR_WAIT = Statement("UPDATE qbwc_sessions SET wait_requested = false WHERE id = :session_id")
+# The session asked to wait (``NoOp``) for work due within seconds, and what getLastError will say.
+ASK_TO_WAIT = Statement(
+    "UPDATE qbwc_sessions SET wait_requested = true, waits = :waits WHERE id = :session_id"
+)
+SET_LAST_ERROR = Statement("UPDATE qbwc_sessions SET last_error = :text WHERE id = :session_id")
 # With each step, what settling it needs of its job (tenant, link, result), so a success is written
 # in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
 IN_FLIGHT_BY_TICKET = Statement(

@@ -16,19 +16,22 @@ from db.models import WcSession
 from db.queue.refs import SessionOutcomes, SessionRow, session_row
 from db.queue.settle import orphan_texts, refresh_job
 from db.queue.sql import (
+    ASK_TO_WAIT,
     CLOSE_BY_TICKET,
     CLOSED_SESSION,
     COUNT_MORE_STEPS,
     ORPHAN,
     ORPHAN_BY_TICKET,
     SESSION_OUTCOMES,
+    SET_LAST_ERROR,
     TOUCH,
     sessions_table,
 )
 from db.states import SessionState
+from db.transaction import Work
 
 
-def session_outcomes(session: Session, *, session_id: int) -> SessionOutcomes:
+def session_outcomes(session: Work, *, session_id: int) -> SessionOutcomes:
     """How many of the requests this session took failed, or ended with an unknown outcome."""
     row = batch.run_one(session, SESSION_OUTCOMES, {"session_id": session_id})[0]
     return SessionOutcomes(failed=int(row.failed), unknown=int(row.unknown))
@@ -175,7 +178,7 @@ def touch_params(
     }
 
 
-def count_more_steps(session: Session, session_id: int, more: int) -> None:
+def count_more_steps(session: Work, session_id: int, more: int) -> None:
     """TOUCH counts one answered request per ``receiveResponseXML``; an answer to a message set that
     carried several steps counts the others with this."""
     batch.run_one(session, COUNT_MORE_STEPS, {"more": more, "session_id": session_id})
@@ -186,15 +189,14 @@ def find_session(session: Session, ticket_digest: str) -> WcSession | None:
     return session.scalars(select(WcSession).where(WcSession.ticket_digest == ticket_digest)).first()
 
 
-def ask_to_wait(session: Session, session_id: int, *, waits: int) -> None:
+def ask_to_wait(session: Work, session_id: int, *, waits: int) -> None:
     """The session is asked to wait (its ``waits``-th time): work is due within seconds. The wait ends
     with the next request handed out (``mark_sent``'s ``clear_wait_of``)."""
-    asked = update(sessions_table).where(sessions_table.c.id == session_id)
-    session.execute(asked.values(wait_requested=True, waits=waits))
+    batch.run_one(session, ASK_TO_WAIT, {"waits": waits, "session_id": session_id})
 
 
-def set_last_error(session: Session, session_id: int, text: str | None) -> None:
-    session.execute(update(sessions_table).where(sessions_table.c.id == session_id).values(last_error=text))
+def set_last_error(session: Work, session_id: int, text: str | None) -> None:
+    batch.run_one(session, SET_LAST_ERROR, {"text": text, "session_id": session_id})
 
 
 def mark_host_received(session: Session, session_id: int) -> None:

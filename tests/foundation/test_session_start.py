@@ -6,14 +6,16 @@ and the work read again after them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from db import batch, queue
+from db import batch, queue, transaction
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Job, LoginThrottle, Step, Tenant, WcSession
@@ -232,3 +234,41 @@ def test_a_request_handed_out_is_two_batches_the_second_ending_the_transaction(
         ).one()
     assert step.request and "CustomerQueryRq" in step.request and step.state == "in_flight"
     assert (wait.wait_requested, wait.waits) == (False, 1)
+
+
+def test_the_common_calls_run_without_an_orm_session_on_postgresql(
+    database: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sendRequestXML handing out a request, receiveResponseXML settling its answer, and the
+    sendRequestXML that finds nothing more: batches only, on a pool connection (db/transaction.py),
+    with no SQLAlchemy session made and no ORM statement run; what they do is committed."""
+    made: list[int] = []
+    session_of_transaction = transaction.Transaction.session
+
+    def counting(work: transaction.Transaction) -> Session:
+        made.append(1)
+        return session_of_transaction.fget(work)  # type: ignore[attr-defined, no-any-return]
+
+    monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    with database.transaction() as session:
+        queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY)
+    ticket, _ = service.authenticate(username, token, client_address=OFFICE)
+    with counted(database) as statements:
+        request = service.send_request_xml(ticket, "", "C:\\Books.qbw", "US", 13, 0)
+        request_id = re.search(r'requestID="([^"]+)"', request)
+        assert request_id, request
+        answer = (
+            '<?xml version="1.0"?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="'
+            f'{request_id.group(1)}" statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+            "</CustomerQueryRs></QBXMLMsgsRs></QBXML>"
+        )
+        assert service.receive_response_xml(ticket, answer, "", "") == 100
+        assert service.send_request_xml(ticket, "", "C:\\Books.qbw", "US", 13, 0) == ""
+    if database.engine.dialect.name == "postgresql":
+        assert made == [] and statements == [], statements
+    assert service.get_last_error(ticket) == "qbbridge has nothing more to send. The update is complete."
+    with database.transaction() as session:
+        job = session.scalars(select(Job).where(Job.tenant_id == tenant_id)).one()
+        assert job.status == "succeeded"

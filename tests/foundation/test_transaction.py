@@ -1,0 +1,214 @@
+"""A transaction without an SQLAlchemy session until one is asked for (db/transaction.py): the Web
+Connector's hot paths. Whatever runs in it, batches or the ORM, commits or rolls back together, the
+connection always goes back to the pool, and what was noted for after the commit is told only then."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from db import batch, observed, transaction
+from db.batch import Statement, TransactionEnded
+from db.engine import Database, is_unavailable
+from db.migrate import upgrade
+from db.models import AuditEvent
+from db.tenants import create_tenant
+
+INSERT_AUDIT = Statement(
+    "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+    "VALUES (:tenant_id, 'test', :action, '{}', :now)",
+    timestamps=("now",),
+)
+ACTIONS = Statement("SELECT action FROM audit_log WHERE tenant_id = :tenant_id ORDER BY id")
+# actor is NOT NULL: refused by both databases.
+FAILING = Statement(
+    "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
+    "VALUES (:tenant_id, NULL, 'refused', '{}', CURRENT_TIMESTAMP)"
+)
+NOW = dt.datetime(2026, 12, 6, 18, 0, tzinfo=dt.UTC)
+
+
+def _tenant(database: Database, name: str) -> str:
+    with database.transaction() as session:
+        return create_tenant(session, f"Transaction {name}").id
+
+
+def _actions(database: Database, tenant_id: str) -> list[str]:
+    with database.transaction() as session:
+        return [row.action for row in batch.run_one(session, ACTIONS, {"tenant_id": tenant_id})]
+
+
+def _insert(tenant_id: str, action: str) -> tuple[Statement, dict[str, object]]:
+    return INSERT_AUDIT, {"tenant_id": tenant_id, "action": action, "now": NOW}
+
+
+def _orm_entry(tenant_id: str, action: str) -> AuditEvent:
+    return AuditEvent(tenant_id=tenant_id, actor="test", action=action, detail={}, created_at=NOW)
+
+
+def _checked_out(database: Database) -> int:
+    checked_out: int = database.engine.pool.checkedout()  # type: ignore[attr-defined]
+    return checked_out
+
+
+def test_batches_commit_when_the_block_ends_without_an_orm_session(database: Database) -> None:
+    tenant_id = _tenant(database, "batches")
+    with transaction.begin(database) as work:
+        batch.run(work, [_insert(tenant_id, "first")])
+        batch.run(work, [_insert(tenant_id, "second")])
+        if database.is_postgresql:
+            # The common call: nothing asked for the ORM, so no session was made.
+            assert work.session_if_open is None
+    assert _actions(database, tenant_id) == ["first", "second"]
+    assert _checked_out(database) == 0
+
+
+@pytest.mark.parametrize("order", ["batch first", "orm first"])
+def test_the_orm_session_joins_the_same_transaction(database: Database, order: str) -> None:
+    tenant_id = _tenant(database, f"joined {order}")
+    with transaction.begin(database) as work:
+        if order == "batch first":
+            batch.run(work, [_insert(tenant_id, "by batch")])
+        work.session.add(_orm_entry(tenant_id, "by the orm"))
+        if order == "orm first":
+            work.session.flush()
+            batch.run(work, [_insert(tenant_id, "by batch")])
+        # Pending ORM changes are written before a batch, and each sees the other's writes.
+        seen = [row.action for row in batch.run_one(work, ACTIONS, {"tenant_id": tenant_id})]
+        assert sorted(seen) == ["by batch", "by the orm"]
+    assert sorted(_actions(database, tenant_id)) == ["by batch", "by the orm"]
+    assert _checked_out(database) == 0
+
+
+def test_orm_changes_left_unflushed_at_the_end_are_committed(database: Database) -> None:
+    tenant_id = _tenant(database, "unflushed")
+    with transaction.begin(database) as work:
+        batch.run(work, [_insert(tenant_id, "by batch")])
+        work.session.add(_orm_entry(tenant_id, "added last"))
+    assert sorted(_actions(database, tenant_id)) == ["added last", "by batch"]
+    assert _checked_out(database) == 0
+
+
+@pytest.mark.parametrize("failing", ["a batch", "the orm", "the caller"])
+def test_an_error_undoes_the_batches_and_the_orm_together(database: Database, failing: str) -> None:
+    tenant_id = _tenant(database, f"undone {failing}")
+    error: type[Exception] = RuntimeError if failing == "the caller" else IntegrityError
+    with pytest.raises(error), transaction.begin(database) as work:
+        batch.run(work, [_insert(tenant_id, "by batch")])
+        work.session.add(_orm_entry(tenant_id, "by the orm"))
+        if failing == "a batch":
+            batch.run(work, [(FAILING, {"tenant_id": tenant_id})])
+        elif failing == "the orm":
+            work.session.add(
+                AuditEvent(tenant_id=tenant_id, actor=None, action="x", detail={}, created_at=NOW)
+            )
+            work.session.flush()
+        else:
+            raise RuntimeError("the caller failed")
+    assert _actions(database, tenant_id) == []
+    assert _checked_out(database) == 0
+    # The connection is clean for the next transaction (rolled back, its prepared statements known).
+    with transaction.begin(database) as work:
+        batch.run(work, [_insert(tenant_id, "after")])
+    assert _actions(database, tenant_id) == ["after"]
+
+
+def test_an_error_in_a_batch_without_an_orm_session_is_rolled_back(database: Database) -> None:
+    tenant_id = _tenant(database, "batch only")
+    with pytest.raises(IntegrityError), transaction.begin(database) as work:
+        batch.run(work, [_insert(tenant_id, "kept?")])
+        batch.run(work, [(FAILING, {"tenant_id": tenant_id})])
+    assert _actions(database, tenant_id) == []
+    assert _checked_out(database) == 0
+
+
+def test_nothing_runs_after_the_batch_that_ended_the_transaction(database: Database) -> None:
+    tenant_id = _tenant(database, "ended")
+    with transaction.begin(database) as work:
+        batch.run(work, [_insert(tenant_id, "last")], commit=True)
+        with pytest.raises(TransactionEnded):
+            batch.run(work, [_insert(tenant_id, "after the end")])
+        if database.is_postgresql:
+            with pytest.raises(TransactionEnded):
+                _ = work.session
+    assert _actions(database, tenant_id) == ["last"]
+    assert _checked_out(database) == 0
+
+
+def test_a_session_made_before_the_last_batch_refuses_the_orm_after_it(database: Database) -> None:
+    tenant_id = _tenant(database, "ended with orm")
+    with transaction.begin(database) as work:
+        work.session.add(_orm_entry(tenant_id, "by the orm"))
+        batch.run(work, [_insert(tenant_id, "last")], commit=True)
+        with pytest.raises(TransactionEnded):
+            work.session.add(_orm_entry(tenant_id, "too late"))
+            work.session.flush()
+        work.session.expunge_all()
+    assert sorted(_actions(database, tenant_id)) == ["by the orm", "last"]
+
+
+@pytest.fixture
+def told() -> Iterator[list[tuple[str, dict[str, str]]]]:
+    facts: list[tuple[str, dict[str, str]]] = []
+
+    def listener(fact: str, labels: dict[str, str]) -> None:
+        facts.append((fact, labels))
+
+    observed.subscribe(listener)
+    yield facts
+    observed._listeners.remove(listener)
+
+
+@pytest.mark.parametrize("with_orm", [False, True])
+def test_facts_are_told_after_the_commit_only(database: Database, told: list, with_orm: bool) -> None:
+    tenant_id = _tenant(database, f"facts {with_orm}")
+    with transaction.begin(database) as work:
+        if with_orm:
+            work.session.add(_orm_entry(tenant_id, "by the orm"))
+        batch.run(work, [_insert(tenant_id, "noted")])
+        observed.note(work, observed.QUICKBOOKS_STATUS, code="0")
+        assert told == []
+    assert told == [(observed.QUICKBOOKS_STATUS, {"code": "0"})]
+    with pytest.raises(RuntimeError), transaction.begin(database) as work:
+        observed.note(work, observed.QUICKBOOKS_STATUS, code="3100")
+        raise RuntimeError("rolled back")
+    assert told == [(observed.QUICKBOOKS_STATUS, {"code": "0"})]
+
+
+@pytest.mark.parametrize("with_orm", [False, True])
+def test_a_connection_lost_mid_transaction_raises_and_is_replaced(postgres_url: str, with_orm: bool) -> None:
+    single = Database(postgres_url, pool_size=1, max_overflow=0)
+    other = Database(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(single.engine)
+        with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
+            batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
+            if with_orm:
+                pid = work.session.execute(text("SELECT pg_backend_pid()")).scalar()
+            else:
+                pid = batch.run_one(work, Statement("SELECT pg_backend_pid() AS pid"), {})[0].pid
+            with other.transaction() as killer:
+                killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
+        assert is_unavailable(raised.value), raised.value
+        assert _checked_out(single) == 0
+        # The pool's one connection was discarded, and a new one serves the next transaction.
+        with transaction.begin(single) as work:
+            assert batch.run_one(work, ACTIONS, {"tenant_id": "none"}) == []
+    finally:
+        single.dispose()
+        other.dispose()
+
+
+def test_a_database_that_cannot_be_reached_raises_what_a_session_would(postgres_url: str) -> None:
+    unreachable = Database(postgres_url.replace("127.0.0.1:5432", "127.0.0.1:9"), pool_size=1)
+    try:
+        with pytest.raises(DBAPIError) as raised, transaction.begin(unreachable):
+            pass
+        assert is_unavailable(raised.value)
+    finally:
+        unreachable.dispose()
