@@ -19,6 +19,7 @@ from db import audit, tenant_life
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.models import Tenant, utcnow
+from db.transaction import Work, session_of
 
 bearer = HTTPBearer(auto_error=False, description="The admin API key, or a tenant's API key.")
 
@@ -66,12 +67,13 @@ async def get_principal(
     return principal_of_key(request, session, credentials.credentials)
 
 
-def principal_of_key(request: Request, session: Session, key: str) -> Principal:
+def principal_of_key(request: Request, work: Work, key: str) -> Principal:
     """Who ``key`` is: the service's admin, or one tenant (whose key is then marked used); 401 when
-    it is neither."""
+    it is neither. The database is read only when the admin key is not the configured one."""
     configured = request.app.state.settings.admin_api_key
     if configured and secret_values.matches(key, secret_values.digest(configured)):
         return Principal(is_admin=True)
+    session = session_of(work)
     if not configured and secret_values.matches(key, tenant_repo.admin_key_digest(session)):
         return Principal(is_admin=True)
     api_key = tenant_repo.find_api_key(session, key)

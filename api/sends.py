@@ -25,7 +25,9 @@ from api.errors import error_responses, issues_from
 from api.models import ApiModel
 from api.params import ID_MAX, TenantId
 from api.routing import DirectHandler, api_router, serve_directly
+from db import transaction
 from db.models import utcnow
+from db.transaction import Work, session_of
 from mapping.entities import InventorySend, ProductionOrder, PurchaseOrder, Receiving, SalesOrder, Shipping
 from mapping.flows import FLOWS
 from mapping.sending import Audit, RefusalReason, SendRefused, SendResult, no_such_tenant, queue_send
@@ -119,7 +121,7 @@ def _refusal(exc: SendRefused, where: tuple[str, ...] = ("body",)) -> HTTPExcept
 
 
 def _send(
-    session: Session, principal: Principal, tenant_id: str, flow: str, entity: BaseModel, *, dry: bool
+    work: Work, principal: Principal, tenant_id: str, flow: str, entity: BaseModel, *, dry: bool
 ) -> Any:
     # The tenant is read with the links the send looks at (one statement, mapping/sending.py); a key
     # that cannot see the tenant gets the same 404 as a tenant that does not exist.
@@ -127,7 +129,7 @@ def _send(
         raise _refusal(no_such_tenant(tenant_id))
     try:
         action = Audit(principal.actor, f"send.{flow}")
-        result = queue_send(session, tenant_id, flow, entity, now=utcnow(), dry=dry, audit=action)
+        result = queue_send(work, tenant_id, flow, entity, now=utcnow(), dry=dry, audit=action)
     except SendRefused as exc:
         raise _refusal(exc) from exc
     if dry:
@@ -206,7 +208,7 @@ def _is_json(content_type: str | None) -> bool:
 
 # What a direct call does once its body validated: (transaction, caller, path's tenant id, body) to
 # the answer, exactly as the operation's own function gives it.
-_Answer = Callable[[Session, Principal, str, Any], Any]
+_Answer = Callable[[Work, Principal, str, Any], Any]
 
 
 def _direct(model: type[BaseModel], answer: _Answer) -> DirectHandler:
@@ -229,9 +231,11 @@ def _direct(model: type[BaseModel], answer: _Answer) -> DirectHandler:
             body = model.model_validate(await request.json())
         except (HTTPException, ValidationError):
             return None
-        with request.app.state.database.transaction() as session:
-            principal = principal_of_key(request, session, key)
-            answered = answer(session, principal, tenant_id, body)
+        # A transaction without an SQLAlchemy session unless a rarer branch needs the ORM
+        # (db/transaction.py): the common send is two batches.
+        with transaction.begin(request.app.state.database) as work:
+            principal = principal_of_key(request, work, key)
+            answered = answer(work, principal, tenant_id, body)
         if isinstance(answered, Response):
             return answered
         # A model returned as the operation's response model: what FastAPI would answer for it.
@@ -241,8 +245,8 @@ def _direct(model: type[BaseModel], answer: _Answer) -> DirectHandler:
 
 
 def _direct_send(flow: str, entity: type[BaseModel]) -> DirectHandler:
-    def answer(session: Session, principal: Principal, tenant_id: str, body: Any) -> Any:
-        return _send(session, principal, tenant_id, flow, body, dry=False)
+    def answer(work: Work, principal: Principal, tenant_id: str, body: Any) -> Any:
+        return _send(work, principal, tenant_id, flow, body, dry=False)
 
     return _direct(entity, answer)
 
@@ -318,8 +322,9 @@ def _event(session: Session, principal: Principal, tenant_id: str, body: EventIn
     return JSONResponse(status_code=202, content=out.model_dump(by_alias=True))
 
 
-def _answer_event(session: Session, principal: Principal, tenant_id: str, body: EventIn) -> Any:
+def _answer_event(work: Work, principal: Principal, tenant_id: str, body: EventIn) -> Any:
     # As the ``OnTenant`` the operation takes: the tenant the key reaches, or 404.
+    session = session_of(work)
     tenant = tenant_or_404(session, principal, tenant_id)
     return _event(session, principal, tenant.id, body)
 

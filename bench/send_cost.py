@@ -34,7 +34,8 @@ from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
 from bench.send_flows import payloads
-from db import batch, json_text
+from bench.soap_cost import session_begin
+from db import batch, json_text, transaction
 from db.batch import Statement
 from db.engine import Database
 from db.migrate import upgrade
@@ -223,6 +224,7 @@ _JSON_AS_BUILT = _json_with(json_text.dumps_bytes)
 
 
 _RUN_AS_BUILT = batch.run
+_BEGIN_AS_BUILT = transaction.begin
 
 
 def _run_committing_apart(
@@ -239,6 +241,7 @@ def _as_built_switch() -> None:
     _JSON_AS_BUILT()
     _served_directly(True)()
     batch.run = _RUN_AS_BUILT
+    transaction.begin = _BEGIN_AS_BUILT
 
 
 def _committing_apart() -> None:
@@ -251,6 +254,12 @@ def _through_fastapi() -> None:
     """Every send served by FastAPI's handler, as before the direct path."""
     _as_built_switch()
     _served_directly(False)()
+
+
+def _through_the_orm_session() -> None:
+    """The direct path's transaction through SQLAlchemy's session, as before ``db/transaction.py``."""
+    _as_built_switch()
+    transaction.begin = session_begin
 
 
 def _json_of_the_standard_library() -> None:
@@ -268,6 +277,7 @@ ALTERNATIVES: dict[str, tuple[Any, ...]] = {
     "included-routers": (_with_included_routers, _as_built_switch),
     "fastapi-handler": (_as_built, _through_fastapi),
     "commit-apart": (_as_built, _committing_apart),
+    "orm-session": (_as_built, _through_the_orm_session),
     "json-stdlib": (_as_built, _json_of_the_standard_library),
     "without-new-indexes": (_as_built, _as_built_switch, drop_new_indexes),
     "without-step-tenant-key": (_as_built, _as_built_switch, drop_step_tenant_foreign_key),

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from db import batch, queue
 from db.batch import Statement
 from db.imports import SKIPPED
+from db.transaction import Work
 
 # Links read with the tenant. Shipping and receiving read three (their own, their order's, and the
 # order's one-invoice/one-bill marker); every other flow fewer. A fixed number of slots keeps the
@@ -96,7 +96,7 @@ _READ = Statement(
 
 
 def read_for_send(
-    session: Session,
+    session: Work,
     tenant_id: str,
     link_keys: Sequence[tuple[str, str]],
     *,
@@ -145,7 +145,7 @@ _RECENT_INVENTORY_RESULTS = Statement(
 
 
 def recent_inventory_results(
-    session: Session, tenant_id: str, *, since: dt.datetime, limit: int = 20
+    session: Work, tenant_id: str, *, since: dt.datetime, limit: int = 20
 ) -> list[tuple[dt.datetime, dict[str, Any]]]:
     """The results of the finished steps of the tenant's latest ``limit`` inventory jobs, completed
     since ``since``, newest first: what QuickBooks answered earlier inventory sends (their item lookup
@@ -206,7 +206,7 @@ _AUDIT = Statement(
 
 
 def write_send(
-    session: Session,
+    session: Work,
     *,
     public_id: str,
     tenant_id: str,

@@ -27,6 +27,7 @@ from db import sends as send_repo
 from db.models import Job, Link
 from db.sends import AuditEntry, LinkRow, NewSendStep, Reservation, SendReads
 from db.states import JobStatus
+from db.transaction import Work, session_of
 from mapping.entities import ProductionOrder, Receiving, Shipping
 from mapping.explain import remedies_for
 from mapping.flows import FLOWS, FlowSpec, PlanContext, receiving_blocker_key, shipping_blocker_key
@@ -165,8 +166,8 @@ def _attr(camel: str) -> str:
 class SendLinks:
     """The links one send looks at: those read with its tenant, and any other read on demand."""
 
-    def __init__(self, session: Session, tenant_id: str, read: dict[tuple[str, str], LinkRow | None]) -> None:
-        self._session = session
+    def __init__(self, work: Work, tenant_id: str, read: dict[tuple[str, str], LinkRow | None]) -> None:
+        self._work = work
         self._tenant_id = tenant_id
         self._read = read
 
@@ -174,7 +175,7 @@ class SendLinks:
         key = (entity, code)
         if key in self._read:
             return self._read[key]
-        return link_repo.get(self._session, self._tenant_id, entity, code)
+        return link_repo.get(session_of(self._work), self._tenant_id, entity, code)
 
     def lookup(self, entity: str, code: str) -> LinkInfo | None:
         link = self.get(entity, code)
@@ -267,7 +268,7 @@ def no_such_tenant(tenant_id: str) -> SendRefused:
 
 
 def queue_send(
-    session: Session,
+    work: Work,
     tenant_id: str,
     flow_name: str,
     entity: BaseModel,
@@ -280,12 +281,14 @@ def queue_send(
     """Plan the send, check it, then queue its job, reserve its links and write ``audit`` (with the
     job's id) in the session's transaction. SendRefused (``NO_SUCH_TENANT`` when there is no such
     tenant) when it cannot be sent; the caller's transaction must then be rolled back, as for any
-    error."""
+    error. ``work`` may be a transaction without an ORM session (``db/transaction.py``): one is made
+    only for the rarer branches (a link not read with the tenant, an order that may have come from
+    QuickBooks, an entity already sent, a send behind another job)."""
     flow = _flow(flow_name)
     blocker_key = _BLOCKERS[flow_name](entity) if flow_name in _BLOCKERS else None
     code = getattr(entity, "code", None)
     reads = send_repo.read_for_send(
-        session,
+        work,
         tenant_id,
         links_to_read(flow_name, entity, blocker_key),
         imported=(flow_name, str(code or "")) if flow_name in _IMPORTABLE else None,
@@ -297,7 +300,7 @@ def queue_send(
     settings = settings_from_text(reads.settings_text, tenant_id=tenant_id)
     if automatic:
         check_flow_enabled(settings, flow, automatic=True)
-    links = SendLinks(session, tenant_id, reads.links)
+    links = SendLinks(work, tenant_id, reads.links)
     if blocker_key is not None:
         holder = links.get(blocker_key.entity, blocker_key.code)
         held_by = (holder.data or {}).get(flow_name) if holder is not None else None
@@ -310,7 +313,7 @@ def queue_send(
                 "at once).",
             )
     if reads.imported:
-        _refuse_if_from_quickbooks(session, tenant_id, flow_name, str(code or ""))
+        _refuse_if_from_quickbooks(session_of(work), tenant_id, flow_name, str(code or ""))
     plan, warnings = plan_send(
         reads,
         settings,
@@ -318,7 +321,7 @@ def queue_send(
         flow_name,
         entity,
         now=now,
-        known_item_types=_item_types_reader(session, tenant_id, now),
+        known_item_types=_item_types_reader(work, tenant_id, now),
     )
     if dry:
         return SendResult(
@@ -329,6 +332,7 @@ def queue_send(
     if plan.link is not None:
         existing = links.get(plan.link.entity, plan.link.code)
         if existing is not None:
+            session = session_of(work)
             result = _already_sent(session, tenant_id, flow, plan, existing, entity_data, now=now)
             if audit is not None and result.job is not None:
                 audit_log.record(
@@ -345,12 +349,12 @@ def queue_send(
         link = links.get(required.entity, required.code)
         if link is not None and link.status == link_repo.PENDING:
             depends_on = link.job_id
-            _refuse_behind_an_ended_job(session, required, link.job_id)
+            _refuse_behind_an_ended_job(session_of(work), required, link.job_id)
 
     reservations = _reservations(plan.link, blocker_key, flow_name, entity_data, plan.summary)
     public_id = str(uuid.uuid4())
     taken = send_repo.write_send(
-        session,
+        work,
         public_id=public_id,
         tenant_id=tenant_id,
         kind=flow_name,
@@ -388,12 +392,12 @@ def queue_send(
     return SendResult(job=QueuedJob(public_id, JobStatus.QUEUED.value), plan=plan, warnings=warnings)
 
 
-def _item_types_reader(session: Session, tenant_id: str, now: dt.datetime) -> ItemTypesLookup:
+def _item_types_reader(work: Work, tenant_id: str, now: dt.datetime) -> ItemTypesLookup:
     """What QuickBooks said of item types to this tenant's recent inventory sends (read only when a
     planner asks: only inventory does)."""
 
     def read() -> dict[str, KnownType]:
-        results = send_repo.recent_inventory_results(session, tenant_id, since=now - KNOWN_FOR)
+        results = send_repo.recent_inventory_results(work, tenant_id, since=now - KNOWN_FOR)
         return known_item_types(results)
 
     return read

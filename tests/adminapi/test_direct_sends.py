@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from api import examples
 from api.routing import served_directly
 from api.sends import router as send_router
+from db import transaction
 from db.engine import Database
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
@@ -312,3 +313,39 @@ def test_the_common_call_is_served_without_fastapi_s_dependency_solving(
     assert dry.status_code == 200, dry.text
     assert solved == [f"/api/v1/tenants/{tenant.id}/sales-orders"]
     assert len(SEND_ROUTES) == 7  # the six send buttons and the events
+
+
+def test_the_common_send_runs_without_an_orm_session_on_postgresql(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first send of each kind the admin key makes is its read and its write, two batches on a pool
+    connection (db/transaction.py): no SQLAlchemy session is made for it on PostgreSQL."""
+    tenant = Tenant(client, "no session")
+    made: list[str] = []
+    session_of_transaction = transaction.Transaction.session
+
+    def counting(work: transaction.Transaction) -> Any:
+        made.append("session")
+        return session_of_transaction.fget(work)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+    for path, body in [
+        ("sales-orders", examples.SALES_ORDER),
+        ("purchase-orders", examples.PURCHASE_ORDER),
+        ("production-orders", examples.PRODUCTION_ORDER),
+        ("inventory", examples.INVENTORY),
+    ]:
+        sent = client.post(f"/api/v1/tenants/{tenant.id}/{path}", json=body, headers=ADMIN)
+        assert sent.status_code == 202, (path, sent.text)
+    jobs = client.get(f"/api/v1/tenants/{tenant.id}/jobs", headers=ADMIN)
+    assert jobs.status_code == 200 and len(jobs.json()["items"]) == 4, jobs.text
+    if database.is_postgresql:
+        assert made == []
+    # A tenant's own key is looked up in the database: the session is made for it, in the same
+    # transaction, and the send is queued as well.
+    headers = {"Authorization": f"Bearer {tenant.key}"}
+    order = {**examples.SALES_ORDER, "code": "SO-TENANT-KEY"}
+    sent = client.post(f"/api/v1/tenants/{tenant.id}/sales-orders", json=order, headers=headers)
+    assert sent.status_code == 202, sent.text
+    if database.is_postgresql:
+        assert made == ["session"]
