@@ -2,8 +2,9 @@
 
 Several ways, interleaved in blocks in one process on one PostgreSQL database, CPU of this process
 only: ``Database.transaction()`` (SQLAlchemy's session, the pool) with ``db.batch.run``, the same
-with the batch ending the transaction (``commit=True``), then the same batch with less and less
-around it: an SQLAlchemy connection without a session; a connection
+with the batch ending the transaction (``commit=True``), ``db.transaction.begin()`` (what the hot
+calls use: a pool connection, a session only if asked for) likewise, then the same batch with less
+and less around it: an SQLAlchemy connection without a session; a connection
 from the pool with psycopg's commit; the same with the COMMIT sent in the batch; psycopg alone with
 BEGIN and COMMIT in the batch; and a pool checkout and checkin with nothing between. What a Web
 Connector call or a send costs above the last ones is what SQLAlchemy's session and the pool cost it
@@ -30,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine
-from db import batch
+from db import batch, transaction
 from db.batch import Statement
 from db.engine import Database
 from tests.support.servers import create_postgres_database, drop_postgres_database
@@ -78,6 +79,10 @@ def main() -> None:
 
             return once
 
+        def through_begin() -> None:
+            with transaction.begin(as_built) as work:
+                batch.run(work, [(TRIVIAL, {})], commit=True)
+
         def psycopg_alone() -> None:
             driver.execute("SELECT 1")
 
@@ -111,6 +116,7 @@ def main() -> None:
         kinds = {
             "Database.transaction() + batch.run": through(as_built),
             "the same, the batch ending with COMMIT (commit=True)": through(as_built, commit=True),
+            "db.transaction.begin() (the hot calls), the batch ending with COMMIT": through_begin,
             "an SQLAlchemy connection without a session, the same batch": connection_without_session,
             "a pool connection, the batch, psycopg's commit": pooled(False),
             "a pool connection, the batch ending with COMMIT": pooled(True),
