@@ -69,13 +69,13 @@ async def get_principal(
 
 def principal_of_key(request: Request, work: Work, key: str) -> Principal:
     """Who ``key`` is: the service's admin, or one tenant (whose key is then marked used); 401 when
-    it is neither. The database is read only when the admin key is not the configured one."""
+    it is neither. An ORM session is needed only for a tenant's key."""
     configured = request.app.state.settings.admin_api_key
     if configured and secret_values.matches(key, secret_values.digest(configured)):
         return Principal(is_admin=True)
-    session = session_of(work)
-    if not configured and secret_values.matches(key, tenant_repo.admin_key_digest(session)):
+    if not configured and secret_values.matches(key, tenant_repo.admin_key_digest(work)):
         return Principal(is_admin=True)
+    session = session_of(work)
     api_key = tenant_repo.find_api_key(session, key)
     if api_key is not None:
         tenant_life.mark_key_used(session, api_key, utcnow())

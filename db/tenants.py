@@ -15,6 +15,7 @@ from db import secrets as secret_values
 from db.batch import Statement
 from db.models import ApiKey, RetiredUsername, ServiceConfig, Tenant, utcnow
 from db.queue import revoke_open_sessions
+from db.transaction import Work
 
 
 def _username_for(session: Session, name: str) -> str:
@@ -126,9 +127,14 @@ def find_api_key(session: Session, key: str) -> ApiKey | None:
 ADMIN_KEY_DIGEST = "admin_api_key_digest"
 
 
-def admin_key_digest(session: Session) -> str | None:
-    row = session.get(ServiceConfig, ADMIN_KEY_DIGEST)
-    return row.value if row else None
+# Read with a statement rather than the ORM: the admin API's common send runs without an ORM
+# session (db/transaction.py), and a generated admin key (the default) is checked on every call.
+_READ_CONFIG = Statement("SELECT value FROM service_config WHERE key = :key")
+
+
+def admin_key_digest(work: Work) -> str | None:
+    rows = batch.run_one(work, _READ_CONFIG, {"key": ADMIN_KEY_DIGEST})
+    return str(rows[0].value) if rows else None
 
 
 def ensure_admin_key(session: Session, configured: str | None) -> str | None:

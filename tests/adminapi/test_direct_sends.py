@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from api import examples
 from api.routing import served_directly
 from api.sends import router as send_router
+from db import tenants as tenant_repo
 from db import transaction
 from db.engine import Database
 from qbbridge.app import create_app
@@ -349,3 +350,46 @@ def test_the_common_send_runs_without_an_orm_session_on_postgresql(
     assert sent.status_code == 202, sent.text
     if database.is_postgresql:
         assert made == ["session"]
+
+
+def test_a_generated_admin_key_is_checked_without_an_orm_session(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without QBBRIDGE_ADMIN_API_KEY the admin key is generated and only its digest kept (the
+    default): checking it on every call reads the digest with a statement, so the common send still
+    makes no session; a rotated key takes effect at the next call."""
+    with database.transaction() as session:
+        old_key = tenant_repo.rotate_admin_key(session)
+    app: FastAPI = create_app(
+        load_settings(environ={"QBBRIDGE_DATABASE_URL": str(database.engine.url)}), database
+    )
+    with TestClient(app) as generated:
+        headers = {"Authorization": f"Bearer {old_key}"}
+        created = generated.post("/api/v1/tenants", json={"name": "Generated key"}, headers=headers)
+        assert created.status_code == 201, created.text
+        tenant_id = created.json()["id"]
+        made: list[str] = []
+        session_of_transaction = transaction.Transaction.session
+
+        def counting(work: transaction.Transaction) -> Any:
+            made.append("session")
+            return session_of_transaction.fget(work)  # type: ignore[attr-defined]
+
+        monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+        sent = generated.post(
+            f"/api/v1/tenants/{tenant_id}/sales-orders", json=examples.SALES_ORDER, headers=headers
+        )
+        assert sent.status_code == 202, sent.text
+        if database.is_postgresql:
+            assert made == []
+        with database.transaction() as session:
+            new_key = tenant_repo.rotate_admin_key(session)
+        order = {**examples.SALES_ORDER, "code": "SO-ROTATED"}
+        refused = generated.post(f"/api/v1/tenants/{tenant_id}/sales-orders", json=order, headers=headers)
+        assert refused.status_code == 401, refused.text
+        accepted = generated.post(
+            f"/api/v1/tenants/{tenant_id}/sales-orders",
+            json=order,
+            headers={"Authorization": f"Bearer {new_key}"},
+        )
+        assert accepted.status_code == 202, accepted.text
