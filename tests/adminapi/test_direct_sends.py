@@ -25,10 +25,10 @@ from api import examples
 from api.routing import served_directly
 from api.sends import router as send_router
 from db import tenants as tenant_repo
-from db import transaction
 from db.engine import Database
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
+from tests.support.statements import sessions_made
 
 ADMIN_KEY = "direct-sends-admin-key"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -322,14 +322,7 @@ def test_the_common_send_runs_without_an_orm_session_on_postgresql(
     """A first send of each kind the admin key makes is its read and its write, two batches on a pool
     connection (db/transaction.py): no SQLAlchemy session is made for it on PostgreSQL."""
     tenant = Tenant(client, "no session")
-    made: list[str] = []
-    session_of_transaction = transaction.Transaction.session
-
-    def counting(work: transaction.Transaction) -> Any:
-        made.append("session")
-        return session_of_transaction.fget(work)  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+    made = sessions_made(monkeypatch)
     for path, body in [
         ("sales-orders", examples.SALES_ORDER),
         ("purchase-orders", examples.PURCHASE_ORDER),
@@ -368,14 +361,7 @@ def test_a_generated_admin_key_is_checked_without_an_orm_session(
         created = generated.post("/api/v1/tenants", json={"name": "Generated key"}, headers=headers)
         assert created.status_code == 201, created.text
         tenant_id = created.json()["id"]
-        made: list[str] = []
-        session_of_transaction = transaction.Transaction.session
-
-        def counting(work: transaction.Transaction) -> Any:
-            made.append("session")
-            return session_of_transaction.fget(work)  # type: ignore[attr-defined]
-
-        monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+        made = sessions_made(monkeypatch)
         sent = generated.post(
             f"/api/v1/tenants/{tenant_id}/sales-orders", json=examples.SALES_ORDER, headers=headers
         )

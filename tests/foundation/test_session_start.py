@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from db import batch, queue, transaction
+from db import batch, queue
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Job, LoginThrottle, Step, Tenant, WcSession
@@ -24,7 +23,7 @@ from mapping.jobs import queue_raw_qbxml
 from qbwc.options import ServiceOptions
 from qbwc.service import WebConnectorService
 from tests.foundation.helpers import START, Clock
-from tests.support.statements import counted
+from tests.support.statements import counted, sessions_made
 
 OFFICE = "198.51.100.40"
 QUERY = (
@@ -242,14 +241,7 @@ def test_the_common_calls_run_without_an_orm_session_on_postgresql(
     """sendRequestXML handing out a request, receiveResponseXML settling its answer, and the
     sendRequestXML that finds nothing more: batches only, on a pool connection (db/transaction.py),
     with no SQLAlchemy session made and no ORM statement run; what they do is committed."""
-    made: list[int] = []
-    session_of_transaction = transaction.Transaction.session
-
-    def counting(work: transaction.Transaction) -> Session:
-        made.append(1)
-        return session_of_transaction.fget(work)  # type: ignore[attr-defined, no-any-return]
-
-    monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+    made = sessions_made(monkeypatch)
     service = _service(database, clock)
     tenant_id, username, token = _tenant(database)
     with database.transaction() as session:

@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from db import transaction
 from db.engine import Database
 
 
@@ -24,3 +27,18 @@ def counted(database: Database) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(database.engine, "before_cursor_execute", count)
+
+
+def sessions_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Grows by one each time a ``db.transaction.Transaction`` makes its ORM session, for the rest of
+    the test (the hot paths make none in their common call, on PostgreSQL)."""
+    made: list[str] = []
+    make = transaction.Transaction.session.fget
+    assert make is not None
+
+    def counting(work: transaction.Transaction) -> Session:
+        made.append("session")
+        return make(work)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(transaction.Transaction, "session", property(counting))
+    return made
