@@ -80,11 +80,7 @@ class Transaction:
         transaction's connection: what it reads and writes commits or rolls back with the batches)."""
         if self._session is None:
             assert self._fairy is not None
-            if self._ended:
-                raise TransactionEnded(
-                    "the transaction was ended by its last batch (db.batch.run with commit=True); "
-                    "no session may be opened on it after that"
-                )
+            self._refuse_if_ended()
             # A Connection around the connection already checked out: the session begins its
             # transaction object on it (psycopg sends no BEGIN when a batch already opened one).
             self._connection = Connection(self.database.engine, connection=self._fairy)
@@ -102,16 +98,21 @@ class Transaction:
             rows = batches.run_on_session(self._session, batch, commit=commit)
             self._ended = self._ended or commit
             return rows
-        if self._ended:
-            raise TransactionEnded(
-                "the transaction was ended by its last batch (db.batch.run with commit=True); "
-                "nothing may run after it"
-            )
+        self._refuse_if_ended()
         assert self._fairy is not None
         batches.check(batch)
         rows = batches.run_pipelined(self._fairy, batch, commit=commit)
         self._ended = commit
         return rows
+
+    def _refuse_if_ended(self) -> None:
+        """Nothing runs, and no session is made, after the batch that ended the transaction: it would
+        run outside it (on a session, ``db.batch.refuse_if_ended`` says the same)."""
+        if self._ended:
+            raise TransactionEnded(
+                "the transaction was ended by its last batch (db.batch.run with commit=True); "
+                "nothing may run on it, nor a session be made for it, after that"
+            )
 
     # --- the end of the block (``begin``) ---------------------------------------------------------
 
