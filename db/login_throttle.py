@@ -23,11 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import batch
 from db.batch import Statement
+from db.transaction import Work
 
 # The row that counts an address's failures across user names. No real login has an empty user
 # name: ``authenticate`` refuses one before it gets here.
@@ -106,15 +108,24 @@ _PURGE = {
 _CLEAR = Statement("DELETE FROM qbwc_login_throttle WHERE username = :username AND address = :address")
 
 
-def is_blocked(session: Session, username: str, address: str, now: dt.datetime) -> bool:
+def is_blocked(work: Work, username: str, address: str, now: dt.datetime) -> bool:
     """Whether logins as ``username`` from ``address`` (an ``address_key``) are refused now."""
+    return blocked(batch.run_one(work, *blocked_statement(username, address, now)))
+
+
+def blocked_statement(username: str, address: str, now: dt.datetime) -> tuple[Statement, dict[str, Any]]:
+    """``is_blocked`` as a statement for a batch (``db/session_start.py``); ``blocked`` reads its rows."""
     params = {
         "username": username[:MAX_USERNAME],
         "address": address,
         "any_username": ANY_USERNAME,
         "now": now,
     }
-    return bool(batch.run_one(session, _IS_BLOCKED, params)[0].blocked)
+    return _IS_BLOCKED, params
+
+
+def blocked(rows: list[Any]) -> bool:
+    return bool(rows[0].blocked)
 
 
 @dataclass(frozen=True, slots=True)

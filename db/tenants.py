@@ -176,9 +176,13 @@ _REMEMBER_CLIENT_VERSION = Statement(
 )
 
 
-def remember_client_version(session: Session, address: str, version: str, now: dt.datetime) -> None:
-    batch.run_one(
-        session, _REMEMBER_CLIENT_VERSION, {"address": address[:64], "version": version[:64], "now": now}
+def remember_client_version(work: Work, address: str, version: str, now: dt.datetime) -> None:
+    """The version ``clientVersion`` announced from an address, in the batch that ends the transaction
+    (on PostgreSQL, one round trip with its BEGIN and COMMIT)."""
+    batch.run(
+        work,
+        [(_REMEMBER_CLIENT_VERSION, {"address": address[:64], "version": version[:64], "now": now})],
+        commit=True,
     )
 
 

@@ -170,7 +170,9 @@ def in_window(settings: Settings, now: dt.datetime) -> bool:
     return local >= start or local < end  # the window crosses midnight
 
 
-def _any_automatic(stored: Any) -> bool:
+def any_automatic(stored: Any) -> bool:
+    """Whether a tenant's stored settings turn on any automatic retrieval (``schedule_automatic``
+    has work only then)."""
     # Reading the stored document avoids validating it on every login. A part that is not what
     # qbbridge writes has its default in stored_settings (no automatic retrieval), so it is none here.
     retrievals = stored.get("retrievals") if isinstance(stored, dict) else None
@@ -184,7 +186,7 @@ def _any_automatic(stored: Any) -> bool:
 
 def schedule_automatic(session: Session, tenant: Tenant, *, now: dt.datetime) -> Job | None:
     """At a Web Connector's authenticate: queue the automatic retrievals that are due, if any."""
-    if not _any_automatic(tenant.settings):
+    if not any_automatic(tenant.settings):
         return None
     settings = stored_settings(tenant.settings, tenant_id=tenant.id)
     due = []

@@ -8,12 +8,13 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from db import login_throttle, queue, session_start
+from db import login_throttle, queue, session_start, transaction
 from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
-from db.models import Tenant, WcSession
+from db.models import Tenant
 from db.states import SessionState
+from db.transaction import Work
 from mapping import retrieval
 from qbwc import arguments, onboarding
 from qbwc.options import ServiceOptions
@@ -40,20 +41,21 @@ def authenticate(
         return ["", INVALID_USER]
     address = login_throttle.address_key(client_address)
     where = address or "an unknown address"
-    with database.transaction() as session:
-        if login_throttle.is_blocked(session, username, address, now):
+    # A transaction without an SQLAlchemy session unless a rarer branch needs the ORM
+    # (db/transaction.py): a login with the right token is three batches (db/session_start.py).
+    with transaction.begin(database) as work:
+        login = session_start.read_login(work, username, address, now)
+        if login.blocked:
             log.warning("authenticate refused from %s: too many failed logins", where)
             return ["", INVALID_USER]
-        # Locked until the session is stored: a token rotation waits for it (and then ends it),
-        # or this waits for the rotation (and then checks the new token), never both missing it.
-        tenant = tenant_repo.find_by_username(session, username, lock=True)
+        tenant = login.tenant
         if tenant is None or not secret_values.matches(password, tenant.token_digest):
-            _count_failure(session, options, tenant, username, address, where, now)
+            _count_failure(work.session, options, tenant, username, address, where, now)
             return ["", INVALID_USER]
-        if tenant.disabled_at is None:
-            retrieval.schedule_automatic(session, tenant, now=now)
+        if tenant.disabled_at is None and retrieval.any_automatic(tenant.settings):
+            retrieval.schedule_automatic(work.session, _orm_tenant(work.session, tenant.id), now=now)
         facts = session_start.read_start_facts(
-            session,
+            work,
             tenant_id=tenant.id,
             username=username,
             address=address,
@@ -64,12 +66,19 @@ def authenticate(
             now=now,
         )
         if facts.idle_sessions:
-            _end_silent_sessions(session, options, tenant.id, now)
+            _end_silent_sessions(work.session, options, tenant.id, now)
             # Ending them may have handed their steps back to the queue.
-            facts = session_start.read_work(session, facts, tenant_id=tenant.id, now=now)
+            facts = session_start.read_work(work, facts, tenant_id=tenant.id, now=now)
         ticket = secret_values.new_secret(24)
-        company = _open_session(session, tenant, ticket, facts, now)
+        company = _open_session(work, tenant, ticket, facts, now)
         return [ticket, company] if company is not None else [ticket, NO_WORK]
+
+
+def _orm_tenant(session: Session, tenant_id: str) -> Tenant:
+    """The tenant the login read (and locked) with a statement, as an ORM object for a rarer branch."""
+    tenant = session.get(Tenant, tenant_id)
+    assert tenant is not None, "the login's tenant row is locked in this transaction"
+    return tenant
 
 
 def throttle_rule(options: ServiceOptions) -> login_throttle.ThrottleRule:
@@ -83,7 +92,7 @@ def throttle_rule(options: ServiceOptions) -> login_throttle.ThrottleRule:
 def _count_failure(
     session: Session,
     options: ServiceOptions,
-    tenant: Tenant | None,
+    tenant: session_start.LoginTenant | None,
     username: str,
     address: str,
     where: str,
@@ -93,7 +102,7 @@ def _count_failure(
     counted = login_throttle.record_failure(session, username, address, now, rule=throttle_rule(options))
     if tenant is not None:
         # The connector is installed and knows the user name (the setup checklist).
-        tenant_repo.note_failed_login(tenant, now=now)
+        tenant_repo.note_failed_login(_orm_tenant(session, tenant.id), now=now)
     # The user name itself is not logged: a person may type a password into that field.
     who = f"tenant {tenant.id}" if tenant is not None else "an unknown user name"
     log.info("authenticate refused for %s from %s: wrong token", who, where)
@@ -123,14 +132,14 @@ def _end_silent_sessions(session: Session, options: ServiceOptions, tenant_id: s
 
 
 def _open_session(
-    session: Session,
-    tenant: Tenant,
+    work: Work,
+    tenant: session_start.LoginTenant,
     ticket: str,
     facts: session_start.StartFacts,
     now: dt.datetime,
 ) -> str | None:
-    """The new session's row; the company file the Web Connector is to open ("" for the one open),
-    or None when there is no work."""
+    """The new session's row, in the batch that ends the transaction; the company file the Web
+    Connector is to open ("" for the one open), or None when there is no work."""
     disabled = tenant.disabled_at is not None
     if disabled:
         # No work and a plain reason, which closeConnection gives the Web Connector to show.
@@ -140,23 +149,25 @@ def _open_session(
         company = onboarding.company_to_open(
             tenant, has_work=has_work, reached_quickbooks=bool(facts.reached_quickbooks)
         )
-    session.add(
-        WcSession(
-            client_version=facts.client_version,
-            tenant_id=tenant.id,
-            ticket_digest=secret_values.digest(ticket),
-            # A disabled tenant's session is over as soon as it starts: nothing can be claimed.
-            state=SessionState.CLOSED if disabled else SessionState.OPEN,
-            closed_at=now if disabled else None,
-            close_reason="the tenant is disabled" if disabled else None,
-            created_at=now,
-            last_seen_at=now,
-            steps_done=0,
-            planned_steps=facts.queued if has_work else 0,
-            waits=0,
-            requested_company_file=company or None,
-            refusal=onboarding.Refusal.DISABLED.value if disabled else None,
-            last_error=onboarding.disabled_message(tenant) if disabled else None,
-        )
+    session_start.open_session(
+        work,
+        client_version=facts.client_version,
+        tenant_id=tenant.id,
+        ticket_digest=secret_values.digest(ticket),
+        # A disabled tenant's session is over as soon as it starts: nothing can be claimed.
+        state=(SessionState.CLOSED if disabled else SessionState.OPEN).value,
+        closed_at=now if disabled else None,
+        close_reason="the tenant is disabled" if disabled else None,
+        created_at=now,
+        last_seen_at=now,
+        hcp_received=False,
+        wait_requested=False,
+        retried_open_file=False,
+        steps_done=0,
+        planned_steps=facts.queued if has_work else 0,
+        waits=0,
+        requested_company_file=company or None,
+        refusal=onboarding.Refusal.DISABLED.value if disabled else None,
+        last_error=onboarding.disabled_message(tenant) if disabled else None,
     )
     return company

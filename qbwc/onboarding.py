@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,19 @@ class Refusal(enum.StrEnum):
 _NOT_ABOUT_THE_FILE = frozenset({"0x80040420", "0x8004041d", "0x80040414"})
 
 
-def disabled_message(tenant: Tenant) -> str:
+class TenantShown(Protocol):
+    """What the connector's messages and ``company_to_open`` read of a tenant: an ORM ``Tenant``, or
+    what ``authenticate`` read with a statement (``db.session_start.LoginTenant``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def qwc_downloaded_at(self) -> dt.datetime | None: ...
+    @property
+    def bound_company_file(self) -> str | None: ...
+
+
+def disabled_message(tenant: TenantShown) -> str:
     return (
         f"qbbridge: the connection for {tenant.name!r} is turned off by your Fusion Operations "
         "administrator, so nothing is exchanged with QuickBooks. Nothing queued is lost; it goes out "
@@ -53,7 +66,7 @@ def other_file_message(bound: str, found: str) -> str:
     )
 
 
-def company_to_open(tenant: Tenant, *, has_work: bool, reached_quickbooks: bool) -> str | None:
+def company_to_open(tenant: TenantShown, *, has_work: bool, reached_quickbooks: bool) -> str | None:
     """What ``authenticate`` answers after the ticket: the company file to open (the bound one, or
     ``""`` for the file QuickBooks has open) or None for "none" (nothing to exchange).
 

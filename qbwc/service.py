@@ -79,8 +79,8 @@ class WebConnectorService:
         if client_address:
             # clientVersion carries no username or ticket; remember it by address so the
             # authenticate that follows from the same address can put it on the tenant.
-            with self.database.transaction() as session:
-                tenant_repo.remember_client_version(session, client_address, text, self.clock())
+            with transaction.begin(self.database) as work:
+                tenant_repo.remember_client_version(work, client_address, text, self.clock())
         if version < version_tuple(self.options.min_client_version):
             return (
                 f"W:This QuickBooks Web Connector ({text}) is older than "
@@ -385,9 +385,9 @@ class WebConnectorService:
         ticket = arguments.ticket(ticket)
         if ticket is None:
             return ALREADY_ENDED
-        with self.database.transaction() as session:
+        with transaction.begin(self.database) as work:
             closed = queue.close_by_ticket(
-                session, secret_values.digest(ticket), reason="the Web Connector closed it", now=now
+                work, secret_values.digest(ticket), reason="the Web Connector closed it", now=now
             )
         if closed is None:
             return ALREADY_ENDED

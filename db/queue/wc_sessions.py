@@ -69,9 +69,7 @@ class ClosedSession:
     outcomes: SessionOutcomes
 
 
-def close_by_ticket(
-    session: Session, ticket_digest: str, *, reason: str, now: dt.datetime
-) -> ClosedSession | None:
+def close_by_ticket(work: Work, ticket_digest: str, *, reason: str, now: dt.datetime) -> ClosedSession | None:
     """End the ticket's session if it is open (its requests still out orphaned, as ``end_session``
     does) and read it in any state: one batch (one round trip on PostgreSQL). None: no such ticket."""
     params = {
@@ -82,10 +80,10 @@ def close_by_ticket(
         **orphan_texts(reason),
     }
     orphaned, _, found = batch.run(
-        session, [(ORPHAN_BY_TICKET, params), (CLOSE_BY_TICKET, params), (CLOSED_SESSION, params)]
+        work, [(ORPHAN_BY_TICKET, params), (CLOSE_BY_TICKET, params), (CLOSED_SESSION, params)]
     )
     for job_id in sorted({row.job_id for row in orphaned}):
-        refresh_job(session, job_id, now=now)
+        refresh_job(work, job_id, now=now)
     if not found:
         return None
     row = found[0]

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from db import batch, queue
+from db import batch, queue, session_start
+from db import secrets as secret_values
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.models import Job, LoginThrottle, Step, Tenant, WcSession
@@ -81,27 +83,108 @@ def _session_row(database: Database, tenant_id: str) -> list[WcSession]:
         return list(rows)
 
 
-def test_a_login_is_two_batches_and_two_statements_of_the_orm(
-    database: Database, clock: Clock, batches: list[int]
+def test_a_login_is_three_batches_the_last_committing_and_no_orm_statement(
+    database: Database, clock: Clock, batches: list[int], commits: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    made = sessions_made(monkeypatch)
     service = _service(database, clock)
     _tenant_id, username, token = _tenant(database)
     with counted(database) as statements:
         ticket, company = service.authenticate(username, token, client_address=OFFICE)
     assert ticket and company == "none"
-    # The throttle check; then the throttle cleared, the contact noted and five reads together.
-    assert batches == [1, 6]
+    # The throttle check with the tenant's row (locked); then the throttle cleared, the contact noted
+    # and four reads together; then the new session's row, in the batch that commits.
+    assert batches == [2, 6, 1]
+    assert commits == [False, False, True]
     if database.engine.dialect.name == "postgresql":
-        # Beside the batches: the tenant's row (locked) and the new session's; then the COMMIT.
-        assert [sql.split()[0] for sql in statements] == ["SELECT", "INSERT"], statements
-        assert "FOR NO KEY UPDATE" in statements[0] and "qbwc_sessions" in statements[1]
+        # Nothing beside the batches: no ORM session, no statement of its own, no COMMIT apart.
+        assert made == [] and statements == [], statements
+    # Another connection sees the session as soon as the call returns.
+    with database.engine.connect() as other:
+        found = other.execute(
+            select(WcSession.state).where(WcSession.ticket_digest == secret_values.digest(ticket))
+        ).one()
+    assert found.state == SessionState.OPEN
     # A session with nothing out closes in one batch, and nothing else.
     batches.clear()
     with counted(database) as statements:
         assert service.close_connection(ticket) == "qbbridge: update complete, 0 requests processed."
     assert batches == [3]
     if database.engine.dialect.name == "postgresql":
-        assert statements == [], statements
+        assert made == [] and statements == [], statements
+
+
+def test_the_new_sessions_row_gives_every_column_the_orm_would_default(
+    database: Database, clock: Clock
+) -> None:
+    """The session's row is written with a statement (``db.session_start.open_session``): a column
+    the ORM fills from a Python default, or one that may not be NULL, must be named there; and the row
+    holds what the ORM's defaults would have given it."""
+    columns = WcSession.__table__.columns
+    defaulted = {
+        column.name
+        for column in columns
+        if not column.primary_key and (column.default is not None or not column.nullable)
+    }
+    assert defaulted <= set(session_start.OPEN_SESSION_COLUMNS), defaulted - set(
+        session_start.OPEN_SESSION_COLUMNS
+    )
+    service = _service(database, clock)
+    tenant_id, username, token = _tenant(database)
+    service.authenticate(username, token, client_address=OFFICE)
+    row = _session_row(database, tenant_id)[-1]
+    assert (row.state, row.hcp_received, row.wait_requested, row.retried_open_file) == (
+        SessionState.OPEN,
+        False,
+        False,
+        False,
+    )
+    assert (row.steps_done, row.planned_steps, row.waits) == (0, 0, 0)
+    assert row.created_at == row.last_seen_at == START and row.closed_at is None
+    assert row.refusal is None and row.last_error is None and row.requested_company_file is None
+
+
+def test_client_version_is_one_batch_that_commits(
+    database: Database, clock: Clock, commits: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = sessions_made(monkeypatch)
+    service = _service(database, clock)
+    with counted(database) as statements:
+        assert service.client_version("2.3.0.215", client_address=OFFICE) == ""
+    assert commits == [True]
+    if database.engine.dialect.name == "postgresql":
+        assert made == [] and statements == [], statements
+    with database.engine.connect() as other:
+        version = other.execute(
+            text("SELECT version FROM qbwc_client_hello WHERE address = :address"), {"address": OFFICE}
+        ).scalar_one()
+    assert version == "2.3.0.215"
+
+
+def test_a_login_waits_for_a_token_rotation_in_progress_and_checks_the_new_token(
+    database: Database, clock: Clock
+) -> None:
+    """The login reads the tenant's row locked (on SQLite, the transaction holds the database's write
+    lock from its BEGIN): a rotation not yet committed makes it wait, and then the old token is
+    refused. Read without the lock, the old token would open a session the rotation never ended."""
+    service = _service(database, clock)
+    tenant_id, username, old_token = _tenant(database)
+    answers: list[list[str]] = []
+    with database.transaction() as rotation:
+        tenant = rotation.get(Tenant, tenant_id)
+        assert tenant is not None
+        tenant_repo.issue_token(rotation, tenant)
+        rotation.flush()
+        login = threading.Thread(
+            target=lambda: answers.append(service.authenticate(username, old_token, client_address=OFFICE))
+        )
+        login.start()
+        login.join(timeout=1.0)
+        # Still waiting for the rotation's row lock.
+        assert login.is_alive() and answers == []
+    login.join(timeout=10)
+    assert answers == [["", "nvu"]]
+    assert _session_row(database, tenant_id) == []
 
 
 def test_the_version_announced_from_the_same_address_is_kept_only_while_fresh(
