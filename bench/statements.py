@@ -27,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import psycopg
 from psycopg import pq
 from sqlalchemy import event
 
@@ -87,13 +88,18 @@ class Counter:
                 counter.statement("BEGIN (psycopg)", trip=True)
             counter.statement(statement, trip=True)
 
-        @event.listens_for(database.engine, "commit")
-        def commit(conn: Any) -> None:
-            counter.statement("COMMIT", trip=True)
+        # COMMIT and ROLLBACK counted where psycopg sends them, whoever asks (SQLAlchemy's session,
+        # or ``db.transaction`` on its pool connection directly), and only when they are sent: psycopg
+        # sends nothing when the transaction is already over (a batch's own COMMIT ended it).
+        for name, text in (("commit", "COMMIT"), ("rollback", "ROLLBACK")):
+            original = getattr(psycopg.Connection, name)
 
-        @event.listens_for(database.engine, "rollback")
-        def rollback(conn: Any) -> None:
-            counter.statement("ROLLBACK", trip=True)
+            def counted(driver: Any, *, _original: Any = original, _text: str = text) -> Any:
+                if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                    counter.statement(_text, trip=True)
+                return _original(driver)
+
+            setattr(psycopg.Connection, name, counted)
 
     def report(self, verbose: bool) -> None:
         for bucket, calls in self.calls.items():
