@@ -1,18 +1,20 @@
 """A transaction on a pool connection, with an SQLAlchemy session only when something asks for one.
 
-The Web Connector's two hot callbacks (sendRequestXML and receiveResponseXML) and the admin API's
-common send (``api/sends.py``, its direct path) are a few batches (``db/batch.py``) in one
-transaction. Through ``Database.transaction()`` each pays for an SQLAlchemy
-session, its connection and their events: about twice what the batches' transaction costs on a pool
-connection of its own (``bench/transaction_cost.py``, docs/performance.md). ``begin`` gives them a
-``Transaction`` instead:
+The Web Connector's two hot callbacks (sendRequestXML and receiveResponseXML), the other calls of
+every session (clientVersion, authenticate, closeConnection) and the admin API's common send
+(``api/sends.py``, its direct path) are a few batches (``db/batch.py``) in one transaction. Through
+``Database.transaction()`` each pays for an SQLAlchemy session, its connection and their events:
+about twice what the batches' transaction costs on a pool connection of its own
+(``bench/transaction_cost.py``, docs/performance.md). ``begin`` gives them a ``Transaction``
+instead:
 
 - on PostgreSQL, a connection checked out of the engine's pool. Batches run on it directly, their
   first one opening the transaction (its BEGIN in the batch, as through a session), and a batch run
   with ``commit=True`` ending it. ``Transaction.session`` makes an ORM session joined to the same
-  connection, and so to the same transaction, the first time a rarer branch needs the ORM (a step's
-  bindings, a retrieval page, a refused session, a tenant's own API key); from then on batches run
-  through that session, so its pending changes are flushed before each, as they always are.
+  connection, and so to the same transaction, the first time a rarer branch needs the ORM (a wrong
+  token, a step's bindings, a retrieval page, a refused session, a tenant's own API key); from then
+  on batches run through that session, so its pending changes are flushed before each, as they
+  always are.
 - on SQLite, a session from ``Database.transaction()``, as before: a library in this process has no
   round trips to save, and its BEGIN IMMEDIATE is what keeps its queue fair (``db/engine.py``).
 
