@@ -83,16 +83,6 @@ def list_tenants(
     return list(session.scalars(query))
 
 
-def find_by_username(session: Session, username: str, *, lock: bool = False) -> Tenant | None:
-    """The tenant of a Web Connector user name. ``lock``: hold its row until the transaction ends
-    (``FOR NO KEY UPDATE`` on PostgreSQL, which lets rows referring to it be written meanwhile; on
-    SQLite the transaction holds the database write lock already)."""
-    query = select(Tenant).where(Tenant.qbwc_username == username)
-    if lock:
-        query = query.with_for_update(key_share=True)
-    return session.scalars(query).first()
-
-
 def issue_token(session: Session, tenant: Tenant) -> str:
     """Give the tenant a new Web Connector password; the old one and its open sessions stop working."""
     token = secret_values.new_secret(24)
