@@ -183,9 +183,7 @@ _OPEN_SESSION = Statement(
 
 
 def open_session(work: Work, **values: Any) -> None:
-    """Store the new session (``OPEN_SESSION_COLUMNS``, every one given) in the batch that ends the
-    transaction: on PostgreSQL the COMMIT goes in the same round trip."""
-    missing = set(OPEN_SESSION_COLUMNS) - set(values)
-    if missing:
-        raise TypeError(f"the new session's row lacks {sorted(missing)}")
+    """Store the new session (``OPEN_SESSION_COLUMNS``, every one given: a statement refuses a missing
+    parameter on both databases) in the batch that ends the transaction: on PostgreSQL the COMMIT goes
+    in the same round trip."""
     batch.run(work, [(_OPEN_SESSION, values)], commit=True)
