@@ -132,8 +132,11 @@ class Transaction:
     def _rollback(self) -> None:
         """Undo the ORM session's part. The connection's transaction is rolled back by the pool when
         the connection goes back to it (its reset, which also forgets the prepared statements psycopg
-        may deallocate: ``db/engine.py``), and a connection lost meanwhile is discarded there."""
+        may deallocate: ``db/engine.py``). A connection lost meanwhile is discarded here instead:
+        the pool's reset would fail on it and log that failure's traceback at ERROR."""
         if self._session is None:
+            if self._fairy is not None and self._driver() is None:
+                self._discard()
             return
         try:
             self._session.rollback()
