@@ -135,7 +135,7 @@ class Transaction:
         may deallocate: ``db/engine.py``). A connection lost meanwhile is discarded here instead:
         the pool's reset would fail on it and log that failure's traceback at ERROR."""
         if self._session is None:
-            if self._fairy is not None and self._driver() is None:
+            if self._driver() is None:
                 self._discard()
             return
         try:
