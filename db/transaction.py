@@ -67,6 +67,8 @@ class Transaction:
         self._session = session
         self._connection: Connection | None = None
         self._ended = False
+        # Whether a batch ran on the pool connection itself: the transaction is then open there.
+        self._began = False
         self._info: dict[Any, Any] = {}
 
     @property
@@ -103,6 +105,7 @@ class Transaction:
         self._refuse_if_ended()
         assert self._fairy is not None
         batches.check(batch)
+        self._began = True
         rows = batches.run_pipelined(self._fairy, batch, commit=commit)
         self._ended = commit
         return rows
@@ -123,7 +126,18 @@ class Transaction:
             # Its transaction object ends (psycopg sends no COMMIT when a batch already did).
             self._session.commit()
         driver = self._driver()
-        if driver is not None and driver.pgconn.transaction_status != TransactionStatus.IDLE:
+        if driver is None:
+            if self._began and not self._ended:
+                # A batch met the loss and the block went on past its error: what the batches wrote
+                # was rolled back by the server with the connection, so the block must not end as if
+                # committed. (After the batch that committed, a loss changes nothing.)
+                lost = psycopg.OperationalError(
+                    "the connection to the database was lost before its COMMIT: "
+                    "nothing of this transaction was committed"
+                )
+                raise DBAPIError.instance("COMMIT", None, lost, psycopg.Error)
+            return
+        if driver.pgconn.transaction_status != TransactionStatus.IDLE:
             try:
                 driver.commit()
             except psycopg.Error as exc:
