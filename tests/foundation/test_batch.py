@@ -309,6 +309,44 @@ def test_batches_prepare_once_and_go_on_after_rollbacks(postgres_url: str, psyco
         single.dispose()
 
 
+def test_a_connection_keeps_one_transformer_holding_no_result_between_batches(postgres_url: str) -> None:
+    # The loaders and dumpers psycopg made for one batch serve the next on the same connection; the
+    # transformer must not keep the last result (a large one would stay in memory with the pooled
+    # connection), and a new connection after a loss gets a transformer of its own.
+    single = Database(postgres_url, pool_size=1, max_overflow=0)
+    other = Database(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(single.engine)
+        tenant_id = _tenant(single, "transformer")
+        now = dt.datetime.now(dt.UTC)
+        row = {"tenant_id": tenant_id, "action": "kept", "detail": {"text": "x" * 100_000}, "now": now}
+        kept = []
+        for _ in range(2):
+            with single.transaction() as session:
+                batch.run(session, [(INSERT_AUDIT, row), (READ_AUDIT, {"tenant_id": tenant_id})])
+                info = session.connection().connection.info
+                kept.append(info[batch._TRANSFORMER_KEY])
+                assert kept[-1].pgresult is None
+        assert kept[0] is kept[1]
+        with single.transaction() as session:
+            (read,) = batch.run(session, [(READ_AUDIT, {"tenant_id": tenant_id})])
+            assert [(r.action, r.detail == row["detail"], r.created_at == now) for r in read] == [
+                ("kept", True, True),
+                ("kept", True, True),
+            ]
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with other.transaction() as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with single.transaction() as session:
+            assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 2
+            fresh = session.connection().connection.info[batch._TRANSFORMER_KEY]
+            assert fresh is not kept[0]
+            assert fresh.connection is session.connection().connection.driver_connection
+    finally:
+        single.dispose()
+        other.dispose()
+
+
 def test_a_batch_larger_than_the_socket_buffers_goes_through(database: Database) -> None:
     # The batch is written while its answers are read: neither side may wait for the other forever.
     tenant_id = _tenant(database, "large")
