@@ -34,7 +34,7 @@ from bench import machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
 from bench.send_flows import payloads
-from bench.soap_cost import session_begin
+from bench.soap_cost import fresh_transformer_run, session_begin
 from db import batch, json_text, transaction
 from db.batch import Statement
 from db.engine import Database
@@ -262,6 +262,12 @@ def _through_the_orm_session() -> None:
     transaction.begin = session_begin
 
 
+def _a_transformer_a_batch() -> None:
+    """A new psycopg Transformer for every batch, as before each connection kept one."""
+    _as_built_switch()
+    batch.run = fresh_transformer_run  # type: ignore[assignment]
+
+
 def _json_of_the_standard_library() -> None:
     _as_built_switch()
     _json_with(_stdlib_dumps_bytes)()
@@ -279,6 +285,7 @@ ALTERNATIVES: dict[str, tuple[Any, ...]] = {
     "commit-apart": (_as_built, _committing_apart),
     "orm-session": (_as_built, _through_the_orm_session),
     "json-stdlib": (_as_built, _json_of_the_standard_library),
+    "fresh-transformer": (_as_built, _a_transformer_a_batch),
     "without-new-indexes": (_as_built, _as_built_switch, drop_new_indexes),
     "without-step-tenant-key": (_as_built, _as_built_switch, drop_step_tenant_foreign_key),
 }

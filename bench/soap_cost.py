@@ -9,6 +9,7 @@ receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is rea
 
     .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline] [--compare-commit-apart]
                                         [--compare-spyne-messages] [--compare-orm-session]
+                                        [--compare-fresh-transformer]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
@@ -18,7 +19,9 @@ between the code as it is and the same code with its batches sent through psycop
 and both are printed. ``--compare-spyne-messages`` alternates in the same way with Spyne's own
 reading of the arguments and writing of the answers (``qbwc/soap11.py`` left out), and
 ``--compare-orm-session`` with every transaction of the hot calls through SQLAlchemy's session
-(``Database.transaction()``) instead of ``db/transaction.py``'s pool connection. The pipeline and
+(``Database.transaction()``) instead of ``db/transaction.py``'s pool connection, and
+``--compare-fresh-transformer`` with a new psycopg ``Transformer`` for every batch instead of the one
+each connection keeps (``db/batch.py``). The pipeline and
 COMMIT-apart variants run with the session too, as they did when they were measured.
 """
 
@@ -179,6 +182,19 @@ def session_begin(database: Database) -> Iterator[transaction.Transaction]:
         yield transaction.Transaction(database, session=session)
 
 
+def fresh_transformer_run(session: Any, statements: Any, *, commit: bool = False) -> list[list[Any]]:
+    """``db.batch.run`` as before a connection kept its psycopg ``Transformer``: a new one for every
+    batch, which makes its column loaders and parameter dumpers again."""
+    if isinstance(session, transaction.Transaction) and session._fairy is not None:
+        info = session._fairy.info
+    elif isinstance(session, Session) and session.get_bind().dialect.name == "postgresql":
+        info = session.connection().connection.info
+    else:
+        info = {}
+    info.pop(batch._TRANSFORMER_KEY, None)
+    return _RUN_AS_BUILT(session, statements, commit=commit)
+
+
 _RUN_AS_BUILT = batch.run
 _BEGIN_AS_BUILT = transaction.begin
 # Each comparison: its option, its variant's name, the ``db.batch.run`` the variant runs with,
@@ -189,6 +205,7 @@ COMPARISONS = {
     "compare_commit_apart": ("COMMIT apart", (commit_apart_run, False, session_begin)),
     "compare_spyne_messages": ("Spyne's reading and writing", (_RUN_AS_BUILT, True, _BEGIN_AS_BUILT)),
     "compare_orm_session": ("SQLAlchemy's session", (_RUN_AS_BUILT, False, session_begin)),
+    "compare_fresh_transformer": ("a Transformer a batch", (fresh_transformer_run, False, _BEGIN_AS_BUILT)),
 }
 
 
@@ -213,6 +230,11 @@ def main() -> None:
         "--compare-orm-session",
         action="store_true",
         help="alternate sessions with the hot calls' transactions through SQLAlchemy's session",
+    )
+    parser.add_argument(
+        "--compare-fresh-transformer",
+        action="store_true",
+        help="alternate sessions with a new psycopg Transformer for every batch, as before one was kept",
     )
     options.add_without_new_indexes(parser, "from the benchmark's database")
     args = parser.parse_args()
