@@ -180,31 +180,14 @@ def test_facts_are_told_after_the_commit_only(database: Database, told: list, wi
     assert told == [(observed.QUICKBOOKS_STATUS, {"code": "0"})]
 
 
-@pytest.mark.parametrize("with_orm", [False, True])
-def test_a_connection_lost_mid_transaction_raises_and_is_replaced(
-    postgres_url: str, with_orm: bool, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def one_connection(postgres_url: str) -> Iterator[tuple[Database, Database]]:
+    """A database whose pool holds a single connection, and another to end that connection from."""
     single = Database(postgres_url, pool_size=1, max_overflow=0)
     other = Database(postgres_url, pool_size=1, max_overflow=0)
     try:
         upgrade(single.engine)
-        with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
-            batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
-            if with_orm:
-                pid = work.session.execute(text("SELECT pg_backend_pid()")).scalar()
-            else:
-                pid = batch.run_one(work, Statement("SELECT pg_backend_pid() AS pid"), {})[0].pid
-            with other.transaction() as killer:
-                killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
-        assert is_unavailable(raised.value), raised.value
-        assert _checked_out(single) == 0
-        # Discarded, not reset: the pool's rollback on a closed connection would log its traceback
-        # at ERROR ("Exception during reset or similar") in the operator's log.
-        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-        # The pool's one connection was discarded, and a new one serves the next transaction.
-        with transaction.begin(single) as work:
-            assert batch.run_one(work, ACTIONS, {"tenant_id": "none"}) == []
+        yield single, other
     finally:
         single.dispose()
         other.dispose()
@@ -221,100 +204,99 @@ def _terminate(other: Database, pid: int) -> None:
         killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
+def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    # A lost connection must be discarded, not reset: the pool's rollback on a closed connection
+    # would log its traceback at ERROR ("Exception during reset or similar") in the operator's log.
+    return [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("with_orm", [False, True])
+def test_a_connection_lost_mid_transaction_raises_and_is_replaced(
+    one_connection: tuple[Database, Database], with_orm: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    single, other = one_connection
+    with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
+        batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
+        _terminate(other, _backend_pid(work, with_orm))
+        batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
+    assert is_unavailable(raised.value), raised.value
+    assert _checked_out(single) == 0
+    assert not _errors(caplog), caplog.text
+    # The pool's one connection was discarded, and a new one serves the next transaction.
+    with transaction.begin(single) as work:
+        assert batch.run_one(work, ACTIONS, {"tenant_id": "none"}) == []
+
+
 @pytest.mark.parametrize("with_orm", [False, True])
 def test_a_connection_lost_between_the_last_batch_and_the_commit_commits_nothing(
-    postgres_url: str, with_orm: bool, caplog: pytest.LogCaptureFixture
+    one_connection: tuple[Database, Database], with_orm: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The loss is found by the COMMIT itself: the block raises, and what it wrote is not there."""
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        tenant_id = _tenant(single, f"lost before commit {with_orm}")
-        with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
-            batch.run(work, [_insert(tenant_id, "written")])
-            if with_orm:
-                work.session.add(_orm_entry(tenant_id, "orm"))
-            _terminate(other, _backend_pid(work, with_orm))
-        assert is_unavailable(raised.value), raised.value
-        assert _checked_out(single) == 0
-        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-        # Nothing committed, and the pool's one connection was replaced.
-        assert _actions(single, tenant_id) == []
-    finally:
-        single.dispose()
-        other.dispose()
+    single, other = one_connection
+    tenant_id = _tenant(single, f"lost before commit {with_orm}")
+    with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
+        batch.run(work, [_insert(tenant_id, "written")])
+        if with_orm:
+            work.session.add(_orm_entry(tenant_id, "orm"))
+        _terminate(other, _backend_pid(work, with_orm))
+    assert is_unavailable(raised.value), raised.value
+    assert _checked_out(single) == 0
+    assert not _errors(caplog), caplog.text
+    # Nothing committed, and the pool's one connection was replaced.
+    assert _actions(single, tenant_id) == []
 
 
 @pytest.mark.parametrize("with_orm", [False, True])
 def test_a_lost_connection_is_not_reported_committed_when_the_block_swallowed_its_error(
-    postgres_url: str, with_orm: bool, caplog: pytest.LogCaptureFixture
+    one_connection: tuple[Database, Database], with_orm: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A block that catches the error of the batch that met the loss must not end as if its earlier
     batches were committed: they were rolled back by the server when the connection ended."""
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        tenant_id = _tenant(single, f"swallowed {with_orm}")
-        with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
-            batch.run(work, [_insert(tenant_id, "written")])
-            _terminate(other, _backend_pid(work, with_orm))
-            with pytest.raises(DBAPIError):
-                batch.run(work, [_insert(tenant_id, "after the loss")])
-        assert is_unavailable(raised.value), raised.value
-        if not with_orm:
-            # Through a session, its own COMMIT finds the connection closed and says so.
-            assert "lost before its COMMIT" in str(raised.value)
-        assert _checked_out(single) == 0
-        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-        assert _actions(single, tenant_id) == []
-    finally:
-        single.dispose()
-        other.dispose()
+    single, other = one_connection
+    tenant_id = _tenant(single, f"swallowed {with_orm}")
+    with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
+        batch.run(work, [_insert(tenant_id, "written")])
+        _terminate(other, _backend_pid(work, with_orm))
+        with pytest.raises(DBAPIError):
+            batch.run(work, [_insert(tenant_id, "after the loss")])
+    assert is_unavailable(raised.value), raised.value
+    if not with_orm:
+        # Through a session, its own COMMIT finds the connection closed and says so.
+        assert "lost before its COMMIT" in str(raised.value)
+    assert _checked_out(single) == 0
+    assert not _errors(caplog), caplog.text
+    assert _actions(single, tenant_id) == []
 
 
 def test_a_lost_connection_after_the_batch_that_committed_is_no_error(
-    postgres_url: str, caplog: pytest.LogCaptureFixture
+    one_connection: tuple[Database, Database], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Once the last batch's COMMIT was answered, the work is durable: a loss after it changes
     nothing, and the block ends normally."""
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        tenant_id = _tenant(single, "committed then lost")
-        with transaction.begin(single) as work:
-            pid = _backend_pid(work, with_orm=False)
-            batch.run(work, [_insert(tenant_id, "written")], commit=True)
-            _terminate(other, pid)
-        assert _checked_out(single) == 0
-        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-        assert _actions(single, tenant_id) == ["written"]
-    finally:
-        single.dispose()
-        other.dispose()
+    single, other = one_connection
+    tenant_id = _tenant(single, "committed then lost")
+    with transaction.begin(single) as work:
+        pid = _backend_pid(work, with_orm=False)
+        batch.run(work, [_insert(tenant_id, "written")], commit=True)
+        _terminate(other, pid)
+    assert _checked_out(single) == 0
+    assert not _errors(caplog), caplog.text
+    assert _actions(single, tenant_id) == ["written"]
 
 
 def test_a_connection_closed_while_resting_in_the_pool_is_replaced_at_checkout(
-    postgres_url: str, caplog: pytest.LogCaptureFixture
+    one_connection: tuple[Database, Database], caplog: pytest.LogCaptureFixture
 ) -> None:
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        tenant_id = _tenant(single, "resting")
-        with transaction.begin(single) as work:
-            pid = _backend_pid(work, with_orm=False)
-        _terminate(other, pid)
-        with transaction.begin(single) as work:
-            assert _backend_pid(work, with_orm=False) != pid
-            batch.run(work, [_insert(tenant_id, "on a new connection")], commit=True)
-        assert _actions(single, tenant_id) == ["on a new connection"]
-        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-    finally:
-        single.dispose()
-        other.dispose()
+    single, other = one_connection
+    tenant_id = _tenant(single, "resting")
+    with transaction.begin(single) as work:
+        pid = _backend_pid(work, with_orm=False)
+    _terminate(other, pid)
+    with transaction.begin(single) as work:
+        assert _backend_pid(work, with_orm=False) != pid
+        batch.run(work, [_insert(tenant_id, "on a new connection")], commit=True)
+    assert _actions(single, tenant_id) == ["on a new connection"]
+    assert not _errors(caplog), caplog.text
 
 
 def test_a_database_that_cannot_be_reached_raises_what_a_session_would(postgres_url: str) -> None:
