@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -122,10 +123,18 @@ class Transaction:
     # --- the end of the block (``begin``) ---------------------------------------------------------
 
     def _commit(self) -> None:
+        driver = self._driver()
+        if driver is not None and driver.pgconn.transaction_status == TransactionStatus.INERROR:
+            # A statement failed and the block went on past its error: PostgreSQL would answer the
+            # COMMIT by rolling back, without an error, and the block would end as if committed.
+            refused = pg_errors.InFailedSqlTransaction(
+                "a statement of this transaction failed earlier, so nothing of it can be committed"
+            )
+            raise DBAPIError.instance("COMMIT", None, refused, psycopg.Error)
         if self._session is not None:
             # Its transaction object ends (psycopg sends no COMMIT when a batch already did).
             self._session.commit()
-        driver = self._driver()
+            driver = self._driver()
         if driver is None:
             if self._began and not self._ended:
                 # A batch met the loss and the block went on past its error: what the batches wrote

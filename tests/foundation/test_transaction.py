@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from psycopg import errors as pg_errors
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -297,6 +298,34 @@ def test_a_connection_closed_while_resting_in_the_pool_is_replaced_at_checkout(
         batch.run(work, [_insert(tenant_id, "on a new connection")], commit=True)
     assert _actions(single, tenant_id) == ["on a new connection"]
     assert not _errors(caplog), caplog.text
+
+
+@pytest.mark.parametrize("with_orm", [False, True])
+def test_a_transaction_whose_statement_failed_is_not_reported_committed(
+    one_connection: tuple[Database, Database], with_orm: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL answers the COMMIT of a transaction with a failed statement by rolling it back,
+    without an error: a block that caught that statement's error and went on must not end as if
+    what it wrote were committed."""
+    single, _ = one_connection
+    tenant_id = _tenant(single, f"failed statement {with_orm}")
+    with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
+        batch.run(work, [_insert(tenant_id, "written")])
+        with pytest.raises(IntegrityError):
+            if with_orm:
+                work.session.execute(FAILING.clause, {"tenant_id": tenant_id})
+            else:
+                batch.run(work, [(FAILING, {"tenant_id": tenant_id})])
+    assert isinstance(raised.value.orig, pg_errors.InFailedSqlTransaction), raised.value
+    assert "failed earlier" in str(raised.value)
+    assert not is_unavailable(raised.value)
+    assert _actions(single, tenant_id) == []
+    assert _checked_out(single) == 0
+    assert not _errors(caplog), caplog.text
+    # The connection was rolled back and serves the next transaction.
+    with transaction.begin(single) as work:
+        batch.run(work, [_insert(tenant_id, "next")], commit=True)
+    assert _actions(single, tenant_id) == ["next"]
 
 
 def test_a_database_that_cannot_be_reached_raises_what_a_session_would(postgres_url: str) -> None:
