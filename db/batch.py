@@ -260,7 +260,7 @@ class _Pipeline:
         self.prepared: set[bytes] = prepared
         # One per connection, kept with its prepared names: it keeps the loaders of the columns and
         # the dumpers of the parameters it has made, as a psycopg cursor does across its queries,
-        # where a new one makes them again for every result (about 5–8 µs a result of ten columns,
+        # where a new one makes them again for every result (about 4–8 µs a result of ten columns,
         # measured; a Web Connector call reads three to five results).
         transformer = info.get(_TRANSFORMER_KEY)
         if transformer is None or transformer.connection is not driver:
