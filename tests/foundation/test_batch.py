@@ -336,7 +336,9 @@ def test_a_connection_keeps_one_transformer_holding_no_result_between_batches(po
             ]
             pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
         with other.transaction() as killer:
-            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # With a timeout it returns once the backend has exited (its socket closed), not when
+            # the signal is sent: the next step must find the connection gone.
+            assert killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
         with single.transaction() as session:
             assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 2
             fresh = session.connection().connection.info[batch._TRANSFORMER_KEY]
@@ -372,7 +374,9 @@ def test_a_connection_lost_mid_transaction_raises_its_own_error(postgres_url: st
             batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})
             pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
             with other.transaction() as killer:
-                killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                # With a timeout it returns once the backend has exited (its socket closed), not when
+                # the signal is sent: the next step must find the connection gone.
+                assert killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
             if statement == "a batch":
                 batch.run(session, [(COUNT_AUDIT, {"tenant_id": "none"}), (COUNT_AUDIT, {"tenant_id": "x"})])
             else:

@@ -202,7 +202,9 @@ def _backend_pid(work: transaction.Transaction, with_orm: bool) -> int:
 
 def _terminate(other: Database, pid: int) -> None:
     with other.transaction() as killer:
-        killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # With a timeout it returns once the backend has exited (its socket closed), not when
+        # the signal is sent: the next step must find the connection gone.
+        assert killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
