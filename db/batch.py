@@ -258,12 +258,13 @@ class _Pipeline:
             # The same set object stays in ``info``: names prepared by this batch are added to it.
             prepared = info[_PREPARED_KEY] = set() if self.unprepared else _prepared_on_server(self.pgconn)
         self.prepared: set[bytes] = prepared
-        # One per connection, kept with its prepared names: it keeps the loaders of the columns and
-        # the dumpers of the parameters it has made, as a psycopg cursor does across its queries,
-        # where a new one makes them again for every result (about 4–8 µs a result of ten columns,
+        # One per connection, kept with its prepared names (``info`` is the driver connection's own:
+        # the pool clears it when it connects again). It keeps the loaders of the columns and the
+        # dumpers of the parameters it has made, as a psycopg cursor does across its queries, where
+        # a new one makes them again for every result (about 4–8 µs a result of ten columns,
         # measured; a Web Connector call reads three to five results).
         transformer = info.get(_TRANSFORMER_KEY)
-        if transformer is None or transformer.connection is not driver:
+        if transformer is None:
             transformer = info[_TRANSFORMER_KEY] = Transformer.from_context(driver)
         self.transformer: abc.Transformer = transformer
         # What each result answers: None for a BEGIN, a name for a PREPARE, else a statement's index.
