@@ -14,6 +14,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.models import Tenant
 from db.tenants import create_tenant
+from tests.support.servers import terminate_backend
 
 INSERT_AUDIT = Statement(
     "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
@@ -309,44 +310,37 @@ def test_batches_prepare_once_and_go_on_after_rollbacks(postgres_url: str, psyco
         single.dispose()
 
 
-def test_a_connection_keeps_one_transformer_holding_no_result_between_batches(postgres_url: str) -> None:
+def test_a_connection_keeps_one_transformer_holding_no_result_between_batches(
+    one_connection: tuple[Database, Database],
+) -> None:
     # The loaders and dumpers psycopg made for one batch serve the next on the same connection; the
     # transformer must not keep the last result (a large one would stay in memory with the pooled
     # connection), and a new connection after a loss gets a transformer of its own.
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        tenant_id = _tenant(single, "transformer")
-        now = dt.datetime.now(dt.UTC)
-        row = {"tenant_id": tenant_id, "action": "kept", "detail": {"text": "x" * 100_000}, "now": now}
-        kept = []
-        for _ in range(2):
-            with single.transaction() as session:
-                batch.run(session, [(INSERT_AUDIT, row), (READ_AUDIT, {"tenant_id": tenant_id})])
-                info = session.connection().connection.info
-                kept.append(info[batch._TRANSFORMER_KEY])
-                assert kept[-1].pgresult is None
-        assert kept[0] is kept[1]
+    single, other = one_connection
+    tenant_id = _tenant(single, "transformer")
+    now = dt.datetime.now(dt.UTC)
+    row = {"tenant_id": tenant_id, "action": "kept", "detail": {"text": "x" * 100_000}, "now": now}
+    kept = []
+    for _ in range(2):
         with single.transaction() as session:
-            (read,) = batch.run(session, [(READ_AUDIT, {"tenant_id": tenant_id})])
-            assert [(r.action, r.detail == row["detail"], r.created_at == now) for r in read] == [
-                ("kept", True, True),
-                ("kept", True, True),
-            ]
-            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
-        with other.transaction() as killer:
-            # With a timeout it returns once the backend has exited (its socket closed), not when
-            # the signal is sent: the next step must find the connection gone.
-            assert killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
-        with single.transaction() as session:
-            assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 2
-            fresh = session.connection().connection.info[batch._TRANSFORMER_KEY]
-            assert fresh is not kept[0]
-            assert fresh.connection is session.connection().connection.driver_connection
-    finally:
-        single.dispose()
-        other.dispose()
+            batch.run(session, [(INSERT_AUDIT, row), (READ_AUDIT, {"tenant_id": tenant_id})])
+            info = session.connection().connection.info
+            kept.append(info[batch._TRANSFORMER_KEY])
+            assert kept[-1].pgresult is None
+    assert kept[0] is kept[1]
+    with single.transaction() as session:
+        (read,) = batch.run(session, [(READ_AUDIT, {"tenant_id": tenant_id})])
+        assert [(r.action, r.detail == row["detail"], r.created_at == now) for r in read] == [
+            ("kept", True, True),
+            ("kept", True, True),
+        ]
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    terminate_backend(other, pid)
+    with single.transaction() as session:
+        assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": tenant_id})[0].n == 2
+        fresh = session.connection().connection.info[batch._TRANSFORMER_KEY]
+        assert fresh is not kept[0]
+        assert fresh.connection is session.connection().connection.driver_connection
 
 
 def test_a_batch_larger_than_the_socket_buffers_goes_through(database: Database) -> None:
@@ -362,28 +356,20 @@ def test_a_batch_larger_than_the_socket_buffers_goes_through(database: Database)
 
 
 @pytest.mark.parametrize("statement", ["an ORM statement", "a batch"])
-def test_a_connection_lost_mid_transaction_raises_its_own_error(postgres_url: str, statement: str) -> None:
+def test_a_connection_lost_mid_transaction_raises_its_own_error(
+    one_connection: tuple[Database, Database], statement: str
+) -> None:
     # The rollback that follows a lost connection must not raise an error of its own in place of the
     # one that says what happened (db/engine.py forgets the connection's prepared statements on
     # every rollback), and the pool must hand out a working connection afterwards.
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        with pytest.raises(DBAPIError) as raised, single.transaction() as session:
-            batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})
-            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
-            with other.transaction() as killer:
-                # With a timeout it returns once the backend has exited (its socket closed), not when
-                # the signal is sent: the next step must find the connection gone.
-                assert killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
-            if statement == "a batch":
-                batch.run(session, [(COUNT_AUDIT, {"tenant_id": "none"}), (COUNT_AUDIT, {"tenant_id": "x"})])
-            else:
-                session.execute(text("SELECT 1"))
-        assert raised.value.connection_invalidated, raised.value
-        with single.transaction() as session:
-            assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})[0].n == 0
-    finally:
-        single.dispose()
-        other.dispose()
+    single, other = one_connection
+    with pytest.raises(DBAPIError) as raised, single.transaction() as session:
+        batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})
+        terminate_backend(other, session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        if statement == "a batch":
+            batch.run(session, [(COUNT_AUDIT, {"tenant_id": "none"}), (COUNT_AUDIT, {"tenant_id": "x"})])
+        else:
+            session.execute(text("SELECT 1"))
+    assert raised.value.connection_invalidated, raised.value
+    with single.transaction() as session:
+        assert batch.run_one(session, COUNT_AUDIT, {"tenant_id": "none"})[0].n == 0

@@ -16,9 +16,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from db import batch, observed, transaction
 from db.batch import Statement, TransactionEnded
 from db.engine import Database, is_unavailable
-from db.migrate import upgrade
 from db.models import AuditEvent
 from db.tenants import create_tenant
+from tests.support.servers import terminate_backend
 
 INSERT_AUDIT = Statement(
     "INSERT INTO audit_log (tenant_id, actor, action, detail, created_at) "
@@ -181,30 +181,10 @@ def test_facts_are_told_after_the_commit_only(database: Database, told: list, wi
     assert told == [(observed.QUICKBOOKS_STATUS, {"code": "0"})]
 
 
-@pytest.fixture
-def one_connection(postgres_url: str) -> Iterator[tuple[Database, Database]]:
-    """A database whose pool holds a single connection, and another to end that connection from."""
-    single = Database(postgres_url, pool_size=1, max_overflow=0)
-    other = Database(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        upgrade(single.engine)
-        yield single, other
-    finally:
-        single.dispose()
-        other.dispose()
-
-
 def _backend_pid(work: transaction.Transaction, with_orm: bool) -> int:
     if with_orm:
         return int(work.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
     return int(batch.run_one(work, Statement("SELECT pg_backend_pid() AS pid"), {})[0].pid)
-
-
-def _terminate(other: Database, pid: int) -> None:
-    with other.transaction() as killer:
-        # With a timeout it returns once the backend has exited (its socket closed), not when
-        # the signal is sent: the next step must find the connection gone.
-        assert killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -220,7 +200,7 @@ def test_a_connection_lost_mid_transaction_raises_and_is_replaced(
     single, other = one_connection
     with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
         batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
-        _terminate(other, _backend_pid(work, with_orm))
+        terminate_backend(other, _backend_pid(work, with_orm))
         batch.run(work, [(ACTIONS, {"tenant_id": "none"})])
     assert is_unavailable(raised.value), raised.value
     assert _checked_out(single) == 0
@@ -241,7 +221,7 @@ def test_a_connection_lost_between_the_last_batch_and_the_commit_commits_nothing
         batch.run(work, [_insert(tenant_id, "written")])
         if with_orm:
             work.session.add(_orm_entry(tenant_id, "orm"))
-        _terminate(other, _backend_pid(work, with_orm))
+        terminate_backend(other, _backend_pid(work, with_orm))
     assert is_unavailable(raised.value), raised.value
     assert _checked_out(single) == 0
     assert not _errors(caplog), caplog.text
@@ -259,7 +239,7 @@ def test_a_lost_connection_is_not_reported_committed_when_the_block_swallowed_it
     tenant_id = _tenant(single, f"swallowed {with_orm}")
     with pytest.raises(DBAPIError) as raised, transaction.begin(single) as work:
         batch.run(work, [_insert(tenant_id, "written")])
-        _terminate(other, _backend_pid(work, with_orm))
+        terminate_backend(other, _backend_pid(work, with_orm))
         with pytest.raises(DBAPIError):
             batch.run(work, [_insert(tenant_id, "after the loss")])
     assert is_unavailable(raised.value), raised.value
@@ -281,7 +261,7 @@ def test_a_lost_connection_after_the_batch_that_committed_is_no_error(
     with transaction.begin(single) as work:
         pid = _backend_pid(work, with_orm=False)
         batch.run(work, [_insert(tenant_id, "written")], commit=True)
-        _terminate(other, pid)
+        terminate_backend(other, pid)
     assert _checked_out(single) == 0
     assert not _errors(caplog), caplog.text
     assert _actions(single, tenant_id) == ["written"]
@@ -294,7 +274,7 @@ def test_a_connection_closed_while_resting_in_the_pool_is_replaced_at_checkout(
     tenant_id = _tenant(single, "resting")
     with transaction.begin(single) as work:
         pid = _backend_pid(work, with_orm=False)
-    _terminate(other, pid)
+    terminate_backend(other, pid)
     with transaction.begin(single) as work:
         assert _backend_pid(work, with_orm=False) != pid
         batch.run(work, [_insert(tenant_id, "on a new connection")], commit=True)

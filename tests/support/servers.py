@@ -31,6 +31,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def terminate_backend(database: Database, pid: int) -> None:
+    """End a PostgreSQL backend, as a restart or an administrator would, and wait until it has exited
+    (its socket closed): without the timeout ``pg_terminate_backend`` returns once the signal is sent,
+    and the next step could still find the connection open."""
+    with database.transaction() as session:
+        ended = session.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
+    assert ended, f"backend {pid} did not exit within 5 s"
+
+
 def postgres_admin_url() -> str:
     return os.environ.get("QBBRIDGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
