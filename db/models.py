@@ -333,6 +333,12 @@ class Step(Base):
     # The qbXML version the step's own request was last written for: what it carried (an ExternalGUID
     # from 9.0 on) decides how it is looked for if its answer is lost (mapping/flows/reconcile.py).
     sent_qbxml_version: Mapped[QbxmlVersion | None]
+    # The request prepared when the step was queued (raw qbXML that declares its version), with a
+    # stand-in for the step's id; the lowest host level (major * 100 + minor) that takes it as it is;
+    # how many requests it carries. NULL: written at claim time (migration 0020, db/queue/sql.py).
+    prepared_request: Mapped[LongText | None]
+    prepared_level: Mapped[int | None] = mapped_column(Integer)
+    prepared_requests: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[StampedNow]
     claimed_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]

@@ -49,7 +49,8 @@ _PICK_IMPORTS = _pick("imports", PRUNABLE_IMPORT_CONDITION, "acknowledged_at")
 
 _EMPTY = (bindparam("empty", type_=JSON()), bindparam("now", type_=UTCDateTime()))
 _PRUNE_STEPS = text(
-    "UPDATE job_steps SET request = NULL, response = NULL, intent = :empty, result = :empty "
+    "UPDATE job_steps SET request = NULL, response = NULL, intent = :empty, result = :empty, "
+    "prepared_request = NULL "
     "WHERE job_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True), bindparam("empty", type_=JSON()))
 _PRUNE_JOBS = text(

@@ -11,7 +11,7 @@ from db import queue
 from db.models import Job
 from db.states import RETRYABLE_JOB_STATUSES
 from mapping.step_kinds import StepKind
-from requests_builder.raw import RawQbxmlError, check_raw_qbxml
+from requests_builder.raw import RawQbxmlError, check_and_template_raw_qbxml
 
 __all__ = ["JobRefusalReason", "JobRefused", "RawQbxmlError", "cancel", "queue_raw_qbxml", "retry"]
 
@@ -21,13 +21,20 @@ def queue_raw_qbxml(session: Session, *, tenant_id: str, qbxml: str) -> Job:
 
     Raises :class:`RawQbxmlError` (nothing queued) when the document is not a qbXML request message set.
     """
-    check = check_raw_qbxml(qbxml)
+    check, template = check_and_template_raw_qbxml(qbxml, stand_in=queue.STEP_ID_STAND_IN)
+    # Prepared now, from the parse that checked it, when it declares its version: a session's claim
+    # can then hand it out as it is (mapping/rendering.py renders it otherwise, as before).
+    prepared = (
+        queue.PreparedRequest(xml=template.xml, level=template.level, requests=template.requests)
+        if template is not None
+        else None
+    )
     return queue.enqueue(
         session,
         tenant_id=tenant_id,
         kind=StepKind.RAW_QBXML,
         payload={"requestTypes": check.request_types},
-        steps=[queue.NewStep(kind=StepKind.RAW_QBXML, intent={"qbxml": qbxml})],
+        steps=[queue.NewStep(kind=StepKind.RAW_QBXML, intent={"qbxml": qbxml}, prepared=prepared)],
     )
 
 

@@ -48,6 +48,10 @@ MAX_WAITS = 6
 WAIT_HORIZON = dt.timedelta(seconds=30)
 # closeConnection on a ticket no session has (or one the Web Connector mangled).
 ALREADY_ENDED = "qbbridge: this session had already ended."
+# How many sessions a worker remembers whether their last request was handed out as prepared
+# (``WebConnectorService._prepared_last``): forgotten all at once beyond it, which costs each
+# session one attempt at most.
+_REMEMBERED_SESSIONS = 10_000
 
 
 class WebConnectorService:
@@ -57,6 +61,13 @@ class WebConnectorService:
         self.database = database
         self.options = options
         self.clock = clock
+        # Whether sendRequestXML may first try the whole call in one round trip (PostgreSQL only:
+        # ``queue.send_prepared``), and, by session (ticket digest), whether its last request was
+        # handed out as prepared. A session whose steps are rendered (typed sends, retrievals) would
+        # pay a round trip for nothing at every call; it pays it once, and tries again only after a
+        # prepared step came its way. A hint only: every path keeps the queue's guarantees.
+        self._one_round_trip = database.engine.dialect.name == "postgresql"
+        self._prepared_last: dict[str, bool] = {}
 
     # --- serverVersion / clientVersion ---------------------------------------------------------
 
@@ -137,17 +148,26 @@ class WebConnectorService:
             listed=described.supported_versions if described else (),
             product=described.product_name if described else None,
         )
+        touch = queue.touch_params(
+            secret_values.digest(ticket),
+            now=now,
+            cutoff=now - self.options.session_timeout,
+            company_file=company_file,
+            country=country,
+            qbxml_version=decided.version,
+        )
+        digest = touch["ticket_digest"]
+        # Not the session's first call: that one records the host, and may refuse it.
+        first = bool(hcp_response) or decided.refusal is not None
+        if self._one_round_trip and not first and self._prepared_last.get(digest, True):
+            with transaction.begin(self.database) as work:
+                sent = queue.send_prepared(work, touch)
+            if sent is not None:
+                return sent
+            self._remember(digest, prepared=False)
         # A transaction without an SQLAlchemy session unless a rarer branch needs the ORM
         # (db/transaction.py): the common call is batches only.
         with transaction.begin(self.database) as work:
-            touch = queue.touch_params(
-                secret_values.digest(ticket),
-                now=now,
-                cutoff=now - self.options.session_timeout,
-                company_file=company_file,
-                country=country,
-                qbxml_version=decided.version,
-            )
             if hcp_response and refuse_company(work.session, touch, company_file, now):
                 return ""
             if decided.refusal is not None:
@@ -171,9 +191,16 @@ class WebConnectorService:
                 soap_body_limit=self.options.max_soap_body_bytes,
             )
             step = start.step
+            if step is not None:
+                self._remember(digest, prepared=step.sent_xml is not None)
             while True:
                 if step is None:
                     return self._nothing_to_send(work, wc_row, now)
+                if step.sent_xml is not None:
+                    # Prepared when it was queued, and marked sent by its claim (PostgreSQL:
+                    # db/queue/sql.py, ``_PREPARED_READY``): nothing to render or store, only the COMMIT.
+                    queue.mark_sent(work, [], clear_wait_of=wc_row.id if wc_row.waits else None)
+                    return step.sent_xml
                 steps = [step]
                 if self.options.requests_per_message > 1 and queue.shares_message(step, SHARED_KIND):
                     steps += queue.claim_companions(
@@ -205,6 +232,11 @@ class WebConnectorService:
                     clear_wait_of=wc_row.id if wc_row.waits else None,
                 )
                 return message.xml
+
+    def _remember(self, digest: str, *, prepared: bool) -> None:
+        if len(self._prepared_last) >= _REMEMBERED_SESSIONS and digest not in self._prepared_last:
+            self._prepared_last.clear()
+        self._prepared_last[digest] = prepared
 
     def _nothing_to_send(self, work: Work, wc_row: queue.SessionRow, now: dt.datetime) -> str:
         if wc_row.waits < MAX_WAITS and queue.has_runnable(

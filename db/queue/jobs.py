@@ -70,6 +70,9 @@ def job_statements(
                     "intent": step.intent,
                     "reconcilable": step.reconcilable,
                     "now": now,
+                    "prepared_request": step.prepared.xml if step.prepared else None,
+                    "prepared_level": step.prepared.level if step.prepared else None,
+                    "prepared_requests": step.prepared.requests if step.prepared else None,
                 },
             )
             for position, step in enumerate(steps)

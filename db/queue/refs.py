@@ -7,6 +7,20 @@ from typing import Any
 
 from db.transaction import Work, is_postgresql
 
+# Where the step's id goes in a prepared request: the claim replaces it (sql.py, ``_PREPARED_READY``).
+STEP_ID_STAND_IN = "qbbridge-step-id"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """A step's request written when it is queued: ``xml`` with :data:`STEP_ID_STAND_IN` for the
+    step's id (``{id}.0`` … ``{id}.{requests-1}`` as its requestIDs), sent as it is to any host of
+    ``level`` (qbXML major * 100 + minor) or newer."""
+
+    xml: str
+    level: int
+    requests: int
+
 
 @dataclass(slots=True)
 class NewStep:
@@ -14,6 +28,7 @@ class NewStep:
     intent: dict[str, Any] = field(default_factory=dict)
     # True when QuickBooks can be asked whether this step was saved (see mapping/plan.py: Reconcile).
     reconcilable: bool = False
+    prepared: PreparedRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +57,9 @@ class StepRef:
     sent_version: str | None = None  # the qbXML version its own request was last written for
     # Whether it is its job's last step (known for a step just claimed as the first of a message set).
     last: bool = False
+    # What the claim itself marked sent, from the step's prepared request (PostgreSQL, sql.py:
+    # ``_PREPARED_READY``): hand it out as it is, with nothing to render or store. None otherwise.
+    sent_xml: str | None = None
 
 
 def dialect_of(work: Work) -> str:
@@ -100,6 +118,7 @@ def step_ref(row: Any, *, job: JobRef | None = None) -> StepRef:
         job=job,
         sent_version=row.sent_qbxml_version,
         last=bool(getattr(row, "last", False)),
+        sent_xml=getattr(row, "sent_xml", None),
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from db.batch import Statement
 from db.models import OPEN_JOB_CONDITION, Job, Step, WcSession, table_of
+from db.queue.refs import STEP_ID_STAND_IN
 from db.states import JobStatus, StepState, job_status_sql
 
 jobs_table = table_of(Job)
@@ -88,9 +89,10 @@ INSERT_JOB = Statement(
 JOB_BY_PUBLIC_ID = "(SELECT id FROM jobs WHERE public_id = :public_id)"
 INSERT_STEP = Statement(
     "INSERT INTO job_steps (job_id, tenant_id, position, kind, intent, reconcilable, phase, state, "
-    "request_ids, result, attempts, created_at) "
+    "request_ids, result, attempts, created_at, prepared_request, prepared_level, prepared_requests) "
     f"VALUES ({JOB_BY_PUBLIC_ID}, :tenant_id, :position, :kind, :intent, :reconcilable, 'send', "
-    f"'{StepState.QUEUED.value}', '[]', '{{}}', 0, :now)",
+    f"'{StepState.QUEUED.value}', '[]', '{{}}', 0, :now, :prepared_request, :prepared_level, "
+    ":prepared_requests)",
     json_params=["intent"],
     timestamps=["now"],
 )
@@ -164,12 +166,12 @@ _IS_LAST = (
 _STEP_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version"
 _CLAIM = """
     UPDATE job_steps SET state = 'in_flight', session_id = {session}, claimed_at = :now,
-                         attempts = attempts + 1
+                         attempts = attempts + 1{prepared_sent}
     WHERE id = (
         SELECT s.id FROM job_steps s
         WHERE {runnable}
         {lock}
-    ) AND state = 'queued' AND {session} IS NOT NULL
+    ) AND state = 'queued' AND {session} IS NOT NULL{only_ready}
     RETURNING {columns}, {last} AS last
 """
 
@@ -201,16 +203,75 @@ _JOBS_STARTED = (
 )
 
 
-def _claim(*, session: str, tenant: str, lock: str, timestamps: tuple[str, ...], dialect: str) -> Statement:
+# A step prepared when it was queued (``prepared_request``, migration 0020) is marked sent by its
+# claim itself, on PostgreSQL, when the claiming session's host takes it as it is: phase ``send``
+# (a reconciliation sends a query instead) and a host level (the session's qbXML version, major *
+# 100 + minor, read once in the CTE ``host``) at least the request's own. The claim then writes what
+# is sent, with the step's id in place of the stand-in, and its requestIDs, and returns it as
+# ``sent_xml`` without the intent: the call has nothing to render and no second statement to write,
+# only its COMMIT. Otherwise ``sent_xml`` is NULL and the step is rendered and stored after the
+# claim (``MARK_SENT``), as every step is on SQLite. A session version not of the form the service
+# writes (or none) gives no level, and the step is rendered as before.
+_HOST = (
+    "host AS (SELECT CAST(split_part(h.qbxml_version, '.', 1) AS INTEGER) * 100"
+    " + CAST(split_part(h.qbxml_version, '.', 2) AS INTEGER) AS level"
+    " FROM qbwc_sessions h WHERE h.id = {session}"
+    " AND h.qbxml_version ~ '^[0-9][0-9]?[0-9]?[.][0-9][0-9]?$')"
+)
+_PREPARED_READY = (
+    "(job_steps.prepared_request IS NOT NULL AND job_steps.phase = 'send' "
+    "AND job_steps.prepared_level <= (SELECT level FROM host))"
+)
+_PREPARED_SENT = """,
+        request = CASE WHEN {ready}
+            THEN replace(job_steps.prepared_request, '{stand_in}', CAST(job_steps.id AS TEXT))
+            ELSE job_steps.request END,
+        request_ids = CASE WHEN {ready}
+            THEN (SELECT json_agg(CAST(job_steps.id AS TEXT) || '.' || n ORDER BY n)
+                  FROM generate_series(0, job_steps.prepared_requests - 1) AS n)
+            ELSE job_steps.request_ids END"""
+_PREPARED_COLUMNS = (
+    "id, job_id, position, kind, CASE WHEN {ready} THEN NULL ELSE intent END AS intent, attempts, "
+    "request_ids, phase, sent_qbxml_version, CASE WHEN {ready} THEN request END AS sent_xml"
+)
+
+
+# The claim of a sendRequestXML sent whole in one round trip, its COMMIT included (``CLAIM_READY``,
+# claim.py: ``send_prepared``): it takes the tenant's next step only when that step is ready as
+# prepared (above) and the session has no request out. Then the call has nothing else to do: no
+# render, nothing to store, nothing of the session's to orphan (a request still out would be, and
+# its job brought up to date, which is Python's work). Otherwise it takes nothing, and the COMMIT
+# commits the touch alone, which the call's second transaction, the usual one, makes again.
+_ONLY_READY = (
+    f" AND {_PREPARED_READY} AND NOT EXISTS (SELECT 1 FROM job_steps o "
+    "WHERE o.session_id = {session} AND o.state = 'in_flight')"
+)
+
+
+def _claim(
+    *,
+    session: str,
+    tenant: str,
+    lock: str,
+    timestamps: tuple[str, ...],
+    dialect: str,
+    only_ready: bool = False,
+) -> Statement:
+    sent, columns = "", _STEP_COLUMNS
+    if dialect == "postgresql":
+        sent = _PREPARED_SENT.format(ready=_PREPARED_READY, stand_in=STEP_ID_STAND_IN)
+        columns = _PREPARED_COLUMNS.format(ready=_PREPARED_READY)
     claim = _CLAIM.format(
         session=session,
         runnable=_RUNNABLE.format(tenant=tenant),
         lock=lock,
-        columns=_STEP_COLUMNS,
+        columns=columns,
         last=_IS_LAST.format(step="job_steps"),
+        prepared_sent=sent,
+        only_ready=_ONLY_READY.format(session=session) if only_ready else "",
     )
     if dialect == "postgresql":
-        claim = f"WITH claimed AS ({claim}), {_JOB_STARTED}"
+        claim = f"WITH {_HOST.format(session=session)}, claimed AS ({claim}), {_JOB_STARTED}"
     return Statement(claim, timestamps=timestamps, json_columns=("intent", "request_ids"))
 
 
@@ -236,6 +297,15 @@ CLAIM_BY_TICKET = {
     )
     for dialect, lock in _LOCKS.items()
 }
+# PostgreSQL only: SQLite marks nothing sent in a claim.
+CLAIM_READY_BY_TICKET = _claim(
+    session=OPEN_SESSION_ID,
+    tenant=OPEN_SESSION_TENANT,
+    lock=_LOCKS["postgresql"],
+    timestamps=("now", "cutoff"),
+    dialect="postgresql",
+    only_ready=True,
+)
 
 # The claim of the steps that travel with a first one in the same message set (see claim_companions),
 # the last step of the head job (``:job_id``). Only the jobs right after it in queue order may join,
@@ -355,6 +425,15 @@ MARK_SENT = Statement(
 )
 # The session was asked to wait and now has work: sent with the requests, in the same batch.
 CLEAR_WAIT = Statement("UPDATE qbwc_sessions SET wait_requested = false WHERE id = :session_id")
+# The same after ``CLAIM_READY_BY_TICKET``, in its batch: only when that claim took a step (the
+# session has a request out now; it had none before the claim).
+CLEAR_WAIT_IF_CLAIMED_BY_TICKET = Statement(
+    "UPDATE qbwc_sessions SET wait_requested = false "
+    "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff "
+    "AND wait_requested AND EXISTS (SELECT 1 FROM job_steps s "
+    "WHERE s.session_id = qbwc_sessions.id AND s.state = 'in_flight')",
+    timestamps=("cutoff",),
+)
 # The session asked to wait (``NoOp``) for work due within seconds, and what getLastError will say.
 ASK_TO_WAIT = Statement(
     "UPDATE qbwc_sessions SET wait_requested = true, waits = :waits WHERE id = :session_id"

@@ -93,6 +93,10 @@ class History:
                         state=step_state,
                         intent={"customer": {"name": "Old Customer"}},
                         request=REQUEST if status != "queued" else None,
+                        # A raw step's request prepared when it was queued holds the payload too.
+                        prepared_request=REQUEST,
+                        prepared_level=1300,
+                        prepared_requests=1,
                         response=RESPONSE if status not in ("queued", "unknown_outcome") else None,
                         status_code=3100 if status == "failed" else 0,
                         status_severity="Error" if status == "failed" else "Info",
@@ -183,7 +187,7 @@ def test_old_payloads_go_and_what_each_step_was_stays(database: Database) -> Non
         assert job.payload == {} and job.result == {}
         assert job.warnings == ["a warning"]
         for step in steps:
-            assert step.request is None and step.response is None
+            assert step.request is None and step.response is None and step.prepared_request is None
             assert step.intent == {} and step.result == {}
     job, steps = job_row(database, old_failed)
     assert job.status == "failed" and job.error == "The name is in use."
@@ -194,7 +198,7 @@ def test_old_payloads_go_and_what_each_step_was_stays(database: Database) -> Non
     for public_id in (old_unknown, recent, waiting):
         job, steps = job_row(database, public_id)
         assert job.payload_pruned_at is None and job.payload["salesOrder"]["code"] == "SO-1"
-        assert all(step.intent for step in steps)
+        assert all(step.intent and step.prepared_request == REQUEST for step in steps)
     _, unknown_steps = job_row(database, old_unknown)
     assert all(step.request == REQUEST for step in unknown_steps)
 

@@ -692,6 +692,12 @@ def fill_0019(rows: Rows) -> Expected:
     return fill_0018(rows)
 
 
+def fill_0020(rows: Rows) -> Expected:
+    """0020 only adds the prepared-request columns of a step, NULL for the steps queued before it
+    (sent as before: tests/sends/test_prepared_raw.py): the rows are those of 0019."""
+    return fill_0019(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -712,4 +718,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0017": fill_0017,
     "0018": fill_0018,
     "0019": fill_0019,
+    "0020": fill_0020,
 }
