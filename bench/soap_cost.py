@@ -9,7 +9,7 @@ receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is rea
 
     .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline] [--compare-commit-apart]
                                         [--compare-spyne-messages] [--compare-orm-session]
-                                        [--compare-fresh-transformer]
+                                        [--compare-fresh-transformer] [--compare-unprepared]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
@@ -21,7 +21,9 @@ reading of the arguments and writing of the answers (``qbwc/soap11.py`` left out
 ``--compare-orm-session`` with every transaction of the hot calls through SQLAlchemy's session
 (``Database.transaction()``) instead of ``db/transaction.py``'s pool connection, and
 ``--compare-fresh-transformer`` with a new psycopg ``Transformer`` for every batch instead of the one
-each connection keeps (``db/batch.py``). The pipeline and
+each connection keeps (``db/batch.py``), and ``--compare-unprepared`` with the jobs of its sessions
+queued without a prepared request, as before migration 0020 (each rendered when claimed and stored
+in a second statement), while the others are queued as the admin API queues them. The pipeline and
 COMMIT-apart variants run with the session too, as they did when they were measured.
 """
 
@@ -48,6 +50,7 @@ from db import batch, queue, transaction
 from db import tenants as tenant_repo
 from db.engine import Database
 from db.migrate import upgrade
+from mapping import jobs as job_rules
 from qbwc.endpoint import wsgi_environ
 from qbwc.options import ServiceOptions
 from qbwc.service import WebConnectorService
@@ -114,9 +117,14 @@ class Caller:
         return 3 + 2 * REQUESTS + 1
 
 
-def enqueue_queries(session: Session, tenant_id: str, count: int) -> None:
-    """``count`` raw qbXML jobs of one customer query each for the tenant."""
+def enqueue_queries(session: Session, tenant_id: str, count: int, *, prepared: bool = True) -> None:
+    """``count`` raw qbXML jobs of one customer query each for the tenant, queued as the admin API
+    queues them (prepared when queued: ``mapping.jobs.queue_raw_qbxml``), or without ``prepared`` as
+    a step was queued before migration 0020 (rendered when claimed)."""
     for n in range(count):
+        if prepared:
+            job_rules.queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY.format(n=n))
+            continue
         queue.enqueue(
             session,
             tenant_id=tenant_id,
@@ -197,6 +205,8 @@ def fresh_transformer_run(session: Any, statements: Any, *, commit: bool = False
 
 _RUN_AS_BUILT = batch.run
 _BEGIN_AS_BUILT = transaction.begin
+# The variant whose tenants' jobs are queued without a prepared request (``enqueue_queries``).
+UNPREPARED = "rendered when claimed"
 # Each comparison: its option, its variant's name, the ``db.batch.run`` the variant runs with,
 # whether its calls go through Spyne's own reading and writing of messages, and the hot calls'
 # ``db.transaction.begin``.
@@ -206,6 +216,7 @@ COMPARISONS = {
     "compare_spyne_messages": ("Spyne's reading and writing", (_RUN_AS_BUILT, True, _BEGIN_AS_BUILT)),
     "compare_orm_session": ("SQLAlchemy's session", (_RUN_AS_BUILT, False, session_begin)),
     "compare_fresh_transformer": ("a Transformer a batch", (fresh_transformer_run, False, _BEGIN_AS_BUILT)),
+    "compare_unprepared": (UNPREPARED, (_RUN_AS_BUILT, False, _BEGIN_AS_BUILT)),
 }
 
 
@@ -236,8 +247,16 @@ def main() -> None:
         action="store_true",
         help="alternate sessions with a new psycopg Transformer for every batch, as before one was kept",
     )
+    parser.add_argument(
+        "--compare-unprepared",
+        action="store_true",
+        help="alternate sessions with jobs queued without a prepared request, rendered when claimed",
+    )
     options.add_without_new_indexes(parser, "from the benchmark's database")
     args = parser.parse_args()
+    runs: dict[str, Any] = {"as built": (_RUN_AS_BUILT, False, _BEGIN_AS_BUILT)}
+    runs.update(run for option, run in COMPARISONS.items() if getattr(args, option))
+    variants = list(runs)
     url = create_postgres_database()
     database = Database(url)
     try:
@@ -249,7 +268,9 @@ def main() -> None:
             for index in range(args.tenants + 5):
                 tenant = tenant_repo.create_tenant(session, f"Cost {index}")
                 token = tenant_repo.issue_token(session, tenant)
-                enqueue_queries(session, tenant.id, REQUESTS)
+                # The first 5 warm up; then the variants take the tenants in turn (below).
+                variant = variants[(index - 5) % len(variants)] if index >= 5 else "as built"
+                enqueue_queries(session, tenant.id, REQUESTS, prepared=variant != UNPREPARED)
                 credentials.append((tenant.qbwc_username, token))
         caller = Caller(database)
         for username, token in credentials[:5]:
@@ -258,9 +279,6 @@ def main() -> None:
         caller.calls_by_method.clear()
         freeze_like_the_server()
         pids = backend_pids(database.engine)
-        runs: dict[str, Any] = {"as built": (_RUN_AS_BUILT, False, _BEGIN_AS_BUILT)}
-        runs.update(run for option, run in COMPARISONS.items() if getattr(args, option))
-        variants = list(runs)
         costs = {variant: Cost() for variant in variants}
         for index, (username, token) in enumerate(credentials[5:]):
             variant = variants[index % len(variants)]
