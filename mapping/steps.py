@@ -32,12 +32,15 @@ def apply_outcome(
     now: dt.datetime,
     session_id: int | None = None,
     check_runnable_for: str | None = None,
+    last_work: bool = False,
 ) -> bool | None:
     """Store the answer on the step, move the step and its job, and write the link it created.
 
     With ``check_runnable_for``: whether that tenant has a step to send afterwards, asked in the batch
     that settles the step (see ``queue.settle_step``); None for a retrieval's page, where the caller
-    asks.
+    asks. With ``last_work`` (the caller does nothing in the transaction afterwards), a success may
+    commit in its settling batch (``queue.settle_step``'s ``commit``: it may raise
+    ``queue.WorkFollows``).
     """
     if outcome.page:
         # Responses of the page that are not the step's own are only known once it is read.
@@ -102,7 +105,15 @@ def apply_outcome(
                 (queue.SET_JOB_RESULT, {"job_id": step.job_id, "result": result}),
             ]
     return queue.settle_step(
-        session, step, state, answer, now=now, before=before, check_runnable_for=check_runnable_for
+        session,
+        step,
+        state,
+        answer,
+        now=now,
+        before=before,
+        check_runnable_for=check_runnable_for,
+        # Warnings went to the job through the ORM session, flushed by the batch: kept apart.
+        commit=last_work and not outcome.warnings,
     )
 
 

@@ -271,6 +271,26 @@ class WebConnectorService:
                 now,
             )
             return -1 if refused else 100
+        try:
+            return self._receive(ticket, response, hresult, message, now, commit_with_settle=True)
+        except queue.WorkFollows:
+            # The settled job needs more work (it was cancelled meanwhile, say): nothing was committed,
+            # and the call is made again with that work before its COMMIT.
+            return self._receive(ticket, response, hresult, message, now, commit_with_settle=False)
+
+    def _receive(
+        self,
+        ticket: str,
+        response: str | None,
+        hresult: str | None,
+        message: str | None,
+        now: dt.datetime,
+        *,
+        commit_with_settle: bool,
+    ) -> int:
+        """``receive_response_xml`` in one transaction. With ``commit_with_settle``, on PostgreSQL an
+        answer that settles one step, which is all the call does, commits in the batch that settles
+        it (``apply_outcome``'s ``last_work``): one round trip fewer."""
         with transaction.begin(self.database) as work:
             cutoff = now - self.options.session_timeout
             digest = secret_values.digest(ticket)
@@ -301,6 +321,8 @@ class WebConnectorService:
             more: bool | None = None
             settlement = settle_answer(steps, response, code, message or "")
             settled = settlement.steps
+            # Nothing follows the settling of a lone step whose answer is all its own (below).
+            alone = commit_with_settle and len(steps) == 1 and not fatal and not settlement.foreign
             for index, (step, part, outcome) in enumerate(settled):
                 last = index == len(settled) - 1
                 more = apply_outcome(
@@ -311,6 +333,7 @@ class WebConnectorService:
                     now=now,
                     session_id=wc_row.id,
                     check_runnable_for=wc_row.tenant_id if last and not fatal else None,
+                    last_work=alone and last and not outcome.page and not outcome.foreign,
                 )
             if len(steps) > 1:
                 # The touch counted one answered request; the message set carried len(steps).

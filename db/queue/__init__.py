@@ -32,6 +32,7 @@ from db.queue.refs import (
     dialect_of,
 )
 from db.queue.settle import (
+    WorkFollows,
     finish_step,
     is_finished,
     latest_unknown_steps,
@@ -83,6 +84,7 @@ __all__ = [
     "SessionOutcomes",
     "SessionRow",
     "StepRef",
+    "WorkFollows",
     "ask_to_wait",
     "cancel_job",
     "claim_companions",

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db import batch, links, observed, outcome_log
@@ -27,7 +28,24 @@ from db.queue.sql import (
     UPDATE_JOB,
 )
 from db.states import FINISHED_STEP_STATES, JobStatus, StepState
-from db.transaction import Work, session_of
+from db.transaction import Work, is_postgresql, session_of
+
+# The job statuses after which more work follows in the same transaction (``_after_job_update``):
+# links released, dependents failed.
+_FOLLOWED_UP = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN_OUTCOME})
+# Before the COMMIT of a settling batch (``settle_step`` with ``commit``): fails the batch, COMMIT
+# included, when the job's new status is one of those (migration 0021, SQLSTATE ``QB002``).
+_NOTHING_FOLLOWS = Statement(
+    "SELECT qbbridge_commit_only_if(status NOT IN ("
+    + ", ".join(f"'{status.value}'" for status in sorted(_FOLLOWED_UP))
+    + ")) FROM jobs WHERE id = :job_id"
+)
+_WORK_FOLLOWS = "QB002"
+
+
+class WorkFollows(Exception):
+    """A settling batch meant to commit found its job's new status needs more work first; nothing of
+    the transaction was committed, and it must be made again without ``commit``."""
 
 
 def latest_unknown_steps(session: Session, *, session_id: int) -> list[StepRef]:
@@ -48,6 +66,7 @@ def settle_step(
     phase: str | None = None,
     before: Sequence[tuple[Statement, dict[str, Any]]] = (),
     check_runnable_for: str | None = None,
+    commit: bool = False,
 ) -> bool | None:
     """Store QuickBooks' answer and the step's new state in one statement, then update its job.
 
@@ -59,6 +78,11 @@ def settle_step(
     (what ``has_runnable`` says), saving the Web Connector's answer a round trip, and returns it.
     What ``_after_job_update`` does next cannot change it: the jobs it fails were waiting for this one,
     and a job waiting for an unfinished one is not runnable.
+
+    With ``commit``, settling a step that succeeded is the transaction's last work, on PostgreSQL:
+    the batch ends with the COMMIT, unless the job's new status needs more work (``_FOLLOWED_UP``),
+    in which case the batch fails before it and this raises :class:`WorkFollows`. Any other state,
+    and SQLite, commit as usual.
     """
     final = state != StepState.QUEUED
     statements: list[tuple[Statement, dict[str, Any]]] = [
@@ -97,9 +121,18 @@ def settle_step(
     confirm = state == StepState.SUCCEEDED and (step.job is None or step.job.link_entity is not None)
     if confirm:
         statements.append((links.CONFIRM_IF_JOB_SUCCEEDED, {"now": now, "job_id": step.job_id}))
+    # A failed or lost step's job always has work to follow (above); a success's almost never.
+    commit = commit and state == StepState.SUCCEEDED and is_postgresql(session)
+    if commit:
+        statements.append((_NOTHING_FOLLOWS, {"job_id": step.job_id}))
     if check_runnable_for is not None:
         statements.append((ANY_RUNNABLE, {"tenant_id": check_runnable_for, "now": now}))
-    results = batch.run(session, statements)
+    try:
+        results = batch.run(session, statements, commit=commit)
+    except DBAPIError as exc:
+        if commit and getattr(exc.orig, "sqlstate", None) == _WORK_FOLLOWS:
+            raise WorkFollows(f"job {step.job_id} has work to follow its new status") from exc
+        raise
     if answer.status_code is not None:
         observed.note(session, observed.QUICKBOOKS_STATUS, code=str(answer.status_code))
     previous = results[before_index][0].status if before_index is not None else None

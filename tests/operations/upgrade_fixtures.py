@@ -698,6 +698,11 @@ def fill_0020(rows: Rows) -> Expected:
     return fill_0019(rows)
 
 
+def fill_0021(rows: Rows) -> Expected:
+    """0021 only adds a function (PostgreSQL) that a settling batch calls: the rows are those of 0020."""
+    return fill_0020(rows)
+
+
 FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0001": fill_0001,
     "0002": fill_0002,
@@ -719,4 +724,5 @@ FIXTURES: dict[str, Callable[[Rows], Expected]] = {
     "0018": fill_0018,
     "0019": fill_0019,
     "0020": fill_0020,
+    "0021": fill_0021,
 }

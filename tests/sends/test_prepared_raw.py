@@ -409,3 +409,94 @@ def test_one_round_trip_ends_the_wait_the_session_was_asked_for_and_only_when_it
     assert connector.send()
     assert step_of(database, second).state == "in_flight"
     assert session_row(database, connector.ticket).wait_requested is False
+
+
+# --- a receiveResponseXML that settles one step commits in the batch that settles it -------------
+
+
+def test_an_answer_that_settles_a_step_commits_in_its_settling_batch(
+    pg_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = pg_database
+    tenant_id, username, token = new_tenant(database)
+    jobs = [queue_raw(database, tenant_id, raw()) for _ in range(2)]
+    connector = Connector(database, username, token, "13.0")
+    trips = RoundTrips(monkeypatch)
+    progress = []
+    for job_id in jobs:
+        sent = connector.send()
+        before = trips.count
+        progress.append(connector.receive(answer(sent)))
+        # The touch with the read of the step out, then the settling batch with the COMMIT.
+        assert trips.count - before == 2
+        assert step_of(database, job_id).state == "succeeded"
+    assert progress == [50, 100]
+
+
+def _two_step_job(database: Database, tenant_id: str, *, depends_on: int | None = None) -> int:
+    with database.transaction() as session:
+        job = queue.enqueue(
+            session,
+            tenant_id=tenant_id,
+            kind="raw_qbxml",
+            payload={},
+            steps=[queue.NewStep(kind="raw_qbxml", intent={"qbxml": raw()}) for _ in range(2)],
+            depends_on_job_id=depends_on,
+        )
+        return job.id
+
+
+def test_a_success_whose_job_was_cancelled_meanwhile_fails_the_jobs_waiting_for_it(
+    database: Database, tenant: tuple[str, str, str]
+) -> None:
+    """The job's new status (cancelled) needs work after the settling: its dependents failed. On
+    PostgreSQL the settling batch meant to commit is refused before its COMMIT, and the call is made
+    again with that work in it; nothing is lost or done twice."""
+    tenant_id, username, token = tenant
+    job_id = _two_step_job(database, tenant_id)
+    waiting = _two_step_job(database, tenant_id, depends_on=job_id)
+    connector = Connector(database, username, token, "13.0")
+    sent = connector.send()
+    with database.transaction() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job_rules.cancel(session, job, now=utcnow())
+    assert connector.receive(answer(sent)) == 100
+    with database.sessions() as session:
+        states = {
+            s.position: s.state for s in session.scalars(select(Step).where(Step.job_id == job_id)).all()
+        }
+        assert states == {0: "succeeded", 1: "cancelled"}
+        assert session.get(Job, job_id).status == "cancelled"  # type: ignore[union-attr]
+        assert session.get(Job, waiting).status == "failed"  # type: ignore[union-attr]
+        # The answer was counted once.
+        row = session.scalars(
+            select(WcSession).where(WcSession.ticket_digest == digest(connector.ticket))
+        ).one()
+        assert row.steps_done == 1
+
+
+def test_a_refused_commit_is_made_again_in_full_and_costs_one_more_transaction(
+    pg_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = pg_database
+    tenant_id, username, token = new_tenant(database)
+    job_id = _two_step_job(database, tenant_id)
+    connector = Connector(database, username, token, "13.0")
+    sent = connector.send()
+    with database.transaction() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job_rules.cancel(session, job, now=utcnow())
+    trips = RoundTrips(monkeypatch)
+    assert connector.receive(answer(sent)) == 100
+    # Touch and settle refused (2), then touch, settle, the job's follow-up and COMMIT again.
+    assert trips.count > 4
+    assert step_of_position(database, job_id, 0).state == "succeeded"
+
+
+def step_of_position(database: Database, job_id: int, position: int) -> Step:
+    with database.sessions() as session:
+        step = session.scalars(select(Step).where(Step.job_id == job_id, Step.position == position)).one()
+        session.expunge_all()
+    return step
