@@ -10,6 +10,7 @@ receiveResponseXML, closeConnection), one after another. PostgreSQL's CPU is rea
     .venv/bin/python bench/soap_cost.py [--tenants 60] [--compare-psycopg-pipeline] [--compare-commit-apart]
                                         [--compare-spyne-messages] [--compare-orm-session]
                                         [--compare-fresh-transformer] [--compare-unprepared]
+                                        [--compare-commit-after-settle]
 
 CPU time still drifts with the machine's load from one minute to the next, more than a small change
 moves it. ``--compare-psycopg-pipeline`` measures one decision without that drift: sessions alternate
@@ -23,7 +24,9 @@ reading of the arguments and writing of the answers (``qbwc/soap11.py`` left out
 ``--compare-fresh-transformer`` with a new psycopg ``Transformer`` for every batch instead of the one
 each connection keeps (``db/batch.py``), and ``--compare-unprepared`` with the jobs of its sessions
 queued without a prepared request, as before migration 0020 (each rendered when claimed and stored
-in a second statement), while the others are queued as the admin API queues them. The pipeline and
+in a second statement), while the others are queued as the admin API queues them, and
+``--compare-commit-after-settle`` with receiveResponseXML's COMMIT in a round trip of its own after
+the batch that settles the step, as before migration 0021. The pipeline and
 COMMIT-apart variants run with the session too, as they did when they were measured.
 """
 
@@ -207,6 +210,15 @@ _RUN_AS_BUILT = batch.run
 _BEGIN_AS_BUILT = transaction.begin
 # The variant whose tenants' jobs are queued without a prepared request (``enqueue_queries``).
 UNPREPARED = "rendered when claimed"
+# The variant whose receiveResponseXML commits after its settling batch, in a round trip of its own.
+COMMIT_AFTER_SETTLE = "COMMIT after the settling batch"
+_RECEIVE_AS_BUILT = WebConnectorService._receive
+
+
+def receive_committing_apart(self: WebConnectorService, *args: Any, commit_with_settle: bool) -> int:
+    return _RECEIVE_AS_BUILT(self, *args, commit_with_settle=False)
+
+
 # Each comparison: its option, its variant's name, the ``db.batch.run`` the variant runs with,
 # whether its calls go through Spyne's own reading and writing of messages, and the hot calls'
 # ``db.transaction.begin``.
@@ -217,6 +229,7 @@ COMPARISONS = {
     "compare_orm_session": ("SQLAlchemy's session", (_RUN_AS_BUILT, False, session_begin)),
     "compare_fresh_transformer": ("a Transformer a batch", (fresh_transformer_run, False, _BEGIN_AS_BUILT)),
     "compare_unprepared": (UNPREPARED, (_RUN_AS_BUILT, False, _BEGIN_AS_BUILT)),
+    "compare_commit_after_settle": (COMMIT_AFTER_SETTLE, (_RUN_AS_BUILT, False, _BEGIN_AS_BUILT)),
 }
 
 
@@ -246,6 +259,11 @@ def main() -> None:
         "--compare-fresh-transformer",
         action="store_true",
         help="alternate sessions with a new psycopg Transformer for every batch, as before one was kept",
+    )
+    parser.add_argument(
+        "--compare-commit-after-settle",
+        action="store_true",
+        help="alternate sessions with receiveResponseXML's COMMIT sent after its settling batch",
     )
     parser.add_argument(
         "--compare-unprepared",
@@ -283,6 +301,9 @@ def main() -> None:
         for index, (username, token) in enumerate(credentials[5:]):
             variant = variants[index % len(variants)]
             batch.run, spyne_messages, transaction.begin = runs[variant]
+            WebConnectorService._receive = (  # type: ignore[method-assign]
+                receive_committing_apart if variant == COMMIT_AFTER_SETTLE else _RECEIVE_AS_BUILT
+            )
             caller.wsgi = caller.spyne_messages if spyne_messages else caller.as_built
             costs[variant].measure(pids, lambda u=username, t=token: caller.session(u, t))
         batch.run = _RUN_AS_BUILT
