@@ -17,7 +17,6 @@ from db.queue.sql import (
     CLAIM_COMPANIONS,
     CLAIM_READY_BY_TICKET,
     CLEAR_WAIT,
-    CLEAR_WAIT_IF_CLAIMED_BY_TICKET,
     COUNT_QUEUED,
     IN_FLIGHT_BY_TICKET,
     JOB_OF_CLAIM_TO_IN_FLIGHT,
@@ -123,16 +122,12 @@ def start_send(
 def send_prepared(session: Work, touch: dict[str, Any]) -> str | None:
     """A whole ``sendRequestXML`` in one round trip, its COMMIT included, when it can be (PostgreSQL):
     touch the session; claim the tenant's next step only if it is ready as prepared when queued and
-    the session has no request out (``sql.py``: ``CLAIM_READY_BY_TICKET``), which marks it sent and
-    moves its job in flight; end the session's wait if it claimed. Returns what to hand the Web
+    the session has no request out (``sql.py``: ``CLAIM_READY_BY_TICKET``), which marks it sent,
+    moves its job in flight and ends the session's wait if it asked for one. Returns what to hand the Web
     Connector, or None when it claimed nothing: the transaction has then committed the touch alone,
     and the call goes on in a new one as usual (``start_send``). The caller's transaction is ended
     either way."""
-    touched, claimed, _ = batch.run(
-        session,
-        [(TOUCH, touch), (CLAIM_READY_BY_TICKET, touch), (CLEAR_WAIT_IF_CLAIMED_BY_TICKET, touch)],
-        commit=True,
-    )
+    touched, claimed = batch.run(session, [(TOUCH, touch), (CLAIM_READY_BY_TICKET, touch)], commit=True)
     if not touched or not claimed:
         return None
     sent: str | None = claimed[0].sent_xml

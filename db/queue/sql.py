@@ -271,8 +271,19 @@ def _claim(
         only_ready=_ONLY_READY.format(session=session) if only_ready else "",
     )
     if dialect == "postgresql":
-        claim = f"WITH {_HOST.format(session=session)}, claimed AS ({claim}), {_JOB_STARTED}"
+        started = _JOB_STARTED
+        if only_ready:
+            # Ends the session's wait when it asked for one, in the same statement: a step is taken.
+            started = started.replace(") SELECT * FROM claimed", f"), {_WAIT_ENDED.format(session=session)}")
+        claim = f"WITH {_HOST.format(session=session)}, claimed AS ({claim}), {started}"
     return Statement(claim, timestamps=timestamps, json_columns=("intent", "request_ids"))
+
+
+_WAIT_ENDED = (
+    "wait_ended AS (UPDATE qbwc_sessions SET wait_requested = false "
+    "WHERE id = {session} AND wait_requested AND EXISTS (SELECT 1 FROM claimed)) "
+    "SELECT * FROM claimed"
+)
 
 
 _LOCKS = {"postgresql": "FOR UPDATE SKIP LOCKED", "sqlite": ""}
@@ -425,15 +436,6 @@ MARK_SENT = Statement(
 )
 # The session was asked to wait and now has work: sent with the requests, in the same batch.
 CLEAR_WAIT = Statement("UPDATE qbwc_sessions SET wait_requested = false WHERE id = :session_id")
-# The same after ``CLAIM_READY_BY_TICKET``, in its batch: only when that claim took a step (the
-# session has a request out now; it had none before the claim).
-CLEAR_WAIT_IF_CLAIMED_BY_TICKET = Statement(
-    "UPDATE qbwc_sessions SET wait_requested = false "
-    "WHERE ticket_digest = :ticket_digest AND state = 'open' AND last_seen_at >= :cutoff "
-    "AND wait_requested AND EXISTS (SELECT 1 FROM job_steps s "
-    "WHERE s.session_id = qbwc_sessions.id AND s.state = 'in_flight')",
-    timestamps=("cutoff",),
-)
 # The session asked to wait (``NoOp``) for work due within seconds, and what getLastError will say.
 ASK_TO_WAIT = Statement(
     "UPDATE qbwc_sessions SET wait_requested = true, waits = :waits WHERE id = :session_id"
