@@ -335,7 +335,8 @@ class Step(Base):
     sent_qbxml_version: Mapped[QbxmlVersion | None]
     # The request prepared when the step was queued (raw qbXML that declares its version), with a
     # stand-in for the step's id; the lowest host level (major * 100 + minor) that takes it as it is;
-    # how many requests it carries. NULL: written at claim time (migration 0020, db/queue/sql.py).
+    # how many requests it carries. NULL: written at claim time (migration 0020, db/queue/sql.py);
+    # cleared when the step ends.
     prepared_request: Mapped[LongText | None]
     prepared_level: Mapped[int | None] = mapped_column(Integer)
     prepared_requests: Mapped[int | None] = mapped_column(Integer)

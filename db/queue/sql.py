@@ -469,6 +469,8 @@ SETTLE = Statement(
     "UPDATE job_steps SET state = :state, completed_at = :completed_at, "
     # A step put back in the queue belongs to no session any more; a settled one keeps its session.
     "session_id = CASE WHEN :final THEN session_id ELSE NULL END, "
+    # A prepared request is not kept past the step's end: a retry renders it (migration 0020).
+    "prepared_request = CASE WHEN :final THEN NULL ELSE prepared_request END, "
     "not_before = :not_before, phase = COALESCE(:phase, phase), response = :response, "
     "status_code = :status_code, "
     "status_severity = :status_severity, status_message = :status_message, hresult = :hresult, "

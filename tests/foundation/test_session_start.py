@@ -290,16 +290,24 @@ def test_close_is_one_batch_and_orphans_what_the_session_still_had_out(
     assert service.close_connection("not-a-ticket-of-ours") == "qbbridge: this session had already ended."
 
 
-def test_a_request_handed_out_is_two_batches_the_second_ending_the_transaction(
-    database: Database, clock: Clock, commits: list[bool]
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared when queued", "rendered when claimed"])
+def test_a_request_handed_out_ends_its_transaction_in_its_last_batch(
+    database: Database, clock: Clock, commits: list[bool], prepared: bool
 ) -> None:
     """sendRequestXML: the claim, then what was sent stored with the session's wait ended, in the
-    batch that commits (on PostgreSQL, in the same round trip); another connection sees it all as
-    soon as the call returns."""
+    batch that commits (on PostgreSQL, in the same round trip). On PostgreSQL a step prepared when
+    it was queued (raw qbXML that declares its version) goes in one batch that claims it, marks it
+    sent, ends the wait and commits; before a step rendered when claimed, that one batch found
+    nothing to take and committed the touch alone. Another connection sees it all as soon as the call
+    returns."""
     service = _service(database, clock)
     tenant_id, username, token = _tenant(database)
     with database.transaction() as session:
-        queue_raw_qbxml(session, tenant_id=tenant_id, qbxml=QUERY)
+        queue_raw_qbxml(
+            session,
+            tenant_id=tenant_id,
+            qbxml=QUERY if prepared else QUERY.replace('<?qbxml version="13.0"?>', ""),
+        )
     ticket, _ = service.authenticate(username, token, client_address=OFFICE)
     with database.transaction() as session:
         # The connector was asked to wait once, as when work was due in seconds.
@@ -308,7 +316,10 @@ def test_a_request_handed_out_is_two_batches_the_second_ending_the_transaction(
         )
     commits.clear()
     assert service.send_request_xml(ticket, "", "C:\\Books.qbw", "US", 13, 0)
-    assert commits == [False, True]
+    if not database.is_postgresql:
+        assert commits == [False, True]
+    else:
+        assert commits == ([True] if prepared else [True, False, True])
     with database.engine.connect() as other:
         step = other.execute(select(Step.request, Step.state).where(Step.tenant_id == tenant_id)).one()
         wait = other.execute(

@@ -6,7 +6,8 @@ takes it as it is (``prepared_level``, major * 100 + minor) and how many request
 (``prepared_requests``). On PostgreSQL the claim of such a step on a host of that level or newer
 writes what is sent, requestIDs included, in the same statement (db/queue/sql.py,
 ``_PREPARED_READY``), so the call neither reads the document again nor writes it in a second
-statement. Every other step has NULL here and is written at claim time as before.
+statement. Every other step has NULL here and is written at claim time as before. The prepared text
+is cleared when the step ends (a retry renders it), so the document is not kept a third time.
 
 Revision ID: 0020
 Revises: 0019
