@@ -169,17 +169,29 @@ def claim_once(database: Database, ticket: str) -> queue.StepRef | None:
     return claimed
 
 
+def queued_session(
+    database: Database,
+    documents: list[str],
+    *,
+    tenant: tuple[str, str, str] | None = None,
+    version: str = "13.0",
+) -> tuple[Connector, list[int]]:
+    """A job queued for each document (for a new tenant unless one is given), and a session of the
+    tenant's Web Connector on a host of ``version``."""
+    tenant_id, username, token = tenant or new_tenant(database)
+    jobs = [queue_raw(database, tenant_id, document) for document in documents]
+    return Connector(database, username, token, version), jobs
+
+
 def test_a_prepared_step_is_handed_out_and_kept_exactly_as_rendering_writes_it(
     database: Database, tenant: tuple[str, str, str]
 ) -> None:
-    tenant_id, username, token = tenant
     document = raw()
-    job_id = queue_raw(database, tenant_id, document)
+    connector, [job_id] = queued_session(database, [document], tenant=tenant)
     queued = step_of(database, job_id)
     assert queued.prepared_request is not None and queued.prepared_level == 1300
     assert queued.prepared_requests == 2
 
-    connector = Connector(database, username, token, "13.0")
     sent = connector.send()
     expected = prepare_raw_qbxml(document, request_id_prefix=str(queued.id), host_max_version="13.0")
     assert sent == expected.xml
@@ -194,17 +206,20 @@ def test_a_prepared_step_is_handed_out_and_kept_exactly_as_rendering_writes_it(
         assert session.get(Job, job_id).status == "succeeded"  # type: ignore[union-attr]
 
 
+def settled_once(database: Database, tenant: tuple[str, str, str]) -> Connector:
+    """A session that handed out one prepared request and settled its answer: its version is known
+    (from its first sendRequestXML) and it has nothing out."""
+    connector, [job_id] = queued_session(database, [raw()], tenant=tenant)
+    connector.receive(answer(connector.send()))
+    assert step_of(database, job_id).state == "succeeded"
+    return connector
+
+
 def test_on_postgresql_the_claim_itself_marks_a_prepared_step_sent(
     database: Database, tenant: tuple[str, str, str]
 ) -> None:
-    tenant_id, username, token = tenant
-    job_id = queue_raw(database, tenant_id, raw())
-    connector = Connector(database, username, token, "13.0")
-    # The session's version is known from its first sendRequestXML: send one, answer it, then look
-    # at the claim of the next job.
-    connector.receive(answer(connector.send()))
-    assert step_of(database, job_id).state == "succeeded"
-    second = queue_raw(database, tenant_id, raw())
+    connector = settled_once(database, tenant)
+    second = queue_raw(database, tenant[0], raw())
     claimed = claim_once(database, connector.ticket)
     assert claimed is not None and claimed.job_id == second
     if database.engine.dialect.name == "postgresql":
@@ -227,10 +242,8 @@ def test_on_postgresql_the_claim_itself_marks_a_prepared_step_sent(
 def test_a_host_older_than_the_document_gets_it_rendered_for_its_own_version(
     database: Database, tenant: tuple[str, str, str], document_version: str, host: str
 ) -> None:
-    tenant_id, username, token = tenant
     document = raw(document_version)
-    job_id = queue_raw(database, tenant_id, document)
-    connector = Connector(database, username, token, host)
+    connector, [job_id] = queued_session(database, [document], tenant=tenant, version=host)
     sent = connector.send()
     step = step_of(database, job_id)
     assert f'<?qbxml version="{host}"?>' in sent
@@ -252,10 +265,8 @@ def test_a_host_older_than_the_document_gets_it_rendered_for_its_own_version(
 def test_a_step_without_a_preparation_is_rendered_at_claim_time_as_before(
     database: Database, tenant: tuple[str, str, str], document: str, kept: str
 ) -> None:
-    tenant_id, username, token = tenant
-    job_id = queue_raw(database, tenant_id, document)
+    connector, [job_id] = queued_session(database, [document], tenant=tenant)
     assert step_of(database, job_id).prepared_request is None
-    connector = Connector(database, username, token, "13.0")
     sent = connector.send()
     step = step_of(database, job_id)
     assert sent == prepare_raw_qbxml(document, request_id_prefix=str(step.id), host_max_version="13.0").xml
@@ -268,10 +279,7 @@ def test_a_step_without_a_preparation_is_rendered_at_claim_time_as_before(
 def test_a_retried_step_is_sent_again_as_it_was_with_the_same_request_ids(
     database: Database, tenant: tuple[str, str, str]
 ) -> None:
-    tenant_id, username, token = tenant
-    document = raw()
-    job_id = queue_raw(database, tenant_id, document)
-    connector = Connector(database, username, token, "13.0")
+    connector, [job_id] = queued_session(database, [raw()], tenant=tenant)
     first = connector.send()
     connector.receive(answer(first, status=3100))
     # Not kept past the step's end (a second copy of the payload): the retry renders it.
@@ -280,6 +288,7 @@ def test_a_retried_step_is_sent_again_as_it_was_with_the_same_request_ids(
         job = session.get(Job, job_id)
         assert job is not None and job.status == "failed"
         job_rules.retry(session, job, now=utcnow())
+    _, username, token = tenant
     again = Connector(database, username, token, "13.0").send()
     assert again == first
     step = step_of(database, job_id)
@@ -289,9 +298,7 @@ def test_a_retried_step_is_sent_again_as_it_was_with_the_same_request_ids(
 def test_a_step_whose_answer_was_lost_is_not_sent_again(
     database: Database, tenant: tuple[str, str, str]
 ) -> None:
-    tenant_id, username, token = tenant
-    job_id = queue_raw(database, tenant_id, raw())
-    connector = Connector(database, username, token, "13.0")
+    connector, [job_id] = queued_session(database, [raw()], tenant=tenant)
     assert connector.send()
     # The Web Connector asks again without answering: the first request's outcome is unknown, and
     # a raw step cannot be reconciled, so it waits for a person instead of going out twice.
@@ -303,9 +310,8 @@ def test_a_step_whose_answer_was_lost_is_not_sent_again(
 def test_a_step_queued_before_preparations_existed_is_rendered_as_before(
     database: Database, tenant: tuple[str, str, str]
 ) -> None:
-    tenant_id, username, token = tenant
     document = raw()
-    job_id = queue_raw(database, tenant_id, document)
+    connector, [job_id] = queued_session(database, [document], tenant=tenant)
     # As migration 0020 leaves a step queued before it: no preparation.
     with database.transaction() as session:
         session.execute(
@@ -313,7 +319,6 @@ def test_a_step_queued_before_preparations_existed_is_rendered_as_before(
             .where(Step.job_id == job_id)
             .values(prepared_request=None, prepared_level=None, prepared_requests=None)
         )
-    connector = Connector(database, username, token, "13.0")
     sent = connector.send()
     step = step_of(database, job_id)
     assert sent == prepare_raw_qbxml(document, request_id_prefix=str(step.id), host_max_version="13.0").xml
@@ -349,9 +354,7 @@ def test_a_prepared_step_goes_out_in_one_round_trip_once_the_session_is_known(
     pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = pg_database
-    tenant_id, username, token = new_tenant(database)
-    jobs = [queue_raw(database, tenant_id, raw()) for _ in range(3)]
-    connector = Connector(database, username, token, "13.0")
+    connector, jobs = queued_session(database, [raw()] * 3)
     trips = RoundTrips(monkeypatch)
     for job_id in jobs:
         before = trips.count
@@ -370,13 +373,11 @@ def test_a_session_whose_steps_are_rendered_tries_one_round_trip_once(
     pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = pg_database
-    tenant_id, username, token = new_tenant(database)
-    unprepared = [queue_raw(database, tenant_id, raw(None)) for _ in range(3)]
-    prepared = queue_raw(database, tenant_id, raw())
-    connector = Connector(database, username, token, "13.0")
+    # Three rendered when claimed (no version), then one prepared.
+    connector, jobs = queued_session(database, [raw(None)] * 3 + [raw()])
     trips = RoundTrips(monkeypatch)
     spent = []
-    for job_id in [*unprepared, prepared]:
+    for job_id in jobs:
         before = trips.count
         sent = connector.send()
         step = step_of(database, job_id)
@@ -393,11 +394,7 @@ def test_a_session_whose_steps_are_rendered_tries_one_round_trip_once(
 def test_one_round_trip_ends_the_wait_the_session_was_asked_for_and_only_when_it_claims(
     database: Database, tenant: tuple[str, str, str]
 ) -> None:
-    tenant_id, username, token = tenant
-    first = queue_raw(database, tenant_id, raw())
-    connector = Connector(database, username, token, "13.0")
-    connector.receive(answer(connector.send()))
-    assert step_of(database, first).state == "succeeded"
+    connector = settled_once(database, tenant)
     with database.transaction() as session:
         session.execute(
             update(WcSession)
@@ -407,7 +404,7 @@ def test_one_round_trip_ends_the_wait_the_session_was_asked_for_and_only_when_it
     # Nothing to claim: the wait stands.
     connector.service.send_request_xml(connector.ticket, "", "C:\\Books.qbw", "US", 13, 0)
     assert session_row(database, connector.ticket).wait_requested is True
-    second = queue_raw(database, tenant_id, raw())
+    second = queue_raw(database, tenant[0], raw())
     assert connector.send()
     assert step_of(database, second).state == "in_flight"
     assert session_row(database, connector.ticket).wait_requested is False
@@ -420,9 +417,7 @@ def test_an_answer_that_settles_a_step_commits_in_its_settling_batch(
     pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = pg_database
-    tenant_id, username, token = new_tenant(database)
-    jobs = [queue_raw(database, tenant_id, raw()) for _ in range(2)]
-    connector = Connector(database, username, token, "13.0")
+    connector, jobs = queued_session(database, [raw()] * 2)
     trips = RoundTrips(monkeypatch)
     progress = []
     for job_id in jobs:
@@ -448,12 +443,9 @@ def _two_step_job(database: Database, tenant_id: str, *, depends_on: int | None 
         return job.id
 
 
-def test_a_success_whose_job_was_cancelled_meanwhile_fails_the_jobs_waiting_for_it(
-    database: Database, tenant: tuple[str, str, str]
-) -> None:
-    """The job's new status (cancelled) needs work after the settling: its dependents failed. On
-    PostgreSQL the settling batch meant to commit is refused before its COMMIT, and the call is made
-    again with that work in it; nothing is lost or done twice."""
+def cancelled_while_out(database: Database, tenant: tuple[str, str, str]) -> tuple[Connector, str, int, int]:
+    """A two-step job whose first step is out when a person cancels the job, and a job waiting for
+    it: the connector, the request it holds, the job and the one waiting."""
     tenant_id, username, token = tenant
     job_id = _two_step_job(database, tenant_id)
     waiting = _two_step_job(database, tenant_id, depends_on=job_id)
@@ -463,6 +455,16 @@ def test_a_success_whose_job_was_cancelled_meanwhile_fails_the_jobs_waiting_for_
         job = session.get(Job, job_id)
         assert job is not None
         job_rules.cancel(session, job, now=utcnow())
+    return connector, sent, job_id, waiting
+
+
+def test_a_success_whose_job_was_cancelled_meanwhile_fails_the_jobs_waiting_for_it(
+    database: Database, tenant: tuple[str, str, str]
+) -> None:
+    """The job's new status (cancelled) needs work after the settling: its dependents failed. On
+    PostgreSQL the settling batch meant to commit is refused before its COMMIT, and the call is made
+    again with that work in it; nothing is lost or done twice."""
+    connector, sent, job_id, waiting = cancelled_while_out(database, tenant)
     assert connector.receive(answer(sent)) == 100
     with database.sessions() as session:
         states = {
@@ -471,34 +473,17 @@ def test_a_success_whose_job_was_cancelled_meanwhile_fails_the_jobs_waiting_for_
         assert states == {0: "succeeded", 1: "cancelled"}
         assert session.get(Job, job_id).status == "cancelled"  # type: ignore[union-attr]
         assert session.get(Job, waiting).status == "failed"  # type: ignore[union-attr]
-        # The answer was counted once.
-        row = session.scalars(
-            select(WcSession).where(WcSession.ticket_digest == digest(connector.ticket))
-        ).one()
-        assert row.steps_done == 1
+    # The answer was counted once.
+    assert session_row(database, connector.ticket).steps_done == 1
 
 
 def test_a_refused_commit_is_made_again_in_full_and_costs_one_more_transaction(
     pg_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = pg_database
-    tenant_id, username, token = new_tenant(database)
-    job_id = _two_step_job(database, tenant_id)
-    connector = Connector(database, username, token, "13.0")
-    sent = connector.send()
-    with database.transaction() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        job_rules.cancel(session, job, now=utcnow())
+    connector, sent, _, waiting = cancelled_while_out(pg_database, new_tenant(pg_database))
     trips = RoundTrips(monkeypatch)
     assert connector.receive(answer(sent)) == 100
     # Touch and settle refused (2), then touch, settle, the job's follow-up and COMMIT again.
     assert trips.count > 4
-    assert step_of_position(database, job_id, 0).state == "succeeded"
-
-
-def step_of_position(database: Database, job_id: int, position: int) -> Step:
-    with database.sessions() as session:
-        step = session.scalars(select(Step).where(Step.job_id == job_id, Step.position == position)).one()
-        session.expunge_all()
-    return step
+    with pg_database.sessions() as session:
+        assert session.get(Job, waiting).status == "failed"  # type: ignore[union-attr]
