@@ -193,8 +193,7 @@ _CLAIM = """
 _STILL_QUEUED = "COALESCE(jobs.status, '') = 'queued'"
 _JOB_STARTED = (
     "started AS (UPDATE jobs SET status = 'in_flight', updated_at = :now "
-    f"WHERE jobs.id = (SELECT c.job_id FROM claimed c WHERE c.position = 0) AND {_STILL_QUEUED}) "
-    "SELECT * FROM claimed"
+    f"WHERE jobs.id = (SELECT c.job_id FROM claimed c WHERE c.position = 0) AND {_STILL_QUEUED})"
 )
 _JOBS_STARTED = (
     "started AS (UPDATE jobs SET status = 'in_flight', updated_at = :now FROM claimed c "
@@ -236,12 +235,14 @@ _PREPARED_COLUMNS = (
 )
 
 
-# The claim of a sendRequestXML sent whole in one round trip, its COMMIT included (``CLAIM_READY``,
-# claim.py: ``send_prepared``): it takes the tenant's next step only when that step is ready as
-# prepared (above) and the session has no request out. Then the call has nothing else to do: no
-# render, nothing to store, nothing of the session's to orphan (a request still out would be, and
-# its job brought up to date, which is Python's work). Otherwise it takes nothing, and the COMMIT
-# commits the touch alone, which the call's second transaction, the usual one, makes again.
+# The claim of a sendRequestXML sent whole in one round trip, its COMMIT included
+# (``CLAIM_READY_BY_TICKET``, claim.py: ``send_prepared``): it takes the tenant's next step only
+# when that step is ready as prepared (above) and the session has no request out. Then the call has
+# nothing else to do: no render, nothing to store, nothing of the session's to orphan (a request
+# still out would be, and its job brought up to date, which is Python's work). Otherwise it takes
+# nothing, and the COMMIT commits the touch alone, which the call's second transaction, the usual
+# one, makes again. It locks what the claim locks (the step, ``SKIP LOCKED``; its job when it is the
+# first step), and, in ``wait_ended``, the session's row, which the touch before it already holds.
 _ONLY_READY = (
     f" AND {_PREPARED_READY} AND NOT EXISTS (SELECT 1 FROM job_steps o "
     "WHERE o.session_id = {session} AND o.state = 'in_flight')"
@@ -271,18 +272,17 @@ def _claim(
         only_ready=_ONLY_READY.format(session=session) if only_ready else "",
     )
     if dialect == "postgresql":
-        started = _JOB_STARTED
+        ctes = [_HOST.format(session=session), f"claimed AS ({claim})", _JOB_STARTED]
         if only_ready:
             # Ends the session's wait when it asked for one, in the same statement: a step is taken.
-            started = started.replace(") SELECT * FROM claimed", f"), {_WAIT_ENDED.format(session=session)}")
-        claim = f"WITH {_HOST.format(session=session)}, claimed AS ({claim}), {started}"
+            ctes.append(_WAIT_ENDED.format(session=session))
+        claim = f"WITH {', '.join(ctes)} SELECT * FROM claimed"
     return Statement(claim, timestamps=timestamps, json_columns=("intent", "request_ids"))
 
 
 _WAIT_ENDED = (
     "wait_ended AS (UPDATE qbwc_sessions SET wait_requested = false "
-    "WHERE id = {session} AND wait_requested AND EXISTS (SELECT 1 FROM claimed)) "
-    "SELECT * FROM claimed"
+    "WHERE id = {session} AND wait_requested AND EXISTS (SELECT 1 FROM claimed))"
 )
 
 
