@@ -61,12 +61,11 @@ class WebConnectorService:
         self.database = database
         self.options = options
         self.clock = clock
-        # Whether sendRequestXML may first try the whole call in one round trip (PostgreSQL only:
-        # ``queue.send_prepared``), and, by session (ticket digest), whether its last request was
-        # handed out as prepared. A session whose steps are rendered (typed sends, retrievals) would
-        # pay a round trip for nothing at every call; it pays it once, and tries again only after a
-        # prepared step came its way. A hint only: every path keeps the queue's guarantees.
-        self._one_round_trip = database.engine.dialect.name == "postgresql"
+        # By session (ticket digest), whether its last request was handed out as prepared: on
+        # PostgreSQL sendRequestXML first tries the whole call in one round trip
+        # (``queue.send_prepared``), and a session whose steps are rendered (typed sends, retrievals)
+        # would pay a round trip for nothing at every call; it pays it once, and tries again only
+        # after a prepared step came its way. A hint only: every path keeps the queue's guarantees.
         self._prepared_last: dict[str, bool] = {}
 
     # --- serverVersion / clientVersion ---------------------------------------------------------
@@ -159,7 +158,7 @@ class WebConnectorService:
         digest = touch["ticket_digest"]
         # Not the session's first call: that one records the host, and may refuse it.
         first = bool(hcp_response) or decided.refusal is not None
-        if self._one_round_trip and not first and self._prepared_last.get(digest, True):
+        if self.database.is_postgresql and not first and self._prepared_last.get(digest, True):
             with transaction.begin(self.database) as work:
                 sent = queue.send_prepared(work, touch)
             if sent is not None:

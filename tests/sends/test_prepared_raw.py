@@ -222,7 +222,7 @@ def test_on_postgresql_the_claim_itself_marks_a_prepared_step_sent(
     second = queue_raw(database, tenant[0], raw())
     claimed = claim_once(database, connector.ticket)
     assert claimed is not None and claimed.job_id == second
-    if database.engine.dialect.name == "postgresql":
+    if database.is_postgresql:
         step_id = step_of(database, second).id
         assert (
             claimed.sent_xml
