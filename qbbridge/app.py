@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import (
     jobs,
@@ -104,6 +105,37 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
+WEB_CONNECTOR_PATHS = frozenset({"/qbwc", "/qbwc/"})
+WEB_CONNECTOR_METHODS = frozenset({"GET", "HEAD", "POST"})
+
+
+class QbbridgeApp(FastAPI):
+    """The admin API's FastAPI application, which serves the Web Connector's calls first and apart.
+
+    The Web Connector's calls are most of the traffic, and none of the admin API's stack is theirs:
+    its routing, its error handlers (``/qbwc`` answers SOAP faults of its own), its body limit and its
+    request metrics (both skip ``/qbwc``), and FastAPI's native telemetry. So a call to ``/qbwc``
+    with one of the endpoint's methods goes straight to the endpoint inside the request-id
+    middlewares (``qbbridge/request_context.py``), which every answer still gets; that saves about
+    30–50 µs of a call's CPU (docs/performance.md, "Issue 20: the Web Connector's calls served
+    apart"). Anything else, another method on ``/qbwc`` included, goes through FastAPI as before.
+    The ``/qbwc`` routes stay in the route table, so FastAPI answers those other methods with 405.
+    """
+
+    web_connector: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.web_connector is not None
+            and scope["type"] == "http"
+            and scope["path"] in WEB_CONNECTOR_PATHS
+            and scope["method"] in WEB_CONNECTOR_METHODS
+        ):
+            await self.web_connector(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     database = database or Database(
         settings.database_url, prepared_statements=settings.database_prepared_statements
@@ -155,7 +187,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         for task in tasks:
             task.cancel()
 
-    app = FastAPI(
+    app = QbbridgeApp(
         lifespan=lifespan,
         # Served from vendored assets by console/docs_pages.py instead of FastAPI's CDN pages.
         docs_url=None,
@@ -207,10 +239,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         add_routes(app, router)
     # The operator console (/console), the support page (/support) and /docs, /redoc.
     console_routes.install(app, keyring)
-    # First in the route table: the Web Connector's calls are most of the traffic, and every route
-    # before a match costs a regular-expression test.
+    # The Web Connector's calls are served apart (QbbridgeApp); the routes stay in the table, first,
+    # for the methods the endpoint does not take (FastAPI answers 405 with the ones it does).
     for path in ("/qbwc/", "/qbwc"):
-        app.router.routes.insert(0, Route(path, endpoint.__call__, methods=["GET", "HEAD", "POST"]))
+        app.router.routes.insert(0, Route(path, endpoint.__call__, methods=sorted(WEB_CONNECTOR_METHODS)))
+    app.web_connector = request_context.wrap(endpoint.asgi)
 
     @app.get("/ping", response_class=PlainTextResponse, include_in_schema=False)
     async def ping() -> str:

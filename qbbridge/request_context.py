@@ -68,14 +68,23 @@ def current() -> dict[str, str]:
     return found
 
 
+def _correlation_options() -> dict[str, Any]:
+    return {
+        "header_name": HEADER,
+        "update_request_header": True,
+        "generator": new_request_id,
+        "validator": usable_request_id,
+    }
+
+
 def install(app: Any) -> None:
     """Outermost middleware of ``app``: the id first, so everything after it (the access log too)
     carries it."""
     app.add_middleware(RequestScope)
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name=HEADER,
-        update_request_header=True,
-        generator=new_request_id,
-        validator=usable_request_id,
-    )
+    app.add_middleware(CorrelationIdMiddleware, **_correlation_options())
+
+
+def wrap(app: ASGIApp) -> ASGIApp:
+    """``app`` inside the same two middlewares, for an application served apart from the one
+    ``install`` was given (the Web Connector's endpoint, ``qbbridge/app.py``)."""
+    return CorrelationIdMiddleware(RequestScope(app), **_correlation_options())

@@ -12,8 +12,9 @@ from typing import Any
 import anyio
 from lxml import etree
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from qbwc.memory import release_free_memory
 from qbwc.soap11 import DOCUMENT_KEY
@@ -100,6 +101,12 @@ class WebConnectorEndpoint:
         self.max_body_bytes = max_body_bytes
         self.calls_per_connection = calls_per_connection
 
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The endpoint as an ASGI application of its own: what ``qbbridge/app.py`` serves the Web
+        Connector's calls with, ahead of the admin API's routing and middlewares."""
+        response = await self(Request(scope, receive, send))
+        await response(scope, receive, send)
+
     async def __call__(self, request: Request) -> Response:
         if request.method in {"GET", "HEAD"}:
             if "wsdl" in {key.lower() for key in request.query_params}:
@@ -119,7 +126,11 @@ class WebConnectorEndpoint:
                 client_fault(f"The request body is larger than the limit of {self.max_body_bytes} bytes."),
                 413,
             )
-        except anyio.EndOfStream:
+        except (anyio.EndOfStream, ClientDisconnect):
+            # A connector that closed its connection before the body ended (a network drop, a
+            # stopped update) is not a fault of the service: one line, nothing done, and the answer
+            # goes nowhere (the server drops what is sent on a closed connection).
+            log.info("a Web Connector call ended before its request body did; nothing was done")
             return _fault_response(client_fault("The request body ended early."), 400)
         info = _call_info(request)
         if sum(len(chunk) for chunk in chunks) <= INLINE_BODY_BYTES:

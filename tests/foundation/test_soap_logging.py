@@ -3,7 +3,10 @@ and no record longer than a few kilobytes, however large or broken the request."
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,6 +105,39 @@ def test_a_long_line_from_a_library_is_cut(logged_server: LiveServer) -> None:
     assert lines, "the access log line is missing"
     assert all(len(line) <= LONGEST_LINE for line in lines)
     assert all("characters left out" in line for line in lines)
+
+
+def test_a_connector_gone_before_its_body_ended_leaves_one_line_and_no_traceback(
+    logged_server: LiveServer,
+) -> None:
+    """A connection closed half-way through a call's body (a network drop, a stopped update) is the
+    client's doing: one info line says so, with the call's request id, and nothing is an error."""
+    before = logged_server.log_path.stat().st_size
+    port = int(logged_server.base_url.rsplit(":", 1)[1])
+    request_id = "gone-mid-body-" + str(time.monotonic_ns())
+    head = (
+        "POST /qbwc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        f"X-Request-ID: {request_id}\r\nContent-Length: 5000\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(head.encode() + soap(f'<serverVersion xmlns="{INTUIT}"/>')[:60])
+        time.sleep(0.3)  # the server has read the part sent and waits for the rest
+    line = "a Web Connector call ended before its request body did; nothing was done"
+
+    def written() -> str:  # the log's size is in bytes, and other tests' lines may not be ASCII
+        return logged_server.log_path.read_bytes()[before:].decode(errors="replace")
+
+    deadline = time.monotonic() + 10
+    while line not in written() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert WebConnectorClient(logged_server.qbwc_url).server_version().startswith("qbbridge")
+    added = written()
+    records = [json.loads(text) for text in added.splitlines() if text.startswith("{")]
+    gone = [record for record in records if record.get("event") == line]
+    assert len(gone) == 1, added
+    assert gone[0]["level"] == "info" and gone[0]["request_id"] == request_id
+    assert "Traceback" not in added
+    assert not [record for record in records if record.get("level") in {"error", "critical"}], added
 
 
 def test_bounded_keeps_the_start_and_the_end() -> None:
