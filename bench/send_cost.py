@@ -200,6 +200,13 @@ def _with_included_routers(database: Database) -> Any:
         qbbridge.app.add_routes = built
 
 
+def _routes_in_reading_order(database: Database) -> Any:
+    """The application with its route table in the order it was built, as before ``busiest_first``."""
+    app = _as_built(database)
+    app.router.routes[:] = app.reading_order
+    return app
+
+
 def _json_with(dumps_bytes: Callable[[Any], bytes]) -> Callable[[], None]:
     def switch() -> None:
         json_text.dumps_bytes = dumps_bytes  # type: ignore[assignment]
@@ -281,6 +288,7 @@ def _stdlib_dumps_bytes(value: Any) -> bytes:
 # (and, for some, what to change in its database after the migrations).
 ALTERNATIVES: dict[str, tuple[Any, ...]] = {
     "included-routers": (_with_included_routers, _as_built_switch),
+    "routes-in-reading-order": (_routes_in_reading_order, _as_built_switch),
     "fastapi-handler": (_as_built, _through_fastapi),
     "commit-apart": (_as_built, _committing_apart),
     "orm-session": (_as_built, _through_the_orm_session),

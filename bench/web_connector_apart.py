@@ -89,7 +89,7 @@ async def measure(app: Any, calls: int) -> None:
     spent: dict[tuple[str, str], float] = {}
     async with app.router.lifespan_context(app):
         for name, (body, headers) in CALLS.items():
-            for way, served in (("apart", apart), ("through FastAPI", None)):
+            for served in (apart, None):
                 app.web_connector = served
                 for _ in range(BLOCK):  # warm up
                     await call(app, body, headers)
@@ -111,7 +111,9 @@ async def measure(app: Any, calls: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=4000, help="measured of each call, each way")
     args = parser.parse_args()
     url = create_postgres_database()

@@ -7,14 +7,14 @@ import datetime as dt
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import (
@@ -123,6 +123,21 @@ class QbbridgeApp(FastAPI):
     """
 
     web_connector: ASGIApp | None = None
+    # The route table as it was built: the API's reading order, which the OpenAPI document keeps
+    # while the table itself has the busiest routes first (``busiest_first``).
+    reading_order: list[BaseRoute] | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        if self.reading_order is None:
+            return super().openapi()
+        # Built once and cached; nothing awaits in between, so no request of this process is
+        # matched against the table while it is in reading order (and it would match the same).
+        matching = self.router.routes
+        self.router.routes = self.reading_order
+        try:
+            return super().openapi()
+        finally:
+            self.router.routes = matching
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -134,6 +149,19 @@ class QbbridgeApp(FastAPI):
             await self.web_connector(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def busiest_first(app: QbbridgeApp, busiest: Sequence[BaseRoute]) -> None:
+    """Move ``busiest`` to the top of the route table, keeping the table's order in ``reading_order``.
+
+    Routing tries the table from the top, and each route before the match costs a test (about
+    1.7 µs each with FastAPI 0.165; a send's route was the 33rd). Moving routes changes which route
+    answers only if two can match one path; ``tests/adminapi/test_route_order.py`` checks that
+    every route's path and method resolve to the same route in both orders.
+    """
+    app.reading_order = list(app.router.routes)
+    moved = {id(route) for route in busiest}
+    app.router.routes[:] = [*busiest, *(route for route in app.router.routes if id(route) not in moved)]
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -249,6 +277,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     async def ping() -> str:
         return "pong"
 
+    # The sends, events and raw qbXML are the admin API's traffic (the Web Connector's calls are
+    # served apart, and their routes stay first for the other methods).
+    busiest_first(app, [*app.router.routes[:2], *sends.router.routes, *jobs.router.routes])
     return app
 
 
