@@ -117,7 +117,9 @@ def test_the_calls_are_served_apart_and_other_methods_by_fastapi(
             assert client.request(**REQUESTS[name]).status_code in {200, 500}, name
         assert reached == []
         refused = client.request(**REQUESTS["PUT"])
-        assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD, POST"
+        assert refused.status_code == 405
+        # Starlette keeps a route's methods in a set: their order in the header is the set's.
+        assert set(refused.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
         assert client.get("/ping").text == "pong"
     assert reached == ["PUT /qbwc", "GET /ping"]
 
