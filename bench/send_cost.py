@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.routing import served_directly
 from api.sends import router as send_router
-from bench import machine, options
+from bench import asgi, machine, options
 from bench.cpu import backend_cpu_seconds, backend_pids, freeze_like_the_server
 from bench.indexes import drop_new_indexes, drop_step_tenant_foreign_key
 from bench.send_flows import payloads
@@ -54,47 +54,8 @@ class Caller:
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
         content = json.dumps(body).encode() if body is not None else b""
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [
-                (b"host", b"127.0.0.1"),
-                (b"authorization", f"Bearer {ADMIN_KEY}".encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-            ],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 80),
-        }
-        delivered = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": content, "more_body": False}
-            await asyncio.Event().wait()  # the client never disconnects
-            raise AssertionError("unreachable")
-
-        status = 0
-        chunks: list[bytes] = []
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            else:
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, send)
-        return status, b"".join(chunks)
+        headers = [(b"authorization", f"Bearer {ADMIN_KEY}".encode()), (b"content-type", b"application/json")]
+        return await asgi.call(self.app, method, path, content, headers)
 
 
 async def create_tenants(caller: Caller, label: str) -> list[str]:

@@ -13,7 +13,6 @@ and ``sendRequestXML`` of an unknown ticket (one read).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -23,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import machine
+from bench import asgi, machine, options
 from bench.soap_sessions import soap
 from db.engine import Database
 from db.migrate import upgrade
@@ -47,40 +46,8 @@ CALLS = {
 
 async def call(app: Any, body: bytes, headers: dict[str, str]) -> None:
     """One POST /qbwc, as uvicorn hands it to the application."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/qbwc",
-        "raw_path": b"/qbwc",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
-        + [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.Event().wait()  # the client never disconnects
-        raise AssertionError("unreachable")
-
-    status = 0
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
+    sent = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    status, _ = await asgi.call(app, "POST", "/qbwc", body, sent)
     assert status == 200, status
 
 
@@ -111,11 +78,7 @@ async def measure(app: Any, calls: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--calls", type=int, default=4000, help="measured of each call, each way")
-    args = parser.parse_args()
+    args = options.parser(__doc__, calls=(4000, "measured of each call, each way")).parse_args()
     url = create_postgres_database()
     database = Database(url)
     try:
