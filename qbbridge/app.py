@@ -269,8 +269,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     console_routes.install(app, keyring)
     # The Web Connector's calls are served apart (QbbridgeApp); the routes stay in the table, first,
     # for the methods the endpoint does not take (FastAPI answers 405 with the ones it does).
-    for path in ("/qbwc/", "/qbwc"):
-        app.router.routes.insert(0, Route(path, endpoint.__call__, methods=sorted(WEB_CONNECTOR_METHODS)))
+    web_connector_routes = [
+        Route(path, endpoint.__call__, methods=sorted(WEB_CONNECTOR_METHODS)) for path in ("/qbwc", "/qbwc/")
+    ]
+    app.router.routes[:0] = web_connector_routes
     app.web_connector = request_context.wrap(endpoint.asgi)
 
     @app.get("/ping", response_class=PlainTextResponse, include_in_schema=False)
@@ -279,7 +281,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     # The sends, events and raw qbXML are the admin API's traffic (the Web Connector's calls are
     # served apart, and their routes stay first for the other methods).
-    busiest_first(app, [*app.router.routes[:2], *sends.router.routes, *jobs.router.routes])
+    busiest_first(app, [*web_connector_routes, *sends.router.routes, *jobs.router.routes])
     return app
 
 
