@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from db import queue
 from db.models import Job, Tenant, WcSession
 from db.states import JobStatus, SessionState
+from db.transaction import Work, session_of
 from mapping.settling import settle_answer
 from mapping.steps import apply_outcome
 from qbwc.ticket_sessions import end_if_expired
@@ -19,7 +20,7 @@ log = logging.getLogger("qbbridge.qbwc")
 
 
 def settle_late_answer(
-    session: Session,
+    work: Work,
     ticket_digest: str,
     response: str | None,
     hresult: str | None,
@@ -28,9 +29,10 @@ def settle_late_answer(
     """An answer on the ticket of a session that is no longer open: it may still settle the steps
     of that session whose outcome is unknown (its connector was slow, not dead), matched by
     requestID, unless the session's trust ended with a token rotation."""
-    wc_session = end_if_expired(session, ticket_digest, now)
+    wc_session = end_if_expired(work, ticket_digest, now)
     if wc_session is None:
         return
+    session = session_of(work)
     if not trusted_after_rotation(session, wc_session):
         log.warning(
             "late receiveResponseXML refused: the session's token was replaced (tenant %s, session %s)",

@@ -177,7 +177,7 @@ class WebConnectorService:
             start = queue.start_send(work, touch, orphan_reason="the Web Connector asked for more work")
             wc_row = start.session
             if wc_row is None:
-                end_if_expired(work.session, touch["ticket_digest"], now)
+                end_if_expired(work, touch["ticket_digest"], now)
                 return ""
             for job_id in start.orphaned_job_ids:
                 queue.refresh_job(work, job_id, now=now)
@@ -297,7 +297,7 @@ class WebConnectorService:
             wc_row, steps = queue.start_receive(work, touch)
             if wc_row is None:
                 # Unknown, closed or expired: a late answer still tells us what QuickBooks did.
-                settle_late_answer(work.session, digest, response, hresult, now)
+                settle_late_answer(work, digest, response, hresult, now)
                 return 100
             if not steps:
                 # Nothing was handed out that it could answer: refused like any other answer to

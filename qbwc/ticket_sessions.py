@@ -13,6 +13,7 @@ from db import secrets as secret_values
 from db.engine import Database
 from db.models import WcSession
 from db.states import SessionState
+from db.transaction import Work, session_of
 from qbwc import arguments
 
 
@@ -23,9 +24,15 @@ def find_wc_session(session: Session, ticket: str | None) -> WcSession | None:
     return queue.find_session(session, secret_values.digest(ticket))
 
 
-def end_if_expired(session: Session, ticket_digest: str, now: dt.datetime) -> WcSession | None:
+def end_if_expired(work: Work, ticket_digest: str, now: dt.datetime) -> WcSession | None:
     """The session of this ticket in any state (None if unknown). Called when the touch found no
-    open session: one still open has been silent past the timeout, and is ended here."""
+    open session: one still open has been silent past the timeout, and is ended here.
+
+    A ticket no session has is answered after one read, without the ORM: it is what a guessed or
+    stale ticket sends, and such calls should cost no more than a real one."""
+    if not queue.has_session(work, ticket_digest):
+        return None
+    session = session_of(work)
     stale = queue.find_session(session, ticket_digest)
     if stale is not None and stale.state == SessionState.OPEN:
         queue.end_session(session, stale, state=SessionState.EXPIRED, reason="it timed out", now=now)

@@ -441,6 +441,9 @@ ASK_TO_WAIT = Statement(
     "UPDATE qbwc_sessions SET wait_requested = true, waits = :waits WHERE id = :session_id"
 )
 SET_LAST_ERROR = Statement("UPDATE qbwc_sessions SET last_error = :text WHERE id = :session_id")
+# Whether any session, in any state, has this ticket: one read of the ticket's unique index, so that
+# a ticket no session has (a guess, a connector pointed at another service) costs no ORM work.
+SESSION_WITH_TICKET = Statement("SELECT id FROM qbwc_sessions WHERE ticket_digest = :ticket_digest")
 # With each step, what settling it needs of its job (tenant, link, result), so a success is written
 # in one batch with no ORM load (``mapping/steps.py``: ``apply_outcome``).
 IN_FLIGHT_BY_TICKET = Statement(

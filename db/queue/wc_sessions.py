@@ -23,6 +23,7 @@ from db.queue.sql import (
     ORPHAN,
     ORPHAN_BY_TICKET,
     SESSION_OUTCOMES,
+    SESSION_WITH_TICKET,
     SET_LAST_ERROR,
     TOUCH,
     sessions_table,
@@ -185,6 +186,11 @@ def count_more_steps(session: Work, session_id: int, more: int) -> None:
 def find_session(session: Session, ticket_digest: str) -> WcSession | None:
     """The session with this ticket in any state (for the rare paths: expiry, late answers, close)."""
     return session.scalars(select(WcSession).where(WcSession.ticket_digest == ticket_digest)).first()
+
+
+def has_session(work: Work, ticket_digest: str) -> bool:
+    """Whether a session, in any state, has this ticket (a batch, not the ORM: see ``find_session``)."""
+    return bool(batch.run_one(work, SESSION_WITH_TICKET, {"ticket_digest": ticket_digest}))
 
 
 def ask_to_wait(session: Work, session_id: int, *, waits: int) -> None:
