@@ -105,7 +105,9 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
-WEB_CONNECTOR_PATHS = frozenset({"/qbwc", "/qbwc/"})
+# The Web Connector's endpoint, with and without the trailing slash: served apart (``QbbridgeApp``),
+# and left alone by the admin API's body limit and request metrics.
+WEB_CONNECTOR_PATHS = ("/qbwc", "/qbwc/")
 WEB_CONNECTOR_METHODS = frozenset({"GET", "HEAD", "POST"})
 
 
@@ -237,7 +239,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_api_body_bytes,
-        exempt_paths=frozenset({"/qbwc", "/qbwc/"}),
+        exempt_paths=frozenset(WEB_CONNECTOR_PATHS),
     )
     app.state.web_connector = service
     app.state.queue_figures = metrics.QueueFiguresCache(
@@ -246,7 +248,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         max_age=metrics.FIGURES_CACHE_SECONDS,
     )
     # Outermost: a request refused by the body limit or failing inside is counted too.
-    app.add_middleware(AdminRequestMetrics, skip_paths=frozenset({"/qbwc", "/qbwc/"}))
+    app.add_middleware(AdminRequestMetrics, skip_paths=frozenset(WEB_CONNECTOR_PATHS))
     # Outside that: every log line of the request carries its X-Request-ID.
     request_context.install(app)
     unavailable.install(app)
@@ -270,7 +272,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # The Web Connector's calls are served apart (QbbridgeApp); the routes stay in the table, first,
     # for the methods the endpoint does not take (FastAPI answers 405 with the ones it does).
     web_connector_routes = [
-        Route(path, endpoint.__call__, methods=sorted(WEB_CONNECTOR_METHODS)) for path in ("/qbwc", "/qbwc/")
+        Route(path, endpoint.__call__, methods=sorted(WEB_CONNECTOR_METHODS)) for path in WEB_CONNECTOR_PATHS
     ]
     app.router.routes[:0] = web_connector_routes
     app.web_connector = request_context.wrap(endpoint.asgi)
