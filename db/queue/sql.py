@@ -124,6 +124,21 @@ _HEAD_JOB = f"""
      ORDER BY j.queue_seq LIMIT 1)
 """
 
+# Steps found by key, or by their job, that must still be queued: ``id = … AND _still_queued(…)``.
+# Written plainly (``state = 'queued'``), the test could be answered from the partial index of
+# waiting steps (``ix_job_steps_waiting``, whose predicate it implies), and PostgreSQL's generic plan
+# of a prepared statement did so whenever its statistics held few queued steps (taken on a new table,
+# or on a long history before a backlog came, too small a part of the table for autovacuum to look
+# again): it read every queued step of every tenant and threw all but one away, twice a claim (1,998
+# rows with 1,000 steps queued, tests/foundation/test_claim_plan.py; a claim at a backlog of 10,000
+# steps took 11–16 ms of PostgreSQL's time instead of under 1). Through COALESCE (the column
+# is NOT NULL: the same test) the condition implies nothing of that index, and the steps are found
+# by primary key, or by their job's index, whatever the statistics say. SQLite finds them so either
+# way.
+def _still_queued(step: str) -> str:
+    return f"COALESCE({step}.state, '') = 'queued'"
+
+
 # A step that may be handed out now, of the job ``{job}``: its next step (the first, in order, that
 # has not succeeded: steps of a job run one after another, so no other can be runnable), when it is
 # queued, its retry delay (if any) is over, and the job it waits for (if any) succeeded. Finding the
@@ -138,13 +153,13 @@ _STEP_RUNNABLE = """
         ORDER BY f.position
         LIMIT 1
     )
-    AND s.state = 'queued'
+    AND {queued}
     AND (s.not_before IS NULL OR s.not_before <= :now)
     AND NOT EXISTS (
         SELECT 1 FROM jobs j JOIN jobs d ON d.id = j.depends_on_job_id
         WHERE j.id = s.job_id AND d.status <> 'succeeded'
     )
-"""
+""".replace("{queued}", _still_queued("s"))
 
 # The runnable-step condition, shared by the claim and the check for work: a runnable step of the
 # tenant's head job.
@@ -156,7 +171,7 @@ _IS_LAST = (
     "NOT EXISTS (SELECT 1 FROM job_steps l WHERE l.job_id = {step}.job_id AND l.position > {step}.position)"
 )
 
-# The claim. The candidate is picked and taken in one statement; ``AND state = 'queued'`` makes the
+# The claim. The candidate is picked and taken in one statement; the test that it is still queued makes the
 # take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row another
 # session is claiming right now is skipped instead of waited for (the other session holds the head
 # job's next step, so this one finds nothing to take, and the order holds). SQLite has no row locks;
@@ -171,7 +186,7 @@ _CLAIM = """
         SELECT s.id FROM job_steps s
         WHERE {runnable}
         {lock}
-    ) AND state = 'queued' AND {session} IS NOT NULL{only_ready}
+    ) AND {queued} AND {session} IS NOT NULL{only_ready}
     RETURNING {columns}, {last} AS last
 """
 
@@ -269,6 +284,7 @@ def _claim(
         columns=columns,
         last=_IS_LAST.format(step="job_steps"),
         prepared_sent=sent,
+        queued=_still_queued("job_steps"),
         only_ready=_ONLY_READY.format(session=session) if only_ready else "",
     )
     if dialect == "postgresql":
@@ -369,7 +385,7 @@ CLAIM_COMPANIONS = {
     # PostgreSQL: each CTE is materialized, so it runs once (a claim written as ``id IN (SELECT …
     # LIMIT n FOR UPDATE SKIP LOCKED)`` once took more than n steps: the plan ran the subquery more
     # than once). ``locked`` locks the candidates, skipping rows another session is claiming right
-    # now; a skipped one ends the run like a step that must wait. ``state = 'queued'`` keeps the take
+    # now; a skipped one ends the run like a step that must wait. The queued test keeps the take
     # a compare-and-set.
     "postgresql": Statement(
         f"WITH behind AS MATERIALIZED ({_AFTER_HEAD}), next AS MATERIALIZED ({_NEXT_OF_AFTER}), "
@@ -377,7 +393,7 @@ CLAIM_COMPANIONS = {
         "SELECT id FROM job_steps WHERE id IN (SELECT id FROM next) FOR UPDATE SKIP LOCKED), "
         f"picked AS ({_PICKED.format(taken='locked')}), "
         f"claimed AS ({_TAKE_COMPANIONS} FROM picked "
-        "WHERE job_steps.id = picked.id AND job_steps.state = 'queued' "
+        f"WHERE job_steps.id = picked.id AND {_still_queued('job_steps')} "
         "RETURNING "
         + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
         + f", {_QUEUE_SEQ_OF_STEP}), "
@@ -389,7 +405,7 @@ CLAIM_COMPANIONS = {
     # SQLite: no row locks; the claim runs under the write lock taken at BEGIN, as ``_CLAIM`` does.
     "sqlite": Statement(
         f"WITH behind AS ({_AFTER_HEAD}), next AS ({_NEXT_OF_AFTER}) {_TAKE_COMPANIONS} "
-        f"WHERE id IN ({_PICKED.format(taken='next')}) AND state = 'queued' "
+        f"WHERE id IN ({_PICKED.format(taken='next')}) AND {_still_queued('job_steps')} "
         f"RETURNING {_STEP_COLUMNS}, {_QUEUE_SEQ_OF_STEP}",
         timestamps=("now",),
         json_columns=("intent", "request_ids"),
@@ -413,8 +429,14 @@ ANY_RUNNABLE = Statement(
 )
 # The requests waiting for a tenant, runnable now or later (a job's later steps, retries): read once
 # when a session starts, as the plan its progress is measured against.
+# Written as a range of one value on purpose: ``state = 'queued'`` would imply the predicate of the
+# waiting steps' index, which the generic plan then read whole, every tenant's queued steps (as above);
+# the range implies nothing of it, and the tenant's entries of ``ix_job_steps_queue`` (tenant, state)
+# are read, however much history the tenant has (``_still_queued`` would leave only the tenant's
+# column to that index, and read the whole history).
 COUNT_QUEUED = Statement(
-    "SELECT count(*) AS queued FROM job_steps WHERE tenant_id = :tenant_id AND state = 'queued'"
+    "SELECT count(*) AS queued FROM job_steps "
+    "WHERE tenant_id = :tenant_id AND state >= 'queued' AND state <= 'queued'"
 )
 JOB_TO_IN_FLIGHT = Statement(
     "UPDATE jobs SET status = 'in_flight', updated_at = :now WHERE id = :job_id AND status = 'queued'",
@@ -484,7 +506,7 @@ SETTLE = Statement(
 CANCEL_REST = Statement(
     "UPDATE job_steps SET state = 'cancelled', completed_at = :now, "
     "error = 'not sent: an earlier step failed' "
-    "WHERE job_id = :job_id AND position > :position AND state = 'queued'",
+    f"WHERE job_id = :job_id AND position > :position AND {_still_queued('job_steps')}",
     timestamps=("now",),
 )
 # A job's status derived from its steps and stored in one statement: the rule of db/states.py
@@ -585,7 +607,7 @@ FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.UNKNOWN_O
 DEPENDENTS = text("SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND status = 'queued'")
 FAIL_QUEUED_STEPS = Statement(
     "UPDATE job_steps SET state = 'failed', completed_at = :now, error = :error "
-    "WHERE job_id = :job_id AND state = 'queued'",
+    f"WHERE job_id = :job_id AND {_still_queued('job_steps')}",
     timestamps=("now",),
 ).clause
 
@@ -611,7 +633,7 @@ TO_END_OF_QUEUE = Statement(f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHE
 # A person's cancel: every step of the job not yet sent (the job's row is derived again after it).
 CANCEL_QUEUED_STEPS = Statement(
     "UPDATE job_steps SET state = 'cancelled', completed_at = :now, error = 'cancelled before it was sent' "
-    "WHERE job_id = :job_id AND state = 'queued'",
+    f"WHERE job_id = :job_id AND {_still_queued('job_steps')}",
     timestamps=("now",),
 )
 # A retried job is no longer finished; its status is derived again from its requeued steps.
