@@ -13,7 +13,7 @@ for the checklist's indexes, which SQLite's plans are checked to use too.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,20 +30,18 @@ from db.migrate import upgrade
 from db.models import Tenant, WcSession
 from db.tenants import create_tenant
 from mapping import setup
+from tests.support.plans import driver_url, executed_plan
 from tests.support.servers import migrated_database
 
 # Far more than a lookup by index throws away (nothing), far fewer than the rows below.
 MAX_DISCARDED = 100
 ROWS = 6_000
+_DRIVER_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 @pytest.fixture(scope="module")
 def database(postgres_url: str) -> Iterator[Database]:
     yield from migrated_database(postgres_url)
-
-
-def _driver_url(database: Database) -> str:
-    return database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _discarded(node: dict[str, Any]) -> int:
@@ -55,22 +53,7 @@ def _discarded(node: dict[str, Any]) -> int:
 def _rows_discarded(database: Database, sql: str, params: dict[str, Any]) -> int:
     """Rows the statement's executed plan read and threw away, over all its nodes and loops. What the
     statement writes is rolled back."""
-    return _discarded(_executed_plan(database, sql, params))
-
-
-def _executed_plan(database: Database, sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The statement's plan as executed (``EXPLAIN ANALYZE``, JSON), rolled back."""
-    query = batch._PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
-    with psycopg.connect(_driver_url(database)) as connection:
-        # The plan the service runs: its statements are prepared once per connection and run many
-        # times (db/batch.py), so PostgreSQL soon uses one generic plan for every parameter value.
-        connection.execute("SET plan_cache_mode = force_generic_plan")
-        [[plan]] = connection.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}", params).fetchall()
-        connection.rollback()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    executed: dict[str, Any] = plan[0]["Plan"]
-    return executed
+    return _discarded(executed_plan(database, sql, params))
 
 
 def _tenant(database: Database, name: str) -> str:
@@ -82,7 +65,7 @@ def test_a_retrieval_page_looks_up_its_documents_without_reading_every_stored_im
     database: Database,
 ) -> None:
     tenant = _tenant(database, "Plans imports")
-    with psycopg.connect(_driver_url(database)) as connection:
+    with psycopg.connect(driver_url(database)) as connection:
         connection.execute(
             "INSERT INTO imports (public_id, tenant_id, entity, status, source_type, source_id, ref_number, "
             "code, data, notes, attempts, created_at, updated_at) "
@@ -115,7 +98,7 @@ def test_an_inventory_send_reads_the_tenants_latest_inventory_jobs_not_every_job
     found through an index of all the tenant's jobs, each send read every job the tenant kept."""
     tenant = _tenant(database, "Plans inventory")
     now = dt.datetime.now(dt.UTC)
-    with psycopg.connect(_driver_url(database)) as connection:
+    with psycopg.connect(driver_url(database)) as connection:
         # Two inventory jobs first, one with a finished step, then many jobs of the other flows.
         connection.execute(
             "INSERT INTO jobs (public_id, tenant_id, kind, status, payload, warnings, result, queue_seq, "
@@ -175,7 +158,7 @@ def test_the_setup_checklist_reads_a_few_sessions_however_many_a_tenant_kept(dat
     tenant kept (sessions are never deleted: a 30-minute schedule keeps 1,440 a month)."""
     token_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     ids = [_tenant(database, f"Plans setup {n}") for n in range(3)]
-    with psycopg.connect(_driver_url(database)) as connection:
+    with psycopg.connect(driver_url(database)) as connection:
         connection.execute(
             "UPDATE tenants SET token_created_at = %(at)s, token_digest = repeat('0', 64) WHERE id = ANY(%(ids)s)",
             {"at": token_at, "ids": ids},
@@ -204,14 +187,11 @@ def test_the_setup_checklist_reads_a_few_sessions_however_many_a_tenant_kept(dat
             assert (steps[3].status, steps[3].at) == (setup.FAILED, token_at + dt.timedelta(minutes=31))
     reading = _setup_statements(database, ids)
     assert len(reading) == 3  # the page's statement, then the tenant's first and latest sessions
-    with database.transaction() as session:
-        connection = session.connection()
-        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-        for sql, params in reading:
-            [[plan]] = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params).all()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            # Two sessions a tenant (the first and the latest answered), and their rows joined back.
-            assert _session_rows_read(plan[0]["Plan"]) <= 4 * len(ids), (sql, plan)
+    for sql, params in reading:
+        # The driver's placeholders (``%(name)s``) as the statements' own (``:name``).
+        plan = executed_plan(database, _DRIVER_PLACEHOLDER.sub(r":\1", sql).replace("%%", "%"), params)
+        # Two sessions a tenant (the first and the latest answered), and their rows joined back.
+        assert _session_rows_read(plan) <= 4 * len(ids), (sql, plan)
 
 
 def test_on_sqlite_the_setup_checklist_finds_its_sessions_by_index(tmp_path: Path) -> None:

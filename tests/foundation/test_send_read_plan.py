@@ -27,7 +27,7 @@ from db import sends
 from db.engine import Database
 from db.tenants import create_tenant
 from mapping.jobs import queue_raw_qbxml
-from tests.foundation.test_query_plans import _driver_url, _executed_plan
+from tests.support.plans import driver_url, executed_plan
 from tests.support.servers import migrated_database, scratch_database
 
 # Statistics are taken while the first tenants had their links, before the next ones came: to
@@ -69,7 +69,7 @@ def _tenants(database: Database, name: str) -> list[str]:
 
 
 def _insert_links(database: Database, tenant_ids: list[str], *, first: int, last: int) -> None:
-    with psycopg.connect(_driver_url(database)) as connection:
+    with psycopg.connect(driver_url(database)) as connection:
         connection.execute(
             "INSERT INTO links (tenant_id, entity, code, status, txn_id, ref_number, data, created_at, "
             "updated_at) SELECT t, 'salesOrder', 'SO-' || n, 'linked', 'TXN-' || n, "
@@ -80,7 +80,7 @@ def _insert_links(database: Database, tenant_ids: list[str], *, first: int, last
 
 
 def _analyze(database: Database) -> None:
-    with psycopg.connect(_driver_url(database), autocommit=True) as connection:
+    with psycopg.connect(driver_url(database), autocommit=True) as connection:
         for table in ("tenants", "links", "imports"):
             connection.execute(f"ANALYZE {table}")
 
@@ -110,9 +110,9 @@ def test_a_send_reads_its_links_by_key_with_stale_statistics_and_fresh(
 ) -> None:
     keys = [("salesOrder", "SO-7"), ("salesOrder", "SO-40"), ("shipping", "SH-1")]
     params = _params(tenant_ids[3], keys)
-    assert _links_discarded(_executed_plan(database, sends._READ.sql, params)) <= MAX_DISCARDED
+    assert _links_discarded(executed_plan(database, sends._READ.sql, params)) <= MAX_DISCARDED
     _analyze(database)
-    assert _links_discarded(_executed_plan(database, sends._READ.sql, params)) <= MAX_DISCARDED
+    assert _links_discarded(executed_plan(database, sends._READ.sql, params)) <= MAX_DISCARDED
     # And the read finds what is there, slot by slot, and nothing for a key without a link.
     with database.transaction() as session:
         reads = sends.read_for_send(session, tenant_ids[3], keys)
@@ -155,11 +155,11 @@ def test_the_sync_log_still_finds_a_job_by_quickbooks_number_through_its_index(
     tenant = tenant_ids[4]
     with database.transaction() as session:
         job = queue_raw_qbxml(session, tenant_id=tenant, qbxml=QUERY).id
-    with psycopg.connect(_driver_url(database)) as connection:
+    with psycopg.connect(driver_url(database)) as connection:
         connection.execute("UPDATE links SET job_id = %(job)s WHERE tenant_id = %(tenant)s", {"job": job, "tenant": tenant})
     _analyze(database)
     search = "SELECT job_id FROM links WHERE tenant_id = :tenant_id AND ref_number = :q AND job_id IS NOT NULL"
-    plan = _executed_plan(database, search, {"tenant_id": tenant, "q": "QB-40"})
+    plan = executed_plan(database, search, {"tenant_id": tenant, "q": "QB-40"})
     assert _links_discarded(plan) <= MAX_DISCARDED
     assert "ix_links_tenant_ref_number" in _indexes_read(plan)
     assert plan["Actual Rows"] == 1
