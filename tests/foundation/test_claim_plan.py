@@ -35,6 +35,7 @@ from tests.support.backlog import (
     queue_rows_read,
     queue_statements,
     queued_backlog,
+    requests_out_elsewhere,
 )
 from tests.support.plans import executed_plan
 from tests.support.servers import migrated_database, scratch_database
@@ -86,3 +87,18 @@ def test_the_claims_find_their_rows_by_key_when_a_backlog_came_after_the_statist
     _assert_found_by_key(database, ticket, "statistics of a history without a backlog")
     analyze(database)
     _assert_found_by_key(database, ticket, "fresh statistics")
+
+
+def test_a_sessions_look_at_its_requests_out_reads_its_own_when_many_sessions_have_some(
+    database: Database,
+) -> None:
+    # Many connectors mid-update at once, each with a request out, after statistics of a history
+    # with none in flight: each call's look at its own session's steps reads those, not every
+    # session's (2,000 here, the whole of the in-flight steps).
+    finished_history(database, HISTORY)
+    analyze(database)
+    ticket = queued_backlog(database, TENANTS, JOBS_EACH)
+    assert requests_out_elsewhere(database, ticket) == (TENANTS - 1) * JOBS_EACH
+    _assert_found_by_key(database, ticket, "statistics of a history, many sessions with requests out")
+    analyze(database)
+    _assert_found_by_key(database, ticket, "fresh statistics, many sessions with requests out")

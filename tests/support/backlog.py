@@ -23,6 +23,8 @@ from db.queue.sql import (
     CLAIM_READY_BY_TICKET,
     COUNT_QUEUED,
     FAIL_QUEUED_STEPS,
+    IN_FLIGHT_BY_TICKET,
+    ORPHAN_BY_TICKET,
 )
 from db.secrets import digest
 from mapping.jobs import queue_raw_qbxml
@@ -84,9 +86,29 @@ def queued_backlog(database: Database, tenants: int, jobs_each: int) -> str:
     return ticket
 
 
+def requests_out_elsewhere(database: Database, ticket: str) -> int:
+    """Every queued step of the tenants other than the session's sent in a session of its own and
+    not answered yet, as when many connectors are mid-update at once; how many."""
+    with psycopg.connect(driver_url(database), autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO qbwc_sessions (tenant_id, ticket_digest, state, created_at, last_seen_at, "
+            "hcp_received, wait_requested, steps_done, planned_steps, waits, retried_open_file) "
+            "SELECT s.tenant_id, md5(s.id::text), 'open', now(), now(), false, false, 0, 0, 0, false "
+            "FROM job_steps s WHERE s.state = 'queued' AND s.tenant_id <> "
+            "(SELECT w.tenant_id FROM qbwc_sessions w WHERE w.ticket_digest = %s)",
+            [digest(ticket)],
+        )
+        sent = connection.execute(
+            "UPDATE job_steps s SET state = 'in_flight', session_id = w.id, attempts = 1 "
+            "FROM qbwc_sessions w WHERE w.ticket_digest = md5(s.id::text)"
+        )
+        return sent.rowcount
+
+
 def queue_statements(database: Database, ticket: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Every form of the claim, and the other statements that look for a tenant's or a job's queued
-    steps, with the parameters the service gives them for this session and its tenant's head job."""
+    """Every form of the claim, the other statements that look for a tenant's or a job's queued
+    steps, and those that look for the session's steps in flight, with the parameters the service
+    gives them for this session and its tenant's head job."""
     now = dt.datetime.now(dt.UTC)
     by_ticket = {"ticket_digest": digest(ticket), "now": now, "cutoff": now - dt.timedelta(hours=1)}
     with psycopg.connect(driver_url(database)) as connection:
@@ -110,6 +132,11 @@ def queue_statements(database: Database, ticket: str) -> dict[str, tuple[str, di
         "rest of a job cancelled after a failed step": (CANCEL_REST.sql, {**job, "position": -1}),
         "a person's cancel": (CANCEL_QUEUED_STEPS.sql, job),
         "a dependent job failed": (FAIL_QUEUED_STEPS.text, {**job, "error": "the job it waits for failed"}),
+        "the session's requests out, at an answer": (IN_FLIGHT_BY_TICKET.sql, by_ticket),
+        "the session's requests out, orphaned": (
+            ORPHAN_BY_TICKET.sql,
+            {**by_ticket, "reconcile_note": "asked again", "error": "answer lost"},
+        ),
     }
 
 

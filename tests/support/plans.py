@@ -9,6 +9,7 @@ time and would hide a generic plan's mistakes; here the statement is prepared by
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -39,7 +40,13 @@ def explained(database: Database, sql: str, params: dict[str, Any], runs: int = 
     documents: list[dict[str, Any]] = []
     with psycopg.connect(driver_url(database)) as connection:
         connection.execute("SET plan_cache_mode = force_generic_plan")
-        connection.execute(f"PREPARE probe AS {positional}")
+        # Timestamps typed as the service declares them (db/batch.py); the rest inferred from the SQL.
+        types = ", ".join(
+            "timestamptz" if isinstance(params[name], dt.datetime) else "unknown" for name in names
+        )
+        connection.execute(
+            f"PREPARE probe ({types}) AS {positional}" if names else f"PREPARE probe AS {positional}"
+        )
         connection.commit()  # the statement outlives the runs' rollbacks
         # The values as literals of EXECUTE's own: its arguments cannot be parameters themselves.
         arguments = f"({', '.join(['%s'] * len(names))})" if names else ""
