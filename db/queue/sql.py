@@ -612,7 +612,9 @@ PARK_UNKNOWN = Statement(
 FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.UNKNOWN_OUTCOME, JobStatus.CANCELLED})
 
 
-DEPENDENTS = text("SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND status = 'queued'")
+# The jobs waiting for this one, by the index of what they wait for (``_STILL_QUEUED``, as the claim's
+# move: written plainly, the generic plan could read every tenant's open jobs instead).
+DEPENDENTS = text(f"SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND {_STILL_QUEUED}")
 FAIL_QUEUED_STEPS = Statement(
     "UPDATE job_steps SET state = 'failed', completed_at = :now, error = :error "
     f"WHERE job_id = :job_id AND {_still_queued('job_steps')}",

@@ -16,9 +16,11 @@ Counted here as rows of ``jobs`` and ``job_steps`` a plan's scans read, returned
 (``EXPLAIN ANALYZE`` of the generic plan of a prepared statement, as the service runs them), with
 statistics taken on the empty tables of a new database, on a long history analyzed before a backlog
 came, and again once analyzed: every form of the claim, the check for work, the claim of a message
-set's companions, the count of a tenant's queued steps, and the statements that cancel or fail a
-job's queued steps. Written plainly, all but the check for work read every queued step of every
-tenant under the second statistics (bench/claim_statistics.py --compare-plain).
+set's companions, the count of a tenant's queued steps, the statements that cancel or fail a job's
+queued steps and find the jobs waiting for a failed one, and a session's looks at its requests out,
+also with many other sessions each with a request out. Written plainly, all but the check for work
+read every queued step, open job or request out of every tenant under one of those statistics
+(bench/claim_statistics.py --compare-plain).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from db.queue.sql import (
     CLAIM_COMPANIONS,
     CLAIM_READY_BY_TICKET,
     COUNT_QUEUED,
+    DEPENDENTS,
     FAIL_QUEUED_STEPS,
     IN_FLIGHT_BY_TICKET,
     ORPHAN_BY_TICKET,
@@ -132,6 +133,7 @@ def queue_statements(database: Database, ticket: str) -> dict[str, tuple[str, di
         "rest of a job cancelled after a failed step": (CANCEL_REST.sql, {**job, "position": -1}),
         "a person's cancel": (CANCEL_QUEUED_STEPS.sql, job),
         "a dependent job failed": (FAIL_QUEUED_STEPS.text, {**job, "error": "the job it waits for failed"}),
+        "the jobs waiting for a failed one": (DEPENDENTS.text, {"job_id": head_job}),
         "the session's requests out, at an answer": (IN_FLIGHT_BY_TICKET.sql, by_ticket),
         "the session's requests out, orphaned": (
             ORPHAN_BY_TICKET.sql,
