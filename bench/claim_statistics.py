@@ -1,0 +1,108 @@
+"""What the queue's looks at queued steps cost PostgreSQL when a backlog came after its statistics.
+
+A service that has run a while has statistics of a long history of finished jobs; a backlog that
+then comes (a first sync, a day of sends while QuickBooks was closed) is too small a part of the
+tables for autovacuum to analyze them again. This builds that: ``--history`` finished jobs of a
+step each, analyzed, then ``--tenants`` × ``--jobs`` raw requests queued, and a Web Connector
+session open for the first tenant; with ``--requests-out``, every other tenant's requests are then
+sent in sessions of their own and not answered yet (many connectors mid-update at once).
+
+For each statement that looks for queued steps (every form of the claim, the check for work, the
+companions' claim, the count at a session's start, the cancels) or for the session's requests out
+(at an answer, when orphaned), it prints PostgreSQL's executor time of the generic plan the service
+runs (the median of ``--runs`` on one connection, each rolled back) and the rows of jobs and
+job_steps its scans read, then the same after ``ANALYZE``. ``--compare-plain`` also runs each
+statement with its state tests written plainly (``state = 'queued'``), as before they went through
+COALESCE or a range of one value (db/queue/sql.py: ``_still_queued``, ``_STILL_QUEUED``,
+``_state_is``), in the same run.
+
+    .venv/bin/python bench/claim_statistics.py [--tenants 50] [--jobs 200] [--history 100000]
+                                               [--runs 9] [--requests-out] [--compare-plain]
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import machine, options
+from db.engine import Database
+from tests.support.backlog import (
+    analyze,
+    finished_history,
+    queue_rows_read,
+    queue_statements,
+    queued_backlog,
+    requests_out_elsewhere,
+)
+from tests.support.plans import explained
+from tests.support.servers import create_postgres_database, drop_postgres_database, migrated_database
+
+# The state tests as they were written before: through COALESCE now (``_still_queued`` for steps,
+# ``_STILL_QUEUED`` for jobs), or as a range of one value (``_state_is``).
+_THROUGH_COALESCE = re.compile(r"COALESCE\(([\w.]+), ''\) = 'queued'")
+_ONE_VALUE_RANGE = re.compile(r"([\w.]+) >= '(\w+)' AND \1 <= '\2'")
+
+
+def plain(sql: str) -> str:
+    """``sql`` with its state tests written plainly."""
+    return _ONE_VALUE_RANGE.sub(r"\1 = '\2'", _THROUGH_COALESCE.sub(r"\1 = 'queued'", sql))
+
+
+def measure(database: Database, sql: str, params: dict[str, Any], runs: int) -> tuple[float, int]:
+    """The median executor time (ms) of ``runs`` runs, and the rows of the queue's tables it read."""
+    documents = explained(database, sql, params, runs)
+    took = statistics.median(float(document["Execution Time"]) for document in documents)
+    return took, queue_rows_read(documents[-1]["Plan"])
+
+
+def report(database: Database, ticket: str, runs: int, compare: bool, when: str) -> None:
+    print(f"\n{when}: executor ms (median of {runs}), rows of jobs and job_steps read")
+    for name, (sql, params) in queue_statements(database, ticket).items():
+        took, read = measure(database, sql, params, runs)
+        line = f"  {name}: {took:.3f} ms, {read} rows"
+        if compare:
+            plain_took, plain_read = measure(database, plain(sql), params, runs)
+            line += f"; written plainly {plain_took:.3f} ms, {plain_read} rows"
+        print(line)
+
+
+def main() -> None:
+    parser = options.parser(
+        __doc__,
+        tenants=(50, "tenants with a backlog"),
+        jobs=(200, "raw requests queued for each tenant"),
+        history=(100_000, "finished jobs analyzed before the backlog"),
+        runs=(9, "runs of each statement"),
+    )
+    parser.add_argument(
+        "--requests-out", action="store_true", help="every other tenant's requests sent and unanswered"
+    )
+    parser.add_argument(
+        "--compare-plain", action="store_true", help="also run the state tests written plainly"
+    )
+    args = parser.parse_args()
+    url = create_postgres_database()
+    try:
+        for database in migrated_database(url):
+            finished_history(database, args.history)
+            analyze(database)
+            ticket = queued_backlog(database, args.tenants, args.jobs)
+            backlog = f"{args.tenants} tenants × {args.jobs} requests"
+            print(f"history: {args.history} finished jobs; backlog: {backlog}")
+            if args.requests_out:
+                print(f"requests out in other sessions: {requests_out_elsewhere(database, ticket)}")
+            report(database, ticket, args.runs, args.compare_plain, "statistics of the history alone")
+            analyze(database)
+            report(database, ticket, args.runs, args.compare_plain, "after ANALYZE")
+    finally:
+        drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    machine.run_timed(main)
