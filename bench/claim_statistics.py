@@ -32,14 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine, options
 from db.engine import Database
-from tests.support.backlog import (
-    analyze,
-    finished_history,
-    queue_rows_read,
-    queue_statements,
-    queued_backlog,
-    requests_out_elsewhere,
-)
+from tests.support import backlog
 from tests.support.plans import explained
 from tests.support.servers import create_postgres_database, drop_postgres_database, migrated_database
 
@@ -58,12 +51,12 @@ def measure(database: Database, sql: str, params: dict[str, Any], runs: int) -> 
     """The median executor time (ms) of ``runs`` runs, and the rows of the queue's tables it read."""
     documents = explained(database, sql, params, runs)
     took = statistics.median(float(document["Execution Time"]) for document in documents)
-    return took, queue_rows_read(documents[-1]["Plan"])
+    return took, backlog.queue_rows_read(documents[-1]["Plan"])
 
 
 def report(database: Database, ticket: str, runs: int, compare: bool, when: str) -> None:
     print(f"\n{when}: executor ms (median of {runs}), rows of jobs and job_steps read")
-    for name, (sql, params) in queue_statements(database, ticket).items():
+    for name, (sql, params) in backlog.queue_statements(database, ticket).items():
         took, read = measure(database, sql, params, runs)
         line = f"  {name}: {took:.3f} ms, {read} rows"
         if compare:
@@ -90,15 +83,15 @@ def main() -> None:
     url = create_postgres_database()
     try:
         for database in migrated_database(url):
-            finished_history(database, args.history)
-            analyze(database)
-            ticket = queued_backlog(database, args.tenants, args.jobs)
-            backlog = f"{args.tenants} tenants × {args.jobs} requests"
-            print(f"history: {args.history} finished jobs; backlog: {backlog}")
+            backlog.finished_history(database, args.history)
+            backlog.analyze(database)
+            ticket = backlog.queued_backlog(database, args.tenants, args.jobs)
+            queued = f"{args.tenants} tenants × {args.jobs} requests"
+            print(f"history: {args.history} finished jobs; backlog: {queued}")
             if args.requests_out:
-                print(f"requests out in other sessions: {requests_out_elsewhere(database, ticket)}")
+                print(f"requests out in other sessions: {backlog.requests_out_elsewhere(database, ticket)}")
             report(database, ticket, args.runs, args.compare_plain, "statistics of the history alone")
-            analyze(database)
+            backlog.analyze(database)
             report(database, ticket, args.runs, args.compare_plain, "after ANALYZE")
     finally:
         drop_postgres_database(url)
