@@ -597,8 +597,9 @@ CLOSED_SESSION = Statement(
 LATEST_UNKNOWN_OF_SESSION = Statement(
     "SELECT id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version "
     "FROM job_steps "
-    "WHERE session_id = :session_id AND state = 'unknown_outcome' AND claimed_at = ("
-    "SELECT max(claimed_at) FROM job_steps WHERE session_id = :session_id AND state = 'unknown_outcome') "
+    f"WHERE session_id = :session_id AND {_state_is('state', 'unknown_outcome')} AND claimed_at = ("
+    "SELECT max(claimed_at) FROM job_steps "
+    f"WHERE session_id = :session_id AND {_state_is('state', 'unknown_outcome')}) "
     "ORDER BY id",
     json_columns=("intent", "request_ids"),
 ).clause

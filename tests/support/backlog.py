@@ -25,6 +25,7 @@ from db.queue.sql import (
     DEPENDENTS,
     FAIL_QUEUED_STEPS,
     IN_FLIGHT_BY_TICKET,
+    LATEST_UNKNOWN_OF_SESSION,
     ORPHAN_BY_TICKET,
 )
 from db.secrets import digest
@@ -87,9 +88,10 @@ def queued_backlog(database: Database, tenants: int, jobs_each: int) -> str:
     return ticket
 
 
-def requests_out_elsewhere(database: Database, ticket: str) -> int:
+def requests_out_elsewhere(database: Database, ticket: str, state: str = "in_flight") -> int:
     """Every queued step of the tenants other than the session's sent in a session of its own and
-    not answered yet, as when many connectors are mid-update at once; how many."""
+    not answered yet (``in_flight``: as when many connectors are mid-update at once), or left so
+    (``unknown_outcome``: answers lost, waiting for a person); how many."""
     with psycopg.connect(driver_url(database), autocommit=True) as connection:
         connection.execute(
             "INSERT INTO qbwc_sessions (tenant_id, ticket_digest, state, created_at, last_seen_at, "
@@ -100,8 +102,9 @@ def requests_out_elsewhere(database: Database, ticket: str) -> int:
             [digest(ticket)],
         )
         sent = connection.execute(
-            "UPDATE job_steps s SET state = 'in_flight', session_id = w.id, attempts = 1 "
-            "FROM qbwc_sessions w WHERE w.ticket_digest = md5(s.id::text)"
+            "UPDATE job_steps s SET state = %s, session_id = w.id, attempts = 1, claimed_at = now() "
+            "FROM qbwc_sessions w WHERE w.ticket_digest = md5(s.id::text)",
+            [state],
         )
         return sent.rowcount
 
@@ -135,6 +138,10 @@ def queue_statements(database: Database, ticket: str) -> dict[str, tuple[str, di
         "a dependent job failed": (FAIL_QUEUED_STEPS.text, {**job, "error": "the job it waits for failed"}),
         "the jobs waiting for a failed one": (DEPENDENTS.text, {"job_id": head_job}),
         "the session's requests out, at an answer": (IN_FLIGHT_BY_TICKET.sql, by_ticket),
+        "the session's latest requests left without an answer": (
+            LATEST_UNKNOWN_OF_SESSION.element.text,
+            by_id,
+        ),
         "the session's requests out, orphaned": (
             ORPHAN_BY_TICKET.sql,
             {**by_ticket, "reconcile_note": "asked again", "error": "answer lost"},
