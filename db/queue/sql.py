@@ -130,20 +130,20 @@ _HEAD_JOB = f"""
 # waiting steps (``ix_job_steps_waiting``, whose predicate it implies), and PostgreSQL's generic plan
 # of a prepared statement did so whenever its statistics held few queued steps (taken on a new table,
 # or on a long history before a backlog came, too small a part of the table for autovacuum to look
-# again): it read every queued step of every tenant and threw all but one away, twice a claim (1,998
-# rows with 1,000 steps queued, tests/foundation/test_claim_plan.py; a claim at a backlog of 10,000
-# steps took 11–16 ms of PostgreSQL's time instead of under 1). Through COALESCE (the column
-# is NOT NULL: the same test) the condition implies nothing of that index, and the steps are found
-# by primary key, or by their job's index, whatever the statistics say. SQLite finds them so either
-# way.
+# again): it read every queued step of every tenant, twice a claim (4,005 rows read with 2,000 steps
+# queued, tests/foundation/test_claim_plan.py; a claim at a backlog of 10,000 steps took 10–14 ms of
+# PostgreSQL's executor time instead of under 1, bench/claim_statistics.py). Through COALESCE (the
+# column is NOT NULL: the same test) the condition implies nothing of that index, and the steps are
+# found by primary key, or by their job's index, whatever the statistics say. SQLite finds them so
+# either way.
 def _still_queued(step: str) -> str:
     return f"COALESCE({step}.state, '') = 'queued'"
 
 
 # A session's steps in one state, or a tenant's: ``session_id = … AND _state_is("state", …)``. A
 # range of one value is the same test, but implies nothing of the waiting steps' partial index, so
-# the generic plan cannot answer it from there (every tenant's steps in that state: with 2,000
-# sessions each with a request out, each call's look at its own read 1,980 rows,
+# the generic plan cannot answer it from there (every tenant's steps in that state: with 1,980
+# requests out in other sessions, each call's look at its own session's read them all,
 # tests/foundation/test_claim_plan.py), and it still uses both columns of the index it is meant for
 # (``ix_job_steps_session``: session, state; ``ix_job_steps_queue``: tenant, state), where COALESCE
 # would leave only the first, and read the session's or tenant's whole history.
@@ -183,13 +183,13 @@ _IS_LAST = (
     "NOT EXISTS (SELECT 1 FROM job_steps l WHERE l.job_id = {step}.job_id AND l.position > {step}.position)"
 )
 
-# The claim. The candidate is picked and taken in one statement; the test that it is still queued makes the
-# take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row another
-# session is claiming right now is skipped instead of waited for (the other session holds the head
-# job's next step, so this one finds nothing to take, and the order holds). SQLite has no row locks;
-# there the whole claim runs under the database write lock taken at BEGIN (``BEGIN IMMEDIATE``,
-# db/engine.py). ``{session}`` is the claiming session's id (``:session_id``, or found by ticket in a
-# batch); the claim takes nothing when it is NULL (no open session).
+# The claim. The candidate is picked and taken in one statement; testing again that it is queued
+# makes the take a compare-and-set. On PostgreSQL ``{lock}`` is ``FOR UPDATE SKIP LOCKED``: a row
+# another session is claiming right now is skipped instead of waited for (the other session holds
+# the head job's next step, so this one finds nothing to take, and the order holds). SQLite has no
+# row locks; there the whole claim runs under the database write lock taken at BEGIN (``BEGIN
+# IMMEDIATE``, db/engine.py). ``{session}`` is the claiming session's id (``:session_id``, or found
+# by ticket in a batch); the claim takes nothing when it is NULL (no open session).
 _STEP_COLUMNS = "id, job_id, position, kind, intent, attempts, request_ids, phase, sent_qbxml_version"
 _CLAIM = """
     UPDATE job_steps SET state = 'in_flight', session_id = {session}, claimed_at = :now,
