@@ -125,7 +125,8 @@ _HEAD_JOB = f"""
 """
 
 
-# Steps found by key, or by their job, that must still be queued: ``id = … AND _still_queued(…)``.
+# Rows found by key, or by their job, that must still be queued: ``id = … AND _still_queued(…)``,
+# of a step's ``state`` or a job's ``status`` (``_STILL_QUEUED`` below).
 # Written plainly (``state = 'queued'``), the test could be answered from the partial index of
 # waiting steps (``ix_job_steps_waiting``, whose predicate it implies), and PostgreSQL's generic plan
 # of a prepared statement did so whenever its statistics held few queued steps (taken on a new table,
@@ -136,8 +137,8 @@ _HEAD_JOB = f"""
 # column is NOT NULL: the same test) the condition implies nothing of that index, and the steps are
 # found by primary key, or by their job's index, whatever the statistics say. SQLite finds them so
 # either way.
-def _still_queued(step: str) -> str:
-    return f"COALESCE({step}.state, '') = 'queued'"
+def _still_queued(column: str) -> str:
+    return f"COALESCE({column}, '') = 'queued'"
 
 
 # A session's steps in one state, or a tenant's: ``session_id = … AND _state_is("state", …)``. A
@@ -171,7 +172,7 @@ _STEP_RUNNABLE = """
         SELECT 1 FROM jobs j JOIN jobs d ON d.id = j.depends_on_job_id
         WHERE j.id = s.job_id AND d.status <> 'succeeded'
     )
-""".replace("{queued}", _still_queued("s"))
+""".replace("{queued}", _still_queued("s.state"))
 
 # The runnable-step condition, shared by the claim and the check for work: a runnable step of the
 # tenant's head job.
@@ -217,7 +218,7 @@ _CLAIM = """
 # table): a scan of every open job of every tenant, all but one thrown away, at each first step
 # claimed (1,000 index entries read for one job under bench/soap_sessions.py, about a third of
 # PostgreSQL's time a call; tests/foundation/test_claim_plan.py).
-_STILL_QUEUED = "COALESCE(jobs.status, '') = 'queued'"
+_STILL_QUEUED = _still_queued("jobs.status")
 _JOB_STARTED = (
     "started AS (UPDATE jobs SET status = 'in_flight', updated_at = :now "
     f"WHERE jobs.id = (SELECT c.job_id FROM claimed c WHERE c.position = 0) AND {_STILL_QUEUED})"
@@ -296,7 +297,7 @@ def _claim(
         columns=columns,
         last=_IS_LAST.format(step="job_steps"),
         prepared_sent=sent,
-        queued=_still_queued("job_steps"),
+        queued=_still_queued("job_steps.state"),
         only_ready=_ONLY_READY.format(session=session) if only_ready else "",
     )
     if dialect == "postgresql":
@@ -405,7 +406,7 @@ CLAIM_COMPANIONS = {
         "SELECT id FROM job_steps WHERE id IN (SELECT id FROM next) FOR UPDATE SKIP LOCKED), "
         f"picked AS ({_PICKED.format(taken='locked')}), "
         f"claimed AS ({_TAKE_COMPANIONS} FROM picked "
-        f"WHERE job_steps.id = picked.id AND {_still_queued('job_steps')} "
+        f"WHERE job_steps.id = picked.id AND {_still_queued('job_steps.state')} "
         "RETURNING "
         + ", ".join(f"job_steps.{column}" for column in _STEP_COLUMNS.split(", "))
         + f", {_QUEUE_SEQ_OF_STEP}), "
@@ -417,7 +418,7 @@ CLAIM_COMPANIONS = {
     # SQLite: no row locks; the claim runs under the write lock taken at BEGIN, as ``_CLAIM`` does.
     "sqlite": Statement(
         f"WITH behind AS ({_AFTER_HEAD}), next AS ({_NEXT_OF_AFTER}) {_TAKE_COMPANIONS} "
-        f"WHERE id IN ({_PICKED.format(taken='next')}) AND {_still_queued('job_steps')} "
+        f"WHERE id IN ({_PICKED.format(taken='next')}) AND {_still_queued('job_steps.state')} "
         f"RETURNING {_STEP_COLUMNS}, {_QUEUE_SEQ_OF_STEP}",
         timestamps=("now",),
         json_columns=("intent", "request_ids"),
@@ -514,7 +515,7 @@ SETTLE = Statement(
 CANCEL_REST = Statement(
     "UPDATE job_steps SET state = 'cancelled', completed_at = :now, "
     "error = 'not sent: an earlier step failed' "
-    f"WHERE job_id = :job_id AND position > :position AND {_still_queued('job_steps')}",
+    f"WHERE job_id = :job_id AND position > :position AND {_still_queued('job_steps.state')}",
     timestamps=("now",),
 )
 # A job's status derived from its steps and stored in one statement: the rule of db/states.py
@@ -618,7 +619,7 @@ FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.UNKNOWN_O
 DEPENDENTS = text(f"SELECT id FROM jobs WHERE depends_on_job_id = :job_id AND {_STILL_QUEUED}")
 FAIL_QUEUED_STEPS = Statement(
     "UPDATE job_steps SET state = 'failed', completed_at = :now, error = :error "
-    f"WHERE job_id = :job_id AND {_still_queued('job_steps')}",
+    f"WHERE job_id = :job_id AND {_still_queued('job_steps.state')}",
     timestamps=("now",),
 ).clause
 
@@ -644,7 +645,7 @@ TO_END_OF_QUEUE = Statement(f"UPDATE jobs SET queue_seq = {_TAKEN_QUEUE_SEQ} WHE
 # A person's cancel: every step of the job not yet sent (the job's row is derived again after it).
 CANCEL_QUEUED_STEPS = Statement(
     "UPDATE job_steps SET state = 'cancelled', completed_at = :now, error = 'cancelled before it was sent' "
-    f"WHERE job_id = :job_id AND {_still_queued('job_steps')}",
+    f"WHERE job_id = :job_id AND {_still_queued('job_steps.state')}",
     timestamps=("now",),
 )
 # A retried job is no longer finished; its status is derived again from its requeued steps.
