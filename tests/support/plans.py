@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 
 import psycopg
@@ -29,14 +28,10 @@ def explained(database: Database, sql: str, params: dict[str, Any], runs: int = 
     """``EXPLAIN (ANALYZE, FORMAT JSON)`` of ``sql`` (``:name`` parameters) run ``runs`` times as the
     generic plan of a statement prepared once on one connection, with ``params``; what each run writes
     is rolled back. Each run's whole document: ``Plan`` and ``Execution Time`` (ms)."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    positional = batch._PARAMETER.sub(number, sql)
+    # The service's own numbering of ``:name`` parameters as ``$1``, ``$2``… (db/batch.py).
+    statement = batch.Statement(sql)
+    names = statement.param_names
+    positional = statement.positional_sql
     documents: list[dict[str, Any]] = []
     with psycopg.connect(driver_url(database)) as connection:
         connection.execute("SET plan_cache_mode = force_generic_plan")
