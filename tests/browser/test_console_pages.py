@@ -191,7 +191,10 @@ def test_the_main_paths_by_keyboard_only(live_server: LiveServer, page: Page) ->
     run_simulator(live_server, tenant["qbwcUsername"], token, demo_quickbooks())
 
     page.goto(live_server.base_url + "/console/sign-in")
-    page.keyboard.type(live_server.admin_key)  # the key field has the focus on arrival
+    # The key field has the focus on arrival (autofocus). Chromium gives it at a rendering update that
+    # may come after the load event on a busy machine; keys typed before then would be lost, so wait.
+    expect(page.get_by_label("API key")).to_be_focused()
+    page.keyboard.type(live_server.admin_key)
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server.base_url + "/console/tenants")
     _settled(page)
