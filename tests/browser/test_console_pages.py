@@ -195,6 +195,7 @@ def test_the_main_paths_by_keyboard_only(live_server: LiveServer, page: Page) ->
     # may come after the load event on a busy machine; keys typed before then would be lost, so wait.
     expect(page.get_by_label("API key")).to_be_focused()
     page.keyboard.type(live_server.admin_key)
+    expect(page.get_by_label("API key")).to_have_value(live_server.admin_key)  # every key reached it
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server.base_url + "/console/tenants")
     _settled(page)
