@@ -192,6 +192,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         build_wsdl(service, settings.qbwc_url),
         max_body_bytes=settings.max_soap_body_bytes,
         calls_per_connection=settings.calls_per_connection,
+        call_threads=settings.call_threads if database.is_postgresql else 0,
     )
 
     @asynccontextmanager
@@ -242,6 +243,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         exempt_paths=frozenset(WEB_CONNECTOR_PATHS),
     )
     app.state.web_connector = service
+    app.state.web_connector_endpoint = endpoint
     app.state.queue_figures = metrics.QueueFiguresCache(
         database,
         session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),

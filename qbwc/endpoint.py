@@ -1,5 +1,5 @@
-"""The ASGI endpoint at ``/qbwc``: bounded body reading, the guard, then Spyne (in a worker thread for
-a large body)."""
+"""The ASGI endpoint at ``/qbwc``: bounded body reading, the guard, then Spyne, on one of a few threads
+of the worker process (or in its event loop, when it has none)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.to_thread
 from lxml import etree
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -93,13 +94,34 @@ class CallInfo:
 
 
 class WebConnectorEndpoint:
+    """``call_threads``: how many ordinary calls (a body up to ``INLINE_BODY_BYTES``) the process serves
+    at once, each on a thread of its own; 0 serves them one at a time in the event loop.
+
+    Why threads, measured (docs/performance.md, "Web Connector calls on threads"): a call waits for
+    PostgreSQL two or three times. In the event loop nothing else runs meanwhile, not even the accept
+    and first read of a new connection, so a session's first call waited behind every call ready
+    before it, twice. On two threads, one call's Python runs while the other's waits, and the event
+    loop keeps accepting and reading. A thread hand-over costs some CPU a call; on SQLite, whose
+    statements do not wait on a server, it buys nothing, and the application passes 0 there.
+    """
+
     def __init__(
-        self, wsgi: WsgiApp, wsdl: bytes, *, max_body_bytes: int, calls_per_connection: int = 0
+        self,
+        wsgi: WsgiApp,
+        wsdl: bytes,
+        *,
+        max_body_bytes: int,
+        calls_per_connection: int = 0,
+        call_threads: int = 0,
     ) -> None:
         self.wsgi = wsgi
         self.wsdl = wsdl
         self.max_body_bytes = max_body_bytes
         self.calls_per_connection = calls_per_connection
+        self.call_threads = call_threads
+        # Its own limiter, not the default one large answers share: calls queue here, in order of
+        # arrival, instead of contending for the interpreter on as many threads as are waiting.
+        self.call_limiter = anyio.CapacityLimiter(call_threads) if call_threads else None
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The endpoint as an ASGI application of its own: what ``qbbridge/app.py`` serves the Web
@@ -133,14 +155,16 @@ class WebConnectorEndpoint:
             log.info("a Web Connector call ended before its request body did; nothing was done")
             return _fault_response(client_fault("The request body ended early."), 400)
         info = _call_info(request)
-        if sum(len(chunk) for chunk in chunks) <= INLINE_BODY_BYTES:
-            # A Web Connector call is a few short queries: handing it to a worker thread costs more
-            # (thread switch, GIL hand-over) than running it here. Processes give the parallelism.
-            status, headers, payload = self.respond(chunks, info)
-        else:
+        if sum(len(chunk) for chunk in chunks) > INLINE_BODY_BYTES:
             # A large answer (a big query result) is parsed and settled in a thread so this process
             # keeps answering other sessions meanwhile.
             status, headers, payload = await run_in_threadpool(self.respond, chunks, info)
+        elif self.call_limiter is not None:
+            status, headers, payload = await anyio.to_thread.run_sync(
+                self.respond, chunks, info, limiter=self.call_limiter
+            )
+        else:
+            status, headers, payload = self.respond(chunks, info)
         connection = request.scope.get("state", {}).get(CONNECTION_CALLS)
         if isinstance(connection, ConnectionCalls) and connection.count(self.calls_per_connection):
             headers["connection"] = "close"

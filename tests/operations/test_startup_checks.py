@@ -41,6 +41,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("QBBRIDGE_SESSION_TIMEOUT_MINUTES", "abc", "not a whole number"),
     ("QBBRIDGE_MAX_SOAP_BODY_BYTES", "10", "between 1024 and 1073741824"),
     ("QBBRIDGE_CALLS_PER_CONNECTION", "-5", "between 0 and 1000000"),
+    ("QBBRIDGE_CALL_THREADS", "65", "between 0 and 64"),
     ("QBBRIDGE_REQUESTS_PER_MESSAGE", "101", "between 1 and 100"),
     ("QBBRIDGE_MIN_CLIENT_VERSION", "latest", "not a Web Connector version"),
     ("QBBRIDGE_RUN_EVERY_MINUTES", "0", "between 1 and 1440"),

@@ -1,0 +1,96 @@
+"""On PostgreSQL a worker process serves Web Connector calls on a few threads (``QBBRIDGE_CALL_THREADS``,
+default 2): a call waiting for the database holds up no other session's call in the same process.
+With ``0`` the calls run one at a time in the event loop, and a call that waits stops everything.
+
+The wait is made real: the test locks the row of one session in PostgreSQL, so that session's next
+call waits on the lock inside the server, and another tenant's connector logs in meanwhile."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from qbbridge.app import create_app
+from qbbridge.config import load_settings
+from tests.foundation.helpers import new_tenant, queue_raw
+from tests.support.servers import LiveServer, start_server
+from tests.support.webconnector import WebConnectorClient
+
+LOCKED_SESSION = "SELECT 1 FROM qbwc_sessions WHERE tenant_id = %s AND state = 'open' FOR UPDATE"
+
+
+@pytest.fixture(scope="module", params=["2", "0"], ids=["two threads", "in the event loop"])
+def server(
+    request: pytest.FixtureRequest, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, LiveServer]]:
+    # One worker process: the calls of both sessions reach the same one.
+    live = start_server(
+        postgres_url, tmp_path_factory.mktemp("threads"), extra_env={"QBBRIDGE_CALL_THREADS": request.param}
+    )
+    yield request.param, live
+    live.stop()
+
+
+def _driver_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _wait_for_a_lock_wait(url: str) -> None:
+    """Until a backend of the test database waits on a lock: the server's call is inside its wait."""
+    name = make_url(url).database
+    with psycopg.connect(_driver_url(url), autocommit=True) as watcher:
+        for _ in range(300):
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                (name,),
+            ).fetchone()
+            if waiting and waiting[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the server's call never waited on the locked session row")
+
+
+def test_a_call_waiting_on_postgresql_holds_up_no_other_session(
+    server: tuple[str, LiveServer], postgres_url: str
+) -> None:
+    threads, live = server
+    admin = live.client
+    waiting, other = new_tenant(admin), new_tenant(admin)
+    queue_raw(admin, waiting.id)
+    connector = WebConnectorClient(live.qbwc_url)
+    ticket = connector.authenticate(waiting.username, waiting.token)[0]
+
+    with psycopg.connect(_driver_url(postgres_url)) as locker, ThreadPoolExecutor(2) as pool:
+        locker.execute(LOCKED_SESSION, (waiting.id,))
+        held = pool.submit(connector.send_request_xml, ticket)
+        _wait_for_a_lock_wait(postgres_url)
+        login = pool.submit(WebConnectorClient(live.qbwc_url).authenticate, other.username, other.token)
+        if threads == "0":
+            # The event loop itself waits for PostgreSQL: nothing else in the process is answered.
+            time.sleep(1.0)
+            assert not login.done()
+            locker.commit()
+        else:
+            answered = login.result(timeout=20)
+            assert len(answered[0]) >= 32 and answered[1] not in {"nvu", "busy"}, answered
+            assert not held.done()  # the other session's call is still waiting on the lock
+            locker.commit()
+        assert "<QBXMLMsgsRq" in held.result(timeout=30)
+        assert login.result(timeout=30)[1] not in {"nvu", "busy"}
+
+
+def test_sqlite_serves_calls_in_the_event_loop_whatever_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite's statements never wait on a server: a thread hand-over would cost CPU and buy nothing.
+    monkeypatch.chdir(tmp_path)
+    environ = {"QBBRIDGE_CALL_THREADS": "4", "QBBRIDGE_ADMIN_API_KEY": "a-long-enough-admin-key"}
+    on_sqlite = create_app(load_settings(environ={**environ, "QBBRIDGE_DATABASE_URL": "sqlite:///q.db"}))
+    assert on_sqlite.state.web_connector_endpoint.call_threads == 0
+    on_sqlite.state.database.dispose()
