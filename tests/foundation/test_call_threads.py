@@ -7,20 +7,25 @@ call waits on the lock inside the server, and another tenant's connector logs in
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from db import secrets as secret_values
 from qbbridge.app import create_app
 from qbbridge.config import load_settings
+from qbbridge.metered import SESSION_ID_CHARS
 from tests.foundation.helpers import new_tenant, queue_raw
 from tests.support.servers import LiveServer, start_server
-from tests.support.webconnector import WebConnectorClient
+from tests.support.webconnector import WebConnectorClient, envelope
 
 LOCKED_SESSION = "SELECT 1 FROM qbwc_sessions WHERE tenant_id = %s AND state = 'open' FOR UPDATE"
 
@@ -94,3 +99,33 @@ def test_sqlite_serves_calls_in_the_event_loop_whatever_the_setting(
     on_sqlite = create_app(load_settings(environ={**environ, "QBBRIDGE_DATABASE_URL": "sqlite:///q.db"}))
     assert on_sqlite.state.web_connector_endpoint.call_threads == 0
     on_sqlite.state.database.dispose()
+
+
+def test_a_call_on_a_thread_logs_with_its_request_id(server: tuple[str, LiveServer]) -> None:
+    _, live = server
+    tenant = new_tenant(live.client)
+    ticket = WebConnectorClient(live.qbwc_url).authenticate(tenant.username, tenant.token)[0]
+    given = f"connector-call-{uuid.uuid4().hex[:8]}"
+    body = envelope(
+        "connectionError",
+        [("ticket", ticket), ("hresult", "0x80040408"), ("message", "Could not start QuickBooks.")],
+    )
+    answered = httpx.post(
+        live.qbwc_url,
+        content=body,
+        headers={"Content-Type": "text/xml; charset=utf-8", "X-Request-ID": given},
+        timeout=30,
+    )
+    assert answered.status_code == 200 and answered.headers["x-request-id"] == given
+    session = secret_values.digest(ticket)[:SESSION_ID_CHARS]
+    # The connectionError warning is written by the call itself, on the thread that served it.
+    for _ in range(100):
+        lines = [json.loads(line) for line in live.log_raw().splitlines() if line.startswith("{")]
+        warning = [
+            line for line in lines if line.get("wc_session") == session and line["logger"] != "uvicorn.access"
+        ]
+        if warning:
+            break
+        time.sleep(0.05)
+    assert warning, "the connectionError warning was not logged"
+    assert {line.get("request_id") for line in warning} == {given}
