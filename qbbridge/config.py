@@ -53,9 +53,9 @@ class Settings:
     max_soap_body_bytes: int = 64 * 1024 * 1024
     max_api_body_bytes: int = DEFAULT_MAX_API_BODY_BYTES
     calls_per_connection: int = 100
-    # Web Connector calls a worker process serves at once on PostgreSQL (qbwc/endpoint.py); 0: one at
-    # a time in its event loop. SQLite serves them in the event loop whatever this says.
-    call_threads: int = 2
+    # Web Connector calls a worker process serves at once on threads, on PostgreSQL (qbwc/endpoint.py);
+    # 0: one at a time in its event loop. SQLite serves them in the event loop whatever this says.
+    call_threads: int = 0
     min_client_version: str = "2.1.0.30"
     run_every_minutes: int = 30
     auth_failure_limit: int = 5
@@ -390,7 +390,7 @@ VARIABLES: tuple[Variable, ...] = (
         _whole_number(1024, 1024 * 1024 * 1024),
     ),
     _setting("QBBRIDGE_CALLS_PER_CONNECTION", "100", _whole_number(0, 1_000_000, " (0: never close)")),
-    _setting("QBBRIDGE_CALL_THREADS", "2", _whole_number(0, 64, " (0: in the event loop)")),
+    _setting("QBBRIDGE_CALL_THREADS", "0", _whole_number(0, 64, " (0: in the event loop)")),
     _setting(
         "QBBRIDGE_REQUESTS_PER_MESSAGE",
         "10",

@@ -98,14 +98,16 @@ class CallInfo:
 
 class WebConnectorEndpoint:
     """``call_threads``: how many ordinary calls (a body up to ``INLINE_BODY_BYTES``) the process serves
-    at once, each on a thread of its own; 0 serves them one at a time in the event loop.
+    at once, each on a thread of its own; 0 (the default setting) serves them one at a time in the
+    event loop.
 
-    Why threads, measured (docs/performance.md, "Web Connector calls on threads"): a call waits for
+    The trade, measured (docs/performance.md, "Web Connector calls on threads"): a call waits for
     PostgreSQL two or three times. In the event loop nothing else runs meanwhile, not even the accept
-    and first read of a new connection, so a session's first call waited behind every call ready
-    before it, twice. On two threads, one call's Python runs while the other's waits, and the event
-    loop keeps accepting and reading. A thread hand-over costs some CPU a call; on SQLite, whose
-    statements do not wait on a server, it buys nothing, and the application passes 0 there.
+    and first read of a new connection, so under load a session's first call waits behind every call
+    ready before it, twice. On threads the event loop keeps accepting and reading, and the first call
+    waits like any other; but the hand-overs and the threads' turns at the interpreter cost CPU, and
+    on a busy 2-core machine the calls/s fell. On SQLite, whose statements do not wait on a server,
+    threads buy nothing, and the application passes 0 there.
     """
 
     def __init__(

@@ -1,6 +1,7 @@
-"""On PostgreSQL a worker process serves Web Connector calls on a few threads (``QBBRIDGE_CALL_THREADS``,
-default 2): a call waiting for the database holds up no other session's call in the same process.
-With ``0`` the calls run one at a time in the event loop, and a call that waits stops everything.
+"""On PostgreSQL a worker process can serve Web Connector calls on threads (``QBBRIDGE_CALL_THREADS``):
+then a call waiting for the database holds up no other session's call in the same process. With
+``0``, the default, the calls run one at a time in the event loop, and a call that waits stops
+everything in its process.
 
 The wait is made real: the test locks the row of one session in PostgreSQL, so that session's next
 call waits on the lock inside the server, and another tenant's connector logs in meanwhile."""
@@ -129,3 +130,16 @@ def test_a_call_on_a_thread_logs_with_its_request_id(server: tuple[str, LiveServ
         time.sleep(0.05)
     assert warning, "the connectionError warning was not logged"
     assert {line.get("request_id") for line in warning} == {given}
+
+
+def test_by_default_calls_run_in_the_event_loop_on_postgresql_too(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    environ = {"QBBRIDGE_DATABASE_URL": postgres_url, "QBBRIDGE_ADMIN_API_KEY": "a-long-enough-admin-key"}
+    by_default = create_app(load_settings(environ=environ))
+    assert by_default.state.web_connector_endpoint.call_pool is None
+    by_default.state.database.dispose()
+    asked = create_app(load_settings(environ={**environ, "QBBRIDGE_CALL_THREADS": "3"}))
+    assert asked.state.web_connector_endpoint.call_pool._max_workers == 3
+    asked.state.database.dispose()
