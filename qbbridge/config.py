@@ -390,7 +390,7 @@ VARIABLES: tuple[Variable, ...] = (
         _whole_number(1024, 1024 * 1024 * 1024),
     ),
     _setting("QBBRIDGE_CALLS_PER_CONNECTION", "100", _whole_number(0, 1_000_000, " (0: never close)")),
-    _setting("QBBRIDGE_CALL_THREADS", "0", _whole_number(0, 64, " (0: in the event loop)")),
+    _setting("QBBRIDGE_CALL_THREADS", "0", _whole_number(0, 64, " (0: in the event loop)"), "2"),
     _setting(
         "QBBRIDGE_REQUESTS_PER_MESSAGE",
         "10",
