@@ -1,5 +1,5 @@
-"""The ASGI endpoint at ``/qbwc``: bounded body reading, the guard, then Spyne, on one of a few threads
-of the worker process (or in its event loop, when it has none)."""
+"""The ASGI endpoint at ``/qbwc``: bounded body reading, the guard, then Spyne: in the worker process's
+event loop, or on a thread (a large body always; any call when the process has call threads)."""
 
 from __future__ import annotations
 
@@ -176,6 +176,7 @@ class WebConnectorEndpoint:
                 self.call_pool, in_context
             )
         else:
+            # The default: a few short queries, cheapest in CPU run here; processes give the parallelism.
             status, headers, payload = self.respond(chunks, info)
         connection = request.scope.get("state", {}).get(CONNECTION_CALLS)
         if isinstance(connection, ConnectionCalls) and connection.count(self.calls_per_connection):
