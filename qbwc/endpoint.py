@@ -123,7 +123,6 @@ class WebConnectorEndpoint:
         self.wsdl = wsdl
         self.max_body_bytes = max_body_bytes
         self.calls_per_connection = calls_per_connection
-        self.call_threads = call_threads
         # A pool of its own, not the one large answers share: calls queue here, in order of arrival,
         # instead of contending for the interpreter on as many threads as are waiting. asyncio's
         # executor rather than anyio's threads: its hand-over measured 80-110 us of CPU against anyio's

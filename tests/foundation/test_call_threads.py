@@ -25,6 +25,7 @@ from qbbridge.app import create_app
 from qbbridge.config import load_settings
 from qbbridge.metered import SESSION_ID_CHARS
 from tests.foundation.helpers import new_tenant, queue_raw
+from tests.support.plans import driver_url
 from tests.support.servers import LiveServer, start_server
 from tests.support.webconnector import WebConnectorClient, envelope
 
@@ -43,14 +44,10 @@ def server(
     live.stop()
 
 
-def _driver_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _wait_for_a_lock_wait(url: str) -> None:
     """Until a backend of the test database waits on a lock: the server's call is inside its wait."""
     name = make_url(url).database
-    with psycopg.connect(_driver_url(url), autocommit=True) as watcher:
+    with psycopg.connect(driver_url(url), autocommit=True) as watcher:
         for _ in range(300):
             waiting = watcher.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
@@ -72,7 +69,7 @@ def test_a_call_waiting_on_postgresql_holds_up_no_other_session(
     connector = WebConnectorClient(live.qbwc_url)
     ticket = connector.authenticate(waiting.username, waiting.token)[0]
 
-    with psycopg.connect(_driver_url(postgres_url)) as locker, ThreadPoolExecutor(2) as pool:
+    with psycopg.connect(driver_url(postgres_url)) as locker, ThreadPoolExecutor(2) as pool:
         locker.execute(LOCKED_SESSION, (waiting.id,))
         held = pool.submit(connector.send_request_xml, ticket)
         _wait_for_a_lock_wait(postgres_url)
@@ -98,7 +95,7 @@ def test_sqlite_serves_calls_in_the_event_loop_whatever_the_setting(
     monkeypatch.chdir(tmp_path)
     environ = {"QBBRIDGE_CALL_THREADS": "4", "QBBRIDGE_ADMIN_API_KEY": "a-long-enough-admin-key"}
     on_sqlite = create_app(load_settings(environ={**environ, "QBBRIDGE_DATABASE_URL": "sqlite:///q.db"}))
-    assert on_sqlite.state.web_connector_endpoint.call_threads == 0
+    assert on_sqlite.state.web_connector_endpoint.call_pool is None
     on_sqlite.state.database.dispose()
 
 

@@ -14,14 +14,16 @@ import json
 from typing import Any
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 from db import batch
 from db.engine import Database
 
 
-def driver_url(database: Database) -> str:
-    """The database's URL as psycopg takes it."""
-    return database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def driver_url(database: Database | str) -> str:
+    """The database's URL (or a SQLAlchemy URL) as psycopg takes it."""
+    url = make_url(database) if isinstance(database, str) else database.engine.url
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def explained(database: Database, sql: str, params: dict[str, Any], runs: int = 1) -> list[dict[str, Any]]:
