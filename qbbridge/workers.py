@@ -43,6 +43,13 @@ log = logging.getLogger("qbbridge.workers")
 APP = "qbbridge.app:app_from_env"
 # Each connection counts its own Web Connector calls (qbbridge/connections.py).
 HTTP_PROTOCOL = "qbbridge.connections:CountingHttpProtocol"
+# The event loop every worker runs: asyncio's own, not uvloop (which uvicorn picks when installed).
+# A Web Connector call runs in the loop, PostgreSQL's waits included, so how fairly the loop takes
+# turns decides how long a call waits. Under uvloop a session's first call, on a new connection, waited
+# several times longer than the others (``serverVersion`` p99 500–1,100 ms against 100–160 for
+# ``sendRequestXML`` at 50 sessions); under asyncio's loop it waits like them, at the same CPU a call
+# and calls/s (docs/performance.md, "Issue 20: asyncio's event loop").
+EVENT_LOOP = "asyncio"
 # uvicorn's exit code when a server cannot start (bind, import or lifespan failure).
 STARTUP_FAILURE = 3
 # A worker that dies this soon after it started, this many times in a row, is not restarted again.
@@ -132,6 +139,7 @@ def _uvicorn_config(options: ServeOptions) -> uvicorn.Config:
         log_level=options.log_level,
         access_log=options.access_log,
         http=HTTP_PROTOCOL,
+        loop=EVENT_LOOP,
         **options.proxy_settings(),
     )
 
@@ -254,6 +262,7 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
             log_level=options.log_level,
             access_log=options.access_log,
             http=HTTP_PROTOCOL,
+            loop=EVENT_LOOP,
             **options.proxy_settings(),
         )
     return 0
