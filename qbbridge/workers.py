@@ -127,7 +127,7 @@ def _stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _uvicorn_config(options: ServeOptions) -> uvicorn.Config:
+def worker_config(options: ServeOptions) -> uvicorn.Config:
     """uvicorn's configuration of the application, the same for a worker and for a single process."""
     import uvicorn
 
@@ -151,7 +151,7 @@ def run_worker(options: ServeOptions) -> None:
     _stop_with_parent()
     configure_logging(options.log_level, options.log_format)
 
-    config = _uvicorn_config(options)
+    config = worker_config(options)
     try:
         sock = listening_socket(options.host, options.port)
     except OSError as exc:
@@ -243,7 +243,7 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
     if workers == 1:
         single_process_metrics()
         sock = claimed or claim_port(options.host, options.port)
-        config = _uvicorn_config(options)
+        config = worker_config(options)
         server = uvicorn.Server(config)
         server.run(sockets=[sock])
         return 0 if server.started else STARTUP_FAILURE

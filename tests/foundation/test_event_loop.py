@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 
 from qbbridge.connections import CountingHttpProtocol
-from qbbridge.workers import ServeOptions, _uvicorn_config, listening_socket
+from qbbridge.workers import ServeOptions, worker_config, listening_socket
 from tests.support.servers import free_port
 
 
@@ -52,7 +52,7 @@ def worker_server() -> Iterator[tuple[uvicorn.Server, int]]:
     """uvicorn's server as a worker runs it (its configuration and its own listening socket), in a
     thread of this process so that the test can look at the connections it accepts."""
     port = free_port()
-    config = _uvicorn_config(ServeOptions(host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    config = worker_config(ServeOptions(host="127.0.0.1", port=port, log_level="warning", access_log=False))
     # The application is the only thing replaced: the loop, the HTTP protocol and the socket are the
     # worker's own.
     config.app = LoopReporter()
