@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 
 from qbbridge.connections import CountingHttpProtocol
-from qbbridge.workers import ServeOptions, worker_config, listening_socket
+from qbbridge.workers import ServeOptions, listening_socket, worker_config
 from tests.support.servers import free_port
 
 
