@@ -1,17 +1,16 @@
 """Web Connector sessions on the workers' event loop, asyncio's own against uvloop, in one run.
 
-``qbbridge serve`` runs its workers on asyncio's event loop (``qbbridge/workers.py``,
-``EVENT_LOOP``). This script measures what that choice does against uvloop, the loop uvicorn picks on
-its own when installed: it starts the same application twice, each on a PostgreSQL database of its
-own, with ``--workers`` worker processes built exactly as ``qbbridge serve`` builds them (its uvicorn
+``qbbridge serve`` runs its workers on asyncio's event loop (``qbbridge/workers.py``, ``EVENT_LOOP``).
+This script measures what that choice does against uvloop, the loop uvicorn picks on its own when
+installed: it starts the same application twice, each on a PostgreSQL database of its own, with
+``--workers`` worker processes built exactly as ``qbbridge serve`` builds them (its uvicorn
 configuration, its HTTP protocol, a socket of their own on a shared port) except for the loop, then
 runs ``bench/soap_sessions.py``'s sessions against each in turn, ``--sessions`` at a time, block after
 block (each ``--rounds`` times ``--sessions`` sessions, a new one starting on a new connection as soon
 as one ends, as in ``bench/soap_sessions.py``), the order swapped at every block so that neither is
-always first. Only one server has work at
-any moment. Prints, for each loop, every block's calls/s and p99, the session's first call's p99
-(``serverVersion``, the first call on a new connection), and the CPU a call of the workers and of
-PostgreSQL, with the medians.
+always first. Only one server has work at any moment. Prints, for each loop, every block's calls/s and
+p99, the session's first call's p99 (``serverVersion``, the first call on a new connection), and the
+CPU a call of the workers and of PostgreSQL, with the medians.
 
     .venv/bin/python bench/event_loop.py [--sessions 50] [--rounds 4] [--blocks 4] [--requests 20]
         [--workers 2]
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import machine, options
 from bench.cpu import CpuMeter
 from bench.loadgen import percentile
-from bench.soap_sessions import QUERY, run_soap
+from bench.soap_sessions import queue_tenants, run_soap
 from db.engine import Database
 from db.migrate import upgrade
 from tests.support.servers import create_postgres_database, drop_postgres_database, free_port
@@ -100,12 +99,7 @@ class Variant:
     def queue(self, sessions: int, requests: int) -> None:
         """``sessions`` tenants, each with ``requests`` raw qbXML requests queued through the admin API."""
         with httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as admin:
-            for index in range(sessions):
-                tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {index}"}).json()
-                token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
-                self.tenants.append((tenant["qbwcUsername"], token))
-                for n in range(requests):
-                    admin.post(f"/api/v1/tenants/{tenant['id']}/qbxml", json={"qbxml": QUERY.format(n=n)})
+            self.tenants += [(user, token) for _, user, token in queue_tenants(admin, sessions, requests)]
 
     def run_block(self, sessions: int, rounds: int, requests: int) -> None:
         block, self.tenants = self.tenants[: sessions * rounds], self.tenants[sessions * rounds :]

@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import machine, options
@@ -165,6 +167,19 @@ async def run_soap(
     return elapsed, sum(counts), latencies, by_method
 
 
+def queue_tenants(admin: httpx.Client, count: int, requests: int) -> list[tuple[str, str, str]]:
+    """``count`` tenants made through the admin API, each with ``requests`` raw qbXML requests
+    queued: (tenant id, Web Connector user name, password) each."""
+    tenants = []
+    for i in range(count):
+        tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {i}"}).json()
+        token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
+        tenants.append((tenant["id"], tenant["qbwcUsername"], token))
+        for n in range(requests):
+            admin.post(f"/api/v1/tenants/{tenant['id']}/qbxml", json={"qbxml": QUERY.format(n=n)})
+    return tenants
+
+
 def session_methods(requests: int) -> list[str]:
     """The calls of one session, in order (what ``one_session`` sends)."""
     exchange = ["sendRequestXML", "receiveResponseXML"] * requests
@@ -213,14 +228,7 @@ def main() -> None:
         drop_new_indexes(indexes_dropped.engine)
         indexes_dropped.dispose()
     try:
-        admin = server.client
-        tenants: list[tuple[str, str, str]] = []
-        for i in range(args.sessions * args.rounds):
-            tenant = admin.post("/api/v1/tenants", json={"name": f"Bench {i}"}).json()
-            token = admin.post(f"/api/v1/tenants/{tenant['id']}/token").json()["token"]
-            tenants.append((tenant["id"], tenant["qbwcUsername"], token))
-            for n in range(args.requests):
-                admin.post(f"/api/v1/tenants/{tenant['id']}/qbxml", json={"qbxml": QUERY.format(n=n)})
+        tenants = queue_tenants(server.client, args.sessions * args.rounds, args.requests)
         host, port = "127.0.0.1", int(server.base_url.rsplit(":", 1)[1])
         meter = CpuMeter(server.process.pid)
         load_cpu_before = time.process_time()
