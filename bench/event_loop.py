@@ -24,7 +24,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +37,12 @@ from bench.loadgen import percentile
 from bench.soap_sessions import queue_tenants, run_soap
 from db.engine import Database
 from db.migrate import upgrade
-from tests.support.servers import create_postgres_database, drop_postgres_database, free_port
+from tests.support.servers import (
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    wait_until_healthy,
+)
 
 ADMIN_KEY = "event-loop-bench-admin-key"
 LOOPS = ("asyncio", "uvloop")
@@ -83,14 +87,7 @@ class Variant:
             )
             process.start()
             self.processes.append(process)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the {self.loop} server did not start")
+        wait_until_healthy(self.base_url, lambda: all(process.is_alive() for process in self.processes))
 
     @property
     def base_url(self) -> str:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,18 +160,28 @@ def start_server(
         log_path=log_path,
         process=process,
     )
-    deadline = time.monotonic() + 60
+    try:
+        wait_until_healthy(server.base_url, lambda: process.poll() is None)
+    except RuntimeError as exc:
+        server.stop()
+        raise RuntimeError(f"qbbridge serve {exc}:\n{log_path.read_text(errors='replace')}") from None
+    return server
+
+
+def wait_until_healthy(base_url: str, running: Callable[[], bool], timeout: float = 60) -> None:
+    """Return once ``base_url`` answers ``/healthz`` with 200; RuntimeError when ``running`` says the
+    server has gone ("exited early") or ``timeout`` seconds pass ("did not start in time")."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"qbbridge serve exited early:\n{log_path.read_text(errors='replace')}")
+        if not running():
+            raise RuntimeError("exited early")
         try:
-            if httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200:
-                return server
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"qbbridge serve did not start in time:\n{log_path.read_text(errors='replace')}")
+    raise RuntimeError("did not start in time")
 
 
 def serving(database_url: str, workdir: Path, **options: Any) -> Iterator[LiveServer]:
