@@ -127,21 +127,27 @@ def _stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def server_options(options: ServeOptions) -> dict[str, Any]:
+    """uvicorn's options for the application: the same for a worker, a single process, and uvicorn's
+    own workers where the kernel cannot share a port (``serve``)."""
+    return {
+        "app": APP,
+        "factory": True,
+        "host": options.host,
+        "port": options.port,
+        "log_level": options.log_level,
+        "access_log": options.access_log,
+        "http": HTTP_PROTOCOL,
+        "loop": EVENT_LOOP,
+        **options.proxy_settings(),
+    }
+
+
 def worker_config(options: ServeOptions) -> uvicorn.Config:
     """uvicorn's configuration of the application, the same for a worker and for a single process."""
     import uvicorn
 
-    return uvicorn.Config(
-        APP,
-        factory=True,
-        host=options.host,
-        port=options.port,
-        log_level=options.log_level,
-        access_log=options.access_log,
-        http=HTTP_PROTOCOL,
-        loop=EVENT_LOOP,
-        **options.proxy_settings(),
-    )
+    return uvicorn.Config(**server_options(options))
 
 
 def run_worker(options: ServeOptions) -> None:
@@ -253,16 +259,5 @@ def serve(options: ServeOptions, workers: int, claimed: socket.socket | None = N
     with multiprocess_metrics():
         if reuse_port_supported():
             return Supervisor(options, workers).run()
-        uvicorn.run(
-            APP,
-            factory=True,
-            host=options.host,
-            port=options.port,
-            workers=workers,
-            log_level=options.log_level,
-            access_log=options.access_log,
-            http=HTTP_PROTOCOL,
-            loop=EVENT_LOOP,
-            **options.proxy_settings(),
-        )
+        uvicorn.run(**server_options(options), workers=workers)
     return 0

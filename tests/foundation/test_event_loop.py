@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from qbbridge import workers
 from qbbridge.connections import CountingHttpProtocol
 from qbbridge.workers import ServeOptions, listening_socket, worker_config
 from tests.support.servers import free_port
@@ -98,3 +99,30 @@ def test_each_accepted_connection_has_nagle_turned_off(worker_server: tuple[uvic
     # option above is the protocol's doing (and this test would fail without it).
     assert accepted.proto != socket.IPPROTO_TCP
     connection.close()
+
+
+def test_without_a_shared_port_uvicorns_own_workers_get_the_same_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the kernel cannot share a port between sockets, ``qbbridge serve --workers N`` hands the
+    application to uvicorn's own workers: they run the same loop and protocol as the supervised ones."""
+    given: dict[str, Any] = {}
+    monkeypatch.setattr(workers, "reuse_port_supported", lambda: False)
+    monkeypatch.setattr(uvicorn, "run", lambda **options: given.update(options))
+    options = ServeOptions(
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        access_log=False,
+        trusted_proxies=("10.0.0.1",),
+    )
+    assert workers.serve(options, 3) == 0
+    assert given.pop("workers") == 3
+    assert given["loop"] == "asyncio" and given["http"] == workers.HTTP_PROTOCOL
+    assert given["forwarded_allow_ips"] == ["10.0.0.1"] and given["proxy_headers"] is True
+    # Exactly what a supervised worker is configured with.
+    supervised = worker_config(options)
+    assert {name: getattr(supervised, name) for name in given if name != "app"} == {
+        name: value for name, value in given.items() if name != "app"
+    }
+    assert given["app"] == workers.APP
